@@ -1,0 +1,88 @@
+"""The ``mpu-qual`` command line: a thin click layer over the library API.
+
+Each module in COMMAND_MODULES adds its commands to ``main``. Errors caused by input are
+printed to stderr as ``error: file:line: message`` with a hint, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from mpu_qual import __version__
+from mpu_qual.errors import MpuQualError
+
+COMMAND_MODULES: tuple[str, ...] = (
+    "core",
+)
+
+
+def report_error(exc: MpuQualError) -> None:
+    """Print an MpuQualError for a person: what happened, where, what to do next."""
+    click.secho(f"error: {exc}", fg="red", err=True)
+    if exc.hint:
+        click.echo(f"  {exc.hint}", err=True)
+
+
+class MpuGroup(click.Group):
+    """A click group that turns MpuQualError into a clean message and exit code 1."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except MpuQualError as exc:
+            report_error(exc)
+            sys.exit(1)
+
+    def group(self, *args, **kwargs):  # type: ignore[override]
+        kwargs.setdefault("cls", click.Group)
+        return super().group(*args, **kwargs)
+
+
+def _set_project(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        root = ctx.find_root()
+        root.ensure_object(dict)
+        root.obj["project_dir"] = value
+
+
+def project_option(func):
+    """Add ``-p/--project DIR`` to a command (also accepted before the command name)."""
+    return click.option(
+        "-p",
+        "--project",
+        "project_dir",
+        type=click.Path(file_okay=False),
+        default=None,
+        expose_value=False,
+        is_eager=True,
+        callback=_set_project,
+        help="Project folder (default: the current folder).",
+    )(func)
+
+
+@click.group(
+    cls=MpuGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@project_option
+@click.version_option(__version__, prog_name="mpu-qual")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """mpu-qual: code focus-group transcripts, link job-ad evidence, export findings.
+
+    Run it with no command to open the coding workbench on the project in the current
+    folder (the repository root is a demo project).
+    """
+    ctx.ensure_object(dict)
+    if ctx.invoked_subcommand is None:
+        from mpu_qual.cli.core import open_workbench
+
+        open_workbench(ctx)
+
+
+for _name in COMMAND_MODULES:
+    importlib.import_module(f"mpu_qual.cli.{_name}")

@@ -1,0 +1,109 @@
+"""Open project databases with the pragmas every write depends on.
+
+We manage transactions ourselves (``isolation_level=None``) so that each user action is
+exactly one ``BEGIN IMMEDIATE ... COMMIT``.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import sqlite_utils
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def _touch_private(path: Path) -> None:
+    """Create the file with mode 0600 before SQLite does (it would use the umask)."""
+    if not path.exists():
+        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+        os.close(fd)
+    else:
+        try:
+            os.chmod(path, 0o600)
+        except PermissionError:
+            pass
+
+
+def connect(path: str | Path, *, readonly: bool = False) -> sqlite_utils.Database:
+    """A sqlite_utils.Database over a connection with WAL, FULL sync and foreign keys on."""
+    p = Path(path)
+    if readonly:
+        conn = sqlite3.connect(
+            f"{p.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
+        )
+    else:
+        _touch_private(p)
+        conn = sqlite3.connect(str(p), isolation_level=None, check_same_thread=False)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA trusted_schema = OFF")
+        if not readonly:
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        from mpu_qual.errors import MpuQualError
+
+        raise MpuQualError(
+            f"not a readable SQLite database: {exc}",
+            path=p,
+            hint="Run 'mpu-qual doctor' or restore a backup.",
+        ) from None
+    for suffix in ("-wal", "-shm"):
+        side = Path(str(p) + suffix)
+        if side.exists():
+            try:
+                os.chmod(side, 0o600)
+            except PermissionError:
+                pass
+    db = sqlite_utils.Database(conn)
+    check_schema(db, p)
+    conn.execute("PRAGMA trusted_schema = ON")
+    return db
+
+
+# Triggers and views a project may contain; anything else in a file we are asked to open
+# could run code of someone else's choosing when we write, so we refuse it.
+_TRUSTED_PREFIXES = (
+    "codings_span_",
+    "segments_span_",
+    "segments_fts_",
+    "journal_",
+    "job_ads_",
+    "jobs_",
+    "evidence_",
+    "transcribe_",
+)
+
+
+def check_schema(db: sqlite_utils.Database, path: Path) -> None:
+    """Refuse a database file with triggers or views mpu-qual did not create.
+
+    Runs with ``trusted_schema = OFF`` so that reading the schema cannot run its SQL.
+    """
+    from mpu_qual.errors import MpuQualError
+
+    try:
+        rows = db.conn.execute(
+            "SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view')"
+        ).fetchall()
+    except sqlite3.DatabaseError as exc:
+        db.conn.close()
+        raise MpuQualError(
+            f"not a readable SQLite database: {exc}",
+            path=path,
+            hint="Run 'mpu-qual doctor' or restore a backup.",
+        ) from None
+    for kind, name in rows:
+        if not name.startswith(_TRUSTED_PREFIXES):
+            db.conn.close()
+            raise MpuQualError(
+                f"the database contains a {kind} '{name}' that mpu-qual did not create; "
+                "refusing to open it",
+                path=path,
+                hint="Only open project files made by mpu-qual.",
+            )

@@ -1,0 +1,236 @@
+"""Schema of a project, as sqlite-utils Migrations: each step runs once, in a transaction.
+
+Never edit an applied migration; add a new one.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sqlite3
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+core = Migrations("mpu_qual.core")
+
+# Other features keep their own migration sets: "module:attribute".
+EXTRA_MIGRATION_SETS: list[str] = [
+    "mpu_qual.transcribe.schema:migrations",
+]
+
+# Tables whose row changes the undo journal records.
+JOURNALED_TABLES = ("participants", "sources", "segments", "codes", "codings", "memos")
+
+
+@core()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    exec_script(
+        db,
+        """
+        CREATE TABLE participants (
+            id INTEGER PRIMARY KEY,
+            label TEXT NOT NULL UNIQUE CHECK (length(trim(label)) > 0),
+            name TEXT,
+            group_id TEXT,
+            attributes TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+        );
+        CREATE TABLE sources (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE CHECK (length(trim(name)) > 0),
+            kind TEXT NOT NULL DEFAULT 'transcript',
+            text TEXT NOT NULL,
+            length INTEGER NOT NULL,
+            format TEXT,
+            original_path TEXT,
+            sha256 TEXT,
+            metadata TEXT NOT NULL DEFAULT '{}',
+            media_path TEXT,
+            duration_ms INTEGER,
+            imported_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            CHECK (length = length(text))
+        );
+        CREATE TABLE segments (
+            id INTEGER PRIMARY KEY,
+            source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+            idx INTEGER NOT NULL,
+            speaker TEXT,
+            participant_id INTEGER REFERENCES participants(id) ON DELETE SET NULL,
+            start INTEGER NOT NULL,
+            end INTEGER NOT NULL,
+            start_ms INTEGER,
+            end_ms INTEGER,
+            meta TEXT NOT NULL DEFAULT '{}',
+            UNIQUE (source_id, idx),
+            CHECK (0 <= start AND start <= end)
+        );
+        CREATE INDEX segments_source ON segments(source_id, start);
+        CREATE INDEX segments_participant ON segments(participant_id);
+        CREATE TABLE codes (
+            id TEXT PRIMARY KEY,
+            parent_id TEXT REFERENCES codes(id) ON DELETE RESTRICT,
+            label_en TEXT NOT NULL,
+            label_zh TEXT NOT NULL,
+            rule TEXT,
+            color TEXT,
+            addresses TEXT,
+            position INTEGER NOT NULL DEFAULT 0,
+            depth INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX codes_parent ON codes(parent_id);
+        CREATE TABLE codings (
+            id INTEGER PRIMARY KEY,
+            source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+            code_id TEXT NOT NULL REFERENCES codes(id) ON DELETE RESTRICT,
+            start INTEGER NOT NULL,
+            end INTEGER NOT NULL,
+            quote TEXT NOT NULL,
+            memo TEXT,
+            coder TEXT,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            CHECK (0 <= start AND start < end)
+        );
+        CREATE INDEX codings_source ON codings(source_id, start);
+        CREATE INDEX codings_code ON codings(code_id);
+        CREATE TABLE memos (
+            id INTEGER PRIMARY KEY,
+            source_id INTEGER REFERENCES sources(id) ON DELETE CASCADE,
+            code_id TEXT REFERENCES codes(id) ON DELETE CASCADE,
+            title TEXT,
+            text TEXT NOT NULL,
+            author TEXT,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            updated_at TEXT
+        );
+        CREATE TABLE actions (
+            id INTEGER PRIMARY KEY,
+            description TEXT NOT NULL,
+            kind TEXT,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            undone INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE changes (
+            id INTEGER PRIMARY KEY,
+            action_id INTEGER NOT NULL REFERENCES actions(id) ON DELETE CASCADE,
+            tbl TEXT NOT NULL,
+            op TEXT NOT NULL CHECK (op IN ('I', 'U', 'D')),
+            old TEXT,
+            new TEXT
+        );
+        CREATE INDEX changes_action ON changes(action_id);
+        CREATE TABLE journal_state (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            action_id INTEGER
+        );
+        INSERT INTO journal_state (id, action_id) VALUES (1, NULL);
+
+        -- A coding must lie inside its source's text and quote exactly that text.
+        CREATE TRIGGER codings_span_insert BEFORE INSERT ON codings
+        BEGIN
+            SELECT RAISE(ABORT, 'coding span is outside the text')
+            WHERE NEW.end > (SELECT length FROM sources WHERE id = NEW.source_id);
+            SELECT RAISE(ABORT, 'coding quote does not match the text')
+            WHERE NEW.quote IS NOT (SELECT substr(text, NEW.start + 1, NEW.end - NEW.start)
+                                    FROM sources WHERE id = NEW.source_id);
+        END;
+        CREATE TRIGGER codings_span_update BEFORE UPDATE OF start, end, quote, source_id ON codings
+        BEGIN
+            SELECT RAISE(ABORT, 'coding span is outside the text')
+            WHERE NEW.end > (SELECT length FROM sources WHERE id = NEW.source_id);
+            SELECT RAISE(ABORT, 'coding quote does not match the text')
+            WHERE NEW.quote IS NOT (SELECT substr(text, NEW.start + 1, NEW.end - NEW.start)
+                                    FROM sources WHERE id = NEW.source_id);
+        END;
+        CREATE TRIGGER segments_span_insert BEFORE INSERT ON segments
+        BEGIN
+            SELECT RAISE(ABORT, 'segment span is outside the text')
+            WHERE NEW.end > (SELECT length FROM sources WHERE id = NEW.source_id);
+        END;
+
+        -- Full-text search over segments; trigram finds CJK substrings too.
+        CREATE VIRTUAL TABLE segments_fts USING fts5(text, tokenize = 'trigram');
+        CREATE TRIGGER segments_fts_insert AFTER INSERT ON segments
+        BEGIN
+            INSERT INTO segments_fts (rowid, text)
+            SELECT NEW.id, substr(text, NEW.start + 1, NEW.end - NEW.start)
+            FROM sources WHERE id = NEW.source_id;
+        END;
+        CREATE TRIGGER segments_fts_delete AFTER DELETE ON segments
+        BEGIN
+            DELETE FROM segments_fts WHERE rowid = OLD.id;
+        END;
+        CREATE TRIGGER segments_fts_update AFTER UPDATE OF start, end, source_id ON segments
+        BEGIN
+            DELETE FROM segments_fts WHERE rowid = OLD.id;
+            INSERT INTO segments_fts (rowid, text)
+            SELECT NEW.id, substr(text, NEW.start + 1, NEW.end - NEW.start)
+            FROM sources WHERE id = NEW.source_id;
+        END;
+        """
+    )
+    for table in JOURNALED_TABLES:
+        _create_journal_triggers(db, table)
+
+
+def _create_journal_triggers(db: sqlite_utils.Database, table: str) -> None:
+    """Record every row change of ``table`` in ``changes`` while an action is open."""
+    cols = [c.name for c in db[table].columns]
+
+    def obj(prefix: str) -> str:
+        return "json_object(" + ", ".join(f"'{c}', {prefix}.\"{c}\"" for c in cols) + ")"
+
+    cond = "(SELECT action_id FROM journal_state WHERE id = 1)"
+    exec_script(
+        db,
+        f"""
+        CREATE TRIGGER journal_{table}_insert AFTER INSERT ON {table}
+        WHEN {cond} IS NOT NULL
+        BEGIN
+            INSERT INTO changes (action_id, tbl, op, old, new)
+            VALUES ({cond}, '{table}', 'I', NULL, {obj("NEW")});
+        END;
+        CREATE TRIGGER journal_{table}_update AFTER UPDATE ON {table}
+        WHEN {cond} IS NOT NULL
+        BEGIN
+            INSERT INTO changes (action_id, tbl, op, old, new)
+            VALUES ({cond}, '{table}', 'U', {obj("OLD")}, {obj("NEW")});
+        END;
+        CREATE TRIGGER journal_{table}_delete AFTER DELETE ON {table}
+        WHEN {cond} IS NOT NULL
+        BEGIN
+            INSERT INTO changes (action_id, tbl, op, old, new)
+            VALUES ({cond}, '{table}', 'D', {obj("OLD")}, NULL);
+        END;
+        """
+    )
+
+
+def exec_script(db: sqlite_utils.Database, script: str) -> None:
+    """Run statements one by one: ``executescript`` would COMMIT the migration's transaction."""
+    buf = ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            if buf.strip():
+                db.conn.execute(buf)
+            buf = ""
+    if buf.strip():
+        db.conn.execute(buf)
+
+
+def migration_sets() -> list[Migrations]:
+    """The core set first, then every feature's set."""
+    sets = [core]
+    for spec in EXTRA_MIGRATION_SETS:
+        module, _, attr = spec.partition(":")
+        sets.append(getattr(importlib.import_module(module), attr))
+    return sets
+
+
+def apply_all(db: sqlite_utils.Database) -> None:
+    for migrations in migration_sets():
+        migrations.apply(db)
+
+
+def pending(db: sqlite_utils.Database) -> list[str]:
+    return [f"{m.name}" for s in migration_sets() for m in s.pending(db)]

@@ -1,0 +1,46 @@
+"""Parsed transcript data: what every parser returns and every writer takes.
+
+Kept free of the store so parsers, writers and the transcriber can share it
+without touching SQLite.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class ParsedSegment:
+    """One speaker turn (or one Whisper segment)."""
+
+    text: str
+    speaker: str | None = None
+    start_ms: int | None = None
+    end_ms: int | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    line: int | None = None  # line in the source file, for error messages
+
+
+@dataclass
+class ParsedTranscript:
+    """A transcript ready to store: its segments and header metadata."""
+
+    segments: list[ParsedSegment]
+    metadata: dict[str, Any] = field(default_factory=dict)
+    format: str = "txt"
+
+    SEPARATOR = "\n"
+
+    def full_text(self) -> str:
+        """The stored text: segment texts joined by a newline."""
+        return self.SEPARATOR.join(s.text for s in self.segments)
+
+    def spans(self) -> list[tuple[int, int]]:
+        """Character (code point) spans of each segment inside full_text()."""
+        out: list[tuple[int, int]] = []
+        pos = 0
+        for seg in self.segments:
+            out.append((pos, pos + len(seg.text)))
+            pos += len(seg.text) + len(self.SEPARATOR)
+        return out
