@@ -105,7 +105,9 @@ class Codebook:
         return [g.id for g in self.groups]
 
 
-def _err(msg: str, path: Path | str | None, node: yaml.Node | None = None, **kw: Any) -> MpuQualError:
+def _err(
+    msg: str, path: Path | str | None, node: yaml.Node | None = None, **kw: Any
+) -> MpuQualError:
     line = node.start_mark.line + 1 if node is not None else None
     col = node.start_mark.column + 1 if node is not None else None
     return MpuQualError(msg, path=path, line=line, column=col, **kw)
@@ -123,8 +125,18 @@ def _map_get(node: yaml.Node, key: str) -> yaml.Node | None:
 def _check_duplicate_keys(node: yaml.Node, path: Path | str | None) -> None:
     """YAML silently keeps the last of two equal keys; a codebook must not."""
     stack = [node]
+    seen_nodes: set[int] = set()
     while stack:
         n = stack.pop()
+        if isinstance(n, (yaml.MappingNode, yaml.SequenceNode)):
+            if id(n) in seen_nodes:  # an alias (*name) of a list or mapping
+                raise _err(
+                    "YAML aliases of lists or entries (*name) are not allowed in a codebook",
+                    path,
+                    n,
+                    hint="Write each entry out in full.",
+                )  # nested aliases can expand a tiny file into billions of items
+            seen_nodes.add(id(n))
         if isinstance(n, yaml.MappingNode):
             seen: set[str] = set()
             for k, v in n.value:
@@ -176,7 +188,9 @@ def _str_field(
     return str(value).strip()
 
 
-def _parse_groups(data: dict, node: yaml.Node | None, key: str, path: Path | str | None) -> list[Group]:
+def _parse_groups(
+    data: dict, node: yaml.Node | None, key: str, path: Path | str | None
+) -> list[Group]:
     raw = data.get(key) or []
     gnode = _map_get(node, key) if node is not None else None
     if not isinstance(raw, list):
@@ -201,8 +215,12 @@ def _parse_groups(data: dict, node: yaml.Node | None, key: str, path: Path | str
             try:
                 re.compile(str(match))
             except re.error as exc:
-                raise _err(f"{key} '{gid}': invalid 'match' pattern: {exc}", path,
-                           _map_get(inode, "match"), field="match") from None
+                raise _err(
+                    f"{key} '{gid}': invalid 'match' pattern: {exc}",
+                    path,
+                    _map_get(inode, "match"),
+                    field="match",
+                ) from None
         out.append(Group(gid, en, zh, str(match) if match is not None else None))
     return out
 
@@ -216,7 +234,11 @@ def parse_codebook(text: str, path: Path | str | None = None) -> Codebook:
         raise _err("the codebook must be a mapping with 'codes'", path, node)
     version = data.get("version", 1)
     if version != 1:
-        raise _err(f"unsupported codebook version {version!r} (expected 1)", path, _map_get(node, "version"))
+        raise _err(
+            f"unsupported codebook version {version!r} (expected 1)",
+            path,
+            _map_get(node, "version"),
+        )
     cb = Codebook(
         name=str(data.get("name") or ""),
         name_zh=str(data.get("name_zh") or ""),
@@ -228,7 +250,9 @@ def parse_codebook(text: str, path: Path | str | None = None) -> Codebook:
     codes_raw = data.get("codes")
     codes_node = _map_get(node, "codes")
     if not isinstance(codes_raw, list) or not codes_raw:
-        raise _err("the codebook needs a non-empty list 'codes'", path, codes_node or node, field="codes")
+        raise _err(
+            "the codebook needs a non-empty list 'codes'", path, codes_node or node, field="codes"
+        )
 
     seen: dict[str, CodeDef] = {}
     pending_parents: list[tuple[CodeDef, yaml.Node | None]] = []
@@ -258,7 +282,12 @@ def parse_codebook(text: str, path: Path | str | None = None) -> Codebook:
                 )
             color = item.get("color")
             if color is not None and (not isinstance(color, str) or not COLOR_RE.match(color)):
-                raise _err(f"{what}: color must look like #1f77b4", path, _map_get(inode, "color"), field="color")
+                raise _err(
+                    f"{what}: color must look like #1f77b4",
+                    path,
+                    _map_get(inode, "color"),
+                    field="color",
+                )
             addresses = item.get("addresses")
             if addresses is not None and str(addresses) not in audience_ids:
                 raise _err(
@@ -272,7 +301,12 @@ def parse_codebook(text: str, path: Path | str | None = None) -> Codebook:
             if isinstance(was, str):
                 was = [was]
             if not isinstance(was, list) or not all(isinstance(w, str) for w in was):
-                raise _err(f"{what}: 'was' must be an id or a list of ids", path, _map_get(inode, "was"), field="was")
+                raise _err(
+                    f"{what}: 'was' must be an id or a list of ids",
+                    path,
+                    _map_get(inode, "was"),
+                    field="was",
+                )
             explicit_parent = item.get("parent")
             code = CodeDef(
                 id=cid,
@@ -288,7 +322,12 @@ def parse_codebook(text: str, path: Path | str | None = None) -> Codebook:
             )
             if explicit_parent is not None:
                 if parent is not None and str(explicit_parent) != parent.id:
-                    raise _err(f"{what}: 'parent' contradicts where it is nested", path, inode, field="parent")
+                    raise _err(
+                        f"{what}: 'parent' contradicts where it is nested",
+                        path,
+                        inode,
+                        field="parent",
+                    )
                 code.parent = str(explicit_parent)
                 pending_parents.append((code, _map_get(inode, "parent")))
             seen[cid] = code
@@ -296,14 +335,21 @@ def parse_codebook(text: str, path: Path | str | None = None) -> Codebook:
             kids = item.get("codes")
             if kids is not None:
                 if not isinstance(kids, list):
-                    raise _err(f"{what}: 'codes' must be a list", path, _map_get(inode, "codes"), field="codes")
+                    raise _err(
+                        f"{what}: 'codes' must be a list",
+                        path,
+                        _map_get(inode, "codes"),
+                        field="codes",
+                    )
                 walk(kids, _map_get(inode, "codes"), code)
 
     walk(codes_raw, codes_node, None)
 
     for code, pnode in pending_parents:
         if code.parent not in seen:
-            raise _err(f"code '{code.id}': unknown parent '{code.parent}'", path, pnode, field="parent")
+            raise _err(
+                f"code '{code.id}': unknown parent '{code.parent}'", path, pnode, field="parent"
+            )
     _check_cycles_and_order(cb, path)
     _check_renames(cb, path)
     return cb
@@ -317,7 +363,9 @@ def _check_cycles_and_order(cb: Codebook, path: Path | str | None) -> None:
         depth = 0
         while cur is not None:
             if cur in seen:
-                raise MpuQualError(f"code '{c.id}': its parents form a loop", path=path, line=c.line)
+                raise MpuQualError(
+                    f"code '{c.id}': its parents form a loop", path=path, line=c.line
+                )
             seen.add(cur)
             cur = by_id[cur].parent
             depth += 1
@@ -363,7 +411,9 @@ def _check_renames(cb: Codebook, path: Path | str | None) -> None:
                 )
             if old in claimed:
                 raise MpuQualError(
-                    f"codes '{claimed[old]}' and '{c.id}' both say 'was: {old}'", path=path, line=c.line
+                    f"codes '{claimed[old]}' and '{c.id}' both say 'was: {old}'",
+                    path=path,
+                    line=c.line,
                 )
             claimed[old] = c.id
 
@@ -374,7 +424,9 @@ def load_codebook(path: str | Path) -> Codebook:
     try:
         raw = p.read_bytes()
     except FileNotFoundError:
-        raise MpuQualError("codebook file not found", path=p, hint="Pass --codebook FILE.") from None
+        raise MpuQualError(
+            "codebook file not found", path=p, hint="Pass --codebook FILE."
+        ) from None
     except OSError as exc:
         raise MpuQualError(f"cannot read codebook: {exc.strerror}", path=p) from None
     if len(raw) > MAX_CODEBOOK_BYTES:

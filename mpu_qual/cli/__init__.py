@@ -16,6 +16,9 @@ from mpu_qual.errors import MpuQualError
 
 COMMAND_MODULES: tuple[str, ...] = (
     "core",
+    "jobs",
+    "transcribe",
+    "export",
 )
 
 

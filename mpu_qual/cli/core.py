@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
@@ -99,7 +100,7 @@ def codebook_show(ctx: click.Context, lang: str, fmt: str) -> None:
         _dump_json([{**c.__dict__, "codings": counts.get(c.id, 0)} for c in codes])
         return
     cb = project.codebook()
-    root = Tree(f"[bold]{cb.name or 'Codebook'}[/] {cb.name_zh}")
+    root = Tree(f"[bold]{escape(cb.name or 'Codebook')}[/] {escape(cb.name_zh)}")
     nodes: dict[str, Tree] = {}
     for c in codes:
         if lang == "en":
@@ -109,7 +110,9 @@ def codebook_show(ctx: click.Context, lang: str, fmt: str) -> None:
         else:
             label = f"{c.label_en} / {c.label_zh}"
         n = counts.get(c.id, 0)
-        text = f"[{c.color or 'white'}]■[/] [bold]{c.id}[/]  {label}" + (f"  [dim]({n})[/]" if n else "")
+        text = f"[{c.color or 'white'}]■[/] [bold]{escape(c.id)}[/]  {escape(label)}" + (
+            f"  [dim]({n})[/]" if n else ""
+        )
         parent = nodes.get(c.parent_id) if c.parent_id else root
         nodes[c.id] = (parent or root).add(text)
     console.print(root)
@@ -130,18 +133,31 @@ def codebook_check(ctx: click.Context, file: str | None) -> None:
 @codebook_group.command("load")
 @project_option
 @click.argument("file", type=click.Path(dir_okay=False), required=False)
-@click.option("--merge-into", "merges", multiple=True, metavar="OLD=NEW",
-              help="Move codings of a removed code OLD to NEW (repeatable).")
+@click.option(
+    "--merge-into",
+    "merges",
+    multiple=True,
+    metavar="OLD=NEW",
+    help="Move codings of a removed code OLD to NEW (repeatable).",
+)
 @click.option("--dry-run", is_flag=True, help="Show what would change, change nothing.")
 @click.pass_context
-def codebook_load(ctx: click.Context, file: str | None, merges: tuple[str, ...], dry_run: bool) -> None:
+def codebook_load(
+    ctx: click.Context, file: str | None, merges: tuple[str, ...], dry_run: bool
+) -> None:
     """Load an edited codebook (default: the project's codebook.yaml) into the project."""
     project = open_project(ctx)
-    report = project.sync_codebook(file, merge_into=_parse_pairs(merges, "--merge-into"), dry_run=dry_run)
+    report = project.sync_codebook(
+        file, merge_into=_parse_pairs(merges, "--merge-into"), dry_run=dry_run
+    )
     prefix = "would be " if dry_run else ""
     if not report.changed:
         click.echo("Codebook unchanged.")
-    for label, items in (("added", report.added), ("updated", report.updated), ("removed", report.removed)):
+    for label, items in (
+        ("added", report.added),
+        ("updated", report.updated),
+        ("removed", report.removed),
+    ):
         if items:
             click.echo(f"{len(items)} codes {prefix}{label}: {', '.join(items)}")
     for old, new in report.renamed:
@@ -172,8 +188,10 @@ def participants_list(ctx: click.Context, fmt: str) -> None:
     for p in people:
         g = groups.get(p.group_id or "")
         table.add_row(
-            p.label, p.name or "", f"{g.en} / {g.zh}" if g else (p.group_id or ""),
-            ", ".join(f"{k}={v}" for k, v in p.attributes.items()),
+            escape(p.label),
+            escape(p.name or ""),
+            escape(f"{g.en} / {g.zh}" if g else (p.group_id or "")),
+            escape(", ".join(f"{k}={v}" for k, v in p.attributes.items())),
         )
     console.print(table)
 
@@ -183,15 +201,28 @@ def participants_list(ctx: click.Context, fmt: str) -> None:
 @click.argument("label")
 @click.option("--name", help="Real name (private; exports can pseudonymise it).")
 @click.option("--group", help="Stakeholder group id or label (see codebook.yaml).")
-@click.option("--attr", "attrs", multiple=True, metavar="KEY=VALUE", help="Attribute (repeatable; empty value removes).")
+@click.option(
+    "--attr",
+    "attrs",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Attribute (repeatable; empty value removes).",
+)
 @click.option("--rename", "new_label", help="Give the speaker a new label.")
 @click.pass_context
-def participants_set(ctx: click.Context, label: str, name: str | None, group: str | None,
-                     attrs: tuple[str, ...], new_label: str | None) -> None:
+def participants_set(
+    ctx: click.Context,
+    label: str,
+    name: str | None,
+    group: str | None,
+    attrs: tuple[str, ...],
+    new_label: str | None,
+) -> None:
     """Create or update participant LABEL."""
     project = open_project(ctx)
-    p = project.set_participant(label, name=name, group=group, attrs=_parse_pairs(attrs, "--attr"),
-                                new_label=new_label)
+    p = project.set_participant(
+        label, name=name, group=group, attrs=_parse_pairs(attrs, "--attr"), new_label=new_label
+    )
     click.echo(f"{p.label}: group={p.group_id or '-'} attributes={p.attributes}")
 
 
@@ -224,7 +255,10 @@ def transcripts_add(ctx: click.Context, files: tuple[str, ...], name: str | None
         n = len(project.segments(src))
         click.echo(f"Imported {f} as '{src.name}' ({n} segments, {src.length} characters).")
     if failed:
-        click.echo(f"{failed} of {len(files)} files were not imported; the project is unchanged for them.", err=True)
+        click.echo(
+            f"{failed} of {len(files)} files were not imported; the project is unchanged for them.",
+            err=True,
+        )
         sys.exit(1)
 
 
@@ -241,15 +275,23 @@ def transcripts_list(ctx: click.Context, fmt: str) -> None:
         return
     table = Table("Name", "Duration", "Segments", "Speakers", "Codings", "Coded")
     for r in rows:
-        table.add_row(r["name"], format_clock(r["duration_ms"]), str(r["segments"]), str(r["speakers"]),
-                      str(r["codings"]), f"{r['coded_share']:.0%}")
+        table.add_row(
+            escape(r["name"]),
+            format_clock(r["duration_ms"]),
+            str(r["segments"]),
+            str(r["speakers"]),
+            str(r["codings"]),
+            f"{r['coded_share']:.0%}",
+        )
     console.print(table)
 
 
 @transcripts_group.command("show")
 @project_option
 @click.argument("name")
-@click.option("--offsets", is_flag=True, help="Show each segment's character offsets (for code add).")
+@click.option(
+    "--offsets", is_flag=True, help="Show each segment's character offsets (for code add)."
+)
 @click.pass_context
 def transcripts_show(ctx: click.Context, name: str, offsets: bool) -> None:
     """Print a transcript turn by turn."""
@@ -258,16 +300,23 @@ def transcripts_show(ctx: click.Context, name: str, offsets: bool) -> None:
     for g in project.segments(src):
         where = f"[dim]{g.start}-{g.end}[/] " if offsets else ""
         console.print(
-            f"{where}[cyan]{format_clock(g.start_ms)}[/] [bold]{g.speaker or '?'}[/]: ",
-            src.text[g.start : g.end], sep="", markup=True, highlight=False,
+            f"{where}[cyan]{format_clock(g.start_ms)}[/] [bold]{escape(g.speaker or '?')}[/]: ",
+            escape(src.text[g.start : g.end]),  # "[laughs]" is transcript text, not markup
+            sep="",
+            markup=True,
+            highlight=False,
         )
 
 
 @transcripts_group.command("export")
 @project_option
 @click.argument("name")
-@click.option("--format", "fmt", type=click.Choice(["txt", "vtt", "srt"]), default="txt", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: stdout).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["txt", "vtt", "srt"]), default="txt", show_default=True
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: stdout)."
+)
 @click.pass_context
 def transcripts_export(ctx: click.Context, name: str, fmt: str, output: str | None) -> None:
     """Write a transcript as plain text, WebVTT or SRT."""
@@ -307,19 +356,32 @@ def code_group() -> None:
 @click.option("--code", "codes", required=True, multiple=True, help="Code id (repeatable).")
 @click.option("--memo", help="A memo for the coding.")
 @click.pass_context
-def code_add(ctx: click.Context, source: str, start: int, end: int, codes: tuple[str, ...], memo: str | None) -> None:
+def code_add(
+    ctx: click.Context, source: str, start: int, end: int, codes: tuple[str, ...], memo: str | None
+) -> None:
     """Code SOURCE from --start to --end with one or more codes."""
     project = open_project(ctx)
     for c in project.add_codings(source, start, end, list(codes), memo=memo):
-        click.echo(f"Coding {c.id}: {c.code_id} on '{c.quote[:60]}'" + ("..." if len(c.quote) > 60 else ""))
+        click.echo(
+            f"Coding {c.id}: {c.code_id} on '{c.quote[:60]}'" + ("..." if len(c.quote) > 60 else "")
+        )
 
 
 def _coding_rows(codings: list) -> list[dict[str, Any]]:
     return [
         {
-            "id": c.id, "source": c.source_name, "code": c.code_id, "start": c.start, "end": c.end,
-            "participant": c.participant_label, "group": c.group, "time": format_clock(c.start_ms),
-            "quote": c.quote, "memo": c.memo, "coder": c.coder, "created_at": c.created_at,
+            "id": c.id,
+            "source": c.source_name,
+            "code": c.code_id,
+            "start": c.start,
+            "end": c.end,
+            "participant": c.participant_label,
+            "group": c.group,
+            "time": format_clock(c.start_ms),
+            "quote": c.quote,
+            "memo": c.memo,
+            "coder": c.coder,
+            "created_at": c.created_at,
         }
         for c in codings
     ]
@@ -334,20 +396,40 @@ def _coding_rows(codings: list) -> list[dict[str, Any]]:
 @click.option("--source", help="Only this transcript.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.pass_context
-def code_list(ctx: click.Context, code: str | None, subcodes: bool, participant: str | None,
-              group: str | None, source: str | None, fmt: str) -> None:
+def code_list(
+    ctx: click.Context,
+    code: str | None,
+    subcodes: bool,
+    participant: str | None,
+    group: str | None,
+    source: str | None,
+    fmt: str,
+) -> None:
     """List codings, optionally filtered."""
     project = open_project(ctx)
-    rows = _coding_rows(project.codings(code=code, participant=participant, source=source, group=group,
-                                        include_subcodes=subcodes))
+    rows = _coding_rows(
+        project.codings(
+            code=code,
+            participant=participant,
+            source=source,
+            group=group,
+            include_subcodes=subcodes,
+        )
+    )
     if fmt == "json":
         _dump_json(rows)
         return
     table = Table("Id", "Code", "Source", "Time", "Speaker", "Quote")
     for r in rows:
         quote = r["quote"].replace("\n", " ")
-        table.add_row(str(r["id"]), r["code"], r["source"], r["time"], r["participant"] or "",
-                      quote[:80] + ("…" if len(quote) > 80 else ""))
+        table.add_row(
+            str(r["id"]),
+            escape(r["code"]),
+            escape(r["source"]),
+            r["time"],
+            escape(r["participant"] or ""),
+            escape(quote[:80] + ("…" if len(quote) > 80 else "")),
+        )
     console.print(table)
     click.echo(f"{len(rows)} codings")
 
@@ -378,32 +460,49 @@ def code_memo(ctx: click.Context, coding_id: int, text: str) -> None:
 @click.option("--code", required=True, help="Code id to apply.")
 @click.option("--phrase", help="Text to find (case-insensitive; Chinese or English).")
 @click.option("--regex", help="Regular expression to find (Python syntax, case-insensitive).")
-@click.option("--unit", type=click.Choice(["segment", "sentence", "match"]), default="segment", show_default=True,
-              help="How much text to code around each hit.")
+@click.option(
+    "--unit",
+    type=click.Choice(["segment", "sentence", "match"]),
+    default="segment",
+    show_default=True,
+    help="How much text to code around each hit.",
+)
 @click.option("--source", "sources", multiple=True, help="Only these transcripts (repeatable).")
 @click.option("--dry-run", is_flag=True, help="List what would be coded, change nothing.")
 @click.pass_context
-def autocode(ctx: click.Context, code: str, phrase: str | None, regex: str | None, unit: str,
-             sources: tuple[str, ...], dry_run: bool) -> None:
+def autocode(
+    ctx: click.Context,
+    code: str,
+    phrase: str | None,
+    regex: str | None,
+    unit: str,
+    sources: tuple[str, ...],
+    dry_run: bool,
+) -> None:
     """Code every passage that matches a phrase or a regex (one undoable action)."""
     project = open_project(ctx)
-    result = project.autocode(code, phrase=phrase, regex=regex, unit=unit, dry_run=dry_run,
-                              sources=list(sources) or None)
+    result = project.autocode(
+        code, phrase=phrase, regex=regex, unit=unit, dry_run=dry_run, sources=list(sources) or None
+    )
     if dry_run:
         texts = {s.id: (s.name, s.text) for s in project.sources()}
         for sid, s, e in result.spans:
             name, text = texts[sid]
             click.echo(f"{name} {s}-{e}: {text[s:e][:100]!r}")
-        click.echo(f"{len(result.spans)} passages would be coded ({result.skipped_existing} already are).")
+        click.echo(
+            f"{len(result.spans)} passages would be coded ({result.skipped_existing} already are)."
+        )
     else:
-        click.echo(f"Coded {result.created} passages with {code} ({result.skipped_existing} already coded).")
+        click.echo(
+            f"Coded {result.created} passages with {code} ({result.skipped_existing} already coded)."
+        )
 
 
 @main.command()
 @project_option
 @click.argument("query")
 @click.option("--source", help="Only this transcript.")
-@click.option("--limit", type=int, default=200, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=200, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.pass_context
 def search(ctx: click.Context, query: str, source: str | None, limit: int, fmt: str) -> None:
@@ -415,7 +514,13 @@ def search(ctx: click.Context, query: str, source: str | None, limit: int, fmt: 
         return
     table = Table("Source", "Time", "Speaker", "Offsets", "Context")
     for h in hits:
-        table.add_row(h.source_name, format_clock(h.start_ms), h.speaker or "", f"{h.start}-{h.end}", h.snippet)
+        table.add_row(
+            escape(h.source_name),
+            format_clock(h.start_ms),
+            escape(h.speaker or ""),
+            f"{h.start}-{h.end}",
+            escape(h.snippet),
+        )
     console.print(table)
     click.echo(f"{len(hits)} hits")
 
@@ -441,7 +546,7 @@ def redo(ctx: click.Context) -> None:
 
 @main.command()
 @project_option
-@click.option("--limit", type=int, default=20, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
 @click.pass_context
 def history(ctx: click.Context, limit: int) -> None:
     """List recent actions (newest first)."""

@@ -43,8 +43,11 @@ class SectorMatch:
 
 @lru_cache(maxsize=4)
 def _converters() -> tuple[Callable[[str], str], ...]:
-    import opencc
-
+    """Traditional/Simplified converters; none without the optional OpenCC package."""
+    try:
+        import opencc
+    except ImportError:  # pragma: no cover - the 'chinese' extra is not installed
+        return ()
     return tuple(opencc.OpenCC(cfg).convert for cfg in ("t2s", "s2hk", "s2t"))
 
 
@@ -77,20 +80,25 @@ def _word_regex(pattern: str, *, plural: bool) -> re.Pattern[str] | None:
         elif plural and i == len(words) - 1 and word[-1].isascii() and word[-1].isalpha():
             piece += "s?"
         parts.append(piece)
-    tail = f"(?!{_WORD_CHARS})" if words[-1][-1].isascii() and words[-1][-1].isalnum() else ""
-    if words[-1].endswith("*") or tail:
-        tail = f"(?!{_WORD_CHARS})"
+    last = words[-1].rstrip("*")[-1]
+    tail = f"(?!{_WORD_CHARS})" if last.isascii() and last.isalnum() else ""
     return re.compile(_SEP.join(parts) + tail)
 
 
 class _Matcher:
-    """English word patterns and Chinese substrings, checked against folded text."""
+    """English word patterns and Chinese substrings, checked against folded text.
 
-    def __init__(self, en: tuple[str, ...], zh: tuple[str, ...], *, plural: bool, what: str) -> None:
-        self.items: list[tuple[str, re.Pattern[str] | None, tuple[str, ...]]] = []
+    Stored flat as (pattern, needle, regex): the needle is a plain substring that must be in
+    the text (cheap to test); the regex, when there is one, then checks word boundaries.
+    """
+
+    def __init__(
+        self, en: tuple[str, ...], zh: tuple[str, ...], *, plural: bool, what: str
+    ) -> None:
+        self.items: list[tuple[str, str, re.Pattern[str] | None]] = []
         for p in en:
             if has_cjk(p):
-                self.items.append((p, None, tuple(sorted({fold(v) for v in cjk_variants(p)}))))
+                self._substrings(p, what, "en")
                 continue
             try:
                 rx = _word_regex(p, plural=plural)
@@ -98,20 +106,21 @@ class _Matcher:
                 raise MpuQualError(f"{what}: {exc}", field="en") from None
             if rx is None:
                 raise MpuQualError(f"{what}: pattern '{p}' is only punctuation", field="en")
-            self.items.append((p, rx, ()))
+            longest = max((w.rstrip("*") for w in fold(p).split()), key=len)
+            self.items.append((p, longest, rx))
         for p in zh:
-            needles = tuple(sorted({fold(v) for v in cjk_variants(p)} - {""}))
-            if not needles:
-                raise MpuQualError(f"{what}: pattern '{p}' is empty after folding", field="zh")
-            self.items.append((p, None, needles))
+            self._substrings(p, what, "zh")
+
+    def _substrings(self, p: str, what: str, fld: str) -> None:
+        needles = sorted({fold(v) for v in cjk_variants(p)} - {""})
+        if not needles:
+            raise MpuQualError(f"{what}: pattern '{p}' is empty after folding", field=fld)
+        self.items += [(p, n, None) for n in needles]
 
     def first(self, text: str) -> str | None:
         """The first pattern (in file order) found in ``text``."""
-        for pattern, rx, needles in self.items:
-            if rx is not None:
-                if rx.search(text):
-                    return pattern
-            elif any(n in text for n in needles):
+        for pattern, needle, rx in self.items:
+            if needle in text and (rx is None or rx.search(text)):
                 return pattern
         return None
 

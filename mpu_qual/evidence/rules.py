@@ -170,11 +170,11 @@ class _Ctx:
     def __init__(self, path: Path | None) -> None:
         self.path = path
 
-    def err(self, msg: str, node: yaml.Node | None, fld: str, hint: str | None = None) -> MpuQualError:
+    def err(
+        self, msg: str, node: yaml.Node | None, fld: str, hint: str | None = None
+    ) -> MpuQualError:
         col = node.start_mark.column + 1 if node is not None else None
-        return MpuQualError(
-            msg, path=self.path, line=_line(node), column=col, field=fld, hint=hint
-        )
+        return MpuQualError(msg, path=self.path, line=_line(node), column=col, field=fld, hint=hint)
 
 
 def _text(value: Any, node: yaml.Node | None, fld: str, ctx: _Ctx, *, required: bool = True) -> str:
@@ -227,10 +227,16 @@ def _parse_windows(value: Any, node: yaml.Node | None, ctx: _Ctx) -> list[Window
     if isinstance(value, dict):
         for key in value:
             if key not in ("start_month", "months", "first", "last"):
-                raise ctx.err(f"unknown key '{key}' in windows", _get(node, str(key)) or node, "windows")
+                raise ctx.err(
+                    f"unknown key '{key}' in windows", _get(node, str(key)) or node, "windows"
+                )
         nums: dict[str, int] = {}
-        for key, lo, hi in (("start_month", 1, 12), ("months", 1, 120), ("first", 1900, 2999),
-                            ("last", 1900, 2999)):
+        for key, lo, hi in (
+            ("start_month", 1, 12),
+            ("months", 1, 120),
+            ("first", 1900, 2999),
+            ("last", 1900, 2999),
+        ):
             v = value.get(key)
             if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
                 raise ctx.err(
@@ -240,7 +246,9 @@ def _parse_windows(value: Any, node: yaml.Node | None, ctx: _Ctx) -> list[Window
                 )
             nums[key] = v
         if nums["last"] < nums["first"] or nums["last"] - nums["first"] > 200:
-            raise ctx.err("windows: 'last' must be a year from 'first' on", _get(node, "last"), "windows.last")
+            raise ctx.err(
+                "windows: 'last' must be a year from 'first' on", _get(node, "last"), "windows.last"
+            )
         for year in range(nums["first"], nums["last"] + 1):
             start = dt.date(year, nums["start_month"], 1)
             end = _add_months(start, nums["months"]) - dt.timedelta(days=1)
@@ -254,8 +262,9 @@ def _parse_windows(value: Any, node: yaml.Node | None, ctx: _Ctx) -> list[Window
             end = _as_date(entry.get("end"), _get(enode, "end") or enode, "end", ctx)
             if end < start:
                 raise ctx.err("window ends before it starts", enode, "end")
-            label = _text(entry.get("label"), _get(enode, "label") or enode, "label", ctx,
-                          required=False) or _window_label(start, end)
+            label = _text(
+                entry.get("label"), _get(enode, "label") or enode, "label", ctx, required=False
+            ) or _window_label(start, end)
             windows.append(Window(label, start, end))
     else:
         raise ctx.err(
@@ -279,7 +288,9 @@ def _parse_windows(value: Any, node: yaml.Node | None, ctx: _Ctx) -> list[Window
     return ordered
 
 
-def _entries(value: Any, node: yaml.Node | None, fld: str, ctx: _Ctx) -> list[tuple[dict, yaml.Node | None]]:
+def _entries(
+    value: Any, node: yaml.Node | None, fld: str, ctx: _Ctx
+) -> list[tuple[dict, yaml.Node | None]]:
     if not isinstance(value, list) or not value:
         raise ctx.err(f"'{fld}' must be a non-empty list", node, fld)
     out = []
@@ -311,11 +322,17 @@ def parse_rules(text: str, path: Path | None = None) -> Rules:
     except yaml.YAMLError as exc:
         raise MpuQualError(f"YAML error: {exc}", path=path) from None
     if not isinstance(data, dict):
-        raise MpuQualError("rules file must be a mapping (windows, sectors, roles, skills)", path=path)
+        raise MpuQualError(
+            "rules file must be a mapping (windows, sectors, roles, skills)", path=path
+        )
     for key in data:
         if key not in ("version", "windows", "dedup", "sectors", "roles", "skills"):
-            raise ctx.err(f"unknown key '{key}'", _get(root, str(key)) or root, str(key),
-                          hint="Keys are: version, windows, dedup, sectors, roles, skills.")
+            raise ctx.err(
+                f"unknown key '{key}'",
+                _get(root, str(key)) or root,
+                str(key),
+                hint="Keys are: version, windows, dedup, sectors, roles, skills.",
+            )
 
     windows = _parse_windows(data.get("windows"), _get(root, "windows") or root, ctx)
 
@@ -327,8 +344,11 @@ def parse_rules(text: str, path: Path | None = None) -> Rules:
             raise ctx.err("'dedup' must be a mapping", dnode, "dedup")
         v = dedup.get("repost_days", repost_days)
         if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 366:
-            raise ctx.err("'repost_days' must be a whole number from 0 to 366",
-                          _get(dnode, "repost_days") or dnode, "dedup.repost_days")
+            raise ctx.err(
+                "'repost_days' must be a whole number from 0 to 366",
+                _get(dnode, "repost_days") or dnode,
+                "dedup.repost_days",
+            )
         repost_days = v
 
     sectors: list[Sector] = []
@@ -340,33 +360,48 @@ def parse_rules(text: str, path: Path | None = None) -> Rules:
         sectors.append(
             Sector(
                 label=label,
-                en=_text(entry.get("en"), _get(enode, "en") or enode, "en", ctx, required=False) or label,
-                labels=_text_list(entry.get("labels"), _get(enode, "labels") or enode, "labels", ctx),
-                contains=_text_list(entry.get("contains"), _get(enode, "contains") or enode,
-                                    "contains", ctx),
+                en=_text(entry.get("en"), _get(enode, "en") or enode, "en", ctx, required=False)
+                or label,
+                labels=_text_list(
+                    entry.get("labels"), _get(enode, "labels") or enode, "labels", ctx
+                ),
+                contains=_text_list(
+                    entry.get("contains"), _get(enode, "contains") or enode, "contains", ctx
+                ),
             )
         )
 
     rnode = _get(root, "roles")
     rdata = data.get("roles")
     if not isinstance(rdata, dict):
-        raise ctx.err("'roles' must be a mapping with labels, rules and other", rnode or root, "roles")
+        raise ctx.err(
+            "'roles' must be a mapping with labels, rules and other", rnode or root, "roles"
+        )
     roles: list[Role] = []
-    for entry, enode in _entries(rdata.get("labels"), _get(rnode, "labels") or rnode, "roles.labels", ctx):
+    for entry, enode in _entries(
+        rdata.get("labels"), _get(rnode, "labels") or rnode, "roles.labels", ctx
+    ):
         label = _text(entry.get("label"), _get(enode, "label") or enode, "label", ctx)
         if any(r.label == label for r in roles):
             raise ctx.err(f"role '{label}' is listed twice", enode, "label")
-        roles.append(Role(label, _text(entry.get("en"), _get(enode, "en") or enode, "en", ctx,
-                                       required=False) or label))
+        roles.append(
+            Role(
+                label,
+                _text(entry.get("en"), _get(enode, "en") or enode, "en", ctx, required=False)
+                or label,
+            )
+        )
     onode = _get(rnode, "other")
     odata = rdata.get("other") or {}
     if not isinstance(odata, dict):
         raise ctx.err("'other' must be a mapping with label and en", onode, "roles.other")
     other = Role(
-        _text(odata.get("label"), _get(onode, "label") or onode or rnode, "label", ctx,
-              required=False) or "其他",
-        _text(odata.get("en"), _get(onode, "en") or onode or rnode, "en", ctx,
-              required=False) or "Other",
+        _text(
+            odata.get("label"), _get(onode, "label") or onode or rnode, "label", ctx, required=False
+        )
+        or "其他",
+        _text(odata.get("en"), _get(onode, "en") or onode or rnode, "en", ctx, required=False)
+        or "Other",
     )
     if any(r.label == other.label for r in roles):
         raise ctx.err(f"'{other.label}' is both a role and the other bucket", onode, "roles.other")
@@ -385,8 +420,12 @@ def parse_rules(text: str, path: Path | None = None) -> Rules:
             )
         for key in entry:
             if key not in ("role", "en", "zh"):
-                raise ctx.err(f"rule {i}: unknown key '{key}'", _get(enode, str(key)), str(key),
-                              hint="A rule has role, en and zh.")
+                raise ctx.err(
+                    f"rule {i}: unknown key '{key}'",
+                    _get(enode, str(key)),
+                    str(key),
+                    hint="A rule has role, en and zh.",
+                )
         en = _text_list(entry.get("en"), _get(enode, "en") or enode, "en", ctx)
         zh = _text_list(entry.get("zh"), _get(enode, "zh") or enode, "zh", ctx)
         if not en and not zh:
@@ -431,8 +470,9 @@ def load_rules(path: str | Path | None = None) -> Rules:
         raw = p.read_bytes()
     except FileNotFoundError:
         raise MpuQualError(
-            "job-ad rules file not found", path=p,
-            hint=f"Copy the defaults with 'mpu-qual jobs rules --reset' or pass --rules FILE.",
+            "job-ad rules file not found",
+            path=p,
+            hint="Copy the defaults with 'mpu-qual jobs rules --reset' or pass --rules FILE.",
         ) from None
     except OSError as exc:
         raise MpuQualError(f"cannot read rules: {exc.strerror}", path=p) from None

@@ -69,7 +69,6 @@ def m001_job_ads(db: sqlite_utils.Database) -> None:
         );
         CREATE INDEX job_ads_key ON job_ads(dedup_key, posted_on);
         CREATE INDEX job_ads_scope ON job_ads(window, sector, role);
-        CREATE INDEX job_ads_title ON job_ads(role, title);
         -- Every platform posting of an ad (the earliest one included).
         CREATE TABLE job_ad_postings (
             id INTEGER PRIMARY KEY,

@@ -44,16 +44,22 @@ def _is_punct(ch: str) -> bool:
     return unicodedata.category(ch)[0] in "PS"
 
 
+def _glue(ch: str) -> bool:
+    """Characters that need no space beside them: punctuation and CJK ideographs."""
+    return _is_punct(ch) or _is_cjk(ch)
+
+
 def fold(text: str) -> str:
     """NFKC, CJK punctuation to ASCII, case-folded, white space collapsed and dropped next to
-    punctuation (``Technician （Electrical）`` and ``technician(electrical)`` fold the same)."""
+    punctuation or Chinese (``Technician （Electrical）`` folds as ``technician(electrical)``,
+    ``工業 4.0`` as ``工業4.0``)."""
     s = unicodedata.normalize("NFKC", text).translate(_CJK_PUNCT).casefold()
     words = s.split()
     if not words:
         return ""
     out = [words[0]]
     for w in words[1:]:
-        if _is_punct(out[-1][-1]) or _is_punct(w[0]):
+        if _glue(out[-1][-1]) or _glue(w[0]):
             out.append(w)
         else:
             out.append(" " + w)
@@ -80,9 +86,13 @@ def dedup_key(title: str, company: str, description: str) -> bytes:
     return h.digest()
 
 
+def _is_cjk(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
+
+
 def has_cjk(text: str) -> bool:
     """True when the text holds a CJK ideograph (so Chinese spelling variants matter)."""
-    return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
+    return any(_is_cjk(ch) for ch in text)
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

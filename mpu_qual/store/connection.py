@@ -40,6 +40,7 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite_utils.Databas
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA trusted_schema = OFF")
+        _schema_objects(conn)  # parse the schema now, before any pragma that writes
         if not readonly:
             conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
@@ -80,6 +81,25 @@ _TRUSTED_PREFIXES = (
 )
 
 
+_SCHEMA_OBJECTS_SQL = "SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view')"
+
+
+def _schema_objects(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """Triggers and views, read with ``trusted_schema = OFF`` where SQLite allows it.
+
+    SQLite before 3.45 does not mark JSON functions innocuous, so a CHECK constraint such as
+    ``json_valid(settings)`` makes the whole schema unparsable with trusted_schema OFF. Reading
+    sqlite_master runs no trigger or view, so we retry with it ON; the name check still applies.
+    """
+    try:
+        return conn.execute(_SCHEMA_OBJECTS_SQL).fetchall()
+    except sqlite3.DatabaseError as exc:
+        if "unsafe use of" not in str(exc):
+            raise
+    conn.execute("PRAGMA trusted_schema = ON")
+    return conn.execute(_SCHEMA_OBJECTS_SQL).fetchall()
+
+
 def check_schema(db: sqlite_utils.Database, path: Path) -> None:
     """Refuse a database file with triggers or views mpu-qual did not create.
 
@@ -88,9 +108,7 @@ def check_schema(db: sqlite_utils.Database, path: Path) -> None:
     from mpu_qual.errors import MpuQualError
 
     try:
-        rows = db.conn.execute(
-            "SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view')"
-        ).fetchall()
+        rows = _schema_objects(db.conn)
     except sqlite3.DatabaseError as exc:
         db.conn.close()
         raise MpuQualError(

@@ -68,8 +68,12 @@ class Project:
         self.readonly = readonly
         self._codebook: Codebook | None = None
         self._codebook_mtime: float | None = None
-        # Hooks run before bulk operations (import, auto-code, merge, codebook sync).
+        # Hooks run before bulk operations (import, auto-code, merge, codebook sync) and, as
+        # kind "open", before the first write after opening (mpu_qual.safety: backups).
         self.before_bulk: list[Callable[[Project, str], None]] = []
+        self._first_write = True
+        # Why the project was opened read-only (safety checks that failed), for front ends.
+        self.open_problems: list[Any] = []
 
     # ------------------------------------------------------------------ lifecycle
     @property
@@ -98,24 +102,41 @@ class Project:
         if source_cb is None and not (root / CODEBOOK_NAME).exists():
             source_cb = BUNDLED_CODEBOOK
         cb = load_codebook(source_cb or root / CODEBOOK_NAME)  # validate before writing anything
+        del cb
+        made = [root, root / TRANSCRIPTS_DIR, root / CODEBOOK_NAME, root / "jobrules.yaml"]
+        made = [p for p in made if not p.exists()]  # what a failed set-up must take away again
         root.mkdir(parents=True, exist_ok=True)
         (root / TRANSCRIPTS_DIR).mkdir(exist_ok=True)
         if source_cb is not None and source_cb.resolve() != (root / CODEBOOK_NAME).resolve():
             shutil.copyfile(source_cb, root / CODEBOOK_NAME)
-        db = connect(root / DB_NAME)
+        project = cls(root, connect(root / DB_NAME))
         try:
-            apply_all(db)
-        except Exception:
-            db.close()
+            apply_all(project.db)
+            project._extra_init()
+            project.sync_codebook()
+            # The first load is the project's starting point, not an action to undo: undoing
+            # it would empty the codes table while codebook.yaml still lists them.
+            project.conn.execute("DELETE FROM actions")
+            if import_transcripts:
+                for path in sorted((root / TRANSCRIPTS_DIR).iterdir()):
+                    if path.is_file() and path.suffix.lower() in (".txt", ".vtt", ".srt", ".docx"):
+                        project.import_transcript(path)
+        except BaseException:
+            # All or nothing: a bad file in transcripts/ must not leave a half-set-up project
+            # that later opens without it.
+            project.close()
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(str(root / DB_NAME) + suffix).unlink(missing_ok=True)
+            for path in reversed(made):
+                if path.is_dir():
+                    if not any(path.iterdir()):
+                        path.rmdir()
+                else:
+                    path.unlink(missing_ok=True)
             raise
-        project = cls(root, db)
-        project._extra_init()
-        project.sync_codebook()
-        del cb
-        if import_transcripts:
-            for path in sorted((root / TRANSCRIPTS_DIR).iterdir()):
-                if path.is_file() and path.suffix.lower() in (".txt", ".vtt", ".srt", ".docx"):
-                    project.import_transcript(path)
+        from mpu_qual.safety.guard import protect
+
+        protect(project)  # automatic backups from now on
         return project
 
     def _extra_init(self) -> None:
@@ -143,6 +164,15 @@ class Project:
                 hint="Run 'mpu-qual init DIR' to create one, or pass -p DIR.",
             )
         db = connect(root / DB_NAME, readonly=readonly)
+        problems: list[Any] = []
+        if not readonly:
+            from mpu_qual.safety.guard import check_on_open
+
+            problems = check_on_open(root, db)  # trust, quick checks, network-folder warning
+            if problems:  # damaged: open read-only so that nothing can make it worse
+                db.close()
+                db = connect(root / DB_NAME, readonly=True)
+                readonly = True
         if not readonly:
             try:
                 apply_all(db)
@@ -153,7 +183,13 @@ class Project:
                     path=root / DB_NAME,
                     hint="Run 'mpu-qual doctor' or restore a backup.",
                 ) from None
-        return cls(root, db, readonly=readonly)
+        project = cls(root, db, readonly=readonly)
+        project.open_problems = problems
+        if not readonly:
+            from mpu_qual.safety.guard import protect
+
+            protect(project)
+        return project
 
     def close(self) -> None:
         try:
@@ -188,12 +224,31 @@ class Project:
         if conn.in_transaction:
             yield conn
             return
-        conn.execute("BEGIN IMMEDIATE")
+        if self._first_write:
+            self._first_write = False
+            self._bulk("open")  # the automatic backup of the project as it was opened
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            raise MpuQualError(
+                "the project is busy: another mpu-qual window or command has been writing to it "
+                "for more than 10 seconds",
+                path=self.db_path,
+                hint="Wait for it to finish (or close it), then try again. Nothing was changed.",
+            ) from None
         try:
             yield conn
-        except BaseException:
+        except BaseException as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
+            if isinstance(exc, UnicodeEncodeError):
+                raise MpuQualError(
+                    "the text contains a character that cannot be stored (an unpaired "
+                    "surrogate, e.g. half of an emoji); nothing was changed",
+                    hint="Remove or retype that character.",
+                ) from None
             raise
         else:
             try:
@@ -206,6 +261,8 @@ class Project:
     @contextmanager
     def action(self, description: str, kind: str | None = None) -> Iterator[sqlite3.Connection]:
         """One undoable user action: one transaction, its row changes journaled."""
+        if kind == "codebook":
+            self.codebook()  # codebook.yaml is rewritten afterwards: it must be valid first
         conn = self.conn
         if conn.in_transaction:
             state = conn.execute("SELECT action_id FROM journal_state WHERE id = 1").fetchone()
@@ -226,7 +283,8 @@ class Project:
             n = conn.execute("SELECT count(*) FROM changes WHERE action_id = ?", [action_id]).fetchone()[0]
             if n == 0:
                 conn.execute("DELETE FROM actions WHERE id = ?", [action_id])
-        if kind == "codebook" or self._touched_codes(action_id):
+        # A load from codebook.yaml leaves the file as the user wrote it (comments, `was:`).
+        if kind == "codebook" or (kind != "codebook-sync" and self._touched_codes(action_id)):
             self._write_codebook_from_db()
 
     def _touched_codes(self, action_id: int) -> bool:
@@ -245,6 +303,10 @@ class Project:
             ).fetchone()
             if row is None:
                 return None
+            if self._touched_codes(row[0]):
+                # codebook.yaml is rewritten from the database afterwards; refuse (changing
+                # nothing) while it has errors rather than overwrite the user's unfinished edit
+                self.codebook()
             journal.replay(conn, row[0], reverse=undo)
             conn.execute("UPDATE actions SET undone = ? WHERE id = ?", [1 if undo else 0, row[0]])
             touched = self._touched_codes(row[0])
@@ -343,7 +405,7 @@ class Project:
         cb = load_codebook(cb_path)
         merge_into = dict(merge_into or {})
         new_ids = cb.ids()
-        for old, target in merge_into.items():
+        for target in merge_into.values():
             if target not in new_ids:
                 raise MpuQualError(
                     f"--merge-into target '{target}' is not in the codebook", path=cb_path
@@ -363,6 +425,19 @@ class Project:
             )
         if not dry_run and existing:
             self._bulk("codebook-sync")
+        try:
+            self._sync_codes(cb, existing, renames, merge_into, counts, report, dry_run=dry_run)
+        except _DryRun:
+            return report
+        if cb_path.resolve() != self.codebook_path.resolve():
+            shutil.copyfile(cb_path, self.codebook_path)
+        self._codebook = None
+        return report
+
+    def _sync_codes(self, cb: Codebook, existing: dict[str, Code], renames: dict[str, str],
+                    merge_into: dict[str, str], counts: dict[str, int], report: SyncReport,
+                    *, dry_run: bool) -> None:
+        new_ids = cb.ids()
         with self.action("Load codebook", kind="codebook-sync") as conn:
             for c in cb.codes:
                 row = {
@@ -412,6 +487,12 @@ class Project:
                     report.renamed.append((old, new))
                 else:
                     report.merged.append((old, new, n))
+                    # as in merge_code: one span coded twice with the same code is one coding
+                    conn.execute(
+                        "DELETE FROM codings WHERE code_id = ? AND id NOT IN (SELECT min(id) "
+                        "FROM codings WHERE code_id = ? GROUP BY source_id, start, end)",
+                        [new, new],
+                    )
             gone = sorted(
                 (cid for cid in existing if cid not in new_ids),
                 key=lambda cid: -existing[cid].depth,
@@ -422,10 +503,6 @@ class Project:
                     report.removed.append(cid)
             if dry_run:
                 raise _DryRun()
-        if cb_path.resolve() != self.codebook_path.resolve():
-            shutil.copyfile(cb_path, self.codebook_path)
-        self._codebook = None
-        return report
 
     def codes(self) -> list[Code]:
         return [

@@ -36,7 +36,7 @@ def precheck(path: Path) -> int:
     Returns the size in bytes. Runs in the parent before anything is written.
     """
     if not path.exists():
-        raise MpuQualError("audio file not found", path=path)
+        raise MpuQualError("audio file not found", path=path, hint="Check the path and name.")
     if not path.is_file():
         raise MpuQualError("not a file", path=path, hint="Pass audio or video files.")
     size = path.stat().st_size

@@ -7,6 +7,8 @@ a crash, Ctrl+C or SIGKILL loses at most the segment being decoded.
 from __future__ import annotations
 
 import json
+import os
+import socket
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -38,6 +40,24 @@ class Run:
     error: str | None
     created_at: str
     updated_at: str
+    owner_pid: int | None = None
+    owner_host: str | None = None
+
+    def running_elsewhere(self) -> bool:
+        """True while another live process on this machine is working on this run."""
+        if self.status != "running" or self.owner_pid is None:
+            return False
+        if self.owner_host != socket.gethostname():
+            return False  # cannot tell; a stale run from another machine can be resumed
+        if self.owner_pid == os.getpid():
+            return False
+        try:
+            os.kill(self.owner_pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
 
 
 @dataclass
@@ -56,7 +76,7 @@ class SavedSegment:
 
 _RUN_COLS = (
     "id, name, media_path, media_sha256, settings, fingerprint, status, duration_ms, "
-    "language, mode, error, created_at, updated_at"
+    "language, mode, error, created_at, updated_at, owner_pid, owner_host"
 )
 _SEG_COLS = (
     "idx, start_ms, end_ms, text, avg_logprob, no_speech_prob, compression_ratio, temperature"
@@ -104,10 +124,17 @@ class Checkpoints:
     ) -> Run:
         with self.project.transaction():
             self.conn.execute(
-                "INSERT INTO transcription_runs "
-                "(name, media_path, media_sha256, settings, fingerprint, status) "
-                "VALUES (?, ?, ?, ?, ?, 'running')",
-                (name, media_path, media_sha256, json.dumps(settings), fingerprint),
+                "INSERT INTO transcription_runs (name, media_path, media_sha256, settings, "
+                "fingerprint, status, owner_pid, owner_host) VALUES (?, ?, ?, ?, ?, 'running', ?, ?)",
+                (
+                    name,
+                    media_path,
+                    media_sha256,
+                    json.dumps(settings),
+                    fingerprint,
+                    os.getpid(),
+                    socket.gethostname(),
+                ),
             )
         run = self.get(name)
         assert run is not None
@@ -116,6 +143,9 @@ class Checkpoints:
     def update(self, run_id: int, **fields: Any) -> None:
         """Set status, duration_ms, language, mode or error."""
         allowed = {"status", "duration_ms", "language", "mode", "error", "media_path"}
+        if fields.get("status") == "running":
+            fields = {**fields, "owner_pid": os.getpid(), "owner_host": socket.gethostname()}
+            allowed |= {"owner_pid", "owner_host"}
         bad = set(fields) - allowed
         if bad:
             raise ValueError(f"not checkpoint fields: {sorted(bad)}")

@@ -11,12 +11,18 @@ Order of work for one file, chosen so that a failure leaves the project as it wa
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
+import dataclasses
+import json
 import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +117,101 @@ def check_name(name: str, path: Path | None = None) -> str:
     return clean
 
 
+class WorkerDied(Exception):
+    """The decoder process ended without saying why (crash, kill, out of memory)."""
+
+    def __init__(self, how: str, detail: str) -> None:
+        super().__init__(how)
+        self.how = how
+        self.detail = detail
+
+
+class WorkerProcess:
+    """One decoder process (``python -m mpu_qual.transcribe.worker``) and its pipes."""
+
+    def __init__(self, popen: subprocess.Popen[bytes], reader: Connection, errlog: Any) -> None:
+        self.popen = popen
+        self.reader = reader
+        self.errlog = errlog
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    @classmethod
+    def start(cls, request: WorkerRequest) -> WorkerProcess:
+        errlog = tempfile.TemporaryFile()
+        popen = subprocess.Popen(
+            [sys.executable, "-m", "mpu_qual.transcribe.worker", request.to_json()],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=errlog,
+            close_fds=True,
+        )
+        assert popen.stdout is not None
+        reader = Connection(os.dup(popen.stdout.fileno()), writable=False)
+        popen.stdout.close()
+        return cls(popen, reader, errlog)
+
+    def go(self, resume_from_ms: int, language: str | None) -> None:
+        """Tell the worker to start decoding (it may already have died: then we read why)."""
+        line = json.dumps({"resume_from_ms": resume_from_ms, "language": language}) + "\n"
+        assert self.popen.stdin is not None
+        with contextlib.suppress(BrokenPipeError, OSError):
+            self.popen.stdin.write(line.encode())
+            self.popen.stdin.close()
+
+    def receive(self, timeout: float) -> tuple[str, dict[str, Any]] | None:
+        """The next message, None on timeout; WorkerDied when the process is gone."""
+        try:
+            if self.reader.poll(timeout):
+                kind, payload = self.reader.recv()
+                return str(kind), dict(payload)
+        except (EOFError, OSError):
+            raise self._died() from None
+        if self.popen.poll() is not None:
+            with contextlib.suppress(EOFError, OSError):
+                if self.reader.poll(0):
+                    kind, payload = self.reader.recv()
+                    return str(kind), dict(payload)
+            raise self._died()
+        return None
+
+    def _died(self) -> WorkerDied:
+        try:
+            code = self.popen.wait(5)
+        except subprocess.TimeoutExpired:
+            code = None
+        if code is not None and code < 0:
+            how = f"was killed by signal {-code}"
+        else:
+            how = f"exited with code {code}"
+        detail = ""
+        with contextlib.suppress(OSError):
+            self.errlog.seek(0)
+            tail = self.errlog.read()[-400:].decode("utf-8", "replace").strip()
+            if tail:
+                detail = f" ({tail.splitlines()[-1][:200]})"
+        return WorkerDied(how, detail)
+
+    def stop(self) -> None:
+        """End the process if it still runs, and release the pipes."""
+        if self.popen.stdin is not None:
+            with contextlib.suppress(OSError):
+                self.popen.stdin.close()
+        if self.popen.poll() is None:
+            self.popen.terminate()
+            try:
+                self.popen.wait(5)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait(5)
+        with contextlib.suppress(OSError):
+            self.reader.close()
+        with contextlib.suppress(OSError):
+            self.errlog.close()
+
+
 class Transcriber:
     """Runs transcriptions into one open project (use one per thread)."""
 
@@ -153,15 +254,49 @@ class Transcriber:
                 path=path,
                 hint="Pass --name NEW_NAME, or remove the old one first.",
             )
+        # Start the decoder now: it loads the model while we hash the audio and check the
+        # checkpoints. If a check fails it is stopped before it did any work.
+        proc = WorkerProcess.start(self._request(path))
+        self.worker_pid = proc.pid
+        try:
+            run = self._prepare_run(path, name, vtt_path, restart)
+        except BaseException:
+            proc.stop()
+            self.worker_pid = None
+            raise
+        return self._run(path, name, run, vtt_path, started, proc)
+
+    def _request(self, path: Path) -> WorkerRequest:
+        o = self.options
+        return WorkerRequest(
+            audio_path=str(path),
+            model_path=str(self.model.path),
+            device=o.device,
+            compute_type=o.compute_type,
+            cpu_threads=o.cpu_threads,
+            language=o.language,
+            vad=o.vad,
+            beam_size=o.beam_size,
+            mode=o.mode,
+            batch_size=o.batch_size,
+            initial_prompt=o.initial_prompt,
+            condition_on_previous_text=o.condition_on_previous_text,
+        )
+
+    def _prepare_run(self, path: Path, name: str, vtt_path: Path, restart: bool) -> Run:
+        """The checkpoint to continue, or a new one; refuses clashes before any work."""
         run = self.checkpoints.get(name)
-        fp = self.options.fingerprint(self.model.path)
-        fph = fingerprint_hash(fp)
+        fph = fingerprint_hash(self.options.fingerprint(self.model.path))
         digest = audio_mod.sha256_file(path)
+        if run is not None and run.running_elsewhere():
+            raise MpuQualError(
+                f"'{name}' is being transcribed by another process (pid {run.owner_pid})",
+                path=path,
+                hint="Wait for it to finish, or stop it; then run this again to resume.",
+            )
         if run is not None:
             same = run.media_sha256 == digest and run.fingerprint == fph
-            if restart or (
-                not same and run.status == "failed" and not self.checkpoints.count(run.id)
-            ):
+            if restart:
                 self.checkpoints.discard(run.id)
                 run = None
             elif not same:
@@ -180,20 +315,32 @@ class Transcriber:
             )
         if run is None:
             settings = {**self.options.as_metadata(), "model_path": str(self.model.path)}
-            run = self.checkpoints.create(name, str(path.resolve()), digest, settings, fph)
-        else:
-            self.checkpoints.update(
-                run.id, status="running", error=None, media_path=str(path.resolve())
-            )
-        return self._run(path, name, run, vtt_path, started)
+            try:
+                return self.checkpoints.create(name, str(path.resolve()), digest, settings, fph)
+            except sqlite3.IntegrityError:
+                raise MpuQualError(
+                    f"'{name}' was just started by another process",
+                    path=path,
+                    hint="Wait for it to finish, then run this again if needed.",
+                ) from None
+        self.checkpoints.update(
+            run.id, status="running", error=None, media_path=str(path.resolve())
+        )
+        return run
 
     # ------------------------------------------------------------------ internals
     def _emit(self, ev: ProgressEvent) -> None:
         if self.on_progress is not None:
-            self.on_progress(ev)
+            self.on_progress(dataclasses.replace(ev))  # a copy: listeners may keep it
 
     def _run(
-        self, path: Path, name: str, run: Run, vtt_path: Path, started: float
+        self,
+        path: Path,
+        name: str,
+        run: Run,
+        vtt_path: Path,
+        started: float,
+        proc: WorkerProcess,
     ) -> TranscriptionResult:
         saved = self.checkpoints.segments(run.id)
         resume_ms = saved[-1].end_ms if saved else 0
@@ -201,32 +348,18 @@ class Transcriber:
         ev = ProgressEvent(
             path,
             name,
-            "starting",
+            "loading model",
             done_ms=resume_ms,
             segments=len(saved),
             resumed_from_ms=resume_ms,
             total_ms=run.duration_ms,
         )
         self._emit(ev)
-        req = WorkerRequest(
-            audio_path=str(path),
-            model_path=str(self.model.path),
-            device=self.options.device,
-            compute_type=self.options.compute_type,
-            cpu_threads=self.options.cpu_threads,
-            language=language,
-            vad=self.options.vad,
-            beam_size=self.options.beam_size,
-            mode=self.options.mode,
-            batch_size=self.options.batch_size,
-            initial_prompt=self.options.initial_prompt,
-            condition_on_previous_text=self.options.condition_on_previous_text,
-            resume_from_ms=resume_ms,
-        )
+        proc.go(resume_ms, language)
         next_idx = saved[-1].idx + 1 if saved else 0
         count = len(saved)
         state: dict[str, Any] = {"mode": None, "device": None, "language": language}
-        stream = self._stream(req, ev)
+        stream = self._stream(proc, path)
         try:
             for kind, payload in stream:
                 if kind == "model":
@@ -264,19 +397,32 @@ class Transcriber:
                 self._emit(ev)
         except KeyboardInterrupt:
             stream.close()
+            self._failed(ev)
             self._fail(run, "interrupted", path)
             raise self._interrupted(path, run) from None
         except TranscriptionInterrupted:
             stream.close()
+            self._failed(ev)
             self._fail(run, "interrupted", path)
             raise self._interrupted(path, run) from None
         except MpuQualError as exc:
             stream.close()
+            self._failed(ev)
             self._fail(run, str(exc.message), path)
             kept = self.checkpoints.count(run.id)
             if kept and not exc.hint:
                 exc.hint = "Run the same command again to resume from the saved segments."
             raise
+        except sqlite3.Error as exc:  # disk full, database locked too long, ...
+            stream.close()
+            self._failed(ev)
+            self._fail(run, f"database error: {exc}", path)
+            raise MpuQualError(
+                f"could not save to the project: {exc}",
+                path=self.project.db_path,
+                hint="Free disk space or close other programs using the project, then run "
+                "the same command again to resume.",
+            ) from None
         finally:
             stream.close()
         ev.phase = "saving"
@@ -286,6 +432,11 @@ class Transcriber:
         ev.phase = "done"
         self._emit(ev)
         return result
+
+    def _failed(self, ev: ProgressEvent) -> None:
+        ev.phase = "failed"
+        with contextlib.suppress(Exception):
+            self._emit(ev)
 
     def _save(self, run_id: int, idx: int, payload: dict[str, Any]) -> SavedSegment | None:
         text = payload["text"]
@@ -306,62 +457,31 @@ class Transcriber:
         self.checkpoints.add_segment(run_id, seg)
         return seg
 
-    def _stream(self, req: WorkerRequest, ev: ProgressEvent) -> Any:
-        """Start the worker and yield its messages; raise MpuQualError if it dies."""
-        from mpu_qual.transcribe import worker
-
-        ctx = multiprocessing.get_context("spawn")
-        reader, writer = ctx.Pipe(duplex=False)
-        proc = ctx.Process(
-            target=worker.main, args=(writer, req), daemon=True, name="mpu-qual-transcribe"
-        )
-        ev.phase = "loading model"
-        self._emit(ev)
-        proc.start()
-        writer.close()
-        self.worker_pid = proc.pid
-        path = Path(req.audio_path)
+    def _stream(self, proc: WorkerProcess, path: Path) -> Any:
+        """Yield the worker's messages; raise MpuQualError if it reports an error or dies."""
         try:
             while True:
                 if self.cancel is not None and self.cancel.is_set():
                     raise TranscriptionInterrupted("transcription cancelled", path=path)
-                if reader.poll(POLL_S):
-                    try:
-                        kind, payload = reader.recv()
-                    except EOFError:
-                        raise self._crashed(proc, path) from None
-                    if kind == "error":
-                        raise MpuQualError(payload["message"], path=path, hint=payload.get("hint"))
-                    yield kind, payload
-                    if kind == "done":
-                        return
-                elif not proc.is_alive() and not reader.poll(0):
-                    raise self._crashed(proc, path)
+                msg = proc.receive(POLL_S)
+                if msg is None:
+                    continue
+                kind, payload = msg
+                if kind == "error":
+                    raise MpuQualError(payload["message"], path=path, hint=payload.get("hint"))
+                yield kind, payload
+                if kind == "done":
+                    return
+        except WorkerDied as died:
+            raise MpuQualError(
+                f"the decoder process {died.how} while working on this file{died.detail}",
+                path=path,
+                hint="The file may be damaged, or the machine ran out of memory; the project "
+                "is unchanged for this file.",
+            ) from None
         finally:
-            reader.close()
-            if proc.is_alive():
-                proc.terminate()
-                proc.join(5)
-                if proc.is_alive():
-                    proc.kill()
-            proc.join(5)
+            proc.stop()
             self.worker_pid = None
-
-    @staticmethod
-    def _crashed(proc: Any, path: Path) -> MpuQualError:
-        proc.join(5)
-        code = proc.exitcode
-        how = (
-            f"was killed by signal {-code}"
-            if code is not None and code < 0
-            else f"exited with code {code}"
-        )
-        return MpuQualError(
-            f"the decoder process {how} while working on this file",
-            path=path,
-            hint="The file may be damaged, or the machine ran out of memory; the project is "
-            "unchanged for this file.",
-        )
 
     def _interrupted(self, path: Path, run: Run) -> TranscriptionInterrupted:
         saved = self.checkpoints.segments(run.id)
@@ -412,7 +532,7 @@ class Transcriber:
 
         vtt_path.parent.mkdir(parents=True, exist_ok=True)
         tmp = vtt_path.with_name(f".{vtt_path.name}.{os.getpid()}.tmp")
-        tmp.write_text(to_vtt(parsed), encoding="utf-8")
+        _write_private(tmp, to_vtt(parsed))
         try:
             source = self.project.add_transcript(
                 name, parsed, media_path=str(path.resolve()), duration_ms=duration_ms
@@ -438,6 +558,19 @@ class Transcriber:
             vtt_path=vtt_path,
             warnings=list(self.warnings),
         )
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a 0600 file and fsync it (transcripts are confidential focus-group data)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as exc:
+        path.unlink(missing_ok=True)
+        raise MpuQualError(f"cannot write file: {exc.strerror}", path=path) from None
 
 
 def build_transcript(
@@ -490,6 +623,7 @@ def transcribe_files(
     *,
     name: str | None = None,
     restart: bool = False,
+    model: ResolvedModel | None = None,
     diarizer: Diarizer | None = None,
     on_progress: ProgressCallback | None = None,
     on_result: Callable[[TranscriptionResult], None] | None = None,
@@ -503,7 +637,9 @@ def transcribe_files(
     """
     if name is not None and len(paths) > 1:
         raise MpuQualError("--name works with one audio file only", field="name")
-    tr = Transcriber(project, options, diarizer=diarizer, on_progress=on_progress, cancel=cancel)
+    tr = Transcriber(
+        project, options, model=model, diarizer=diarizer, on_progress=on_progress, cancel=cancel
+    )
     report = BatchReport()
     for p in paths:
         path = Path(p)

@@ -51,3 +51,10 @@ def m001_checkpoints(db: sqlite_utils.Database) -> None:
         )
         """
     )
+
+
+@migrations()
+def m002_run_owner(db: sqlite_utils.Database) -> None:
+    """Which process runs a transcription, so a second one does not write into it."""
+    db.conn.execute("ALTER TABLE transcription_runs ADD COLUMN owner_pid INTEGER")
+    db.conn.execute("ALTER TABLE transcription_runs ADD COLUMN owner_host TEXT")

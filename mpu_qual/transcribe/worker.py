@@ -1,17 +1,25 @@
 """The decoder process: loads the model, decodes the audio, streams segments to the parent.
 
-It runs in its own process (multiprocessing "spawn") so that a crash of FFmpeg or
-CTranslate2 on a bad file, or a SIGKILL, ends this file only: the parent sees the pipe close,
-reports the file and keeps the project as it was. The worker never touches SQLite.
+It runs as its own process (``python -m mpu_qual.transcribe.worker``) so that a crash of
+FFmpeg or CTranslate2 on a bad file, or a SIGKILL, ends this file only: the parent sees the
+pipe close, reports the file and keeps the project as it was. The worker never touches
+SQLite and imports neither the store nor the CLI, so it costs what faster-whisper costs.
 
-Messages (tuples over a one-way Pipe): ("model", {...}), ("audio", {...}), ("info", {...}),
+It starts early: the parent launches it with the model settings, and while the model loads
+the parent hashes the audio and checks its checkpoints; then it sends one JSON line on stdin
+with the resume point (an empty line means "never mind, exit").
+
+Messages are pickled tuples on a private copy of stdout (fd 1 itself is pointed at stderr
+so stray prints cannot corrupt them): ("model", {...}), ("audio", {...}), ("info", {...}),
 ("segment", {...}) for each segment, then ("done", {}) or ("error", {...}).
 """
 
 from __future__ import annotations
 
+import json
 import os
-from dataclasses import dataclass
+import sys
+from dataclasses import asdict, dataclass, replace
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -22,7 +30,7 @@ BATCHED_FROM_S = 300.0
 
 @dataclass(frozen=True)
 class WorkerRequest:
-    """What one worker run needs; plain values so it pickles under spawn."""
+    """What one worker run needs; plain values so it travels as JSON."""
 
     audio_path: str
     model_path: str
@@ -38,6 +46,13 @@ class WorkerRequest:
     condition_on_previous_text: bool = False
     resume_from_ms: int = 0
     batched_from_s: float = BATCHED_FROM_S
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> WorkerRequest:
+        return cls(**json.loads(text))
 
 
 def pick_device(device: str) -> str:
@@ -62,12 +77,26 @@ def pick_mode(mode: str, seconds: float, vad: bool, threshold: float = BATCHED_F
     return "batched" if vad and seconds >= threshold else "sequential"
 
 
-def main(conn: Connection, request: WorkerRequest) -> None:
-    """Process entry point."""
+def _send(conn: Connection, kind: str, payload: dict[str, Any]) -> None:
     try:
-        _run(conn, request)
-    except KeyboardInterrupt:  # Ctrl+C reaches the whole process group; the parent reports it
+        conn.send((kind, payload))
+    except (BrokenPipeError, OSError):
         pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Process entry point: ``python -m mpu_qual.transcribe.worker REQUEST_JSON``."""
+    import signal
+
+    # Ctrl+C reaches the whole process group: only the parent handles it (it saves what it
+    # has, then stops this process), so the worker never dies half-way through a message.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    args = sys.argv[1:] if argv is None else argv
+    msg_fd = os.dup(1)
+    os.dup2(2, 1)  # anything printed by libraries goes to stderr, not into the message pipe
+    conn = Connection(msg_fd, readable=False)
+    try:
+        _run(conn, WorkerRequest.from_json(args[0]))
     except BrokenPipeError:
         pass
     except BaseException as exc:  # noqa: BLE001 - everything must reach the parent as a message
@@ -83,13 +112,7 @@ def main(conn: Connection, request: WorkerRequest) -> None:
             )
     finally:
         conn.close()
-
-
-def _send(conn: Connection, kind: str, payload: dict[str, Any]) -> None:
-    try:
-        conn.send((kind, payload))
-    except (BrokenPipeError, OSError):
-        pass
+    return 0
 
 
 def _run(conn: Connection, req: WorkerRequest) -> None:
@@ -129,6 +152,12 @@ def _run(conn: Connection, req: WorkerRequest) -> None:
         )
         return
     conn.send(("model", {"device": device, "compute_type": compute, "pid": os.getpid()}))
+
+    line = sys.stdin.readline()  # the go-ahead, with the resume point
+    if not line.strip():
+        return
+    job = json.loads(line)
+    req = replace(req, resume_from_ms=int(job["resume_from_ms"]), language=job["language"])
 
     audio = decode(req.audio_path, probed)
     total_ms = int(round(audio.duration_s * 1000))
@@ -186,3 +215,7 @@ def _run(conn: Connection, req: WorkerRequest) -> None:
             )
         )
     conn.send(("done", {}))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -30,6 +30,27 @@ def _looks_like_utf16(raw: bytes) -> str | None:
     return None
 
 
+def _plausible_big5(raw: bytes) -> bool:
+    """False for Latin-1 / Windows-1252 text that happens to decode as Big5.
+
+    An accented letter followed by an ASCII letter ("très") is a valid Big5 pair, so such
+    files would import as nonsense Chinese. In real Chinese text about 60% of characters have
+    a second byte of 0xA1 or more; in that mojibake almost none do.
+    """
+    pairs = low = 0
+    i = 0
+    while i < len(raw) - 1:
+        if raw[i] >= 0x81:
+            pairs += 1
+            low += raw[i + 1] < 0x80
+            i += 2
+        else:
+            i += 1
+    if pairs >= 3 and low == pairs:
+        return False
+    return pairs < 5 or low < 0.9 * pairs
+
+
 def decode_text(raw: bytes, path: str | Path | None = None) -> tuple[str, str]:
     """Return (text, encoding). Raises MpuQualError naming file and line."""
     if len(raw) > MAX_TRANSCRIPT_BYTES:
@@ -57,10 +78,11 @@ def decode_text(raw: bytes, path: str | Path | None = None) -> tuple[str, str]:
         try:
             text = raw.decode("big5hkscs")
             encoding = "big5hkscs"
+            if not _plausible_big5(raw):
+                raise UnicodeDecodeError("big5hkscs", raw, first_bad, first_bad + 1, "not Big5")
         except UnicodeDecodeError:
             raise MpuQualError(
-                "file is not text in UTF-8, UTF-16 or Big5 (invalid byte "
-                f"0x{raw[first_bad]:02x})",
+                f"file is not text in UTF-8, UTF-16 or Big5 (invalid byte 0x{raw[first_bad]:02x})",
                 path=path,
                 line=_line_of(raw, first_bad),
                 hint="Save the file as UTF-8 and import it again.",

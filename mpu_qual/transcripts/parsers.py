@@ -41,13 +41,15 @@ HEADER_KEYS = {
     "note",
     "source",
     "coder",
-    "facilitator",
+    # not "facilitator": it is a speaker label, and "Facilitator: Welcome..." as the first
+    # turn (followed by a blank line) would otherwise vanish into the header
 }
 MAX_DOCX_UNCOMPRESSED = 200 * 1024 * 1024
 MAX_LABEL = 40
 
-_BRACKET_RE = re.compile(r"^\s*\[([^\]]*)\]\s*(.*)$")
-_SPEAKER_RE = re.compile(r"^(?P<spk>[^:：\[\]<>\n]{1,40}?)\s*[:：]\s*(?P<text>.*)$")
+# DOTALL: a DOCX paragraph or an SRT cue can hold several lines after its speaker label.
+_BRACKET_RE = re.compile(r"^\s*\[([^\]]*)\]\s*(.*)$", re.DOTALL)
+_SPEAKER_RE = re.compile(r"^(?P<spk>[^:：\[\]<>\n]{1,40}?)\s*[:：]\s*(?P<text>.*)$", re.DOTALL)
 _HEADER_RE = re.compile(r"^(?P<key>[A-Za-z][A-Za-z ]{0,30}?)\s*:\s*(?P<value>.*)$")
 
 
@@ -84,6 +86,8 @@ def _is_label(label: str) -> bool:
         return False
     if len(label.split()) > 4:
         return False
+    if not any(ch.isalpha() for ch in label):
+        return False  # "10:30 we met" or "00:01:23 IL1: hi" is not spoken by "10" or "00"
     return not label.startswith(("http", "www"))
 
 
@@ -144,9 +148,7 @@ def parse_lines(lines: Iterable[str], path: Path | None, fmt: str = "txt") -> Pa
             seg.text = f"{seg.text}\n{body}" if seg.text else body
             prev_blank = False
             continue
-        segments.append(
-            ParsedSegment(text=body, speaker=speaker, start_ms=ts_ms, line=lineno + 1)
-        )
+        segments.append(ParsedSegment(text=body, speaker=speaker, start_ms=ts_ms, line=lineno + 1))
         prev_blank = False
     _finish(segments, path)
     return ParsedTranscript(segments=segments, metadata=metadata, format=fmt)
@@ -195,7 +197,7 @@ def _blocks(text: str) -> list[tuple[int, list[str]]]:
         if line.strip():
             if not cur:
                 start = n + 1
-            cur.append(line.rstrip())
+            cur.append(line.strip())  # as in plain text: indentation is not part of a turn
         elif cur:
             out.append((start, cur))
             cur = []
@@ -300,7 +302,16 @@ def parse_docx(path: Path) -> ParsedTranscript:
         document = docx.Document(str(path))
     except Exception as exc:  # python-docx raises many kinds for broken files
         raise MpuQualError(f"cannot read DOCX: {exc}", path=path) from None
-    paragraphs = [p.text.replace("\r\n", "\n").replace("\r", "\n") for p in document.paragraphs]
+    # A soft line break makes a line inside a paragraph; lines are stripped and blank ones
+    # dropped as in plain text, so the stored text survives export to any format.
+    paragraphs = [
+        "\n".join(
+            line.strip()
+            for line in p.text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+            if line.strip()
+        )
+        for p in document.paragraphs
+    ]
     for n, para in enumerate(paragraphs):
         if "\x00" in para:
             raise MpuQualError("paragraph contains a NUL character", path=path, line=n + 1)

@@ -1,0 +1,270 @@
+"""Export and import commands: coded quotes, theme summaries, REFI-QDA files."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import click
+
+from mpu_qual.cli import main, project_option
+from mpu_qual.cli.core import open_project
+from mpu_qual.errors import MpuQualError
+from mpu_qual.export.pseudonymise import Pseudonymiser, project_pseudonymiser
+from mpu_qual.store import Project
+
+
+def _pseudonymiser(project: Project, enabled: bool, names: str | None) -> Pseudonymiser | None:
+    if not enabled:
+        if names:
+            raise MpuQualError("--pseudonyms needs --pseudonymise", field="pseudonyms")
+        return None
+    pseudo = project_pseudonymiser(project, names)
+    if not pseudo:
+        click.echo(
+            "note: no participant has a name and there is no pseudonym list, so no "
+            "names were replaced. Set names with 'mpu-qual participants set LABEL --name' "
+            "or write pseudonyms.yaml.",
+            err=True,
+        )
+    return pseudo
+
+
+def pseudonymise_options(func):
+    func = click.option(
+        "--pseudonyms",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="Pseudonym list (YAML 'name: label' or CSV name,label); "
+        "default: pseudonyms.yaml in the project, if present.",
+    )(func)
+    return click.option(
+        "--pseudonymise",
+        "--pseudonymize",
+        "pseudonymise",
+        is_flag=True,
+        help="Replace participants' names and listed names with labels "
+        "(the stored transcripts do not change).",
+    )(func)
+
+
+@main.group("export")
+def export_group() -> None:
+    """Export coded quotes or REFI-QDA files (codebook .qdc, project .qdpx)."""
+
+
+@export_group.command("quotes")
+@project_option
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="File to write; the format follows its extension unless --format is given.",
+)
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "md", "docx", "html"]))
+@click.option(
+    "--code",
+    "codes",
+    multiple=True,
+    metavar="ID",
+    help="Only this code and its sub-codes (repeatable).",
+)
+@click.option("--theme", metavar="ID", help="Only this theme.")
+@click.option("--group", metavar="G", help="Only passages by this stakeholder group.")
+@click.option("--participant", metavar="LABEL", help="Only passages by this participant.")
+@click.option("--source", metavar="NAME", help="Only this transcript.")
+@pseudonymise_options
+@click.pass_context
+def export_quotes_cmd(
+    ctx: click.Context,
+    output: str,
+    fmt: str | None,
+    codes: tuple[str, ...],
+    theme: str | None,
+    group: str | None,
+    participant: str | None,
+    source: str | None,
+    pseudonymise: bool,
+    pseudonyms: str | None,
+) -> None:
+    """Coded quotes with code path, speaker, group, time, memo and coder."""
+    from mpu_qual.export.quotes import export_quotes, format_for
+    from mpu_qual.export.rows import QuoteFilter
+
+    fmt = format_for(output, fmt)
+    project = open_project(ctx)
+    pseudo = _pseudonymiser(project, pseudonymise, pseudonyms)
+    flt = QuoteFilter(codes=codes, theme=theme, group=group, participant=participant, source=source)
+    data = export_quotes(project, output, fmt, flt, pseudo)
+    themes = len({r.theme_id for r in data.rows})
+    click.echo(
+        f"Wrote {len(data.rows)} coded quotes from {themes} themes to {output} ({fmt}"
+        + (", pseudonymised)." if pseudo is not None else ").")
+    )
+    if not data.rows:
+        click.echo(
+            "note: no codings matched; check the filters with 'mpu-qual code list'.", err=True
+        )
+
+
+@export_group.command("qdc")
+@project_option
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@click.pass_context
+def export_qdc_cmd(ctx: click.Context, output: str) -> None:
+    """The codebook as a REFI-QDA codebook (.qdc) for other QDA programs."""
+    from mpu_qual.export.refi.writer import export_qdc
+
+    project = open_project(ctx)
+    export_qdc(project, output)
+    click.echo(f"Wrote {len(project.codes())} codes to {output}.")
+
+
+@export_group.command("qdpx")
+@project_option
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@pseudonymise_options
+@click.pass_context
+def export_qdpx_cmd(
+    ctx: click.Context, output: str, pseudonymise: bool, pseudonyms: str | None
+) -> None:
+    """The whole project as a REFI-QDA project (.qdpx): codes, transcripts, codings,
+    participants as cases, memos as notes."""
+    from mpu_qual.export.refi.writer import export_qdpx
+
+    project = open_project(ctx)
+    pseudo = _pseudonymiser(project, pseudonymise, pseudonyms)
+    r = export_qdpx(project, output, pseudo)
+    click.echo(
+        f"Wrote {output}: {r.sources} transcripts, {r.codings} codings, {r.cases} cases, "
+        f"{r.notes} notes" + (" (pseudonymised)." if pseudo is not None else ".")
+    )
+
+
+@main.group("import")
+def import_group() -> None:
+    """Import REFI-QDA files from QualCoder, ATLAS.ti, MAXQDA, NVivo or Taguette."""
+
+
+def _print_report(report) -> None:  # noqa: ANN001 - ImportReport
+    click.echo(
+        f"Imported {report.file} into {report.folder}: {len(report.sources)} transcripts, "
+        f"{report.codings} codings, {report.participants} participants, "
+        f"{report.memos} memos; {len(report.codes_added)} new codes"
+        + (
+            f", {report.codes_reused} codes already in the codebook."
+            if report.codes_reused
+            else "."
+        )
+    )
+    for w in report.warnings:
+        click.echo(f"warning: {w}", err=True)
+    if report.sources or report.codes_added:
+        click.echo("Undo it with 'mpu-qual undo' if this was not what you wanted.")
+
+
+@import_group.command("qdpx")
+@project_option
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--new",
+    "new_folder",
+    type=click.Path(file_okay=False),
+    help="Create a new project in this folder instead of adding to the current one.",
+)
+@click.option("--prefix", default="", help="Put this before every imported transcript name.")
+@click.pass_context
+def import_qdpx_cmd(ctx: click.Context, file: str, new_folder: str | None, prefix: str) -> None:
+    """Add a REFI-QDA project (.qdpx) to this project, or create one with --new DIR."""
+    from mpu_qual.export.refi.importer import import_qdpx, import_qdpx_new
+
+    if new_folder:
+        report = import_qdpx_new(file, new_folder, prefix=prefix)
+        _print_report(report)
+        click.echo(f"Next: mpu-qual -p {new_folder}")
+        return
+    project = open_project(ctx)
+    _print_report(import_qdpx(project, file, prefix=prefix))
+
+
+@import_group.command("qdc")
+@project_option
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.pass_context
+def import_qdc_cmd(ctx: click.Context, file: str) -> None:
+    """Merge a REFI-QDA codebook (.qdc) into this project's codebook."""
+    from mpu_qual.export.refi.importer import import_qdc
+
+    project = open_project(ctx)
+    report = import_qdc(project, file)
+    click.echo(
+        f"{len(report.codes_added)} codes added to codebook.yaml, "
+        f"{report.codes_reused} already there."
+    )
+
+
+def _load_prose_writer(spec: str):  # noqa: ANN202
+    module, sep, attr = spec.partition(":")
+    if not sep or not module or not attr:
+        raise MpuQualError(
+            f"--prose-writer must look like module:function, got '{spec}'", field="prose-writer"
+        )
+    try:
+        fn = getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError) as exc:
+        raise MpuQualError(
+            f"cannot load the prose writer '{spec}': {exc}", field="prose-writer"
+        ) from None
+    if not callable(fn):
+        raise MpuQualError(f"'{spec}' is not callable", field="prose-writer")
+    return fn
+
+
+@main.command("summary")
+@project_option
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="report.md, report.html or report.docx.",
+)
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "docx"]))
+@click.option("--theme", metavar="ID", help="Only this theme.")
+@click.option(
+    "--quotes",
+    "n_quotes",
+    type=int,
+    default=3,
+    show_default=True,
+    help="Representative quotes per theme (or per audience).",
+)
+@click.option(
+    "--prose-writer",
+    metavar="MODULE:FUNCTION",
+    help="Your own function that drafts a paragraph per theme (off by default).",
+)
+@pseudonymise_options
+@click.pass_context
+def summary_cmd(
+    ctx: click.Context,
+    output: str,
+    fmt: str | None,
+    theme: str | None,
+    n_quotes: int,
+    prose_writer: str | None,
+    pseudonymise: bool,
+    pseudonyms: str | None,
+) -> None:
+    """Theme summaries: codes with counts, representative quotes, job-ad evidence."""
+    from mpu_qual.export.summary import build_summary
+    from mpu_qual.export.summary_render import summary_format, write_summary
+
+    fmt = summary_format(output, fmt)
+    prose = _load_prose_writer(prose_writer) if prose_writer else None
+    project = open_project(ctx)
+    pseudo = _pseudonymiser(project, pseudonymise, pseudonyms)
+    s = build_summary(project, theme=theme, quotes=n_quotes, pseudo=pseudo, prose=prose)
+    write_summary(s, output, fmt)
+    click.echo(f"Wrote the summary of {len(s.themes)} themes to {Path(output)} ({fmt}).")

@@ -1,0 +1,618 @@
+"""Job-ad evidence commands: ``mpu-qual jobs ...`` and ``mpu-qual evidence ...``."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from mpu_qual.cli import main, project_option, report_error
+from mpu_qual.cli.core import open_project, project_dir
+from mpu_qual.errors import MpuQualError
+from mpu_qual.evidence import (
+    EvidenceLink,
+    EvidenceQuery,
+    compute_tables,
+    duplicate_groups,
+    duplicate_summary,
+    import_job_ads,
+    link_evidence,
+    list_evidence,
+    load_rules,
+    reclassify,
+    refresh_evidence,
+    role_counts,
+    search_ads,
+    skill_counts,
+    unlink_evidence,
+)
+from mpu_qual.evidence.classify import Classifier
+from mpu_qual.evidence.dedup import rule_text
+from mpu_qual.evidence.fields import FIELDS, RowError, parse_date, parse_mapping
+from mpu_qual.evidence.importer import FileReport
+from mpu_qual.evidence.render import FORMATS, render_skills, render_tables
+from mpu_qual.evidence.rules import (
+    RULES_NAME,
+    Rules,
+    default_rules_path,
+    project_rules_path,
+)
+from mpu_qual.evidence.tables import rules_stale, unmatched_titles
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _rules_option(func):
+    return click.option(
+        "--rules",
+        "rules_file",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help=f"Rules file (default: {RULES_NAME} in the project, else the shipped defaults).",
+    )(func)
+
+
+def _rules(ctx: click.Context, rules_file: str | None) -> Rules:
+    if rules_file:
+        return load_rules(rules_file)
+    p = project_rules_path(project_dir(ctx))
+    return load_rules(p if p.exists() else None)
+
+
+def _print(out: Any) -> None:
+    if isinstance(out, str):
+        click.echo(out, nl=not out.endswith("\n"))
+    else:
+        console.print(out)
+
+
+def _warn_stale(stale: bool) -> None:
+    if stale:
+        err_console.print(
+            f"[yellow]warning:[/] {RULES_NAME} changed since the ads were classified; "
+            "run 'mpu-qual jobs reclassify' to apply the new rules."
+        )
+
+
+# ------------------------------------------------------------------------------- jobs
+@main.group("jobs")
+def jobs_group() -> None:
+    """Job-ad desk research: import exports, de-duplicate, classify, tabulate, search."""
+
+
+def _summary_line(f: FileReport) -> str:
+    return (
+        f"{f.rows_read:,} rows read: {f.imported:,} imported, {f.duplicates:,} duplicates, "
+        f"{f.out_of_scope:,} out of scope, {f.rejected:,} rejected"
+    )
+
+
+def _reasons(title: str, reasons: Counter[str], limit: int = 8) -> None:
+    if not reasons:
+        return
+    click.echo(f"  {title}:")
+    for reason, n in reasons.most_common(limit):
+        click.echo(f"    {n:>7,}  {reason}")
+    rest = sum(reasons.values()) - sum(n for _, n in reasons.most_common(limit))
+    if rest:
+        click.echo(f"    {rest:>7,}  (other reasons)")
+
+
+@jobs_group.command("import")
+@project_option
+@_rules_option
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="COLUMN=FIELD",
+    help=f"Read COLUMN as FIELD ({', '.join(FIELDS)}); repeat as needed.",
+)
+@click.option("--platform", help="Platform name for files without a platform column.")
+@click.option("--encoding", help="Text encoding of CSV files (default: detect UTF-8 / Big5).")
+@click.pass_context
+def jobs_import(
+    ctx: click.Context,
+    rules_file: str | None,
+    files: tuple[str, ...],
+    maps: tuple[str, ...],
+    platform: str | None,
+    encoding: str | None,
+) -> None:
+    """Import job ads from CSV, XLSX or JSON Lines exports (each file all or nothing)."""
+    mapping = parse_mapping(maps)
+    rules = _rules(ctx, rules_file)
+    project = open_project(ctx)
+    show = sys.stderr.isatty()
+
+    def progress(name: str, n: int) -> None:
+        if show:
+            err_console.print(f"  {name}: {n:,} rows…", end="\r")
+
+    report = import_job_ads(
+        project.db,
+        files,
+        rules,
+        mapping=mapping,
+        platform=platform,
+        encoding=encoding,
+        progress=progress,
+    )
+    for f in report.files:
+        if f.status == "failed":
+            assert f.error is not None
+            report_error(f.error)
+            click.echo("  Nothing from this file was imported.", err=True)
+            continue
+        if f.status == "already imported":
+            click.echo(f"{f.path}: already imported ({f.imported_at}); nothing added.")
+            continue
+        enc = f", {f.encoding}" if f.format == "csv" else ""
+        click.echo(f"{f.path} ({f.format}{enc}): {_summary_line(f)}")
+        _reasons("duplicates", f.duplicate_reasons)
+        _reasons("out of scope", f.out_of_scope_reasons)
+        _reasons("rejected", f.rejected_reasons)
+        for r in f.rejections[:20]:
+            where = f"{f.path}:{r.line}" + (f" [{r.field}]" if r.field else "")
+            click.echo(f"    {where}: {r.reason}", err=True)
+        if f.rejected > 20:
+            click.echo(f"    … and {f.rejected - 20:,} more rejected rows", err=True)
+    done = [f for f in report.files if f.status == "imported"]
+    if len(done) > 1:
+        click.echo(
+            f"All files: {report.total('rows_read'):,} rows read: "
+            f"{report.total('imported'):,} imported, {report.total('duplicates'):,} duplicates, "
+            f"{report.total('out_of_scope'):,} out of scope, {report.total('rejected'):,} rejected"
+        )
+    if any(f.out_of_scope_reasons for f in done):
+        click.echo(
+            f"Out-of-scope ads are kept: add their industry to a sector in {RULES_NAME} and run "
+            "'mpu-qual jobs reclassify' to count them."
+        )
+    _warn_stale(report.rules_changed)
+    if report.failed:
+        click.echo(
+            f"{len(report.failed)} of {len(report.files)} files failed; fix them and import again.",
+            err=True,
+        )
+        ctx.exit(1)
+
+
+@jobs_group.command("table")
+@project_option
+@_rules_option
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="rich", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to a file.")
+@click.pass_context
+def jobs_table(ctx: click.Context, rules_file: str | None, fmt: str, output: str | None) -> None:
+    """Ads per sector and window with the three main roles (the report's tables)."""
+    rules = _rules(ctx, rules_file)
+    project = open_project(ctx)
+    tables = compute_tables(project.db, rules)
+    _warn_stale(tables.rules_stale)
+    out = render_tables(tables, rules, fmt)
+    if output:
+        if not isinstance(out, str):
+            raise MpuQualError("--output needs --format md, csv or json", field="format")
+        _write_file(Path(output), out)
+        click.echo(f"Wrote {output}", err=True)
+        return
+    _print(out)
+    if fmt == "rich" and tables.out_of_scope:
+        parts = ", ".join(f"{n:,} {k}" for k, n in sorted(tables.out_of_scope.items()))
+        err_console.print(f"[dim]Not counted (out of scope): {parts}.[/]")
+
+
+def _write_file(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise MpuQualError(f"cannot write file: {exc.strerror}", path=path) from None
+
+
+@jobs_group.command("skills")
+@project_option
+@_rules_option
+@click.option("--sector", help="Only this sector (Chinese or English label).")
+@click.option("--window", help="Only this survey window, e.g. 2024-2025.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="rich", show_default=True)
+@click.pass_context
+def jobs_skills(
+    ctx: click.Context, rules_file: str | None, sector: str | None, window: str | None, fmt: str
+) -> None:
+    """How many ads mention each skill term in their description."""
+    rules = _rules(ctx, rules_file)
+    s = rules.resolve("sector", sector) if sector else None
+    w = rules.resolve("window", window) if window else None
+    project = open_project(ctx)
+    _warn_stale(rules_stale(project.db, rules))
+    total, items = skill_counts(project.db, rules, sector=s, window=w)
+    title = "Skill terms in " + " / ".join(x for x in (s or "all sectors", w or "all windows"))
+    _print(render_skills(total, items, fmt, title))
+
+
+@jobs_group.command("roles")
+@project_option
+@_rules_option
+@click.option("--unmatched", is_flag=True, help="List titles that fell into 'other', with counts.")
+@click.option("--sector", help="Only this sector.")
+@click.option("--window", help="Only this survey window.")
+@click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["rich", "json"]), default="rich")
+@click.pass_context
+def jobs_roles(
+    ctx: click.Context,
+    rules_file: str | None,
+    unmatched: bool,
+    sector: str | None,
+    window: str | None,
+    limit: int,
+    fmt: str,
+) -> None:
+    """Ads per job role; with --unmatched, the titles no rule matched."""
+    rules = _rules(ctx, rules_file)
+    project = open_project(ctx)
+    _warn_stale(rules_stale(project.db, rules))
+    if unmatched:
+        rows = unmatched_titles(project.db, rules, limit=limit)
+        if fmt == "json":
+            click.echo(json.dumps([{"title": t, "ads": n} for t, n in rows], ensure_ascii=False))
+            return
+        table = Table(title=f"Titles in '{rules.other.label} {rules.other.en}' (no rule matched)")
+        table.add_column("Ads", justify="right")
+        table.add_column("Title")
+        for t, n in rows:
+            table.add_row(f"{n:,}", t)
+        console.print(table)
+        if rows:
+            click.echo(
+                f"Add patterns to roles.rules in {RULES_NAME}, check a title with "
+                "'mpu-qual jobs classify TITLE', then run 'mpu-qual jobs reclassify'."
+            )
+        return
+    s = rules.resolve("sector", sector) if sector else None
+    w = rules.resolve("window", window) if window else None
+    items = role_counts(project.db, rules, sector=s, window=w)
+    if fmt == "json":
+        data = [{"role": r.role, "en": r.en, "ads": r.count, "share": r.share} for r in items]
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    table = Table(title="Ads per role (in scope)")
+    for h in ("Role", "English", "Ads", "Share"):
+        table.add_column(h, justify="right" if h in ("Ads", "Share") else "left")
+    for r in items:
+        share = "–" if r.share is None else f"{r.share:.1f}%"
+        table.add_row(r.role, r.en, f"{r.count:,}", share)
+    console.print(table)
+
+
+@jobs_group.command("classify")
+@_rules_option
+@project_option
+@click.argument("title")
+@click.option("--industry", help="Also say which sector this industry label maps to.")
+@click.option("--date", "date_text", help="Also say which window this posting date is in.")
+@click.pass_context
+def jobs_classify(
+    ctx: click.Context,
+    rules_file: str | None,
+    title: str,
+    industry: str | None,
+    date_text: str | None,
+) -> None:
+    """Explain which rule decides the role of TITLE (and the sector / window, if given)."""
+    rules = _rules(ctx, rules_file)
+    clf = Classifier(rules)
+    rm = clf.role_for(title)
+    where = rules.path or default_rules_path()
+    if rm.rule is None:
+        click.echo(f"'{title}' -> {rm.role} ({rules.other.en}): no rule matched.")
+        click.echo(f"  Folded title: '{rm.folded}'. Add a pattern to roles.rules in {where}.")
+    else:
+        rule = rules.role_rules[rm.rule - 1]
+        line = f", line {rule.line}" if rule.line else ""
+        click.echo(f"'{title}' -> {rm.role} ({rules.role_en(rm.role)})")
+        click.echo(
+            f"  rule {rm.rule} of {len(rules.role_rules)} ({where}{line}) matched "
+            f"pattern '{rm.pattern}' in '{rm.folded}'."
+        )
+        earlier = [r.index for r in rules.role_rules[: rm.rule - 1]]
+        if earlier:
+            click.echo(f"  Rules 1-{rm.rule - 1} were tried first and did not match.")
+    if industry is not None:
+        sm = clf.sector_for(industry)
+        if sm is None:
+            click.echo(f"Industry '{industry}' -> out of scope: no sector lists it.")
+        else:
+            how = "is a label of" if sm.how == "label" else f"contains '{sm.pattern}' of"
+            click.echo(
+                f"Industry '{industry}' -> {sm.sector} ({rules.sector_en(sm.sector)}): "
+                f"it {how} that sector."
+            )
+    if date_text is not None:
+        try:
+            day = parse_date(date_text)
+        except RowError as exc:
+            raise MpuQualError(exc.reason, field="date") from None
+        w = rules.window_for(day)
+        click.echo(f"Date {day.isoformat()} -> " + (f"window {w}" if w else "outside every window"))
+
+
+@jobs_group.command("duplicates")
+@project_option
+@_rules_option
+@click.option("--show", is_flag=True, help="List merged ads with every posting.")
+@click.option("--limit", type=click.IntRange(1, 100_000), default=20, show_default=True)
+@click.pass_context
+def jobs_duplicates(ctx: click.Context, rules_file: str | None, show: bool, limit: int) -> None:
+    """How reposts were merged, and by which rule."""
+    rules = _rules(ctx, rules_file)
+    project = open_project(ctx)
+    s = duplicate_summary(project.db)
+    click.echo(rule_text(rules))
+    click.echo(
+        f"{s.postings:,} postings are {s.ads:,} ads: {s.reposted_ads:,} ads were posted more "
+        f"than once ({s.merged:,} postings merged)."
+    )
+    for combo, n in s.by_platforms[:10]:
+        click.echo(f"  {n:>7,}  {combo}")
+    if not show:
+        if s.reposted_ads:
+            click.echo("Run with --show to see each merged ad and why.")
+        return
+    for g in duplicate_groups(project.db, limit=limit):
+        first = g.postings[0]
+        click.echo(
+            f"\nAd {g.ad_id}: {g.title}"
+            + (f" — {g.company}" if g.company else "")
+            + f"  [{', '.join(g.platforms)}]"
+        )
+        click.echo(f"  key: title '{g.folded_title}', company '{g.folded_company}', description")
+        for i, p in enumerate(g.postings):
+            days = _days_between(first.posted_on, p.posted_on)
+            tag = "kept (earliest)" if i == 0 else f"+{days} days"
+            src = f"{p.file}:{p.line}" if p.file else ""
+            click.echo(
+                f"  {p.posted_on}  {p.platform:<12} {p.ad_ref or '-':<14} {tag:<16} "
+                f"'{p.title}'  {src}"
+            )
+
+
+def _days_between(a: str, b: str) -> int:
+    import datetime as dt
+
+    return (dt.date.fromisoformat(b) - dt.date.fromisoformat(a)).days
+
+
+@jobs_group.command("reclassify")
+@project_option
+@_rules_option
+@click.pass_context
+def jobs_reclassify(ctx: click.Context, rules_file: str | None) -> None:
+    """Apply edited rules to the ads already imported (sector, window, role, skills)."""
+    rules = _rules(ctx, rules_file)
+    project = open_project(ctx)
+    rep = reclassify(project.db, rules)
+    click.echo(
+        f"Reclassified {rep.ads:,} ads: {rep.changed:,} changed "
+        f"({rep.sector_changed:,} sector, {rep.window_changed:,} window, "
+        f"{rep.role_changed:,} role)" + ("; skill terms recounted." if rep.terms_recounted else ".")
+    )
+
+
+@jobs_group.command("search")
+@project_option
+@_rules_option
+@click.argument("words", nargs=-1, required=True)
+@click.option("--sector", help="Only this sector.")
+@click.option("--window", help="Only this survey window.")
+@click.option("--role", help="Only this job role.")
+@click.option("--all", "all_ads", is_flag=True, help="Include out-of-scope ads.")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["rich", "json"]), default="rich")
+@click.pass_context
+def jobs_search(
+    ctx: click.Context,
+    rules_file: str | None,
+    words: tuple[str, ...],
+    sector: str | None,
+    window: str | None,
+    role: str | None,
+    all_ads: bool,
+    limit: int,
+    fmt: str,
+) -> None:
+    """Find ads whose title, company or description contains every word (Chinese or English)."""
+    rules = _rules(ctx, rules_file)
+    project = open_project(ctx)
+    count, hits = search_ads(
+        project.db,
+        " ".join(words),
+        sector=rules.resolve("sector", sector) if sector else None,
+        window=rules.resolve("window", window) if window else None,
+        role=rules.resolve("role", role) if role else None,
+        in_scope=not all_ads,
+        limit=limit,
+    )
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {"count": count, "hits": [h.__dict__ for h in hits]}, ensure_ascii=False, indent=2
+            )
+        )
+        return
+    table = Table(
+        title=f"{count:,} ads match" + (f" (first {len(hits)})" if count > len(hits) else "")
+    )
+    for h in ("Date", "Platform", "Title", "Sector", "Role", "Text"):
+        table.add_column(h)
+    for h in hits:
+        table.add_row(h.posted_on, h.platform, h.title, h.sector or "-", h.role, h.snippet)
+    console.print(table)
+
+
+@jobs_group.command("rules")
+@project_option
+@_rules_option
+@click.option("--init", "init_", is_flag=True, help=f"Write the shipped defaults to {RULES_NAME}.")
+@click.pass_context
+def jobs_rules(ctx: click.Context, rules_file: str | None, init_: bool) -> None:
+    """Check the rules file and summarise it (windows, sectors, roles, skill terms)."""
+    target = project_rules_path(project_dir(ctx))
+    if init_:
+        if target.exists():
+            raise MpuQualError(
+                "rules file already exists",
+                path=target,
+                hint="Edit it, or delete it first to start again from the defaults.",
+            )
+        shutil.copyfile(default_rules_path(), target)
+        click.echo(f"Wrote the default rules to {target}.")
+        return
+    rules = _rules(ctx, rules_file)
+    click.echo(f"Rules: {rules.path} (valid)")
+    if not rules_file and not target.exists():
+        click.echo(f"  (shipped defaults; 'mpu-qual jobs rules --init' copies them to {target})")
+    click.echo("Windows: " + ", ".join(f"{w.label} ({w.start} to {w.end})" for w in rules.windows))
+    click.echo("Sectors: " + ", ".join(f"{s.label} {s.en}" for s in rules.sectors))
+    click.echo(
+        f"Roles: {', '.join(r.label for r in rules.roles)} + {rules.other.label} "
+        f"({len(rules.role_rules)} ordered rules)"
+    )
+    click.echo(f"Skill terms: {len(rules.terms)}; reposts merged within {rules.repost_days} days")
+
+
+# --------------------------------------------------------------------------- evidence
+@main.group("evidence")
+def evidence_group() -> None:
+    """Link job-ad figures to codes and codings, list and refresh them."""
+
+
+def _link_row(link: EvidenceLink) -> dict[str, Any]:
+    return {
+        "id": link.id,
+        "code": link.code_id,
+        "coding": link.coding_id,
+        "query": {k: v for k, v in link.query.__dict__.items() if v},
+        "count": link.figure.count,
+        "total": link.figure.total,
+        "share": link.figure.share,
+        "computed_at": link.figure.computed_at,
+        "note": link.note,
+    }
+
+
+def _links_table(links: list[EvidenceLink], title: str) -> Table:
+    table = Table(title=title, title_justify="left")
+    for h in ("Id", "On", "Query", "Figure", "Computed", "Note"):
+        table.add_column(h)
+    for x in links:
+        on = f"code {x.code_id}" if x.code_id else f"coding {x.coding_id}"
+        table.add_row(
+            str(x.id),
+            on,
+            x.query.describe(),
+            x.figure.describe(),
+            x.figure.computed_at[:16].replace("T", " "),
+            x.note or "",
+        )
+    return table
+
+
+@evidence_group.command("link")
+@project_option
+@_rules_option
+@click.option("--code", "code_id", help="Link to this code id.")
+@click.option("--coding", "coding_id", type=int, help="Link to this one coding (its id).")
+@click.option("--sector", help="Count ads of this sector.")
+@click.option("--window", help="Count ads of this survey window.")
+@click.option("--role", help="Count ads of this job role.")
+@click.option("--term", help="Count ads mentioning this skill term.")
+@click.option("--text", help="Count ads containing these words.")
+@click.option("--note", help="Why this evidence matters.")
+@click.pass_context
+def evidence_link(
+    ctx: click.Context,
+    rules_file: str | None,
+    code_id: str | None,
+    coding_id: int | None,
+    sector: str | None,
+    window: str | None,
+    role: str | None,
+    term: str | None,
+    text: str | None,
+    note: str | None,
+) -> None:
+    """Save a job-ad query with the figure it gives now, linked to a code or a coding."""
+    rules = _rules(ctx, rules_file)
+    project = open_project(ctx)
+    q = EvidenceQuery(sector=sector, window=window, role=role, term=term, text=text)
+    link = link_evidence(
+        project.db, q, code_id=code_id, coding_id=coding_id, note=note, rules=rules
+    )
+    on = f"code {link.code_id}" if link.code_id else f"coding {link.coding_id}"
+    click.echo(
+        f"Linked evidence {link.id} to {on}: {link.query.describe()} -> {link.figure.describe()}"
+    )
+
+
+@evidence_group.command("list")
+@project_option
+@click.option("--code", "code_id", help="Only links of this code.")
+@click.option("--coding", "coding_id", type=int, help="Only links of this coding.")
+@click.option("--format", "fmt", type=click.Choice(["rich", "json"]), default="rich")
+@click.pass_context
+def evidence_list(ctx: click.Context, code_id: str | None, coding_id: int | None, fmt: str) -> None:
+    """List evidence links with their saved figures."""
+    project = open_project(ctx)
+    links = list_evidence(project.db, code_id=code_id, coding_id=coding_id)
+    if fmt == "json":
+        click.echo(json.dumps([_link_row(x) for x in links], ensure_ascii=False, indent=2))
+        return
+    if not links:
+        click.echo("No evidence links yet. Add one with 'mpu-qual evidence link --code ID ...'.")
+        return
+    console.print(_links_table(links, f"{len(links)} evidence links"))
+
+
+@evidence_group.command("refresh")
+@project_option
+@click.argument("link_ids", nargs=-1, type=int)
+@click.pass_context
+def evidence_refresh(ctx: click.Context, link_ids: tuple[int, ...]) -> None:
+    """Recompute the figures of all links (or those given) after imports or rule changes."""
+    project = open_project(ctx)
+    pairs = refresh_evidence(project.db, list(link_ids) or None)
+    changed = 0
+    for before, after in pairs:
+        same = (before.figure.count, before.figure.total) == (
+            after.figure.count,
+            after.figure.total,
+        )
+        changed += not same
+        mark = "unchanged" if same else f"was {before.figure.describe()}"
+        click.echo(f"{after.id}: {after.query.describe()} -> {after.figure.describe()} ({mark})")
+    click.echo(f"Refreshed {len(pairs)} links; {changed} figures changed.")
+
+
+@evidence_group.command("unlink")
+@project_option
+@click.argument("link_id", type=int)
+@click.pass_context
+def evidence_unlink(ctx: click.Context, link_id: int) -> None:
+    """Remove one evidence link."""
+    project = open_project(ctx)
+    link = unlink_evidence(project.db, link_id)
+    click.echo(f"Removed evidence link {link.id} ({link.query.describe()}).")

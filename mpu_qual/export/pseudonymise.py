@@ -1,0 +1,263 @@
+"""Replace real names with participant labels in everything an export writes.
+
+The stored transcript never changes: pseudonymisation is applied to the text on its way
+out. Names come from two places: each participant's ``name`` (replaced by the participant's
+label) and an optional pseudonym list (``pseudonyms.yaml`` in the project folder, or a file
+given with ``--pseudonyms``) for anyone else: colleagues, companies, places. The list and the
+name-to-label map are read here and never written into any export.
+
+Matching is case-insensitive and by whole word. A Chinese name has no spaces around it, so
+its Chinese ends need no word boundary ("陳大文話" still matches 陳大文); a Latin end must not
+touch another Latin letter or digit ("Tai Man" never matches inside "Taiman"), but may touch a
+Chinese character, as in code-switched Cantonese ("我同Peter講").
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import io
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import yaml
+
+from mpu_qual.errors import MpuQualError
+
+if TYPE_CHECKING:
+    from mpu_qual.store import Project
+
+PSEUDONYMS_FILE = "pseudonyms.yaml"
+MAX_LIST_BYTES = 1024 * 1024
+DEFAULT_LABEL = "[name]"
+NAME_SEPARATORS = re.compile(r"\s*[;|／/、]\s*")
+
+_CJK = (
+    "\u2e80-\u2fff\u3040-\u30ff\u3100-\u312f\u3190-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
+    "\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002fa1f"
+)
+_CJK_RE = re.compile(f"[{_CJK}]")
+# A "word" character that is not CJK: Latin letters, digits, underscore, other scripts.
+_LATIN_WORD = f"[^\\W{_CJK}]"
+
+
+def _is_cjk(ch: str) -> bool:
+    return bool(_CJK_RE.match(ch))
+
+
+def _key(name: str) -> str:
+    """How a name is looked up: case-folded, whitespace collapsed."""
+    return " ".join(name.split()).casefold()
+
+
+def _variants(name: str) -> set[str]:
+    """The name plus its Traditional/Simplified twin when OpenCC is installed."""
+    out = {name}
+    if not _CJK_RE.search(name):
+        return out
+    try:
+        import opencc  # optional extra "chinese"
+    except ImportError:
+        return out
+    for config in ("t2s", "s2t", "s2hk", "hk2s"):
+        try:
+            out.add(opencc.OpenCC(config).convert(name))
+        except Exception:  # a config missing from this OpenCC build
+            continue
+    return out
+
+
+def _pattern_for(name: str) -> str:
+    body = r"\s+".join(re.escape(part) for part in name.split())
+    left = "" if _is_cjk(name[0]) else f"(?<!{_LATIN_WORD})"
+    right = "" if _is_cjk(name[-1]) else f"(?!{_LATIN_WORD})"
+    return f"{left}{body}{right}"
+
+
+@dataclass
+class OffsetMap:
+    """Maps offsets in the original text to offsets in the pseudonymised text."""
+
+    # (old_start, old_end, new_start, new_end) of each replacement, in text order
+    spans: list[tuple[int, int, int, int]] = field(default_factory=list)
+
+    def map(self, pos: int, *, side: str = "start") -> int:
+        """New offset of ``pos``; inside a replaced name, snap to its start or end."""
+        i = bisect.bisect_right([s[0] for s in self.spans], pos) - 1
+        if i < 0:
+            return pos
+        old_s, old_e, new_s, new_e = self.spans[i]
+        if pos == old_s:
+            return new_s
+        if pos < old_e:
+            return new_s if side == "start" else new_e
+        return pos + (new_e - old_e)
+
+
+class Pseudonymiser:
+    """Replaces every known name in a text with its label."""
+
+    def __init__(self, names: Mapping[str, str]):
+        self._labels: dict[str, str] = {}
+        originals: dict[str, str] = {}
+        for name, label in names.items():
+            name = " ".join(str(name).split())
+            if not name:
+                continue
+            for variant in _variants(name):
+                self._labels.setdefault(_key(variant), str(label))
+                originals.setdefault(variant, variant)
+        alternatives = sorted(originals, key=lambda k: (-len(k), k))
+        self._pattern = (
+            re.compile("|".join(_pattern_for(k) for k in alternatives), re.IGNORECASE)
+            if alternatives
+            else None
+        )
+
+    def __bool__(self) -> bool:
+        return self._pattern is not None
+
+    def __repr__(self) -> str:  # never show the names themselves (logs, tracebacks)
+        return f"<Pseudonymiser {len(self._labels)} names>"
+
+    def _label(self, match: re.Match[str]) -> str:
+        return self._labels.get(_key(match.group(0)), DEFAULT_LABEL)
+
+    def apply(self, text: str) -> str:
+        """``text`` with every listed name replaced by its label."""
+        if self._pattern is None or not text:
+            return text
+        return self._pattern.sub(self._label, text)
+
+    def apply_with_offsets(self, text: str) -> tuple[str, OffsetMap]:
+        """Like ``apply``, plus the map that moves coding offsets into the new text."""
+        if self._pattern is None:
+            return text, OffsetMap()
+        out: list[str] = []
+        spans: list[tuple[int, int, int, int]] = []
+        last = 0
+        new_pos = 0
+        for m in self._pattern.finditer(text):
+            out.append(text[last : m.start()])
+            new_pos += m.start() - last
+            label = self._label(m)
+            spans.append((m.start(), m.end(), new_pos, new_pos + len(label)))
+            out.append(label)
+            new_pos += len(label)
+            last = m.end()
+        out.append(text[last:])
+        return "".join(out), OffsetMap(spans)
+
+
+def split_names(value: str | None) -> list[str]:
+    """A participant's name field may hold several forms: 'Chan Tai Man; 陳大文'."""
+    if not value:
+        return []
+    return [n for n in NAME_SEPARATORS.split(value.strip()) if n.strip()]
+
+
+def load_pseudonym_list(path: str | Path) -> dict[str, str]:
+    """Read a pseudonym list: YAML (mapping name: label, or a list) or CSV (name,label).
+
+    A name listed without a label is replaced by ``[name]``.
+    """
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise MpuQualError("pseudonym list not found", path=p) from None
+    except OSError as exc:
+        raise MpuQualError(f"cannot read pseudonym list: {exc.strerror}", path=p) from None
+    if len(raw) > MAX_LIST_BYTES:
+        raise MpuQualError(f"pseudonym list is larger than {MAX_LIST_BYTES // 1024} KiB", path=p)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise MpuQualError("pseudonym list is not UTF-8 text", path=p, line=line) from None
+    if p.suffix.lower() in (".csv", ".tsv"):
+        return _parse_csv(text, p)
+    return _parse_yaml(text, p)
+
+
+def _parse_csv(text: str, path: Path) -> dict[str, str]:
+    out: dict[str, str] = {}
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    for lineno, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), 1):
+        if not row or not "".join(row).strip() or row[0].lstrip().startswith("#"):
+            continue
+        if lineno == 1 and [c.strip().lower() for c in row[:2]] == ["name", "label"]:
+            continue
+        if len(row) > 2:
+            raise MpuQualError("expected two columns: name,label", path=path, line=lineno)
+        name = row[0].strip()
+        label = row[1].strip() if len(row) > 1 and row[1].strip() else DEFAULT_LABEL
+        if not name:
+            raise MpuQualError("the name column is empty", path=path, line=lineno)
+        out[name] = label
+    return out
+
+
+def _parse_yaml(text: str, path: Path) -> dict[str, str]:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        raise MpuQualError(
+            f"YAML syntax error: {exc.problem}",
+            path=path,
+            line=mark.line + 1 if mark else None,
+            column=mark.column + 1 if mark else None,
+        ) from None
+    except yaml.YAMLError as exc:
+        raise MpuQualError(f"YAML error: {exc}", path=path) from None
+    if data is None:
+        return {}
+    if isinstance(data, dict) and set(data) == {"names"}:
+        data = data["names"]
+    out: dict[str, str] = {}
+    if isinstance(data, dict):
+        items: Iterable[tuple[object, object]] = data.items()
+    elif isinstance(data, list):
+        items = []
+        for i, entry in enumerate(data, 1):
+            if isinstance(entry, str):
+                items.append((entry, None))
+            elif isinstance(entry, dict) and "name" in entry:
+                items.append((entry["name"], entry.get("label")))
+            else:
+                raise MpuQualError(
+                    f"entry {i}: use a name, or a mapping with 'name' and 'label'",
+                    path=path,
+                    field="names",
+                )
+    else:
+        raise MpuQualError(
+            "a pseudonym list maps names to labels",
+            path=path,
+            hint="Write lines like  'Chan Tai Man: IL1'.",
+        )
+    for name, label in items:
+        if not isinstance(name, (str, int)) or not str(name).strip():
+            raise MpuQualError(f"names must be text, got {name!r}", path=path)
+        if label is not None and not isinstance(label, (str, int)):
+            raise MpuQualError(f"the label of '{name}' must be text", path=path)
+        out[str(name).strip()] = str(label).strip() if label is not None else DEFAULT_LABEL
+    return out
+
+
+def project_pseudonymiser(project: Project, list_path: str | Path | None = None) -> Pseudonymiser:
+    """Participants' names (to their labels) plus the project's or the given pseudonym list."""
+    names: dict[str, str] = {}
+    default = project.folder / PSEUDONYMS_FILE
+    if list_path is not None:
+        names.update(load_pseudonym_list(list_path))
+    elif default.exists():
+        names.update(load_pseudonym_list(default))
+    for p in project.participants():
+        for name in split_names(p.name):
+            names[name] = p.label  # a participant's own name always maps to their label
+    return Pseudonymiser(names)

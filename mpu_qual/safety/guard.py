@@ -1,0 +1,144 @@
+"""What ``Project.open`` asks before it lets anyone write, and the automatic backups.
+
+On open: warn about network or cloud folders; refuse files whose triggers or views are not
+ours; run the quick checks (unless this exact file state passed them before) and, when they
+fail, have the project opened read-only with a message that says what to do. Backups are not
+made on open itself but just before the first write of the session, which captures the same
+state and costs nothing for commands that only read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mpu_qual.errors import MpuQualError
+from mpu_qual.safety import backup
+from mpu_qual.safety.checks import Finding, blocking, open_checks
+from mpu_qual.safety.netfs import storage_warning
+from mpu_qual.safety.notices import notify
+from mpu_qual.safety.trust import untrusted_objects
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+    from mpu_qual.store.project import Project
+
+VERIFIED_FILE = "verified-projects.json"
+MAX_REMEMBERED = 200
+
+
+def _verified_path() -> Path:
+    from mpu_qual.paths import user_dir
+
+    return user_dir() / VERIFIED_FILE
+
+
+def _load_verified() -> dict[str, str]:
+    try:
+        data = json.loads(_verified_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def remember_verified(db_path: Path, fp: str) -> None:
+    """Record that this file state passed the checks (in the user folder, not the project)."""
+    from mpu_qual.fileio import write_text_atomic
+
+    data = _load_verified()
+    key = os.path.realpath(db_path)
+    data.pop(key, None)
+    data[key] = fp
+    while len(data) > MAX_REMEMBERED:
+        data.pop(next(iter(data)))
+    try:
+        write_text_atomic(_verified_path(), json.dumps(data, ensure_ascii=False))
+    except (MpuQualError, OSError):
+        pass  # only an optimisation: the checks run again next time
+
+
+def forget_verified(db_path: Path) -> None:
+    data = _load_verified()
+    if data.pop(os.path.realpath(db_path), None) is not None:
+        from mpu_qual.fileio import write_text_atomic
+
+        try:
+            write_text_atomic(_verified_path(), json.dumps(data, ensure_ascii=False))
+        except (MpuQualError, OSError):
+            pass
+
+
+def was_verified(db_path: Path, fp: str) -> bool:
+    return _load_verified().get(os.path.realpath(db_path)) == fp
+
+
+def refuse_untrusted(conn, db_path: Path) -> None:  # noqa: ANN001 - sqlite3.Connection
+    """Raise when the file has triggers or views our migrations did not create."""
+    bad = untrusted_objects(conn)
+    if bad:
+        raise MpuQualError(
+            f"the database contains {', '.join(bad[:5])} that mpu-qual did not create; "
+            "refusing to open it",
+            path=db_path,
+            hint="Only open project files made by mpu-qual, or restore one of your backups "
+            "with 'mpu-qual restore'.",
+        )
+
+
+def summarize(findings: list[Finding]) -> str:
+    return "; ".join(f.message for f in findings[:3]) + (" ..." if len(findings) > 3 else "")
+
+
+def check_on_open(folder: Path, db: sqlite_utils.Database) -> list[Finding]:
+    """Run by ``Project.open`` on a writable connection before migrations or writes.
+
+    Returns the blocking problems (the caller reopens read-only when there are any); raises
+    MpuQualError for a file with foreign triggers or views.
+    """
+    db_path = Path(folder) / backup.DB_NAME
+    warning = storage_warning(folder)
+    if warning:
+        notify("warning", warning)
+    try:
+        refuse_untrusted(db.conn, db_path)
+    except MpuQualError:
+        db.close()
+        raise
+    fp = backup.fingerprint(db_path)
+    if was_verified(db_path, fp):
+        return []
+    problems = blocking(open_checks(db.conn))
+    if problems:
+        forget_verified(db_path)
+        notify(
+            "error",
+            f"{db_path}: the project failed its safety checks ({summarize(problems)}). "
+            "It is open read-only, so nothing can make it worse. Run 'mpu-qual doctor' to see "
+            "the details, then 'mpu-qual doctor --repair' or 'mpu-qual restore' to fix it.",
+        )
+        return problems
+    remember_verified(db_path, fp)
+    return []
+
+
+def backup_hook(project: Project, kind: str) -> None:
+    """``Project.before_bulk`` hook: an automatic backup before the first write of a session
+    (kind "open") and before every bulk operation (import, autocode, merge, codebook sync)."""
+    if project.readonly:
+        return
+    try:
+        if kind == "open":
+            backup.auto_backup(project.folder, "open", min_interval_s=backup.OPEN_INTERVAL_S)
+        else:
+            backup.auto_backup(project.folder, kind)
+    except MpuQualError as exc:
+        notify("warning", f"the automatic backup before '{kind}' failed: {exc}. Continuing.")
+
+
+def protect(project: Project) -> None:
+    """Attach the automatic backups to an open project (idempotent)."""
+    if backup_hook not in project.before_bulk:
+        project.before_bulk.append(backup_hook)

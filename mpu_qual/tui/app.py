@@ -1,0 +1,194 @@
+"""The workbench app: ``create_app(folder)`` for the CLI and tests, ``run_app(folder)`` to run it.
+
+The app owns the open Project (one connection, used on the UI thread only). Searches run in
+worker threads on a second, read-only connection; auto-coding runs in a worker on its own
+connection, so neither freezes the screen and the app never holds a transaction open.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+
+from mpu_qual.errors import MpuQualError
+from mpu_qual.store import Project
+from mpu_qual.store.models import SearchHit
+from mpu_qual.tui import data
+from mpu_qual.tui.commands import WorkbenchCommands
+from mpu_qual.tui.screens import load_feature_screens
+from mpu_qual.tui.screens.code_picker import CodePickerScreen
+from mpu_qual.tui.screens.help import HelpScreen, binding_groups
+from mpu_qual.tui.screens.participants import ParticipantEdit
+from mpu_qual.tui.screens.workbench import WorkbenchScreen
+
+T = TypeVar("T")
+
+
+class MpuQualApp(App[None]):
+    """mpu-qual's coding workbench."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "mpu-qual"
+    COMMANDS = App.COMMANDS | {WorkbenchCommands}
+    BINDINGS = [
+        Binding("f1,question_mark", "help", "Help", key_display="?"),
+    ]
+    FAILED: Any = object()
+
+    def __init__(self, folder: str | Path, *, project: Project | None = None,
+                 lang: str = "en") -> None:
+        super().__init__()
+        self.folder = Path(folder)
+        self.project = project if project is not None else Project.open(self.folder)
+        self.labels = data.Labels(self.project, lang)
+        self.recent: list[str] = data.recent_code_ids(self.project)
+        self.last_query = ""
+        self.busy = False
+        self._reader: Project | None = None
+        self._reader_lock = threading.Lock()
+        self.feature_errors = load_feature_screens()
+
+    def on_mount(self) -> None:
+        self.push_screen(WorkbenchScreen())
+
+    def on_unmount(self) -> None:
+        with self._reader_lock:
+            if self._reader is not None:
+                self._reader.close()
+                self._reader = None
+        self.project.close()
+
+    @property
+    def workbench(self) -> WorkbenchScreen | None:
+        for screen in self.screen_stack:
+            if isinstance(screen, WorkbenchScreen):
+                return screen
+        return None
+
+    # ------------------------------------------------------------------ errors and writes
+    def show_error(self, exc: BaseException, title: str = "Something went wrong") -> None:
+        """Tell the user what happened and what to do next, in plain words."""
+        if isinstance(exc, MpuQualError):
+            message = exc.message + (f"\n{exc.hint}" if exc.hint else "")
+        elif isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+            message = ("The project is busy: another program is writing to it. Nothing was "
+                       "changed; try again in a moment.")
+        elif isinstance(exc, sqlite3.Error):
+            message = (f"The project database refused the change ({exc}). Nothing was "
+                       "changed. Run 'mpu-qual doctor' if this keeps happening.")
+        else:
+            message = str(exc) or type(exc).__name__
+        self.notify(message, title=title, severity="error", timeout=8)
+
+    def run_write(self, fn: Callable[[], T], title: str, *, allow_none: bool = False) -> Any:
+        """Run one Project action; on failure show it and return None (or FAILED).
+
+        The Project rolls back a failed action as a whole, so nothing is half-applied.
+        """
+        try:
+            return fn()
+        except (MpuQualError, sqlite3.Error) as exc:
+            self.show_error(exc, title)
+            return self.FAILED if allow_none else None
+
+    # ------------------------------------------------------------------ reads off the UI thread
+    def search(self, query: str, limit: int = 500) -> list[SearchHit]:
+        """Full-text search on the read-only connection (safe from worker threads)."""
+        with self._reader_lock:
+            if self._reader is None:
+                self._reader = Project.open(self.folder, readonly=True)
+            return self._reader.search(query, limit=limit)
+
+    def segment_counts(self) -> dict[int, int]:
+        return data.segment_counts(self.project)
+
+    # ------------------------------------------------------------------ participants
+    def edit_participant(self, edit: ParticipantEdit) -> bool:
+        new_label = edit.new_label if edit.new_label and edit.new_label != edit.label else None
+        done = self.run_write(
+            lambda: self.project.set_participant(
+                edit.label, name=edit.name, group=edit.group, new_label=new_label
+            ),
+            "Could not change the participant",
+        )
+        if done is None:
+            return False
+        self.notify(f"Saved participant {done.label}.", timeout=3)
+        return True
+
+    # ------------------------------------------------------------------ auto-coding
+    def code_all_hits(self, query: str, unit: str, screen: Any = None) -> None:
+        """Ask for a code, then code every passage that contains ``query``."""
+        if self.busy:
+            self.notify("Auto-coding is already running.", severity="warning")
+            return
+
+        def chosen(ids: list[str] | None) -> None:
+            if ids:
+                self.busy = True
+                self.notify(f"Coding every hit of “{query}” as {self.labels.code(ids[0])}…",
+                            timeout=3)
+                self._autocode(ids[0], query, unit)
+
+        self.push_screen(
+            CodePickerScreen(self.labels, title=f"Code every hit of “{query}” ({unit}) as…",
+                             multi=False),
+            chosen,
+        )
+
+    @work(thread=True, exclusive=True, group="autocode")
+    def _autocode(self, code_id: str, query: str, unit: str) -> None:
+        try:
+            with Project.open(self.folder) as project:
+                result = project.autocode(code_id, phrase=query, unit=unit)
+        except (MpuQualError, sqlite3.Error) as exc:
+            self.call_from_thread(self._autocode_failed, exc)
+            return
+        self.call_from_thread(self._autocode_done, result.created, result.skipped_existing,
+                              code_id)
+
+    def _autocode_failed(self, exc: BaseException) -> None:
+        self.busy = False
+        self.show_error(exc, "Auto-coding failed; nothing was coded")
+
+    def _autocode_done(self, created: int, skipped: int, code_id: str) -> None:
+        self.busy = False
+        if code_id in self.recent:
+            self.recent.remove(code_id)
+        if created:
+            self.recent.insert(0, code_id)
+            del self.recent[9:]
+        wb = self.workbench
+        if wb is not None:
+            wb.refresh_all()
+        label = self.labels.code(code_id)
+        more = f" ({skipped} were coded already)" if skipped else ""
+        if created:
+            self.notify(f"Coded {created} passage(s) as {label}{more}. Ctrl+Z undoes them all.",
+                        title="Auto-coded", timeout=6)
+        else:
+            self.notify(f"Nothing new to code as {label}{more}.", timeout=4)
+
+    # ------------------------------------------------------------------ help
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+            return
+        self.push_screen(HelpScreen(binding_groups(self.screen)))
+
+
+def create_app(folder: str | Path, *, lang: str = "en") -> MpuQualApp:
+    """The workbench on the project in ``folder`` (opened now, so errors surface early)."""
+    return MpuQualApp(folder, lang=lang)
+
+
+def run_app(folder: str | Path) -> None:
+    """Run the workbench in this terminal until the user quits (Ctrl+Q)."""
+    create_app(Path(folder)).run()

@@ -1,0 +1,210 @@
+"""Wrap a transcript into display lines once, so the view renders only what is visible.
+
+A transcript of 5,000 segments becomes a few flat integer arrays (segment, start, end, row per
+display line); drawing a screenful is then a handful of array look-ups, whatever the size.
+Offsets are ``str`` indices into the source text, as everywhere in mpu-qual.
+"""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.cells import cell_len, get_character_cell_size
+
+#: Row kinds: a text row of a segment, a padding row (segment shorter than its gutter), a gap.
+TEXT, PAD, GAP = 0, 1, 2
+
+
+def wrap_spans(text: str, start: int, end: int, width: int) -> list[tuple[int, int]]:
+    """Split ``text[start:end]`` into lines of at most ``width`` cells.
+
+    Breaks after spaces and around wide (CJK) characters, hard-breaks long words, and ends a
+    line at every newline (the newline itself belongs to no line). Returns (start, end) pairs.
+    """
+    width = max(1, width)
+    spans: list[tuple[int, int]] = []
+    pos = start
+    while True:
+        nl = text.find("\n", pos, end)
+        hard = end if nl == -1 else nl
+        if text[pos:hard].isascii():
+            _wrap_ascii(text, pos, hard, width, spans)
+        else:
+            _wrap_wide(text, pos, hard, width, spans)
+        if nl == -1:
+            return spans
+        pos = nl + 1
+
+
+def _wrap_ascii(text: str, pos: int, end: int, width: int, out: list[tuple[int, int]]) -> None:
+    while end - pos > width:
+        brk = text.rfind(" ", pos, pos + width + 1)
+        nxt = brk + 1 if brk > pos else pos + width
+        out.append((pos, nxt))
+        pos = nxt
+    out.append((pos, end))
+
+
+def _wrap_wide(text: str, pos: int, end: int, width: int, out: list[tuple[int, int]]) -> None:
+    col = 0
+    brk = -1
+    i = pos
+    size = get_character_cell_size
+    while i < end:
+        ch = text[i]
+        w = size(ch)
+        if w == 2 and i > pos:
+            brk = i  # a line may break before a wide character
+        if col + w > width and i > pos:
+            nxt = brk if brk > pos else i
+            out.append((pos, nxt))
+            pos = nxt
+            col = cell_len(text[pos:i])
+            brk = -1
+            continue
+        col += w
+        i += 1
+        if ch == " " or w == 2:
+            brk = i
+    out.append((pos, end))
+
+
+@dataclass
+class SegmentInfo:
+    """What the gutter shows for one segment."""
+
+    start: int
+    end: int
+    time: str
+    speaker: str
+    group: str
+
+
+class TranscriptLayout:
+    """Display lines of one transcript at one width.
+
+    Each segment takes at least ``min_rows`` rows (the gutter shows time and speaker on the
+    first, the stakeholder group on the second) and is followed by a one-row gap.
+    """
+
+    def __init__(self, text: str, segments: Sequence[SegmentInfo], width: int) -> None:
+        self.text = text
+        self.segments = list(segments)
+        self.width = max(4, width)
+        self.seg_starts = [s.start for s in self.segments]
+        self.line_seg = array("i")
+        self.line_start = array("i")
+        self.line_end = array("i")
+        self.line_kind = array("b")
+        self.line_row = array("i")
+        self.first_line = array("i")
+        self._build()
+
+    def _build(self) -> None:
+        text, width = self.text, self.width
+        seg_arr, st_arr, en_arr = self.line_seg, self.line_start, self.line_end
+        kind_arr, row_arr, first = self.line_kind, self.line_row, self.first_line
+        last = len(self.segments) - 1
+        for k, seg in enumerate(self.segments):
+            first.append(len(seg_arr))
+            spans = wrap_spans(text, seg.start, seg.end, width) if seg.end > seg.start else [
+                (seg.start, seg.end)
+            ]
+            row = 0
+            for a, b in spans:
+                seg_arr.append(k)
+                st_arr.append(a)
+                en_arr.append(b)
+                kind_arr.append(TEXT)
+                row_arr.append(row)
+                row += 1
+            if seg.group and row < 2:
+                seg_arr.append(k)
+                st_arr.append(seg.end)
+                en_arr.append(seg.end)
+                kind_arr.append(PAD)
+                row_arr.append(row)
+            if k != last:
+                seg_arr.append(k)
+                st_arr.append(seg.end)
+                en_arr.append(seg.end)
+                kind_arr.append(GAP)
+                row_arr.append(-1)
+
+    def __len__(self) -> int:
+        return len(self.line_seg)
+
+    # ------------------------------------------------------------------ look-ups
+    def segment_at(self, offset: int) -> int:
+        """Index of the segment that holds ``offset`` (the nearest one before it)."""
+        if not self.segments:
+            return -1
+        return max(0, bisect_right(self.seg_starts, offset) - 1)
+
+    def clamp(self, offset: int) -> int:
+        """The nearest caret position inside a segment (0..len for an empty transcript)."""
+        if not self.segments:
+            return 0
+        k = self.segment_at(offset)
+        seg = self.segments[k]
+        if offset < seg.start:
+            return seg.start
+        if offset > seg.end:
+            if k + 1 < len(self.segments) and offset - seg.end > self.segments[k + 1].start - offset:
+                return self.segments[k + 1].start
+            return seg.end
+        return offset
+
+    def line_of(self, offset: int) -> int:
+        """Display line where the caret at ``offset`` is drawn."""
+        if not self.segments:
+            return 0
+        offset = self.clamp(offset)
+        k = self.segment_at(offset)
+        y = self.first_line[k]
+        end = self.first_line[k + 1] if k + 1 < len(self.first_line) else len(self.line_seg)
+        best = y
+        for i in range(y, end):
+            if self.line_kind[i] != TEXT:
+                break
+            if self.line_start[i] <= offset:
+                best = i
+            else:
+                break
+        return best
+
+    def text_line(self, y: int) -> tuple[int, int] | None:
+        """(start, end) of display line ``y`` if it shows text."""
+        if 0 <= y < len(self.line_seg) and self.line_kind[y] == TEXT:
+            return self.line_start[y], self.line_end[y]
+        return None
+
+    def column_of(self, offset: int) -> int:
+        """Cell column of the caret at ``offset`` on its display line."""
+        y = self.line_of(offset)
+        return cell_len(self.text[self.line_start[y] : offset])
+
+    def offset_at(self, y: int, column: int) -> int:
+        """Caret offset nearest to cell ``column`` on display line ``y``."""
+        if not self.segments:
+            return 0
+        y = max(0, min(y, len(self.line_seg) - 1))
+        if self.line_kind[y] != TEXT:
+            # padding and gaps belong to the end of the segment above them
+            while y > 0 and self.line_kind[y] != TEXT:
+                y -= 1
+            return self.line_end[y]
+        start, end = self.line_start[y], self.line_end[y]
+        last_row = y + 1 >= len(self.line_seg) or self.line_kind[y + 1] != TEXT
+        col = 0
+        for i in range(start, end):
+            w = get_character_cell_size(self.text[i])
+            if col + w > column:
+                return i if column - col < w / 2 or w == 1 else i + 1
+            col += w
+        if not last_row and end > start and self.line_seg[y + 1] == self.line_seg[y]:
+            return max(start, end - 1)  # stay on this row: the wrap point starts the next
+        return end

@@ -1,0 +1,73 @@
+"""Passage details: the codings under the caret with memo, coder and linked evidence."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+from mpu_qual.store.models import Coding
+from mpu_qual.tui.data import Labels, fmt_ms
+
+
+def evidence_lookup() -> Callable[[Any, int], Any] | None:
+    """``mpu_qual.evidence.links.evidence_for_coding`` when that feature is installed."""
+    try:
+        from mpu_qual.evidence.links import evidence_for_coding  # type: ignore[import-not-found]
+    except Exception:
+        return None
+    return evidence_for_coding
+
+
+def coding_text(c: Coding, labels: Labels, evidence: list[Any] | None) -> Text:
+    text = Text()
+    text.append("■ ", style=labels.color(c.code_id))
+    text.append(labels.path(c.code_id), style="bold")
+    text.append(f"  ({c.code_id}, coding {c.id})\n", style="dim")
+    who = c.participant_label or "?"
+    group = labels.group(c.group)
+    text.append(f"{c.source_name} · {fmt_ms(c.start_ms)} · {who}")
+    text.append(f" ({group})" if group else "")
+    text.append(f" · offsets {c.start}-{c.end} · coder {c.coder or '?'}\n", style="dim")
+    text.append("“" + c.quote.strip() + "”\n", style="italic")
+    text.append("Memo: ", style="bold")
+    text.append((c.memo or "(none, press m to add one)") + "\n")
+    if evidence:
+        text.append("Evidence: ", style="bold")
+        text.append("; ".join(str(e) for e in evidence) + "\n")
+    return text
+
+
+class DetailsScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape", "close", "Close", show=False)]
+
+    def __init__(self, codings: list[Coding], labels: Labels, project: Any) -> None:
+        super().__init__(classes="dialog-screen")
+        self.codings = codings
+        self.labels = labels
+        self.project = project
+
+    def compose(self) -> ComposeResult:
+        lookup = evidence_lookup()
+        with Vertical(classes="dialog dialog-full", id="details"):
+            yield Label("Codings at the caret", classes="dialog-title")
+            with VerticalScroll():
+                for c in self.codings:
+                    evidence = None
+                    if lookup is not None:
+                        try:
+                            evidence = list(lookup(self.project.db, c.id))
+                        except Exception:
+                            evidence = None
+                    yield Static(coding_text(c, self.labels, evidence), classes="detail")
+            yield Label("Esc closes · m memo · x remove · r re-scope (in the transcript)",
+                        classes="dialog-keys")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

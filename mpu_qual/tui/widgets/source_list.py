@@ -1,0 +1,58 @@
+"""The transcript list: name, duration, speakers and coded share of every transcript."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from mpu_qual.tui.data import fmt_ms
+
+
+def source_prompt(summary: dict[str, Any]) -> Text:
+    """Two lines: the name, then duration, speakers and coded share."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(summary["name"], style="bold")
+    dur = fmt_ms(summary.get("duration_ms"), short=True) if summary.get("duration_ms") else "no time"
+    share = summary.get("coded_share", 0.0) or 0.0
+    text.append(
+        f"\n{dur} · {summary.get('speakers', 0)} spk · {share:.0%} coded",
+        style="dim",
+    )
+    return text
+
+
+class SourceList(OptionList):
+    """Transcripts of the project; Enter (or a click) opens one."""
+
+    BINDINGS = [
+        Binding("enter", "select", "Open transcript", show=False),
+    ]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.border_title = "Transcripts"
+        self.summaries: dict[int, dict[str, Any]] = {}
+
+    def set_sources(self, summaries: list[dict[str, Any]], current: int | None = None) -> None:
+        self.summaries = {s["id"]: s for s in summaries}
+        self.set_options(Option(source_prompt(s), id=str(s["id"])) for s in summaries)
+        if current is not None:
+            self.mark_current(current)
+
+    def mark_current(self, source_id: int) -> None:
+        try:
+            self.highlighted = self.get_option_index(str(source_id))
+        except Exception:
+            pass
+
+    def update_share(self, source_id: int, share: float, codings: int) -> None:
+        s = self.summaries.get(source_id)
+        if s is None:
+            return
+        s["coded_share"] = share
+        s["codings"] = codings
+        self.replace_option_prompt(str(source_id), source_prompt(s))

@@ -1,0 +1,262 @@
+"""Code the demo focus group as a researcher would, then write its theme summary.
+
+    .venv/bin/python scripts/code_demo.py                  # writes docs/summary-demo.md
+    .venv/bin/python scripts/code_demo.py --project /tmp/demo --summary /tmp/demo.md
+
+It copies the repository's codebook.yaml and transcripts/ into a fresh project folder (a
+temporary one unless --project names a new folder; the repository root is never touched),
+applies the codings listed below (each is a turn of the transcript, or the sentences of it
+between two phrases), imports a small set of FICTIONAL job ads (the demo transcript is
+fictional too) and links three of their figures as evidence, then writes the summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from mpu_qual.export.summary import build_summary  # noqa: E402
+from mpu_qual.export.summary_render import write_summary  # noqa: E402
+from mpu_qual.store import Project  # noqa: E402
+from mpu_qual.transcripts.timecode import parse_timestamp  # noqa: E402
+
+SOURCE = "focus-group-2025-12-08"
+CODER = "demo-researcher"
+
+# (turn time, first words or None for the turn's start, last words or None for its end,
+#  codes, memo)
+# fmt: off
+CODINGS: list[tuple[str, str | None, str | None, list[str], str | None]] = [
+    ("00:01:51", None, None, ["factors.ecosystem.infrastructure"], None),
+    ("00:02:13", None, None, ["factors.ecosystem.infrastructure"], "Logistics and spare parts."),
+    ("00:02:27", None, None, ["factors.ecosystem.infrastructure"],
+     "Shared research facilities, pilot lines, testing labs."),
+    ("00:02:47", None, None, ["factors.ecosystem.finance"], None),
+    ("00:03:05", None, None, ["factors.ecosystem.finance"], "Equipment leasing for SMEs."),
+    ("00:03:20", None, None, ["factors.ecosystem.standards"], None),
+    ("00:03:39", None, None, ["factors.ecosystem.standards"], None),
+    ("00:03:58", None, None, ["factors.talent_gap.shortage_ageing"], None),
+    ("00:04:18", None, None, ["factors.talent_gap.shortage_ageing", "challenges.ageing"], None),
+    ("00:04:33", "That's the ageing", "walks out with them.", ["challenges.ageing"], None),
+    ("00:04:33", "And the younger people", None, ["challenges.skills_gap"], None),
+    ("00:04:46", None, None, ["factors.talent_gap.adaptability"], None),
+    ("00:05:09", None, None, ["factors.inclusive_growth"], None),
+    ("00:05:27", None, None, ["factors.inclusive_growth.whole_chain_innovation"], None),
+    ("00:05:43", None, None, ["factors.inclusive_growth.cross_sector_skills"], None),
+    ("00:06:03", None, None, ["factors.government_support.itf"],
+     "Useful, but paperwork and months of waiting for approval."),
+    ("00:06:17", None, None, ["factors.government_support.funding_tools"], None),
+    ("00:06:33", None, None, ["factors.government_support.industry_academia"], None),
+    ("00:06:47", None, None, ["factors.government_support.talent_programmes"], None),
+    ("00:07:01", None, None, ["factors.government_support.rd_tax"], None),
+    ("00:07:17", None, None, ["factors.government_support.ai_institute_data_park"], None),
+    ("00:07:44", None, None, ["factors.fyp15.innovation_driven"], None),
+    ("00:07:58", None, None, ["factors.fyp15.rd_collaboration"], None),
+    ("00:08:13", None, None, ["factors.fyp15.startups"], None),
+    ("00:08:37", None, None, ["manpower.technical.foundational"], None),
+    ("00:08:51", None, "industrial software, robotics.", ["manpower.technical.emerging_tech"], None),
+    ("00:08:51", "We compete with the banks", None, ["challenges.shortage_competition"], None),
+    ("00:09:04", None, None, ["manpower.technical.hybrid"], None),
+    ("00:09:20", None, None, ["manpower.technical.hybrid"], None),
+    ("00:09:31", None, None, ["manpower.innovation.rd_drivers"], None),
+    ("00:09:45", None, None, ["manpower.innovation.ai_adaptability"], None),
+    ("00:10:08", None, None, ["manpower.qa_compliance"], None),
+    ("00:10:08", "我哋請 QA engineer", "一個啱嘅。", ["challenges.shortage_competition"],
+     "Six months to hire one QA engineer."),
+    ("00:10:27", None, None, ["manpower.qa_compliance"], None),
+    ("00:10:39", None, None, ["manpower.job_market"], "Moderator summarising the desk research."),
+    ("00:10:59", None, None, ["manpower.job_market"], None),
+    ("00:11:16", None, None, ["manpower.job_market"], None),
+    ("00:11:31", None, None, ["manpower.job_market"], None),
+    ("00:11:44", None, None, ["manpower.job_market"], None),
+    ("00:12:07", "Technical, so", "quality and safety.", ["training.core.technical"], None),
+    ("00:12:07", "Cognitive, so", "critical thinking.", ["training.core.cognitive"], None),
+    ("00:12:07", "And soft skills", None, ["training.core.soft_skills"], None),
+    ("00:12:23", None, None, ["training.core.soft_skills"], None),
+    ("00:12:35", None, "to the practice directly.", ["training.hybrid.interdisciplinary"], None),
+    ("00:12:35", "And project-based learning", None, ["training.hybrid.project_based"], None),
+    ("00:12:49", None, None, ["training.hybrid.project_based"], None),
+    ("00:13:03", None, "basic machine learning and deep learning.",
+     ["training.data_ai.foundations"], None),
+    ("00:13:03", "Then applied scenarios", None, ["training.data_ai.applied"], None),
+    ("00:13:19", None, None, ["training.data_ai.lifecycle"], None),
+    ("00:13:37", None, "digital manufacturing.", ["training.rd.technical_depth"], None),
+    ("00:13:37", "And the process itself", None, ["training.rd.rigorous_process"], None),
+    ("00:13:52", None, "customised devices.", ["training.customisation"], None),
+    ("00:13:52", "Staff need market insight", "pain points", ["training.customisation.market_insight"],
+     None),
+    ("00:13:52", "and agile product development", "from the customer.",
+     ["training.customisation.agile"], None),
+    ("00:13:52", "And the mindset", None, ["training.customisation.adaptive_mindset"], None),
+    ("00:14:10", "Quality management systems", "depending on the sector.",
+     ["training.qa.qms_standards"], None),
+    ("00:14:10", "The tools,", "statistical process control.",
+     ["training.qa.root_cause", "training.qa.spc"], None),
+    ("00:14:10", "And support for people", None, ["training.qa.certification"], None),
+    ("00:14:29", None, None, ["training.qa.certification"], None),
+    ("00:14:45", None, None, ["challenges.skills_gap"], None),
+    ("00:14:58", None, None, ["challenges.skills_gap"], None),
+    ("00:15:11", None, None, ["challenges.shortage_competition"], None),
+    ("00:15:26", None, None, ["challenges.ageing"], None),
+    ("00:15:42", None, None, ["challenges.image_turnover"], None),
+    ("00:15:58", None, None, ["challenges.image_turnover"], None),
+    ("00:16:12", None, None, ["rec.government.industry_image"], None),
+    ("00:16:25", None, None, ["rec.government.industry_image"], "Exchange events."),
+    ("00:16:36", None, None, ["rec.government.quality_standards"], None),
+    ("00:16:52", None, None, ["rec.government.retraining"], None),
+    ("00:17:10", None, None, ["rec.training_institutions.collaboration"], None),
+    ("00:17:21", None, None, ["rec.training_institutions.project_based_learning"], None),
+    ("00:17:34", None, None, ["rec.training_institutions.interdisciplinary_curriculum"], None),
+    ("00:17:47", None, None, ["rec.employers.mentorship"], None),
+    ("00:18:04", None, None, ["rec.employers.collaborative_culture"], None),
+    ("00:18:13", None, None, ["rec.employers.shared_ownership"], None),
+    ("00:18:26", None, None, ["rec.employers.data_sharing"], None),
+    ("00:18:40", None, None, ["rec.employers.data_sharing"], None),
+    ("00:18:55", None, None, ["rec.employees.continuous_learning"], None),
+    ("00:19:06", None, None, ["rec.employees.industry_standards"], None),
+    ("00:19:18", None, None, ["rec.employees.gba_ip"], None),
+    ("00:19:29", None, None, ["rec.employees.gba_ip"], None),
+]
+# fmt: on
+
+ATTRIBUTES = {
+    "IL1": {"sector": "Precision metal parts"},
+    "IL2": {"sector": "Medical devices"},
+    "TP1": {"sector": "Machine vision and AI inspection"},
+    "TP2": {"sector": "System integration"},
+    "AC1": {"sector": "University"},
+    "TE1": {"sector": "Vocational training"},
+}
+
+# Fictional job ads for the demo: (window start year, title, how many).
+# fmt: off
+DEMO_ADS = [
+    (2024, "Technician", 12), (2024, "Production Operator", 10), (2024, "Engineer", 8),
+    (2024, "QA Engineer", 4), (2024, "Purchaser", 3), (2024, "Lab Technician", 3),
+    (2023, "Technician", 15), (2023, "Engineer", 7), (2023, "Maintenance Technician", 6),
+]
+# fmt: on
+
+
+def span(
+    text: str, seg_start: int, seg_end: int, first: str | None, last: str | None, where: str
+) -> tuple[int, int]:
+    """Offsets of the passage from ``first`` to the end of ``last`` inside one turn."""
+    s = seg_start
+    if first is not None:
+        s = text.find(first, seg_start, seg_end)
+        if s < 0:
+            raise SystemExit(f"{where}: '{first}' is not in the turn")
+    e = seg_end
+    if last is not None:
+        i = text.find(last, s, seg_end)
+        if i < 0:
+            raise SystemExit(f"{where}: '{last}' is not in the turn")
+        e = i + len(last)
+    return s, e
+
+
+def apply_codings(project: Project) -> int:
+    src = project.source(SOURCE)
+    turns = {g.start_ms: g for g in project.segments(src)}
+    n = 0
+    for time, first, last, codes, memo in CODINGS:
+        seg = turns.get(parse_timestamp(time))
+        if seg is None:
+            raise SystemExit(f"no turn starts at {time}")
+        s, e = span(src.text, seg.start, seg.end, first, last, time)
+        project.add_codings(src, s, e, codes, memo=memo, coder=CODER)
+        n += len(codes)
+    for label, attrs in ATTRIBUTES.items():
+        project.set_participant(label, attrs=attrs)
+    return n
+
+
+def link_demo_evidence(project: Project, workdir: Path) -> int:
+    """Import the fictional ads and link three figures (skipped if evidence is unavailable)."""
+    try:
+        from mpu_qual.evidence.importer import import_job_ads
+        from mpu_qual.evidence.links import EvidenceQuery, link_evidence
+        from mpu_qual.evidence.rules import load_project_rules
+    except ImportError:
+        return 0
+    path = workdir / "demo-job-ads.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["platform", "ad_id", "date", "title", "company", "industry", "description"])
+        n = 0
+        for year, title, count in DEMO_ADS:
+            for i in range(count):
+                n += 1
+                day = dt.date(year, 12, 1) + dt.timedelta(days=(i * 23) % 350)
+                desc = "ISO 13485 quality system" if "QA" in title else "Shift work, PLC basics."
+                w.writerow(
+                    [
+                        "DemoBoard",
+                        f"demo-{n}",
+                        day.isoformat(),
+                        title,
+                        f"Demo Company {n % 7}",
+                        "Manufacturing",
+                        desc,
+                    ]
+                )
+    rules = load_project_rules(project.folder)
+    import_job_ads(project.db, [path], rules)
+    job_market = [
+        c for c in project.codings(code="manpower.job_market") if c.participant_label == "IL1"
+    ][0]
+    links = [
+        (
+            EvidenceQuery(sector="製造", window="2024-2025", role="技術員"),
+            {"code_id": "manpower.job_market"},
+            "Technicians are the most advertised role.",
+        ),
+        (
+            EvidenceQuery(sector="製造", window="2024-2025", role="生產操作工"),
+            {"coding_id": job_market.id},
+            "IL1: operators are up with the second shift.",
+        ),
+        (
+            EvidenceQuery(window="2024-2025", term="ISO 13485"),
+            {"code_id": "manpower.qa_compliance"},
+            None,
+        ),
+    ]
+    for query, target, note in links:
+        link_evidence(project.db, query, note=note, rules=rules, **target)
+    return len(links)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--project", type=Path, help="new folder to keep the coded project in")
+    ap.add_argument("--summary", type=Path, default=ROOT / "docs" / "summary-demo.md")
+    ap.add_argument("--quotes", type=int, default=3)
+    args = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="mpu-qual-demo-") as tmp:
+        folder = args.project or Path(tmp) / "demo"
+        if folder.exists() and any(folder.iterdir()):
+            raise SystemExit(f"{folder} is not empty; name a new folder")
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ROOT / "codebook.yaml", folder / "codebook.yaml")
+        shutil.copytree(ROOT / "transcripts", folder / "transcripts")
+        (folder / "transcripts" / "README.md").unlink(missing_ok=True)
+        with Project.open(folder) as project:
+            n = apply_codings(project)
+            links = link_demo_evidence(project, Path(tmp))
+            write_summary(build_summary(project, quotes=args.quotes), args.summary)
+    print(f"Coded {n} codings, linked {links} job-ad figures; wrote {args.summary}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

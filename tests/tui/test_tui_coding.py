@@ -1,0 +1,185 @@
+"""Select and code: the real app driven by key presses, checked against the project database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mpu_qual.store import Project
+from mpu_qual.tui.app import create_app
+from mpu_qual.tui.screens.code_picker import CodePickerScreen
+from mpu_qual.tui.screens.dialogs import ChoiceScreen, MemoScreen
+from mpu_qual.tui.widgets import TranscriptView
+
+from tui_helpers import SIZE, db_codings, settle
+
+FIRST_SENTENCE = "Good afternoon everyone, and thank you for coming out on a Monday."
+
+
+def first_segment(folder: Path) -> tuple[str, int, int]:
+    with Project.open(folder) as p:
+        src = p.sources()[0]
+        seg = p.segments(src)[0]
+        return src.text, seg.start, seg.end
+
+
+async def test_sentence_picker_enter_creates_coding_with_span_and_code(app, demo_dir):
+    text, start, _ = first_segment(demo_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s", "c")
+        assert isinstance(app.screen, CodePickerScreen)
+        await pilot.press(*"infrastr", "enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, CodePickerScreen)
+    [coding] = db_codings(demo_dir)
+    assert coding.code_id == "factors.ecosystem.infrastructure"
+    assert text[coding.start : coding.end] == FIRST_SENTENCE
+    assert coding.start == start == 0
+    assert coding.quote == FIRST_SENTENCE
+
+
+async def test_chinese_filter_and_several_codes_in_one_action(app, demo_dir):
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t", "c")
+        await pilot.press(*"財務")  # 財務資源獲取途徑: access to finance
+        picker = app.screen
+        assert isinstance(picker, CodePickerScreen)
+        assert "factors.ecosystem.finance" in picker.shown
+        await pilot.press("tab")
+        for _ in "財務":
+            await pilot.press("backspace")
+        await pilot.press(*"ageing", "tab", "enter")
+        await settle(pilot)
+        history = app.project.history(1)
+    text, start, end = first_segment(demo_dir)
+    codings = db_codings(demo_dir)
+    assert sorted(c.code_id for c in codings) == [
+        "factors.ecosystem.finance",
+        "factors.talent_gap.shortage_ageing",
+    ]
+    assert all((c.start, c.end) == (start, end) for c in codings)
+    # one user action, one undo step
+    assert history[0]["description"].startswith("Code ")
+    with Project.open(demo_dir) as p:
+        assert p.undo() is not None
+        assert p.codings() == []
+
+
+async def test_recent_codes_on_number_keys_and_shift_arrow_selection(app, demo_dir):
+    text, start, _ = first_segment(demo_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s", "c", *"finance", "enter")
+        await pilot.press("right_square_bracket")  # next segment
+        await pilot.press(*["shift+right"] * 5)  # five characters
+        await pilot.press("1")
+        await settle(pilot)
+    codings = db_codings(demo_dir)
+    assert [c.code_id for c in codings] == ["factors.ecosystem.finance"] * 2
+    second = max(codings, key=lambda c: c.start)
+    with Project.open(demo_dir) as p:
+        seg1 = p.segments(p.sources()[0])[1]
+    assert (second.start, second.end) == (seg1.start, seg1.start + 5)
+    assert second.quote == text[seg1.start : seg1.start + 5]
+
+
+async def test_recent_codes_survive_a_restart(demo_dir, opened):
+    opened.add_coding(opened.sources()[0], 0, 4, "training.core")
+    opened.add_coding(opened.sources()[0], 5, 9, "manpower.qa_compliance")
+    app = create_app(demo_dir)
+    assert app.recent[:2] == ["manpower.qa_compliance", "training.core"]
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("right_square_bracket", "t", "2")
+        await settle(pilot)
+    assert "training.core" in [c.code_id for c in db_codings(demo_dir) if c.start > 9]
+
+
+async def test_word_selection_and_double_click(app, demo_dir):
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+shift+right", "ctrl+shift+right")
+        view = app.screen.query_one(TranscriptView)
+        assert view.selection == (0, len("Good afternoon"))
+        await pilot.press("c", *"finance", "enter")
+        await settle(pilot)
+    [coding] = db_codings(demo_dir)
+    assert coding.quote == "Good afternoon"
+
+
+async def test_mouse_drag_selects_a_span(app, demo_dir):
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.screen.query_one(TranscriptView)
+        await pilot.pause()
+        region = view.content_region
+        # the first text row: gutter is 21 cells wide, text starts after it
+        y = region.y
+        x0 = region.x + 21
+        await pilot.mouse_down(offset=(x0, y))
+        await pilot.hover(offset=(x0 + 4, y))
+        await pilot.mouse_up(offset=(x0 + 4, y))
+        assert view.selection == (0, 4)
+        await pilot.press("c", *"finance", "enter")
+        await settle(pilot)
+    [coding] = db_codings(demo_dir)
+    assert coding.quote == "Good"
+
+
+async def test_memo_remove_and_rescope(app, demo_dir):
+    text, start, end = first_segment(demo_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s", "c", *"finance", "enter")
+        await pilot.press("left")  # caret back inside the coded sentence
+        await pilot.press("m")
+        assert isinstance(app.screen, MemoScreen)
+        await pilot.press(*"Says banks avoid manufacturing", "ctrl+s")
+        await settle(pilot)
+        [coding] = db_codings(demo_dir)
+        assert coding.memo == "Says banks avoid manufacturing"
+        # re-scope: r selects the coding; shrink it by one word from the end, Enter applies
+        await pilot.press("r", "ctrl+shift+left", "ctrl+shift+left", "enter")
+        await settle(pilot)
+        [rescoped] = db_codings(demo_dir)
+        assert rescoped.id == coding.id
+        assert rescoped.quote == "Good afternoon everyone, and thank you for coming out on a"
+        assert rescoped.memo == coding.memo
+        await pilot.press("x")
+        await settle(pilot)
+        assert db_codings(demo_dir) == []
+
+
+async def test_overlapping_codings_are_drawn_distinctly(demo_dir, opened):
+    src = opened.sources()[0]
+    opened.add_coding(src, 0, 30, "factors.ecosystem.finance")
+    opened.add_coding(src, 10, 60, "manpower.qa_compliance")
+    app = create_app(demo_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        view = app.screen.query_one(TranscriptView)
+        lanes = sorted(c.lane for c in view.codings)
+        assert lanes == [0, 1]  # side by side in the margin
+        strip = view.render_line(0)
+        styles = {}
+        pos = 0
+        for seg in strip:
+            for _ in seg.text:
+                styles[pos] = seg.style
+                pos += 1
+        gutter = 21
+        only_first = styles[gutter + 5]
+        overlap = styles[gutter + 15]
+        only_second = styles[gutter + 40]
+        assert not only_first.underline and not only_second.underline
+        assert overlap.underline  # the overlap is marked
+        assert len({only_first.bgcolor, only_second.bgcolor, overlap.bgcolor}) == 3
+        # x on an overlap asks which coding to remove
+        await pilot.press(*["right"] * 15, "x")
+        assert isinstance(app.screen, ChoiceScreen)
+        await pilot.press("escape")
+    assert len(db_codings(demo_dir)) == 2
+
+
+async def test_code_without_selection_warns_and_writes_nothing(app, demo_dir):
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c", "1")
+        await pilot.pause()
+        assert not isinstance(app.screen, CodePickerScreen)
+        messages = [n.message for n in app._notifications]
+        assert any("Select a passage first" in m for m in messages)
+    assert db_codings(demo_dir) == []
