@@ -43,7 +43,13 @@ for dev in cpu cuda; do
   rm -rf "/tmp/gpu-proj-$dev"
   $PY -m mpu_qual init "/tmp/gpu-proj-$dev" --no-import >/dev/null
   start=$(date +%s.%N)
-  $PY -m mpu_qual -p "/tmp/gpu-proj-$dev" transcribe "$AUDIO" --model "$MODEL" --language en --device $dev 2>&1 | grep -E "^(done|error|warning)|  "
+  $PY -m mpu_qual -p "/tmp/gpu-proj-$dev" transcribe "$AUDIO" --model "$MODEL" --language en --device $dev > /tmp/gpu-$dev.log 2>&1
+  rc=$?
   end=$(date +%s.%N)
-  $PY -c "w=$end-$start; print(f'$dev: {w:.2f} s wall for {$secs:.1f} s audio: {$secs/w:.1f}x real time (RTF {w/$secs:.3f}), process start and model load included')"
+  grep -E "^(done|error|warning)|^  " /tmp/gpu-$dev.log
+  if [ $rc -eq 0 ]; then
+    $PY -c "w=$end-$start; print(f'$dev: {w:.2f} s wall for {$secs:.1f} s audio: {$secs/w:.1f}x real time (RTF {w/$secs:.3f}), process start and model load included')"
+  else
+    echo "$dev: failed (exit $rc)"
+  fi
 done

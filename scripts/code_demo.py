@@ -29,6 +29,11 @@ from mpu_qual.store import Project  # noqa: E402
 from mpu_qual.transcripts.timecode import parse_timestamp  # noqa: E402
 
 SOURCE = "focus-group-2025-12-08"
+NOTE = (
+    "> An example: the summary of the demo project (the fictional focus group in `transcripts/`"
+    "\n> and a few fictional job ads), coded by `scripts/code_demo.py`, which also regenerates"
+    "\n> this file. Real summaries come from `mpu-qual summary -o report.md|.html|.docx`."
+)
 CODER = "demo-researcher"
 
 # (turn time, first words or None for the turn's start, last words or None for its end,
@@ -254,6 +259,9 @@ def main(argv: list[str] | None = None) -> int:
             n = apply_codings(project)
             links = link_demo_evidence(project, Path(tmp))
             write_summary(build_summary(project, quotes=args.quotes), args.summary)
+    if args.summary.suffix == ".md":
+        title, rest = args.summary.read_text(encoding="utf-8").split("\n", 1)
+        args.summary.write_text(f"{title}\n\n{NOTE}\n{rest}", encoding="utf-8")
     print(f"Coded {n} codings, linked {links} job-ad figures; wrote {args.summary}")
     return 0
 

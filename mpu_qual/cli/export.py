@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,6 +14,9 @@ from mpu_qual.cli.core import open_project
 from mpu_qual.errors import MpuQualError
 from mpu_qual.export.pseudonymise import Pseudonymiser, project_pseudonymiser
 from mpu_qual.store import Project
+
+if TYPE_CHECKING:
+    from mpu_qual.export.refi.importer import ImportReport
 
 
 def _pseudonymiser(project: Project, enabled: bool, names: str | None) -> Pseudonymiser | None:
@@ -111,13 +116,17 @@ def export_quotes_cmd(
 @export_group.command("qdc")
 @project_option
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@pseudonymise_options
 @click.pass_context
-def export_qdc_cmd(ctx: click.Context, output: str) -> None:
+def export_qdc_cmd(
+    ctx: click.Context, output: str, pseudonymise: bool, pseudonyms: str | None
+) -> None:
     """The codebook as a REFI-QDA codebook (.qdc) for other QDA programs."""
     from mpu_qual.export.refi.writer import export_qdc
 
     project = open_project(ctx)
-    export_qdc(project, output)
+    pseudo = _pseudonymiser(project, pseudonymise, pseudonyms)
+    export_qdc(project, output, pseudo)
     click.echo(f"Wrote {len(project.codes())} codes to {output}.")
 
 
@@ -147,7 +156,7 @@ def import_group() -> None:
     """Import REFI-QDA files from QualCoder, ATLAS.ti, MAXQDA, NVivo or Taguette."""
 
 
-def _print_report(report) -> None:  # noqa: ANN001 - ImportReport
+def _print_report(report: ImportReport) -> None:
     click.echo(
         f"Imported {report.file} into {report.folder}: {len(report.sources)} transcripts, "
         f"{report.codings} codings, {report.participants} participants, "
@@ -204,7 +213,7 @@ def import_qdc_cmd(ctx: click.Context, file: str) -> None:
     )
 
 
-def _load_prose_writer(spec: str):  # noqa: ANN202
+def _load_prose_writer(spec: str) -> Callable[..., str]:
     module, sep, attr = spec.partition(":")
     if not sep or not module or not attr:
         raise MpuQualError(

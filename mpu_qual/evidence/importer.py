@@ -394,4 +394,11 @@ def import_job_ads(
             if exc.path is None:
                 exc.path = str(path)
             out.files.append(FileReport(path=str(path), status="failed", error=exc))
+        except sqlite3.OperationalError as exc:  # locked, disk full: the file rolled back
+            err = MpuQualError(
+                f"the project database refused the import: {exc}",
+                path=str(path),
+                hint="Close other programs using the project, check free disk space, retry.",
+            )
+            out.files.append(FileReport(path=str(path), status="failed", error=err))
     return out

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import csv
+import functools
 import io
 import re
 from collections.abc import Iterable, Mapping
@@ -53,20 +54,27 @@ def _key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
-def _variants(name: str) -> set[str]:
-    """The name plus its Traditional/Simplified twin when OpenCC is installed."""
-    out = {name}
-    if not _CJK_RE.search(name):
-        return out
+@functools.cache
+def _converters() -> tuple:
+    """OpenCC converters (loading one reads its dictionaries: do it once)."""
     try:
         import opencc  # optional extra "chinese"
     except ImportError:
-        return out
+        return ()
+    out = []
     for config in ("t2s", "s2t", "s2hk", "hk2s"):
         try:
-            out.add(opencc.OpenCC(config).convert(name))
+            out.append(opencc.OpenCC(config))
         except Exception:  # a config missing from this OpenCC build
             continue
+    return tuple(out)
+
+
+def _variants(name: str) -> set[str]:
+    """The name plus its Traditional/Simplified twin when OpenCC is installed."""
+    out = {name}
+    if _CJK_RE.search(name):
+        out.update(c.convert(name) for c in _converters())
     return out
 
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from mpu_qual.errors import MpuQualError
 from mpu_qual.export.cells import docx_text, md_cell, md_inline, neutralise, xml_safe
@@ -25,6 +25,11 @@ from mpu_qual.export.rows import QuoteFilter, QuoteRow, coding_rows, filtered_co
 from mpu_qual.export.stats import Frequencies, frequencies
 from mpu_qual.fileio import write_atomic
 from mpu_qual.store import Project
+
+if TYPE_CHECKING:
+    from docx.document import Document as DocxDocument
+    from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
 FORMATS = ("csv", "xlsx", "md", "docx", "html")
 _SUFFIXES = {
@@ -190,7 +195,7 @@ def _write_xlsx(data: QuoteExport, fh: IO[bytes]) -> None:
         about.append([_xl(line)])
     about.column_dimensions["A"].width = 100
     widths = {"quote": 70, "path_en": 40, "path_zh": 30, "memo": 40}
-    for theme_id, group in groupby(data.rows, key=lambda r: r.theme_id):
+    for _theme_id, group in groupby(data.rows, key=lambda r: r.theme_id):
         rows = list(group)
         ws = wb.create_sheet(_sheet_title(rows[0].theme_en, taken))
         ws.append([h for _, h in COLUMNS])
@@ -206,13 +211,12 @@ def _write_xlsx(data: QuoteExport, fh: IO[bytes]) -> None:
                     cell.alignment = Alignment(wrap_text=True, vertical="top")
         ws.freeze_panes = "A2"
         ws.auto_filter.ref = ws.dimensions
-        del theme_id
     _matrix_sheet(wb.create_sheet("Matrix"), data.matrix)
     _force_text(wb)
     wb.save(fh)
 
 
-def _matrix_sheet(ws, matrix: Frequencies) -> None:  # noqa: ANN001 - openpyxl worksheet
+def _matrix_sheet(ws: Worksheet, matrix: Frequencies) -> None:
     from openpyxl.styles import Font
 
     ws.append(["Code id", "Code", "編碼", *[f"{g.en} {g.zh}" for g in matrix.groups], "Total 總數"])
@@ -238,7 +242,7 @@ def _matrix_sheet(ws, matrix: Frequencies) -> None:  # noqa: ANN001 - openpyxl w
     ws.freeze_panes = "D2"
 
 
-def _force_text(wb) -> None:  # noqa: ANN001 - openpyxl workbook
+def _force_text(wb: Workbook) -> None:
     """openpyxl stores a str starting with '=' as a formula; make every str cell a string."""
     for ws in wb.worksheets:
         for row in ws.iter_rows():
@@ -380,7 +384,7 @@ def matrix_html(matrix: Frequencies) -> list[str]:
 EAST_ASIAN_FONT = "Microsoft JhengHei"
 
 
-def new_document():  # noqa: ANN201 - python-docx Document
+def new_document() -> DocxDocument:
     """A python-docx document whose Normal style renders Traditional Chinese."""
     from docx import Document
     from docx.oxml.ns import qn
@@ -397,6 +401,8 @@ def new_document():  # noqa: ANN201 - python-docx Document
 
 
 def _write_docx(data: QuoteExport, fh: IO[bytes]) -> None:
+    from docx.shared import Pt
+
     doc = new_document()
     x = docx_text
     doc.add_heading(x(data.title), level=0)
@@ -410,7 +416,7 @@ def _write_docx(data: QuoteExport, fh: IO[bytes]) -> None:
             for row in rows:
                 doc.add_paragraph(x(row.quote), style="Quote")
                 attr = doc.add_paragraph(x("— " + _attribution(row)))
-                attr.runs[0].font.size = _pt(9)
+                attr.runs[0].font.size = Pt(9)
                 if row.memo:
                     doc.add_paragraph(x(f"Memo: {row.memo}")).runs[0].italic = True
     doc.add_heading("Matrix: coded passages by stakeholder group", level=1)
@@ -418,13 +424,7 @@ def _write_docx(data: QuoteExport, fh: IO[bytes]) -> None:
     doc.save(fh)
 
 
-def _pt(n: float):  # noqa: ANN202
-    from docx.shared import Pt
-
-    return Pt(n)
-
-
-def matrix_docx(doc, matrix: Frequencies) -> None:  # noqa: ANN001 - python-docx Document
+def matrix_docx(doc: DocxDocument, matrix: Frequencies) -> None:
     head = ["Code 編碼", *[f"{g.en} {g.zh}" for g in matrix.groups], "Total 總數"]
     table = doc.add_table(rows=1, cols=len(head))
     table.style = "Table Grid"

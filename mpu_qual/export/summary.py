@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from mpu_qual.codebook import Group
 from mpu_qual.errors import MpuQualError
 from mpu_qual.export.evidence import EvidenceItem, evidence_for
 from mpu_qual.export.pseudonymise import Pseudonymiser
@@ -192,6 +193,8 @@ def build_summary(
             sec_ids = {c.id for c in sec_codes}
             sec_codings = [c for c in th_codings if c.code_id in sec_ids]
             lines = [line(c) for c in sec_codes if tallies[c.id].n_passages and c.id != th.id]
+            if not lines and th in sec_codes and tallies[th.id].n_passages:
+                lines = [line(th)]  # a theme without sub-codes, coded directly
             # Only the top-most silent codes: a silent parent stands for its sub-codes.
             not_raised = [
                 (c.id, p(c.label_en), p(c.label_zh))
@@ -235,24 +238,24 @@ def _pseudo_evidence(e: EvidenceItem, pseudo: Pseudonymiser) -> EvidenceItem:
     return replace(e, query=pseudo.apply(e.query), note=pseudo.apply(e.note) if e.note else e.note)
 
 
-def _overview(project: Project, codings: Sequence[Coding], groups) -> list[str]:  # noqa: ANN001
+def _overview(project: Project, codings: Sequence[Coding], groups: list[Group]) -> list[str]:
     sources = project.sources()
     people = [p for p in project.participants() if p.group_id not in NON_PARTICIPANT_GROUPS]
     by_group = []
     for g in groups:
         n = sum(1 for p in people if p.group_id == g.id)
         if n:
-            by_group.append(f"{n} {g.en} ({g.zh})")
+            by_group.append(f"{g.en} {g.zh} {n}")
     unknown = sum(1 for p in people if p.group_id is None)
     if unknown:
-        by_group.append(f"{unknown} without a group")
-    names = ", ".join(
-        s.name + (f" ({s.metadata['date']})" if s.metadata.get("date") else "") for s in sources
+        by_group.append(f"without a group {unknown}")
+    names = "; ".join(
+        s.name + (f", {s.metadata['date']}" if s.metadata.get("date") else "") for s in sources
     )
     passages = {(c.source_id, c.start, c.end) for c in codings}
     return [
         f"Transcripts: {len(sources)} ({names})" if sources else "Transcripts: none",
-        f"Participants: {len(people)}" + (f": {', '.join(by_group)}" if by_group else ""),
+        f"Participants: {len(people)}" + (f" ({', '.join(by_group)})" if by_group else ""),
         f"Coded passages: {len(passages)} ({len(codings)} codings)",
     ]
 
@@ -267,6 +270,10 @@ def branches(section_codes: Sequence[Code], by_id: dict[str, Code]) -> dict[str,
             cur = by_id[cur.parent_id]
         out[c.id] = cur.id
     return out
+
+
+# (passage key, its codings, the first coding's row, speaker group, spoken by a participant)
+_Candidate = tuple[tuple[int, int, int], list[Coding], QuoteRow, str, bool]
 
 
 def pick_representative(
@@ -301,7 +308,7 @@ def pick_representative(
         bucket = sorted(bucket, key=lambda c: (c[2].source, c[0][1], c[0][2]))
         while bucket and len(picked) < n:
 
-            def score(c):  # noqa: ANN001, ANN202
+            def score(c: _Candidate) -> tuple[int, ...]:
                 key, cs, row, group, _ok = c
                 codes = {x.code_id for x in cs}
                 fresh = {branch_of.get(x, x) for x in codes} - quoted_branches

@@ -5,14 +5,18 @@ from __future__ import annotations
 import html
 import io
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from mpu_qual.errors import MpuQualError
 from mpu_qual.export.cells import docx_text, md_cell, md_inline
 from mpu_qual.export.charts import bar_chart_png, bar_chart_svg, png_legend
+from mpu_qual.export.evidence import EvidenceItem
 from mpu_qual.export.quotes import html_page, new_document
 from mpu_qual.export.summary import CodeLine, Quote, Section, Summary, ThemeSummary
 from mpu_qual.fileio import write_atomic
+
+if TYPE_CHECKING:
+    from docx.document import Document as DocxDocument
 
 SUMMARY_FORMATS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".docx": "docx"}
 
@@ -160,7 +164,7 @@ def _section_md(sec: Section, n_quotes: int) -> list[str]:
     return out
 
 
-def _evidence_text(e) -> str:  # noqa: ANN001 - EvidenceItem
+def _evidence_text(e: EvidenceItem) -> str:
     target = f"coding #{e.coding_id}" if e.coding_id is not None else f"code {e.code_id}"
     note = f" {e.note.rstrip().rstrip('.')}." if e.note else ""
     return (
@@ -279,7 +283,7 @@ def _write_docx(s: Summary, fh: IO[bytes]) -> None:
     doc.save(fh)
 
 
-def _section_docx(doc, sec: Section, n_quotes: int) -> None:  # noqa: ANN001 - Document
+def _section_docx(doc: DocxDocument, sec: Section, n_quotes: int) -> None:
     from docx.shared import Pt
 
     x = docx_text

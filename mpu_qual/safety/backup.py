@@ -174,7 +174,8 @@ def copy_database(src_path: Path, dest: Path) -> None:
         ) from None
     except OSError as exc:
         raise MpuQualError(
-            f"cannot write the backup: {exc.strerror or exc}", path=dest,
+            f"cannot write the backup: {exc.strerror or exc}",
+            path=dest,
             hint="Check free disk space and permissions of the backups/ folder.",
         ) from None
     finally:
@@ -257,16 +258,20 @@ def find_backup(folder: str | Path, name: str) -> BackupInfo:
         return matches[0]
     if len(matches) > 1:
         raise MpuQualError(
-            f"'{name}' matches {len(matches)} backups", field="backup",
+            f"'{name}' matches {len(matches)} backups",
+            field="backup",
             hint="Give more of the name (see 'mpu-qual backup --list').",
         )
     path = Path(name)
     if path.is_file():
         st = path.stat()
-        return BackupInfo(path, datetime.fromtimestamp(st.st_mtime, UTC), "manual", "file",
-                          st.st_size)
+        return BackupInfo(
+            path, datetime.fromtimestamp(st.st_mtime, UTC), "manual", "file", st.st_size
+        )
     raise NotFound(
-        f"no backup '{name}'", path=backups_dir(folder), field="backup",
+        f"no backup '{name}'",
+        path=backups_dir(folder),
+        field="backup",
         hint="List them with 'mpu-qual backup --list'.",
     )
 
@@ -326,8 +331,11 @@ def export_backup(folder: str | Path, dest: str | Path) -> Path:
     if target.is_dir():
         target = target / f"project-{_stamp(datetime.now(UTC))}.db"
     if target.exists():
-        raise MpuQualError("the file already exists", path=target,
-                           hint="Choose a new file name; backups never overwrite files.")
+        raise MpuQualError(
+            "the file already exists",
+            path=target,
+            hint="Choose a new file name; backups never overwrite files.",
+        )
     if not target.parent.is_dir():
         raise MpuQualError("folder does not exist", path=target.parent)
     db_path = root / DB_NAME
@@ -347,7 +355,10 @@ def quarantine(folder: str | Path, reason: str) -> Path | None:
     db_path = root / DB_NAME
     if not db_path.exists():
         return None
-    target = backups_dir(root, create=True) / f"damaged-{_stamp(datetime.now(UTC))}-{_clean_reason(reason)}"
+    target = (
+        backups_dir(root, create=True)
+        / f"damaged-{_stamp(datetime.now(UTC))}-{_clean_reason(reason)}"
+    )
     target.mkdir(mode=0o700)
     for suffix in ("", "-wal", "-shm"):
         src = Path(str(db_path) + suffix)
@@ -400,7 +411,7 @@ def orphan_sidecars(folder: str | Path) -> list[Path]:
     if not bdir.is_dir():
         return []
     return sorted(
-        p for p in bdir.glob("*.json")
+        p
+        for p in bdir.glob("*.json")
         if NAME_RE.match(p.with_suffix(".db").name) and not p.with_suffix(".db").exists()
     )
-

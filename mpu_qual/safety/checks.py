@@ -177,8 +177,14 @@ def fts(conn: sqlite3.Connection) -> list[Finding]:
             "SELECT count(*) FROM segments_fts WHERE rowid NOT IN (SELECT id FROM segments)"
         ).fetchone()[0]
     except sqlite3.DatabaseError as exc:
-        return [Finding(ERROR, "fts", f"the search index cannot be read: {exc}",
-                        repair="rebuild the search index")]
+        return [
+            Finding(
+                ERROR,
+                "fts",
+                f"the search index cannot be read: {exc}",
+                repair="rebuild the search index",
+            )
+        ]
     if not missing and not extra:
         return []
     return [
@@ -200,8 +206,11 @@ def journal(conn: sqlite3.Connection) -> list[Finding]:
     if "journal_state" in tables:
         row = conn.execute("SELECT action_id FROM journal_state WHERE id = 1").fetchone()
         if row is None:
-            out.append(Finding(ERROR, "journal", "the undo journal state row is missing",
-                               repair="recreate it"))
+            out.append(
+                Finding(
+                    ERROR, "journal", "the undo journal state row is missing", repair="recreate it"
+                )
+            )
         elif row[0] is not None:
             out.append(
                 Finding(

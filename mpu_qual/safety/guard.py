@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -138,7 +139,46 @@ def backup_hook(project: Project, kind: str) -> None:
         notify("warning", f"the automatic backup before '{kind}' failed: {exc}. Continuing.")
 
 
+def reconcile_codebook(project: Project) -> bool:
+    """Finish a codebook.yaml write that a crash cut off; True when the file was rewritten.
+
+    An action that changes codes commits the database first and rewrites codebook.yaml
+    right after. Killed in between, the file is older than the last committed change of
+    the codes table, and the next 'codebook load' would undo that change (bring merged
+    codes back, drop new ones). A file *newer* than that change is the user's own edit and
+    is left alone.
+    """
+    if project.readonly:
+        return False
+    row = project.conn.execute(
+        "SELECT max(a.created_at) FROM actions a WHERE EXISTS "
+        "(SELECT 1 FROM changes c WHERE c.action_id = a.id AND c.tbl = 'codes')"
+    ).fetchone()
+    if not row or not row[0]:
+        return False
+    last = datetime.fromisoformat(str(row[0]).replace("Z", "+00:00")).timestamp()
+    try:
+        mtime = project.codebook_path.stat().st_mtime
+    except FileNotFoundError:
+        return False  # doctor reports it and --repair writes it
+    if mtime >= last:
+        return False
+    try:
+        project._write_codebook_from_db()  # noqa: SLF001 - the store's own writer
+    except MpuQualError as exc:
+        notify("warning", f"codebook.yaml is older than the project's codes: {exc}")
+        return False
+    notify(
+        "info",
+        f"{project.codebook_path}: rewritten from the project's codes (the last save of it "
+        "was interrupted).",
+    )
+    return True
+
+
 def protect(project: Project) -> None:
-    """Attach the automatic backups to an open project (idempotent)."""
+    """Attach the automatic backups to an open project (idempotent) and finish an
+    interrupted codebook.yaml write."""
     if backup_hook not in project.before_bulk:
         project.before_bulk.append(backup_hook)
+    reconcile_codebook(project)

@@ -116,8 +116,10 @@ def cloud_folder(path: str | Path) -> str | None:
             ("google drive", "Google Drive"),
             ("box-box", "Box"),
         ):
-            if low.startswith(prefix + " ") or low.startswith(prefix + "-") or low.startswith(
-                prefix + "("
+            if (
+                low.startswith(prefix + " ")
+                or low.startswith(prefix + "-")
+                or low.startswith(prefix + "(")
             ):
                 return service
     return None

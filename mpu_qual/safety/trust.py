@@ -40,9 +40,7 @@ def expected_objects(applied: frozenset[tuple[str, str]]) -> dict[str, tuple[str
                 mset.apply(ref)
             elif pending[0] != names[0]:
                 mset.apply(ref, stop_before=pending[0])
-        return {
-            name: (kind, sql or "") for kind, name, sql in ref.conn.execute(_OBJECTS_SQL)
-        }
+        return {name: (kind, sql or "") for kind, name, sql in ref.conn.execute(_OBJECTS_SQL)}
     finally:
         ref.close()
 

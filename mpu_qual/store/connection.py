@@ -45,6 +45,8 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite_utils.Databas
             conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
+        # deleted rows are overwritten with zeros, not left readable in free pages
+        conn.execute("PRAGMA secure_delete = ON")
     except sqlite3.DatabaseError as exc:
         conn.close()
         from mpu_qual.errors import MpuQualError

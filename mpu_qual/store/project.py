@@ -59,6 +59,20 @@ def _now_sql() -> str:
     return "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 
 
+def phrase_pattern(phrase: str) -> re.Pattern[str]:
+    """Case-insensitive phrase search; Latin words match whole words only.
+
+    "ISO" must not code "supervisor", but 技術 must still match inside 技術員, since
+    Chinese has no spaces between words.
+    """
+    body = re.escape(phrase.strip())
+    if re.match(r"[A-Za-z0-9]", phrase.strip()[0]):
+        body = r"(?<![A-Za-z0-9])" + body
+    if re.match(r"[A-Za-z0-9]", phrase.strip()[-1]):
+        body = body + r"(?![A-Za-z0-9])"
+    return re.compile(body, re.IGNORECASE)
+
+
 class Project:
     """An open project. Use ``Project.open`` or ``Project.init``; close it when done."""
 
@@ -430,7 +444,10 @@ class Project:
         except _DryRun:
             return report
         if cb_path.resolve() != self.codebook_path.resolve():
-            shutil.copyfile(cb_path, self.codebook_path)
+            from mpu_qual.fileio import write_bytes_atomic
+
+            # atomic: a crash mid-copy must not leave a truncated codebook.yaml
+            write_bytes_atomic(self.codebook_path, cb_path.read_bytes())
         self._codebook = None
         return report
 
@@ -1048,6 +1065,12 @@ class Project:
         if code_id is not None:
             self.code(code_id)
         with self.action(f"Edit coding {coding_id}", kind="coding") as conn:
+            # Re-read inside the transaction: another window may have changed the fields this
+            # call leaves alone since the checks above (it would put back their old values).
+            c = self.coding(coding_id)
+            new_start = c.start if start is None else start
+            new_end = c.end if end is None else end
+            self._check_span(src, new_start, new_end)
             conn.execute(
                 "UPDATE codings SET start = ?, end = ?, quote = ?, memo = ?, code_id = ? WHERE id = ?",
                 [new_start, new_end, src.text[new_start:new_end],
@@ -1157,7 +1180,7 @@ class Project:
         if phrase is not None:
             if not phrase.strip():
                 raise MpuQualError("the phrase is empty", field="phrase")
-            pattern = re.compile(re.escape(phrase), re.IGNORECASE)
+            pattern = phrase_pattern(phrase)
         else:
             try:
                 pattern = re.compile(regex or "", re.IGNORECASE)
@@ -1203,37 +1226,68 @@ class Project:
             return []
         if "\x00" in q:
             raise MpuQualError("the search text contains a NUL character", field="query")
+        try:
+            q.encode("utf-8")
+        except UnicodeEncodeError:
+            raise MpuQualError(
+                "the search text contains a character that is not valid text (an unpaired "
+                "surrogate)",
+                field="query",
+            ) from None
         src_filter = self.source(source).id if source is not None else None
         pattern = re.compile(re.escape(q), re.IGNORECASE)
-        if len(q) >= 3:
-            fts = '"' + q.replace('"', '""') + '"'
-            sql = (
-                "SELECT g.id, g.source_id, s.name, g.speaker, g.start, g.end, g.start_ms, "
-                "substr(s.text, g.start + 1, g.end - g.start) FROM segments_fts f "
-                "JOIN segments g ON g.id = f.rowid JOIN sources s ON s.id = g.source_id "
-                "WHERE segments_fts MATCH ?"
-            )
-            args: list[Any] = [fts]
-        else:
-            sql = (
-                "SELECT g.id, g.source_id, s.name, g.speaker, g.start, g.end, g.start_ms, "
-                "substr(s.text, g.start + 1, g.end - g.start) FROM segments g "
-                "JOIN sources s ON s.id = g.source_id "
-                "WHERE instr(lower(substr(s.text, g.start + 1, g.end - g.start)), lower(?)) > 0"
-            )
-            args = [q]
-        if src_filter is not None:
-            sql += " AND g.source_id = ?"
-            args.append(src_filter)
-        sql += " ORDER BY s.name, g.start"
         hits: list[SearchHit] = []
-        for seg_id, sid, name, speaker, gs, _ge, start_ms, seg_text in self.conn.execute(sql, args):
-            for m in pattern.finditer(seg_text):
-                a, b = max(0, m.start() - 30), min(len(seg_text), m.end() + 30)
-                hits.append(SearchHit(sid, name, seg_id, speaker, gs + m.start(), gs + m.end(),
-                                      seg_text[a:b].replace("\n", " "), start_ms))
-                if len(hits) >= limit:
-                    return hits
+        texts: dict[int, str] = {}
+
+        def collect(rows: Iterable[tuple]) -> bool:
+            """Add the matches in each segment; True once ``limit`` hits are found.
+
+            Segment text is sliced from the source text in Python: asking SQLite for
+            substr(s.text, ...) per row re-reads the whole transcript for every row.
+            """
+            for seg_id, sid, name, speaker, gs, ge, start_ms in rows:
+                if sid not in texts:
+                    texts[sid] = self.conn.execute(
+                        "SELECT text FROM sources WHERE id = ?", [sid]
+                    ).fetchone()[0]
+                seg_text = texts[sid][gs:ge]
+                for m in pattern.finditer(seg_text):
+                    a, b = max(0, m.start() - 30), min(len(seg_text), m.end() + 30)
+                    hits.append(SearchHit(sid, name, seg_id, speaker, gs + m.start(),
+                                          gs + m.end(), seg_text[a:b].replace("\n", " "),
+                                          start_ms))
+                    if len(hits) >= limit:
+                        return True
+            return False
+
+        cols = "g.id, g.source_id, s.name, g.speaker, g.start, g.end, g.start_ms"
+        if len(q) >= 3:
+            sql = (
+                f"SELECT {cols} FROM segments_fts f JOIN segments g ON g.id = f.rowid "
+                "JOIN sources s ON s.id = g.source_id WHERE segments_fts MATCH ?"
+            )
+            args: list[Any] = ['"' + q.replace('"', '""') + '"']
+            if src_filter is not None:
+                sql += " AND g.source_id = ?"
+                args.append(src_filter)
+            collect(self.conn.execute(sql + " ORDER BY s.name, g.start", args))
+            return hits
+        # One or two characters: the trigram index cannot help. Check each transcript as a
+        # whole first (one instr per transcript), then its segments, in name order, and stop
+        # at ``limit``: common terms end early, rare ones cost one pass over the text.
+        sql = "SELECT id FROM sources" + (" WHERE id = ?" if src_filter is not None else "")
+        for (sid,) in self.conn.execute(
+            sql + " ORDER BY name", [src_filter] if src_filter is not None else []
+        ).fetchall():
+            found = self.conn.execute(
+                "SELECT instr(lower(text), lower(?)) > 0 FROM sources WHERE id = ?", [q, sid]
+            ).fetchone()[0]
+            if found and collect(self.conn.execute(
+                f"SELECT {cols} FROM segments g JOIN sources s ON s.id = g.source_id "
+                "WHERE g.source_id = ? ORDER BY g.start",
+                [sid],
+            )):
+                break
         return hits
 
 

@@ -7,6 +7,7 @@ connection, so neither freezes the screen and the app never holds a transaction 
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -99,12 +100,16 @@ class MpuQualApp(App[None]):
             return self.FAILED if allow_none else None
 
     # ------------------------------------------------------------------ reads off the UI thread
-    def search(self, query: str, limit: int = 500) -> list[SearchHit]:
-        """Full-text search on the read-only connection (safe from worker threads)."""
+    def read(self, fn: Callable[[Project], T]) -> T:
+        """Run a read on the second, read-only connection (safe from worker threads)."""
         with self._reader_lock:
             if self._reader is None:
                 self._reader = Project.open(self.folder, readonly=True)
-            return self._reader.search(query, limit=limit)
+            return fn(self._reader)
+
+    def search(self, query: str, limit: int = 500) -> list[SearchHit]:
+        """Full-text search across all transcripts (called from the search worker)."""
+        return self.read(lambda p: p.search(query, limit=limit))
 
     def segment_counts(self) -> dict[int, int]:
         return data.segment_counts(self.project)
@@ -147,7 +152,9 @@ class MpuQualApp(App[None]):
     def _autocode(self, code_id: str, query: str, unit: str) -> None:
         try:
             with Project.open(self.folder) as project:
-                result = project.autocode(code_id, phrase=query, unit=unit)
+                # the same case-insensitive substring match as the search that listed the
+                # hits, so that exactly the hits the user saw get coded
+                result = project.autocode(code_id, regex=re.escape(query), unit=unit)
         except (MpuQualError, sqlite3.Error) as exc:
             self.call_from_thread(self._autocode_failed, exc)
             return

@@ -7,6 +7,9 @@ read-only queries the Project API does not offer (recent codes, segment counts) 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
 
 from mpu_qual.store import Project
 from mpu_qual.store.models import Code, Coding, Source
@@ -65,16 +68,13 @@ class Labels:
         self.codes: list[Code] = []
         self.by_id: dict[str, Code] = {}
         self.groups: dict[str, tuple[str, str]] = {}
+        self.title: tuple[str, str] = ("", "")
         self.reload(project)
 
     def reload(self, project: Project) -> None:
         self.codes = project.codes()
         self.by_id = {c.id: c for c in self.codes}
-        try:
-            groups = project.codebook().groups
-        except Exception:  # a broken codebook.yaml must not stop the workbench
-            groups = []
-        self.groups = {g.id: (g.en, g.zh) for g in groups}
+        self.groups, self.title = read_groups(project)
 
     def code(self, code_id: str) -> str:
         c = self.by_id.get(code_id)
@@ -102,6 +102,33 @@ class Labels:
         return " › ".join(reversed(parts)) or code_id
 
 
+def read_groups(project: Project) -> tuple[dict[str, tuple[str, str]], tuple[str, str]]:
+    """Stakeholder groups {id: (en, zh)} and the codebook's (name, name_zh), for display.
+
+    Read with libyaml's safe loader when available: the validating loader (line numbers for
+    error messages) takes a noticeable part of a second, and the project validated this file
+    already when it loaded it. Any problem falls back to that loader; a broken file shows
+    group ids instead of names rather than stopping the workbench.
+    """
+    loader = getattr(yaml, "CSafeLoader", None)
+    try:
+        if loader is None:
+            raise ValueError("no libyaml")
+        doc = yaml.load(project.codebook_path.read_text(encoding="utf-8"), Loader=loader)
+        groups = {
+            str(g["id"]): (str(g.get("en") or g["id"]), str(g.get("zh") or g.get("en") or g["id"]))
+            for g in doc.get("stakeholder_groups") or []
+        }
+        return groups, (str(doc.get("name") or ""), str(doc.get("name_zh") or ""))
+    except Exception:
+        pass
+    try:
+        cb = project.codebook()
+    except Exception:
+        return {}, ("", "")
+    return {g.id: (g.en, g.zh) for g in cb.groups}, (cb.name or "", cb.name_zh or "")
+
+
 def speaker_colors(project: Project) -> dict[str, str]:
     """A stable colour per participant label (by sorted label)."""
     return {
@@ -111,21 +138,24 @@ def speaker_colors(project: Project) -> dict[str, str]:
 
 
 def load_doc(project: Project, source: Source, labels: Labels) -> ViewDoc:
-    """The transcript with one SegmentInfo (time, speaker, group) per segment."""
+    """The transcript with one SegmentInfo (time, speaker, group) per segment.
+
+    Reads segments with one narrow query (no per-row JSON of ``Project.segments``): opening a
+    5,000-segment transcript must stay well under a second.
+    """
     groups = {p.id: p.group_id for p in project.participants()}
-    segs = project.segments(source)
+    rows = project.conn.execute(
+        "SELECT id, idx, speaker, participant_id, start, end, start_ms FROM segments "
+        "WHERE source_id = ? ORDER BY idx",
+        [source.id],
+    ).fetchall()
+    group_label = {pid: labels.group(gid) for pid, gid in groups.items()}
     infos = [
-        SegmentInfo(
-            g.start,
-            g.end,
-            fmt_ms(g.start_ms) if g.start_ms is not None else f"#{g.idx + 1}",
-            g.speaker or "",
-            labels.group(groups.get(g.participant_id)) if g.participant_id else "",
-        )
-        for g in segs
+        SegmentInfo(start, end, start_ms, idx, speaker or "", group_label.get(pid, "") if pid else "")
+        for _id, idx, speaker, pid, start, end, start_ms in rows
     ]
     return ViewDoc(
-        source.id, source.name, source.text, infos, [g.id for g in segs], speaker_colors(project)
+        source.id, source.name, source.text, infos, [r[0] for r in rows], speaker_colors(project)
     )
 
 
@@ -159,6 +189,14 @@ def recent_code_ids(project: Project, limit: int = 9) -> list[str]:
         "SELECT code_id FROM codings GROUP BY code_id ORDER BY max(id) DESC LIMIT ?", [limit]
     ).fetchall()
     return [r[0] for r in rows]
+
+
+def source_list(project: Project) -> list[dict[str, Any]]:
+    """Names and durations only: enough to list transcripts before their statistics arrive."""
+    return [
+        {"id": r[0], "name": r[1], "duration_ms": r[2]}
+        for r in project.conn.execute("SELECT id, name, duration_ms FROM sources ORDER BY name")
+    ]
 
 
 def segment_counts(project: Project) -> dict[int, int]:

@@ -74,13 +74,21 @@ def _wrap_wide(text: str, pos: int, end: int, width: int, out: list[tuple[int, i
 
 @dataclass
 class SegmentInfo:
-    """What the gutter shows for one segment."""
+    """What the gutter shows for one segment (the time is formatted only when drawn)."""
 
     start: int
     end: int
-    time: str
+    start_ms: int | None
+    idx: int
     speaker: str
     group: str
+
+    @property
+    def time(self) -> str:
+        if self.start_ms is None:
+            return f"#{self.idx + 1}"
+        s = max(0, self.start_ms) // 1000
+        return f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}"
 
 
 class TranscriptLayout:
@@ -95,44 +103,50 @@ class TranscriptLayout:
         self.segments = list(segments)
         self.width = max(4, width)
         self.seg_starts = [s.start for s in self.segments]
-        self.line_seg = array("i")
-        self.line_start = array("i")
-        self.line_end = array("i")
-        self.line_kind = array("b")
-        self.line_row = array("i")
-        self.first_line = array("i")
         self._build()
 
     def _build(self) -> None:
         text, width = self.text, self.width
-        seg_arr, st_arr, en_arr = self.line_seg, self.line_start, self.line_end
-        kind_arr, row_arr, first = self.line_kind, self.line_row, self.first_line
+        seg_l: list[int] = []
+        st_l: list[int] = []
+        en_l: list[int] = []
+        kind_l: list[int] = []
+        row_l: list[int] = []
+        first: list[int] = []
         last = len(self.segments) - 1
         for k, seg in enumerate(self.segments):
-            first.append(len(seg_arr))
-            spans = wrap_spans(text, seg.start, seg.end, width) if seg.end > seg.start else [
-                (seg.start, seg.end)
-            ]
-            row = 0
-            for a, b in spans:
-                seg_arr.append(k)
-                st_arr.append(a)
-                en_arr.append(b)
-                kind_arr.append(TEXT)
-                row_arr.append(row)
-                row += 1
-            if seg.group and row < 2:
-                seg_arr.append(k)
-                st_arr.append(seg.end)
-                en_arr.append(seg.end)
-                kind_arr.append(PAD)
-                row_arr.append(row)
+            first.append(len(seg_l))
+            a, b = seg.start, seg.end
+            if b - a <= width and text.find("\n", a, b) == -1:
+                spans = [(a, b)]  # the common case: a short turn fits on one line
+            elif b > a:
+                spans = wrap_spans(text, a, b, width)
+            else:
+                spans = [(a, b)]
+            n = len(spans)
+            seg_l.extend([k] * n)
+            st_l.extend(x for x, _ in spans)
+            en_l.extend(y for _, y in spans)
+            kind_l.extend([TEXT] * n)
+            row_l.extend(range(n))
+            if seg.group and n < 2:
+                seg_l.append(k)
+                st_l.append(b)
+                en_l.append(b)
+                kind_l.append(PAD)
+                row_l.append(n)
             if k != last:
-                seg_arr.append(k)
-                st_arr.append(seg.end)
-                en_arr.append(seg.end)
-                kind_arr.append(GAP)
-                row_arr.append(-1)
+                seg_l.append(k)
+                st_l.append(b)
+                en_l.append(b)
+                kind_l.append(GAP)
+                row_l.append(-1)
+        self.line_seg = array("i", seg_l)
+        self.line_start = array("i", st_l)
+        self.line_end = array("i", en_l)
+        self.line_kind = array("b", kind_l)
+        self.line_row = array("i", row_l)
+        self.first_line = array("i", first)
 
     def __len__(self) -> int:
         return len(self.line_seg)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
@@ -348,3 +349,19 @@ def test_repost_window_follows_rules(project, rules, tmp_path):
         tmp_path / "a.csv", [row(ad_id="1", date="2024-12-01"), row(ad_id="2", date="2024-12-20")]
     )
     assert import_file(project.db, p, replace(rules, repost_days=30)).duplicates == 1
+
+
+def test_locked_database_fails_the_file_cleanly(project, rules, tmp_path):
+    p = write_csv(tmp_path / "a.csv", [row()])
+    other = sqlite3.connect(project.db_path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        project.db.conn.execute("PRAGMA busy_timeout = 50")
+        rep = import_job_ads(project.db, [p], rules)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    (f,) = rep.files
+    assert f.status == "failed" and "refused the import" in f.error.message
+    assert counts(project) == (0, 0, 0)
+    assert import_job_ads(project.db, [p], rules).files[0].imported == 1

@@ -145,7 +145,12 @@ def test_pseudonym_list_must_map_names(tmp_path: Path) -> None:
         load_pseudonym_list(tmp_path / "missing.yaml")
 
 
-def test_project_pseudonymiser_uses_participants_and_project_list(small) -> None:  # noqa: ANN001
+def test_project_pseudonymiser_uses_participants_and_project_list(small) -> None:
     (small.folder / "pseudonyms.yaml").write_text("Acme: '[company]'\n", encoding="utf-8")
     p = project_pseudonymiser(small)
     assert p.apply("Chan Tai Man of Acme met 陳大文") == "IL1 of [company] met AC1"
+
+
+def test_simplified_spelling_of_a_chinese_name_is_replaced_too() -> None:
+    pytest.importorskip("opencc", reason="Traditional/Simplified variants need the 'chinese' extra")
+    assert Pseudonymiser({"陳大文": "AC1"}).apply("陈大文话") == "AC1话"

@@ -11,7 +11,7 @@ import openpyxl
 from mpu_qual.store import Project
 
 
-def test_export_quotes_with_filters(cli, small: Project, tmp_path: Path) -> None:  # noqa: ANN001
+def test_export_quotes_with_filters(cli, small: Project, tmp_path: Path) -> None:
     folder = str(small.folder)
     out = tmp_path / "q.csv"
     r = cli(
@@ -24,7 +24,7 @@ def test_export_quotes_with_filters(cli, small: Project, tmp_path: Path) -> None
     assert f"Wrote {len(rows)} coded quotes from 1 themes to {out} (csv)." in r.stdout
 
 
-def test_export_quotes_xlsx_pseudonymised(cli, small: Project, tmp_path: Path) -> None:  # noqa: ANN001
+def test_export_quotes_xlsx_pseudonymised(cli, small: Project, tmp_path: Path) -> None:
     out = tmp_path / "q.xlsx"
     r = cli("-p", str(small.folder), "export", "quotes", "-o", str(out), "--pseudonymise")
     assert r.exit_code == 0, r.stderr
@@ -34,7 +34,7 @@ def test_export_quotes_xlsx_pseudonymised(cli, small: Project, tmp_path: Path) -
     assert "Chan Tai Man" not in cells and "陳大文" not in cells and "IL1 here." in cells
 
 
-def test_export_errors_go_to_stderr(cli, small: Project, tmp_path: Path) -> None:  # noqa: ANN001
+def test_export_errors_go_to_stderr(cli, small: Project, tmp_path: Path) -> None:
     r = cli("-p", str(small.folder), "export", "quotes", "-o", str(tmp_path / "q.txt"))
     assert r.exit_code == 1 and "cannot tell the format" in r.stderr and not r.stdout
     r = cli(
@@ -55,7 +55,7 @@ def test_export_errors_go_to_stderr(cli, small: Project, tmp_path: Path) -> None
     assert not (tmp_path / "q.csv").exists()
 
 
-def test_summary_command(cli, small: Project, tmp_path: Path) -> None:  # noqa: ANN001
+def test_summary_command(cli, small: Project, tmp_path: Path) -> None:
     out = tmp_path / "report.md"
     r = cli("-p", str(small.folder), "summary", "-o", str(out), "--quotes", "1", "--theme", "rec")
     assert r.exit_code == 0, r.stderr
@@ -70,9 +70,9 @@ def test_summary_command(cli, small: Project, tmp_path: Path) -> None:  # noqa: 
 def test_summary_with_a_prose_writer(
     cli,
     small: Project,
-    tmp_path: Path,  # noqa: ANN001
+    tmp_path: Path,
     monkeypatch,
-) -> None:  # noqa: ANN001
+) -> None:
     (tmp_path / "my_writer.py").write_text(
         "def draft(theme):\n    return f'{theme.total.passages} passages on {theme.label_en}.'\n",
         encoding="utf-8",
@@ -86,7 +86,7 @@ def test_summary_with_a_prose_writer(
     )
 
 
-def test_qdpx_and_qdc_round_trip_through_the_cli(cli, small: Project, tmp_path: Path) -> None:  # noqa: ANN001
+def test_qdpx_and_qdc_round_trip_through_the_cli(cli, small: Project, tmp_path: Path) -> None:
     qdpx, qdc = tmp_path / "p.qdpx", tmp_path / "c.qdc"
     assert cli("-p", str(small.folder), "export", "qdpx", "-o", str(qdpx)).exit_code == 0
     assert cli("-p", str(small.folder), "export", "qdc", "-o", str(qdc)).exit_code == 0

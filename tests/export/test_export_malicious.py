@@ -145,7 +145,7 @@ def test_not_a_zip_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_hostile_qdc_into_an_open_project_changes_nothing(
     small: Project, tmp_path: Path, snapshot
-) -> None:  # noqa: ANN001
+) -> None:
     qdc = tmp_path / "evil.qdc"
     qdc.write_text(BILLION_LAUGHS.replace("Project", "CodeBook"), encoding="utf-8")
     folder = small.folder

@@ -37,7 +37,7 @@ def coding_set(project: Project) -> list[tuple[str, str, str, int, int, str | No
     )
 
 
-def test_qdc_validates_and_pyrefiqda_reads_it(small: Project, tmp_path: Path, schemas) -> None:  # noqa: ANN001
+def test_qdc_validates_and_pyrefiqda_reads_it(small: Project, tmp_path: Path, schemas) -> None:
     out = tmp_path / "codes.qdc"
     export_qdc(small, out)
     schemas[1].validate(str(out))
@@ -51,7 +51,7 @@ def test_qdc_validates_and_pyrefiqda_reads_it(small: Project, tmp_path: Path, sc
     assert {s.name for s in book.sets.set} == {"For Government (政府)", "For Employers (僱主)"}
 
 
-def test_qdpx_validates_and_pyrefiqda_reads_it(small: Project, tmp_path: Path, schemas) -> None:  # noqa: ANN001
+def test_qdpx_validates_and_pyrefiqda_reads_it(small: Project, tmp_path: Path, schemas) -> None:
     out = tmp_path / "p.qdpx"
     report = export_qdpx(small, out)
     assert report.codings == len(small.codings())
@@ -99,7 +99,7 @@ def test_exports_are_deterministic_apart_from_the_timestamp(small: Project) -> N
     assert codebook_xml(small) == codebook_xml(small)
 
 
-def test_round_trip_keeps_every_quote(small: Project, tmp_path: Path, schemas) -> None:  # noqa: ANN001
+def test_round_trip_keeps_every_quote(small: Project, tmp_path: Path, schemas) -> None:
     first = tmp_path / "first.qdpx"
     export_qdpx(small, first)
     report = import_qdpx_new(first, tmp_path / "copy")
@@ -125,7 +125,7 @@ def test_round_trip_keeps_every_quote(small: Project, tmp_path: Path, schemas) -
     assert sel == [(s.start, s.end, s.name) for s in b.sources[0].selections]
 
 
-def test_audio_sources_export_with_sync_points(small: Project, tmp_path: Path, schemas) -> None:  # noqa: ANN001
+def test_audio_sources_export_with_sync_points(small: Project, tmp_path: Path, schemas) -> None:
     parsed = ParsedTranscript(
         [
             ParsedSegment("Audio turn one.", "IL1", 0, 2000),
@@ -291,7 +291,7 @@ def test_capitalised_sources_folder_and_inline_text(tmp_path: Path) -> None:
 
 def test_bad_selection_is_refused_and_nothing_is_written(
     small: Project, tmp_path: Path, snapshot
-) -> None:  # noqa: ANN001
+) -> None:
     bad = make_qdpx(tmp_path / "bad.qdpx", b"short", [(0, 3, None), (2, 99, None)])
     folder = small.folder
     small.close()
@@ -311,3 +311,46 @@ def test_missing_text_file_skips_the_source_with_a_warning(tmp_path: Path) -> No
     assert report.sources == []
     assert "missing from the archive" in report.warnings[0]
     assert "its 1 codings" in report.warnings[0]
+
+
+def test_a_failure_while_writing_rolls_everything_back(
+    small: Project, tmp_path: Path, snapshot, monkeypatch
+) -> None:
+    other = tmp_path / "other.qdpx"
+    export_qdpx(small, other)
+    with zipfile.ZipFile(other) as z:  # rename the codes so the import adds new ones
+        entries = {n: z.read(n) for n in z.namelist()}
+    entries["project.qde"] = entries["project.qde"].replace(b"mpu-qual id: ", b"old id: ")
+    with zipfile.ZipFile(other, "w") as z:
+        for n, data in entries.items():
+            z.writestr(n, data)
+    folder = small.folder
+    small.close()
+    before = snapshot(folder)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise MpuQualError("disk on fire")
+
+    monkeypatch.setattr(Project, "set_participant", broken)
+    with Project.open(folder) as p:
+        with pytest.raises(MpuQualError, match="disk on fire"):
+            import_qdpx(p, other, prefix="x-")
+    assert snapshot(folder) == before  # database and codebook.yaml as they were
+    with pytest.raises(MpuQualError, match="disk on fire"):
+        import_qdpx_new(other, tmp_path / "new")
+    assert not (tmp_path / "new").exists()
+
+
+def test_theme_without_sub_codes_gets_a_table_row(tmp_path: Path) -> None:
+    from mpu_qual.export.summary import build_summary
+
+    folder = tmp_path / "flat"
+    folder.mkdir()
+    (folder / "codebook.yaml").write_text(
+        "version: 1\ncodes:\n  - {id: only, en: Only theme, zh: 唯一主題}\n", encoding="utf-8"
+    )
+    with Project.init(folder, import_transcripts=False) as p:
+        src = p.add_transcript("t", ParsedTranscript([ParsedSegment("Some words here.", "A")]))
+        c = p.add_coding(src, 0, 4, "only")
+        lines = build_summary(p).themes[0].sections[0].lines
+        assert [(ln.code_id, ln.passages, ln.coding_ids) for ln in lines] == [("only", 1, [c.id])]

@@ -228,7 +228,7 @@ def test_html_summary_embeds_valid_svg(coded_demo: Project, tmp_path: Path) -> N
 def test_prose_writer_is_only_called_when_given(small: Project) -> None:
     calls = []
 
-    def writer(theme) -> str:  # noqa: ANN001
+    def writer(theme) -> str:
         calls.append(theme.theme_id)
         return f"Draft about {theme.label_en}."
 

@@ -166,18 +166,22 @@ def test_real_ctrl_c_on_the_cli_then_resume(tmp_path: Path, speech_wav: Path) ->
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     db = proj / "project.db"
+    seen: list[object] = []
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
         conn = sqlite3.connect(db)
         try:
             n = conn.execute("SELECT count(*) FROM transcription_segments").fetchone()[0]
-        except sqlite3.OperationalError:
+        except sqlite3.OperationalError as exc:
+            seen.append(str(exc))
             n = 0
         finally:
             conn.close()
         if n:
             break
+        seen.append(n)
         time.sleep(0.05)
+    assert proc.poll() is None, (seen[-20:], proc.communicate()[1].decode())
     os.killpg(proc.pid, signal.SIGINT)
     _out, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, err.decode()

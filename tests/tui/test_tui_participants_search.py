@@ -113,10 +113,13 @@ async def test_code_all_hits_through_autocode(app, demo_dir):
         assert isinstance(app.screen, SearchScreen)  # the search stays open
         assert any("Auto-coded" == n.title for n in app._notifications)
     codings = db_codings(demo_dir)
+    # exactly the hits the search listed, "apprenticeship" included
     assert {(c.start, c.end) for c in codings} == spans
+    assert {c.quote.lower() for c in codings} == {"apprentice"}
     assert {c.code_id for c in codings} == {"rec.employers.mentorship"}
     with Project.open(demo_dir) as p:
         assert p.history(1)[0]["description"].startswith("Auto-code rec.employers.mentorship")
+        assert len(p.search("apprentice")) == len(spans)
         p.undo()  # one action for all hits
         assert p.codings() == []
 

@@ -38,10 +38,14 @@ def coded_demo(folder: Path) -> MpuQualApp:
     return create_app(folder)
 
 
-async def quiet_inputs(pilot) -> None:
-    """No blinking caret in inputs: screenshots must not depend on timing."""
+async def steady(pilot) -> None:
+    """Wait for background reads (statistics, search) and stop input carets blinking:
+    screenshots must not depend on timing."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
     for widget in pilot.app.screen.query(Input):
         widget.cursor_blink = False
+    await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 
 
@@ -53,6 +57,7 @@ def coded_app(demo_dir: Path) -> MpuQualApp:
 def test_snapshot_workbench(snap_compare, coded_app):
     async def before(pilot) -> None:
         await pilot.press("right_square_bracket", "right_square_bracket", "s")
+        await steady(pilot)
 
     assert snap_compare(coded_app, terminal_size=SIZE, run_before=before)
 
@@ -60,7 +65,7 @@ def test_snapshot_workbench(snap_compare, coded_app):
 def test_snapshot_workbench_chinese_labels(snap_compare, coded_app):
     async def before(pilot) -> None:
         await pilot.press("L", "ctrl+b")
-        await pilot.pause()
+        await steady(pilot)
 
     assert snap_compare(coded_app, terminal_size=SIZE, run_before=before)
 
@@ -68,7 +73,7 @@ def test_snapshot_workbench_chinese_labels(snap_compare, coded_app):
 def test_snapshot_code_picker(snap_compare, coded_app):
     async def before(pilot) -> None:
         await pilot.press("s", "c", *"talent", "tab")
-        await quiet_inputs(pilot)
+        await steady(pilot)
 
     assert snap_compare(coded_app, terminal_size=SIZE, run_before=before)
 
@@ -76,8 +81,7 @@ def test_snapshot_code_picker(snap_compare, coded_app):
 def test_snapshot_search_results(snap_compare, coded_app):
     async def before(pilot) -> None:
         await pilot.press("slash", *"training", "enter")
-        await pilot.app.workers.wait_for_complete()
-        await quiet_inputs(pilot)
+        await steady(pilot)
 
     assert snap_compare(coded_app, terminal_size=SIZE, run_before=before)
 
@@ -85,6 +89,6 @@ def test_snapshot_search_results(snap_compare, coded_app):
 def test_snapshot_participants(snap_compare, coded_app):
     async def before(pilot) -> None:
         await pilot.press("P")
-        await pilot.pause()
+        await steady(pilot)
 
     assert snap_compare(coded_app, terminal_size=SIZE, run_before=before)

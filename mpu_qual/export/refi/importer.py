@@ -29,13 +29,14 @@ import shutil
 import sqlite3
 import tempfile
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from mpu_qual.codebook import COLOR_RE, ID_RE, Codebook, CodeDef, load_codebook, save_codebook
 from mpu_qual.errors import MpuQualError
 from mpu_qual.export.refi.offsets import CODE_POINTS, choose_reading
-from mpu_qual.export.refi.reader import RCode, RProject, RSource, read_qdc, read_qdpx
+from mpu_qual.export.refi.reader import RCode, RCoding, RProject, RSource, read_qdc, read_qdpx
 from mpu_qual.export.refi.writer import (
     ADDRESSES_PREFIX,
     GROUP_VARIABLE,
@@ -277,11 +278,11 @@ def _plan_source(
 
 def _coding_row(
     rp: RProject,
-    c,
+    c: RCoding,
     a: int,
     b: int,
     mapping: dict[str, str],
-    shared: list[str],  # noqa: ANN001
+    shared: list[str],
     sel_user: str | None,
     sel_created: str | None,
     used_notes: set[str],
@@ -316,9 +317,9 @@ def _plan(
     where: str,
     prefix: str,
     taken_names: set[str],
-    resolve_group,
+    resolve_group: Callable[[str], str | None],
     report: ImportReport,
-) -> _Plan:  # noqa: ANN001
+) -> _Plan:
     mapping, new, reused = plan_codes(rp.codes, project_cb, where)
     report.codes_added = [c.id for c in new]
     report.codes_reused = reused
@@ -380,7 +381,7 @@ def _plan(
     return _Plan(rp, mapping, new, sources, participants, code_memos, project_memos)
 
 
-def _group_resolver(cb: Codebook):  # noqa: ANN202
+def _group_resolver(cb: Codebook) -> Callable[[str], str | None]:
     def resolve(value: str) -> str | None:
         v = value.strip().casefold()
         for g in cb.groups:
@@ -477,7 +478,7 @@ def import_qdpx(project: Project, path: str | Path, *, prefix: str = "") -> Impo
     plan = _plan(cb, rp, str(p), prefix, _existing_names(project), _group_resolver(cb), report)
     if not plan.new_codes:
         return _apply(project, plan, None, p.name, report)
-    with tempfile.TemporaryDirectory(prefix=".import-", dir=project.folder) as tmp:
+    with tempfile.TemporaryDirectory(prefix="mpu-qual-import-") as tmp:
         cb_file = Path(tmp) / "codebook.yaml"
         save_codebook(_merged(cb, plan.new_codes), cb_file)
         return _apply(project, plan, cb_file, p.name, report)
@@ -493,7 +494,7 @@ def import_qdc(project: Project, path: str | Path) -> ImportReport:
     report.codes_added, report.codes_reused = [c.id for c in new], reused
     if not new:
         return report
-    with tempfile.TemporaryDirectory(prefix=".import-", dir=project.folder) as tmp:
+    with tempfile.TemporaryDirectory(prefix="mpu-qual-import-") as tmp:
         cb_file = Path(tmp) / "codebook.yaml"
         save_codebook(_merged(cb, new), cb_file)
         backup = project.codebook_path.read_bytes()

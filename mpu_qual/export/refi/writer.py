@@ -28,13 +28,13 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from mpu_qual import __version__
-from mpu_qual.codebook import COLOR_RE
+from mpu_qual.codebook import COLOR_RE, Group
 from mpu_qual.export.cells import xml_safe
 from mpu_qual.export.pseudonymise import OffsetMap, Pseudonymiser
 from mpu_qual.export.refi.guids import guid
 from mpu_qual.fileio import write_atomic
 from mpu_qual.store import Project
-from mpu_qual.store.models import Code, Coding, Segment, Source
+from mpu_qual.store.models import Code, Coding, Participant, Segment, Source
 from mpu_qual.transcripts.timecode import format_vtt
 
 NS_PROJECT = "urn:QDA-XML:project:1.0"
@@ -285,7 +285,7 @@ class _ProjectWriter:
             root.remove(sources_el)
         return b.tostring(root)
 
-    def _variables(self, participants) -> list[str]:  # noqa: ANN001
+    def _variables(self, participants: list[Participant]) -> list[str]:
         names: list[str] = []
         if any(p.group_id for p in participants):
             names.append(GROUP_VARIABLE)
@@ -297,7 +297,7 @@ class _ProjectWriter:
                     names.append(key)
         return names
 
-    def _case(self, parent: ET.Element, part, groups) -> None:  # noqa: ANN001
+    def _case(self, parent: ET.Element, part: Participant, groups: dict[str, Group]) -> None:
         b = self.b
         case = b.el(parent, "Case", {"guid": guid("case", part.label), "name": self.p(part.label)})
         values: list[tuple[str, str]] = []

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -103,18 +104,16 @@ class WorkbenchScreen(Screen[None]):
 
     def on_mount(self) -> None:
         project = self.mq.project
-        cb_name = ""
-        try:
-            cb = project.codebook()
-            cb_name = cb.name_zh if self.mq.labels.lang == "zh" and cb.name_zh else cb.name
-        except Exception:
-            pass
+        name, name_zh = self.mq.labels.title
         self.title = "mpu-qual"
-        self.sub_title = cb_name or str(project.folder.name)
-        summaries = project.source_summaries()
+        self.sub_title = (name_zh if self.mq.labels.lang == "zh" and name_zh else name) or (
+            project.folder.name
+        )
+        summaries = data.source_list(project)
         self.sources_list.set_sources(summaries)
         self.tree.populate(self.mq.labels, project.code_counts())
         self.view.focus()
+        self.load_statistics()
         if summaries:
             self.open_source(summaries[0]["id"])
         else:
@@ -163,10 +162,11 @@ class WorkbenchScreen(Screen[None]):
         project = self.mq.project
         self.mq.labels.reload(project)
         self.mq.recent = [c for c in self.mq.recent if c in self.mq.labels.by_id]
-        summaries = project.source_summaries()
+        summaries = data.source_list(project)
         current = self.source.id if self.source else None
         ids = {s["id"] for s in summaries}
         self.sources_list.set_sources(summaries, current if current in ids else None)
+        self.load_statistics()
         self.tree.populate(self.mq.labels, project.code_counts())
         if current in ids:
             view = self.view
@@ -182,6 +182,23 @@ class WorkbenchScreen(Screen[None]):
             self.source = None
             self.view.clear()
         self.update_status()
+
+    @work(thread=True, exclusive=True, group="statistics")
+    def load_statistics(self) -> None:
+        """Duration, speakers and coded share per transcript, off the UI thread."""
+        try:
+            summaries = self.mq.read(lambda p: p.source_summaries())
+        except Exception:  # statistics are a nicety; the list itself is already shown
+            return
+        self.app.call_from_thread(self._show_statistics, summaries)
+
+    def _show_statistics(self, summaries: list[dict[str, Any]]) -> None:
+        current = self.source.id if self.source else None
+        for s in summaries:
+            if s["id"] == current:  # the view knows best (a coding may be newer than the read)
+                s["coded_share"] = data.coded_share(self.view.codings, self.source.length)
+                s["codings"] = len(self.view.codings)
+        self.sources_list.set_sources(summaries, current)
 
     # ------------------------------------------------------------------ status
     def on_transcript_view_cursor_moved(self, _event: TranscriptView.CursorMoved) -> None:

@@ -17,11 +17,11 @@ def source_prompt(summary: dict[str, Any]) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(summary["name"], style="bold")
     dur = fmt_ms(summary.get("duration_ms"), short=True) if summary.get("duration_ms") else "no time"
-    share = summary.get("coded_share", 0.0) or 0.0
-    text.append(
-        f"\n{dur} · {summary.get('speakers', 0)} spk · {share:.0%} coded",
-        style="dim",
-    )
+    if "coded_share" in summary:
+        share = summary["coded_share"] or 0.0
+        text.append(f"\n{dur} · {summary.get('speakers', 0)} spk · {share:.0%} coded", style="dim")
+    else:
+        text.append(f"\n{dur} · …", style="dim")
     return text
 
 
@@ -38,6 +38,12 @@ class SourceList(OptionList):
         self.summaries: dict[int, dict[str, Any]] = {}
 
     def set_sources(self, summaries: list[dict[str, Any]], current: int | None = None) -> None:
+        """Show these transcripts; entries without statistics keep the ones already known."""
+        old = self.summaries
+        summaries = [
+            {**old[s["id"]], **s} if "coded_share" not in s and s["id"] in old else s
+            for s in summaries
+        ]
         self.summaries = {s["id"]: s for s in summaries}
         self.set_options(Option(source_prompt(s), id=str(s["id"])) for s in summaries)
         if current is not None:

@@ -24,6 +24,7 @@ from mpu_qual.tui.data import ViewCoding, ViewDoc
 from mpu_qual.tui.layout import GAP, PAD, TEXT, TranscriptLayout
 
 GUTTER = 21
+LEFT_PANEL = 32  # #left in app.tcss: only used to guess the width before layout
 MAX_LANES = 4
 
 
@@ -113,8 +114,14 @@ class TranscriptView(ScrollView, can_focus=True):
 
     @property
     def text_width(self) -> int:
-        width = self.scrollable_content_region.width or self.size.width
-        return max(10, width - GUTTER - self.margin_width)
+        width = self.scrollable_content_region.width
+        margin = self.margin_width
+        if not width:
+            # Not laid out yet (first load happens on mount): guess from the terminal width
+            # and the stylesheet, so that the resize that follows rarely has to wrap again.
+            width = max(0, self.app.size.width - LEFT_PANEL - 3)
+            margin = 28 if width + 1 >= 120 else 20 if width + 1 >= 80 else 12
+        return max(10, width - GUTTER - margin)
 
     # ------------------------------------------------------------------ data
     def load(self, doc: ViewDoc, codings: list[ViewCoding], *, cursor: int = 0) -> None:

@@ -1,0 +1,620 @@
+"""``mpu-qual doctor``: check a project thoroughly, and repair what can be repaired safely.
+
+Diagnosis only reads (a read-only connection; it works on a project another window has open
+and on one that fails to open). Repair first saves a copy of the project as it is (a manual
+backup, or a raw copy of a file too damaged for that), then fixes only what it can fix
+without losing work, and says which backup to restore for the rest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mpu_qual.errors import MpuQualError
+from mpu_qual.safety import backup
+from mpu_qual.safety.checks import (
+    ERROR,
+    INFO,
+    MAX_ITEMS,
+    WARNING,
+    Finding,
+    foreign_keys,
+    fts,
+    integrity,
+    journal,
+    offsets,
+)
+from mpu_qual.safety.netfs import storage_warning
+from mpu_qual.safety.trust import untrusted_objects
+
+TRANSCRIPT_SUFFIXES = (".txt", ".vtt", ".srt", ".docx")
+
+
+@dataclass
+class DoctorReport:
+    """What doctor found (and, after a repair, what it did)."""
+
+    folder: Path
+    findings: list[Finding] = field(default_factory=list)
+    repaired: list[str] = field(default_factory=list)
+    safety_copy: Path | None = None
+    good_backup: backup.BackupInfo | None = None  # newest backup that passes the checks
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.level == ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.level == WARNING]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+# ----------------------------------------------------------------------------- checks
+def _readable(db_path: Path) -> tuple[sqlite3.Connection | None, Finding | None]:
+    try:
+        conn = backup.open_readonly(db_path)
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.DatabaseError as exc:
+        return None, Finding(
+            ERROR,
+            "file",
+            f"project.db is not a readable SQLite database ({exc})",
+            hint="Restore a backup with 'mpu-qual restore'.",
+        )
+    return conn, None
+
+
+def verify_database(path: Path, *, quick: bool = False) -> list[Finding]:
+    """Checks a backup (or any project file) must pass before we restore it."""
+    conn, bad = _readable(path)
+    if conn is None:
+        return [bad] if bad else []
+    try:
+        found = integrity(conn, quick=quick)
+        if found:
+            return found
+        foreign = untrusted_objects(conn)
+        if foreign:
+            return [
+                Finding(
+                    ERROR,
+                    "trust",
+                    f"the file contains {', '.join(foreign[:5])} that mpu-qual did not create",
+                )
+            ]
+        return foreign_keys(conn) + offsets(conn)
+    finally:
+        conn.close()
+
+
+def _migration_findings(conn: sqlite3.Connection) -> list[Finding]:
+    from mpu_qual.safety.trust import applied_migrations
+    from mpu_qual.store.migrations import migration_sets
+
+    applied = applied_migrations(conn)
+    known = {(m_set.name, m.name) for m_set in migration_sets() for m in m_set._migrations}  # noqa: SLF001
+    out = []
+    unknown = sorted(applied - known)
+    if unknown:
+        out.append(
+            Finding(
+                WARNING,
+                "schema",
+                "the project was last changed by a newer mpu-qual "
+                f"({len(unknown)} unknown migration(s)); update mpu-qual before editing it",
+                items=[f"{s}:{n}" for s, n in unknown][:MAX_ITEMS],
+            )
+        )
+    pending = sorted(known - applied)
+    if pending and applied:
+        out.append(
+            Finding(
+                INFO,
+                "schema",
+                f"{len(pending)} schema update(s) will be applied the next time the project opens",
+                items=[f"{s}:{n}" for s, n in pending][:MAX_ITEMS],
+            )
+        )
+    return out
+
+
+def _codebook_findings(folder: Path, conn: sqlite3.Connection) -> list[Finding]:
+    from mpu_qual.codebook import load_codebook
+
+    path = folder / backup.CODEBOOK_NAME
+    if not path.exists():
+        return [
+            Finding(
+                ERROR,
+                "codebook",
+                "codebook.yaml is missing",
+                hint="'mpu-qual doctor --repair' writes it again from the project's codes.",
+                repair="write codebook.yaml from the codes in the project",
+            )
+        ]
+    try:
+        cb = load_codebook(path)
+    except MpuQualError as exc:
+        return [
+            Finding(
+                ERROR,
+                "codebook",
+                f"codebook.yaml has an error: {exc}",
+                hint="Fix the line it names (or 'mpu-qual restore' a backup with its codebook).",
+            )
+        ]
+    try:
+        rows = conn.execute("SELECT id, parent_id, label_en, label_zh FROM codes").fetchall()
+    except sqlite3.DatabaseError:
+        return []
+    in_db = {r[0]: (r[1], r[2], r[3]) for r in rows}
+    in_file = {c.id: (c.parent, c.en, c.zh) for c in cb.codes}
+    renamed = {old for c in cb.codes for old in c.was}
+    differ = sorted(
+        cid
+        for cid in set(in_db) | set(in_file)
+        if in_db.get(cid) != in_file.get(cid) and cid not in renamed
+    )
+    if not differ:
+        return []
+    return [
+        Finding(
+            WARNING,
+            "codebook",
+            f"codebook.yaml and the project disagree about {len(differ)} code(s)",
+            hint="If you edited codebook.yaml, load it with 'mpu-qual codebook load'; if mpu-qual "
+            "was interrupted while saving it, 'mpu-qual codebook load' will show the difference "
+            "first with --dry-run.",
+            items=differ[:MAX_ITEMS],
+            count=len(differ),
+        )
+    ]
+
+
+def _file_findings(folder: Path, conn: sqlite3.Connection | None) -> list[Finding]:
+    out: list[Finding] = []
+    stale = backup.stale_temp_files(folder)
+    if stale:
+        out.append(
+            Finding(
+                WARNING,
+                "files",
+                f"{len(stale)} temporary file(s) left by an interrupted write",
+                repair="delete them",
+                items=[str(p.relative_to(folder)) for p in stale][:MAX_ITEMS],
+                count=len(stale),
+            )
+        )
+    orphans = backup.orphan_sidecars(folder)
+    if orphans:
+        out.append(
+            Finding(
+                INFO,
+                "files",
+                f"{len(orphans)} backup note(s) without their backup (an interrupted backup)",
+                repair="delete them",
+                items=[p.name for p in orphans][:MAX_ITEMS],
+                count=len(orphans),
+            )
+        )
+    loose = []
+    for base in (folder, backup.backups_dir(folder)):
+        if not base.is_dir():
+            continue
+        for path in base.iterdir():
+            if path.is_file() and (
+                path.name.startswith(backup.DB_NAME) or base.name == backup.BACKUP_DIR
+            ):
+                mode = stat.S_IMODE(path.stat().st_mode)
+                if mode & 0o077:
+                    loose.append(f"{path.relative_to(folder)} ({oct(mode)})")
+    if loose:
+        out.append(
+            Finding(
+                WARNING,
+                "permissions",
+                f"{len(loose)} file(s) holding project data can be read by other users",
+                repair="make them private (mode 0600)",
+                items=loose[:MAX_ITEMS],
+                count=len(loose),
+            )
+        )
+    if conn is not None:
+        out.extend(_transcript_file_findings(folder, conn))
+    warning = storage_warning(folder)
+    if warning:
+        out.append(Finding(WARNING, "storage", warning))
+    return out
+
+
+def _transcript_file_findings(folder: Path, conn: sqlite3.Connection) -> list[Finding]:
+    out: list[Finding] = []
+    try:
+        rows = conn.execute("SELECT name, sha256, media_path FROM sources").fetchall()
+    except sqlite3.DatabaseError:
+        return out
+    hashes = {r[1] for r in rows if r[1]}
+    tdir = folder / "transcripts"
+    unimported = []
+    if tdir.is_dir():
+        for path in sorted(tdir.iterdir()):
+            if path.is_file() and path.suffix.lower() in TRANSCRIPT_SUFFIXES:
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+                if digest not in hashes:
+                    unimported.append(path.name)
+    if unimported:
+        out.append(
+            Finding(
+                INFO,
+                "files",
+                f"{len(unimported)} file(s) in transcripts/ are not in the project",
+                hint="Import them with 'mpu-qual transcripts add FILE' (or delete them).",
+                items=unimported[:MAX_ITEMS],
+                count=len(unimported),
+            )
+        )
+    missing_media = [
+        f"{name}: {media}"
+        for name, _sha, media in rows
+        if media and not (folder / media).exists() and not Path(media).exists()
+    ]
+    if missing_media:
+        out.append(
+            Finding(
+                WARNING,
+                "files",
+                f"{len(missing_media)} transcript(s) refer to audio files that are missing",
+                hint="Playback of those transcripts will not work until the files are back.",
+                items=missing_media[:MAX_ITEMS],
+                count=len(missing_media),
+            )
+        )
+    return out
+
+
+def _backup_findings(report: DoctorReport) -> list[Finding]:
+    out: list[Finding] = []
+    backups = backup.list_backups(report.folder)
+    if not backups:
+        return [
+            Finding(
+                INFO,
+                "backups",
+                "there are no backups yet",
+                hint="Make one with 'mpu-qual backup' (automatic ones follow your first edits).",
+            )
+        ]
+    damaged = []
+    for info in backups:
+        problems = verify_database(info.path, quick=True)
+        if problems:
+            damaged.append(info)
+        elif report.good_backup is None:
+            report.good_backup = info
+    if damaged:
+        out.append(
+            Finding(
+                WARNING,
+                "backups",
+                f"{len(damaged)} backup(s) are damaged and cannot be restored",
+                repair="delete the damaged automatic backups",
+                items=[b.name for b in damaged][:MAX_ITEMS],
+                count=len(damaged),
+            )
+        )
+    return out
+
+
+def diagnose(folder: str | Path) -> DoctorReport:
+    """Run every check on the project in ``folder``; changes nothing."""
+    root = Path(folder)
+    report = DoctorReport(root)
+    if not root.is_dir():
+        report.findings.append(Finding(ERROR, "file", f"folder not found: {root}"))
+        return report
+    db_path = root / backup.DB_NAME
+    if not db_path.exists():
+        if (root / backup.CODEBOOK_NAME).exists():
+            report.findings.append(
+                Finding(INFO, "file", "no project.db yet: it is created when the project opens")
+            )
+        else:
+            report.findings.append(
+                Finding(ERROR, "file", "not an mpu-qual project (no project.db or codebook.yaml)")
+            )
+        return report
+    conn, bad = _readable(db_path)
+    if conn is None:
+        report.findings.append(bad)  # type: ignore[arg-type]
+        report.findings.extend(_file_findings(root, None))
+        report.findings.extend(_backup_findings(report))
+        return report
+    try:
+        foreign = untrusted_objects(conn)
+        if foreign:
+            report.findings.append(
+                Finding(
+                    ERROR,
+                    "trust",
+                    f"the database contains {', '.join(foreign[:5])} that mpu-qual did not "
+                    "create; mpu-qual refuses to open it",
+                    hint="Restore one of your own backups with 'mpu-qual restore'.",
+                    items=foreign[:MAX_ITEMS],
+                )
+            )
+        damaged = integrity(conn)
+        report.findings.extend(damaged)
+        report.findings.extend(foreign_keys(conn))
+        report.findings.extend(offsets(conn))
+        report.findings.extend(fts(conn))
+        report.findings.extend(journal(conn))
+        report.findings.extend(_migration_findings(conn))
+        report.findings.extend(_codebook_findings(root, conn))
+        report.findings.extend(_file_findings(root, conn))
+    finally:
+        conn.close()
+    report.findings.extend(_backup_findings(report))
+    return report
+
+
+# ----------------------------------------------------------------------------- repair
+def _placeholder_codes(conn: sqlite3.Connection) -> list[str]:
+    rows = conn.execute(
+        "SELECT DISTINCT code_id FROM codings WHERE code_id NOT IN (SELECT id FROM codes)"
+    ).fetchall()
+    done = []
+    pos = conn.execute("SELECT coalesce(max(position), -1) + 1 FROM codes").fetchone()[0]
+    for (cid,) in rows:
+        conn.execute(
+            "INSERT INTO codes (id, parent_id, label_en, label_zh, rule, position, depth) "
+            "VALUES (?, NULL, ?, ?, ?, ?, 0)",
+            [
+                cid,
+                f"Recovered code {cid}",
+                f"已恢復編碼 {cid}",
+                "Recreated by 'mpu-qual doctor --repair': its codings survived, its definition "
+                "did not. Edit or merge it.",
+                pos,
+            ],
+        )
+        pos += 1
+        done.append(cid)
+    return done
+
+
+def _repair_foreign_keys(conn: sqlite3.Connection) -> list[str]:
+    done: list[str] = []
+    recovered = _placeholder_codes(conn)
+    if recovered:
+        done.append(
+            f"recreated {len(recovered)} missing code(s) as placeholders: "
+            + ", ".join(recovered[:10])
+        )
+    fixes = (
+        (
+            "codes",
+            "UPDATE codes SET parent_id = NULL WHERE parent_id IS NOT NULL AND parent_id "
+            "NOT IN (SELECT id FROM codes)",
+            "moved codes with a missing parent to the top level",
+        ),
+        (
+            "codings",
+            "DELETE FROM codings WHERE source_id NOT IN (SELECT id FROM sources)",
+            "removed codings of transcripts that no longer exist",
+        ),
+        (
+            "segments",
+            "DELETE FROM segments WHERE source_id NOT IN (SELECT id FROM sources)",
+            "removed segments of transcripts that no longer exist",
+        ),
+        (
+            "segments",
+            "UPDATE segments SET participant_id = NULL WHERE participant_id IS NOT NULL "
+            "AND participant_id NOT IN (SELECT id FROM participants)",
+            "unlinked segments from participants that no longer exist",
+        ),
+        (
+            "memos",
+            "UPDATE memos SET source_id = NULL WHERE source_id IS NOT NULL AND source_id "
+            "NOT IN (SELECT id FROM sources)",
+            "unlinked memos from missing transcripts",
+        ),
+        (
+            "memos",
+            "UPDATE memos SET code_id = NULL WHERE code_id IS NOT NULL AND code_id "
+            "NOT IN (SELECT id FROM codes)",
+            "unlinked memos from missing codes",
+        ),
+        (
+            "changes",
+            "DELETE FROM changes WHERE action_id NOT IN (SELECT id FROM actions)",
+            "dropped undo records of actions that no longer exist",
+        ),
+    )
+    for _table, sql, what in fixes:
+        n = conn.execute(sql).rowcount
+        if n > 0:
+            done.append(f"{what} ({n})")
+    return done
+
+
+def _repair_offsets(conn: sqlite3.Connection) -> list[str]:
+    rows = conn.execute(
+        "SELECT c.id, c.quote, s.text FROM codings c JOIN sources s ON s.id = c.source_id "
+        "WHERE c.start < 0 OR c.end <= c.start OR c.end > s.length "
+        "OR c.quote IS NOT substr(s.text, c.start + 1, c.end - c.start)"
+    ).fetchall()
+    moved = 0
+    for cid, quote, text in rows:
+        if not quote:
+            continue
+        first = text.find(quote)
+        if first >= 0 and text.find(quote, first + 1) < 0:
+            conn.execute(
+                "UPDATE codings SET start = ?, end = ? WHERE id = ?",
+                [first, first + len(quote), cid],
+            )
+            moved += 1
+    return [f"moved {moved} coding(s) to the only place their quote occurs"] if moved else []
+
+
+def rebuild_fts(conn: sqlite3.Connection) -> None:
+    """Refill the search index from the segments (also drops traces of deleted text)."""
+    conn.execute("DELETE FROM segments_fts")
+    conn.execute(
+        "INSERT INTO segments_fts (rowid, text) SELECT g.id, substr(s.text, g.start + 1, "
+        "g.end - g.start) FROM segments g JOIN sources s ON s.id = g.source_id"
+    )
+    conn.execute("INSERT INTO segments_fts (segments_fts) VALUES ('rebuild')")
+
+
+def _repair_journal(conn: sqlite3.Connection) -> list[str]:
+    done = []
+    row = conn.execute("SELECT action_id FROM journal_state WHERE id = 1").fetchone()
+    if row is None:
+        conn.execute("INSERT INTO journal_state (id, action_id) VALUES (1, NULL)")
+        done.append("recreated the undo journal state")
+    elif row[0] is not None:
+        conn.execute("UPDATE journal_state SET action_id = NULL WHERE id = 1")
+        done.append("closed the stuck undo journal")
+    n = conn.execute(
+        "DELETE FROM actions WHERE id IN (SELECT action_id FROM changes WHERE "
+        "(old IS NOT NULL AND NOT json_valid(old)) OR (new IS NOT NULL AND NOT json_valid(new)))"
+    ).rowcount
+    if n > 0:
+        done.append(f"dropped {n} unreadable action(s) from the undo history")
+    return done
+
+
+def _repair_files(report: DoctorReport) -> list[str]:
+    root = report.folder
+    done: list[str] = []
+    stale = backup.stale_temp_files(root)
+    for path in stale:
+        path.unlink(missing_ok=True)
+    if stale:
+        done.append(f"deleted {len(stale)} temporary file(s)")
+    orphans = backup.orphan_sidecars(root)
+    for path in orphans:
+        path.unlink(missing_ok=True)
+    if orphans:
+        done.append(f"deleted {len(orphans)} backup note(s) without a backup")
+    fixed = 0
+    for base in (root, backup.backups_dir(root)):
+        if not base.is_dir():
+            continue
+        if base.name == backup.BACKUP_DIR and stat.S_IMODE(base.stat().st_mode) & 0o077:
+            os.chmod(base, 0o700)
+            fixed += 1
+        for path in base.iterdir():
+            if path.is_file() and (
+                path.name.startswith(backup.DB_NAME) or base.name == backup.BACKUP_DIR
+            ):
+                if stat.S_IMODE(path.stat().st_mode) & 0o077:
+                    os.chmod(path, 0o600)
+                    fixed += 1
+    if fixed:
+        done.append(f"made {fixed} file(s) private (0600)")
+    damaged = [
+        b
+        for b in backup.list_backups(root)
+        if b.kind == "auto" and verify_database(b.path, quick=True)
+    ]
+    for info in damaged:
+        backup.delete_backup(info)
+    if damaged:
+        done.append(f"deleted {len(damaged)} damaged automatic backup(s)")
+    return done
+
+
+def _repair_codebook(folder: Path) -> list[str]:
+    if (folder / backup.CODEBOOK_NAME).exists():
+        return []
+    from mpu_qual.store import Project
+
+    # Groups and audiences live only in codebook.yaml: take them from the newest backup note.
+    for info in backup.list_backups(folder):
+        text = info.meta().get("codebook")
+        if text:
+            from mpu_qual.fileio import write_text_atomic
+
+            write_text_atomic(folder / backup.CODEBOOK_NAME, text)
+            break
+    with Project.open(folder) as project:
+        if project.readonly:
+            return []
+        project._write_codebook_from_db()  # noqa: SLF001 - the store's own writer
+    return ["wrote codebook.yaml from the project's codes"]
+
+
+def repair(folder: str | Path) -> DoctorReport:
+    """Fix what can be fixed without losing work; a copy of the project is saved first."""
+    from mpu_qual.safety.guard import forget_verified
+    from mpu_qual.store.connection import connect
+
+    root = Path(folder)
+    before = diagnose(root)
+    fixable = [f for f in before.findings if f.repair]
+    if not fixable:
+        before.repaired = []
+        return before
+    db_path = root / backup.DB_NAME
+    safety_copy: Path | None = None
+    readable = not any(f.check in ("file", "trust") and f.level == ERROR for f in before.findings)
+    if db_path.exists():
+        if readable:
+            try:
+                safety_copy = backup.make_backup(root, "before-repair", kind="manual").path
+            except MpuQualError:
+                safety_copy = backup.quarantine(root, "before-repair")
+        else:
+            safety_copy = backup.quarantine(root, "before-repair")
+    done: list[str] = []
+    checks = {f.check for f in fixable}
+    if readable and checks & {"integrity", "foreign-keys", "offsets", "fts", "journal"}:
+        db = connect(db_path)
+        conn = db.conn
+        try:
+            if "integrity" in checks:
+                try:
+                    conn.execute("REINDEX")
+                    done.append("rebuilt every index (REINDEX)")
+                except sqlite3.DatabaseError as exc:
+                    done.append(f"could not rebuild the indexes: {exc}")
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.execute("UPDATE journal_state SET action_id = NULL WHERE id = 1")
+                done.extend(_repair_journal(conn))
+                done.extend(_repair_foreign_keys(conn))
+                done.extend(_repair_offsets(conn))
+                if "fts" in checks or "integrity" in checks:
+                    rebuild_fts(conn)
+                    done.append("rebuilt the search index")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        except sqlite3.DatabaseError as exc:
+            done.append(f"the database could not be repaired in place: {exc}")
+        finally:
+            db.close()
+    done.extend(_repair_files(before))
+    if "codebook" in checks:
+        try:
+            done.extend(_repair_codebook(root))
+        except MpuQualError as exc:
+            done.append(f"could not write codebook.yaml: {exc}")
+    forget_verified(db_path)
+    after = diagnose(root)
+    after.repaired = done
+    after.safety_copy = safety_copy
+    return after

@@ -1,0 +1,142 @@
+"""``mpu-qual restore``: put a backup back as the project, without losing the current state.
+
+The backup is checked first (integrity, foreign keys, offsets, our own schema); the current
+project is then saved as a manual "before-restore" backup (or copied raw if it is too damaged
+for that), so a restore can itself be undone by restoring that. The copy goes in through
+SQLite's backup API on a live connection, so other connections see the restored data rather
+than a file swapped under their feet; only a file SQLite cannot open at all is replaced.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from mpu_qual.errors import MpuQualError
+from mpu_qual.safety import backup
+from mpu_qual.safety.doctor import verify_database
+
+
+@dataclass
+class RestoreReport:
+    restored: backup.BackupInfo
+    safety_copy: Path | None  # the project as it was before the restore
+    codebook_restored: bool
+    codebook_rewritten: bool
+
+
+def _restore_in_place(src_path: Path, db_path: Path) -> bool:
+    """Copy pages into the live database; False when the current file cannot be opened."""
+    try:
+        dst = sqlite3.connect(str(db_path), isolation_level=None)
+    except sqlite3.DatabaseError:
+        return False
+    try:
+        dst.execute(f"PRAGMA busy_timeout = {backup_busy_ms()}")
+        dst.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        src = backup.open_readonly(src_path)
+        try:
+            src.backup(dst)
+        finally:
+            src.close()
+        dst.execute("PRAGMA journal_mode = WAL")
+        dst.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return True
+    except sqlite3.DatabaseError:
+        return False
+    finally:
+        dst.close()
+
+
+def backup_busy_ms() -> int:
+    from mpu_qual.store.connection import BUSY_TIMEOUT_MS
+
+    return BUSY_TIMEOUT_MS
+
+
+def _replace_file(src_path: Path, db_path: Path) -> None:
+    """For a file SQLite cannot open: a fresh copy renamed over it, stale WAL removed."""
+    tmp = db_path.with_name(f".{db_path.name}.restore.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    backup.copy_database(src_path, tmp)
+    for suffix in ("-wal", "-shm", "-journal"):
+        Path(str(db_path) + suffix).unlink(missing_ok=True)
+    os.replace(tmp, db_path)
+    os.chmod(db_path, 0o600)
+    conn = sqlite3.connect(str(db_path), isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+    finally:
+        conn.close()
+
+
+def restore_backup(folder: str | Path, name: str) -> RestoreReport:
+    """Make backup ``name`` the project database (and its codebook the project's codebook)."""
+    from mpu_qual.fileio import write_text_atomic
+    from mpu_qual.safety.guard import forget_verified
+
+    root = Path(folder)
+    if not root.is_dir():
+        raise MpuQualError("folder not found", path=root)
+    info = backup.find_backup(root, name)
+    problems = [f for f in verify_database(info.path) if f.level == "error"]
+    if problems:
+        raise MpuQualError(
+            f"backup {info.name} cannot be restored: {problems[0].message}",
+            path=info.path,
+            hint="Choose another one from 'mpu-qual backup --list'.",
+        )
+    db_path = root / backup.DB_NAME
+    safety_copy: Path | None = None
+    if db_path.exists():
+        try:
+            safety_copy = backup.make_backup(root, "before-restore", kind="manual").path
+        except MpuQualError:
+            safety_copy = backup.quarantine(root, "before-restore")
+    if not db_path.exists():
+        backup.copy_database(info.path, db_path)
+        conn = sqlite3.connect(str(db_path), isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+        finally:
+            conn.close()
+    elif not _restore_in_place(info.path, db_path):
+        _replace_file(info.path, db_path)
+    forget_verified(db_path)
+
+    codebook_text = info.meta().get("codebook")
+    restored_cb = False
+    if isinstance(codebook_text, str) and codebook_text.strip():
+        from mpu_qual.codebook import parse_codebook
+
+        try:
+            parse_codebook(codebook_text, root / backup.CODEBOOK_NAME)
+        except MpuQualError:
+            pass
+        else:
+            write_text_atomic(root / backup.CODEBOOK_NAME, codebook_text)
+            restored_cb = True
+    rewritten = _align_codebook(root)
+    return RestoreReport(info, safety_copy, restored_cb, rewritten)
+
+
+def _align_codebook(folder: Path) -> bool:
+    """After a restore the codebook file must list the restored codes; rewrite it if not."""
+    from mpu_qual.codebook import load_codebook
+    from mpu_qual.store import Project
+
+    with Project.open(folder, create=False) as project:
+        if project.readonly:
+            return False
+        in_db = {(c.id, c.parent_id, c.label_en, c.label_zh) for c in project.codes()}
+        try:
+            cb = load_codebook(project.codebook_path)
+            in_file = {(c.id, c.parent, c.en, c.zh) for c in cb.codes}
+        except MpuQualError:
+            in_file = set()
+        if in_db == in_file:
+            return False
+        project._write_codebook_from_db()  # noqa: SLF001 - the store's own writer
+        return True

@@ -1,0 +1,83 @@
+"""Helpers shared by the data-safety tests (imported as a module, like tx_helpers)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from hypothesis import settings
+
+WORKERS = Path(__file__).with_name("workers.py")
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def scaled(n: int) -> int:
+    """``n`` examples normally; the loaded profile's count under --hypothesis-profile=long."""
+    wanted = settings.default.max_examples
+    return wanted if wanted > 100 else n
+
+
+def mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+def raw(path: Path) -> sqlite3.Connection:
+    """A plain connection, without the store's checks (to inspect or damage a file)."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA trusted_schema = ON")
+    return conn
+
+
+def without_triggers(path: Path, *sql: str) -> None:
+    """Run ``sql`` on a project file with its triggers (checks, journal) switched off, then put
+    the same triggers back: the way a bug or another tool could break the data."""
+    conn = raw(path)
+    try:
+        triggers = conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+        ).fetchall()
+        conn.execute("PRAGMA foreign_keys = OFF")
+        conn.execute("BEGIN")
+        for name, _ in triggers:
+            conn.execute(f'DROP TRIGGER "{name}"')
+        for statement in sql:
+            conn.execute(statement)
+        for _, text in triggers:
+            conn.execute(text)
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
+def spawn(*args: str) -> subprocess.Popen[str]:
+    """Start ``workers.py ARGS`` in a child process with the test's MPU_QUAL_HOME."""
+    return subprocess.Popen(
+        [sys.executable, str(WORKERS), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO_ROOT,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )
+
+
+def wait_ready(proc: subprocess.Popen[str]) -> str:
+    """Block until the child prints READY (or report why it died)."""
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if not line.startswith("READY"):
+        proc.kill()
+        _out, err = proc.communicate(timeout=30)
+        raise AssertionError(f"worker did not start: {line!r}\n{err}")
+    return line
+
+
+def kill(proc: subprocess.Popen[str]) -> tuple[str, str]:
+    """SIGKILL: no cleanup, no atexit, no rollback; what a power cut does to a process."""
+    os.kill(proc.pid, signal.SIGKILL)
+    out, err = proc.communicate(timeout=30)
+    return out, err

@@ -1,0 +1,133 @@
+"""Two programs on one project at once (the TUI and a CLI command, or two TUIs).
+
+Every write is BEGIN IMMEDIATE with a busy timeout, and every read-then-write happens inside
+that transaction, so concurrent writers wait for each other instead of failing or
+overwriting each other's changes. Only a writer stuck for longer than the timeout produces an
+error, and then it is mpu-qual's own message, not "database is locked".
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from safety_helpers import spawn, wait_ready
+
+from mpu_qual.errors import MpuQualError
+from mpu_qual.store import Project, connection
+
+SRC = "focus-group-2025-12-08"
+
+
+def finish(procs: list) -> None:  # noqa: ANN001 - Popen list
+    for proc in procs:
+        # read() keeps what readline() already buffered (communicate() would lose it)
+        out, err = proc.stdout.read(), proc.stderr.read()
+        assert proc.wait(timeout=120) == 0, err
+        assert "DONE" in out
+        assert "locked" not in err and "Traceback" not in err, err
+
+
+def test_two_processes_adding_codings_lose_nothing(demo_dir: Path) -> None:
+    n = 40
+    procs = [spawn("codings", str(demo_dir), tag, str(n)) for tag in ("tui", "cli")]
+    for proc in procs:
+        wait_ready(proc)
+    finish(procs)
+    with Project.open(demo_dir) as p:
+        memos = {c.memo for c in p.codings()}
+        assert {f"{tag}-{i}" for tag in ("tui", "cli") for i in range(n)} <= memos
+        assert len(p.history(500)) >= 2 * n  # every one is its own undoable action
+
+
+def test_concurrent_edits_of_one_coding_keep_both_changes(demo_dir: Path) -> None:
+    """One window edits the memo while another re-scopes the same coding. The undo journal
+    records every update's old and new row, so it shows an update that put back the other
+    field's older value (read before the transaction began): a lost update."""
+    with Project.open(demo_dir) as p:
+        cid = p.add_coding(SRC, 10, 30, "factors", memo="start").id
+    n = 120
+    procs = [
+        spawn("memo", str(demo_dir), str(cid), str(n)),
+        spawn("span", str(demo_dir), str(cid), str(n)),
+    ]
+    for proc in procs:
+        wait_ready(proc)
+    finish(procs)
+    with Project.open(demo_dir) as p:
+        c = p.coding(cid)
+        assert c.quote == p.source(SRC).text[c.start : c.end]
+        rows = p.conn.execute(
+            "SELECT json_extract(old, '$.start'), json_extract(new, '$.start'), "
+            "json_extract(old, '$.memo'), json_extract(new, '$.memo') FROM changes "
+            "WHERE tbl = 'codings' AND op = 'U' AND json_extract(old, '$.id') = ?",
+            [cid],
+        ).fetchall()
+    # each worker changes one field; an update that changed both put back the other's old value
+    assert any(r[0] != r[1] for r in rows) and any(r[2] != r[3] for r in rows)
+    lost = [r for r in rows if r[0] != r[1] and r[2] != r[3]]
+    assert not lost, f"{len(lost)} update(s) overwrote the other window's edit: {lost[:3]}"
+    assert c.memo == f"memo {n - 1}"
+
+
+def test_concurrent_attribute_edits_of_one_participant_are_all_kept(demo_dir: Path) -> None:
+    n = 30
+    procs = [spawn("attrs", str(demo_dir), "IL1", tag, str(n)) for tag in ("a", "b")]
+    for proc in procs:
+        wait_ready(proc)
+    finish(procs)
+    with Project.open(demo_dir) as p:
+        attrs = p.participant("IL1").attributes
+    assert {f"{t}{i}" for t in ("a", "b") for i in range(n)} <= set(attrs)
+
+
+def test_an_open_window_sees_and_builds_on_another_programs_writes(demo_dir: Path, cli) -> None:
+    """The TUI keeps its project open for hours; CLI commands write in between."""
+    tui = Project.open(demo_dir)
+    try:
+        before = len(tui.codings())
+        res = cli("-p", str(demo_dir), "code", "add", SRC, "--start", "0", "--end", "12",
+                  "--code", "factors")
+        assert res.exit_code == 0, res.stderr
+        assert len(tui.codings()) == before + 1  # no stale cache
+        tui.add_coding(SRC, 20, 40, "factors")
+        res = cli("-p", str(demo_dir), "undo")
+        assert res.exit_code == 0 and "Undone: Code factors" in res.stdout
+        assert len(tui.codings()) == before + 1
+        res = cli("-p", str(demo_dir), "code", "list", "--format", "json")
+        assert res.exit_code == 0
+    finally:
+        tui.close()
+
+
+def test_a_writer_stuck_past_the_timeout_gets_a_clear_message(
+    demo_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(connection, "BUSY_TIMEOUT_MS", 200)
+    blocker = sqlite3.connect(demo_dir / "project.db", isolation_level=None)
+    with Project.open(demo_dir) as p:
+        blocker.execute("BEGIN IMMEDIATE")  # another program in the middle of a long write
+        try:
+            with pytest.raises(MpuQualError) as err:
+                p.add_coding(SRC, 0, 5, "factors")
+            assert "busy" in str(err.value) and "locked" not in str(err.value)
+            assert "Nothing was changed" in (err.value.hint or "")
+        finally:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+        c = p.add_coding(SRC, 0, 5, "factors")  # and it works once the other one is done
+        assert c.quote == p.source(SRC).text[0:5]
+
+
+def test_readers_are_not_blocked_by_a_writer(demo_dir: Path) -> None:
+    """WAL: the TUI can keep reading while a long import commits in another program."""
+    blocker = sqlite3.connect(demo_dir / "project.db", isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    blocker.execute("DELETE FROM codings")
+    try:
+        with Project.open(demo_dir, readonly=True) as p:
+            assert p.search("PLC")  # reads the last committed state at once
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
