@@ -65,7 +65,14 @@ class BackupInfo:
 def backups_dir(folder: str | Path, *, create: bool = False) -> Path:
     path = Path(folder) / BACKUP_DIR
     if create:
-        path.mkdir(mode=0o700, exist_ok=True)
+        try:
+            path.mkdir(mode=0o700, exist_ok=True)
+        except OSError as exc:
+            raise MpuQualError(
+                f"cannot create the backups folder: {exc.strerror or exc}",
+                path=path,
+                hint="Make sure 'backups' in the project folder is a folder you can write to.",
+            ) from None
     return path
 
 
@@ -156,6 +163,10 @@ def copy_database(src_path: Path, dest: Path) -> None:
         try:
             dst = sqlite3.connect(str(tmp), isolation_level=None)
             try:
+                # a temp file: no journal or syncs while copying (a failed copy is deleted);
+                # one fsync of the finished file below makes it durable
+                dst.execute("PRAGMA journal_mode = OFF")
+                dst.execute("PRAGMA synchronous = OFF")
                 src.backup(dst)
                 dst.execute("PRAGMA journal_mode = DELETE")
             finally:

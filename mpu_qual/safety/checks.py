@@ -115,12 +115,17 @@ def offsets(conn: sqlite3.Connection) -> list[Finding]:
                 count=len(bad_len),
             )
         )
-    codings = conn.execute(
-        "SELECT c.id, c.code_id, s.name, c.start, c.end FROM codings c "
-        "LEFT JOIN sources s ON s.id = c.source_id "
-        "WHERE s.id IS NULL OR c.start < 0 OR c.end <= c.start OR c.end > s.length "
-        "OR c.quote IS NOT substr(s.text, c.start + 1, c.end - c.start)"
-    ).fetchall()
+    # Compared in Python: the guarantee is about Python str offsets, and SQLite's substr()
+    # would re-read a whole transcript for every row.
+    texts = dict(conn.execute("SELECT id, text FROM sources"))
+    names = dict(conn.execute("SELECT id, name FROM sources"))
+    codings = []
+    for cid, code, sid, start, end, quote in conn.execute(
+        "SELECT id, code_id, source_id, start, end, quote FROM codings"
+    ):
+        text = texts.get(sid)
+        if text is None or not (0 <= start < end <= len(text)) or text[start:end] != quote:
+            codings.append((cid, code, names.get(sid), start, end))
     if codings:
         out.append(
             Finding(
@@ -168,14 +173,16 @@ def fts(conn: sqlite3.Connection) -> list[Finding]:
             )
         ]
     try:
-        missing = conn.execute(
-            "SELECT count(*) FROM segments g JOIN sources s ON s.id = g.source_id "
-            "LEFT JOIN segments_fts f ON f.rowid = g.id "
-            "WHERE f.rowid IS NULL OR f.text IS NOT substr(s.text, g.start + 1, g.end - g.start)"
-        ).fetchone()[0]
-        extra = conn.execute(
-            "SELECT count(*) FROM segments_fts WHERE rowid NOT IN (SELECT id FROM segments)"
-        ).fetchone()[0]
+        texts = dict(conn.execute("SELECT id, text FROM sources"))
+        indexed = dict(conn.execute("SELECT rowid, text FROM segments_fts"))
+        missing = 0
+        seen = set()
+        for gid, sid, start, end in conn.execute("SELECT id, source_id, start, end FROM segments"):
+            seen.add(gid)
+            text = texts.get(sid)
+            if text is not None and indexed.get(gid) != text[start:end]:
+                missing += 1
+        extra = len(set(indexed) - seen)
     except sqlite3.DatabaseError as exc:
         return [
             Finding(

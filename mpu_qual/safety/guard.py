@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import weakref
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     from mpu_qual.store.project import Project
 
 VERIFIED_FILE = "verified-projects.json"
+# project -> number of the transaction whose starting state a bulk hook already saved
+_backed_tx: weakref.WeakKeyDictionary[Project, int] = weakref.WeakKeyDictionary()
 MAX_REMEMBERED = 200
 
 
@@ -77,7 +80,25 @@ def was_verified(db_path: Path, fp: str) -> bool:
 
 
 def refuse_untrusted(conn, db_path: Path) -> None:  # noqa: ANN001 - sqlite3.Connection
-    """Raise when the file has triggers or views our migrations did not create."""
+    """Raise when the file has triggers or views our migrations did not create, or is some
+    other program's database (tables, but no record of our migrations): we would add our
+    tables to it."""
+    from mpu_qual.safety.trust import applied_migrations
+
+    if not applied_migrations(conn):
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
+        if tables:
+            raise MpuQualError(
+                f"this is not an mpu-qual project file (it has tables such as '{tables[0]}' "
+                "but no mpu-qual schema); refusing to change it",
+                path=db_path,
+                hint="Open the folder of an mpu-qual project, or move this file away.",
+            )
     bad = untrusted_objects(conn)
     if bad:
         raise MpuQualError(
@@ -96,18 +117,14 @@ def summarize(findings: list[Finding]) -> str:
 def check_on_open(folder: Path, db: sqlite_utils.Database) -> list[Finding]:
     """Run by ``Project.open`` on a writable connection before migrations or writes.
 
-    Returns the blocking problems (the caller reopens read-only when there are any); raises
-    MpuQualError for a file with foreign triggers or views.
+    Returns the blocking problems (the caller reopens read-only when there are any). Files
+    with foreign triggers or views never get here: ``connect`` refuses them
+    (``refuse_untrusted``) before its first write.
     """
     db_path = Path(folder) / backup.DB_NAME
     warning = storage_warning(folder)
     if warning:
         notify("warning", warning)
-    try:
-        refuse_untrusted(db.conn, db_path)
-    except MpuQualError:
-        db.close()
-        raise
     fp = backup.fingerprint(db_path)
     if was_verified(db_path, fp):
         return []
@@ -130,6 +147,11 @@ def backup_hook(project: Project, kind: str) -> None:
     (kind "open") and before every bulk operation (import, autocode, merge, codebook sync)."""
     if project.readonly:
         return
+    in_tx = project.conn.in_transaction
+    if in_tx and _backed_tx.get(project) == project.transactions:
+        # A bulk step inside a larger operation (a REFI import adds each transcript): the
+        # committed state cannot change while we hold the write lock, and it is saved.
+        return
     try:
         if kind == "open":
             backup.auto_backup(project.folder, "open", min_interval_s=backup.OPEN_INTERVAL_S)
@@ -137,6 +159,8 @@ def backup_hook(project: Project, kind: str) -> None:
             backup.auto_backup(project.folder, kind)
     except MpuQualError as exc:
         notify("warning", f"the automatic backup before '{kind}' failed: {exc}. Continuing.")
+    if in_tx:
+        _backed_tx[project] = project.transactions
 
 
 def reconcile_codebook(project: Project) -> bool:

@@ -41,8 +41,6 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite_utils.Databas
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA trusted_schema = OFF")
         _schema_objects(conn)  # parse the schema now, before any pragma that writes
-        if not readonly:
-            conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
         # deleted rows are overwritten with zeros, not left readable in free pages
@@ -65,6 +63,26 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite_utils.Databas
                 pass
     db = sqlite_utils.Database(conn)
     check_schema(db, p)
+    if not readonly:
+        from mpu_qual.safety.guard import refuse_untrusted
+
+        try:
+            # the SQL of every trigger and view, and other programs' files, before any write
+            refuse_untrusted(conn, p)
+            # only now: a refused file is left exactly as it was (WAL changes its header)
+            conn.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            from mpu_qual.errors import MpuQualError
+
+            raise MpuQualError(
+                f"cannot open the project database for writing: {exc}",
+                path=p,
+                hint="Close other programs using it, or run 'mpu-qual doctor'.",
+            ) from None
+        except Exception:
+            conn.close()
+            raise
     conn.execute("PRAGMA trusted_schema = ON")
     return db
 

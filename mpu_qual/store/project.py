@@ -86,6 +86,7 @@ class Project:
         # kind "open", before the first write after opening (mpu_qual.safety: backups).
         self.before_bulk: list[Callable[[Project, str], None]] = []
         self._first_write = True
+        self.transactions = 0  # outermost transactions begun (bulk hooks tell them apart)
         # Why the project was opened read-only (safety checks that failed), for front ends.
         self.open_problems: list[Any] = []
 
@@ -243,6 +244,7 @@ class Project:
             self._bulk("open")  # the automatic backup of the project as it was opened
         try:
             conn.execute("BEGIN IMMEDIATE")
+            self.transactions += 1
         except sqlite3.OperationalError as exc:
             if "locked" not in str(exc) and "busy" not in str(exc):
                 raise
@@ -417,6 +419,7 @@ class Project:
         """
         cb_path = Path(path) if path else self.codebook_path
         cb = load_codebook(cb_path)
+        _check_storable(cb, cb_path)
         merge_into = dict(merge_into or {})
         new_ids = cb.ids()
         for target in merge_into.values():
@@ -1279,9 +1282,12 @@ class Project:
         for (sid,) in self.conn.execute(
             sql + " ORDER BY name", [src_filter] if src_filter is not None else []
         ).fetchall():
-            found = self.conn.execute(
-                "SELECT instr(lower(text), lower(?)) > 0 FROM sources WHERE id = ?", [q, sid]
+            texts[sid] = self.conn.execute(
+                "SELECT text FROM sources WHERE id = ?", [sid]
             ).fetchone()[0]
+            # Python's case folding, as in collect(): SQLite's lower() folds ASCII only, so
+            # a search for 'É' would skip a transcript that has only 'é'.
+            found = pattern.search(texts[sid]) is not None
             if found and collect(self.conn.execute(
                 f"SELECT {cols} FROM segments g JOIN sources s ON s.id = g.source_id "
                 "WHERE g.source_id = ? ORDER BY g.start",
@@ -1289,6 +1295,35 @@ class Project:
             )):
                 break
         return hits
+
+
+def _check_storable(cb: Codebook, path: Path) -> None:
+    """YAML escapes such as "\\ud800" decode to text SQLite cannot store: say where it is
+    before anything is written (it would otherwise fail mid-transaction, without a line)."""
+
+    def check(value: object, line: int | None, column: int | None, field: str) -> None:
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise MpuQualError(
+                    f"'{field}' contains an unpaired surrogate (half of a character, e.g. a "
+                    "\\ud800 escape)",
+                    path=path,
+                    line=line,
+                    column=column,
+                    field=field,
+                    hint="Write the character itself, or remove the escape.",
+                ) from None
+
+    check(cb.name, None, None, "name")
+    check(cb.name_zh, None, None, "name_zh")
+    for g in [*cb.groups, *cb.audiences]:
+        for field in ("id", "en", "zh", "match"):
+            check(getattr(g, field), None, None, field)
+    for c in cb.codes:
+        for field in ("id", "en", "zh", "rule", "color", "addresses", "parent"):
+            check(getattr(c, field), c.line, c.column, field)
 
 
 class _DryRun(Exception):

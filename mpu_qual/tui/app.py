@@ -43,8 +43,9 @@ class MpuQualApp(App[None]):
     ]
     FAILED: Any = object()
 
-    def __init__(self, folder: str | Path, *, project: Project | None = None,
-                 lang: str = "en") -> None:
+    def __init__(
+        self, folder: str | Path, *, project: Project | None = None, lang: str = "en"
+    ) -> None:
         super().__init__()
         self.folder = Path(folder)
         self.project = project if project is not None else Project.open(self.folder)
@@ -79,11 +80,15 @@ class MpuQualApp(App[None]):
         if isinstance(exc, MpuQualError):
             message = exc.message + (f"\n{exc.hint}" if exc.hint else "")
         elif isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
-            message = ("The project is busy: another program is writing to it. Nothing was "
-                       "changed; try again in a moment.")
+            message = (
+                "The project is busy: another program is writing to it. Nothing was "
+                "changed; try again in a moment."
+            )
         elif isinstance(exc, sqlite3.Error):
-            message = (f"The project database refused the change ({exc}). Nothing was "
-                       "changed. Run 'mpu-qual doctor' if this keeps happening.")
+            message = (
+                f"The project database refused the change ({exc}). Nothing was "
+                "changed. Run 'mpu-qual doctor' if this keeps happening."
+            )
         else:
             message = str(exc) or type(exc).__name__
         self.notify(message, title=title, severity="error", timeout=8)
@@ -138,13 +143,15 @@ class MpuQualApp(App[None]):
         def chosen(ids: list[str] | None) -> None:
             if ids:
                 self.busy = True
-                self.notify(f"Coding every hit of “{query}” as {self.labels.code(ids[0])}…",
-                            timeout=3)
+                self.notify(
+                    f"Coding every hit of “{query}” as {self.labels.code(ids[0])}…", timeout=3
+                )
                 self._autocode(ids[0], query, unit)
 
         self.push_screen(
-            CodePickerScreen(self.labels, title=f"Code every hit of “{query}” ({unit}) as…",
-                             multi=False),
+            CodePickerScreen(
+                self.labels, title=f"Code every hit of “{query}” ({unit}) as…", multi=False
+            ),
             chosen,
         )
 
@@ -158,8 +165,7 @@ class MpuQualApp(App[None]):
         except (MpuQualError, sqlite3.Error) as exc:
             self.call_from_thread(self._autocode_failed, exc)
             return
-        self.call_from_thread(self._autocode_done, result.created, result.skipped_existing,
-                              code_id)
+        self.call_from_thread(self._autocode_done, result.created, result.skipped_existing, code_id)
 
     def _autocode_failed(self, exc: BaseException) -> None:
         self.busy = False
@@ -178,8 +184,11 @@ class MpuQualApp(App[None]):
         label = self.labels.code(code_id)
         more = f" ({skipped} were coded already)" if skipped else ""
         if created:
-            self.notify(f"Coded {created} passage(s) as {label}{more}. Ctrl+Z undoes them all.",
-                        title="Auto-coded", timeout=6)
+            self.notify(
+                f"Coded {created} passage(s) as {label}{more}. Ctrl+Z undoes them all.",
+                title="Auto-coded",
+                timeout=6,
+            )
         else:
             self.notify(f"Nothing new to code as {label}{more}.", timeout=4)
 

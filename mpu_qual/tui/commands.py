@@ -27,13 +27,18 @@ class WorkbenchCommands(Provider):
 
     async def discover(self) -> Hits:
         for title, help_text, action in self._commands():
-            yield DiscoveryHit(title, partial(self.app.run_action, action, self._target),
-                               help=help_text)
+            yield DiscoveryHit(
+                title, partial(self.app.run_action, action, self._target), help=help_text
+            )
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for title, help_text, action in self._commands():
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, matcher.highlight(title),
-                          partial(self.app.run_action, action, self._target), help=help_text)
+                yield Hit(
+                    score,
+                    matcher.highlight(title),
+                    partial(self.app.run_action, action, self._target),
+                    help=help_text,
+                )

@@ -16,8 +16,16 @@ from mpu_qual.store.models import Code, Coding, Source
 from mpu_qual.tui.layout import SegmentInfo
 
 SPEAKER_PALETTE = (
-    "#e6a23c", "#67c23a", "#409eff", "#f56c6c", "#b37feb", "#36cfc9", "#ff85c0", "#ffd666",
-    "#95de64", "#69c0ff",
+    "#e6a23c",
+    "#67c23a",
+    "#409eff",
+    "#f56c6c",
+    "#b37feb",
+    "#36cfc9",
+    "#ff85c0",
+    "#ffd666",
+    "#95de64",
+    "#69c0ff",
 )
 DEFAULT_CODE_COLOR = "#8c8c8c"
 
@@ -151,7 +159,9 @@ def load_doc(project: Project, source: Source, labels: Labels) -> ViewDoc:
     ).fetchall()
     group_label = {pid: labels.group(gid) for pid, gid in groups.items()}
     infos = [
-        SegmentInfo(start, end, start_ms, idx, speaker or "", group_label.get(pid, "") if pid else "")
+        SegmentInfo(
+            start, end, start_ms, idx, speaker or "", group_label.get(pid, "") if pid else ""
+        )
         for _id, idx, speaker, pid, start, end, start_ms in rows
     ]
     return ViewDoc(
@@ -161,8 +171,9 @@ def load_doc(project: Project, source: Source, labels: Labels) -> ViewDoc:
 
 def to_view(codings: list[Coding], labels: Labels) -> list[ViewCoding]:
     return [
-        ViewCoding(c.id, c.code_id, c.start, c.end, labels.color(c.code_id), labels.code(c.code_id),
-                   c.memo)
+        ViewCoding(
+            c.id, c.code_id, c.start, c.end, labels.color(c.code_id), labels.code(c.code_id), c.memo
+        )
         for c in codings
     ]
 

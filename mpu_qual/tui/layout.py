@@ -167,7 +167,10 @@ class TranscriptLayout:
         if offset < seg.start:
             return seg.start
         if offset > seg.end:
-            if k + 1 < len(self.segments) and offset - seg.end > self.segments[k + 1].start - offset:
+            if (
+                k + 1 < len(self.segments)
+                and offset - seg.end > self.segments[k + 1].start - offset
+            ):
                 return self.segments[k + 1].start
             return seg.end
         return offset

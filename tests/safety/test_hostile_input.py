@@ -28,7 +28,6 @@ from mpu_qual.transcripts.encoding import decode_text
 from mpu_qual.transcripts.parsers import parse_srt, parse_txt, parse_vtt
 
 
-
 def cfg(n: int) -> settings:
     """``n`` examples (more under --hypothesis-profile=long), no per-example deadline (real
     fsyncs), and module-scoped projects allowed (each example checks its own effects)."""

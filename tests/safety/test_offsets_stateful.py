@@ -83,7 +83,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def dump(p: Project) -> dict[str, list[tuple]]:
-    out = {t: p.conn.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall() for t in TABLES}
+    # by primary key: a row put back by undo may get a new rowid (codes has a TEXT key)
+    out = {t: p.conn.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in TABLES}
     out["fts"] = p.conn.execute("SELECT rowid, text FROM segments_fts ORDER BY rowid").fetchall()
     return out
 

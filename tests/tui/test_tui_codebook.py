@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from tui_helpers import SIZE, db_codings, settle
+
 from mpu_qual.codebook import load_codebook
 from mpu_qual.store import Project
 from mpu_qual.tui.app import create_app
 from mpu_qual.tui.screens.code_form import CodeFormScreen
 from mpu_qual.tui.screens.code_picker import CodePickerScreen
 from mpu_qual.tui.screens.passages import PassagesScreen
-from tui_helpers import SIZE, db_codings, settle
 
 
 def label_text(app, code_id: str) -> str:
@@ -107,7 +108,8 @@ async def test_move_and_merge_from_the_tree(demo_dir, opened):
         with Project.open(demo_dir) as p:
             assert p.code("challenges.ageing").parent_id == "factors.talent_gap"
         assert load_codebook(demo_dir / "codebook.yaml").get("challenges.ageing").parent == (
-            "factors.talent_gap")
+            "factors.talent_gap"
+        )
         # merge it into shortage_ageing: confirm, then both codings carry the target code
         await focus_code(pilot, "challenges.ageing")
         await pilot.press("M", *"shortage", "enter", "y")
@@ -140,8 +142,9 @@ async def test_passages_of_a_code_list_participant_and_group_and_jump(demo_dir, 
         await pilot.press("enter")
         screen = app.screen
         assert isinstance(screen, PassagesScreen)
-        prompts = [str(screen.query_one("#passage-list").get_option_at_index(i).prompt)
-                   for i in range(2)]
+        prompts = [
+            str(screen.query_one("#passage-list").get_option_at_index(i).prompt) for i in range(2)
+        ]
         assert "IL2 (Industry leader)" in prompts[0]
         assert "TP1 (Technology provider)" in prompts[1]
         await pilot.press("down", "enter")

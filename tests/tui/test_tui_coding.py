@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.widgets import DataTable, Static
+from tui_helpers import SIZE, db_codings, settle
+
+from mpu_qual.evidence.links import EvidenceQuery, link_evidence
 from mpu_qual.store import Project
 from mpu_qual.tui.app import create_app
 from mpu_qual.tui.screens.code_picker import CodePickerScreen
+from mpu_qual.tui.screens.details import DetailsScreen
 from mpu_qual.tui.screens.dialogs import ChoiceScreen, MemoScreen
 from mpu_qual.tui.widgets import TranscriptView
-
-from tui_helpers import SIZE, db_codings, settle
 
 FIRST_SENTENCE = "Good afternoon everyone, and thank you for coming out on a Monday."
 
@@ -183,3 +186,42 @@ async def test_code_without_selection_warns_and_writes_nothing(app, demo_dir):
         messages = [n.message for n in app._notifications]
         assert any("Select a passage first" in m for m in messages)
     assert db_codings(demo_dir) == []
+
+
+async def test_details_history_and_copy(demo_dir, opened):
+    src = opened.sources()[0]
+    opened.add_coding(src, 0, 14, "factors.ecosystem.finance", memo="banks")
+    # job-ad evidence linked to the code shows beside its passages (issue 4's API)
+    link_evidence(
+        opened.db, EvidenceQuery(), code_id="factors.ecosystem.finance", note="all scraped ads"
+    )
+    app = create_app(demo_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("i")
+        details = app.screen
+        assert isinstance(details, DetailsScreen)
+        shown = str(details.query_one(".detail", Static).render())
+        assert "Access to finance" in shown and "Memo: banks" in shown
+        assert "Moderator (Moderator)" in shown
+        assert "0 of 0 ads" in shown and "all scraped ads (linked to the code)" in shown
+        await pilot.press("escape", "H")
+        table = app.screen.query_one("#history-table", DataTable)
+        first = [str(c) for c in table.get_row_at(0)]
+        assert first[1] == "Code factors.ecosystem.finance in focus-group-2025-12-08"
+        await pilot.press("escape", "ctrl+shift+right", "ctrl+c")
+        assert app.clipboard == "Good"
+
+
+async def test_double_click_word_and_click_on_the_margin(demo_dir, opened):
+    src = opened.sources()[0]
+    opened.add_coding(src, 15, 24, "factors.ecosystem.finance")  # "everyone,"
+    app = create_app(demo_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.screen.query_one(TranscriptView)
+        region = view.content_region
+        await pilot.click(offset=(region.x + 21 + 6, region.y), times=2)  # in "afternoon"
+        assert view.selection == (5, 14)
+        # the coding's label sits in the margin on its first line: a click selects its span
+        margin_x = region.x + region.width - 5
+        await pilot.click(offset=(margin_x, region.y))
+        assert view.selection == (15, 24)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.command import CommandPalette
+from tui_helpers import SIZE, settle
+
 from mpu_qual.store import Project
 from mpu_qual.transcripts.model import ParsedSegment, ParsedTranscript
 from mpu_qual.tui.app import create_app
 from mpu_qual.tui.screens.help import HelpScreen
 from mpu_qual.tui.screens.workbench import WorkbenchScreen
 from mpu_qual.tui.widgets import TranscriptView
-from textual.command import CommandPalette
-from tui_helpers import SIZE, settle
 
 
 def segments(folder: Path):
@@ -138,13 +139,19 @@ async def test_every_bound_action_is_in_the_command_palette(app):
             for _t, _h, a in screen.palette_commands()
             if a.startswith("view_action")
         }
-        bound = {b.action.split("(")[0].removeprefix("screen.")
-                 for b in WorkbenchScreen.BINDINGS + list(screen.tree.BINDINGS)}
-        bound_view = {b.action.split("(")[0] for b in TranscriptView.BINDINGS
-                      if not b.action.startswith(("move", "extend", "screen."))}
+        bound = {
+            b.action.split("(")[0].removeprefix("screen.")
+            for b in WorkbenchScreen.BINDINGS + list(screen.tree.BINDINGS)
+        }
+        bound_view = {
+            b.action.split("(")[0]
+            for b in TranscriptView.BINDINGS
+            if not b.action.startswith(("move", "extend", "screen."))
+        }
         bound_view -= {"swap_ends"}  # a selection detail, not an action of its own
         assert bound - {"saved", "view_enter", "view_escape", "code_with_tree_code"} <= (
-            palette_actions)
+            palette_actions
+        )
         assert bound_view <= view_actions
         # run one through the real palette
         await pilot.press("ctrl+p")

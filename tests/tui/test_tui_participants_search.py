@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 
+from textual.widgets import Select
+from tui_helpers import SIZE, db_codings, settle
+
 from mpu_qual.store import Project
 from mpu_qual.tui.screens.participants import ParticipantForm, ParticipantsScreen
 from mpu_qual.tui.screens.search import SearchScreen
-from textual.widgets import Select
-from tui_helpers import SIZE, db_codings, settle
 
 
 async def test_rename_a_speaker_and_set_group(app, demo_dir):

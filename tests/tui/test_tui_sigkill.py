@@ -20,8 +20,9 @@ import textwrap
 import time
 from pathlib import Path
 
-from mpu_qual.store import Project
 from tui_helpers import integrity
+
+from mpu_qual.store import Project
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -102,8 +103,9 @@ def test_sigkill_real_terminal_app_keeps_the_coding(demo_dir, mpu_home):
     env.pop("TEXTUAL", None)
     pid, fd = pty.fork()
     if pid == 0:  # the child: become the app
-        os.execve(sys.executable, [sys.executable, "-m", "mpu_qual", "-p", str(demo_dir), "tui"],
-                  env)
+        os.execve(
+            sys.executable, [sys.executable, "-m", "mpu_qual", "-p", str(demo_dir), "tui"], env
+        )
     try:
         import fcntl
 

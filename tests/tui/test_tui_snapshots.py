@@ -13,7 +13,8 @@ from textual.widgets import Input
 
 from mpu_qual.store import Project
 from mpu_qual.tui.app import MpuQualApp, create_app
-from tui_helpers import SIZE
+
+SIZE = (120, 36)  # also the README screenshot (docs/screenshot.svg)
 
 
 def coded_demo(folder: Path) -> MpuQualApp:
@@ -28,11 +29,18 @@ def coded_demo(folder: Path) -> MpuQualApp:
             i = text.index(phrase, g.start, g.end)
             return i, i + len(phrase)
 
-        p.add_coding(src, *span(0, "This is the focus group for the manpower update on advanced "
-                                    "manufacturing."), "factors")
+        p.add_coding(
+            src,
+            *span(0, "This is the focus group for the manpower update on advanced manufacturing."),
+            "factors",
+        )
         p.add_coding(src, segs[1].start, segs[1].end, "manpower.technical.foundational")
-        p.add_coding(src, *span(1, "precision metal parts company"), "factors.ecosystem.standards",
-                     memo="Supplier to automotive: IATF matters")
+        p.add_coding(
+            src,
+            *span(1, "precision metal parts company"),
+            "factors.ecosystem.standards",
+            memo="Supplier to automotive: IATF matters",
+        )
         p.add_coding(src, segs[3].start, segs[3].end, "training.data_ai.applied")
         p.add_coding(src, segs[4].start, segs[4].end, "factors.ecosystem.infrastructure")
     return create_app(folder)

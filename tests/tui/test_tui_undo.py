@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from tui_helpers import SIZE, db_codings, settle
+
 from mpu_qual.codebook import load_codebook
 from mpu_qual.store import Project
 from mpu_qual.tui.app import create_app
-from tui_helpers import SIZE, db_codings, settle
 
 
 async def test_undo_removes_the_coding_and_redo_brings_it_back(app, demo_dir):
@@ -21,8 +22,19 @@ async def test_undo_removes_the_coding_and_redo_brings_it_back(app, demo_dir):
         await settle(pilot)
         [again] = db_codings(demo_dir)
         assert (again.id, again.start, again.end, again.code_id) == (
-            coding.id, coding.start, coding.end, coding.code_id)
+            coding.id,
+            coding.start,
+            coding.end,
+            coding.code_id,
+        )
         assert [c.id for c in app.screen.view.codings] == [coding.id]
+        # uncoding is an action too
+        await pilot.press("left", "x")
+        await settle(pilot)
+        assert db_codings(demo_dir) == []
+        await pilot.press("ctrl+z")
+        await settle(pilot)
+        assert [c.id for c in db_codings(demo_dir)] == [coding.id]
 
 
 async def test_undo_after_restarting_the_app(demo_dir):
@@ -75,14 +87,16 @@ async def test_undo_memo_participant_and_codebook_edits(demo_dir, opened):
         await settle(pilot)
         assert opened.code("training.core").label_en == "Core foundations (renamed)"
         assert load_codebook(demo_dir / "codebook.yaml").get("training.core").en == (
-            "Core foundations (renamed)")
+            "Core foundations (renamed)"
+        )
         await pilot.press("ctrl+z")
         await settle(pilot)
     with Project.open(demo_dir) as p:
         assert p.code("training.core").label_en != "Core foundations (renamed)"
         assert p.coding(coding.id).code_id == "training.core"
     assert load_codebook(demo_dir / "codebook.yaml").get("training.core").en != (
-        "Core foundations (renamed)")
+        "Core foundations (renamed)"
+    )
 
 
 async def test_undoing_the_import_empties_the_workbench_and_redo_restores_it(app, demo_dir):

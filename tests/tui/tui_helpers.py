@@ -8,7 +8,7 @@ from pathlib import Path
 from mpu_qual.store import Project
 from mpu_qual.store.models import Coding
 
-SIZE = (120, 36)
+SIZE = (100, 30)
 
 
 async def settle(pilot) -> None:

@@ -62,13 +62,17 @@ def _builtins() -> None:
     from mpu_qual.tui.screens.participants import ParticipantsScreen
 
     register_screen(
-        "participants", "Participants and stakeholder groups",
-        lambda app: ParticipantsScreen(), key="P",
+        "participants",
+        "Participants and stakeholder groups",
+        lambda app: ParticipantsScreen(),
+        key="P",
         description="Map speaker labels to names and groups; rename a speaker",
     )
     register_screen(
-        "history", "History of actions",
-        lambda app: HistoryScreen(app.project.history(200)), key="H",
+        "history",
+        "History of actions",
+        lambda app: HistoryScreen(app.project.history(200)),
+        key="H",
         description="Recent actions; undo and redo survive restarts",
     )
 

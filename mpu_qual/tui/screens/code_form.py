@@ -92,7 +92,10 @@ class CodeFormScreen(ModalScreen[CodeFormResult | None]):
             return self.query_one(sel, Input).value.strip()
 
         result = CodeFormResult(
-            val("#code-id"), val("#code-en"), val("#code-zh"), val("#code-rule"),
+            val("#code-id"),
+            val("#code-en"),
+            val("#code-zh"),
+            val("#code-rule"),
             val("#code-color") or None,
         )
         if self.on_save is not None and not self.on_save(result):

@@ -108,7 +108,9 @@ class CodePickerScreen(ModalScreen[list[str] | None]):
     def refilter(self, value: str) -> None:
         needle = value.casefold().strip()
         by_id = self.labels.by_id
-        direct = {c.id for c in self.labels.codes if matches(c, needle) and c.id not in self.exclude}
+        direct = {
+            c.id for c in self.labels.codes if matches(c, needle) and c.id not in self.exclude
+        }
         shown: set[str] = set(direct)
         if needle:
             for cid in direct:  # keep the path to each match for context
@@ -121,8 +123,9 @@ class CodePickerScreen(ModalScreen[list[str] | None]):
         options = [Option(self._prompt(by_id[cid], cid in direct), id=cid) for cid in self.shown]
         if self.allow_root and not needle:
             self.shown.insert(0, self.ROOT)
-            options.insert(0, Option(Text("(top level: make it a theme)", style="italic"),
-                                     id=self.ROOT))
+            options.insert(
+                0, Option(Text("(top level: make it a theme)", style="italic"), id=self.ROOT)
+            )
         ol = self.query_one(OptionList)
         ol.set_options(options)
         if self.shown:
@@ -152,8 +155,11 @@ class CodePickerScreen(ModalScreen[list[str] | None]):
             return
         cid = self._highlighted()
         if cid is None:
-            self.app.notify("No code matches the filter. Clear it or type another name.",
-                            title="Nothing to apply", severity="warning")
+            self.app.notify(
+                "No code matches the filter. Clear it or type another name.",
+                title="Nothing to apply",
+                severity="warning",
+            )
             return
         self.dismiss([cid])
 

@@ -39,9 +39,23 @@ def coding_text(c: Coding, labels: Labels, evidence: list[Any] | None) -> Text:
     text.append("Memo: ", style="bold")
     text.append((c.memo or "(none, press m to add one)") + "\n")
     if evidence:
-        text.append("Evidence: ", style="bold")
-        text.append("; ".join(str(e) for e in evidence) + "\n")
+        text.append("Job-ad evidence:\n", style="bold")
+        for e in evidence:
+            text.append("  • " + evidence_line(e) + "\n")
     return text
+
+
+def evidence_line(link: Any) -> str:
+    """One evidence link in words: the figure, the query behind it, the note."""
+    try:
+        line = f"{link.figure.describe()} — {link.query.describe()}"
+    except AttributeError:
+        return str(link)
+    if getattr(link, "note", None):
+        line += f" — {link.note}"
+    if getattr(link, "via_code", False):
+        line += " (linked to the code)"
+    return line
 
 
 class DetailsScreen(ModalScreen[None]):
@@ -66,8 +80,10 @@ class DetailsScreen(ModalScreen[None]):
                         except Exception:
                             evidence = None
                     yield Static(coding_text(c, self.labels, evidence), classes="detail")
-            yield Label("Esc closes · m memo · x remove · r re-scope (in the transcript)",
-                        classes="dialog-keys")
+            yield Label(
+                "Esc closes · m memo · x remove · r re-scope (in the transcript)",
+                classes="dialog-keys",
+            )
 
     def action_close(self) -> None:
         self.dismiss(None)

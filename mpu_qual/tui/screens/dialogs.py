@@ -119,8 +119,9 @@ class MemoScreen(ModalScreen[str | None]):
         with Vertical(classes="dialog dialog-wide"):
             yield Label(self.title_text, classes="dialog-title")
             yield TextArea(self.memo, id="memo-text", soft_wrap=True, show_line_numbers=False)
-            yield Label("Ctrl+S to save · Esc to cancel · empty memo removes it",
-                        classes="dialog-keys")
+            yield Label(
+                "Ctrl+S to save · Esc to cancel · empty memo removes it", classes="dialog-keys"
+            )
 
     def on_mount(self) -> None:
         area = self.query_one(TextArea)

@@ -58,12 +58,19 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog dialog-full", id="help"):
-            yield Label("Keys here (Ctrl+P: command palette with every action)",
-                        classes="dialog-title")
+            yield Label(
+                "Keys here (Ctrl+P: command palette with every action)", classes="dialog-title"
+            )
             with VerticalScroll(id="help-scroll"):
                 for name, rows in self.groups:
-                    table = Table(title=Text(name, style="bold"), title_justify="left",
-                                  show_header=False, box=None, expand=True, padding=(0, 1))
+                    table = Table(
+                        title=Text(name, style="bold"),
+                        title_justify="left",
+                        show_header=False,
+                        box=None,
+                        expand=True,
+                        padding=(0, 1),
+                    )
                     table.add_column("keys", style="bold", width=22, no_wrap=True)
                     table.add_column("action", ratio=1)
                     for keys, desc in rows:

@@ -22,11 +22,13 @@ class HistoryScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog dialog-full", id="history"):
-            yield Label("History (saved in the project; undo works after a restart)",
-                        classes="dialog-title")
+            yield Label(
+                "History (saved in the project; undo works after a restart)", classes="dialog-title"
+            )
             yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
-            yield Label("Ctrl+Z undoes the newest active action · Esc closes",
-                        classes="dialog-keys")
+            yield Label(
+                "Ctrl+Z undoes the newest active action · Esc closes", classes="dialog-keys"
+            )
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

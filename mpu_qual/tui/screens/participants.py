@@ -30,8 +30,12 @@ class ParticipantForm(ModalScreen[ParticipantEdit | None]):
         Binding("escape", "cancel", "Cancel", show=False),
     ]
 
-    def __init__(self, participant: Participant, groups: list[tuple[str, str]],
-                 on_save: Callable[[ParticipantEdit], bool]) -> None:
+    def __init__(
+        self,
+        participant: Participant,
+        groups: list[tuple[str, str]],
+        on_save: Callable[[ParticipantEdit], bool],
+    ) -> None:
         super().__init__(classes="dialog-screen")
         self.participant = participant
         self.groups = groups
@@ -46,8 +50,13 @@ class ParticipantForm(ModalScreen[ParticipantEdit | None]):
             yield Label("Name (private, never exported by default)", classes="field-label")
             yield Input(p.name or "", id="p-name")
             yield Label("Stakeholder group", classes="field-label")
-            yield Select(self.groups, value=p.group_id if p.group_id else Select.NULL,
-                         allow_blank=True, id="p-group", prompt="(none)")
+            yield Select(
+                self.groups,
+                value=p.group_id if p.group_id else Select.NULL,
+                allow_blank=True,
+                id="p-group",
+                prompt="(none)",
+            )
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save (ctrl+s)", id="save", variant="primary")
                 yield Button("Cancel (esc)", id="cancel")
@@ -113,8 +122,13 @@ class ParticipantsScreen(ModalScreen[None]):
         labels = app.labels  # type: ignore[attr-defined]
         self.people = app.project.participants()  # type: ignore[attr-defined]
         for p in self.people:
-            table.add_row(p.label, p.name or "", labels.group(p.group_id) or "(none)",
-                          str(counts.get(p.id, 0)), key=p.label)
+            table.add_row(
+                p.label,
+                p.name or "",
+                labels.group(p.group_id) or "(none)",
+                str(counts.get(p.id, 0)),
+                key=p.label,
+            )
         if select is not None:
             row = next((i for i, p in enumerate(self.people) if p.label == select), row)
         if self.people:

@@ -39,8 +39,9 @@ class PassagesScreen(ModalScreen[Coding | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Close", show=False)]
 
-    def __init__(self, title: str, codings: list[Coding], labels: Labels,
-                 participants: dict[str, str | None]) -> None:
+    def __init__(
+        self, title: str, codings: list[Coding], labels: Labels, participants: dict[str, str | None]
+    ) -> None:
         super().__init__(classes="dialog-screen")
         self.title_text = title
         self.codings = codings
@@ -51,15 +52,22 @@ class PassagesScreen(ModalScreen[Coding | None]):
         with Vertical(classes="dialog dialog-full", id="passages"):
             yield Label(self.title_text, classes="dialog-title")
             if not self.codings:
-                yield Label("No passages are coded with this code yet. Select text in a "
-                            "transcript and press c to code it.", classes="dialog-help")
+                yield Label(
+                    "No passages are coded with this code yet. Select text in a "
+                    "transcript and press c to code it.",
+                    classes="dialog-help",
+                )
             yield OptionList(
-                *(Option(passage_prompt(c, self.labels, self.participants), id=str(c.id))
-                  for c in self.codings),
+                *(
+                    Option(passage_prompt(c, self.labels, self.participants), id=str(c.id))
+                    for c in self.codings
+                ),
                 id="passage-list",
             )
-            yield Label("Enter jumps to the passage (then n / N for the next ones) · Esc closes",
-                        classes="dialog-keys")
+            yield Label(
+                "Enter jumps to the passage (then n / N for the next ones) · Esc closes",
+                classes="dialog-keys",
+            )
 
     def on_mount(self) -> None:
         ol = self.query_one(OptionList)

@@ -72,16 +72,19 @@ class SearchScreen(ModalScreen[SearchResult | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog dialog-full", id="search"):
             yield Label("Search all transcripts", classes="dialog-title")
-            yield Input(self.query_text, placeholder="Words or 中文 phrase, then Enter",
-                        id="search-input")
+            yield Input(
+                self.query_text, placeholder="Words or 中文 phrase, then Enter", id="search-input"
+            )
             with Horizontal(id="search-bar"):
                 yield Label("", id="search-status")
-                yield Select(UNITS, value="sentence", allow_blank=False, id="search-unit",
-                             prompt="Unit")
+                yield Select(
+                    UNITS, value="sentence", allow_blank=False, id="search-unit", prompt="Unit"
+                )
                 yield Button("Code all hits (ctrl+k)", id="code-all", variant="primary")
             yield OptionList(id="search-results")
-            yield Label("Enter searches / jumps · ↓ to the results · Esc closes",
-                        classes="dialog-keys")
+            yield Label(
+                "Enter searches / jumps · ↓ to the results · Esc closes", classes="dialog-keys"
+            )
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -143,8 +146,11 @@ class SearchScreen(ModalScreen[SearchResult | None]):
     def action_code_all(self) -> None:
         query = self.query_one(Input).value.strip()
         if not query:
-            self.app.notify("Search for a phrase first, then code all its hits.",
-                            title="Nothing to code", severity="warning")
+            self.app.notify(
+                "Search for a phrase first, then code all its hits.",
+                title="Nothing to code",
+                severity="warning",
+            )
             return
         unit = self.query_one(Select).value
         self.app.code_all_hits(query, str(unit), self)  # type: ignore[attr-defined]

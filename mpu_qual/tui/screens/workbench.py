@@ -28,7 +28,7 @@ from mpu_qual.tui.screens.dialogs import ChoiceScreen, ConfirmScreen, MemoScreen
 from mpu_qual.tui.screens.passages import PassagesScreen
 from mpu_qual.tui.screens.search import SearchResult, SearchScreen
 from mpu_qual.tui.widgets import CodebookTree, SourceList, StatusBar, TranscriptView
-from mpu_qual.tui.widgets.transcript_view import ViewCoding
+from mpu_qual.tui.widgets.transcript_view import NARROW, ViewCoding
 
 if TYPE_CHECKING:
     from mpu_qual.tui.app import MpuQualApp
@@ -38,6 +38,9 @@ _TIME = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2})$")
 
 class WorkbenchScreen(Screen[None]):
     """Coding a transcript, keyboard first."""
+
+    # Narrow terminals give the transcript the whole width; Ctrl+T / Ctrl+B show the panel.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW, "-normal")]
 
     BINDINGS = [
         Binding("c", "code_selection", "Code", key_display="c"),
@@ -55,8 +58,13 @@ class WorkbenchScreen(Screen[None]):
         Binding("n", "next_hit(1)", "Next search hit / passage", show=False),
         Binding("N", "next_hit(-1)", "Previous search hit / passage", show=False),
         Binding("g", "goto", "Go to segment, time or speaker", show=False),
-        Binding("at", "set_speaker", "Set the speaker of the selected segments", show=False,
-                key_display="@"),
+        Binding(
+            "at",
+            "set_speaker",
+            "Set the speaker of the selected segments",
+            show=False,
+            key_display="@",
+        ),
         Binding("L", "toggle_lang", "Labels: English / 中文", show=False),
         Binding("ctrl+t", "focus_panel('sources')", "Go to the transcript list", show=False),
         Binding("ctrl+b", "focus_panel('codebook')", "Go to the codebook", show=False),
@@ -70,10 +78,12 @@ class WorkbenchScreen(Screen[None]):
         self.hit_list: list[tuple[int, int, int]] = []  # (source_id, start, end)
         self.hit_kind = ""
         self.rescoping: int | None = None
+        self.counts: dict[str, int] = {}  # codings per code, as the tree shows them
         for entry in SCREENS.values():
             if entry.key:
-                self._bindings.bind(entry.key, f"open_screen('{entry.name}')", entry.title,
-                                    show=False)
+                self._bindings.bind(
+                    entry.key, f"open_screen('{entry.name}')", entry.title, show=False
+                )
 
     # ------------------------------------------------------------------ layout
     @property
@@ -111,8 +121,17 @@ class WorkbenchScreen(Screen[None]):
         )
         summaries = data.source_list(project)
         self.sources_list.set_sources(summaries)
-        self.tree.populate(self.mq.labels, project.code_counts())
+        self.counts = project.code_counts()
+        self.tree.populate(self.mq.labels, self.counts)
         self.view.focus()
+        if project.readonly:
+            self.notify(
+                "The project is open read-only because it failed its safety checks: you can "
+                "read and search, but not code. Quit, run 'mpu-qual doctor', then reopen it.",
+                title="Read-only",
+                severity="error",
+                timeout=30,
+            )
         self.load_statistics()
         if summaries:
             self.open_source(summaries[0]["id"])
@@ -151,10 +170,12 @@ class WorkbenchScreen(Screen[None]):
         self._after_codings_changed()
 
     def _after_codings_changed(self, counts: dict[str, int] | None = None) -> None:
+        """Coded share, tree counts and status after codings changed (counts: if known)."""
         if self.source is not None:
             share = data.coded_share(self.view.codings, self.source.length)
             self.sources_list.update_share(self.source.id, share, len(self.view.codings))
-        self.tree.update_counts(self.mq.labels, counts or self.mq.project.code_counts())
+        self.counts = counts if counts is not None else self.mq.project.code_counts()
+        self.tree.update_counts(self.mq.labels, self.counts)
         self.update_status()
 
     def refresh_all(self) -> None:
@@ -167,7 +188,8 @@ class WorkbenchScreen(Screen[None]):
         ids = {s["id"] for s in summaries}
         self.sources_list.set_sources(summaries, current if current in ids else None)
         self.load_statistics()
-        self.tree.populate(self.mq.labels, project.code_counts())
+        self.counts = project.code_counts()
+        self.tree.populate(self.mq.labels, self.counts)
         if current in ids:
             view = self.view
             cursor, anchor = view.cursor, view.anchor
@@ -208,8 +230,10 @@ class WorkbenchScreen(Screen[None]):
         status = self.query_one(StatusBar)
         view = self.view
         labels = self.mq.labels
-        recent = [(str(i + 1), labels.code(cid), labels.color(cid))
-                  for i, cid in enumerate(self.mq.recent[:9])]
+        recent = [
+            (str(i + 1), labels.code(cid), labels.color(cid))
+            for i, cid in enumerate(self.mq.recent[:9])
+        ]
         lay = view.layout_
         if self.source is None or lay is None or not lay.segments:
             status.show("No transcript open.", recent)
@@ -245,11 +269,18 @@ class WorkbenchScreen(Screen[None]):
                 self.view.focus()
 
     def action_focus_panel(self, which: str) -> None:
+        if which != "view":
+            self.query_one("#left").add_class("-shown")
         {"sources": self.sources_list, "codebook": self.tree, "view": self.view}[which].focus()
 
+    def on_descendant_focus(self, event: Any) -> None:
+        if event.widget is self.view:
+            self.query_one("#left").remove_class("-shown")  # narrow: back to full width
+
     def action_saved(self) -> None:
-        self.notify("Every action is saved the moment you make it; there is nothing to save.",
-                    title="Saved")
+        self.notify(
+            "Every action is saved the moment you make it; there is nothing to save.", title="Saved"
+        )
 
     def action_open_screen(self, name: str) -> None:
         entry = SCREENS.get(name)
@@ -311,8 +342,9 @@ class WorkbenchScreen(Screen[None]):
 
     def action_apply_recent(self, n: int) -> None:
         if n > len(self.mq.recent):
-            self.notify(f"There is no recent code {n} yet. Code a passage with c first.",
-                        severity="warning")
+            self.notify(
+                f"There is no recent code {n} yet. Code a passage with c first.", severity="warning"
+            )
             return
         sel = self._need_selection()
         if sel is not None:
@@ -343,7 +375,10 @@ class WorkbenchScreen(Screen[None]):
             self.mq.recent.insert(0, cid)
         del self.mq.recent[9:]
         self.view.set_codings(self.view.codings + data.to_view(created, self.mq.labels))
-        self._after_codings_changed()
+        counts = self.counts
+        for c in created:
+            counts[c.code_id] = counts.get(c.code_id, 0) + 1
+        self._after_codings_changed(counts)
         names = ", ".join(self.mq.labels.code(c) for c in new_ids)
         self.notify(f"Coded as {names}: “{self._quote_preview(start, end, 50)}”", timeout=3)
         return created
@@ -352,8 +387,11 @@ class WorkbenchScreen(Screen[None]):
         """Call ``then`` with the coding the user means (asking when several qualify)."""
         candidates = self.view.codings_for_action()
         if not candidates:
-            self.notify("There is no coding at the caret. Move into a coloured passage first.",
-                        title="No coding here", severity="warning")
+            self.notify(
+                "There is no coding at the caret. Move into a coloured passage first.",
+                title="No coding here",
+                severity="warning",
+            )
             return
         if len(candidates) == 1:
             then(candidates[0])
@@ -374,8 +412,9 @@ class WorkbenchScreen(Screen[None]):
     def action_memo(self) -> None:
         def edit(c: ViewCoding) -> None:
             self.app.push_screen(
-                MemoScreen(f"Memo on {c.label}: “{self._quote_preview(c.start, c.end, 40)}”",
-                           c.memo),
+                MemoScreen(
+                    f"Memo on {c.label}: “{self._quote_preview(c.start, c.end, 40)}”", c.memo
+                ),
                 lambda memo: self.save_memo(c.id, memo) if memo is not None else None,
             )
 
@@ -459,8 +498,12 @@ class WorkbenchScreen(Screen[None]):
     # ------------------------------------------------------------------ jumping
     def action_goto(self) -> None:
         self.app.push_screen(
-            PromptScreen("Go to", "A segment number (42), a time (1:05:30 or 65:30), or a "
-                         "speaker label (their next turn).", placeholder="42 · 1:05:30 · IL2"),
+            PromptScreen(
+                "Go to",
+                "A segment number (42), a time (1:05:30 or 65:30), or a "
+                "speaker label (their next turn).",
+                placeholder="42 · 1:05:30 · IL2",
+            ),
             lambda v: self.goto(v) if v else None,
         )
 
@@ -472,8 +515,9 @@ class WorkbenchScreen(Screen[None]):
         if value.isdigit():
             k = int(value) - 1
             if not 0 <= k < len(lay.segments):
-                self.notify(f"Segment numbers go from 1 to {len(lay.segments)}.",
-                            severity="warning")
+                self.notify(
+                    f"Segment numbers go from 1 to {len(lay.segments)}.", severity="warning"
+                )
                 return
             self.view.move_to(lay.segments[k].start)
             return
@@ -498,8 +542,10 @@ class WorkbenchScreen(Screen[None]):
             if lay.segments[j].speaker.casefold() == value.casefold():
                 self.view.move_to(lay.segments[j].start)
                 return
-        self.notify(f"No segment by '{value}', and it is not a segment number or a time.",
-                    severity="warning")
+        self.notify(
+            f"No segment by '{value}', and it is not a segment number or a time.",
+            severity="warning",
+        )
 
     def action_search(self) -> None:
         self.app.push_screen(SearchScreen(self.mq.last_query), self.after_search)
@@ -530,8 +576,10 @@ class WorkbenchScreen(Screen[None]):
 
     def action_next_hit(self, direction: int) -> None:
         if not self.hit_list or self.source is None:
-            self.notify("No search hits or passages to step through. Search with / first.",
-                        severity="warning")
+            self.notify(
+                "No search hits or passages to step through. Search with / first.",
+                severity="warning",
+            )
             return
         order = {s["id"]: i for i, s in enumerate(self.sources_list.summaries.values())}
         keyed = sorted(self.hit_list, key=lambda h: (order.get(h[0], 0), h[1], h[2]))
@@ -540,8 +588,9 @@ class WorkbenchScreen(Screen[None]):
         if direction > 0:
             nxt = next((h for h in keyed if (order.get(h[0], 0), h[1], h[2]) > here), None)
         else:
-            nxt = next((h for h in reversed(keyed) if (order.get(h[0], 0), h[1], h[2]) < here),
-                       None)
+            nxt = next(
+                (h for h in reversed(keyed) if (order.get(h[0], 0), h[1], h[2]) < here), None
+            )
         if nxt is None:
             self.notify(f"No more {self.hit_kind or 'hit'}s in this direction.", timeout=2)
             return
@@ -580,8 +629,9 @@ class WorkbenchScreen(Screen[None]):
 
         def save(r: CodeFormResult) -> bool:
             done = self.mq.run_write(
-                lambda: self.mq.project.add_code(r.code_id, r.label_en, r.label_zh, parent,
-                                                 rule=r.rule, color=r.color),
+                lambda: self.mq.project.add_code(
+                    r.code_id, r.label_en, r.label_zh, parent, rule=r.rule, color=r.color
+                ),
                 "Could not add the code",
             )
             if done is not None:
@@ -589,8 +639,7 @@ class WorkbenchScreen(Screen[None]):
             return done is not None
 
         self.app.push_screen(
-            CodeFormScreen("Add a code", code_id=prefix, context=f"New code {where}.",
-                           on_save=save)
+            CodeFormScreen("Add a code", code_id=prefix, context=f"New code {where}.", on_save=save)
         )
 
     def action_edit_code(self) -> None:
@@ -602,7 +651,10 @@ class WorkbenchScreen(Screen[None]):
         def save(r: CodeFormResult) -> bool:
             done = self.mq.run_write(
                 lambda: self.mq.project.update_code(
-                    cid, label_en=r.label_en, label_zh=r.label_zh, rule=r.rule,
+                    cid,
+                    label_en=r.label_en,
+                    label_zh=r.label_zh,
+                    rule=r.rule,
                     color=r.color if r.color != code.color else None,
                 ),
                 "Could not change the code",
@@ -612,9 +664,16 @@ class WorkbenchScreen(Screen[None]):
             return done is not None
 
         self.app.push_screen(
-            CodeFormScreen(f"Edit {cid}", code_id=cid, label_en=code.label_en,
-                           label_zh=code.label_zh, rule=code.rule or "", color=code.color,
-                           id_editable=False, on_save=save)
+            CodeFormScreen(
+                f"Edit {cid}",
+                code_id=cid,
+                label_en=code.label_en,
+                label_zh=code.label_zh,
+                rule=code.rule or "",
+                color=code.color,
+                id_editable=False,
+                on_save=save,
+            )
         )
 
     def _subtree(self, cid: str) -> set[str]:
@@ -646,8 +705,13 @@ class WorkbenchScreen(Screen[None]):
                 self._codebook_saved(f"Moved {cid} under {where}.", cid)
 
         self.app.push_screen(
-            CodePickerScreen(self.mq.labels, title=f"Move {self.mq.labels.code(cid)} under…",
-                             multi=False, exclude=self._subtree(cid), allow_root=True),
+            CodePickerScreen(
+                self.mq.labels,
+                title=f"Move {self.mq.labels.code(cid)} under…",
+                multi=False,
+                exclude=self._subtree(cid),
+                allow_root=True,
+            ),
             chosen,
         )
 
@@ -669,8 +733,9 @@ class WorkbenchScreen(Screen[None]):
                     lambda: self.mq.project.merge_code(cid, target), "Could not merge the codes"
                 )
                 if done is not None:
-                    self._codebook_saved(f"Merged {cid} into {target} ({done} codings moved).",
-                                         target)
+                    self._codebook_saved(
+                        f"Merged {cid} into {target} ({done} codings moved).", target
+                    )
 
             self.app.push_screen(
                 ConfirmScreen(
@@ -682,8 +747,12 @@ class WorkbenchScreen(Screen[None]):
             )
 
         self.app.push_screen(
-            CodePickerScreen(self.mq.labels, title=f"Merge {self.mq.labels.code(cid)} into…",
-                             multi=False, exclude=self._subtree(cid)),
+            CodePickerScreen(
+                self.mq.labels,
+                title=f"Merge {self.mq.labels.code(cid)} into…",
+                multi=False,
+                exclude=self._subtree(cid),
+            ),
             chosen,
         )
 
@@ -723,8 +792,11 @@ class WorkbenchScreen(Screen[None]):
                 self.notify(f"{n} segment(s) now spoken by {label.strip()}.", timeout=3)
 
         self.app.push_screen(
-            PromptScreen(f"Speaker of {len(ids)} segment(s)",
-                         "Type a speaker label (a new label creates a participant).", current),
+            PromptScreen(
+                f"Speaker of {len(ids)} segment(s)",
+                "Type a speaker label (a new label creates a participant).",
+                current,
+            ),
             done,
         )
 
@@ -740,8 +812,11 @@ class WorkbenchScreen(Screen[None]):
             self.notify("Auto-coding is still running; try again in a moment.", severity="warning")
             return
         project = self.mq.project
-        desc = self.mq.run_write(project.undo if undo else project.redo,
-                                 "Could not undo" if undo else "Could not redo", allow_none=True)
+        desc = self.mq.run_write(
+            project.undo if undo else project.redo,
+            "Could not undo" if undo else "Could not redo",
+            allow_none=True,
+        )
         if desc is self.mq.FAILED:
             return
         if desc is None:
@@ -759,31 +834,52 @@ class WorkbenchScreen(Screen[None]):
     def palette_commands(self) -> list[tuple[str, str, str]]:
         """(title, help, action) for every action the workbench offers."""
         cmds = [
-            ("Code the selection…", "Open the code picker for the selected passage",
-             "code_selection"),
+            (
+                "Code the selection…",
+                "Open the code picker for the selected passage",
+                "code_selection",
+            ),
             ("Add or edit a memo", "Memo on the coding at the caret", "memo"),
             ("Remove coding", "Remove the coding at the caret (undoable)", "remove_coding"),
             ("Re-scope coding", "Change the extent of the coding at the caret", "rescope"),
             ("Coding details", "Codes, memo, coder and evidence at the caret", "details"),
-            ("Select sentence", "Select the sentence at the caret (again: extend)",
-             "view_action('select_sentence')"),
-            ("Select segment", "Select the whole segment (again: extend)",
-             "view_action('select_segment')"),
+            (
+                "Select sentence",
+                "Select the sentence at the caret (again: extend)",
+                "view_action('select_sentence')",
+            ),
+            (
+                "Select segment",
+                "Select the whole segment (again: extend)",
+                "view_action('select_segment')",
+            ),
+            ("Copy the selected text", "To the clipboard", "view_action('copy')"),
             ("Next segment", "Move to the next segment", "view_action('jump_segment(1)')"),
-            ("Previous segment", "Move to the previous segment",
-             "view_action('jump_segment(-1)')"),
-            ("Next turn of this speaker", "Jump to the same speaker's next turn",
-             "view_action('jump_speaker(1)')"),
-            ("Next uncoded segment", "Jump to the next segment without codes",
-             "view_action('jump_uncoded(1)')"),
+            ("Previous segment", "Move to the previous segment", "view_action('jump_segment(-1)')"),
+            (
+                "Next turn of this speaker",
+                "Jump to the same speaker's next turn",
+                "view_action('jump_speaker(1)')",
+            ),
+            (
+                "Next uncoded segment",
+                "Jump to the next segment without codes",
+                "view_action('jump_uncoded(1)')",
+            ),
             ("Go to segment, time or speaker…", "Jump by number, hh:mm:ss or label", "goto"),
             ("Search all transcripts…", "Full-text search (English and 中文)", "search"),
             ("Next search hit / passage", "Step to the next hit", "next_hit(1)"),
             ("Previous search hit / passage", "Step to the previous hit", "next_hit(-1)"),
-            ("Set speaker of selected segments…", "Reassign segments to a speaker label",
-             "set_speaker"),
-            ("Show coded passages of the selected code", "From the codebook panel",
-             "show_passages"),
+            (
+                "Set speaker of selected segments…",
+                "Reassign segments to a speaker label",
+                "set_speaker",
+            ),
+            (
+                "Show coded passages of the selected code",
+                "From the codebook panel",
+                "show_passages",
+            ),
             ("Add a sub-code…", "Under the code selected in the codebook", "add_code(False)"),
             ("Add a theme…", "A new top-level code", "add_code(True)"),
             ("Rename / edit the selected code…", "Labels, rule, colour", "edit_code"),
@@ -798,16 +894,31 @@ class WorkbenchScreen(Screen[None]):
             ("Go to the transcript", "Back to reading and coding", "focus_panel('view')"),
         ]
         for n, cid in enumerate(self.mq.recent[:9], start=1):
-            cmds.append((f"Apply recent code {n}: {self.mq.labels.code(cid)}",
-                         f"Code the selection as {cid}", f"apply_recent({n})"))
+            cmds.append(
+                (
+                    f"Apply recent code {n}: {self.mq.labels.code(cid)}",
+                    f"Code the selection as {cid}",
+                    f"apply_recent({n})",
+                )
+            )
         if not self.mq.recent:
-            cmds.append(("Apply a recent code (keys 1-9)",
-                         "Codes you use appear on the number keys", "apply_recent(1)"))
+            cmds.append(
+                (
+                    "Apply a recent code (keys 1-9)",
+                    "Codes you use appear on the number keys",
+                    "apply_recent(1)",
+                )
+            )
         for entry in SCREENS.values():
             cmds.append((f"Open: {entry.title}", entry.description, f"open_screen('{entry.name}')"))
         for s in self.sources_list.summaries.values():
-            cmds.append((f"Open transcript: {s['name']}", "Show it in the transcript view",
-                         f"open_source_action({s['id']})"))
+            cmds.append(
+                (
+                    f"Open transcript: {s['name']}",
+                    "Show it in the transcript view",
+                    f"open_source_action({s['id']})",
+                )
+            )
         return cmds
 
     def action_view_action(self, action: str) -> None:

@@ -24,6 +24,7 @@ class CodebookTree(Tree[str]):
         Binding("m", "screen.move_code", "Move under another code", show=False),
         Binding("M", "screen.merge_code", "Merge into another code", show=False),
         Binding("delete", "screen.delete_code", "Delete this code (no codings)", show=False),
+        Binding("escape", "screen.focus_panel('view')", "Back to the transcript", show=False),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -32,6 +33,7 @@ class CodebookTree(Tree[str]):
         self.guide_depth = 2
         self.border_title = "Codebook"
         self._code_nodes: dict[str, TreeNode[str]] = {}
+        self._shown: dict[str, tuple[int, int]] = {}  # (own, total) each label shows
 
     @staticmethod
     def node_label(code: Code, labels: Labels, count: int, total: int) -> Text:
@@ -47,17 +49,23 @@ class CodebookTree(Tree[str]):
     def populate(self, labels: Labels, counts: dict[str, int]) -> None:
         """Rebuild the tree (keeps the cursor on the same code and expanded state)."""
         current = self.cursor_node.data if self.cursor_node is not None else None
-        collapsed = {cid for cid, n in self._code_nodes.items() if n.allow_expand and not n.is_expanded}
+        collapsed = {
+            cid for cid, n in self._code_nodes.items() if n.allow_expand and not n.is_expanded
+        }
         self.clear()
         self._code_nodes = {}
+        self._shown = {}
         totals = self._totals(labels.codes, counts)
         for code in labels.codes:
             parent = self._code_nodes.get(code.parent_id) if code.parent_id else self.root
             if parent is None:
                 parent = self.root
-            label = self.node_label(code, labels, counts.get(code.id, 0), totals.get(code.id, 0))
-            node = parent.add(label, data=code.id, expand=code.id not in collapsed)
+            key = (counts.get(code.id, 0), totals.get(code.id, 0))
+            node = parent.add(
+                self.node_label(code, labels, *key), data=code.id, expand=code.id not in collapsed
+            )
             self._code_nodes[code.id] = node
+            self._shown[code.id] = key
         for node in self._code_nodes.values():
             if not node.children:
                 node.allow_expand = False
@@ -79,14 +87,15 @@ class CodebookTree(Tree[str]):
         return totals
 
     def update_counts(self, labels: Labels, counts: dict[str, int]) -> None:
-        """Refresh labels in place (fast path after a coding)."""
+        """Refresh the labels whose numbers changed (the fast path after a coding)."""
         totals = self._totals(labels.codes, counts)
+        shown = self._shown
         for code in labels.codes:
             node = self._code_nodes.get(code.id)
-            if node is not None:
-                node.set_label(
-                    self.node_label(code, labels, counts.get(code.id, 0), totals.get(code.id, 0))
-                )
+            key = (counts.get(code.id, 0), totals.get(code.id, 0))
+            if node is not None and shown.get(code.id) != key:
+                node.set_label(self.node_label(code, labels, *key))
+                shown[code.id] = key
 
     def select_code(self, code_id: str) -> None:
         node = self._code_nodes.get(code_id)

@@ -16,7 +16,9 @@ def source_prompt(summary: dict[str, Any]) -> Text:
     """Two lines: the name, then duration, speakers and coded share."""
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(summary["name"], style="bold")
-    dur = fmt_ms(summary.get("duration_ms"), short=True) if summary.get("duration_ms") else "no time"
+    dur = (
+        fmt_ms(summary.get("duration_ms"), short=True) if summary.get("duration_ms") else "no time"
+    )
     if "coded_share" in summary:
         share = summary["coded_share"] or 0.0
         text.append(f"\n{dur} · {summary.get('speakers', 0)} spk · {share:.0%} coded", style="dim")
@@ -30,6 +32,7 @@ class SourceList(OptionList):
 
     BINDINGS = [
         Binding("enter", "select", "Open transcript", show=False),
+        Binding("escape", "screen.focus_panel('view')", "Back to the transcript", show=False),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:

@@ -9,7 +9,9 @@ from textual.widgets import Static
 class StatusBar(Static):
     """Two lines under the transcript; no clock, so screenshots are stable."""
 
-    def show(self, position: Text | str, recent: list[tuple[str, str, str]], mode: str = "") -> None:
+    def show(
+        self, position: Text | str, recent: list[tuple[str, str, str]], mode: str = ""
+    ) -> None:
         """``recent`` holds (key, label, colour) for the number keys."""
         line = Text(no_wrap=True, overflow="ellipsis")
         if mode:
@@ -23,8 +25,9 @@ class StatusBar(Static):
                 keys.append(f" {key} ", style="bold reverse")
                 keys.append(f" {label}  ", style=color)
         else:
-            keys.append("Recent codes appear here (keys 1-9) after you code a passage with c.",
-                        style="dim")
+            keys.append(
+                "Recent codes appear here (keys 1-9) after you code a passage with c.", style="dim"
+            )
         out = Text("\n").join([line, keys])
         out.no_wrap = True
         out.overflow = "ellipsis"

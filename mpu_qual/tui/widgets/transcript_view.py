@@ -8,6 +8,7 @@ short one. The view owns the caret and the selection; coding actions live on the
 from __future__ import annotations
 
 from bisect import bisect_left
+
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
@@ -25,10 +26,11 @@ from mpu_qual.tui.layout import GAP, PAD, TEXT, TranscriptLayout
 
 GUTTER = 21
 LEFT_PANEL = 32  # #left in app.tcss: only used to guess the width before layout
+NARROW = 100  # below this terminal width the left panel hides (WorkbenchScreen breakpoints)
 MAX_LANES = 4
 
 
-class TranscriptView(ScrollView, can_focus=True):
+class TranscriptView(ScrollView, can_focus=True, inherit_bindings=False):
     """Keyboard-first reading, selecting and coding of one transcript."""
 
     COMPONENT_CLASSES = {
@@ -66,12 +68,15 @@ class TranscriptView(ScrollView, can_focus=True):
         Binding("s", "select_sentence", "Select sentence (again: extend)", show=False),
         Binding("t", "select_segment", "Select segment (again: extend)", show=False),
         Binding("o", "swap_ends", "Move caret to other end of selection", show=False),
+        Binding("ctrl+c", "copy", "Copy the selected text", show=False),
         Binding("escape", "screen.view_escape", "Clear selection / cancel re-scope", show=False),
         Binding("enter", "screen.view_enter", "Code the selection (or apply re-scope)", show=False),
         Binding("right_square_bracket", "jump_segment(1)", "Next segment", show=False),
         Binding("left_square_bracket", "jump_segment(-1)", "Previous segment", show=False),
         Binding("right_curly_bracket", "jump_speaker(1)", "Next turn of this speaker", show=False),
-        Binding("left_curly_bracket", "jump_speaker(-1)", "Previous turn of this speaker", show=False),
+        Binding(
+            "left_curly_bracket", "jump_speaker(-1)", "Previous turn of this speaker", show=False
+        ),
         Binding("u", "jump_uncoded(1)", "Next uncoded segment", show=False),
         Binding("U", "jump_uncoded(-1)", "Previous uncoded segment", show=False),
     ]
@@ -98,7 +103,8 @@ class TranscriptView(ScrollView, can_focus=True):
         self.cursor = 0
         self.anchor: int | None = None
         self.hits: list[tuple[int, int]] = []
-        self._seg_codings: list[list[int]] = []
+        self._seg_codings: dict[int, list[int]] = {}
+        self._line_cache: dict[int, int] = {}
         self._label_rows: dict[int, list[int]] = {}
         self._lanes = 1
         self._style_cache: dict[tuple, Style] = {}
@@ -119,7 +125,8 @@ class TranscriptView(ScrollView, can_focus=True):
         if not width:
             # Not laid out yet (first load happens on mount): guess from the terminal width
             # and the stylesheet, so that the resize that follows rarely has to wrap again.
-            width = max(0, self.app.size.width - LEFT_PANEL - 3)
+            left = LEFT_PANEL if self.app.size.width >= NARROW else 0
+            width = max(0, self.app.size.width - left - 3)
             margin = 28 if width + 1 >= 120 else 20 if width + 1 >= 80 else 12
         return max(10, width - GUTTER - margin)
 
@@ -140,6 +147,8 @@ class TranscriptView(ScrollView, can_focus=True):
         """Show nothing (the project has no transcripts)."""
         self.doc = None
         self.codings = []
+        self._seg_codings = {}
+        self._label_rows = {}
         self.hits = []
         self.anchor = None
         self.cursor = 0
@@ -152,9 +161,14 @@ class TranscriptView(ScrollView, can_focus=True):
             self.virtual_size = Size(0, 0)
             return
         width = self.text_width - 1  # one cell for the caret after the last character
-        if self.layout_ is not None and self.layout_.text is self.doc.text and self.layout_.width == width:
+        if (
+            self.layout_ is not None
+            and self.layout_.text is self.doc.text
+            and self.layout_.width == width
+        ):
             return
         self.layout_ = TranscriptLayout(self.doc.text, self.doc.segments, width)
+        self._line_cache = {}
         self.virtual_size = Size(self.scrollable_content_region.width, len(self.layout_))
         if self.codings:
             self._index_codings()
@@ -180,22 +194,35 @@ class TranscriptView(ScrollView, can_focus=True):
         self.refresh()
 
     def _index_codings(self) -> None:
+        """Which codings touch each segment, and the margin row of each coding's label.
+
+        Offsets map to display lines through a cache kept for the current layout, so adding
+        one coding to a transcript with hundreds re-indexes in about a millisecond.
+        """
         lay = self.layout_
         if lay is None:
             return
-        self._seg_codings = [[] for _ in lay.segments]
+        cache = self._line_cache
+
+        def line(offset: int) -> int:
+            y = cache.get(offset)
+            if y is None:
+                y = cache[offset] = lay.line_of(offset)
+            return y
+
+        seg_codings: dict[int, list[int]] = {}
+        rows: dict[int, list[int]] = {}
         for i, c in enumerate(self.codings):
             k0 = lay.segment_at(c.start)
             k1 = lay.segment_at(max(c.start, c.end - 1))
             for k in range(k0, k1 + 1):
-                self._seg_codings[k].append(i)
-        rows: dict[int, list[int]] = {}
-        for i, c in enumerate(self.codings):
-            y = lay.line_of(c.start)
-            last = lay.line_of(max(c.start, c.end - 1))
+                seg_codings.setdefault(k, []).append(i)
+            y = line(c.start)
+            last = line(max(c.start, c.end - 1))
             while y in rows and y < last:
                 y += 1
             rows.setdefault(y, []).append(i)
+        self._seg_codings = seg_codings
         self._label_rows = rows
 
     def set_hits(self, hits: list[tuple[int, int]]) -> None:
@@ -333,7 +360,12 @@ class TranscriptView(ScrollView, can_focus=True):
         if unit == "end":
             end = lay.line_end[y]
             nxt = y + 1
-            if end > lay.line_start[y] and nxt < len(lay) and lay.line_kind[nxt] == TEXT and lay.line_seg[nxt] == k:
+            if (
+                end > lay.line_start[y]
+                and nxt < len(lay)
+                and lay.line_kind[nxt] == TEXT
+                and lay.line_seg[nxt] == k
+            ):
                 return end - 1
             return end
         if unit == "top":
@@ -374,6 +406,14 @@ class TranscriptView(ScrollView, can_focus=True):
             self.anchor, self.cursor = self.cursor, self.anchor
             self.scroll_to_caret()
             self._moved()
+
+    def action_copy(self) -> None:
+        sel = self.selection
+        if sel is None or self.doc is None:
+            self.app.notify("Select some text to copy first.", severity="warning")
+            return
+        self.app.copy_to_clipboard(self.doc.text[sel[0] : sel[1]])
+        self.app.notify(f"Copied {sel[1] - sel[0]} characters.", timeout=2)
 
     def action_clear_selection(self) -> None:
         if self.anchor is not None:
@@ -464,7 +504,7 @@ class TranscriptView(ScrollView, can_focus=True):
             return False
         return any(
             self.codings[i].start < seg.end and self.codings[i].end > seg.start
-            for i in self._seg_codings[k]
+            for i in self._seg_codings.get(k, ())
         )
 
     def action_jump_uncoded(self, direction: int) -> None:
@@ -479,25 +519,6 @@ class TranscriptView(ScrollView, can_focus=True):
                 return
             k += direction
         self.app.notify("Every segment in this direction is coded.")
-
-    def jump_hit(self, direction: int) -> bool:
-        """Select the next/previous search hit in this transcript; False if none is left."""
-        if not self.hits:
-            return False
-        starts = [h[0] for h in self.hits]
-        if direction > 0:
-            i = bisect_left(starts, self.cursor + (0 if self.selection is None else 1))
-            if self.selection is not None and i < len(starts) and starts[i] <= self.selection[0]:
-                i += 1
-            if i >= len(self.hits):
-                return False
-        else:
-            ref = self.selection[0] if self.selection else self.cursor
-            i = bisect_left(starts, ref) - 1
-            if i < 0:
-                return False
-        self.select(*self.hits[i])
-        return True
 
     # ------------------------------------------------------------------ mouse
     def _offset_at_event(self, event: MouseDown | MouseMove | MouseUp | Click) -> int | None:
@@ -594,7 +615,7 @@ class TranscriptView(ScrollView, can_focus=True):
         seg = lay.segments[k]
         kind = lay.line_kind[y]
         out = []
-        for i in self._seg_codings[k]:
+        for i in self._seg_codings.get(k, ()):
             c = self.codings[i]
             if kind == TEXT:
                 a, b = lay.line_start[y], lay.line_end[y]
@@ -658,7 +679,9 @@ class TranscriptView(ScrollView, can_focus=True):
         if row == 1 and seg.group:
             style = base + self.get_component_rich_style("transcript-view--group")
             return [Segment(" " + set_cell_size(seg.group, GUTTER - 2) + " ", style)]
-        return [Segment(" " * GUTTER, base)]
+        # styled like the group row, so exported screenshots keep gutter and text apart
+        style = base + self.get_component_rich_style("transcript-view--group")
+        return [Segment(" " * GUTTER, style)]
 
     def _text(self, y: int, base: Style) -> list[Segment]:
         lay = self.layout_
@@ -669,7 +692,9 @@ class TranscriptView(ScrollView, can_focus=True):
         text = self.doc.text
         a, b = lay.line_start[y], lay.line_end[y]
         text_style = base + self.get_component_rich_style("transcript-view--text")
-        base_bg = Color.from_rich_color(text_style.bgcolor) if text_style.bgcolor else Color(0, 0, 0)
+        base_bg = (
+            Color.from_rich_color(text_style.bgcolor) if text_style.bgcolor else Color(0, 0, 0)
+        )
         sel = self.selection
         focused = self.has_focus
         sel_style = self.get_component_rich_style("transcript-view--selection")
@@ -706,7 +731,9 @@ class TranscriptView(ScrollView, can_focus=True):
         used = cell_len(text[a:b])
         # the caret after the last character of a segment (or of an empty one)
         next_is_same = (
-            y + 1 < len(lay) and lay.line_kind[y + 1] == TEXT and lay.line_seg[y + 1] == lay.line_seg[y]
+            y + 1 < len(lay)
+            and lay.line_kind[y + 1] == TEXT
+            and lay.line_seg[y + 1] == lay.line_seg[y]
         )
         if focused and self.cursor == b and not next_is_same:
             out.append(Segment(" ", text_style + cur_style))
@@ -752,12 +779,6 @@ class TranscriptView(ScrollView, can_focus=True):
         if room > 0:
             out.append(Segment(" " * room, style))
         return out
-
-    def _lane_count(self) -> int:  # for tests and the benchmark
-        return self._lanes
-
-    def visible_line_count(self) -> int:
-        return self.scrollable_content_region.height
 
 
 __all__ = ["GAP", "PAD", "TEXT", "TranscriptView", "ViewCoding", "ViewDoc"]
