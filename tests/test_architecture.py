@@ -119,3 +119,18 @@ def test_the_scanner_sees_ui_imports(source: str) -> None:
 )
 def test_the_scanner_allows_other_imports(source: str) -> None:
     assert ui_imports(source, "probe.py") == []
+
+
+def test_import_linter_contract_is_kept() -> None:
+    """The import-linter contract in pyproject.toml (domain never imports the UI) holds."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    exe = Path(sys.executable).with_name("lint-imports")
+    cmd = [str(exe)] if exe.exists() else [shutil.which("lint-imports") or "lint-imports"]
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 kept, 0 broken" in result.stdout

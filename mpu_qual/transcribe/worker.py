@@ -164,9 +164,13 @@ def _run(conn: Connection, req: WorkerRequest) -> None:
     conn.send(("audio", {"duration_ms": total_ms, "codec": audio.codec}))
 
     offset_ms = max(0, min(req.resume_from_ms, total_ms))
-    samples = audio.samples[int(offset_ms * SAMPLE_RATE / 1000) :]
-    remaining_s = len(samples) / SAMPLE_RATE
-    mode = pick_mode(req.mode, audio.duration_s, req.vad, req.batched_from_s)
+    duration_s = audio.duration_s
+    # Only the decoder may hold the samples: faster-whisper drops the full recording once it
+    # has cut out the speech, and a reference kept here would keep it alive (0.2 GB per hour).
+    box = [audio.samples[int(offset_ms * SAMPLE_RATE / 1000) :]]
+    del audio
+    remaining_s = len(box[0]) / SAMPLE_RATE
+    mode = pick_mode(req.mode, duration_s, req.vad, req.batched_from_s)
     if remaining_s < 0.2:
         conn.send(("info", {"language": req.language, "language_probability": None, "mode": mode}))
         conn.send(("done", {}))
@@ -180,10 +184,10 @@ def _run(conn: Connection, req: WorkerRequest) -> None:
     }
     if mode == "batched":
         pipeline = BatchedInferencePipeline(model=model)
-        segments, info = pipeline.transcribe(samples, batch_size=req.batch_size, **common)
+        segments, info = pipeline.transcribe(box.pop(), batch_size=req.batch_size, **common)
     else:
         segments, info = model.transcribe(
-            samples, condition_on_previous_text=req.condition_on_previous_text, **common
+            box.pop(), condition_on_previous_text=req.condition_on_previous_text, **common
         )
     conn.send(
         (
