@@ -154,7 +154,9 @@ def main() -> None:
     quick = timed(open_checks_only, args.repeats)
     full = timed(lambda: doctor.diagnose(folder), args.repeats)
     lines.append(f"open-time checks alone (baseline)        {quick * 1000:8.1f} ms   1.00x")
-    lines.append(f"doctor, full diagnosis                   {full * 1000:8.1f} ms {full / quick:6.2f}x")
+    lines.append(
+        f"doctor, full diagnosis                   {full * 1000:8.1f} ms {full / quick:6.2f}x"
+    )
 
     def delete_all(secure: str) -> float:
         work = tmp / f"del-{secure}"

@@ -87,8 +87,19 @@ def test_an_open_window_sees_and_builds_on_another_programs_writes(demo_dir: Pat
     tui = Project.open(demo_dir)
     try:
         before = len(tui.codings())
-        res = cli("-p", str(demo_dir), "code", "add", SRC, "--start", "0", "--end", "12",
-                  "--code", "factors")
+        res = cli(
+            "-p",
+            str(demo_dir),
+            "code",
+            "add",
+            SRC,
+            "--start",
+            "0",
+            "--end",
+            "12",
+            "--code",
+            "factors",
+        )
         assert res.exit_code == 0, res.stderr
         assert len(tui.codings()) == before + 1  # no stale cache
         tui.add_coding(SRC, 20, 40, "factors")

@@ -101,9 +101,7 @@ def check_files(folder: Path, ledger: Ledger, cut: tuple[str, ...] | None) -> No
             assert texts[sid][start:end] == quote, f"coding {cid} does not quote its text"
 
         def memo_count(memo: str) -> int:
-            return conn.execute("SELECT count(*) FROM codings WHERE memo = ?", [memo]).fetchone()[
-                0
-            ]
+            return conn.execute("SELECT count(*) FROM codings WHERE memo = ?", [memo]).fetchone()[0]
 
         def segments_of(name: str) -> int | None:
             row = conn.execute("SELECT id FROM sources WHERE name = ?", [name]).fetchone()

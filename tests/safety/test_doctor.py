@@ -61,7 +61,8 @@ def test_a_coding_off_its_text_opens_read_only_and_repair_moves_it_back(
 ) -> None:
     ids = coded(demo_dir)
     without_triggers(
-        demo_dir / "project.db", f"UPDATE codings SET start = start + 3, end = end + 3 WHERE id = {ids[0]}"
+        demo_dir / "project.db",
+        f"UPDATE codings SET start = start + 3, end = end + 3 WHERE id = {ids[0]}",
     )
     with Project.open(demo_dir) as p:
         assert p.readonly and p.open_problems

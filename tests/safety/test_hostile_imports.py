@@ -28,9 +28,32 @@ from mpu_qual.evidence import import_job_ads, load_rules
 from mpu_qual.safety import backup
 from mpu_qual.store import Project
 
-NASTY = ["\x00", "\r\n", "\r", "\ud800", "=cmd|' /C calc'!A0", "+1", "@SUM(A1)", '"', '""',
-         ",", "\t", "技術員", "實驗室技術員", "🙂", "\ufeff", "x" * 5000, "2024-13-45", "",
-         "Manufacturing", "製造業", "JobsDB", "\x1b[2J", "<script>", "NULL"]
+NASTY = [
+    "\x00",
+    "\r\n",
+    "\r",
+    "\ud800",
+    "=cmd|' /C calc'!A0",
+    "+1",
+    "@SUM(A1)",
+    '"',
+    '""',
+    ",",
+    "\t",
+    "技術員",
+    "實驗室技術員",
+    "🙂",
+    "\ufeff",
+    "x" * 5000,
+    "2024-13-45",
+    "",
+    "Manufacturing",
+    "製造業",
+    "JobsDB",
+    "\x1b[2J",
+    "<script>",
+    "NULL",
+]
 _n = itertools.count()
 
 
@@ -88,15 +111,23 @@ HEADS = ["platform", "ad_id", "date", "title", "company", "industry", "descripti
 @st.composite
 def job_file(draw) -> tuple[str, bytes]:  # noqa: ANN001
     fmt = draw(st.sampled_from(["csv", "tsv", "jsonl"]))
-    head = draw(st.one_of(st.just(HEADS), st.permutations(HEADS), st.lists(
-        st.sampled_from([*HEADS, "", "title", "標題", "\ud800"]), max_size=8)))
+    head = draw(
+        st.one_of(
+            st.just(HEADS),
+            st.permutations(HEADS),
+            st.lists(st.sampled_from([*HEADS, "", "title", "標題", "\ud800"]), max_size=8),
+        )
+    )
     rows = draw(st.lists(st.lists(field_value, min_size=0, max_size=len(head) + 2), max_size=8))
     enc = draw(st.sampled_from(["utf-8", "utf-8-sig", "big5hkscs", "utf-16", "mixed"]))
     if fmt == "jsonl":
-        lines = [json.dumps(dict(zip(head, r, strict=False)), ensure_ascii=draw(st.booleans()))
-                 for r in rows]
-        lines += draw(st.lists(st.sampled_from(["{", "[]", "null", '{"title": 1}', ""]),
-                               max_size=2))
+        lines = [
+            json.dumps(dict(zip(head, r, strict=False)), ensure_ascii=draw(st.booleans()))
+            for r in rows
+        ]
+        lines += draw(
+            st.lists(st.sampled_from(["{", "[]", "null", '{"title": 1}', ""]), max_size=2)
+        )
         text = "\n".join(lines)
     else:
         buf = io.StringIO()
@@ -197,24 +228,47 @@ def hostile_qdpx(draw, template: bytes) -> bytes:  # noqa: ANN001
 
     def edit(name: str, data: bytes) -> bytes:
         if how == "source text" and name.endswith(".txt"):
-            return draw(st.one_of(st.binary(max_size=200), st.text(max_size=50).map(
-                lambda t: t.encode("utf-8", "surrogatepass"))))
+            return draw(
+                st.one_of(
+                    st.binary(max_size=200),
+                    st.text(max_size=50).map(lambda t: t.encode("utf-8", "surrogatepass")),
+                )
+            )
         if not name.endswith(".qde"):
             return data
         xml = data.decode("utf-8")
         if how == "attributes":
             for attr in ("startPosition", "endPosition", "targetGUID", "guid"):
                 if draw(st.booleans()):
-                    value = draw(st.one_of(st.integers(-10, 10**12).map(str),
-                                           st.sampled_from(["", "x", "-0", "1e3"])))
+                    value = draw(
+                        st.one_of(
+                            st.integers(-10, 10**12).map(str),
+                            st.sampled_from(["", "x", "-0", "1e3"]),
+                        )
+                    )
                     xml = re.sub(f'{attr}="[^"]*"', f'{attr}="{value}"', xml, count=1)
         elif how == "names":
             value = xml_escape(draw(st.text(max_size=40)).replace("\x00", ""))
             xml = re.sub(r'name="[^"]*"', f'name="{value}"', xml, count=draw(st.integers(1, 3)))
         else:
             pos = draw(st.integers(0, len(xml)))
-            xml = xml[:pos] + draw(st.sampled_from(["<", "&bogus;", "\x00", "]]>", "<!DOCTYPE x "
-                                   "[<!ENTITY a 'aaaa'>]>", "</Project>", '"'])) + xml[pos:]
+            xml = (
+                xml[:pos]
+                + draw(
+                    st.sampled_from(
+                        [
+                            "<",
+                            "&bogus;",
+                            "\x00",
+                            "]]>",
+                            "<!DOCTYPE x [<!ENTITY a 'aaaa'>]>",
+                            "</Project>",
+                            '"',
+                        ]
+                    )
+                )
+                + xml[pos:]
+            )
         return xml.encode("utf-8", "surrogatepass")
 
     return rezip(template, edit)
@@ -223,7 +277,10 @@ def hostile_qdpx(draw, template: bytes) -> bytes:  # noqa: ANN001
 @cfg(40)
 @given(data=st.data())
 def test_any_qdpx_imports_whole_or_changes_nothing(
-    project: Project, qdpx_template: bytes, tmp_path: Path, data  # noqa: ANN001
+    project: Project,
+    qdpx_template: bytes,
+    tmp_path: Path,
+    data,  # noqa: ANN001
 ) -> None:
     from mpu_qual.export.refi.importer import import_qdpx
 
@@ -244,9 +301,7 @@ def test_any_qdpx_imports_whole_or_changes_nothing(
         assert texts[sid][start:end] == quote
 
 
-def test_a_refi_import_of_many_transcripts_makes_one_backup(
-    demo_dir: Path, tmp_path: Path
-) -> None:
+def test_a_refi_import_of_many_transcripts_makes_one_backup(demo_dir: Path, tmp_path: Path) -> None:
     """Each transcript a .qdpx adds is a bulk step; one backup covers the whole import, so
     rotation does not push the older backups out."""
     from mpu_qual.export.refi.importer import import_qdpx
@@ -270,6 +325,8 @@ def test_a_refi_import_of_many_transcripts_makes_one_backup(
     assert [b.reason for b in made] == ["import"]
     conn = sqlite3.connect(f"{made[0].path.resolve().as_uri()}?mode=ro", uri=True)
     try:  # it holds the project as it was before the import
-        assert conn.execute("SELECT count(*) FROM sources WHERE name LIKE 'copy-%'").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM sources WHERE name LIKE 'copy-%'").fetchone() == (
+            0,
+        )
     finally:
         conn.close()

@@ -41,6 +41,7 @@ def cfg(n: int) -> settings:
         ],
     )
 
+
 SMALL_CODEBOOK = """\
 version: 1
 stakeholder_groups:
@@ -99,9 +100,33 @@ def assert_located(exc: MpuQualError, path: Path | None = None) -> None:
 
 # ----------------------------------------------------------------------------- strategies
 nasty_chars = st.sampled_from(
-    ["\x00", "\r", "\n", "\r\n", "\ud800", "\udfff", "\ufeff", "\u2028", "\t", ":", "：", "[",
-     "]", "-->", "<v IL1>", "WEBVTT", "00:00:01.000", "99:99:99", "&amp;", '"', "技術員",
-     "🙂", "\u0301", "IL1: ", "\x1b[31m"]
+    [
+        "\x00",
+        "\r",
+        "\n",
+        "\r\n",
+        "\ud800",
+        "\udfff",
+        "\ufeff",
+        "\u2028",
+        "\t",
+        ":",
+        "：",
+        "[",
+        "]",
+        "-->",
+        "<v IL1>",
+        "WEBVTT",
+        "00:00:01.000",
+        "99:99:99",
+        "&amp;",
+        '"',
+        "技術員",
+        "🙂",
+        "\u0301",
+        "IL1: ",
+        "\x1b[31m",
+    ]
 )
 text_pieces = st.one_of(st.text(max_size=40), nasty_chars)
 hostile_text = st.lists(text_pieces, max_size=30).map("".join)
@@ -129,9 +154,7 @@ def cue(i: int, a: int, b: int, body: str) -> str:
 
 vtt_text = st.tuples(
     st.sampled_from(["WEBVTT\n\n", "WEBVTT - title\n\n", "", "\ufeffWEBVTT\n\n", "WEBVT\n\n"]),
-    st.lists(
-        st.tuples(st.integers(0, 10**7), st.integers(-5000, 60000), hostile_text), max_size=8
-    ),
+    st.lists(st.tuples(st.integers(0, 10**7), st.integers(-5000, 60000), hostile_text), max_size=8),
 ).map(lambda t: t[0] + "\n".join(cue(i, a, a + d, body) for i, (a, d, body) in enumerate(t[1])))
 
 srt_text = st.lists(
@@ -168,8 +191,11 @@ _names = itertools.count()
 
 # ----------------------------------------------------------------------------- decoding
 @cfg(150)
-@given(raw=st.one_of(st.binary(max_size=300), st.tuples(hostile_text, encodings).map(
-    lambda t: encode_mixed(*t))))
+@given(
+    raw=st.one_of(
+        st.binary(max_size=300), st.tuples(hostile_text, encodings).map(lambda t: encode_mixed(*t))
+    )
+)
 @example(raw=b"\xff\xfe" + "a\ud800b".encode("utf-16-le", "surrogatepass"))
 @example(raw=b"line one\r\nline two\rthree\x00")
 def test_decoding_any_bytes_gives_clean_text_or_a_located_error(raw: bytes) -> None:
@@ -233,7 +259,11 @@ def check_stored(p: Project, name: str) -> None:
     data=st.data(),
 )
 def test_importing_any_file_stores_it_whole_or_changes_nothing(
-    project: Project, tmp_path: Path, fmt: str, enc: str, data  # noqa: ANN001
+    project: Project,
+    tmp_path: Path,
+    fmt: str,
+    enc: str,
+    data,  # noqa: ANN001
 ) -> None:
     text = data.draw({"txt": transcript_lines("txt"), "vtt": vtt_text, "srt": srt_text}[fmt])
     text = data.draw(st.sampled_from([text, text.replace("\n", "\r\n"), text.replace("\n", "\r")]))
@@ -311,8 +341,11 @@ def codebook_docs(draw) -> object:  # noqa: ANN001
 
 
 @cfg(150)
-@given(text=st.one_of(hostile_text, codebook_docs().map(
-    lambda d: yaml.safe_dump(d, allow_unicode=True))))
+@given(
+    text=st.one_of(
+        hostile_text, codebook_docs().map(lambda d: yaml.safe_dump(d, allow_unicode=True))
+    )
+)
 @example(text="codes: !!python/object/apply:os.system ['echo pwned']\n")
 @example(text="a: &a [x, x]\nb: &b [*a, *a]\ncodes: [*b, *b]\n")
 @example(text="version: 1\ncodes:\n  - {id: a, en: A, zh: 甲, was: a}\n")
@@ -340,8 +373,9 @@ def test_loading_a_codebook_into_a_project_is_all_or_nothing(
     if raw_bytes is not None:
         path.write_bytes(raw_bytes)
     else:
-        path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8",
-                        errors="surrogatepass")
+        path.write_text(
+            yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8", errors="surrogatepass"
+        )
     before = digest(project)
     cb_before = project.codebook_path.read_bytes()
     try:
@@ -372,11 +406,31 @@ def brute_force(p: Project, query: str) -> set[tuple[int, int]]:
 
 
 @cfg(150)
-@given(query=st.one_of(
-    hostile_text,
-    st.sampled_from(['"', '""', "a*", "NEAR(a b)", "text:PLC", "^PLC", "PLC OR", "AND", "-PLC",
-                     "(", ")", "{text}: x", "'; DROP TABLE codings; --", "技術員", "🙂", "\\"]),
-))
+@given(
+    query=st.one_of(
+        hostile_text,
+        st.sampled_from(
+            [
+                '"',
+                '""',
+                "a*",
+                "NEAR(a b)",
+                "text:PLC",
+                "^PLC",
+                "PLC OR",
+                "AND",
+                "-PLC",
+                "(",
+                ")",
+                "{text}: x",
+                "'; DROP TABLE codings; --",
+                "技術員",
+                "🙂",
+                "\\",
+            ]
+        ),
+    )
+)
 def test_any_search_string_finds_true_matches_or_fails_cleanly(
     project: Project, query: str
 ) -> None:
@@ -407,9 +461,13 @@ def test_search_finds_every_occurrence_of_text_from_the_transcripts(project: Pro
 
 # ----------------------------------------------------------------------------- API text
 @cfg(40)
-@given(value=st.one_of(hostile_text, st.just("\ud83d"), st.just("name\x00")),
-       where=st.sampled_from(["memo", "name", "attr", "label", "coding"]))
-def test_text_fields_store_exactly_or_refuse_cleanly(project: Project, value: str, where: str) -> None:
+@given(
+    value=st.one_of(hostile_text, st.just("\ud83d"), st.just("name\x00")),
+    where=st.sampled_from(["memo", "name", "attr", "label", "coding"]),
+)
+def test_text_fields_store_exactly_or_refuse_cleanly(
+    project: Project, value: str, where: str
+) -> None:
     src = project.sources()[0]
     target = project.add_coding(src, 0, 3, "a.two").id if where == "coding" else None
     before = digest(project)

@@ -151,8 +151,9 @@ class OffsetsMachine(RuleBasedStateMachine):
         start = data.draw(st.integers(0, src.length - 1))
         end = data.draw(st.integers(start + 1, src.length))
         codes = data.draw(
-            st.lists(st.sampled_from([c.id for c in self.p.codes()]), min_size=1, max_size=2,
-                     unique=True)
+            st.lists(
+                st.sampled_from([c.id for c in self.p.codes()]), min_size=1, max_size=2, unique=True
+            )
         )
         made = self.p.add_codings(src, start, end, codes, memo=data.draw(st.text(max_size=5)))
         assert all(c.quote == src.text[start:end] for c in made)

@@ -68,8 +68,9 @@ def test_purge_removes_name_and_transcript_from_every_file(exposed: Project) -> 
     viewer = Project.open(folder)  # another window (the TUI) stays open during the purge
     try:
         # positive control: the raw-byte search does find them before the purge
-        assert "project.db" in " ".join(files_with(folder, NAME) + files_with(folder, SECRET)) \
-            or any("wal" in f for f in files_with(folder, SECRET))
+        assert "project.db" in " ".join(
+            files_with(folder, NAME) + files_with(folder, SECRET)
+        ) or any("wal" in f for f in files_with(folder, SECRET))
         assert any(f.startswith("backups/") for f in files_with(folder, SECRET))
         assert any(f.startswith("backups/") for f in files_with(folder, NAME))
 

@@ -40,9 +40,7 @@ def plant(db: Path, sql: str) -> bytes:
         "CREATE VIEW codings_span_v AS SELECT * FROM codings",
     ],
 )
-def test_foreign_triggers_and_views_are_refused_before_any_write(
-    demo_dir: Path, sql: str
-) -> None:
+def test_foreign_triggers_and_views_are_refused_before_any_write(demo_dir: Path, sql: str) -> None:
     before = plant(demo_dir / "project.db", sql)
     with pytest.raises(MpuQualError, match="did not create") as err:
         Project.open(demo_dir)

@@ -29,7 +29,11 @@ SCREENS: dict[str, ScreenEntry] = {}
 
 #: Modules imported when the app starts, so that their ``register_screen`` calls run.
 #: Feature screens (e.g. "mpu_qual.tui.screens.transcribe") are appended by their owners.
-FEATURE_MODULES: list[str] = []
+FEATURE_MODULES: list[str] = [
+    "mpu_qual.tui.screens.evidence",
+    "mpu_qual.tui.screens.chart",
+    "mpu_qual.tui.screens.transcribe",
+]
 
 
 def register_screen(

@@ -15,6 +15,9 @@ CONTEXT_NAMES = {
     "CodebookTree": "Codebook panel",
     "SourceList": "Transcript list",
     "WorkbenchScreen": "Workbench (coding)",
+    "EvidenceScreen": "Job-ad evidence",
+    "ChartScreen": "Chart of coded passages",
+    "TranscribeScreen": "Transcription",
 }
 
 

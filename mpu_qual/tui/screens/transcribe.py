@@ -1,0 +1,598 @@
+"""Transcription in the workbench: run ``mpu-qual transcribe`` work in the background, review
+the flagged segments of a transcript, and assign speakers to many segments at once.
+
+A transcription runs in an app-level thread worker with its own project connection, through
+the same ``Transcriber`` the CLI uses (the decoder itself is a separate process), so the
+researcher keeps coding while it works and may close this screen; reopening it shows the
+progress again. When it is done the transcript list is refreshed. Quitting the workbench
+cancels the run; the saved segments stay for a resume, as after Ctrl+C in the CLI.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import weakref
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import (
+    Button,
+    Checkbox,
+    Input,
+    Label,
+    OptionList,
+    ProgressBar,
+    Select,
+    Static,
+    TabbedContent,
+    TabPane,
+)
+from textual.widgets.option_list import Option
+from textual.worker import Worker, get_current_worker
+
+from mpu_qual.errors import MpuQualError
+from mpu_qual.store import Project
+from mpu_qual.tui.data import fmt_ms
+from mpu_qual.tui.screens import register_screen
+
+if TYPE_CHECKING:
+    from mpu_qual.transcribe import ProgressEvent, TranscribeOptions, TranscriptionResult
+    from mpu_qual.tui.app import MpuQualApp
+
+LANGUAGES = [
+    ("Language: auto-detect", "auto"),
+    ("English (en)", "en"),
+    ("Chinese, written (zh)", "zh"),
+    ("Cantonese (yue)", "yue"),
+]
+
+
+# ---------------------------------------------------------------------- the background job
+@dataclass
+class TranscriptionJob:
+    """One transcription started from the workbench; the worker thread fills it in."""
+
+    audio: Path
+    name: str | None
+    options: TranscribeOptions
+    cancel: threading.Event = field(default_factory=threading.Event)
+    last: ProgressEvent | None = None
+    result: TranscriptionResult | None = None
+    error: BaseException | None = None
+    warnings: list[str] = field(default_factory=list)
+    done: bool = False
+
+    @property
+    def label(self) -> str:
+        return self.name or self.audio.stem
+
+
+_JOBS: weakref.WeakKeyDictionary[App[Any], TranscriptionJob] = weakref.WeakKeyDictionary()
+
+
+def current_job(app: App[Any]) -> TranscriptionJob | None:
+    """The app's latest transcription (running or finished), if any."""
+    return _JOBS.get(app)
+
+
+class _Cancel(threading.Event):
+    """Set by the Cancel button, or when the app cancels the worker (on quit)."""
+
+    def __init__(self, requested: threading.Event, worker: Worker[Any]) -> None:
+        super().__init__()
+        self.requested = requested
+        self.worker = worker
+
+    def is_set(self) -> bool:
+        return self.requested.is_set() or self.worker.is_cancelled
+
+
+def start_job(app: MpuQualApp, job: TranscriptionJob) -> None:
+    """Run ``job`` in an app-level thread worker (it outlives the screen that started it)."""
+    running = current_job(app)
+    if running is not None and not running.done:
+        raise MpuQualError(
+            f"'{running.label}' is still being transcribed",
+            hint="Wait for it to finish, or cancel it first.",
+        )
+    _JOBS[app] = job
+    app.run_worker(
+        partial(_run_job, app, job),
+        name=f"transcribe {job.label}",
+        group="transcribe",
+        thread=True,
+        exit_on_error=False,
+    )
+
+
+def _run_job(app: MpuQualApp, job: TranscriptionJob) -> None:
+    from mpu_qual.transcribe import Transcriber
+
+    worker = get_current_worker()
+    cancel = _Cancel(job.cancel, worker)
+
+    def progress(ev: ProgressEvent) -> None:
+        job.last = ev  # one assignment: the screen's timer reads it
+
+    try:
+        with Project.open(app.folder) as project:
+            tr = Transcriber(project, job.options, on_progress=progress, cancel=cancel)
+            job.warnings = list(tr.warnings)
+            job.result = tr.transcribe(job.audio, name=job.name)
+    except Exception as exc:  # a failed background job must not end the workbench
+        job.error = exc
+    finally:
+        job.done = True
+    if not worker.is_cancelled:
+        app.call_from_thread(_job_finished, app, job)
+
+
+def _job_finished(app: MpuQualApp, job: TranscriptionJob) -> None:
+    from mpu_qual.transcribe import TranscriptionInterrupted
+
+    res = job.result
+    if res is not None:
+        wb = app.workbench
+        if wb is not None:
+            wb.refresh_all()
+        flags = ", ".join(f"{k} {v}" for k, v in sorted(res.flags.items())) or "none"
+        app.notify(
+            f"'{res.name}': {res.segments} segment(s), {fmt_ms(res.duration_ms)} of audio "
+            f"({res.mode}, {res.device}); review flags: {flags}. It is in the transcript list.",
+            title="Transcription done",
+            timeout=8,
+        )
+    elif isinstance(job.error, TranscriptionInterrupted):
+        app.notify(
+            job.error.message + (f"\n{job.error.hint}" if job.error.hint else ""),
+            title="Transcription cancelled",
+            severity="warning",
+            timeout=8,
+        )
+    elif job.error is not None:
+        app.show_error(job.error, f"Transcription of {job.audio.name} failed")
+    for screen in app.screen_stack:
+        if isinstance(screen, TranscribeScreen):
+            screen.job_finished(job)
+
+
+def progress_line(ev: ProgressEvent | None) -> str:
+    """``name: 0:00:12 / 0:00:45 of audio · 3 segments · sequential cpu int8 en``."""
+    if ev is None:
+        return "starting…"
+    from mpu_qual.transcribe.progress import RichProgress, clock
+
+    return (
+        f"{ev.name}: {clock(ev.done_ms)} / {clock(ev.total_ms)} of audio · "
+        f"{ev.segments} segment(s) · {RichProgress.status(ev)}"
+    )
+
+
+# ---------------------------------------------------------------------- the screen
+class TranscribeScreen(ModalScreen[None]):
+    """Three tabs: start a transcription, review flagged segments, assign speakers."""
+
+    DEFAULT_CSS = """
+    #transcribe .tx-row { height: auto; }
+    #transcribe .tx-row Input, #transcribe .tx-row Select { width: 1fr; }
+    #transcribe TabbedContent { height: 1fr; }
+    #transcribe TabPane { height: 1fr; padding: 0; }
+    #tx-progress { margin-top: 1; }
+    #tx-status, #sp-preview, #tx-review-count { height: auto; margin-top: 1; }
+    #tx-review { height: 1fr; }
+    #sp-unlabelled { width: auto; }
+    """
+
+    BINDINGS = [
+        Binding(
+            "ctrl+s",
+            "run",
+            "Start the transcription / assign the speakers / jump (the open tab)",
+            show=False,
+            priority=True,
+        ),
+        Binding("f2", "show_tab('tx-tab-new')", "Tab: transcribe audio", show=False),
+        Binding("f3", "show_tab('tx-tab-review')", "Tab: review flags", show=False),
+        Binding("f4", "show_tab('tx-tab-speakers')", "Tab: assign speakers", show=False),
+        Binding("escape", "close", "Close", show=False),
+        Binding("f1", "app.help", "Help: the keys here", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(classes="dialog-screen")
+        self.spans: dict[int, tuple[int, int]] = {}  # segment id -> text span, for jumps
+
+    @property
+    def mq(self) -> MpuQualApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog dialog-full", id="transcribe"):
+            yield Label("Transcription", classes="dialog-title")
+            yield Select([], prompt="Transcript (for review flags and speakers)", id="tx-source")
+            with TabbedContent(initial="tx-tab-new"):
+                with TabPane("Transcribe audio (F2)", id="tx-tab-new"):
+                    yield Input(
+                        placeholder="Path of a recording (WAV, MP3, M4A, MP4, MOV …)",
+                        id="tx-audio",
+                    )
+                    with Horizontal(classes="tx-row"):
+                        yield Input(placeholder="Name (default: the file name)", id="tx-name")
+                        yield Select([], prompt="Model: best available offline", id="tx-model")
+                        yield Select(LANGUAGES, value="auto", allow_blank=False, id="tx-language")
+                    with Horizontal(classes="dialog-buttons"):
+                        yield Button("Start (ctrl+s)", id="tx-start", variant="primary")
+                        yield Button("Cancel transcription", id="tx-cancel")
+                    yield ProgressBar(total=100, show_eta=False, id="tx-progress")
+                    yield Static("", id="tx-status")
+                with TabPane("Review flags (F3)", id="tx-tab-review"):
+                    yield Static("", id="tx-review-count")
+                    yield OptionList(id="tx-review")
+                with TabPane("Assign speakers (F4)", id="tx-tab-speakers"):
+                    with Horizontal(classes="tx-row"):
+                        yield Input(placeholder="Speaker label (e.g. P3, Moderator)", id="sp-label")
+                        yield Input(placeholder="Only segments now labelled …", id="sp-current")
+                        yield Checkbox("Only unlabelled", id="sp-unlabelled")
+                    with Horizontal(classes="tx-row"):
+                        yield Input(placeholder="From (1:02:03, 12:30 or 95)", id="sp-from")
+                        yield Input(placeholder="To (exclusive)", id="sp-to")
+                        yield Input(placeholder="Text matches (regular expression)", id="sp-match")
+                    yield Static("", id="sp-preview")
+                    with Horizontal(classes="dialog-buttons"):
+                        yield Button("Assign (ctrl+s)", id="sp-assign", variant="primary")
+            yield Label(
+                "F2/F3/F4 switch tabs · Ctrl+S runs the open tab · Enter on a flag jumps to "
+                "it · Esc closes (a transcription keeps running)",
+                classes="dialog-keys",
+            )
+
+    def on_mount(self) -> None:
+        self.load_sources()
+        self.load_models()
+        self.show_job()
+        self.set_interval(0.25, self.show_job)
+        self.preview_speakers()
+        self.query_one("#tx-audio", Input).focus()
+
+    # ------------------------------------------------------------------ transcripts
+    def load_sources(self, select: int | None = None) -> None:
+        sources = self.mq.project.sources()
+        box = self.query_one("#tx-source", Select)
+        box.set_options([(s.name, s.id) for s in sources])
+        if select is None:
+            wb = self.mq.workbench
+            select = wb.source.id if wb is not None and wb.source is not None else None
+        if select is None and sources:
+            select = sources[0].id
+        if select is not None and any(s.id == select for s in sources):
+            box.value = select
+        self.load_review()
+
+    @property
+    def source_id(self) -> int | None:
+        v = self.query_one("#tx-source", Select).value
+        return None if v is Select.NULL else int(v)  # type: ignore[arg-type]
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "tx-source":
+            self.load_review()
+            self.preview_speakers()
+
+    # ------------------------------------------------------------------ transcribing
+    @work(thread=True, exclusive=True, group="tx-models")
+    def load_models(self) -> None:
+        """Models found offline (scanning caches takes a moment, so off the UI thread)."""
+        from mpu_qual.transcribe import offline_models
+
+        try:
+            found = offline_models()
+        except Exception:  # the list is a convenience; typing no model means "best available"
+            return
+        self.app.call_from_thread(self._set_models, [m.name for m in found])
+
+    def _set_models(self, names: list[str]) -> None:
+        if self.is_attached:
+            self.query_one("#tx-model", Select).set_options([(n, n) for n in names])
+
+    def options(self) -> TranscribeOptions:
+        from mpu_qual.transcribe import TranscribeOptions
+
+        model = self.query_one("#tx-model", Select).value
+        language = self.query_one("#tx-language", Select).value
+        opts = TranscribeOptions(
+            model=None if model is Select.NULL else str(model),
+            language=None if language in (Select.NULL, "auto") else str(language),
+        )
+        opts.validate()
+        return opts
+
+    def action_start(self) -> None:
+        raw = self.query_one("#tx-audio", Input).value.strip()
+        if not raw:
+            self.notify(
+                "Type the path of a recording first (WAV, MP3, M4A, MP4 …).",
+                title="No audio file",
+                severity="error",
+            )
+            return
+        audio = Path(raw).expanduser()
+        if not audio.is_absolute():
+            audio = Path.cwd() / audio
+        name = self.query_one("#tx-name", Input).value.strip() or None
+        try:
+            job = TranscriptionJob(audio, name, self.options())
+            start_job(self.mq, job)
+        except MpuQualError as exc:
+            self.mq.show_error(exc, "Cannot start the transcription")
+            return
+        self.notify(
+            f"Transcribing {audio.name} in the background; you can close this screen and "
+            "keep coding.",
+            timeout=4,
+        )
+        self.show_job()
+
+    def action_cancel_job(self) -> None:
+        job = current_job(self.app)
+        if job is None or job.done:
+            self.notify("No transcription is running.", severity="warning", timeout=3)
+            return
+        job.cancel.set()
+        self.query_one("#tx-status", Static).update("Cancelling… the saved segments are kept.")
+
+    def show_job(self) -> None:
+        """Progress bar (audio time done / total) and the mode line of the running job."""
+        job = current_job(self.app)
+        bar = self.query_one("#tx-progress", ProgressBar)
+        status = self.query_one("#tx-status", Static)
+        if job is None:
+            bar.update(total=100, progress=0)
+            status.update("No transcription running.")
+            return
+        if job.done:
+            if job.result is not None:
+                bar.update(total=100, progress=100)
+                status.update(f"Done: '{job.result.name}' ({job.result.segments} segments).")
+            elif job.error is not None:
+                bar.update(total=100, progress=0)
+                msg = job.error.message if isinstance(job.error, MpuQualError) else job.error
+                status.update(Text(f"Stopped: {msg}", style="bold red"))
+            return
+        if job.cancel.is_set():
+            return
+        ev = job.last
+        if ev is not None and ev.total_ms:
+            bar.update(total=ev.total_ms, progress=min(ev.done_ms, ev.total_ms))
+        else:
+            bar.update(total=None)
+        status.update(progress_line(ev))
+
+    def job_finished(self, job: TranscriptionJob) -> None:
+        """Called when the background job ends: show its transcript in the other tabs."""
+        self.show_job()
+        if job.result is not None:
+            self.load_sources(select=job.result.source_id)
+        for w in job.warnings:
+            self.notify(w, severity="warning", timeout=6)
+
+    # ------------------------------------------------------------------ review flags
+    def load_review(self) -> None:
+        from mpu_qual.transcribe import review_items
+
+        box = self.query_one("#tx-review", OptionList)
+        count = self.query_one("#tx-review-count", Static)
+        box.clear_options()
+        self.spans = {}
+        sid = self.source_id
+        if sid is None:
+            count.update("No transcript in the project yet.")
+            return
+        project = self.mq.project
+        try:
+            items = review_items(project, sid)
+            self.spans = {g.id: (g.start, g.end) for g in project.segments(sid)}
+        except (MpuQualError, sqlite3.Error) as exc:
+            self.mq.show_error(exc, "Could not read the review flags")
+            return
+        if not items:
+            count.update("Nothing to review: no segment of this transcript is flagged.")
+            return
+        count.update(f"{len(items)} segment(s) to review. Enter jumps to one.")
+        for i in items:
+            t = Text(no_wrap=True, overflow="ellipsis")
+            t.append(f"#{i.idx:<4} {fmt_ms(i.start_ms)}  ", style="dim")
+            t.append(f"{i.speaker or '?':<10} ", style="bold")
+            t.append("; ".join(i.reasons()), style="yellow")
+            quote = " ".join(i.text.split())
+            t.append(f"  “{quote}”")
+            box.add_option(Option(t, id=str(i.segment_id)))
+        box.highlighted = 0
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id is not None:
+            self.jump(int(event.option.id))
+
+    def jump(self, segment_id: int) -> None:
+        """Close and select the flagged segment in the workbench."""
+        wb = self.mq.workbench
+        sid = self.source_id
+        span = self.spans.get(segment_id)
+        if wb is None or sid is None or span is None:
+            return
+        wb.jump_to((sid, span[0], span[1]))
+        self.dismiss(None)
+
+    # ------------------------------------------------------------------ speakers
+    def criteria(self) -> dict[str, Any] | None:
+        """``select_segments`` keyword arguments from the fields; None when none is given."""
+        from mpu_qual.transcripts.speakers import parse_time
+
+        def val(wid: str) -> str:
+            return self.query_one(f"#{wid}", Input).value.strip()
+
+        crit: dict[str, Any] = {}
+        if val("sp-from"):
+            crit["start_ms"] = parse_time(val("sp-from"), "from")
+        if val("sp-to"):
+            crit["end_ms"] = parse_time(val("sp-to"), "to")
+        if val("sp-match"):
+            crit["pattern"] = val("sp-match")
+        if val("sp-current"):
+            crit["speaker"] = val("sp-current")
+        if self.query_one("#sp-unlabelled", Checkbox).value:
+            crit["unlabelled"] = True
+        return crit or None
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if (event.input.id or "").startswith("sp-"):
+            self.preview_speakers()
+
+    def on_checkbox_changed(self, _event: Checkbox.Changed) -> None:
+        self.preview_speakers()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id == "tx-audio":
+            self.action_start()
+        else:
+            self.focus_next()
+
+    def preview_speakers(self) -> None:
+        """How many segments the criteria select (a dry run), updated as the user types."""
+        out = self.query_one("#sp-preview", Static)
+        sid = self.source_id
+        if sid is None:
+            out.update("Choose a transcript at the top first.")
+            return
+        try:
+            crit = self.criteria()
+        except MpuQualError as exc:
+            out.update(Text(exc.message, style="bold red"))
+            return
+        if crit is None:
+            out.update(
+                "Say which segments: a time range, a text pattern, their current speaker, "
+                "or only unlabelled ones."
+            )
+            return
+        self._count_segments(sid, crit)
+
+    @work(thread=True, exclusive=True, group="tx-speakers")
+    def _count_segments(self, sid: int, crit: dict[str, Any]) -> None:
+        from mpu_qual.transcripts.speakers import select_segments
+
+        try:
+            n = len(self.mq.read(lambda p: select_segments(p, sid, **crit)))
+        except (MpuQualError, sqlite3.Error) as exc:
+            msg = exc.message if isinstance(exc, MpuQualError) else str(exc)
+            self.app.call_from_thread(self._show_count, Text(msg, style="bold red"))
+            return
+        self.app.call_from_thread(self._show_count, Text(f"{n} segment(s) selected."))
+
+    def _show_count(self, text: Text) -> None:
+        if self.is_attached:
+            self.query_one("#sp-preview", Static).update(text)
+
+    def action_assign(self) -> None:
+        from mpu_qual.transcripts.speakers import assign_speakers
+
+        sid = self.source_id
+        label = self.query_one("#sp-label", Input).value.strip()
+        if sid is None:
+            self.notify("Choose a transcript at the top first.", severity="error")
+            return
+        try:
+            crit = self.criteria()
+            if not label:
+                raise MpuQualError("type the speaker label to assign", field="label")
+            if crit is None:
+                raise MpuQualError(
+                    "say which segments: a time range, a pattern, a current speaker or "
+                    "only unlabelled ones",
+                    field="from",
+                )
+        except MpuQualError as exc:
+            self.mq.show_error(exc, "Nothing was changed")
+            return
+        res = self.mq.run_write(
+            lambda: assign_speakers(self.mq.project, sid, label, **crit),
+            "Could not assign the speaker; nothing was changed",
+        )
+        if res is None:
+            return
+        if not res.count:
+            self.notify("No segment matched; nothing changed.", severity="warning", timeout=4)
+            return
+        wb = self.mq.workbench
+        if wb is not None:
+            wb.refresh_all()
+        self.load_review()
+        self.preview_speakers()
+        self.notify(
+            f"Labelled {res.count} segment(s) of '{res.source}' as {res.label}. "
+            "Ctrl+Z in the workbench undoes it.",
+            timeout=5,
+        )
+
+    # ------------------------------------------------------------------ keys
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    def action_run(self) -> None:
+        active = self.query_one(TabbedContent).active
+        if active == "tx-tab-new":
+            self.action_start()
+        elif active == "tx-tab-speakers":
+            self.action_assign()
+        else:
+            box = self.query_one("#tx-review", OptionList)
+            if box.highlighted is not None and box.option_count:
+                opt = box.get_option_at_index(box.highlighted)
+                if opt.id is not None:
+                    self.jump(int(opt.id))
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        action = {
+            "tx-start": self.action_start,
+            "tx-cancel": self.action_cancel_job,
+            "sp-assign": self.action_assign,
+        }.get(event.button.id or "")
+        if action is not None:
+            action()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def palette_commands(self) -> list[tuple[str, str, str]]:
+        """(title, help, action) for the command palette opened over this screen."""
+        return [
+            ("Help: the keys of this screen", "F1", "app.help"),
+            ("Start the transcription", "Of the recording typed above", "start"),
+            ("Cancel the running transcription", "Saved segments stay for a resume", "cancel_job"),
+            ("Assign the speaker", "To the segments the criteria select", "assign"),
+            ("Run the open tab", "Start / assign / jump to the flag", "run"),
+            ("Tab: transcribe audio", "Start a transcription", "show_tab('tx-tab-new')"),
+            ("Tab: review flags", "Segments that need a look", "show_tab('tx-tab-review')"),
+            ("Tab: assign speakers", "By time range or pattern", "show_tab('tx-tab-speakers')"),
+            ("Close transcription", "A running transcription keeps going", "close"),
+        ]
+
+
+register_screen(
+    "transcribe",
+    "Transcription: transcribe audio, review flags, assign speakers",
+    lambda app: TranscribeScreen(),
+    key="T",
+    description="Transcribe a recording in the background; review flags; label speakers",
+)
