@@ -155,6 +155,15 @@ _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 def parse_yaml_text(text: str, path: Path | str | None) -> tuple[Any, yaml.Node | None]:
     """``yaml.safe_load`` plus the node tree (for line numbers); errors carry a location."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise MpuQualError(
+            "the codebook contains an unpaired surrogate character (not valid Unicode text)",
+            path=path,
+            line=text.count("\n", 0, exc.start) + 1,
+            column=exc.start - (text.rfind("\n", 0, exc.start) + 1) + 1,
+        ) from None
     if len(text.encode("utf-8", "surrogatepass")) > MAX_CODEBOOK_BYTES:
         raise MpuQualError(
             f"file is larger than {MAX_CODEBOOK_BYTES // 1024} KiB; is it really a codebook?",

@@ -7,6 +7,7 @@ printed to stderr as ``error: file:line: message`` with a hint, never as a trace
 from __future__ import annotations
 
 import importlib
+import sqlite3
 import sys
 
 import click
@@ -38,6 +39,23 @@ class MpuGroup(click.Group):
             return super().invoke(ctx)
         except MpuQualError as exc:
             report_error(exc)
+            sys.exit(1)
+        except UnicodeEncodeError:
+            # Arguments that are not valid UTF-8 reach Python as lone surrogates.
+            report_error(
+                MpuQualError(
+                    "an argument is not valid text in this terminal's encoding",
+                    hint="Check the file names and text you passed (use UTF-8).",
+                )
+            )
+            sys.exit(1)
+        except sqlite3.DatabaseError as exc:
+            report_error(
+                MpuQualError(
+                    f"the project database could not be read: {exc}",
+                    hint="Run 'mpu-qual doctor' to check it, or 'mpu-qual restore --latest'.",
+                )
+            )
             sys.exit(1)
 
     def group(self, *args, **kwargs):  # type: ignore[override]

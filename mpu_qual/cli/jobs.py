@@ -138,6 +138,7 @@ def jobs_import(
         if show:
             err_console.print(f"  {name}: {n:,} rows…", end="\r")
 
+    project.prepare_bulk("jobs-import")
     report = import_job_ads(
         project.db,
         files,

@@ -22,6 +22,7 @@ import sqlite_utils
 
 from mpu_qual.codebook import Codebook, load_codebook
 from mpu_qual.errors import MpuQualError, NotFound, ProjectNotFound
+from mpu_qual.fileio import write_bytes_atomic
 from mpu_qual.store import journal
 from mpu_qual.store.connection import connect
 from mpu_qual.store.migrations import apply_all
@@ -123,7 +124,7 @@ class Project:
         root.mkdir(parents=True, exist_ok=True)
         (root / TRANSCRIPTS_DIR).mkdir(exist_ok=True)
         if source_cb is not None and source_cb.resolve() != (root / CODEBOOK_NAME).resolve():
-            shutil.copyfile(source_cb, root / CODEBOOK_NAME)
+            write_bytes_atomic(root / CODEBOOK_NAME, Path(source_cb).read_bytes())
         project = cls(root, connect(root / DB_NAME))
         try:
             apply_all(project.db)
@@ -162,7 +163,7 @@ class Project:
             return
         target = self.folder / "jobrules.yaml"
         if not target.exists():
-            shutil.copyfile(default_rules_path(), target)
+            write_bytes_atomic(target, Path(default_rules_path()).read_bytes())
 
     @classmethod
     def open(cls, folder: str | Path = ".", *, create: bool = True, readonly: bool = False) -> Project:
@@ -348,6 +349,11 @@ class Project:
             )
         ]
 
+    def prepare_bulk(self, kind: str) -> None:
+        """Run the before-bulk hooks (automatic backup) for work done outside this class,
+        such as a job-ad import."""
+        self._bulk(kind)
+
     def _bulk(self, kind: str) -> None:
         for hook in self.before_bulk:
             hook(self, kind)
@@ -447,7 +453,6 @@ class Project:
         except _DryRun:
             return report
         if cb_path.resolve() != self.codebook_path.resolve():
-            from mpu_qual.fileio import write_bytes_atomic
 
             # atomic: a crash mid-copy must not leave a truncated codebook.yaml
             write_bytes_atomic(self.codebook_path, cb_path.read_bytes())
@@ -1214,6 +1219,11 @@ class Project:
         coder = default_coder()
         with self.action(f"Auto-code {code_id} where '{what}' ({len(new)} passages)",
                          kind="autocode") as conn:
+            # Read again under the write lock: another window may have coded meanwhile.
+            existing = set(conn.execute(
+                "SELECT source_id, start, end FROM codings WHERE code_id = ?", [code_id]
+            ).fetchall())
+            new = [s for s in new if s not in existing]
             conn.executemany(
                 "INSERT INTO codings (source_id, code_id, start, end, quote, memo, coder) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import struct
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -150,33 +152,49 @@ def probe(path: str) -> Probe:
     return Probe(codec, declared)
 
 
-def decode(path: str, probed: Probe | None = None) -> DecodedAudio:
-    """Decode to 16 kHz mono float32 or raise AudioError. Runs in the worker process."""
+@contextmanager
+def decoding_errors(probed: Probe) -> Iterator[None]:
+    """Turn what PyAV/FFmpeg raise while decoding into AudioError with advice."""
     import av.error
-    from faster_whisper.audio import decode_audio
 
-    info = probed or probe(path)
     try:
-        samples = decode_audio(path, sampling_rate=SAMPLE_RATE)
+        yield
     except av.error.DecoderNotFoundError:
         raise AudioError(
-            f"no decoder for the audio codec '{info.codec}' in the bundled FFmpeg", CONVERT_HINT
+            f"no decoder for the audio codec '{probed.codec}' in the bundled FFmpeg", CONVERT_HINT
         ) from None
     except av.error.FFmpegError as exc:
         raise AudioError(f"the audio data is damaged ({_reason(exc)})", CONVERT_HINT) from None
-    except (ValueError, IndexError, MemoryError) as exc:
-        raise AudioError(f"the audio could not be decoded ({exc})", CONVERT_HINT) from None
-    duration = len(samples) / SAMPLE_RATE
-    if len(samples) == 0:
+    except MemoryError:
+        raise AudioError(
+            "not enough memory to decode this recording",
+            "Close other programs, or split the recording into parts.",
+        ) from None
+
+
+def check_decoded(duration_s: float, probed: Probe) -> None:
+    """Raise AudioError for no samples, or for much less audio than the file announces."""
+    if duration_s <= 0:
         raise AudioError("the file contains no audio samples", "Check the recording.")
-    declared = info.declared_s
-    if declared and duration < declared * TRUNCATION_RATIO - TRUNCATION_TOLERANCE_S:
+    declared = probed.declared_s
+    if declared and duration_s < declared * TRUNCATION_RATIO - TRUNCATION_TOLERANCE_S:
         raise AudioError(
             f"the file is truncated or damaged: it says it lasts {declared:.1f} s but only "
-            f"{duration:.1f} s of audio could be decoded",
+            f"{duration_s:.1f} s of audio could be decoded",
             "Copy the recording again from the recorder.",
         )
-    return DecodedAudio(samples, duration, declared, info.codec)
+
+
+def decode(path: str, probed: Probe | None = None) -> DecodedAudio:
+    """Decode to 16 kHz mono float32 or raise AudioError. Runs in the worker process."""
+    from faster_whisper.audio import decode_audio
+
+    info = probed or probe(path)
+    with decoding_errors(info):
+        samples = decode_audio(path, sampling_rate=SAMPLE_RATE)
+    duration = len(samples) / SAMPLE_RATE
+    check_decoded(duration, info)
+    return DecodedAudio(samples, duration, info.declared_s, info.codec)
 
 
 def _reason(exc: Exception) -> str:

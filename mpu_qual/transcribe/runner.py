@@ -141,18 +141,12 @@ class WorkerProcess:
     @classmethod
     def start(cls, request: WorkerRequest) -> WorkerProcess:
         errlog = tempfile.TemporaryFile()
-        env = dict(os.environ)
-        # glibc raises its mmap threshold after the first large free, so later audio-sized
-        # buffers come from the heap and are never given back: a fixed 1 MiB threshold keeps
-        # the worker's peak memory at or below faster-whisper's own (see the benchmark).
-        env.setdefault("MALLOC_MMAP_THRESHOLD_", str(1 << 20))
         popen = subprocess.Popen(
             [sys.executable, "-m", "mpu_qual.transcribe.worker", request.to_json()],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=errlog,
             close_fds=True,
-            env=env,
         )
         assert popen.stdout is not None
         reader = Connection(os.dup(popen.stdout.fileno()), writable=False)

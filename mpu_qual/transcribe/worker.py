@@ -126,7 +126,13 @@ def _run(conn: Connection, req: WorkerRequest) -> None:
 
     from faster_whisper import BatchedInferencePipeline, WhisperModel
 
-    from mpu_qual.transcribe.audio import SAMPLE_RATE, decode, probe
+    from mpu_qual.transcribe.audio import (
+        SAMPLE_RATE,
+        check_decoded,
+        decode,
+        decoding_errors,
+        probe,
+    )
 
     probed = probe(req.audio_path)  # headers only: reject bad files before loading the model
     device = pick_device(req.device)
@@ -159,36 +165,50 @@ def _run(conn: Connection, req: WorkerRequest) -> None:
     job = json.loads(line)
     req = replace(req, resume_from_ms=int(job["resume_from_ms"]), language=job["language"])
 
-    audio = decode(req.audio_path, probed)
-    total_ms = int(round(audio.duration_s * 1000))
-    conn.send(("audio", {"duration_ms": total_ms, "codec": audio.codec}))
-
-    offset_ms = max(0, min(req.resume_from_ms, total_ms))
-    duration_s = audio.duration_s
-    # Only the decoder may hold the samples: faster-whisper drops the full recording once it
-    # has cut out the speech, and a reference kept here would keep it alive (0.2 GB per hour).
-    box = [audio.samples[int(offset_ms * SAMPLE_RATE / 1000) :]]
-    del audio
-    remaining_s = len(box[0]) / SAMPLE_RATE
-    mode = pick_mode(req.mode, duration_s, req.vad, req.batched_from_s)
-    if remaining_s < 0.2:
-        conn.send(("info", {"language": req.language, "language_probability": None, "mode": mode}))
-        conn.send(("done", {}))
-        return
-
     common: dict[str, Any] = {
         "language": req.language,
         "beam_size": req.beam_size,
         "initial_prompt": req.initial_prompt,
         "vad_filter": req.vad,
     }
-    if mode == "batched":
-        pipeline = BatchedInferencePipeline(model=model)
-        segments, info = pipeline.transcribe(box.pop(), batch_size=req.batch_size, **common)
+    offset_ms = 0
+    source: Any = req.audio_path
+    if req.resume_from_ms > 0 or not probed.declared_s:
+        # Resuming (the audio is cut at the resume point) or a length the container does not
+        # announce (needed to pick the mode): decode here. Only the decoder may then hold the
+        # samples: faster-whisper drops the full recording once it has cut out the speech.
+        audio = decode(req.audio_path, probed)
+        total_ms = int(round(audio.duration_s * 1000))
+        offset_ms = max(0, min(req.resume_from_ms, total_ms))
+        seconds = audio.duration_s
+        box = [audio.samples[int(offset_ms * SAMPLE_RATE / 1000) :]]
+        del audio
+        mode = pick_mode(req.mode, seconds, req.vad, req.batched_from_s)
+        if len(box[0]) / SAMPLE_RATE < 0.2:
+            conn.send(("audio", {"duration_ms": total_ms, "codec": probed.codec}))
+            conn.send(
+                ("info", {"language": req.language, "language_probability": None, "mode": mode})
+            )
+            conn.send(("done", {}))
+            return
+        source = box.pop()
     else:
-        segments, info = model.transcribe(
-            box.pop(), condition_on_previous_text=req.condition_on_previous_text, **common
-        )
+        # From the start: hand faster-whisper the file, exactly as a direct call would, so
+        # decoding costs the same time and memory; the checks run on what it decoded.
+        mode = pick_mode(req.mode, probed.declared_s, req.vad, req.batched_from_s)
+    with decoding_errors(probed):
+        if mode == "batched":
+            pipeline = BatchedInferencePipeline(model=model)
+            segments, info = pipeline.transcribe(source, batch_size=req.batch_size, **common)
+        else:
+            segments, info = model.transcribe(
+                source, condition_on_previous_text=req.condition_on_previous_text, **common
+            )
+    del source
+    if offset_ms == 0:
+        check_decoded(info.duration, probed)
+        total_ms = int(round(info.duration * 1000))
+    conn.send(("audio", {"duration_ms": total_ms, "codec": probed.codec}))
     conn.send(
         (
             "info",

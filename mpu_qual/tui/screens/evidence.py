@@ -161,8 +161,13 @@ class EvidenceScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         try:
             self.rules = load_project_rules(self.mq.folder)
-        except MpuQualError as exc:
-            self.mq.show_error(exc, "Cannot read the job rules; fix jobrules.yaml first")
+        except MpuQualError as exc:  # name the file and line: the user has to fix them
+            self.notify(
+                str(exc) + (f"\n{exc.hint}" if exc.hint else ""),
+                title="Cannot read the job rules; nothing to link until they are fixed",
+                severity="error",
+                timeout=10,
+            )
             self.dismiss(None)
             return
         for name, choices in rule_choices(self.rules).items():

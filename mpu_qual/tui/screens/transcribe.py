@@ -546,7 +546,10 @@ class TranscribeScreen(ModalScreen[None]):
 
     # ------------------------------------------------------------------ keys
     def action_show_tab(self, tab: str) -> None:
+        """Switch tabs and put the caret in the tab's first field (not left in a hidden one)."""
         self.query_one(TabbedContent).active = tab
+        first = {"tx-tab-new": "#tx-audio", "tx-tab-review": "#tx-review"}.get(tab, "#sp-label")
+        self.query_one(first).focus()
 
     def action_run(self) -> None:
         active = self.query_one(TabbedContent).active
