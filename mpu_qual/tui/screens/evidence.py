@@ -106,6 +106,7 @@ class EvidenceScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     #evidence .ev-row { height: auto; }
     #evidence .ev-row Select, #evidence .ev-row Input { width: 1fr; }
+    #evidence .ev-caption { width: auto; padding: 1 1 0 0; color: $text-muted; }
     #ev-figure { margin-top: 1; height: auto; }
     #ev-links { height: 1fr; min-height: 4; }
     """
@@ -132,16 +133,19 @@ class EvidenceScreen(ModalScreen[None]):
         options = [(t.title, t.key) for t in self.targets.values()]
         with Vertical(classes="dialog dialog-full", id="evidence"):
             yield Label("Job-ad evidence", classes="dialog-title")
-            yield Select(
-                options,
-                value=options[0][1] if options else Select.NULL,
-                allow_blank=not options,
-                prompt="Link to: (nothing to link to)",
-                id="ev-target",
-            )
             with Horizontal(classes="ev-row"):
-                for name in FIELDS:
-                    yield Select([], prompt=f"{name.title()}: any", id=f"ev-{name}")
+                yield Label("Link to", classes="ev-caption")
+                yield Select(
+                    options,
+                    value=options[0][1] if options else Select.NULL,
+                    allow_blank=not options,
+                    prompt="(nothing to link to)",
+                    id="ev-target",
+                )
+            for pair in (FIELDS[:2], FIELDS[2:]):
+                with Horizontal(classes="ev-row"):
+                    for name in pair:
+                        yield Select([], prompt=f"{name.title()}: any", id=f"ev-{name}")
             with Horizontal(classes="ev-row"):
                 yield Input(placeholder="Words the ad must contain (any language)", id="ev-text")
                 yield Input(placeholder="Note: why this evidence matters (optional)", id="ev-note")
@@ -153,8 +157,8 @@ class EvidenceScreen(ModalScreen[None]):
                 yield Button("Close (esc)", id="ev-close")
             yield DataTable(id="ev-links", cursor_type="row", zebra_stripes=True)
             yield Label(
-                "Ctrl+S saves the query above as a link · Del unlinks the highlighted one · "
-                "Ctrl+R recomputes the listed figures · Esc closes",
+                "Ctrl+S links the query · Del unlinks the highlighted link · "
+                "Ctrl+R recomputes the figures · F1 keys · Esc closes",
                 classes="dialog-keys",
             )
 

@@ -190,6 +190,7 @@ class TranscribeScreen(ModalScreen[None]):
     #tx-status, #sp-preview, #tx-review-count { height: auto; margin-top: 1; }
     #tx-review { height: 1fr; }
     #sp-unlabelled { width: auto; }
+    #transcribe .tx-caption { width: auto; padding: 1 1 0 0; color: $text-muted; }
     """
 
     BINDINGS = [
@@ -218,7 +219,9 @@ class TranscribeScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog dialog-full", id="transcribe"):
             yield Label("Transcription", classes="dialog-title")
-            yield Select([], prompt="Transcript (for review flags and speakers)", id="tx-source")
+            with Horizontal(classes="tx-row"):
+                yield Label("Transcript for review and speakers", classes="tx-caption")
+                yield Select([], prompt="(none yet)", id="tx-source")
             with TabbedContent(initial="tx-tab-new"):
                 with TabPane("Transcribe audio (F2)", id="tx-tab-new"):
                     yield Input(
@@ -227,7 +230,7 @@ class TranscribeScreen(ModalScreen[None]):
                     )
                     with Horizontal(classes="tx-row"):
                         yield Input(placeholder="Name (default: the file name)", id="tx-name")
-                        yield Select([], prompt="Model: best available offline", id="tx-model")
+                        yield Select([], prompt="Model: best offline", id="tx-model")
                         yield Select(LANGUAGES, value="auto", allow_blank=False, id="tx-language")
                     with Horizontal(classes="dialog-buttons"):
                         yield Button("Start (ctrl+s)", id="tx-start", variant="primary")
@@ -245,13 +248,13 @@ class TranscribeScreen(ModalScreen[None]):
                     with Horizontal(classes="tx-row"):
                         yield Input(placeholder="From (1:02:03, 12:30 or 95)", id="sp-from")
                         yield Input(placeholder="To (exclusive)", id="sp-to")
-                        yield Input(placeholder="Text matches (regular expression)", id="sp-match")
+                        yield Input(placeholder="Text matches (regex)", id="sp-match")
                     yield Static("", id="sp-preview")
                     with Horizontal(classes="dialog-buttons"):
                         yield Button("Assign (ctrl+s)", id="sp-assign", variant="primary")
             yield Label(
-                "F2/F3/F4 switch tabs · Ctrl+S runs the open tab · Enter on a flag jumps to "
-                "it · Esc closes (a transcription keeps running)",
+                "F2/F3/F4 tabs · Ctrl+S runs the open tab · Enter on a flag jumps to it · "
+                "F1 keys · Esc closes (transcribing goes on)",
                 classes="dialog-keys",
             )
 
@@ -413,6 +416,7 @@ class TranscribeScreen(ModalScreen[None]):
             t.append(f"{i.speaker or '?':<10} ", style="bold")
             t.append("; ".join(i.reasons()), style="yellow")
             quote = " ".join(i.text.split())
+            quote = quote if len(quote) <= 60 else quote[:59] + "…"
             t.append(f"  “{quote}”")
             box.add_option(Option(t, id=str(i.segment_id)))
         box.highlighted = 0
