@@ -61,22 +61,14 @@ def _apply(conn: sqlite3.Connection, table: str, op: str, old: dict | None, new:
             _update(conn, table, new, old)
 
 
-_RANK = {"participants": 0, "sources": 1, "codes": 2, "segments": 3, "codings": 4, "memos": 5}
-
-
-def _effective(op: str, reverse: bool) -> str:
-    if not reverse:
-        return op
-    return {"I": "D", "D": "I", "U": "U"}[op]
-
-
 def replay(conn: sqlite3.Connection, action_id: int, *, reverse: bool) -> None:
-    """Apply an action's changes forwards (redo) or backwards (undo).
+    """Apply an action's changes forwards (redo) or backwards (undo), in exact order.
 
     The caller holds the transaction and has switched journaling off. Foreign keys are
-    deferred to the commit; row order only matters to the triggers that check a coding's
-    quote against its source text, so inserts go parents first, source updates before
-    other updates, and deletes children first.
+    deferred to the commit, and the triggers that check spans and keep the search index are
+    paused (``journal_state.replaying``): mid-way through a replay a coding may meet a source
+    text that is not yet the final one. The search index of every touched segment is rebuilt
+    and every touched coding is checked against its text before the caller commits.
     """
     rows = conn.execute(
         "SELECT id, tbl, op, old, new FROM changes WHERE action_id = ? ORDER BY id "
@@ -84,23 +76,65 @@ def replay(conn: sqlite3.Connection, action_id: int, *, reverse: bool) -> None:
         [action_id],
     ).fetchall()
     conn.execute("PRAGMA defer_foreign_keys = ON")
-    seq = list(enumerate(rows))
+    conn.execute("UPDATE journal_state SET replaying = 1 WHERE id = 1")
+    segment_ids: set[int] = set()
+    source_ids: set[int] = set()
+    for _id, tbl, op, old, new in rows:
+        old_row = json.loads(old) if old else None
+        new_row = json.loads(new) if new else None
+        _apply(conn, tbl, op, old_row, new_row, reverse=reverse)
+        for row in (old_row, new_row):
+            if row is None:
+                continue
+            if tbl == "segments":
+                segment_ids.add(row["id"])
+                source_ids.add(row["source_id"])
+            elif tbl == "sources":
+                source_ids.add(row["id"])
+            elif tbl == "codings":
+                source_ids.add(row["source_id"])
+    conn.execute("UPDATE journal_state SET replaying = 0 WHERE id = 1")
+    _refresh_search_index(conn, segment_ids, source_ids)
+    _check_codings(conn, source_ids)
 
-    def key(item: tuple[int, tuple]) -> tuple[int, int, int]:
-        n, (_id, tbl, op, _old, _new) = item
-        eff = _effective(op, reverse)
-        if eff == "I":
-            return (0, _RANK[tbl], n)
-        if eff == "U":
-            return (1, 0 if tbl == "sources" else 1, n)
-        return (2, -_RANK[tbl], n)
 
-    for _n, (_id, tbl, op, old, new) in sorted(seq, key=key):
-        _apply(
-            conn,
-            tbl,
-            op,
-            json.loads(old) if old else None,
-            json.loads(new) if new else None,
-            reverse=reverse,
+def _chunks(ids: set[int], size: int = 500) -> list[list[int]]:
+    items = sorted(ids)
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _refresh_search_index(
+    conn: sqlite3.Connection, segment_ids: set[int], source_ids: set[int]
+) -> None:
+    """Re-index touched segments (and all segments of sources whose text may have changed)."""
+    for part in _chunks(source_ids):
+        marks = ",".join("?" * len(part))
+        segment_ids.update(
+            r[0]
+            for r in conn.execute(f"SELECT id FROM segments WHERE source_id IN ({marks})", part)
         )
+    for part in _chunks(segment_ids):
+        marks = ",".join("?" * len(part))
+        conn.execute(f"DELETE FROM segments_fts WHERE rowid IN ({marks})", part)
+        conn.execute(
+            "INSERT INTO segments_fts (rowid, text) "
+            "SELECT g.id, substr(s.text, g.start + 1, g.end - g.start) FROM segments g "
+            f"JOIN sources s ON s.id = g.source_id WHERE g.id IN ({marks})",
+            part,
+        )
+
+
+def _check_codings(conn: sqlite3.Connection, source_ids: set[int]) -> None:
+    """After a replay every coding must still quote its text exactly (else roll back)."""
+    for part in _chunks(source_ids):
+        marks = ",".join("?" * len(part))
+        bad = conn.execute(
+            "SELECT count(*) FROM codings c JOIN sources s ON s.id = c.source_id "
+            f"WHERE c.source_id IN ({marks}) AND (c.end > s.length "
+            "OR c.quote IS NOT substr(s.text, c.start + 1, c.end - c.start))",
+            part,
+        ).fetchone()[0]
+        if bad:
+            raise sqlite3.IntegrityError(
+                f"undo journal replay would leave {bad} codings that do not match their text"
+            )

