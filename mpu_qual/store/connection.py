@@ -32,7 +32,10 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite_utils.Databas
     p = Path(path)
     if readonly:
         conn = sqlite3.connect(
-            f"{p.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
+            f"{p.resolve().as_uri()}?mode=ro",
+            uri=True,
+            isolation_level=None,
+            check_same_thread=False,
         )
     else:
         _touch_private(p)

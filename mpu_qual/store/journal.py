@@ -41,8 +41,15 @@ def _update(conn: sqlite3.Connection, table: str, key_row: dict, row: dict) -> N
     )
 
 
-def _apply(conn: sqlite3.Connection, table: str, op: str, old: dict | None, new: dict | None,
-           *, reverse: bool) -> None:
+def _apply(
+    conn: sqlite3.Connection,
+    table: str,
+    op: str,
+    old: dict | None,
+    new: dict | None,
+    *,
+    reverse: bool,
+) -> None:
     if table not in _PK:
         raise ValueError(f"unexpected journal table {table!r}")
     if not reverse:

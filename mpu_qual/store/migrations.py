@@ -167,7 +167,7 @@ def m001_initial(db: sqlite_utils.Database) -> None:
             SELECT NEW.id, substr(text, NEW.start + 1, NEW.end - NEW.start)
             FROM sources WHERE id = NEW.source_id;
         END;
-        """
+        """,
     )
     for table in JOURNALED_TABLES:
         _create_journal_triggers(db, table)
@@ -264,7 +264,7 @@ def _create_journal_triggers(db: sqlite_utils.Database, table: str) -> None:
             INSERT INTO changes (action_id, tbl, op, old, new)
             VALUES ({cond}, '{table}', 'D', {obj("OLD")}, NULL);
         END;
-        """
+        """,
     )
 
 

@@ -11,7 +11,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -106,7 +105,11 @@ class Project:
 
     @classmethod
     def init(
-        cls, folder: str | Path, codebook: str | Path | None = None, *, import_transcripts: bool = True
+        cls,
+        folder: str | Path,
+        codebook: str | Path | None = None,
+        *,
+        import_transcripts: bool = True,
     ) -> Project:
         """Create a project folder (or set up a folder that has a codebook but no database)."""
         root = Path(folder)
@@ -166,7 +169,9 @@ class Project:
             write_bytes_atomic(target, Path(default_rules_path()).read_bytes())
 
     @classmethod
-    def open(cls, folder: str | Path = ".", *, create: bool = True, readonly: bool = False) -> Project:
+    def open(
+        cls, folder: str | Path = ".", *, create: bool = True, readonly: bool = False
+    ) -> Project:
         """Open the project in ``folder``; a folder with a codebook but no database is set up."""
         root = Path(folder)
         if not root.is_dir():
@@ -297,7 +302,9 @@ class Project:
                 yield conn
             finally:
                 conn.execute("UPDATE journal_state SET action_id = NULL WHERE id = 1")
-            n = conn.execute("SELECT count(*) FROM changes WHERE action_id = ?", [action_id]).fetchone()[0]
+            n = conn.execute(
+                "SELECT count(*) FROM changes WHERE action_id = ?", [action_id]
+            ).fetchone()[0]
             if n == 0:
                 conn.execute("DELETE FROM actions WHERE id = ?", [action_id])
         # A load from codebook.yaml leaves the file as the user wrote it (comments, `was:`).
@@ -438,7 +445,11 @@ class Project:
         removed = [cid for cid in existing if cid not in new_ids and cid not in renames]
         report = SyncReport()
         counts = self.code_counts()
-        blocked = [(cid, counts.get(cid, 0)) for cid in removed if counts.get(cid, 0) and cid not in merge_into]
+        blocked = [
+            (cid, counts.get(cid, 0))
+            for cid in removed
+            if counts.get(cid, 0) and cid not in merge_into
+        ]
         if blocked:
             detail = ", ".join(f"{cid} ({n} codings)" for cid, n in blocked)
             raise MpuQualError(
@@ -453,15 +464,22 @@ class Project:
         except _DryRun:
             return report
         if cb_path.resolve() != self.codebook_path.resolve():
-
             # atomic: a crash mid-copy must not leave a truncated codebook.yaml
             write_bytes_atomic(self.codebook_path, cb_path.read_bytes())
         self._codebook = None
         return report
 
-    def _sync_codes(self, cb: Codebook, existing: dict[str, Code], renames: dict[str, str],
-                    merge_into: dict[str, str], counts: dict[str, int], report: SyncReport,
-                    *, dry_run: bool) -> None:
+    def _sync_codes(
+        self,
+        cb: Codebook,
+        existing: dict[str, Code],
+        renames: dict[str, str],
+        merge_into: dict[str, str],
+        counts: dict[str, int],
+        report: SyncReport,
+        *,
+        dry_run: bool,
+    ) -> None:
         new_ids = cb.ids()
         with self.action("Load codebook", kind="codebook-sync") as conn:
             for c in cb.codes:
@@ -478,9 +496,16 @@ class Project:
                 }
                 if c.id in existing:
                     e = existing[c.id]
-                    if (e.parent_id, e.label_en, e.label_zh, e.rule or "", e.color, e.addresses,
-                            e.position, e.depth) != (c.parent, c.en, c.zh, c.rule, c.color,
-                                                     c.addresses, c.position, c.depth):
+                    if (
+                        e.parent_id,
+                        e.label_en,
+                        e.label_zh,
+                        e.rule or "",
+                        e.color,
+                        e.addresses,
+                        e.position,
+                        e.depth,
+                    ) != (c.parent, c.en, c.zh, c.rule, c.color, c.addresses, c.position, c.depth):
                         conn.execute(
                             "UPDATE codes SET parent_id = :parent_id, label_en = :label_en, "
                             "label_zh = :label_zh, rule = :rule, color = :color, "
@@ -546,7 +571,8 @@ class Project:
         ).fetchone()
         if row is None:
             raise NotFound(
-                f"no code '{code_id}' in the codebook", field="code",
+                f"no code '{code_id}' in the codebook",
+                field="code",
                 hint="List codes with 'mpu-qual codebook show'.",
             )
         return Code(*row)
@@ -585,8 +611,13 @@ class Project:
 
     # -------------------------------------------------- codebook edits (TUI)
     def add_code(
-        self, code_id: str, label_en: str, label_zh: str, parent_id: str | None = None,
-        rule: str = "", color: str | None = None,
+        self,
+        code_id: str,
+        label_en: str,
+        label_zh: str,
+        parent_id: str | None = None,
+        rule: str = "",
+        color: str | None = None,
     ) -> Code:
         """Add a code to the project and codebook.yaml in one step."""
         from mpu_qual.codebook import COLOR_RE, ID_RE
@@ -603,23 +634,36 @@ class Project:
             raise MpuQualError(f"code '{code_id}' already exists", field="id")
         parent = self.code(parent_id) if parent_id else None
         with self.action(f"Add code {code_id}", kind="codebook") as conn:
-            siblings_end = conn.execute(
-                "SELECT coalesce(max(position), -1) FROM codes"
-            ).fetchone()[0]
+            siblings_end = conn.execute("SELECT coalesce(max(position), -1) FROM codes").fetchone()[
+                0
+            ]
             conn.execute(
                 "INSERT INTO codes (id, parent_id, label_en, label_zh, rule, color, addresses, "
                 "position, depth) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [code_id, parent_id, label_en.strip(), label_zh.strip(), rule,
-                 color or (parent.color if parent else None),
-                 parent.addresses if parent else None, siblings_end + 1,
-                 (parent.depth + 1) if parent else 0],
+                [
+                    code_id,
+                    parent_id,
+                    label_en.strip(),
+                    label_zh.strip(),
+                    rule,
+                    color or (parent.color if parent else None),
+                    parent.addresses if parent else None,
+                    siblings_end + 1,
+                    (parent.depth + 1) if parent else 0,
+                ],
             )
             self._renumber(conn)
         return self.code(code_id)
 
     def update_code(
-        self, code_id: str, *, label_en: str | None = None, label_zh: str | None = None,
-        rule: str | None = None, color: str | None = None, parent_id: str | None | object = ...,
+        self,
+        code_id: str,
+        *,
+        label_en: str | None = None,
+        label_zh: str | None = None,
+        rule: str | None = None,
+        color: str | None = None,
+        parent_id: str | None | object = ...,
     ) -> Code:
         """Rename (labels), recolour or move a code; the id and its codings stay."""
         code = self.code(code_id)
@@ -660,12 +704,17 @@ class Project:
             raise MpuQualError("cannot merge a code into one of its own sub-codes")
         self._bulk("merge")
         with self.action(f"Merge {source_id} into {target_id}", kind="codebook") as conn:
-            n = conn.execute("SELECT count(*) FROM codings WHERE code_id = ?", [source_id]).fetchone()[0]
+            n = conn.execute(
+                "SELECT count(*) FROM codings WHERE code_id = ?", [source_id]
+            ).fetchone()[0]
             for table, column in self._code_refs():
                 conn.execute(
-                    f'UPDATE "{table}" SET "{column}" = ? WHERE "{column}" = ?', [target_id, source_id]
+                    f'UPDATE "{table}" SET "{column}" = ? WHERE "{column}" = ?',
+                    [target_id, source_id],
                 )
-            conn.execute("UPDATE codes SET parent_id = ? WHERE parent_id = ?", [target_id, source_id])
+            conn.execute(
+                "UPDATE codes SET parent_id = ? WHERE parent_id = ?", [target_id, source_id]
+            )
             conn.execute("DELETE FROM codes WHERE id = ?", [source_id])
             # Identical spans with the same code after the merge are one coding.
             conn.execute(
@@ -690,7 +739,9 @@ class Project:
 
     def _renumber(self, conn: sqlite3.Connection) -> None:
         """Positions and depths in pre-order after a structural edit."""
-        rows = conn.execute("SELECT id, parent_id, position, depth FROM codes ORDER BY position, id").fetchall()
+        rows = conn.execute(
+            "SELECT id, parent_id, position, depth FROM codes ORDER BY position, id"
+        ).fetchall()
         kids: dict[str | None, list[str]] = {}
         for cid, parent, _pos, _depth in rows:
             kids.setdefault(parent, []).append(cid)
@@ -705,7 +756,9 @@ class Project:
         visit(None, 0)
         for pos, (cid, depth) in enumerate(order):
             if current[cid] != (pos, depth):
-                conn.execute("UPDATE codes SET position = ?, depth = ? WHERE id = ?", [pos, depth, cid])
+                conn.execute(
+                    "UPDATE codes SET position = ?, depth = ? WHERE id = ?", [pos, depth, cid]
+                )
 
     # ------------------------------------------------------------------ participants
     def participants(self) -> list[Participant]:
@@ -718,11 +771,15 @@ class Project:
 
     def participant(self, label: str) -> Participant:
         r = self.conn.execute(
-            "SELECT id, label, name, group_id, attributes FROM participants WHERE label = ?", [label]
+            "SELECT id, label, name, group_id, attributes FROM participants WHERE label = ?",
+            [label],
         ).fetchone()
         if r is None:
-            raise NotFound(f"no participant '{label}'", field="participant",
-                           hint="List them with 'mpu-qual participants list'.")
+            raise NotFound(
+                f"no participant '{label}'",
+                field="participant",
+                hint="List them with 'mpu-qual participants list'.",
+            )
         return Participant(r[0], r[1], r[2], r[3], json.loads(r[4]))
 
     def resolve_group(self, group: str) -> str:
@@ -734,7 +791,8 @@ class Project:
                 return g.id
         options = ", ".join(g.id for g in cb.groups)
         raise MpuQualError(
-            f"unknown stakeholder group '{group}'", field="group",
+            f"unknown stakeholder group '{group}'",
+            field="group",
             hint=f"Use one of: {options} (edit the list in codebook.yaml).",
         )
 
@@ -773,9 +831,12 @@ class Project:
             new_label = new_label.strip()
             if not new_label:
                 raise MpuQualError("the new label cannot be empty", field="label")
-            if new_label != label and self.conn.execute(
-                "SELECT 1 FROM participants WHERE label = ?", [new_label]
-            ).fetchone():
+            if (
+                new_label != label
+                and self.conn.execute(
+                    "SELECT 1 FROM participants WHERE label = ?", [new_label]
+                ).fetchone()
+            ):
                 raise MpuQualError(f"a participant '{new_label}' already exists", field="label")
         with self.action(f"Edit participant {label}", kind="participant") as conn:
             pid = self._ensure_participant(conn, label)
@@ -814,12 +875,11 @@ class Project:
         dup = self.conn.execute("SELECT name FROM sources WHERE sha256 = ?", [digest]).fetchone()
         if dup:
             raise MpuQualError(
-                f"this file is already in the project as '{dup[0]}'", path=p,
+                f"this file is already in the project as '{dup[0]}'",
+                path=p,
                 hint="Remove that transcript first to import it again.",
             )
-        return self.add_transcript(
-            name or p.stem, parsed, original_path=str(p), sha256=digest
-        )
+        return self.add_transcript(name or p.stem, parsed, original_path=str(p), sha256=digest)
 
     def add_transcript(
         self,
@@ -839,7 +899,8 @@ class Project:
             raise MpuQualError("the transcript has no segments", path=original_path)
         if self.conn.execute("SELECT 1 FROM sources WHERE name = ?", [name]).fetchone():
             raise MpuQualError(
-                f"a transcript named '{name}' already exists", path=original_path,
+                f"a transcript named '{name}' already exists",
+                path=original_path,
                 hint="Pass --name to import it under another name.",
             )
         text = parsed.full_text()
@@ -847,7 +908,8 @@ class Project:
             text.encode("utf-8")
         except UnicodeEncodeError as exc:
             raise MpuQualError(
-                "text contains an unpaired surrogate character", path=original_path,
+                "text contains an unpaired surrogate character",
+                path=original_path,
                 line=text.count("\n", 0, exc.start) + 1,
             ) from None
         if duration_ms is None:
@@ -858,20 +920,41 @@ class Project:
             sid = conn.execute(
                 "INSERT INTO sources (name, kind, text, length, format, original_path, sha256, "
                 "metadata, media_path, duration_ms) VALUES (?, 'transcript', ?, ?, ?, ?, ?, ?, ?, ?)",
-                [name, text, len(text), parsed.format, original_path, sha256,
-                 json.dumps(parsed.metadata, ensure_ascii=False, default=str), media_path,
-                 duration_ms],
+                [
+                    name,
+                    text,
+                    len(text),
+                    parsed.format,
+                    original_path,
+                    sha256,
+                    json.dumps(parsed.metadata, ensure_ascii=False, default=str),
+                    media_path,
+                    duration_ms,
+                ],
             ).lastrowid
             pids: dict[str, int] = {}
             rows = []
-            for idx, (seg, (start, end)) in enumerate(zip(parsed.segments, parsed.spans(), strict=True)):
+            for idx, (seg, (start, end)) in enumerate(
+                zip(parsed.segments, parsed.spans(), strict=True)
+            ):
                 pid = None
                 if seg.speaker:
                     if seg.speaker not in pids:
                         pids[seg.speaker] = self._ensure_participant(conn, seg.speaker)
                     pid = pids[seg.speaker]
-                rows.append((sid, idx, seg.speaker, pid, start, end, seg.start_ms, seg.end_ms,
-                             json.dumps(seg.meta, ensure_ascii=False, default=str)))
+                rows.append(
+                    (
+                        sid,
+                        idx,
+                        seg.speaker,
+                        pid,
+                        start,
+                        end,
+                        seg.start_ms,
+                        seg.end_ms,
+                        json.dumps(seg.meta, ensure_ascii=False, default=str),
+                    )
+                )
             conn.executemany(
                 "INSERT INTO segments (source_id, idx, speaker, participant_id, start, end, "
                 "start_ms, end_ms, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -892,11 +975,19 @@ class Project:
         ).fetchall()
         out = []
         for sid, name, length, dur, fmt, nseg, nspk, ncod in rows:
-            out.append({
-                "id": sid, "name": name, "length": length, "duration_ms": dur, "format": fmt,
-                "segments": nseg, "speakers": nspk, "codings": ncod,
-                "coded_share": self._coded_share(sid, length),
-            })
+            out.append(
+                {
+                    "id": sid,
+                    "name": name,
+                    "length": length,
+                    "duration_ms": dur,
+                    "format": fmt,
+                    "segments": nseg,
+                    "speakers": nspk,
+                    "codings": ncod,
+                    "coded_share": self._coded_share(sid, length),
+                }
+            )
         return out
 
     def _coded_share(self, source_id: int, length: int) -> float:
@@ -918,9 +1009,13 @@ class Project:
         return covered / length
 
     def sources(self) -> list[Source]:
-        return [self._source_row(r) for r in self.conn.execute(
-            "SELECT id, name, kind, text, length, format, metadata, media_path, duration_ms, "
-            "imported_at FROM sources ORDER BY name")]
+        return [
+            self._source_row(r)
+            for r in self.conn.execute(
+                "SELECT id, name, kind, text, length, format, metadata, media_path, duration_ms, "
+                "imported_at FROM sources ORDER BY name"
+            )
+        ]
 
     @staticmethod
     def _source_row(r: tuple) -> Source:
@@ -940,8 +1035,11 @@ class Project:
             return self.source(int(name_or_id))
         if r is None:
             names = ", ".join(s["name"] for s in self.source_summaries()[:10]) or "none yet"
-            raise NotFound(f"no transcript '{name_or_id}'", field="source",
-                           hint=f"Transcripts in this project: {names}.")
+            raise NotFound(
+                f"no transcript '{name_or_id}'",
+                field="source",
+                hint=f"Transcripts in this project: {names}.",
+            )
         return self._source_row(r)
 
     def segments(self, source: str | int | Source) -> list[Segment]:
@@ -960,8 +1058,11 @@ class Project:
         src = source if isinstance(source, Source) else self.source(source)
         segs = [
             ParsedSegment(
-                text=src.text[g.start : g.end], speaker=g.speaker, start_ms=g.start_ms,
-                end_ms=g.end_ms, meta=g.meta,
+                text=src.text[g.start : g.end],
+                speaker=g.speaker,
+                start_ms=g.start_ms,
+                end_ms=g.end_ms,
+                meta=g.meta,
             )
             for g in self.segments(src)
         ]
@@ -975,7 +1076,9 @@ class Project:
     def remove_source(self, name: str) -> int:
         """Delete a transcript with its segments and codings (undoable). Returns codings removed."""
         src = self.source(name)
-        n = self.conn.execute("SELECT count(*) FROM codings WHERE source_id = ?", [src.id]).fetchone()[0]
+        n = self.conn.execute(
+            "SELECT count(*) FROM codings WHERE source_id = ?", [src.id]
+        ).fetchone()[0]
         with self.action(f"Remove transcript {src.name}", kind="source") as conn:
             conn.execute("DELETE FROM sources WHERE id = ?", [src.id])
         return n
@@ -1004,7 +1107,12 @@ class Project:
 
     # ------------------------------------------------------------------ codings
     def _check_span(self, src: Source, start: int, end: int) -> None:
-        if isinstance(start, bool) or isinstance(end, bool) or not isinstance(start, int) or not isinstance(end, int):
+        if (
+            isinstance(start, bool)
+            or isinstance(end, bool)
+            or not isinstance(start, int)
+            or not isinstance(end, int)
+        ):
             raise MpuQualError("start and end must be whole numbers", field="span")
         if not (0 <= start < end <= src.length):
             raise MpuQualError(
@@ -1048,11 +1156,13 @@ class Project:
         ids = []
         with self.action(f"Code {label} in {src.name}", kind="coding") as conn:
             for cid in code_ids:
-                ids.append(conn.execute(
-                    "INSERT INTO codings (source_id, code_id, start, end, quote, memo, coder) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [src.id, cid, start, end, quote, memo or None, coder or default_coder()],
-                ).lastrowid)
+                ids.append(
+                    conn.execute(
+                        "INSERT INTO codings (source_id, code_id, start, end, quote, memo, coder) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        [src.id, cid, start, end, quote, memo or None, coder or default_coder()],
+                    ).lastrowid
+                )
         return [self.coding(i) for i in ids]
 
     def update_coding(
@@ -1081,8 +1191,14 @@ class Project:
             self._check_span(src, new_start, new_end)
             conn.execute(
                 "UPDATE codings SET start = ?, end = ?, quote = ?, memo = ?, code_id = ? WHERE id = ?",
-                [new_start, new_end, src.text[new_start:new_end],
-                 c.memo if memo is None else (memo or None), code_id or c.code_id, coding_id],
+                [
+                    new_start,
+                    new_end,
+                    src.text[new_start:new_end],
+                    c.memo if memo is None else (memo or None),
+                    code_id or c.code_id,
+                    coding_id,
+                ],
             )
         return self.coding(coding_id)
 
@@ -1106,8 +1222,11 @@ class Project:
     def coding(self, coding_id: int) -> Coding:
         r = self.conn.execute(self._CODING_SQL + " WHERE c.id = ?", [coding_id]).fetchone()
         if r is None:
-            raise NotFound(f"no coding with id {coding_id}", field="coding",
-                           hint="List codings with 'mpu-qual code list'.")
+            raise NotFound(
+                f"no coding with id {coding_id}",
+                field="coding",
+                hint="List codings with 'mpu-qual code list'.",
+            )
         return Coding(*r)
 
     def codings(
@@ -1143,12 +1262,16 @@ class Project:
 
     def codings_in_range(self, source_id: int, start: int, end: int) -> list[Coding]:
         """Codings overlapping [start, end) of one source (for the transcript view)."""
-        sql = self._CODING_SQL + " WHERE c.source_id = ? AND c.start < ? AND c.end > ? ORDER BY c.start"
+        sql = (
+            self._CODING_SQL
+            + " WHERE c.source_id = ? AND c.start < ? AND c.end > ? ORDER BY c.start"
+        )
         return [Coding(*r) for r in self.conn.execute(sql, [source_id, end, start])]
 
     # ------------------------------------------------------------------ auto-code
-    def _unit_span(self, text: str, seg_start: int, seg_end: int, hit_s: int, hit_e: int,
-                   unit: str) -> tuple[int, int]:
+    def _unit_span(
+        self, text: str, seg_start: int, seg_end: int, hit_s: int, hit_e: int, unit: str
+    ) -> tuple[int, int]:
         if unit == "match":
             return hit_s, hit_e
         if unit == "segment":
@@ -1207,9 +1330,11 @@ class Project:
                     if span[1] > span[0] and span not in seen:
                         seen.add(span)
                         spans.append((src.id, span[0], span[1]))
-        existing = set(self.conn.execute(
-            "SELECT source_id, start, end FROM codings WHERE code_id = ?", [code_id]
-        ).fetchall())
+        existing = set(
+            self.conn.execute(
+                "SELECT source_id, start, end FROM codings WHERE code_id = ?", [code_id]
+            ).fetchall()
+        )
         new = [s for s in spans if s not in existing]
         if dry_run or not new:
             return AutocodeResult(code_id, spans, 0, len(spans) - len(new), dry_run)
@@ -1217,12 +1342,15 @@ class Project:
         texts = {s.id: s.text for s in srcs}
         what = phrase if phrase is not None else f"/{regex}/"
         coder = default_coder()
-        with self.action(f"Auto-code {code_id} where '{what}' ({len(new)} passages)",
-                         kind="autocode") as conn:
+        with self.action(
+            f"Auto-code {code_id} where '{what}' ({len(new)} passages)", kind="autocode"
+        ) as conn:
             # Read again under the write lock: another window may have coded meanwhile.
-            existing = set(conn.execute(
-                "SELECT source_id, start, end FROM codings WHERE code_id = ?", [code_id]
-            ).fetchall())
+            existing = set(
+                conn.execute(
+                    "SELECT source_id, start, end FROM codings WHERE code_id = ?", [code_id]
+                ).fetchall()
+            )
             new = [s for s in new if s not in existing]
             conn.executemany(
                 "INSERT INTO codings (source_id, code_id, start, end, quote, memo, coder) "
@@ -1232,7 +1360,9 @@ class Project:
         return AutocodeResult(code_id, spans, len(new), len(spans) - len(new), False)
 
     # ------------------------------------------------------------------ search
-    def search(self, query: str, *, limit: int = 200, source: str | int | None = None) -> list[SearchHit]:
+    def search(
+        self, query: str, *, limit: int = 200, source: str | int | None = None
+    ) -> list[SearchHit]:
         """Find text in every transcript (case-insensitive; Chinese substrings too)."""
         q = query.strip()
         if not q:
@@ -1266,9 +1396,18 @@ class Project:
                 seg_text = texts[sid][gs:ge]
                 for m in pattern.finditer(seg_text):
                     a, b = max(0, m.start() - 30), min(len(seg_text), m.end() + 30)
-                    hits.append(SearchHit(sid, name, seg_id, speaker, gs + m.start(),
-                                          gs + m.end(), seg_text[a:b].replace("\n", " "),
-                                          start_ms))
+                    hits.append(
+                        SearchHit(
+                            sid,
+                            name,
+                            seg_id,
+                            speaker,
+                            gs + m.start(),
+                            gs + m.end(),
+                            seg_text[a:b].replace("\n", " "),
+                            start_ms,
+                        )
+                    )
                     if len(hits) >= limit:
                         return True
             return False
@@ -1298,11 +1437,13 @@ class Project:
             # Python's case folding, as in collect(): SQLite's lower() folds ASCII only, so
             # a search for 'É' would skip a transcript that has only 'é'.
             found = pattern.search(texts[sid]) is not None
-            if found and collect(self.conn.execute(
-                f"SELECT {cols} FROM segments g JOIN sources s ON s.id = g.source_id "
-                "WHERE g.source_id = ? ORDER BY g.start",
-                [sid],
-            )):
+            if found and collect(
+                self.conn.execute(
+                    f"SELECT {cols} FROM segments g JOIN sources s ON s.id = g.source_id "
+                    "WHERE g.source_id = ? ORDER BY g.start",
+                    [sid],
+                )
+            ):
                 break
         return hits
 
