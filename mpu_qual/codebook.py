@@ -131,7 +131,7 @@ def _check_duplicate_keys(node: yaml.Node, path: Path | str | None) -> None:
         if isinstance(n, (yaml.MappingNode, yaml.SequenceNode)):
             if id(n) in seen_nodes:  # an alias (*name) of a list or mapping
                 raise _err(
-                    "YAML aliases of lists or entries (*name) are not allowed in a codebook",
+                    "YAML aliases of lists or entries (*name) are not allowed in this file",
                     path,
                     n,
                     hint="Write each entry out in full.",
@@ -153,20 +153,26 @@ def _check_duplicate_keys(node: yaml.Node, path: Path | str | None) -> None:
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def parse_yaml_text(text: str, path: Path | str | None) -> tuple[Any, yaml.Node | None]:
+def parse_yaml_text(
+    text: str,
+    path: Path | str | None,
+    *,
+    max_bytes: int = MAX_CODEBOOK_BYTES,
+    what: str = "codebook",
+) -> tuple[Any, yaml.Node | None]:
     """``yaml.safe_load`` plus the node tree (for line numbers); errors carry a location."""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:
         raise MpuQualError(
-            "the codebook contains an unpaired surrogate character (not valid Unicode text)",
+            f"the {what} contains an unpaired surrogate character (not valid Unicode text)",
             path=path,
             line=text.count("\n", 0, exc.start) + 1,
             column=exc.start - (text.rfind("\n", 0, exc.start) + 1) + 1,
         ) from None
-    if len(text.encode("utf-8", "surrogatepass")) > MAX_CODEBOOK_BYTES:
+    if len(text.encode("utf-8", "surrogatepass")) > max_bytes:
         raise MpuQualError(
-            f"file is larger than {MAX_CODEBOOK_BYTES // 1024} KiB; is it really a codebook?",
+            f"file is larger than {max_bytes // 1024} KiB; is it really a {what} file?",
             path=path,
         )
     try:

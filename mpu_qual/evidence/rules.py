@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from mpu_qual.codebook import parse_yaml_text
 from mpu_qual.errors import MpuQualError
 
 RULES_NAME = "jobrules.yaml"
@@ -305,22 +306,7 @@ def _entries(
 def parse_rules(text: str, path: Path | None = None) -> Rules:
     """Validate rules text; raises MpuQualError naming the line and field at fault."""
     ctx = _Ctx(path)
-    if len(text.encode("utf-8", "surrogatepass")) > MAX_RULES_BYTES:
-        raise MpuQualError(f"rules file is larger than {MAX_RULES_BYTES // 1024} KiB", path=path)
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise MpuQualError(
-            f"YAML syntax error: {exc.problem or exc.context}",
-            path=path,
-            line=mark.line + 1 if mark else None,
-            column=mark.column + 1 if mark else None,
-            hint="Check indentation and quoting around this line.",
-        ) from None
-    except yaml.YAMLError as exc:
-        raise MpuQualError(f"YAML error: {exc}", path=path) from None
+    data, root = parse_yaml_text(text, path, max_bytes=MAX_RULES_BYTES, what="job-ad rules")
     if not isinstance(data, dict):
         raise MpuQualError(
             "rules file must be a mapping (windows, sectors, roles, skills)", path=path

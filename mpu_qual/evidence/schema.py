@@ -7,32 +7,19 @@ not an undoable user action. Never edit an applied migration; add a new one.
 
 from __future__ import annotations
 
-import sqlite3
-
 import sqlite_utils
 from sqlite_utils import Migrations
+
+from mpu_qual.store.migrations import exec_script
 
 migrations = Migrations("mpu_qual.evidence")
 
 _NOW = "(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))"
 
 
-def _run(db: sqlite_utils.Database, script: str) -> None:
-    """Statement by statement: ``executescript`` would COMMIT the migration's transaction."""
-    buf = ""
-    for line in script.splitlines(keepends=True):
-        buf += line
-        if sqlite3.complete_statement(buf):
-            if buf.strip():
-                db.conn.execute(buf)
-            buf = ""
-    if buf.strip():
-        db.conn.execute(buf)
-
-
 @migrations()
 def m001_job_ads(db: sqlite_utils.Database) -> None:
-    _run(
+    exec_script(
         db,
         f"""
         CREATE TABLE import_files (

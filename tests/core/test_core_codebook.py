@@ -36,6 +36,12 @@ def test_bundled_codebook_is_identical_to_the_repository_root_one() -> None:
     assert bundled.read_bytes() == (REPO_ROOT / "codebook.yaml").read_bytes()
 
 
+def test_demo_job_rules_are_the_shipped_defaults() -> None:
+    """The demo project's jobrules.yaml is what `init` copies for a new project."""
+    shipped = REPO_ROOT / "mpu_qual" / "evidence" / "rules.default.yaml"
+    assert shipped.read_bytes() == (REPO_ROOT / "jobrules.yaml").read_bytes()
+
+
 def test_repository_codebook_loads_with_themes_and_bilingual_labels() -> None:
     cb = load_codebook(REPO_ROOT / "codebook.yaml")
     # the report's five finding sections, in its order

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from pathlib import Path
 
@@ -219,7 +220,7 @@ def test_yaml_syntax_error_has_a_line(tmp_path):
         (lambda d: d["dedup"].__setitem__("repost_days", -1), "dedup.repost_days"),
         (lambda d: d.__setitem__("extra", 1), "extra"),
         (lambda d: d["roles"]["rules"][0].pop("en") and d["roles"]["rules"][0].pop("zh"), "en"),
-        (lambda d: d["sectors"].append(dict(d["sectors"][0])), "label"),
+        (lambda d: d["sectors"].append(copy.deepcopy(d["sectors"][0])), "label"),
         (lambda d: d["skills"].append({"term": "plc", "en": ["x"]}), "term"),
         (lambda d: d["roles"]["rules"][0].__setitem__("en", "lab technician"), "en"),
     ],
@@ -268,3 +269,19 @@ def test_dedup_key_ignores_case_width_and_spacing(title, case, widen):
     desc = "Line one.\nLine  two."
     assert fold(variant) == fold(title)
     assert dedup_key(variant, "ACME", desc) == dedup_key(title, "acme", " Line one. Line two. ")
+
+
+def test_rules_file_with_nested_aliases_is_refused_quickly() -> None:
+    """A 'billion laughs' rules file is refused, not expanded (it shares the codebook's loader)."""
+    from mpu_qual.errors import MpuQualError
+    from mpu_qual.evidence.rules import parse_rules
+
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 9):
+        prev = chr(ord("a") + i - 1)
+        cur = chr(ord("a") + i)
+        lines.append(f"{cur}: &{cur} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]")
+    with pytest.raises(MpuQualError) as err:
+        parse_rules("\n".join(lines) + "\n", Path("jobrules.yaml"))
+    assert err.value.path == "jobrules.yaml"
+    assert err.value.line is not None
