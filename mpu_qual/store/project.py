@@ -1427,10 +1427,18 @@ class Project:
         # One or two characters: the trigram index cannot help. Check each transcript as a
         # whole first (one instr per transcript), then its segments, in name order, and stop
         # at ``limit``: common terms end early, rare ones cost one pass over the text.
-        sql = "SELECT id FROM sources" + (" WHERE id = ?" if src_filter is not None else "")
-        for (sid,) in self.conn.execute(
-            sql + " ORDER BY name", [src_filter] if src_filter is not None else []
-        ).fetchall():
+        where: list[str] = []
+        args = []
+        if src_filter is not None:
+            where.append("id = ?")
+            args.append(src_filter)
+        if q.isascii():
+            # SQLite's lower() folds ASCII only, which is exact for an ASCII query: rare terms
+            # are ruled out inside SQLite without copying every transcript into Python.
+            where.append("instr(lower(text), ?) > 0")
+            args.append(q.lower())
+        sql = "SELECT id FROM sources" + (" WHERE " + " AND ".join(where) if where else "")
+        for (sid,) in self.conn.execute(sql + " ORDER BY name", args).fetchall():
             texts[sid] = self.conn.execute(
                 "SELECT text FROM sources WHERE id = ?", [sid]
             ).fetchone()[0]
