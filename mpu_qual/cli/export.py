@@ -35,6 +35,19 @@ def _pseudonymiser(project: Project, enabled: bool, names: str | None) -> Pseudo
     return pseudo
 
 
+def _open_pseudonymised(
+    ctx: click.Context, enabled: bool, names: str | None
+) -> tuple[Project, Pseudonymiser | None]:
+    """Open the project and its pseudonymiser: every pseudonymisable export starts so."""
+    project = open_project(ctx)
+    return project, _pseudonymiser(project, enabled, names)
+
+
+def _output_option(help: str | None = None) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """The required ``-o/--output FILE`` option of every export command."""
+    return click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help=help)
+
+
 def pseudonymise_options(func):
     func = click.option(
         "--pseudonyms",
@@ -60,13 +73,7 @@ def export_group() -> None:
 
 @export_group.command("quotes")
 @project_option
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False),
-    help="File to write; the format follows its extension unless --format is given.",
-)
+@_output_option("File to write; the format follows its extension unless --format is given.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "md", "docx", "html"]))
 @click.option(
     "--code",
@@ -98,8 +105,7 @@ def export_quotes_cmd(
     from mpu_qual.export.rows import QuoteFilter
 
     fmt = format_for(output, fmt)
-    project = open_project(ctx)
-    pseudo = _pseudonymiser(project, pseudonymise, pseudonyms)
+    project, pseudo = _open_pseudonymised(ctx, pseudonymise, pseudonyms)
     flt = QuoteFilter(codes=codes, theme=theme, group=group, participant=participant, source=source)
     data = export_quotes(project, output, fmt, flt, pseudo)
     themes = len({r.theme_id for r in data.rows})
@@ -115,7 +121,7 @@ def export_quotes_cmd(
 
 @export_group.command("qdc")
 @project_option
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@_output_option()
 @pseudonymise_options
 @click.pass_context
 def export_qdc_cmd(
@@ -124,15 +130,14 @@ def export_qdc_cmd(
     """The codebook as a REFI-QDA codebook (.qdc) for other QDA programs."""
     from mpu_qual.export.refi.writer import export_qdc
 
-    project = open_project(ctx)
-    pseudo = _pseudonymiser(project, pseudonymise, pseudonyms)
+    project, pseudo = _open_pseudonymised(ctx, pseudonymise, pseudonyms)
     export_qdc(project, output, pseudo)
     click.echo(f"Wrote {len(project.codes())} codes to {output}.")
 
 
 @export_group.command("qdpx")
 @project_option
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@_output_option()
 @pseudonymise_options
 @click.pass_context
 def export_qdpx_cmd(
@@ -142,8 +147,7 @@ def export_qdpx_cmd(
     participants as cases, memos as notes."""
     from mpu_qual.export.refi.writer import export_qdpx
 
-    project = open_project(ctx)
-    pseudo = _pseudonymiser(project, pseudonymise, pseudonyms)
+    project, pseudo = _open_pseudonymised(ctx, pseudonymise, pseudonyms)
     r = export_qdpx(project, output, pseudo)
     click.echo(
         f"Wrote {output}: {r.sources} transcripts, {r.codings} codings, {r.cases} cases, "
@@ -232,13 +236,7 @@ def _load_prose_writer(spec: str) -> Callable[..., str]:
 
 @main.command("summary")
 @project_option
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False),
-    help="report.md, report.html or report.docx.",
-)
+@_output_option("report.md, report.html or report.docx.")
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "docx"]))
 @click.option("--theme", metavar="ID", help="Only this theme.")
 @click.option(
@@ -272,8 +270,7 @@ def summary_cmd(
 
     fmt = summary_format(output, fmt)
     prose = _load_prose_writer(prose_writer) if prose_writer else None
-    project = open_project(ctx)
-    pseudo = _pseudonymiser(project, pseudonymise, pseudonyms)
+    project, pseudo = _open_pseudonymised(ctx, pseudonymise, pseudonyms)
     s = build_summary(project, theme=theme, quotes=n_quotes, pseudo=pseudo, prose=prose)
     write_summary(s, output, fmt)
     click.echo(f"Wrote the summary of {len(s.themes)} themes to {Path(output)} ({fmt}).")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite_utils
 from sqlite_utils import Migrations
 
-from mpu_qual.store.migrations import exec_script
+from mpu_qual.store.migrations import create_journal_triggers, exec_script
 
 migrations = Migrations("mpu_qual.evidence")
 
@@ -131,3 +131,10 @@ def m001_job_ads(db: sqlite_utils.Database) -> None:
         CREATE INDEX evidence_links_query ON evidence_links(query_id);
         """,
     )
+
+
+@migrations()
+def m002_journal_links(db: sqlite_utils.Database) -> None:
+    """Evidence links join the undo journal: removing a coding (or merging codes) deletes its
+    links by cascade inside that action, and undoing the action brings them back."""
+    create_journal_triggers(db, "evidence_links")

@@ -13,8 +13,10 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from mpu_qual.errors import MpuQualError, NotFound
 from mpu_qual.safety import backup
@@ -95,16 +97,21 @@ def finish(conn: sqlite3.Connection) -> bool:
 
 
 # ----------------------------------------------------------------------------- participant
-def _participant_ids(conn: sqlite3.Connection, label: str) -> set[int]:
-    ids = {r[0] for r in conn.execute("SELECT id FROM participants WHERE label = ?", [label])}
+def _journal_participants(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
+    """Every participant row (before and after each change) kept in the undo journal."""
     for old, new in conn.execute(
         "SELECT old, new FROM changes WHERE tbl = 'participants'"
     ).fetchall():
         for row in (old, new):
             if row:
-                data = json.loads(row)
-                if data.get("label") == label:
-                    ids.add(int(data["id"]))
+                yield json.loads(row)
+
+
+def _participant_ids(conn: sqlite3.Connection, label: str) -> set[int]:
+    ids = {r[0] for r in conn.execute("SELECT id FROM participants WHERE label = ?", [label])}
+    for data in _journal_participants(conn):
+        if data.get("label") == label:
+            ids.add(int(data["id"]))
     return ids
 
 
@@ -114,14 +121,9 @@ def _participant_names(conn: sqlite3.Connection, ids: set[int]) -> set[str]:
         row = conn.execute("SELECT name FROM participants WHERE id = ?", [pid]).fetchone()
         if row and row[0]:
             names.add(row[0])
-    for old, new in conn.execute(
-        "SELECT old, new FROM changes WHERE tbl = 'participants'"
-    ).fetchall():
-        for row in (old, new):
-            if row:
-                data = json.loads(row)
-                if int(data.get("id", -1)) in ids and data.get("name"):
-                    names.add(str(data["name"]))
+    for data in _journal_participants(conn):
+        if int(data.get("id", -1)) in ids and data.get("name"):
+            names.add(str(data["name"]))
     return names
 
 

@@ -21,6 +21,8 @@ EXTRA_MIGRATION_SETS: list[str] = [
 
 # Tables whose row changes the undo journal records.
 JOURNALED_TABLES = ("participants", "sources", "segments", "codes", "codings", "memos")
+# Feature tables journaled by their own migration sets (see create_journal_triggers).
+FEATURE_JOURNALED_TABLES = ("evidence_links",)
 
 
 @core()
@@ -170,7 +172,7 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         """,
     )
     for table in JOURNALED_TABLES:
-        _create_journal_triggers(db, table)
+        create_journal_triggers(db, table)
 
 
 @core()
@@ -235,7 +237,7 @@ def m002_replay_guard(db: sqlite_utils.Database) -> None:
     )
 
 
-def _create_journal_triggers(db: sqlite_utils.Database, table: str) -> None:
+def create_journal_triggers(db: sqlite_utils.Database, table: str) -> None:
     """Record every row change of ``table`` in ``changes`` while an action is open."""
     cols = [c.name for c in db[table].columns]
 

@@ -263,3 +263,16 @@ def test_links_follow_a_code_merge(ads_project, rules, tmp_path):
     ads_project.merge_code(code, other)
     assert [x.id for x in evidence_for_code(db, other)] == [link.id]
     assert evidence_for_code(db, code) == []
+
+
+def test_undoing_a_coding_removal_brings_its_links_back(ads_project, rules, tmp_path):
+    db = ads_project.db
+    _code, c1, _c2 = _coded(ads_project, tmp_path)
+    link = link_evidence(db, EvidenceQuery(term="PLC"), coding_id=c1)
+    ads_project.remove_coding(c1)
+    assert list_evidence(db, coding_id=c1) == []
+    ads_project.undo()
+    restored = list_evidence(db, coding_id=c1)
+    assert [(x.id, x.figure.count) for x in restored] == [(link.id, link.figure.count)]
+    ads_project.redo()
+    assert list_evidence(db, coding_id=c1) == []
