@@ -41,6 +41,12 @@ def open_workbench(ctx: click.Context) -> None:
         from mpu_qual.tui.app import run_app
     except ImportError as exc:  # pragma: no cover - only without the TUI installed
         raise MpuQualError(f"the workbench is not available: {exc}") from None
+    # The workbench shows library notices itself; printing them to stderr would draw over it.
+    from mpu_qual.safety.notices import remove_handler
+
+    printer = getattr(sys.modules.get("mpu_qual.cli.safety"), "print_notice", None)
+    if printer is not None:
+        remove_handler(printer)
     run_app(folder)
 
 

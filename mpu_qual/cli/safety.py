@@ -24,11 +24,11 @@ from mpu_qual.safety.notices import add_handler
 _COLORS = {ERROR: "red", WARNING: "yellow", INFO: "cyan"}
 
 
-def _print_notice(level: str, message: str) -> None:
+def print_notice(level: str, message: str) -> None:
     click.secho(f"{level}: {message}", fg=_COLORS.get(level), err=True)
 
 
-add_handler(_print_notice)
+add_handler(print_notice)
 
 
 def _age(created: datetime) -> str:

@@ -19,6 +19,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from mpu_qual.errors import MpuQualError
+from mpu_qual.safety.notices import add_handler, remove_handler
 from mpu_qual.store import Project
 from mpu_qual.store.models import SearchHit
 from mpu_qual.tui import data
@@ -48,6 +49,11 @@ class MpuQualApp(App[None]):
     ) -> None:
         super().__init__()
         self.folder = Path(folder)
+        # Notices from the library (read-only open, network folder) become notifications;
+        # those raised while opening wait until the screen exists.
+        self._pending_notices: list[tuple[str, str]] = []
+        self._notices_live = False
+        add_handler(self._on_notice)
         self.project = project if project is not None else Project.open(self.folder)
         self.labels = data.Labels(self.project, lang)
         self.recent: list[str] = data.recent_code_ids(self.project)
@@ -59,8 +65,26 @@ class MpuQualApp(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(WorkbenchScreen())
+        self._notices_live = True
+        for level, message in self._pending_notices:
+            self._show_notice(level, message)
+        self._pending_notices.clear()
+
+    def _on_notice(self, level: str, message: str) -> None:
+        if not self._notices_live:
+            self._pending_notices.append((level, message))
+            return
+        try:
+            self.call_from_thread(self._show_notice, level, message)
+        except RuntimeError:  # already on the app's thread
+            self._show_notice(level, message)
+
+    def _show_notice(self, level: str, message: str) -> None:
+        severity = {"error": "error", "warning": "warning"}.get(level, "information")
+        self.notify(message, title="Project", severity=severity, timeout=10)
 
     def on_unmount(self) -> None:
+        remove_handler(self._on_notice)
         with self._reader_lock:
             if self._reader is not None:
                 self._reader.close()
