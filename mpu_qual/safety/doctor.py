@@ -35,6 +35,11 @@ from mpu_qual.safety.trust import untrusted_objects
 TRANSCRIPT_SUFFIXES = (".txt", ".vtt", ".srt", ".docx")
 
 
+def _listing(level: str, check: str, message: str, *, names: list[str], **more: str) -> Finding:
+    """A finding about several things: all are counted, the first MAX_ITEMS are named."""
+    return Finding(level, check, message, items=names[:MAX_ITEMS], count=len(names), **more)
+
+
 @dataclass
 class DoctorReport:
     """What doctor found (and, after a repair, what it did)."""
@@ -167,15 +172,14 @@ def _codebook_findings(folder: Path, conn: sqlite3.Connection) -> list[Finding]:
     if not differ:
         return []
     return [
-        Finding(
+        _listing(
             WARNING,
             "codebook",
             f"codebook.yaml and the project disagree about {len(differ)} code(s)",
             hint="If you edited codebook.yaml, load it with 'mpu-qual codebook load'; if mpu-qual "
             "was interrupted while saving it, 'mpu-qual codebook load' will show the difference "
             "first with --dry-run.",
-            items=differ[:MAX_ITEMS],
-            count=len(differ),
+            names=differ,
         )
     ]
 
@@ -185,25 +189,23 @@ def _file_findings(folder: Path, conn: sqlite3.Connection | None) -> list[Findin
     stale = backup.stale_temp_files(folder)
     if stale:
         out.append(
-            Finding(
+            _listing(
                 WARNING,
                 "files",
                 f"{len(stale)} temporary file(s) left by an interrupted write",
                 repair="delete them",
-                items=[str(p.relative_to(folder)) for p in stale][:MAX_ITEMS],
-                count=len(stale),
+                names=[str(p.relative_to(folder)) for p in stale],
             )
         )
     orphans = backup.orphan_sidecars(folder)
     if orphans:
         out.append(
-            Finding(
+            _listing(
                 INFO,
                 "files",
                 f"{len(orphans)} backup note(s) without their backup (an interrupted backup)",
                 repair="delete them",
-                items=[p.name for p in orphans][:MAX_ITEMS],
-                count=len(orphans),
+                names=[p.name for p in orphans],
             )
         )
     loose = []
@@ -219,13 +221,12 @@ def _file_findings(folder: Path, conn: sqlite3.Connection | None) -> list[Findin
                     loose.append(f"{path.relative_to(folder)} ({oct(mode)})")
     if loose:
         out.append(
-            Finding(
+            _listing(
                 WARNING,
                 "permissions",
                 f"{len(loose)} file(s) holding project data can be read by other users",
                 repair="make them private (mode 0600)",
-                items=loose[:MAX_ITEMS],
-                count=len(loose),
+                names=loose,
             )
         )
     if conn is not None:
@@ -253,13 +254,12 @@ def _transcript_file_findings(folder: Path, conn: sqlite3.Connection) -> list[Fi
                     unimported.append(path.name)
     if unimported:
         out.append(
-            Finding(
+            _listing(
                 INFO,
                 "files",
                 f"{len(unimported)} file(s) in transcripts/ are not in the project",
                 hint="Import them with 'mpu-qual transcripts add FILE' (or delete them).",
-                items=unimported[:MAX_ITEMS],
-                count=len(unimported),
+                names=unimported,
             )
         )
     missing_media = [
@@ -269,13 +269,12 @@ def _transcript_file_findings(folder: Path, conn: sqlite3.Connection) -> list[Fi
     ]
     if missing_media:
         out.append(
-            Finding(
+            _listing(
                 WARNING,
                 "files",
                 f"{len(missing_media)} transcript(s) refer to audio files that are missing",
                 hint="Playback of those transcripts will not work until the files are back.",
-                items=missing_media[:MAX_ITEMS],
-                count=len(missing_media),
+                names=missing_media,
             )
         )
     return out
@@ -302,13 +301,12 @@ def _backup_findings(report: DoctorReport) -> list[Finding]:
             report.good_backup = info
     if damaged:
         out.append(
-            Finding(
+            _listing(
                 WARNING,
                 "backups",
                 f"{len(damaged)} backup(s) are damaged and cannot be restored",
                 repair="delete the damaged automatic backups",
-                items=[b.name for b in damaged][:MAX_ITEMS],
-                count=len(damaged),
+                names=[b.name for b in damaged],
             )
         )
     return out

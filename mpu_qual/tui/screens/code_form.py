@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label
+from textual.containers import Vertical
+from textual.widgets import Input, Label
+
+from mpu_qual.tui.screens.form import FormScreen
 
 
 @dataclass
@@ -21,17 +21,12 @@ class CodeFormResult:
     color: str | None
 
 
-class CodeFormScreen(ModalScreen[CodeFormResult | None]):
+class CodeFormScreen(FormScreen[CodeFormResult | None]):
     """A form; Ctrl+S or the Save button returns the values, Escape cancels.
 
     Validation happens in ``Project.add_code`` / ``update_code``; their error is shown and the
     form stays open, so nothing is half-written and nothing typed is lost.
     """
-
-    BINDINGS = [
-        Binding("ctrl+s", "save", "Save", show=False, priority=True),
-        Binding("escape", "cancel", "Cancel", show=False),
-    ]
 
     def __init__(
         self,
@@ -69,23 +64,11 @@ class CodeFormScreen(ModalScreen[CodeFormResult | None]):
             yield Input(v.rule, id="code-rule")
             yield Label("Colour (#rrggbb, empty = inherit)", classes="field-label")
             yield Input(v.color or "", id="code-color")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Save (ctrl+s)", id="save", variant="primary")
-                yield Button("Cancel (esc)", id="cancel")
+            yield from self.form_buttons()
 
     def on_mount(self) -> None:
         first = "#code-id" if self.id_editable else "#code-en"
         self.query_one(first, Input).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.focus_next()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "save":
-            self.action_save()
-        else:
-            self.action_cancel()
 
     def action_save(self) -> None:
         def val(sel: str) -> str:
@@ -101,6 +84,3 @@ class CodeFormScreen(ModalScreen[CodeFormResult | None]):
         if self.on_save is not None and not self.on_save(result):
             return  # the error was shown; keep the form and what was typed
         self.dismiss(result)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -35,6 +35,7 @@ from mpu_qual.evidence import (
 )
 from mpu_qual.tui.screens import register_screen
 from mpu_qual.tui.screens.dialogs import ConfirmScreen
+from mpu_qual.tui.screens.form import press_button
 
 if TYPE_CHECKING:
     from mpu_qual.tui.app import MpuQualApp
@@ -351,15 +352,15 @@ class EvidenceScreen(ModalScreen[None]):
         self.notify(f"Refreshed {len(pairs)} link(s); {changed} figure(s) changed.", timeout=4)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        action = {
-            "ev-save": self.action_save,
-            "ev-refresh": self.action_refresh,
-            "ev-unlink": self.action_unlink,
-            "ev-close": self.action_close,
-        }.get(event.button.id or "")
-        if action is not None:
-            action()
+        press_button(
+            event,
+            {
+                "ev-save": self.action_save,
+                "ev-refresh": self.action_refresh,
+                "ev-unlink": self.action_unlink,
+                "ev-close": self.action_close,
+            },
+        )
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Input, Label, Select
+from textual.widgets import DataTable, Input, Label, Select
 
 from mpu_qual.store.models import Participant
+from mpu_qual.tui.screens.form import FormScreen
 
 
 @dataclass
@@ -22,13 +23,8 @@ class ParticipantEdit:
     group: str | None
 
 
-class ParticipantForm(ModalScreen[ParticipantEdit | None]):
+class ParticipantForm(FormScreen[ParticipantEdit | None]):
     """Edit one participant; the change is applied by ``on_save`` (errors keep the form open)."""
-
-    BINDINGS = [
-        Binding("ctrl+s", "save", "Save", show=False, priority=True),
-        Binding("escape", "cancel", "Cancel", show=False),
-    ]
 
     def __init__(
         self,
@@ -57,22 +53,10 @@ class ParticipantForm(ModalScreen[ParticipantEdit | None]):
                 id="p-group",
                 prompt="(none)",
             )
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Save (ctrl+s)", id="save", variant="primary")
-                yield Button("Cancel (esc)", id="cancel")
+            yield from self.form_buttons()
 
     def on_mount(self) -> None:
         self.query_one("#p-label", Input).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.focus_next()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "save":
-            self.action_save()
-        else:
-            self.action_cancel()
 
     def action_save(self) -> None:
         group = self.query_one("#p-group", Select).value
@@ -84,9 +68,6 @@ class ParticipantForm(ModalScreen[ParticipantEdit | None]):
         )
         if self.on_save(edit):
             self.dismiss(edit)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 class ParticipantsScreen(ModalScreen[None]):

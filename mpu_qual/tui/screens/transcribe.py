@@ -43,6 +43,7 @@ from mpu_qual.errors import MpuQualError
 from mpu_qual.store import Project
 from mpu_qual.tui.data import fmt_ms
 from mpu_qual.tui.screens import register_screen
+from mpu_qual.tui.screens.form import press_button
 
 if TYPE_CHECKING:
     from mpu_qual.transcribe import ProgressEvent, TranscribeOptions, TranscriptionResult
@@ -569,14 +570,14 @@ class TranscribeScreen(ModalScreen[None]):
                     self.jump(int(opt.id))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        action = {
-            "tx-start": self.action_start,
-            "tx-cancel": self.action_cancel_job,
-            "sp-assign": self.action_assign,
-        }.get(event.button.id or "")
-        if action is not None:
-            action()
+        press_button(
+            event,
+            {
+                "tx-start": self.action_start,
+                "tx-cancel": self.action_cancel_job,
+                "sp-assign": self.action_assign,
+            },
+        )
 
     def action_close(self) -> None:
         self.dismiss(None)
