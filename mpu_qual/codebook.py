@@ -439,22 +439,12 @@ def _check_renames(cb: Codebook, path: Path | str | None) -> None:
 
 def load_codebook(path: str | Path) -> Codebook:
     """Read and validate a codebook file."""
+    from mpu_qual.fileio import read_small_text
+
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise MpuQualError(
-            "codebook file not found", path=p, hint="Pass --codebook FILE."
-        ) from None
-    except OSError as exc:
-        raise MpuQualError(f"cannot read codebook: {exc.strerror}", path=p) from None
-    if len(raw) > MAX_CODEBOOK_BYTES:
-        raise MpuQualError(f"file is larger than {MAX_CODEBOOK_BYTES // 1024} KiB", path=p)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise MpuQualError("codebook is not UTF-8 text", path=p, line=line) from None
+    text = read_small_text(
+        p, "codebook", max_bytes=MAX_CODEBOOK_BYTES, missing_hint="Pass --codebook FILE."
+    )
     return parse_codebook(text, p)
 
 

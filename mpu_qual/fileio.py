@@ -44,3 +44,29 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
 
 def write_text_atomic(path: str | Path, text: str) -> Path:
     return write_atomic(path, lambda fh: fh.write(text.encode("utf-8")))
+
+
+def read_small_text(
+    path: str | Path, what: str, *, max_bytes: int, missing_hint: str | None = None
+) -> str:
+    """Read a hand-edited UTF-8 file (codebook, job rules, pseudonym list) with a size cap.
+
+    ``what`` names the file in messages ("codebook", "pseudonym list"); every failure is an
+    MpuQualError with the path (and the line of the first byte that is not UTF-8).
+    """
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise MpuQualError(f"{what} file not found", path=p, hint=missing_hint) from None
+    except IsADirectoryError:
+        raise MpuQualError(f"{what} path is a folder, not a file", path=p) from None
+    except OSError as exc:
+        raise MpuQualError(f"cannot read {what}: {exc.strerror}", path=p) from None
+    if len(raw) > max_bytes:
+        raise MpuQualError(f"{what} file is larger than {max_bytes // 1024} KiB", path=p)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise MpuQualError(f"{what} file is not UTF-8 text", path=p, line=line) from None

@@ -17,6 +17,7 @@ import yaml
 
 from mpu_qual.codebook import parse_yaml_text
 from mpu_qual.errors import MpuQualError
+from mpu_qual.fileio import read_small_text
 
 RULES_NAME = "jobrules.yaml"
 MAX_RULES_BYTES = 1024 * 1024
@@ -452,23 +453,12 @@ def parse_rules(text: str, path: Path | None = None) -> Rules:
 def load_rules(path: str | Path | None = None) -> Rules:
     """Read and validate a rules file (the shipped defaults when ``path`` is None)."""
     p = Path(path) if path is not None else default_rules_path()
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise MpuQualError(
-            "job-ad rules file not found",
-            path=p,
-            hint="Copy the defaults with 'mpu-qual jobs rules --reset' or pass --rules FILE.",
-        ) from None
-    except OSError as exc:
-        raise MpuQualError(f"cannot read rules: {exc.strerror}", path=p) from None
-    if len(raw) > MAX_RULES_BYTES:
-        raise MpuQualError(f"rules file is larger than {MAX_RULES_BYTES // 1024} KiB", path=p)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise MpuQualError("rules file is not UTF-8 text", path=p, line=line) from None
+    text = read_small_text(
+        p,
+        "job-ad rules",
+        max_bytes=MAX_RULES_BYTES,
+        missing_hint="Copy the defaults with 'mpu-qual jobs rules --init' or pass --rules FILE.",
+    )
     return parse_rules(text, p)
 
 

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from mpu_qual.errors import MpuQualError
+from mpu_qual.fileio import read_small_text
 
 if TYPE_CHECKING:
     from mpu_qual.store import Project
@@ -173,19 +174,7 @@ def load_pseudonym_list(path: str | Path) -> dict[str, str]:
     A name listed without a label is replaced by ``[name]``.
     """
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise MpuQualError("pseudonym list not found", path=p) from None
-    except OSError as exc:
-        raise MpuQualError(f"cannot read pseudonym list: {exc.strerror}", path=p) from None
-    if len(raw) > MAX_LIST_BYTES:
-        raise MpuQualError(f"pseudonym list is larger than {MAX_LIST_BYTES // 1024} KiB", path=p)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise MpuQualError("pseudonym list is not UTF-8 text", path=p, line=line) from None
+    text = read_small_text(p, "pseudonym list", max_bytes=MAX_LIST_BYTES)
     if p.suffix.lower() in (".csv", ".tsv"):
         return _parse_csv(text, p)
     return _parse_yaml(text, p)
