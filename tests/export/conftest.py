@@ -1,5 +1,5 @@
 """Fixtures for exports: the small project, the coded demo and the REFI-QDA reference files
-(``<repo>/../shared/refi``)."""
+(``tests/data/refi``)."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def coded_demo(_coded_demo_template: Path, tmp_path: Path) -> Iterator[Project]:
 def refi_dir() -> Path:
     path = REFI_DIR.resolve()
     assert (path / "Project.xsd").is_file(), (
-        f"REFI-QDA reference files not found at {path}: the repository expects shared/refi "
-        "beside its root"
+        f"REFI-QDA reference files not found at {path}: they are part of the repository "
+        "(tests/data/refi); is the checkout complete?"
     )
     return path

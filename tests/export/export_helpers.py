@@ -12,7 +12,7 @@ from mpu_qual.store import Project
 from mpu_qual.transcripts.model import ParsedSegment, ParsedTranscript
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-REFI_DIR = REPO_ROOT / ".." / "shared" / "refi"
+REFI_DIR = REPO_ROOT / "tests" / "data" / "refi"
 
 SMALL_CODEBOOK = """\
 version: 1
