@@ -29,12 +29,12 @@ RESULTS = ROOT / "benchmarks" / "results" / "export.txt"
 
 from mpu_qual.export.pseudonymise import Pseudonymiser  # noqa: E402
 from mpu_qual.export.quotes import export_quotes  # noqa: E402
-from mpu_qual.export.refi.importer import import_qdpx_new  # noqa: E402
-from mpu_qual.export.refi.writer import export_qdpx  # noqa: E402
 from mpu_qual.export.summary import build_summary  # noqa: E402
 from mpu_qual.export.summary_render import write_summary  # noqa: E402
+from mpu_qual.refi.import_into_project import import_qdpx_new  # noqa: E402
+from mpu_qual.refi.writer import export_qdpx  # noqa: E402
 from mpu_qual.store import Project  # noqa: E402
-from mpu_qual.transcripts.parsers import parse_file  # noqa: E402
+from mpu_qual.transcript_files.parsers import parse_file  # noqa: E402
 
 
 def build(folder: Path, transcripts: int) -> Project:

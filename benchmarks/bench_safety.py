@@ -38,7 +38,7 @@ RESULTS = ROOT / "benchmarks" / "results" / "safety.txt"
 from mpu_qual.safety import backup, doctor, guard  # noqa: E402
 from mpu_qual.safety.privacy import purge_transcript  # noqa: E402
 from mpu_qual.store import Project  # noqa: E402
-from mpu_qual.transcripts.parsers import parse_file  # noqa: E402
+from mpu_qual.transcript_files.parsers import parse_file  # noqa: E402
 
 
 def build(folder: Path, transcripts: int) -> None:

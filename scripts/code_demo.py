@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 from mpu_qual.export.summary import build_summary  # noqa: E402
 from mpu_qual.export.summary_render import write_summary  # noqa: E402
 from mpu_qual.store import Project  # noqa: E402
-from mpu_qual.transcripts.timecode import parse_timestamp  # noqa: E402
+from mpu_qual.transcript_files.timecode import parse_timestamp  # noqa: E402
 
 SOURCE = "focus-group-2025-12-08"
 NOTE = (

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from sample_projects import build_small_project
 
 from mpu_qual.store import Project
 
@@ -114,3 +115,25 @@ def snapshot() -> Callable[[Path], tuple[list[str], dict[str, bytes]]]:
 
     The name hides syrupy's ``snapshot`` fixture; tests/tui/conftest.py re-exports syrupy's."""
     return _snapshot
+
+
+@pytest.fixture(scope="session")
+def _small_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("small") / "small"
+    mp = pytest.MonkeyPatch()
+    mp.setenv("MPU_QUAL_HOME", str(folder.parent / "home"))
+    try:
+        build_small_project(folder).close()
+    finally:
+        mp.undo()
+    return folder
+
+
+@pytest.fixture
+def small(_small_template: Path, tmp_path: Path) -> Iterator[Project]:
+    """A small bilingual project (names, CRLF, emoji, formula-like text), opened."""
+    dest = tmp_path / "small"
+    shutil.copytree(_small_template, dest)
+    project = Project.open(dest)
+    yield project
+    project.close()

@@ -15,14 +15,14 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "mpu_qual"
-DOMAIN = ("store", "codebook", "transcripts", "transcribe", "evidence", "export")
+DOMAIN = ("store", "codebook", "transcript_files", "speech", "evidence", "export", "refi")
 FORBIDDEN = ("textual", "mpu_qual.tui")
 
 
 def test_importing_the_core_and_cli_loads_no_textual() -> None:
     code = (
         "import json, sys\n"
-        "import mpu_qual, mpu_qual.store, mpu_qual.codebook, mpu_qual.transcripts, mpu_qual.cli\n"
+        "import mpu_qual, mpu_qual.store, mpu_qual.codebook, mpu_qual.transcript_files, mpu_qual.cli\n"
         "print(json.dumps(sorted(m for m in sys.modules\n"
         "      if m == 'textual' or m.startswith(('textual.', 'mpu_qual.tui')))))\n"
     )
@@ -114,7 +114,7 @@ def test_the_scanner_sees_ui_imports(source: str) -> None:
         "import textwrap",
         "from mpu_qual.store import Project",
         "from .model import ParsedSegment",
-        "from mpu_qual.transcripts import textual_notes",
+        "from mpu_qual.transcript_files import textual_notes",
     ],
 )
 def test_the_scanner_allows_other_imports(source: str) -> None:

@@ -16,7 +16,7 @@ from rich.tree import Tree
 from mpu_qual.cli import main, project_option
 from mpu_qual.errors import MpuQualError
 from mpu_qual.store import Project
-from mpu_qual.transcripts.timecode import format_clock
+from mpu_qual.transcript_files.timecode import format_clock
 
 console = Console()
 

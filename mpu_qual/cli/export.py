@@ -16,7 +16,7 @@ from mpu_qual.export.pseudonymise import Pseudonymiser, project_pseudonymiser
 from mpu_qual.store import Project
 
 if TYPE_CHECKING:
-    from mpu_qual.export.refi.importer import ImportReport
+    from mpu_qual.refi.import_into_project import ImportReport
 
 
 def _pseudonymiser(project: Project, enabled: bool, names: str | None) -> Pseudonymiser | None:
@@ -101,8 +101,8 @@ def export_quotes_cmd(
     pseudonyms: str | None,
 ) -> None:
     """Coded quotes with code path, speaker, group, time, memo and coder."""
+    from mpu_qual.export.quote_rows import QuoteFilter
     from mpu_qual.export.quotes import export_quotes, format_for
-    from mpu_qual.export.rows import QuoteFilter
 
     fmt = format_for(output, fmt)
     project, pseudo = _open_pseudonymised(ctx, pseudonymise, pseudonyms)
@@ -128,7 +128,7 @@ def export_qdc_cmd(
     ctx: click.Context, output: str, pseudonymise: bool, pseudonyms: str | None
 ) -> None:
     """The codebook as a REFI-QDA codebook (.qdc) for other QDA programs."""
-    from mpu_qual.export.refi.writer import export_qdc
+    from mpu_qual.refi.writer import export_qdc
 
     project, pseudo = _open_pseudonymised(ctx, pseudonymise, pseudonyms)
     export_qdc(project, output, pseudo)
@@ -145,7 +145,7 @@ def export_qdpx_cmd(
 ) -> None:
     """The whole project as a REFI-QDA project (.qdpx): codes, transcripts, codings,
     participants as cases, memos as notes."""
-    from mpu_qual.export.refi.writer import export_qdpx
+    from mpu_qual.refi.writer import export_qdpx
 
     project, pseudo = _open_pseudonymised(ctx, pseudonymise, pseudonyms)
     r = export_qdpx(project, output, pseudo)
@@ -190,7 +190,7 @@ def _print_report(report: ImportReport) -> None:
 @click.pass_context
 def import_qdpx_cmd(ctx: click.Context, file: str, new_folder: str | None, prefix: str) -> None:
     """Add a REFI-QDA project (.qdpx) to this project, or create one with --new DIR."""
-    from mpu_qual.export.refi.importer import import_qdpx, import_qdpx_new
+    from mpu_qual.refi.import_into_project import import_qdpx, import_qdpx_new
 
     if new_folder:
         report = import_qdpx_new(file, new_folder, prefix=prefix)
@@ -207,7 +207,7 @@ def import_qdpx_cmd(ctx: click.Context, file: str, new_folder: str | None, prefi
 @click.pass_context
 def import_qdc_cmd(ctx: click.Context, file: str) -> None:
     """Merge a REFI-QDA codebook (.qdc) into this project's codebook."""
-    from mpu_qual.export.refi.importer import import_qdc
+    from mpu_qual.refi.import_into_project import import_qdc
 
     project = open_project(ctx)
     report = import_qdc(project, file)

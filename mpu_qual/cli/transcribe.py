@@ -12,7 +12,7 @@ from rich.table import Table
 from mpu_qual.cli import main, project_option, report_error
 from mpu_qual.cli.core import open_project, transcripts_group
 from mpu_qual.errors import MpuQualError
-from mpu_qual.transcripts.timecode import format_clock
+from mpu_qual.transcript_files.timecode import format_clock
 
 err_console = Console(stderr=True)
 out_console = Console()
@@ -21,7 +21,7 @@ out_console = Console()
 def _list_models(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if not value or ctx.resilient_parsing:
         return
-    from mpu_qual.transcribe.models import offline_models
+    from mpu_qual.speech.model_lookup import offline_models
 
     found = offline_models()
     if not found:
@@ -123,10 +123,10 @@ def transcribe_cmd(
     Segments are saved as they are decoded: run the same command again after Ctrl+C or a
     crash and it resumes. A bad file is reported and the others go on.
     """
-    from mpu_qual.transcribe.diarize import load_diarizer
-    from mpu_qual.transcribe.options import TranscribeOptions, load_vocabulary
-    from mpu_qual.transcribe.progress import RichProgress
-    from mpu_qual.transcribe.runner import transcribe_files
+    from mpu_qual.speech.diarize import load_diarizer
+    from mpu_qual.speech.options import TranscribeOptions, load_vocabulary
+    from mpu_qual.speech.progress import RichProgress
+    from mpu_qual.speech.runner import transcribe_files
 
     if not audio:
         raise MpuQualError("no audio file given", hint="mpu-qual transcribe RECORDING.wav ...")
@@ -151,8 +151,8 @@ def transcribe_cmd(
     options.validate()
     plugin = load_diarizer(diarizer) if diarizer else None
     project = open_project(ctx)
-    from mpu_qual.transcribe.languages import check_language
-    from mpu_qual.transcribe.models import resolve_model
+    from mpu_qual.speech.languages import check_language
+    from mpu_qual.speech.model_lookup import resolve_model
 
     resolved = resolve_model(options.model, allow_download=options.allow_download)
     for warning in check_language(resolved, options.language):
@@ -210,7 +210,7 @@ def transcribe_cmd(
 @click.pass_context
 def transcripts_review(ctx: click.Context, name: str, only: tuple[str, ...], fmt: str) -> None:
     """List the segments of a transcript that need a human look, and why."""
-    from mpu_qual.transcribe.review import review_items
+    from mpu_qual.speech.review import review_items
 
     project = open_project(ctx)
     items = review_items(project, name, set(only) if only else None)
@@ -279,7 +279,7 @@ def transcripts_speakers(
     dry_run: bool,
 ) -> None:
     """Assign a speaker to many segments at once: by time range, pattern or current label."""
-    from mpu_qual.transcripts.speakers import assign_speakers, parse_time
+    from mpu_qual.transcript_files.speakers import assign_speakers, parse_time
 
     project = open_project(ctx)
     res = assign_speakers(
@@ -311,7 +311,7 @@ def transcripts_speakers(
 @click.pass_context
 def transcripts_reimport(ctx: click.Context, name: str, file: Path) -> None:
     """Replace a transcript's text with a corrected file (VTT), keeping its codings."""
-    from mpu_qual.transcripts.reimport import reimport_transcript
+    from mpu_qual.transcript_files.reimport import reimport_transcript
 
     project = open_project(ctx)
     rep = reimport_transcript(project, name, file)

@@ -5,7 +5,6 @@ a ``sqlite_utils.Database`` (``Project.db``) whose connection is in autocommit m
 """
 
 from mpu_qual.evidence.classify import Classifier, RoleMatch, SectorMatch
-from mpu_qual.evidence.db import ensure_schema
 from mpu_qual.evidence.dedup import duplicate_groups, duplicate_summary
 from mpu_qual.evidence.importer import FileReport, ImportReport, import_file, import_job_ads
 from mpu_qual.evidence.links import (
@@ -20,6 +19,7 @@ from mpu_qual.evidence.links import (
     run_query,
     unlink_evidence,
 )
+from mpu_qual.evidence.meta import ensure_schema
 from mpu_qual.evidence.reclassify import reclassify
 from mpu_qual.evidence.rules import (
     Rules,

@@ -19,8 +19,8 @@ import sqlite_utils
 
 from mpu_qual.errors import MpuQualError
 from mpu_qual.evidence.classify import Classifier
-from mpu_qual.evidence.db import ensure_schema, get_meta, set_meta, transaction
 from mpu_qual.evidence.fields import AdRow, RowError, make_row
+from mpu_qual.evidence.meta import ensure_schema, get_meta, set_meta, transaction
 from mpu_qual.evidence.readers import open_reader
 from mpu_qual.evidence.rules import Rules
 from mpu_qual.evidence.text import dedup_key

@@ -16,7 +16,7 @@ from typing import Any
 import sqlite_utils
 
 from mpu_qual.errors import MpuQualError, NotFound
-from mpu_qual.evidence.db import ensure_schema, transaction
+from mpu_qual.evidence.meta import ensure_schema, transaction
 from mpu_qual.evidence.rules import Rules
 from mpu_qual.evidence.search import match_clause
 from mpu_qual.evidence.tables import pct

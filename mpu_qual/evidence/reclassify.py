@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from mpu_qual.evidence.classify import Classifier
-from mpu_qual.evidence.db import ensure_schema, get_meta, set_meta, transaction
 from mpu_qual.evidence.importer import skills_fingerprint
+from mpu_qual.evidence.meta import ensure_schema, get_meta, set_meta, transaction
 from mpu_qual.evidence.rules import Rules
 
 CHUNK = 5_000

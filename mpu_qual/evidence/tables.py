@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlite_utils
 
-from mpu_qual.evidence.db import get_meta
+from mpu_qual.evidence.meta import get_meta
 from mpu_qual.evidence.rules import Rules
 
 TOP_N = 3

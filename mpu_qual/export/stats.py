@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from mpu_qual.store import Project
-from mpu_qual.store.models import Code, Coding
+from mpu_qual.store.records import Code, Coding
 
 NON_PARTICIPANT_GROUPS = frozenset({"moderator", "facilitator", "interviewer"})
 NO_GROUP = ""

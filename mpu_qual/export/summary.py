@@ -26,17 +26,17 @@ from dataclasses import dataclass, field
 
 from mpu_qual.codebook import Group
 from mpu_qual.errors import MpuQualError
-from mpu_qual.export.evidence import EvidenceItem, evidence_for
 from mpu_qual.export.pseudonymise import Pseudonymiser
-from mpu_qual.export.rows import QuoteRow, coding_rows
+from mpu_qual.export.quote_rows import QuoteRow, coding_rows
 from mpu_qual.export.stats import (
     NON_PARTICIPANT_GROUPS,
     Frequencies,
     frequencies,
     tally,
 )
+from mpu_qual.export.summary_evidence import EvidenceItem, evidence_for
 from mpu_qual.store import Project
-from mpu_qual.store.models import Code, Coding
+from mpu_qual.store.records import Code, Coding
 
 MAX_QUOTES = 50
 IDEAL_QUOTE_CHARS = 200

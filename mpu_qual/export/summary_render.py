@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from mpu_qual.errors import MpuQualError
-from mpu_qual.export.cells import docx_text, md_cell, md_inline
 from mpu_qual.export.charts import bar_chart_png, bar_chart_svg, png_legend
-from mpu_qual.export.evidence import EvidenceItem
 from mpu_qual.export.quotes import html_page, new_document
+from mpu_qual.export.safe_text import docx_text, md_cell, md_inline
 from mpu_qual.export.summary import CodeLine, Quote, Section, Summary, ThemeSummary
+from mpu_qual.export.summary_evidence import EvidenceItem
 from mpu_qual.fileio import write_atomic
 
 if TYPE_CHECKING:

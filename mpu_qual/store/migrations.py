@@ -15,7 +15,7 @@ core = Migrations("mpu_qual.core")
 
 # Other features keep their own migration sets: "module:attribute".
 EXTRA_MIGRATION_SETS: list[str] = [
-    "mpu_qual.transcribe.schema:migrations",
+    "mpu_qual.speech.schema:migrations",
     "mpu_qual.evidence.schema:migrations",
 ]
 

@@ -25,7 +25,7 @@ from mpu_qual.fileio import write_bytes_atomic
 from mpu_qual.store import journal
 from mpu_qual.store.connection import connect
 from mpu_qual.store.migrations import apply_all
-from mpu_qual.store.models import (
+from mpu_qual.store.records import (
     AutocodeResult,
     Code,
     Coding,
@@ -35,7 +35,7 @@ from mpu_qual.store.models import (
     Source,
     SyncReport,
 )
-from mpu_qual.transcripts.model import ParsedSegment, ParsedTranscript
+from mpu_qual.transcript_files.parsed import ParsedSegment, ParsedTranscript
 
 DB_NAME = "project.db"
 CODEBOOK_NAME = "codebook.yaml"
@@ -867,7 +867,7 @@ class Project:
     # ------------------------------------------------------------------ sources
     def import_transcript(self, path: str | Path, name: str | None = None) -> Source:
         """Parse a transcript file and store it (one action). Nothing is written on error."""
-        from mpu_qual.transcripts.parsers import parse_file
+        from mpu_qual.transcript_files.parsers import parse_file
 
         p = Path(path)
         parsed = parse_file(p)
@@ -1069,7 +1069,7 @@ class Project:
         return ParsedTranscript(segments=segs, metadata=src.metadata, format=src.format or "txt")
 
     def export_transcript(self, source: str | int | Source, fmt: str) -> str:
-        from mpu_qual.transcripts.writers import write
+        from mpu_qual.transcript_files.writers import write
 
         return write(self.to_parsed(source), fmt)
 

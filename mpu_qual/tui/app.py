@@ -21,8 +21,8 @@ from textual.binding import Binding
 from mpu_qual.errors import MpuQualError
 from mpu_qual.safety.notices import add_handler, remove_handler
 from mpu_qual.store import Project
-from mpu_qual.store.models import SearchHit
-from mpu_qual.tui import data
+from mpu_qual.store.records import SearchHit
+from mpu_qual.tui import workbench_view
 from mpu_qual.tui.commands import WorkbenchCommands
 from mpu_qual.tui.screens import load_feature_screens
 from mpu_qual.tui.screens.code_picker import CodePickerScreen
@@ -55,8 +55,8 @@ class MpuQualApp(App[None]):
         self._notices_live = False
         add_handler(self._on_notice)
         self.project = project if project is not None else Project.open(self.folder)
-        self.labels = data.Labels(self.project, lang)
-        self.recent: list[str] = data.recent_code_ids(self.project)
+        self.labels = workbench_view.Labels(self.project, lang)
+        self.recent: list[str] = workbench_view.recent_code_ids(self.project)
         self.last_query = ""
         self.busy = False
         self._reader: Project | None = None
@@ -141,7 +141,7 @@ class MpuQualApp(App[None]):
         return self.read(lambda p: p.search(query, limit=limit))
 
     def segment_counts(self) -> dict[int, int]:
-        return data.segment_counts(self.project)
+        return workbench_view.segment_counts(self.project)
 
     # ------------------------------------------------------------------ participants
     def edit_participant(self, edit: ParticipantEdit) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mpu_qual.store import Project
-from mpu_qual.transcripts.parsers import parse_txt
+from mpu_qual.transcript_files.parsers import parse_txt
 
 
 def _project_with(tmp_path, text: str) -> Project:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from mpu_qual.export.refi.offsets import CODE_POINTS, CRLF_AS_ONE, UTF16, choose_reading
-from mpu_qual.export.refi.reader import RSelection
+from mpu_qual.refi.offsets import CODE_POINTS, CRLF_AS_ONE, UTF16, choose_reading
+from mpu_qual.refi.reader import RSelection
 
 
 def counted(text: str, reading: str) -> dict[int, int]:

@@ -11,8 +11,8 @@ import openpyxl
 import pytest
 
 from mpu_qual.errors import MpuQualError
+from mpu_qual.export.quote_rows import QuoteFilter, collect_quotes
 from mpu_qual.export.quotes import COLUMNS, export_quotes, format_for
-from mpu_qual.export.rows import QuoteFilter, collect_quotes
 from mpu_qual.store import Project
 
 HEADERS = [h for _, h in COLUMNS]
@@ -128,7 +128,7 @@ def test_docx_has_theme_headings_and_block_quotes(small: Project, tmp_path: Path
 
 
 def test_markdown_and_html_escape_quotes(small: Project, tmp_path: Path) -> None:
-    from mpu_qual.transcripts.model import ParsedSegment, ParsedTranscript
+    from mpu_qual.transcript_files.parsed import ParsedSegment, ParsedTranscript
 
     evil = "<script>alert(1)</script> [click](javascript:x)"
     src = small.add_transcript("evil", ParsedTranscript([ParsedSegment(evil, "IL1", 0, 1000)]))

@@ -10,7 +10,7 @@ from pathlib import Path
 import defusedxml.ElementTree as DET
 import docx
 import pytest
-from export_helpers import REPO_ROOT, load_code_demo
+from sample_projects import REPO_ROOT, load_code_demo
 
 from mpu_qual.errors import MpuQualError
 from mpu_qual.export.charts import bar_chart_png, bar_chart_svg
@@ -18,7 +18,7 @@ from mpu_qual.export.stats import NON_PARTICIPANT_GROUPS, code_frequencies_by_gr
 from mpu_qual.export.summary import build_summary, pick_representative
 from mpu_qual.export.summary_render import render_markdown, write_summary
 from mpu_qual.store import Project
-from mpu_qual.store.models import Coding
+from mpu_qual.store.records import Coding
 
 IDS = re.compile(r"\[(#\d+(?:, #\d+)*)\]")
 
@@ -146,7 +146,7 @@ def _coding(i: int, code: str, start: int, speaker: str, group: str, length: int
 
 
 def test_pick_representative_rule_order() -> None:
-    from mpu_qual.export.rows import QuoteRow
+    from mpu_qual.export.quote_rows import QuoteRow
 
     codings = [
         _coding(1, "a.x", 0, "P1", "g1"),

@@ -199,7 +199,7 @@ def test_any_spreadsheet_imports_or_fails_cleanly(
 # ----------------------------------------------------------------------------- REFI
 @pytest.fixture(scope="module")
 def qdpx_template(project: Project) -> bytes:
-    from mpu_qual.export.refi.writer import qdpx_bytes
+    from mpu_qual.refi.writer import qdpx_bytes
 
     project.add_coding(project.sources()[0], 0, 4, "factors")
     data, _report = qdpx_bytes(project)
@@ -282,7 +282,7 @@ def test_any_qdpx_imports_whole_or_changes_nothing(
     tmp_path: Path,
     data,  # noqa: ANN001
 ) -> None:
-    from mpu_qual.export.refi.importer import import_qdpx
+    from mpu_qual.refi.import_into_project import import_qdpx
 
     path = tmp_path / f"in{next(_n)}.qdpx"
     path.write_bytes(data.draw(hostile_qdpx(qdpx_template)))
@@ -304,8 +304,8 @@ def test_any_qdpx_imports_whole_or_changes_nothing(
 def test_a_refi_import_of_many_transcripts_makes_one_backup(demo_dir: Path, tmp_path: Path) -> None:
     """Each transcript a .qdpx adds is a bulk step; one backup covers the whole import, so
     rotation does not push the older backups out."""
-    from mpu_qual.export.refi.importer import import_qdpx
-    from mpu_qual.export.refi.writer import qdpx_bytes
+    from mpu_qual.refi.import_into_project import import_qdpx
+    from mpu_qual.refi.writer import qdpx_bytes
 
     with Project.open(demo_dir) as p:
         for i in range(3):

@@ -24,8 +24,8 @@ from safety_helpers import scaled
 from mpu_qual.codebook import load_codebook, parse_codebook
 from mpu_qual.errors import MpuQualError
 from mpu_qual.store import Project
-from mpu_qual.transcripts.encoding import decode_text
-from mpu_qual.transcripts.parsers import parse_srt, parse_txt, parse_vtt
+from mpu_qual.transcript_files.encoding import decode_text
+from mpu_qual.transcript_files.parsers import parse_srt, parse_txt, parse_vtt
 
 
 def cfg(n: int) -> settings:

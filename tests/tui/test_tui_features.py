@@ -19,9 +19,9 @@ from tui_helpers import settle
 from mpu_qual.evidence import import_file, load_project_rules
 from mpu_qual.export.charts import group_colors
 from mpu_qual.export.stats import code_frequencies_by_group
+from mpu_qual.speech import FLAG_DESCRIPTIONS, TranscriptionInterrupted
 from mpu_qual.store import Project
-from mpu_qual.transcribe import FLAG_DESCRIPTIONS, TranscriptionInterrupted
-from mpu_qual.transcripts.model import ParsedSegment, ParsedTranscript
+from mpu_qual.transcript_files.parsed import ParsedSegment, ParsedTranscript
 from mpu_qual.tui.app import create_app
 from mpu_qual.tui.screens import SCREENS
 from mpu_qual.tui.screens.chart import BLOCK, ChartScreen

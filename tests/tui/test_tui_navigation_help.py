@@ -8,7 +8,7 @@ from textual.command import CommandPalette
 from tui_helpers import SIZE, settle
 
 from mpu_qual.store import Project
-from mpu_qual.transcripts.model import ParsedSegment, ParsedTranscript
+from mpu_qual.transcript_files.parsed import ParsedSegment, ParsedTranscript
 from mpu_qual.tui.app import create_app
 from mpu_qual.tui.screens.help import HelpScreen
 from mpu_qual.tui.screens.workbench import WorkbenchScreen

@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from mpu_qual.store import Project
-from mpu_qual.store.models import Coding
+from mpu_qual.store.records import Coding
 
 SIZE = (100, 30)
 

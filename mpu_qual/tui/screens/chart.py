@@ -101,7 +101,7 @@ class ChartScreen(ModalScreen[None]):
         self.lang = "en"
 
     @property
-    def mq(self) -> MpuQualApp:
+    def mpu_app(self) -> MpuQualApp:
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
@@ -116,7 +116,7 @@ class ChartScreen(ModalScreen[None]):
             )
 
     def on_mount(self) -> None:
-        labels = self.mq.labels
+        labels = self.mpu_app.labels
         self.lang = labels.lang
         self.has_children = {c.parent_id for c in labels.codes if c.parent_id}
         self.query_one(OptionList).focus()
@@ -129,7 +129,7 @@ class ChartScreen(ModalScreen[None]):
     # ------------------------------------------------------------------ data
     def load(self, parent: str | None, select: str | None = None) -> None:
         title = "Coded passages by stakeholder group: "
-        title += "themes" if parent is None else self.mq.labels.path(parent)
+        title += "themes" if parent is None else self.mpu_app.labels.path(parent)
         self.query_one("#ct", Label).update(title)
         self._read(parent, select)
 
@@ -137,9 +137,9 @@ class ChartScreen(ModalScreen[None]):
     def _read(self, parent: str | None, select: str | None) -> None:
         """Count on the read-only connection: every coding is read, which takes a moment."""
         try:
-            freq = self.mq.read(lambda p: code_frequencies_by_group(p, parent=parent))
+            freq = self.mpu_app.read(lambda p: code_frequencies_by_group(p, parent=parent))
         except (MpuQualError, sqlite3.Error) as exc:
-            self.app.call_from_thread(self.mq.show_error, exc, "Could not count the codings")
+            self.app.call_from_thread(self.mpu_app.show_error, exc, "Could not count the codings")
             return
         self.app.call_from_thread(self._show, parent, freq, select)
 
@@ -240,7 +240,7 @@ class ChartScreen(ModalScreen[None]):
             return
         if code_id not in self.has_children:
             self.notify(
-                f"{self.mq.labels.path(code_id)} has no sub-codes to show.",
+                f"{self.mpu_app.labels.path(code_id)} has no sub-codes to show.",
                 severity="warning",
                 timeout=3,
             )

@@ -15,8 +15,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from mpu_qual.store.models import Code
-from mpu_qual.tui.data import Labels
+from mpu_qual.store.records import Code
+from mpu_qual.tui.workbench_view import Labels
 
 
 def matches(code: Code, needle: str) -> bool:

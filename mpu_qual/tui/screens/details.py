@@ -12,8 +12,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-from mpu_qual.store.models import Coding
-from mpu_qual.tui.data import Labels, fmt_ms
+from mpu_qual.store.records import Coding
+from mpu_qual.tui.workbench_view import Labels, fmt_ms
 
 
 def evidence_lookup() -> Callable[[Any, int], Any] | None:

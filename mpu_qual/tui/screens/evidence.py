@@ -127,7 +127,7 @@ class EvidenceScreen(ModalScreen[None]):
         self.links: list[EvidenceLink] = []
 
     @property
-    def mq(self) -> MpuQualApp:
+    def mpu_app(self) -> MpuQualApp:
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
@@ -165,7 +165,7 @@ class EvidenceScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         try:
-            self.rules = load_project_rules(self.mq.folder)
+            self.rules = load_project_rules(self.mpu_app.folder)
         except MpuQualError as exc:  # name the file and line: the user has to fix them
             self.notify(
                 str(exc) + (f"\n{exc.hint}" if exc.hint else ""),
@@ -228,7 +228,7 @@ class EvidenceScreen(ModalScreen[None]):
         """Count on the read-only connection, off the UI thread (many ads can take a while)."""
         try:
             query = raw.resolved(rules)
-            figure = self.mq.read(lambda p: run_query(p.db, query))
+            figure = self.mpu_app.read(lambda p: run_query(p.db, query))
         except (MpuQualError, sqlite3.Error) as exc:
             msg = exc.message if isinstance(exc, MpuQualError) else str(exc)
             self.app.call_from_thread(self._show_figure, Text(msg, style="bold red"))
@@ -251,14 +251,14 @@ class EvidenceScreen(ModalScreen[None]):
         self.links = []
         if target is None:
             return
-        db = self.mq.project.db
+        db = self.mpu_app.project.db
         try:
             if target.kind == "coding":
                 self.links = evidence_for_coding(db, int(target.ref))
             else:
                 self.links = evidence_for_code(db, target.ref)
         except (MpuQualError, sqlite3.Error) as exc:
-            self.mq.show_error(exc, "Could not list the evidence links")
+            self.mpu_app.show_error(exc, "Could not list the evidence links")
             return
         for x in self.links:
             on = f"code {x.code_id}" if x.code_id else f"coding {x.coding_id}"
@@ -289,9 +289,9 @@ class EvidenceScreen(ModalScreen[None]):
             {"coding_id": int(target.ref)} if target.kind == "coding" else {"code_id": target.ref}
         )
         try:
-            link = link_evidence(self.mq.project.db, query, note=note, rules=self.rules, **kw)
+            link = link_evidence(self.mpu_app.project.db, query, note=note, rules=self.rules, **kw)
         except (MpuQualError, sqlite3.Error) as exc:
-            self.mq.show_error(exc, "Could not link the evidence; nothing was saved")
+            self.mpu_app.show_error(exc, "Could not link the evidence; nothing was saved")
             return
         self.query_one("#ev-note", Input).value = ""
         self.reload_links()
@@ -319,9 +319,9 @@ class EvidenceScreen(ModalScreen[None]):
             if not yes:
                 return
             try:
-                unlink_evidence(self.mq.project.db, link.id)
+                unlink_evidence(self.mpu_app.project.db, link.id)
             except (MpuQualError, sqlite3.Error) as exc:
-                self.mq.show_error(exc, "Could not remove the evidence link")
+                self.mpu_app.show_error(exc, "Could not remove the evidence link")
                 return
             self.reload_links()
             self.notify(f"Removed evidence link {link.id}.", timeout=3)
@@ -341,9 +341,9 @@ class EvidenceScreen(ModalScreen[None]):
             return
         ids = list(dict.fromkeys(x.id for x in self.links))
         try:
-            pairs = refresh_evidence(self.mq.project.db, ids)
+            pairs = refresh_evidence(self.mpu_app.project.db, ids)
         except (MpuQualError, sqlite3.Error) as exc:
-            self.mq.show_error(exc, "Could not refresh the figures; none was changed")
+            self.mpu_app.show_error(exc, "Could not refresh the figures; none was changed")
             return
         changed = sum(
             (b.figure.count, b.figure.total) != (a.figure.count, a.figure.total) for b, a in pairs

@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, Select
 
-from mpu_qual.store.models import Participant
+from mpu_qual.store.records import Participant
 from mpu_qual.tui.screens.form import FormScreen
 
 

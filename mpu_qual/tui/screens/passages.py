@@ -10,8 +10,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
-from mpu_qual.store.models import Coding
-from mpu_qual.tui.data import Labels, fmt_ms
+from mpu_qual.store.records import Coding
+from mpu_qual.tui.workbench_view import Labels, fmt_ms
 
 
 def passage_prompt(c: Coding, labels: Labels, participants: dict[str, str | None]) -> Text:

@@ -19,8 +19,8 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from mpu_qual.errors import MpuQualError
-from mpu_qual.store.models import SearchHit
-from mpu_qual.tui.data import fmt_ms
+from mpu_qual.store.records import SearchHit
+from mpu_qual.tui.workbench_view import fmt_ms
 
 UNITS = [("sentence", "sentence"), ("segment", "segment"), ("exact match", "match")]
 LIMIT = 500

@@ -41,12 +41,12 @@ from textual.worker import Worker, get_current_worker
 
 from mpu_qual.errors import MpuQualError
 from mpu_qual.store import Project
-from mpu_qual.tui.data import fmt_ms
 from mpu_qual.tui.screens import register_screen
 from mpu_qual.tui.screens.form import press_button
+from mpu_qual.tui.workbench_view import fmt_ms
 
 if TYPE_CHECKING:
-    from mpu_qual.transcribe import ProgressEvent, TranscribeOptions, TranscriptionResult
+    from mpu_qual.speech import ProgressEvent, TranscribeOptions, TranscriptionResult
     from mpu_qual.tui.app import MpuQualApp
 
 LANGUAGES = [
@@ -116,7 +116,7 @@ def start_job(app: MpuQualApp, job: TranscriptionJob) -> None:
 
 
 def _run_job(app: MpuQualApp, job: TranscriptionJob) -> None:
-    from mpu_qual.transcribe import Transcriber
+    from mpu_qual.speech import Transcriber
 
     worker = get_current_worker()
     cancel = _Cancel(job.cancel, worker)
@@ -138,7 +138,7 @@ def _run_job(app: MpuQualApp, job: TranscriptionJob) -> None:
 
 
 def _job_finished(app: MpuQualApp, job: TranscriptionJob) -> None:
-    from mpu_qual.transcribe import TranscriptionInterrupted
+    from mpu_qual.speech import TranscriptionInterrupted
 
     res = job.result
     if res is not None:
@@ -170,7 +170,7 @@ def progress_line(ev: ProgressEvent | None) -> str:
     """``name: 0:00:12 / 0:00:45 of audio · 3 segments · sequential cpu int8 en``."""
     if ev is None:
         return "starting…"
-    from mpu_qual.transcribe.progress import RichProgress, clock
+    from mpu_qual.speech.progress import RichProgress, clock
 
     return (
         f"{ev.name}: {clock(ev.done_ms)} / {clock(ev.total_ms)} of audio · "
@@ -214,7 +214,7 @@ class TranscribeScreen(ModalScreen[None]):
         self.spans: dict[int, tuple[int, int]] = {}  # segment id -> text span, for jumps
 
     @property
-    def mq(self) -> MpuQualApp:
+    def mpu_app(self) -> MpuQualApp:
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
@@ -269,11 +269,11 @@ class TranscribeScreen(ModalScreen[None]):
 
     # ------------------------------------------------------------------ transcripts
     def load_sources(self, select: int | None = None) -> None:
-        sources = self.mq.project.sources()
+        sources = self.mpu_app.project.sources()
         box = self.query_one("#tx-source", Select)
         box.set_options([(s.name, s.id) for s in sources])
         if select is None:
-            wb = self.mq.workbench
+            wb = self.mpu_app.workbench
             select = wb.source.id if wb is not None and wb.source is not None else None
         if select is None and sources:
             select = sources[0].id
@@ -295,7 +295,7 @@ class TranscribeScreen(ModalScreen[None]):
     @work(thread=True, exclusive=True, group="tx-models")
     def load_models(self) -> None:
         """Models found offline (scanning caches takes a moment, so off the UI thread)."""
-        from mpu_qual.transcribe import offline_models
+        from mpu_qual.speech import offline_models
 
         try:
             found = offline_models()
@@ -308,7 +308,7 @@ class TranscribeScreen(ModalScreen[None]):
             self.query_one("#tx-model", Select).set_options([(n, n) for n in names])
 
     def options(self) -> TranscribeOptions:
-        from mpu_qual.transcribe import TranscribeOptions
+        from mpu_qual.speech import TranscribeOptions
 
         model = self.query_one("#tx-model", Select).value
         language = self.query_one("#tx-language", Select).value
@@ -334,9 +334,9 @@ class TranscribeScreen(ModalScreen[None]):
         name = self.query_one("#tx-name", Input).value.strip() or None
         try:
             job = TranscriptionJob(audio, name, self.options())
-            start_job(self.mq, job)
+            start_job(self.mpu_app, job)
         except MpuQualError as exc:
-            self.mq.show_error(exc, "Cannot start the transcription")
+            self.mpu_app.show_error(exc, "Cannot start the transcription")
             return
         self.notify(
             f"Transcribing {audio.name} in the background; you can close this screen and "
@@ -390,7 +390,7 @@ class TranscribeScreen(ModalScreen[None]):
 
     # ------------------------------------------------------------------ review flags
     def load_review(self) -> None:
-        from mpu_qual.transcribe import review_items
+        from mpu_qual.speech import review_items
 
         box = self.query_one("#tx-review", OptionList)
         count = self.query_one("#tx-review-count", Static)
@@ -400,12 +400,12 @@ class TranscribeScreen(ModalScreen[None]):
         if sid is None:
             count.update("No transcript in the project yet.")
             return
-        project = self.mq.project
+        project = self.mpu_app.project
         try:
             items = review_items(project, sid)
             self.spans = {g.id: (g.start, g.end) for g in project.segments(sid)}
         except (MpuQualError, sqlite3.Error) as exc:
-            self.mq.show_error(exc, "Could not read the review flags")
+            self.mpu_app.show_error(exc, "Could not read the review flags")
             return
         if not items:
             count.update("Nothing to review: no segment of this transcript is flagged.")
@@ -429,7 +429,7 @@ class TranscribeScreen(ModalScreen[None]):
 
     def jump(self, segment_id: int) -> None:
         """Close and select the flagged segment in the workbench."""
-        wb = self.mq.workbench
+        wb = self.mpu_app.workbench
         sid = self.source_id
         span = self.spans.get(segment_id)
         if wb is None or sid is None or span is None:
@@ -440,7 +440,7 @@ class TranscribeScreen(ModalScreen[None]):
     # ------------------------------------------------------------------ speakers
     def criteria(self) -> dict[str, Any] | None:
         """``select_segments`` keyword arguments from the fields; None when none is given."""
-        from mpu_qual.transcripts.speakers import parse_time
+        from mpu_qual.transcript_files.speakers import parse_time
 
         def val(wid: str) -> str:
             return self.query_one(f"#{wid}", Input).value.strip()
@@ -494,10 +494,10 @@ class TranscribeScreen(ModalScreen[None]):
 
     @work(thread=True, exclusive=True, group="tx-speakers")
     def _count_segments(self, sid: int, crit: dict[str, Any]) -> None:
-        from mpu_qual.transcripts.speakers import select_segments
+        from mpu_qual.transcript_files.speakers import select_segments
 
         try:
-            n = len(self.mq.read(lambda p: select_segments(p, sid, **crit)))
+            n = len(self.mpu_app.read(lambda p: select_segments(p, sid, **crit)))
         except (MpuQualError, sqlite3.Error) as exc:
             msg = exc.message if isinstance(exc, MpuQualError) else str(exc)
             self.app.call_from_thread(self._show_count, Text(msg, style="bold red"))
@@ -509,7 +509,7 @@ class TranscribeScreen(ModalScreen[None]):
             self.query_one("#sp-preview", Static).update(text)
 
     def action_assign(self) -> None:
-        from mpu_qual.transcripts.speakers import assign_speakers
+        from mpu_qual.transcript_files.speakers import assign_speakers
 
         sid = self.source_id
         label = self.query_one("#sp-label", Input).value.strip()
@@ -527,10 +527,10 @@ class TranscribeScreen(ModalScreen[None]):
                     field="from",
                 )
         except MpuQualError as exc:
-            self.mq.show_error(exc, "Nothing was changed")
+            self.mpu_app.show_error(exc, "Nothing was changed")
             return
-        res = self.mq.run_write(
-            lambda: assign_speakers(self.mq.project, sid, label, **crit),
+        res = self.mpu_app.run_write(
+            lambda: assign_speakers(self.mpu_app.project, sid, label, **crit),
             "Could not assign the speaker; nothing was changed",
         )
         if res is None:
@@ -538,7 +538,7 @@ class TranscribeScreen(ModalScreen[None]):
         if not res.count:
             self.notify("No segment matched; nothing changed.", severity="warning", timeout=4)
             return
-        wb = self.mq.workbench
+        wb = self.mpu_app.workbench
         if wb is not None:
             wb.refresh_all()
         self.load_review()

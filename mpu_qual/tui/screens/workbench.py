@@ -18,8 +18,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList
 
-from mpu_qual.store.models import Coding, SearchHit, Source
-from mpu_qual.tui import data
+from mpu_qual.store.records import Coding, SearchHit, Source
+from mpu_qual.tui import workbench_view
 from mpu_qual.tui.screens import SCREENS
 from mpu_qual.tui.screens.code_form import CodeFormResult, CodeFormScreen
 from mpu_qual.tui.screens.code_picker import CodePickerScreen
@@ -87,7 +87,7 @@ class WorkbenchScreen(Screen[None]):
 
     # ------------------------------------------------------------------ layout
     @property
-    def mq(self) -> MpuQualApp:
+    def mpu_app(self) -> MpuQualApp:
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
@@ -113,16 +113,16 @@ class WorkbenchScreen(Screen[None]):
         return self.query_one(SourceList)
 
     def on_mount(self) -> None:
-        project = self.mq.project
-        name, name_zh = self.mq.labels.title
+        project = self.mpu_app.project
+        name, name_zh = self.mpu_app.labels.title
         self.title = "mpu-qual"
-        self.sub_title = (name_zh if self.mq.labels.lang == "zh" and name_zh else name) or (
+        self.sub_title = (name_zh if self.mpu_app.labels.lang == "zh" and name_zh else name) or (
             project.folder.name
         )
-        summaries = data.source_list(project)
+        summaries = workbench_view.source_list(project)
         self.sources_list.set_sources(summaries)
         self.counts = project.code_counts()
-        self.tree.populate(self.mq.labels, self.counts)
+        self.tree.populate(self.mpu_app.labels, self.counts)
         self.view.focus()
         if project.readonly:
             self.notify(
@@ -146,16 +146,16 @@ class WorkbenchScreen(Screen[None]):
     # ------------------------------------------------------------------ loading
     def open_source(self, source_id: int, cursor: int = 0) -> bool:
         """Show a transcript in the view (the caret at ``cursor``)."""
-        project = self.mq.project
+        project = self.mpu_app.project
         try:
             src = project.source(source_id)
         except Exception as exc:
-            self.mq.show_error(exc, "Could not open the transcript")
+            self.mpu_app.show_error(exc, "Could not open the transcript")
             return False
         self.source = src
         self.rescoping = None
-        doc = data.load_doc(project, src, self.mq.labels)
-        codings = data.to_view(project.codings(source=src.id), self.mq.labels)
+        doc = workbench_view.load_doc(project, src, self.mpu_app.labels)
+        codings = workbench_view.to_view(project.codings(source=src.id), self.mpu_app.labels)
         self.view.load(doc, codings, cursor=cursor)
         self.sources_list.mark_current(src.id)
         self.view.set_hits([(s, e) for sid, s, e in self.hit_list if sid == src.id])
@@ -165,31 +165,33 @@ class WorkbenchScreen(Screen[None]):
         """Re-read the current transcript's codings (after an edit, undo or redo)."""
         if self.source is None:
             return
-        codings = data.to_view(self.mq.project.codings(source=self.source.id), self.mq.labels)
+        codings = workbench_view.to_view(
+            self.mpu_app.project.codings(source=self.source.id), self.mpu_app.labels
+        )
         self.view.set_codings(codings)
         self._after_codings_changed()
 
     def _after_codings_changed(self, counts: dict[str, int] | None = None) -> None:
         """Coded share, tree counts and status after codings changed (counts: if known)."""
         if self.source is not None:
-            share = data.coded_share(self.view.codings, self.source.length)
+            share = workbench_view.coded_share(self.view.codings, self.source.length)
             self.sources_list.update_share(self.source.id, share, len(self.view.codings))
-        self.counts = counts if counts is not None else self.mq.project.code_counts()
-        self.tree.update_counts(self.mq.labels, self.counts)
+        self.counts = counts if counts is not None else self.mpu_app.project.code_counts()
+        self.tree.update_counts(self.mpu_app.labels, self.counts)
         self.update_status()
 
     def refresh_all(self) -> None:
         """Re-read everything (after undo/redo, a codebook edit or a participant change)."""
-        project = self.mq.project
-        self.mq.labels.reload(project)
-        self.mq.recent = [c for c in self.mq.recent if c in self.mq.labels.by_id]
-        summaries = data.source_list(project)
+        project = self.mpu_app.project
+        self.mpu_app.labels.reload(project)
+        self.mpu_app.recent = [c for c in self.mpu_app.recent if c in self.mpu_app.labels.by_id]
+        summaries = workbench_view.source_list(project)
         current = self.source.id if self.source else None
         ids = {s["id"] for s in summaries}
         self.sources_list.set_sources(summaries, current if current in ids else None)
         self.load_statistics()
         self.counts = project.code_counts()
-        self.tree.populate(self.mq.labels, self.counts)
+        self.tree.populate(self.mpu_app.labels, self.counts)
         if current in ids:
             view = self.view
             cursor, anchor = view.cursor, view.anchor
@@ -209,7 +211,7 @@ class WorkbenchScreen(Screen[None]):
     def load_statistics(self) -> None:
         """Duration, speakers and coded share per transcript, off the UI thread."""
         try:
-            summaries = self.mq.read(lambda p: p.source_summaries())
+            summaries = self.mpu_app.read(lambda p: p.source_summaries())
         except Exception:  # statistics are a nicety; the list itself is already shown
             return
         self.app.call_from_thread(self._show_statistics, summaries)
@@ -218,7 +220,7 @@ class WorkbenchScreen(Screen[None]):
         current = self.source.id if self.source else None
         for s in summaries:
             if s["id"] == current:  # the view knows best (a coding may be newer than the read)
-                s["coded_share"] = data.coded_share(self.view.codings, self.source.length)
+                s["coded_share"] = workbench_view.coded_share(self.view.codings, self.source.length)
                 s["codings"] = len(self.view.codings)
         self.sources_list.set_sources(summaries, current)
 
@@ -229,10 +231,10 @@ class WorkbenchScreen(Screen[None]):
     def update_status(self) -> None:
         status = self.query_one(StatusBar)
         view = self.view
-        labels = self.mq.labels
+        labels = self.mpu_app.labels
         recent = [
             (str(i + 1), labels.code(cid), labels.color(cid))
-            for i, cid in enumerate(self.mq.recent[:9])
+            for i, cid in enumerate(self.mpu_app.recent[:9])
         ]
         lay = view.layout_
         if self.source is None or lay is None or not lay.segments:
@@ -330,7 +332,7 @@ class WorkbenchScreen(Screen[None]):
             return
         context = f"“{self._quote_preview(*sel)}”"
         self.app.push_screen(
-            CodePickerScreen(self.mq.labels, context=context),
+            CodePickerScreen(self.mpu_app.labels, context=context),
             lambda ids: self.apply_codes(ids, sel) if ids else None,
         )
 
@@ -341,20 +343,20 @@ class WorkbenchScreen(Screen[None]):
             self.apply_codes([cid], sel)
 
     def action_apply_recent(self, n: int) -> None:
-        if n > len(self.mq.recent):
+        if n > len(self.mpu_app.recent):
             self.notify(
                 f"There is no recent code {n} yet. Code a passage with c first.", severity="warning"
             )
             return
         sel = self._need_selection()
         if sel is not None:
-            self.apply_codes([self.mq.recent[n - 1]], sel)
+            self.apply_codes([self.mpu_app.recent[n - 1]], sel)
 
     def apply_codes(self, code_ids: list[str], span: tuple[int, int]) -> list[Coding] | None:
         """Code ``span`` of the open transcript with ``code_ids`` as one undoable action."""
         if self.source is None or not code_ids:
             return None
-        if self.mq.busy:
+        if self.mpu_app.busy:
             self.notify("Auto-coding is still running; try again in a moment.", severity="warning")
             return None
         start, end = self._trim(span)
@@ -364,22 +366,24 @@ class WorkbenchScreen(Screen[None]):
             self.notify("This passage already has that code.", severity="warning")
             return None
         src = self.source
-        created = self.mq.run_write(
-            lambda: self.mq.project.add_codings(src, start, end, new_ids), "Could not code"
+        created = self.mpu_app.run_write(
+            lambda: self.mpu_app.project.add_codings(src, start, end, new_ids), "Could not code"
         )
         if created is None:
             return None
         for cid in reversed(new_ids):
-            if cid in self.mq.recent:
-                self.mq.recent.remove(cid)
-            self.mq.recent.insert(0, cid)
-        del self.mq.recent[9:]
-        self.view.set_codings(self.view.codings + data.to_view(created, self.mq.labels))
+            if cid in self.mpu_app.recent:
+                self.mpu_app.recent.remove(cid)
+            self.mpu_app.recent.insert(0, cid)
+        del self.mpu_app.recent[9:]
+        self.view.set_codings(
+            self.view.codings + workbench_view.to_view(created, self.mpu_app.labels)
+        )
         counts = self.counts
         for c in created:
             counts[c.code_id] = counts.get(c.code_id, 0) + 1
         self._after_codings_changed(counts)
-        names = ", ".join(self.mq.labels.code(c) for c in new_ids)
+        names = ", ".join(self.mpu_app.labels.code(c) for c in new_ids)
         self.notify(f"Coded as {names}: “{self._quote_preview(start, end, 50)}”", timeout=3)
         return created
 
@@ -421,8 +425,9 @@ class WorkbenchScreen(Screen[None]):
         self._choose_coding("Memo on which coding?", edit)
 
     def save_memo(self, coding_id: int, memo: str) -> None:
-        done = self.mq.run_write(
-            lambda: self.mq.project.update_coding(coding_id, memo=memo), "Could not save the memo"
+        done = self.mpu_app.run_write(
+            lambda: self.mpu_app.project.update_coding(coding_id, memo=memo),
+            "Could not save the memo",
         )
         if done is not None:
             self.reload_codings()
@@ -430,8 +435,8 @@ class WorkbenchScreen(Screen[None]):
 
     def action_remove_coding(self) -> None:
         def remove(c: ViewCoding) -> None:
-            done = self.mq.run_write(
-                lambda: self.mq.project.remove_coding(c.id), "Could not remove the coding"
+            done = self.mpu_app.run_write(
+                lambda: self.mpu_app.project.remove_coding(c.id), "Could not remove the coding"
             )
             if done is not None:
                 self.reload_codings()
@@ -455,8 +460,8 @@ class WorkbenchScreen(Screen[None]):
     def apply_rescope(self, coding_id: int, span: tuple[int, int]) -> None:
         self.rescoping = None
         span = self._trim(span)
-        done = self.mq.run_write(
-            lambda: self.mq.project.update_coding(coding_id, start=span[0], end=span[1]),
+        done = self.mpu_app.run_write(
+            lambda: self.mpu_app.project.update_coding(coding_id, start=span[0], end=span[1]),
             "Could not re-scope the coding",
         )
         if done is not None:
@@ -489,11 +494,11 @@ class WorkbenchScreen(Screen[None]):
         codings = []
         for c in here:
             try:
-                codings.append(self.mq.project.coding(c.id))
+                codings.append(self.mpu_app.project.coding(c.id))
             except Exception as exc:
-                self.mq.show_error(exc, "Could not read the coding")
+                self.mpu_app.show_error(exc, "Could not read the coding")
                 return
-        self.app.push_screen(DetailsScreen(codings, self.mq.labels, self.mq.project))
+        self.app.push_screen(DetailsScreen(codings, self.mpu_app.labels, self.mpu_app.project))
 
     # ------------------------------------------------------------------ jumping
     def action_goto(self) -> None:
@@ -525,7 +530,7 @@ class WorkbenchScreen(Screen[None]):
         if m:
             h, mi, s = int(m.group(1) or 0), int(m.group(2)), int(m.group(3))
             target = ((h * 60 + mi) * 60 + s) * 1000
-            segs = self.mq.project.segments(self.source)
+            segs = self.mpu_app.project.segments(self.source)
             best = None
             for k, g in enumerate(segs):
                 if g.start_ms is not None and g.start_ms <= target:
@@ -548,12 +553,12 @@ class WorkbenchScreen(Screen[None]):
         )
 
     def action_search(self) -> None:
-        self.app.push_screen(SearchScreen(self.mq.last_query), self.after_search)
+        self.app.push_screen(SearchScreen(self.mpu_app.last_query), self.after_search)
 
     def after_search(self, result: SearchResult | None) -> None:
         if result is None or not result.hits:
             return
-        self.mq.last_query = result.query
+        self.mpu_app.last_query = result.query
         self.set_hit_list([(h.source_id, h.start, h.end) for h in result.hits], "search hit")
         self.jump_to(result.hits[result.index])
 
@@ -602,19 +607,21 @@ class WorkbenchScreen(Screen[None]):
         if not cid:
             return
         try:
-            codings = self.mq.project.codings(code=cid, include_subcodes=True)
+            codings = self.mpu_app.project.codings(code=cid, include_subcodes=True)
         except Exception as exc:
-            self.mq.show_error(exc, "Could not list the passages")
+            self.mpu_app.show_error(exc, "Could not list the passages")
             return
-        participants = {p.label: p.group_id for p in self.mq.project.participants()}
-        title = f"{self.mq.labels.path(cid)}: {len(codings)} coded passage(s)"
+        participants = {p.label: p.group_id for p in self.mpu_app.project.participants()}
+        title = f"{self.mpu_app.labels.path(cid)}: {len(codings)} coded passage(s)"
 
         def done(c: Coding | None) -> None:
             if c is not None:
                 self.set_hit_list([(x.source_id, x.start, x.end) for x in codings], "passage")
                 self.jump_to(c)
 
-        self.app.push_screen(PassagesScreen(title, codings, self.mq.labels, participants), done)
+        self.app.push_screen(
+            PassagesScreen(title, codings, self.mpu_app.labels, participants), done
+        )
 
     def _codebook_saved(self, message: str, select: str | None = None) -> None:
         self.refresh_all()
@@ -625,11 +632,11 @@ class WorkbenchScreen(Screen[None]):
     def action_add_code(self, theme: bool) -> None:
         parent = None if theme else self.tree.current_code
         prefix = f"{parent}." if parent else ""
-        where = f"under {self.mq.labels.path(parent)}" if parent else "as a new theme"
+        where = f"under {self.mpu_app.labels.path(parent)}" if parent else "as a new theme"
 
         def save(r: CodeFormResult) -> bool:
-            done = self.mq.run_write(
-                lambda: self.mq.project.add_code(
+            done = self.mpu_app.run_write(
+                lambda: self.mpu_app.project.add_code(
                     r.code_id, r.label_en, r.label_zh, parent, rule=r.rule, color=r.color
                 ),
                 "Could not add the code",
@@ -646,11 +653,11 @@ class WorkbenchScreen(Screen[None]):
         cid = self.tree.current_code
         if not cid:
             return
-        code = self.mq.labels.by_id[cid]
+        code = self.mpu_app.labels.by_id[cid]
 
         def save(r: CodeFormResult) -> bool:
-            done = self.mq.run_write(
-                lambda: self.mq.project.update_code(
+            done = self.mpu_app.run_write(
+                lambda: self.mpu_app.project.update_code(
                     cid,
                     label_en=r.label_en,
                     label_zh=r.label_zh,
@@ -681,7 +688,7 @@ class WorkbenchScreen(Screen[None]):
         changed = True
         while changed:
             changed = False
-            for c in self.mq.labels.codes:
+            for c in self.mpu_app.labels.codes:
                 if c.parent_id in out and c.id not in out:
                     out.add(c.id)
                     changed = True
@@ -696,18 +703,18 @@ class WorkbenchScreen(Screen[None]):
             if not ids:
                 return
             target = None if ids[0] == CodePickerScreen.ROOT else ids[0]
-            done = self.mq.run_write(
-                lambda: self.mq.project.update_code(cid, parent_id=target),
+            done = self.mpu_app.run_write(
+                lambda: self.mpu_app.project.update_code(cid, parent_id=target),
                 "Could not move the code",
             )
             if done is not None:
-                where = self.mq.labels.code(target) if target else "the top level"
+                where = self.mpu_app.labels.code(target) if target else "the top level"
                 self._codebook_saved(f"Moved {cid} under {where}.", cid)
 
         self.app.push_screen(
             CodePickerScreen(
-                self.mq.labels,
-                title=f"Move {self.mq.labels.code(cid)} under…",
+                self.mpu_app.labels,
+                title=f"Move {self.mpu_app.labels.code(cid)} under…",
                 multi=False,
                 exclude=self._subtree(cid),
                 allow_root=True,
@@ -719,7 +726,7 @@ class WorkbenchScreen(Screen[None]):
         cid = self.tree.current_code
         if not cid:
             return
-        n = self.mq.project.code_counts().get(cid, 0)
+        n = self.mpu_app.project.code_counts().get(cid, 0)
 
         def chosen(ids: list[str] | None) -> None:
             if not ids:
@@ -729,8 +736,9 @@ class WorkbenchScreen(Screen[None]):
             def confirmed(yes: bool | None) -> None:
                 if not yes:
                     return
-                done = self.mq.run_write(
-                    lambda: self.mq.project.merge_code(cid, target), "Could not merge the codes"
+                done = self.mpu_app.run_write(
+                    lambda: self.mpu_app.project.merge_code(cid, target),
+                    "Could not merge the codes",
                 )
                 if done is not None:
                     self._codebook_saved(
@@ -740,16 +748,16 @@ class WorkbenchScreen(Screen[None]):
             self.app.push_screen(
                 ConfirmScreen(
                     "Merge codes",
-                    f"Move all {n} codings of {self.mq.labels.code(cid)} to "
-                    f"{self.mq.labels.code(target)} and delete {cid}? (ctrl+z undoes it)",
+                    f"Move all {n} codings of {self.mpu_app.labels.code(cid)} to "
+                    f"{self.mpu_app.labels.code(target)} and delete {cid}? (ctrl+z undoes it)",
                 ),
                 confirmed,
             )
 
         self.app.push_screen(
             CodePickerScreen(
-                self.mq.labels,
-                title=f"Merge {self.mq.labels.code(cid)} into…",
+                self.mpu_app.labels,
+                title=f"Merge {self.mpu_app.labels.code(cid)} into…",
                 multi=False,
                 exclude=self._subtree(cid),
             ),
@@ -763,14 +771,16 @@ class WorkbenchScreen(Screen[None]):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                done = self.mq.run_write(
-                    lambda: self.mq.project.delete_code(cid) or True, "Could not delete the code"
+                done = self.mpu_app.run_write(
+                    lambda: self.mpu_app.project.delete_code(cid) or True,
+                    "Could not delete the code",
                 )
                 if done is not None:
                     self._codebook_saved(f"Deleted {cid}.")
 
         self.app.push_screen(
-            ConfirmScreen("Delete code", f"Delete {self.mq.labels.path(cid)} ({cid})?"), confirmed
+            ConfirmScreen("Delete code", f"Delete {self.mpu_app.labels.path(cid)} ({cid})?"),
+            confirmed,
         )
 
     # ------------------------------------------------------------------ participants
@@ -784,8 +794,9 @@ class WorkbenchScreen(Screen[None]):
         def done(label: str | None) -> None:
             if not label:
                 return
-            n = self.mq.run_write(
-                lambda: self.mq.project.set_segment_speaker(ids, label), "Could not set the speaker"
+            n = self.mpu_app.run_write(
+                lambda: self.mpu_app.project.set_segment_speaker(ids, label),
+                "Could not set the speaker",
             )
             if n is not None:
                 self.refresh_all()
@@ -808,16 +819,16 @@ class WorkbenchScreen(Screen[None]):
         self._step(undo=False)
 
     def _step(self, undo: bool) -> None:
-        if self.mq.busy:
+        if self.mpu_app.busy:
             self.notify("Auto-coding is still running; try again in a moment.", severity="warning")
             return
-        project = self.mq.project
-        desc = self.mq.run_write(
+        project = self.mpu_app.project
+        desc = self.mpu_app.run_write(
             project.undo if undo else project.redo,
             "Could not undo" if undo else "Could not redo",
             allow_none=True,
         )
-        if desc is self.mq.FAILED:
+        if desc is self.mpu_app.FAILED:
             return
         if desc is None:
             self.notify("Nothing to undo." if undo else "Nothing to redo.", timeout=2)
@@ -827,7 +838,7 @@ class WorkbenchScreen(Screen[None]):
         self.notify(f"{'Undone' if undo else 'Redone'}: {desc}", timeout=3)
 
     def action_toggle_lang(self) -> None:
-        self.mq.labels.lang = "zh" if self.mq.labels.lang == "en" else "en"
+        self.mpu_app.labels.lang = "zh" if self.mpu_app.labels.lang == "en" else "en"
         self.refresh_all()
 
     # ------------------------------------------------------------------ palette
@@ -893,15 +904,15 @@ class WorkbenchScreen(Screen[None]):
             ("Go to the codebook", "Browse and edit codes", "focus_panel('codebook')"),
             ("Go to the transcript", "Back to reading and coding", "focus_panel('view')"),
         ]
-        for n, cid in enumerate(self.mq.recent[:9], start=1):
+        for n, cid in enumerate(self.mpu_app.recent[:9], start=1):
             cmds.append(
                 (
-                    f"Apply recent code {n}: {self.mq.labels.code(cid)}",
+                    f"Apply recent code {n}: {self.mpu_app.labels.code(cid)}",
                     f"Code the selection as {cid}",
                     f"apply_recent({n})",
                 )
             )
-        if not self.mq.recent:
+        if not self.mpu_app.recent:
             cmds.append(
                 (
                     "Apply a recent code (keys 1-9)",

@@ -7,8 +7,8 @@ from textual.binding import Binding
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from mpu_qual.store.models import Code
-from mpu_qual.tui.data import Labels
+from mpu_qual.store.records import Code
+from mpu_qual.tui.workbench_view import Labels
 
 
 class CodebookTree(Tree[str]):

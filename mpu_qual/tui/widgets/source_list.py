@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from mpu_qual.tui.data import fmt_ms
+from mpu_qual.tui.workbench_view import fmt_ms
 
 
 def source_prompt(summary: dict[str, Any]) -> Text:

@@ -21,8 +21,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from mpu_qual.tui import textnav
-from mpu_qual.tui.data import ViewCoding, ViewDoc
 from mpu_qual.tui.layout import GAP, PAD, TEXT, TranscriptLayout
+from mpu_qual.tui.workbench_view import ViewCoding, ViewDoc
 
 GUTTER = 21
 LEFT_PANEL = 32  # #left in app.tcss: only used to guess the width before layout

@@ -1,0 +1,667 @@
+"""Transcribe recordings into a project: checks, worker process, checkpoints, final import.
+
+Order of work for one file, chosen so that a failure leaves the project as it was:
+1. check everything that can be checked cheaply (file, model, language, name clashes);
+2. start the decoder in a worker process and save each segment it streams back;
+3. on success store the transcript (one undoable action), write ``transcripts/NAME.vtt``,
+   and drop the checkpoint. On failure keep the saved segments (resume point) if there are
+   any, otherwise remove every trace of the run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from mpu_qual.errors import MpuQualError
+from mpu_qual.speech import audio as audio_mod
+from mpu_qual.speech.checkpoint import Checkpoints, Run, SavedSegment
+from mpu_qual.speech.chinese import to_traditional
+from mpu_qual.speech.diarize import Diarizer, apply_turns
+from mpu_qual.speech.flags import SegmentStats, flag_summary, review_flags
+from mpu_qual.speech.languages import check_language
+from mpu_qual.speech.model_lookup import ResolvedModel, resolve_model
+from mpu_qual.speech.options import TranscribeOptions, fingerprint_hash
+from mpu_qual.speech.worker import WorkerRequest
+from mpu_qual.transcript_files.parsed import ParsedSegment, ParsedTranscript
+
+POLL_S = 0.1
+_BAD_NAME_CHARS = set('/\\:*?"<>|') | {chr(c) for c in range(32)}
+
+
+@dataclass
+class ProgressEvent:
+    """What a progress display needs; sent often, cheap to build."""
+
+    path: Path
+    name: str
+    phase: str  # "starting", "loading model", "decoding audio", "transcribing", "saving", "done"
+    done_ms: int = 0
+    total_ms: int | None = None
+    segments: int = 0
+    mode: str | None = None
+    device: str | None = None
+    compute_type: str | None = None
+    language: str | None = None
+    resumed_from_ms: int = 0
+
+
+ProgressCallback = Callable[[ProgressEvent], None]
+
+
+@dataclass
+class TranscriptionResult:
+    """One file that made it into the project."""
+
+    path: Path
+    name: str
+    source_id: int
+    segments: int
+    duration_ms: int
+    language: str | None
+    mode: str
+    device: str
+    model: str
+    flags: dict[str, int]
+    resumed_from_ms: int
+    elapsed_s: float
+    vtt_path: Path
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class BatchReport:
+    """Every file of a batch: the ones done and the ones that failed (with why)."""
+
+    results: list[TranscriptionResult] = field(default_factory=list)
+    failures: list[tuple[Path, MpuQualError]] = field(default_factory=list)
+    interrupted: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and not self.interrupted
+
+
+class TranscriptionInterrupted(MpuQualError):
+    """Ctrl+C or a cancel request; the saved segments stay for a resume."""
+
+
+def _clock(ms: int) -> str:
+    s = ms // 1000
+    return f"{s // 3600:d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def check_name(name: str, path: Path | None = None) -> str:
+    """A source name that is also a safe file name for transcripts/NAME.vtt."""
+    clean = name.strip()
+    if not clean or clean in (".", "..") or any(ch in _BAD_NAME_CHARS for ch in clean):
+        raise MpuQualError(
+            f"'{name}' cannot be used as a transcript name",
+            path=path,
+            field="name",
+            hint='Pass --name with letters, digits, spaces, "-" or "_".',
+        )
+    return clean
+
+
+class WorkerDied(Exception):
+    """The decoder process ended without saying why (crash, kill, out of memory)."""
+
+    def __init__(self, how: str, detail: str) -> None:
+        super().__init__(how)
+        self.how = how
+        self.detail = detail
+
+
+class WorkerProcess:
+    """One decoder process (``python -m mpu_qual.speech.worker``) and its pipes."""
+
+    def __init__(self, popen: subprocess.Popen[bytes], reader: Connection, errlog: Any) -> None:
+        self.popen = popen
+        self.reader = reader
+        self.errlog = errlog
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    @classmethod
+    def start(cls, request: WorkerRequest) -> WorkerProcess:
+        errlog = tempfile.TemporaryFile()
+        popen = subprocess.Popen(
+            [sys.executable, "-m", "mpu_qual.speech.worker", request.to_json()],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=errlog,
+            close_fds=True,
+        )
+        assert popen.stdout is not None
+        reader = Connection(os.dup(popen.stdout.fileno()), writable=False)
+        popen.stdout.close()
+        return cls(popen, reader, errlog)
+
+    def go(self, resume_from_ms: int, language: str | None) -> None:
+        """Tell the worker to start decoding (it may already have died: then we read why)."""
+        line = json.dumps({"resume_from_ms": resume_from_ms, "language": language}) + "\n"
+        assert self.popen.stdin is not None
+        with contextlib.suppress(BrokenPipeError, OSError):
+            self.popen.stdin.write(line.encode())
+            self.popen.stdin.close()
+
+    def receive(self, timeout: float) -> tuple[str, dict[str, Any]] | None:
+        """The next message, None on timeout; WorkerDied when the process is gone."""
+        try:
+            if self.reader.poll(timeout):
+                kind, payload = self.reader.recv()
+                return str(kind), dict(payload)
+        except (EOFError, OSError):
+            raise self._died() from None
+        if self.popen.poll() is not None:
+            with contextlib.suppress(EOFError, OSError):
+                if self.reader.poll(0):
+                    kind, payload = self.reader.recv()
+                    return str(kind), dict(payload)
+            raise self._died()
+        return None
+
+    def _died(self) -> WorkerDied:
+        try:
+            code = self.popen.wait(5)
+        except subprocess.TimeoutExpired:
+            code = None
+        if code is not None and code < 0:
+            how = f"was killed by signal {-code}"
+        else:
+            how = f"exited with code {code}"
+        detail = ""
+        with contextlib.suppress(OSError):
+            self.errlog.seek(0)
+            tail = self.errlog.read()[-400:].decode("utf-8", "replace").strip()
+            if tail:
+                detail = f" ({tail.splitlines()[-1][:200]})"
+        return WorkerDied(how, detail)
+
+    def stop(self) -> None:
+        """End the process if it still runs, and release the pipes."""
+        if self.popen.stdin is not None:
+            with contextlib.suppress(OSError):
+                self.popen.stdin.close()
+        if self.popen.poll() is None:
+            self.popen.terminate()
+            try:
+                self.popen.wait(5)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait(5)
+        with contextlib.suppress(OSError):
+            self.reader.close()
+        with contextlib.suppress(OSError):
+            self.errlog.close()
+
+
+class Transcriber:
+    """Runs transcriptions into one open project (use one per thread)."""
+
+    def __init__(
+        self,
+        project: Any,
+        options: TranscribeOptions,
+        *,
+        model: ResolvedModel | None = None,
+        diarizer: Diarizer | None = None,
+        on_progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+        on_segment: Callable[[SavedSegment], None] | None = None,
+    ) -> None:
+        options.validate()
+        self.project = project
+        self.options = options
+        self.model = model or resolve_model(options.model, allow_download=options.allow_download)
+        self.warnings = check_language(self.model, options.language)
+        self.diarizer = diarizer
+        self.on_progress = on_progress
+        self.cancel = cancel
+        self.on_segment = on_segment
+        self.checkpoints = Checkpoints(project)
+        self.worker_pid: int | None = None
+
+    # ------------------------------------------------------------------ public
+    def transcribe(
+        self, audio: str | Path, *, name: str | None = None, restart: bool = False
+    ) -> TranscriptionResult:
+        """Transcribe one file into the project (resuming a saved run of the same name)."""
+        started = time.monotonic()
+        path = Path(audio)
+        audio_mod.precheck(path)
+        name = check_name(name if name is not None else path.stem, path)
+        vtt_path = self.project.transcripts_dir / f"{name}.vtt"
+        if self.project.conn.execute("SELECT 1 FROM sources WHERE name = ?", [name]).fetchone():
+            raise MpuQualError(
+                f"a transcript named '{name}' is already in the project",
+                path=path,
+                hint="Pass --name NEW_NAME, or remove the old one first.",
+            )
+        # Start the decoder now: it loads the model while we hash the audio and check the
+        # checkpoints. If a check fails it is stopped before it did any work.
+        proc = WorkerProcess.start(self._request(path))
+        self.worker_pid = proc.pid
+        try:
+            run = self._prepare_run(path, name, vtt_path, restart)
+        except BaseException:
+            proc.stop()
+            self.worker_pid = None
+            raise
+        return self._run(path, name, run, vtt_path, started, proc)
+
+    def _request(self, path: Path) -> WorkerRequest:
+        o = self.options
+        return WorkerRequest(
+            audio_path=str(path),
+            model_path=str(self.model.path),
+            device=o.device,
+            compute_type=o.compute_type,
+            cpu_threads=o.cpu_threads,
+            language=o.language,
+            vad=o.vad,
+            beam_size=o.beam_size,
+            mode=o.mode,
+            batch_size=o.batch_size,
+            initial_prompt=o.initial_prompt,
+            condition_on_previous_text=o.condition_on_previous_text,
+        )
+
+    def _prepare_run(self, path: Path, name: str, vtt_path: Path, restart: bool) -> Run:
+        """The checkpoint to continue, or a new one; refuses clashes before any work."""
+        run = self.checkpoints.get(name)
+        fph = fingerprint_hash(self.options.fingerprint(self.model.path))
+        digest = audio_mod.sha256_file(path)
+        if run is not None and run.running_elsewhere():
+            raise MpuQualError(
+                f"'{name}' is being transcribed by another process (pid {run.owner_pid})",
+                path=path,
+                hint="Wait for it to finish, or stop it; then run this again to resume.",
+            )
+        if run is not None:
+            same = run.media_sha256 == digest and run.fingerprint == fph
+            if restart:
+                self.checkpoints.discard(run.id)
+                run = None
+            elif not same:
+                what = "a different audio file" if run.media_sha256 != digest else "other settings"
+                raise MpuQualError(
+                    f"a saved partial transcription of '{name}' used {what}",
+                    path=path,
+                    hint="Run again with the same file and settings to resume it, or pass "
+                    "--restart to discard it.",
+                )
+        if vtt_path.exists() and run is None:
+            raise MpuQualError(
+                f"{vtt_path.name} already exists in transcripts/",
+                path=vtt_path,
+                hint="Pass --name NEW_NAME, or move that file away.",
+            )
+        if run is None:
+            settings = {**self.options.as_metadata(), "model_path": str(self.model.path)}
+            try:
+                return self.checkpoints.create(name, str(path.resolve()), digest, settings, fph)
+            except sqlite3.IntegrityError:
+                raise MpuQualError(
+                    f"'{name}' was just started by another process",
+                    path=path,
+                    hint="Wait for it to finish, then run this again if needed.",
+                ) from None
+        self.checkpoints.update(
+            run.id, status="running", error=None, media_path=str(path.resolve())
+        )
+        return run
+
+    # ------------------------------------------------------------------ internals
+    def _emit(self, ev: ProgressEvent) -> None:
+        if self.on_progress is not None:
+            self.on_progress(dataclasses.replace(ev))  # a copy: listeners may keep it
+
+    def _run(
+        self,
+        path: Path,
+        name: str,
+        run: Run,
+        vtt_path: Path,
+        started: float,
+        proc: WorkerProcess,
+    ) -> TranscriptionResult:
+        saved = self.checkpoints.segments(run.id)
+        resume_ms = saved[-1].end_ms if saved else 0
+        language = self.options.language or (run.language if saved else None)
+        ev = ProgressEvent(
+            path,
+            name,
+            "loading model",
+            done_ms=resume_ms,
+            segments=len(saved),
+            resumed_from_ms=resume_ms,
+            total_ms=run.duration_ms,
+        )
+        self._emit(ev)
+        proc.go(resume_ms, language)
+        next_idx = saved[-1].idx + 1 if saved else 0
+        count = len(saved)
+        state: dict[str, Any] = {"mode": None, "device": None, "language": language}
+        stream = self._stream(proc, path)
+        try:
+            for kind, payload in stream:
+                if kind == "model":
+                    ev.phase, ev.device, ev.compute_type = (
+                        "decoding audio",
+                        payload["device"],
+                        payload["compute_type"],
+                    )
+                    state["device"] = f"{payload['device']} {payload['compute_type']}"
+                elif kind == "audio":
+                    ev.total_ms = payload["duration_ms"]
+                    self.checkpoints.update(run.id, duration_ms=payload["duration_ms"])
+                elif kind == "info":
+                    ev.phase, ev.mode, ev.language = (
+                        "transcribing",
+                        payload["mode"],
+                        payload["language"],
+                    )
+                    state["mode"] = payload["mode"]
+                    if payload["language"]:
+                        state["language"] = payload["language"]
+                        self.checkpoints.update(run.id, language=payload["language"])
+                    self.checkpoints.update(run.id, mode=payload["mode"])
+                elif kind == "segment":
+                    seg = self._save(run.id, next_idx, payload)
+                    if seg is None:
+                        continue
+                    next_idx += 1
+                    count += 1
+                    ev.done_ms, ev.segments = seg.end_ms, count
+                    if self.on_segment is not None:
+                        self.on_segment(seg)
+                elif kind == "done":
+                    break
+                self._emit(ev)
+        except KeyboardInterrupt:
+            stream.close()
+            self._failed(ev)
+            self._fail(run, "interrupted", path)
+            raise self._interrupted(path, run) from None
+        except TranscriptionInterrupted:
+            stream.close()
+            self._failed(ev)
+            self._fail(run, "interrupted", path)
+            raise self._interrupted(path, run) from None
+        except MpuQualError as exc:
+            stream.close()
+            self._failed(ev)
+            self._fail(run, str(exc.message), path)
+            kept = self.checkpoints.count(run.id)
+            if kept and not exc.hint:
+                exc.hint = "Run the same command again to resume from the saved segments."
+            raise
+        except sqlite3.Error as exc:  # disk full, database locked too long, ...
+            stream.close()
+            self._failed(ev)
+            self._fail(run, f"database error: {exc}", path)
+            raise MpuQualError(
+                f"could not save to the project: {exc}",
+                path=self.project.db_path,
+                hint="Free disk space or close other programs using the project, then run "
+                "the same command again to resume.",
+            ) from None
+        finally:
+            stream.close()
+        ev.phase = "saving"
+        ev.done_ms = ev.total_ms or ev.done_ms
+        self._emit(ev)
+        result = self._finish(path, name, run.id, vtt_path, state, resume_ms, started)
+        ev.phase = "done"
+        self._emit(ev)
+        return result
+
+    def _failed(self, ev: ProgressEvent) -> None:
+        ev.phase = "failed"
+        with contextlib.suppress(Exception):
+            self._emit(ev)
+
+    def _save(self, run_id: int, idx: int, payload: dict[str, Any]) -> SavedSegment | None:
+        text = payload["text"]
+        if self.options.convert:
+            text = to_traditional(text, self.options.convert)
+        if not text.strip():
+            return None  # Whisper sometimes emits empty segments; nothing to keep
+        seg = SavedSegment(
+            idx=idx,
+            start_ms=payload["start_ms"],
+            end_ms=payload["end_ms"],
+            text=text,
+            avg_logprob=payload.get("avg_logprob"),
+            no_speech_prob=payload.get("no_speech_prob"),
+            compression_ratio=payload.get("compression_ratio"),
+            temperature=payload.get("temperature"),
+        )
+        self.checkpoints.add_segment(run_id, seg)
+        return seg
+
+    def _stream(self, proc: WorkerProcess, path: Path) -> Any:
+        """Yield the worker's messages; raise MpuQualError if it reports an error or dies."""
+        try:
+            while True:
+                if self.cancel is not None and self.cancel.is_set():
+                    raise TranscriptionInterrupted("transcription cancelled", path=path)
+                msg = proc.receive(POLL_S)
+                if msg is None:
+                    continue
+                kind, payload = msg
+                if kind == "error":
+                    raise MpuQualError(payload["message"], path=path, hint=payload.get("hint"))
+                yield kind, payload
+                if kind == "done":
+                    return
+        except WorkerDied as died:
+            raise MpuQualError(
+                f"the decoder process {died.how} while working on this file{died.detail}",
+                path=path,
+                hint="The file may be damaged, or the machine ran out of memory; the project "
+                "is unchanged for this file.",
+            ) from None
+        finally:
+            proc.stop()
+            self.worker_pid = None
+
+    def _interrupted(self, path: Path, run: Run) -> TranscriptionInterrupted:
+        saved = self.checkpoints.segments(run.id)
+        upto = _clock(saved[-1].end_ms) if saved else "0:00:00"
+        return TranscriptionInterrupted(
+            f"interrupted; {len(saved)} segments up to {upto} are saved",
+            path=path,
+            hint="Run the same command again to resume where it stopped.",
+        )
+
+    def _fail(self, run: Run, error: str, path: Path) -> None:
+        """Keep a run with saved segments for resuming; forget one without any."""
+        with contextlib.suppress(Exception):
+            if self.checkpoints.count(run.id):
+                status = "interrupted" if error == "interrupted" else "failed"
+                self.checkpoints.update(run.id, status=status, error=error)
+            else:
+                self.checkpoints.discard(run.id)
+
+    def _finish(
+        self,
+        path: Path,
+        name: str,
+        run_id: int,
+        vtt_path: Path,
+        state: dict[str, Any],
+        resume_ms: int,
+        started: float,
+    ) -> TranscriptionResult:
+        run = self.checkpoints.get(name)
+        assert run is not None
+        saved = self.checkpoints.segments(run_id)
+        duration_ms = run.duration_ms or (saved[-1].end_ms if saved else 0)
+        if not saved:
+            self.checkpoints.discard(run_id)
+            raise MpuQualError(
+                f"Whisper found no speech in {_clock(duration_ms)} of audio",
+                path=path,
+                hint="Check that the recording has sound; try --no-vad if the speech is quiet.",
+            )
+        parsed = build_transcript(
+            saved, duration_ms, self.options, self.model, run.language, run.mode
+        )
+        if self.diarizer is not None:
+            turns = self.diarizer(path, duration_ms)
+            apply_turns(parsed.segments, turns)
+        from mpu_qual.transcript_files.writers import to_vtt
+
+        vtt_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = vtt_path.with_name(f".{vtt_path.name}.{os.getpid()}.tmp")
+        _write_private(tmp, to_vtt(parsed))
+        try:
+            source = self.project.add_transcript(
+                name, parsed, media_path=str(path.resolve()), duration_ms=duration_ms
+            )
+            os.replace(tmp, vtt_path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        self.checkpoints.discard(run_id)
+        return TranscriptionResult(
+            path=path,
+            name=name,
+            source_id=source.id,
+            segments=len(saved),
+            duration_ms=duration_ms,
+            language=run.language,
+            mode=run.mode or state.get("mode") or "?",
+            device=state.get("device") or "?",
+            model=self.model.name,
+            flags=parsed.metadata.get("review_flags", {}),
+            resumed_from_ms=resume_ms,
+            elapsed_s=time.monotonic() - started,
+            vtt_path=vtt_path,
+            warnings=list(self.warnings),
+        )
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a 0600 file and fsync it (transcripts are confidential focus-group data)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as exc:
+        path.unlink(missing_ok=True)
+        raise MpuQualError(f"cannot write file: {exc.strerror}", path=path) from None
+
+
+def build_transcript(
+    saved: Sequence[SavedSegment],
+    duration_ms: int,
+    options: TranscribeOptions,
+    model: ResolvedModel,
+    language: str | None,
+    mode: str | None,
+) -> ParsedTranscript:
+    """Saved segments -> ParsedTranscript with per-segment Whisper scores and review flags."""
+    stats = [
+        SegmentStats(
+            s.start_ms, s.end_ms, s.text, s.avg_logprob, s.no_speech_prob, s.compression_ratio
+        )
+        for s in saved
+    ]
+    flags = review_flags(stats, duration_ms, options.thresholds)
+    segments = [
+        ParsedSegment(
+            text=s.text,
+            start_ms=s.start_ms,
+            end_ms=s.end_ms,
+            meta={
+                "avg_logprob": s.avg_logprob,
+                "no_speech_prob": s.no_speech_prob,
+                "compression_ratio": s.compression_ratio,
+                "temperature": s.temperature,
+                "flags": f,
+            },
+        )
+        for s, f in zip(saved, flags, strict=True)
+    ]
+    metadata = {
+        "transcribed_by": "faster-whisper",
+        "model": model.name,
+        "language": language,
+        "mode": mode,
+        "settings": options.as_metadata(),
+        "review_flags": flag_summary(flags),
+        "duration_ms": duration_ms,
+    }
+    return ParsedTranscript(segments=segments, metadata=metadata, format="vtt")
+
+
+def transcribe_files(
+    project: Any,
+    paths: Sequence[str | Path],
+    options: TranscribeOptions,
+    *,
+    name: str | None = None,
+    restart: bool = False,
+    model: ResolvedModel | None = None,
+    diarizer: Diarizer | None = None,
+    on_progress: ProgressCallback | None = None,
+    on_result: Callable[[TranscriptionResult], None] | None = None,
+    on_failure: Callable[[Path, MpuQualError], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> BatchReport:
+    """Transcribe several files; a bad file is reported and the batch goes on.
+
+    Model and language problems are raised at once (they would fail every file).
+    Ctrl+C stops the batch after saving what the current file produced.
+    """
+    if name is not None and len(paths) > 1:
+        raise MpuQualError("--name works with one audio file only", field="name")
+    tr = Transcriber(
+        project, options, model=model, diarizer=diarizer, on_progress=on_progress, cancel=cancel
+    )
+    report = BatchReport()
+    for p in paths:
+        path = Path(p)
+        try:
+            res = tr.transcribe(path, name=name, restart=restart)
+        except TranscriptionInterrupted as exc:
+            report.failures.append((path, exc))
+            report.interrupted = True
+            if on_failure:
+                on_failure(path, exc)
+            break
+        except KeyboardInterrupt:
+            report.interrupted = True
+            break
+        except MpuQualError as exc:
+            if exc.path is None:
+                exc.path = str(path)
+            report.failures.append((path, exc))
+            if on_failure:
+                on_failure(path, exc)
+            continue
+        report.results.append(res)
+        if on_result:
+            on_result(res)
+    return report

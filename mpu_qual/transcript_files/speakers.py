@@ -1,0 +1,136 @@
+"""Bulk speaker assignment: label many segments at once, by time range or by pattern.
+
+Whisper does not know who speaks; the researcher does ("P3 spoke from 12:00 to 15:30",
+"every line starting with 'Moderator:'"). One call is one undoable action.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from mpu_qual.errors import MpuQualError
+from mpu_qual.transcript_files.timecode import parse_timestamp
+
+
+@dataclass
+class SpeakerAssignment:
+    """What a bulk assignment touched (or would touch, for a dry run)."""
+
+    source: str
+    label: str
+    segment_ids: list[int]
+    dry_run: bool
+
+    @property
+    def count(self) -> int:
+        return len(self.segment_ids)
+
+
+def parse_time(value: str, field: str = "time") -> int:
+    """Milliseconds from ``hh:mm:ss(.mmm)``, ``mm:ss`` or plain seconds (``90``, ``12.5``)."""
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        ms = parse_timestamp(text)
+        if ms is None:
+            raise MpuQualError(
+                f"'{value}' is not a time",
+                field=field,
+                hint="Write hh:mm:ss, mm:ss or seconds (e.g. 1:02:03, 12:30, 95).",
+            ) from None
+        return ms
+    if seconds < 0 or seconds != seconds or seconds == float("inf"):
+        raise MpuQualError(f"'{value}' is not a time", field=field)
+    return int(round(seconds * 1000))
+
+
+def select_segments(
+    project: Any,
+    source: str | int,
+    *,
+    start_ms: int | None = None,
+    end_ms: int | None = None,
+    pattern: str | None = None,
+    ignore_case: bool = True,
+    speaker: str | None = None,
+    unlabelled: bool = False,
+) -> list[int]:
+    """Segment ids matching every given criterion.
+
+    Time range: a segment is in it when its midpoint lies in [start_ms, end_ms), so a turn
+    straddling the boundary goes to the side that holds most of it. Pattern: a regular
+    expression searched in the segment's text. ``speaker``/``unlabelled`` filter on the
+    current label (to rename "SPEAKER_1" or fill in the gaps).
+    """
+    if (
+        start_ms is None
+        and end_ms is None
+        and pattern is None
+        and speaker is None
+        and not unlabelled
+    ):
+        raise MpuQualError(
+            "say which segments: a time range, a pattern, a current speaker or --unlabelled",
+            hint="For example: --from 12:00 --to 15:30, or --match '^Moderator'.",
+        )
+    if start_ms is not None and end_ms is not None and end_ms <= start_ms:
+        raise MpuQualError("the time range ends before it starts", field="to")
+    regex = None
+    if pattern is not None:
+        try:
+            regex = re.compile(pattern, re.IGNORECASE if ignore_case else 0)
+        except re.error as exc:
+            raise MpuQualError(
+                f"bad regular expression: {exc}", field="match", column=(exc.pos or 0) + 1
+            ) from None
+    src = project.source(source)
+    timed_needed = start_ms is not None or end_ms is not None
+    out: list[int] = []
+    untimed = 0
+    for seg in project.segments(src):
+        if speaker is not None and seg.speaker != speaker:
+            continue
+        if unlabelled and seg.speaker:
+            continue
+        if timed_needed:
+            if seg.start_ms is None:
+                untimed += 1
+                continue
+            end = seg.end_ms if seg.end_ms is not None else seg.start_ms
+            mid = (seg.start_ms + end) / 2
+            if start_ms is not None and mid < start_ms:
+                continue
+            if end_ms is not None and mid >= end_ms:
+                continue
+        if regex is not None and not regex.search(src.text[seg.start : seg.end]):
+            continue
+        out.append(seg.id)
+    if timed_needed and untimed and not out:
+        raise MpuQualError(
+            f"transcript '{src.name}' has no timestamps, so a time range selects nothing",
+            field="from",
+            hint="Select by --match or --speaker instead.",
+        )
+    return out
+
+
+def assign_speakers(
+    project: Any,
+    source: str | int,
+    label: str,
+    *,
+    dry_run: bool = False,
+    **criteria: Any,
+) -> SpeakerAssignment:
+    """Give ``label`` to the segments ``select_segments(**criteria)`` finds (one action)."""
+    label = label.strip()
+    if not label:
+        raise MpuQualError("speaker label cannot be empty", field="label")
+    src = project.source(source)
+    ids = select_segments(project, src.id, **criteria)
+    if ids and not dry_run:
+        project.set_segment_speaker(ids, label)
+    return SpeakerAssignment(src.name, label, ids, dry_run)

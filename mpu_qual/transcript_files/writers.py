@@ -1,0 +1,100 @@
+"""Transcript writers: plain text, WebVTT and SRT that the parsers read back unchanged."""
+
+from __future__ import annotations
+
+from mpu_qual.errors import MpuQualError
+from mpu_qual.transcript_files.parsed import ParsedTranscript
+from mpu_qual.transcript_files.timecode import format_clock, format_srt, format_vtt
+
+WRITE_FORMATS = ("txt", "vtt", "srt")
+
+
+def _times(parsed: ParsedTranscript) -> list[tuple[int, int]]:
+    """Start/end for every segment; unknown times are estimated from neighbours.
+
+    Untimed turns share the gap up to the next timed turn, so starts never go backwards
+    (the parsers refuse a file whose cues do).
+    """
+    out: list[tuple[int, int]] = []
+    last_end = 0
+    segs = parsed.segments
+    for i, seg in enumerate(segs):
+        nxt_i = next((j for j in range(i + 1, len(segs)) if segs[j].start_ms is not None), None)
+        nxt = segs[nxt_i].start_ms if nxt_i is not None else None
+        if seg.start_ms is not None:
+            start = seg.start_ms
+        else:
+            start = last_end if nxt is None else min(last_end, nxt)
+        end = seg.end_ms
+        if end is None:
+            if nxt is None:
+                end = start + max(1000, 60 * len(seg.text))
+            elif nxt_i is not None and nxt > start:
+                end = start + (nxt - start) // (nxt_i - i)  # this turn and the untimed ones after
+            else:
+                end = start
+        end = max(end, start)
+        out.append((start, end))
+        last_end = end
+    return out
+
+
+def to_txt(parsed: ParsedTranscript) -> str:
+    lines: list[str] = []
+    from mpu_qual.transcript_files.parsers import HEADER_KEYS
+
+    for key, value in parsed.metadata.items():
+        if str(key).lower() not in HEADER_KEYS:
+            continue  # e.g. a WebVTT "Kind:" header: read back, it would become a turn
+        if isinstance(value, (str, int, float)) and str(value).strip() and "\n" not in str(value):
+            lines.append(f"{str(key).title()}: {value}")
+    if lines:
+        lines.append("")
+    for n, seg in enumerate(parsed.segments):
+        prefix = f"[{format_clock(seg.start_ms)}] " if seg.start_ms is not None else ""
+        who = f"{seg.speaker}: " if seg.speaker else ""
+        if n and not prefix and not who:
+            lines.append("")  # a bare line right after a turn would be read back as part of it
+        lines.append(f"{prefix}{who}{seg.text}")
+    return "\n".join(lines) + "\n"
+
+
+def _escape_vtt(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def to_vtt(parsed: ParsedTranscript) -> str:
+    out = ["WEBVTT", ""]
+    for (start, end), seg in zip(_times(parsed), parsed.segments, strict=True):
+        body = _escape_vtt(seg.text).replace("\n\n", "\n")
+        if seg.speaker:
+            body = f"<v {seg.speaker}>{body}"
+        out += [f"{format_vtt(start)} --> {format_vtt(end)}", body, ""]
+    return "\n".join(out)
+
+
+def _escape_srt(text: str) -> str:
+    """SRT players show text as is, so escape only text the reader would change (tags, entities)."""
+    from mpu_qual.transcript_files.parsers import _clean_cue_text
+
+    return text if _clean_cue_text(text)[1] == text.strip() else _escape_vtt(text)
+
+
+def to_srt(parsed: ParsedTranscript) -> str:
+    out: list[str] = []
+    for n, ((start, end), seg) in enumerate(zip(_times(parsed), parsed.segments, strict=True), 1):
+        body = _escape_srt(seg.text).replace("\n\n", "\n")
+        if seg.speaker:
+            body = f"{seg.speaker}: {body}"
+        out += [str(n), f"{format_srt(start)} --> {format_srt(end)}", body, ""]
+    return "\n".join(out)
+
+
+def write(parsed: ParsedTranscript, fmt: str) -> str:
+    if fmt == "txt":
+        return to_txt(parsed)
+    if fmt == "vtt":
+        return to_vtt(parsed)
+    if fmt == "srt":
+        return to_srt(parsed)
+    raise MpuQualError(f"unknown export format '{fmt}'", hint="Use txt, vtt or srt.")
