@@ -17,6 +17,7 @@ core = Migrations("mpu_qual.core")
 EXTRA_MIGRATION_SETS: list[str] = [
     "mpu_qual.speech.schema:migrations",
     "mpu_qual.evidence.schema:migrations",
+    "mpu_qual.team.schema:migrations",
 ]
 
 # Tables whose row changes the undo journal records.

@@ -1,0 +1,317 @@
+"""Team commands: coders, merge, agreement (and its disagreements)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from mpu_qual.cli import main, project_option
+from mpu_qual.cli.core import _dump_json, console, open_project
+from mpu_qual.errors import MpuQualError
+
+
+@main.group("coders")
+def coders_group() -> None:
+    """Coders: who coded what, and the blind-mode setting for double coding."""
+
+
+@coders_group.command("list")
+@project_option
+@click.option("--source", metavar="NAME", help="Only codings in this transcript.")
+@click.option(
+    "--per-transcript", is_flag=True, help="Also count each coder's codings per transcript."
+)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_context
+def coders_list(ctx: click.Context, source: str | None, per_transcript: bool, fmt: str) -> None:
+    """List coders with their numbers of codings, codes and transcripts."""
+    from mpu_qual.team.coders import blind_default, coder_counts
+
+    project = open_project(ctx)
+    rows = coder_counts(project, source=source)
+    if fmt == "json":
+        _dump_json(
+            [
+                {
+                    "coder": r.coder,
+                    "codings": r.codings,
+                    "codes": r.codes,
+                    "transcripts": r.sources,
+                    "first": r.first,
+                    "last": r.last,
+                    **({"per_transcript": r.per_source} if per_transcript else {}),
+                }
+                for r in rows
+            ]
+        )
+        return
+    table = Table("Coder", "Codings", "Codes", "Transcripts", "First", "Last")
+    for r in rows:
+        table.add_row(
+            escape(r.name),
+            str(r.codings),
+            str(r.codes),
+            str(r.sources),
+            (r.first or "")[:10],
+            (r.last or "")[:10],
+        )
+    console.print(table)
+    if per_transcript:
+        for r in rows:
+            for name, n in r.per_source.items():
+                click.echo(f"{r.name}\t{name}\t{n}")
+    if not rows:
+        click.echo("No codings yet.")
+    if blind_default(project):
+        click.echo(
+            "Blind mode is on for this project: the workbench shows each coder only "
+            "their own codings."
+        )
+
+
+@coders_group.command("blind")
+@project_option
+@click.argument("state", type=click.Choice(["on", "off", "status"]), default="status")
+@click.pass_context
+def coders_blind(ctx: click.Context, state: str) -> None:
+    """Open the workbench in blind mode by default (on), or not (off), for double coding."""
+    from mpu_qual.team.coders import blind_default, set_blind_default
+
+    project = open_project(ctx)
+    if state != "status":
+        set_blind_default(project, state == "on")
+    on = blind_default(project)
+    click.echo(
+        "Blind mode is on: the workbench asks for the coder's name (or takes "
+        "MPU_QUAL_CODER) and shows only that coder's codings."
+        if on
+        else "Blind mode is off: the workbench shows everyone's codings."
+    )
+
+
+@main.command("merge")
+@project_option
+@click.argument("other", type=click.Path())
+@click.option("--dry-run", is_flag=True, help="List what would come in; change nothing.")
+@click.option(
+    "--skip-new-codes",
+    is_flag=True,
+    help="Leave out codings of codes that are not in this codebook (default: add those codes).",
+)
+@click.pass_context
+def merge_cmd(ctx: click.Context, other: str, dry_run: bool, skip_new_codes: bool) -> None:
+    """Merge a colleague's coding from their project FOLDER or a .qdpx file (one undoable
+    action): transcripts matched by text, codes by id, each coding with its coder."""
+    from mpu_qual.team.merge import merge
+
+    project = open_project(ctx)
+    r = merge(project, other, dry_run=dry_run, skip_new_codes=skip_new_codes)
+    would = "would be " if dry_run else ""
+    for theirs, ours in r.matched:
+        same = "" if theirs == ours else f" (here: '{ours}', the same text)"
+        click.echo(
+            f"transcript '{theirs}'{same}: {sum(r.per_source.get(ours, {}).values())} "
+            f"codings {would}added"
+        )
+    for name, n in r.differing:
+        click.echo(
+            f"warning: transcript '{name}' has different text here; its {n} codings were left "
+            "out (positions into another text cannot be trusted)",
+            err=True,
+        )
+    for name, n in r.missing:
+        click.echo(
+            f"warning: transcript '{name}' is not in this project; its {n} codings were left "
+            "out. Import the same file here, then merge again.",
+            err=True,
+        )
+    if r.new_codes:
+        click.echo(
+            f"{len(r.new_codes)} new codes {would}added to the codebook: " + ", ".join(r.new_codes)
+        )
+    for code, n in r.skipped_codes:
+        click.echo(
+            f"warning: code '{code}' is not in this codebook; {n} codings left out", err=True
+        )
+    for code in r.label_conflicts:
+        click.echo(
+            f"note: code '{code}' has other labels there; the labels here are kept", err=True
+        )
+    if dry_run:
+        for source, c in r.preview[:200]:
+            click.echo(f"  {source} {c.start}-{c.end} {c.code_id} by {c.coder or '(unknown)'}")
+        if len(r.preview) > 200:
+            click.echo(f"  ... and {len(r.preview) - 200} more")
+    by = ", ".join(f"{n} by {who}" for who, n in sorted(r.added.items()))
+    click.echo(
+        f"{r.total_added} codings {would}added"
+        + (f" ({by})" if by else "")
+        + f"; {r.already} already here."
+    )
+    if not dry_run and (r.total_added or r.new_codes):
+        click.echo("Undo it with 'mpu-qual undo'. Next: mpu-qual agreement")
+
+
+def _split_coders(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    names = [n.strip() for n in value.split(",") if n.strip()]
+    if not names:
+        raise MpuQualError("--coders is empty", field="coders", hint="Use --coders alice,bob.")
+    return names
+
+
+@main.command("agreement")
+@project_option
+@click.option(
+    "--coders", metavar="A,B,...", help="Coders to compare (default: everyone with codings)."
+)
+@click.option("--code", "codes", multiple=True, metavar="ID", help="Only this code (repeatable).")
+@click.option(
+    "--source", "sources", multiple=True, metavar="NAME", help="Only this transcript (repeatable)."
+)
+@click.option(
+    "--unit",
+    type=click.Choice(["segment", "char"]),
+    default="segment",
+    show_default=True,
+    help="Unit of analysis: transcript segments, or characters (as NVivo).",
+)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file.")
+@click.option("--disagreements", is_flag=True, help="List the units where the coders differ.")
+@click.pass_context
+def agreement_cmd(
+    ctx: click.Context,
+    coders: str | None,
+    codes: tuple[str, ...],
+    sources: tuple[str, ...],
+    unit: str,
+    fmt: str,
+    output: str | None,
+    disagreements: bool,
+) -> None:
+    """Intercoder agreement per code and overall: percent, Cohen's kappa (two coders),
+    Krippendorff's alpha (nominal)."""
+    from mpu_qual.team import methods
+    from mpu_qual.team.disagreements import find_disagreements
+    from mpu_qual.team.reliability import measure_agreement
+
+    project = open_project(ctx)
+    args = dict(
+        coders=_split_coders(coders),
+        codes=list(codes) or None,
+        sources=list(sources) or None,
+        unit=unit,
+    )
+    if disagreements:
+        report, items = find_disagreements(project, **args)
+        if fmt == "json":
+            text = (
+                json.dumps(
+                    {**report.to_json(), "disagreements": [d.as_dict() for d in items]},
+                    ensure_ascii=False,
+                    indent=2,
+                )
+                + "\n"
+            )
+        elif fmt == "csv":
+            text = methods.disagreements_csv(items)
+        else:
+            text = None
+            if output is None:
+                _print_disagreements(report, items)
+                return
+            text = _disagreements_text(report, items)
+    else:
+        report = measure_agreement(project, **args)
+        if fmt == "json":
+            text = json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n"
+        elif fmt == "csv":
+            text = methods.agreement_csv(report)
+        else:
+            if output is None:
+                _print_table(report)
+                return
+            text = _table_text(report)
+    if output:
+        from mpu_qual.fileio import write_bytes_atomic
+
+        data = text.encode("utf-8")
+        if fmt == "csv":
+            data = b"\xef\xbb\xbf" + data  # Excel reads the file as UTF-8
+        write_bytes_atomic(Path(output), data)
+        click.echo(f"Wrote {output}.", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+def _table(report) -> Table:
+    from mpu_qual.team.methods import table_rows
+
+    unit = "segments" if report.unit == "segment" else "characters"
+    table = Table(
+        "Code",
+        "編碼",
+        "Units",
+        "Agreement",
+        "Kappa",
+        "Alpha",
+        title=f"Agreement of {', '.join(report.coders)} over {report.units_per_code:,} {unit} "
+        f"of {len(report.sources)} transcript(s)",
+    )
+    for row in table_rows(report):
+        cid, en, zh, *figures = row
+        table.add_row(escape(cid if cid != "overall" else "overall (pooled)"), escape(zh), *figures)
+    return table
+
+
+def _print_table(report) -> None:
+    console.print(_table(report))
+    if report.overall.kappa is None and len(report.coders) != 2:
+        click.echo("Cohen's kappa is for exactly two coders; alpha covers any number.")
+
+
+def _table_text(report) -> str:
+    import io
+
+    from rich.console import Console
+
+    buf = Console(record=True, width=120, file=io.StringIO())
+    buf.print(_table(report))
+    return buf.export_text()
+
+
+def _print_disagreements(report, items) -> None:
+    click.echo(_disagreements_text(report, items), nl=False)
+
+
+def _disagreements_text(report, items) -> str:
+    from mpu_qual.team.methods import fmt_coef, fmt_percent
+
+    lines = []
+    current = None
+    for d in items:
+        if d.code_id != current:
+            current = d.code_id
+            s = report.codes[d.code_id]
+            en, zh = report.labels.get(d.code_id, (d.code_id, ""))
+            n = sum(1 for x in items if x.code_id == d.code_id)
+            lines.append(
+                f"\n{d.code_id} ({en} / {zh}): {n} disagreements; agreement "
+                f"{fmt_percent(s.percent)}, kappa {fmt_coef(s.kappa)}, alpha {fmt_coef(s.alpha)}"
+            )
+        where = f"segment {d.segment}" if d.segment is not None else f"{d.start}-{d.end}"
+        quote = " ".join(d.text.split())
+        if len(quote) > 160:
+            quote = quote[:159] + "…"
+        lines.append(
+            f"  {d.source_name} {where}: coded by {', '.join(d.coded_by)}; not by "
+            f"{', '.join(d.not_coded_by)}\n    “{quote}”"
+        )
+    lines.append(f"\n{len(items)} disagreements over {len(report.codes)} codes.")
+    return "\n".join(lines).lstrip("\n") + "\n"

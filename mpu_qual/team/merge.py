@@ -1,0 +1,348 @@
+"""Merge a colleague's coding into this project: another mpu-qual project folder or a QDPX.
+
+- Transcripts are matched by their text (SHA-256 of the stored text), whatever their names.
+  A transcript of theirs whose name is here but whose text differs is reported and its
+  codings are left out: positions into a different text cannot be trusted. One that is not
+  here at all is reported too (import the same file here first, then merge again).
+- Codes are matched by id. A code of theirs that is not here is added to the codebook under
+  its parent (its parent first, if that is new too), so a code a colleague added while coding
+  arrives with its codings; ``skip_new_codes`` reports such codes and leaves their codings out.
+  Labels that differ from ours are reported; ours are kept.
+- Each coding arrives with its coder, memo and time. A coding is the same coding when coder,
+  code, transcript and span are the same, so merging twice adds nothing.
+- Everything is one undoable action (``mpu-qual undo`` takes the whole merge back), after an
+  automatic backup. Their project is opened read-only through SQLite (never copied or read
+  with file I/O, which would drop SQLite's locks in a process holding a connection).
+
+Merging again after a disagreement review brings back the codings that the review removed
+from their coders: merge everything first, then review.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import tempfile
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mpu_qual.codebook import Codebook, CodeDef, save_codebook
+from mpu_qual.errors import MpuQualError
+from mpu_qual.fileio import write_bytes_atomic
+from mpu_qual.store import Project
+from mpu_qual.store.connection import connect
+from mpu_qual.store.project import DB_NAME
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass
+class InCoding:
+    code_id: str
+    coder: str | None
+    start: int
+    end: int
+    memo: str | None
+    created_at: str | None
+
+    @property
+    def key(self) -> tuple[str, str | None, int, int]:
+        return (self.code_id, self.coder, self.start, self.end)
+
+
+@dataclass
+class InSource:
+    name: str
+    text: str
+    codings: list[InCoding]
+
+
+@dataclass
+class Incoming:
+    """A colleague's work as read from their folder or file."""
+
+    label: str
+    sources: list[InSource]
+    codes: list[CodeDef]  # parents before children
+
+
+@dataclass
+class MergeReport:
+    """What came in (or, for a dry run, would come in) and what was left out, and why."""
+
+    other: str
+    dry_run: bool = False
+    matched: list[tuple[str, str]] = field(default_factory=list)  # (their name, our name)
+    differing: list[tuple[str, int]] = field(default_factory=list)  # (name, codings left out)
+    missing: list[tuple[str, int]] = field(default_factory=list)
+    new_codes: list[str] = field(default_factory=list)
+    skipped_codes: list[tuple[str, int]] = field(default_factory=list)
+    label_conflicts: list[str] = field(default_factory=list)
+    added: Counter = field(default_factory=Counter)  # coder -> codings added
+    per_source: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    already: int = 0
+    preview: list[tuple[str, InCoding]] = field(default_factory=list)  # (our source, coding)
+
+    @property
+    def total_added(self) -> int:
+        return sum(self.added.values())
+
+
+# ----------------------------------------------------------------------------- reading
+def read_other(path: str | Path, here: Project) -> Incoming:
+    """Their project folder or .qdpx file, checked for the mistakes people make."""
+    p = Path(path)
+    if not p.exists():
+        raise MpuQualError("no such folder or file", path=p)
+    if p.is_dir():
+        if p.resolve() == here.folder.resolve():
+            raise MpuQualError(
+                "that is this project itself", path=p, hint="Name the colleague's copy."
+            )
+        return read_project_folder(p)
+    if p.suffix.lower() == ".qdpx":
+        return read_qdpx_file(p)
+    if p.name == DB_NAME:
+        raise MpuQualError(
+            "name the project folder, not its database file", path=p, hint=f"Use {p.parent}."
+        )
+    raise MpuQualError(
+        "not an mpu-qual project folder or a .qdpx file",
+        path=p,
+        hint="Merge a colleague's project folder (the one with project.db) or their "
+        "'mpu-qual export qdpx' file.",
+    )
+
+
+def read_project_folder(folder: Path) -> Incoming:
+    db_path = folder / DB_NAME
+    if not db_path.is_file():
+        raise MpuQualError(
+            "not an mpu-qual project (no project.db in this folder)",
+            path=folder,
+            hint="Name the folder that holds the colleague's project.db.",
+        )
+    db = connect(db_path, readonly=True)
+    try:
+        conn = db.conn
+        try:
+            codes = [
+                CodeDef(
+                    id=r[0],
+                    parent=r[1],
+                    en=r[2],
+                    zh=r[3],
+                    rule=r[4] or "",
+                    color=r[5],
+                    addresses=r[6],
+                )
+                for r in conn.execute(
+                    "SELECT id, parent_id, label_en, label_zh, rule, color, addresses FROM codes "
+                    "ORDER BY depth, position, id"
+                )
+            ]
+            by_source: dict[int, list[InCoding]] = defaultdict(list)
+            for sid, code, coder, start, end, memo, created in conn.execute(
+                "SELECT source_id, code_id, coder, start, end, memo, created_at FROM codings "
+                "ORDER BY source_id, start, end, id"
+            ):
+                by_source[sid].append(InCoding(code, coder, start, end, memo, created))
+            sources = [
+                InSource(name, text, by_source.get(sid, []))
+                for sid, name, text in conn.execute(
+                    "SELECT id, name, text FROM sources ORDER BY name"
+                )
+            ]
+        except sqlite3.DatabaseError as exc:
+            raise MpuQualError(
+                f"the colleague's project cannot be read: {exc}",
+                path=db_path,
+                hint="Ask for a fresh copy, or for an 'mpu-qual export qdpx' file.",
+            ) from None
+    finally:
+        db.close()
+    return Incoming(str(folder), sources, codes)
+
+
+def read_qdpx_file(path: Path) -> Incoming:
+    """A REFI-QDA project: codes keep mpu-qual ids (from their descriptions) when it was
+    written by mpu-qual, other tools' codes get the importer's stable ids."""
+    from mpu_qual.codebook import Codebook as _Cb
+    from mpu_qual.export.refi.importer import plan_codes
+    from mpu_qual.export.refi.offsets import choose_reading
+    from mpu_qual.export.refi.reader import read_qdpx
+
+    rp = read_qdpx(path)
+    mapping, new, _reused = plan_codes(rp.codes, _Cb(), str(path))
+    sources = []
+    for src in rp.sources:
+        if src.text is None:
+            continue
+        _name, f = choose_reading(src.text, src.selections)
+        codings = []
+        for sel in src.selections:
+            a, b = f(sel.start), f(sel.end)
+            if a is None or b is None or a >= b:
+                continue
+            for c in sel.codings:
+                code = mapping.get(c.code)
+                if code is None:
+                    continue
+                memo = "\n\n".join(
+                    rp.notes[r].text.strip()
+                    for r in c.note_refs
+                    if r in rp.notes and rp.notes[r].text.strip()
+                )
+                coder = rp.users.get(c.user or sel.user or "") or None
+                codings.append(InCoding(code, coder, a, b, memo or None, c.created or sel.created))
+        for c in src.codings:
+            code = mapping.get(c.code)
+            if code is not None and src.text:
+                coder = rp.users.get(c.user or "") or None
+                codings.append(InCoding(code, coder, 0, len(src.text), None, c.created))
+        sources.append(InSource(src.name, src.text, codings))
+    return Incoming(str(path), sources, new)
+
+
+# ----------------------------------------------------------------------------- planning
+def _plan_codes(
+    incoming: Incoming, project: Project, report: MergeReport, skip_new: bool
+) -> tuple[set[str], list[CodeDef]]:
+    """(code ids whose codings may come in, codebook entries to add)."""
+    ours = {c.id: c for c in project.codes()}
+    audiences = {a.id for a in project.codebook().audiences}
+    theirs = {c.id: c for c in incoming.codes}
+    usable = set(ours)
+    add: list[CodeDef] = []
+    for c in incoming.codes:
+        if c.id in ours:
+            o = ours[c.id]
+            if (o.label_en, o.label_zh) != (c.en, c.zh):
+                report.label_conflicts.append(c.id)
+            continue
+        if skip_new:
+            continue
+        parent = c.parent
+        if parent is not None and parent not in usable:
+            # the parent is theirs too (added before, as codes come parents first) or gone
+            parent = parent if parent in {x.id for x in add} else None
+        add.append(
+            CodeDef(
+                id=c.id,
+                en=c.en or c.id,
+                zh=c.zh or c.en or c.id,
+                rule=c.rule,
+                color=c.color,
+                addresses=c.addresses if c.addresses in audiences else None,
+                parent=parent,
+            )
+        )
+        usable.add(c.id)
+    del theirs
+    return usable, add
+
+
+def plan_merge(
+    project: Project, incoming: Incoming, *, skip_new_codes: bool = False, dry_run: bool = False
+) -> tuple[MergeReport, list[tuple[int, str, InCoding]], list[CodeDef]]:
+    """What would come in: (report, codings to insert as (source id, text, coding), codes)."""
+    report = MergeReport(incoming.label, dry_run=dry_run)
+    usable, new_codes = _plan_codes(incoming, project, report, skip_new_codes)
+    report.new_codes = [c.id for c in new_codes]
+    rows = project.conn.execute("SELECT id, name, text FROM sources ORDER BY id").fetchall()
+    by_hash: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
+    names = {}
+    for sid, name, text in rows:
+        by_hash[text_hash(text)].append((sid, name, text))
+        names[name] = sid
+    skipped_codes: Counter = Counter()
+    inserts: list[tuple[int, str, InCoding]] = []
+    for src in incoming.sources:
+        candidates = by_hash.get(text_hash(src.text), [])
+        if not candidates:
+            target = report.differing if src.name in names else report.missing
+            target.append((src.name, len(src.codings)))
+            continue
+        # several transcripts with the same text: the one with the same name, else the first
+        sid, our_name, our_text = next((c for c in candidates if c[1] == src.name), candidates[0])
+        report.matched.append((src.name, our_name))
+        existing = set(
+            project.conn.execute(
+                "SELECT code_id, coder, start, end FROM codings WHERE source_id = ?", [sid]
+            ).fetchall()
+        )
+        seen: set[tuple] = set()
+        for c in src.codings:
+            if c.code_id not in usable:
+                skipped_codes[c.code_id] += 1
+                continue
+            if c.key in existing or c.key in seen:
+                report.already += c.key in existing
+                continue
+            seen.add(c.key)
+            inserts.append((sid, our_text, c))
+            report.added[c.coder or "(unknown)"] += 1
+            report.per_source[our_name][c.coder or "(unknown)"] += 1
+            report.preview.append((our_name, c))
+    report.skipped_codes = sorted(skipped_codes.items())
+    return report, inserts, new_codes
+
+
+# ----------------------------------------------------------------------------- applying
+def merge(
+    project: Project,
+    other: str | Path,
+    *,
+    dry_run: bool = False,
+    skip_new_codes: bool = False,
+) -> MergeReport:
+    """Merge ``other`` (a project folder or a .qdpx) into ``project`` as one undoable action."""
+    incoming = read_other(other, project)
+    report, inserts, new_codes = plan_merge(
+        project, incoming, skip_new_codes=skip_new_codes, dry_run=dry_run
+    )
+    if dry_run or (not inserts and not new_codes):
+        return report
+    project.prepare_bulk("merge")
+    backup = project.codebook_path.read_bytes()
+    name = Path(str(other)).name
+    try:
+        with project.action(f"Merge {name} ({report.total_added} codings)", kind="merge") as conn:
+            if new_codes:
+                cb = project.codebook()
+                merged = Codebook(
+                    cb.name, cb.name_zh, cb.groups, cb.audiences, [*cb.codes, *new_codes], cb.path
+                )
+                with tempfile.TemporaryDirectory(prefix="mpu-qual-merge-") as tmp:
+                    cb_file = Path(tmp) / "codebook.yaml"
+                    save_codebook(merged, cb_file)
+                    project.sync_codebook(cb_file)
+            conn.executemany(
+                "INSERT INTO codings (source_id, code_id, start, end, quote, memo, coder, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, "
+                "coalesce(?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))",
+                [
+                    (
+                        sid,
+                        c.code_id,
+                        c.start,
+                        c.end,
+                        text[c.start : c.end],
+                        c.memo,
+                        c.coder,
+                        c.created_at,
+                    )
+                    for sid, text, c in inserts
+                ],
+            )
+    except BaseException:
+        try:
+            if project.codebook_path.read_bytes() != backup:
+                write_bytes_atomic(project.codebook_path, backup)
+        except OSError:
+            pass
+        raise
+    return report
