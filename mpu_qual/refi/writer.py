@@ -372,18 +372,19 @@ class _ProjectWriter:
                 },
             )
             for c in group:
-                self._coding(sel, c)
+                self._coding(sel, c, group)
         for note in note_refs:
             b.el(el, "NoteRef", {"targetGUID": note})
         self.report.sources += 1
 
-    def _coding(self, parent: ET.Element, c: Coding) -> None:
+    def _coding(self, parent: ET.Element, c: Coding, group: list[Coding]) -> None:
         b = self.b
+        key = coding_key(c, group)
         cel = b.el(
             parent,
             "Coding",
             {
-                "guid": guid("coding", c.source_id, c.start, c.end, c.code_id),
+                "guid": guid("coding", *key),
                 "creatingUser": self.user(c.coder),
                 "creationDateTime": _xsd_datetime(c.created_at),
             },
@@ -391,7 +392,7 @@ class _ProjectWriter:
         b.el(cel, "CodeRef", {"targetGUID": guid("code", c.code_id)})
         if c.memo:
             n = self.note(
-                f"coding:{c.source_id}:{c.start}:{c.end}:{c.code_id}",
+                "coding:" + ":".join(map(str, key)),
                 None,
                 c.memo,
                 c.coder,
@@ -514,11 +515,20 @@ class _ProjectWriter:
                 },
             )
             for c in group:
-                self._coding(sel, c)
+                self._coding(sel, c, group)
         for note in note_refs:
             b.el(el, "NoteRef", {"targetGUID": note})
         self.report.sources += 1
         self.report.audio_sources += 1
+
+
+def coding_key(c: Coding, group: list[Coding]) -> tuple:
+    """What a coding's GUID is made from: transcript, span and code, plus the coder when
+    another coder applied the same code to the same span (double coding), so that every
+    coding keeps a GUID of its own and an import gets each coder's coding back."""
+    if any(o is not c and o.code_id == c.code_id for o in group):
+        return (c.source_id, c.start, c.end, c.code_id, c.coder or "")
+    return (c.source_id, c.start, c.end, c.code_id)
 
 
 def _str(value: int | None) -> str | None:

@@ -537,10 +537,11 @@ class Project:
                     report.renamed.append((old, new))
                 else:
                     report.merged.append((old, new, n))
-                    # as in merge_code: one span coded twice with the same code is one coding
+                    # as in merge_code: one span coded twice with the same code by the same
+                    # coder is one coding (each coder keeps their own)
                     conn.execute(
                         "DELETE FROM codings WHERE code_id = ? AND id NOT IN (SELECT min(id) "
-                        "FROM codings WHERE code_id = ? GROUP BY source_id, start, end)",
+                        "FROM codings WHERE code_id = ? GROUP BY source_id, start, end, coder)",
                         [new, new],
                     )
             gone = sorted(
@@ -716,10 +717,11 @@ class Project:
                 "UPDATE codes SET parent_id = ? WHERE parent_id = ?", [target_id, source_id]
             )
             conn.execute("DELETE FROM codes WHERE id = ?", [source_id])
-            # Identical spans with the same code after the merge are one coding.
+            # Identical spans with the same code after the merge are one coding, per coder
+            # (two coders' codings of one span stay two: intercoder agreement needs both).
             conn.execute(
                 "DELETE FROM codings WHERE code_id = ? AND id NOT IN (SELECT min(id) FROM codings "
-                "WHERE code_id = ? GROUP BY source_id, start, end)",
+                "WHERE code_id = ? GROUP BY source_id, start, end, coder)",
                 [target_id, target_id],
             )
             self._renumber(conn)
@@ -1301,6 +1303,7 @@ class Project:
         dry_run: bool = False,
         sources: list[str] | None = None,
         memo: str | None = None,
+        coder: str | None = None,
     ) -> AutocodeResult:
         """Code every passage matching a phrase (case-insensitive) or a regex, as one action."""
         if (phrase is None) == (regex is None):
@@ -1330,9 +1333,11 @@ class Project:
                     if span[1] > span[0] and span not in seen:
                         seen.add(span)
                         spans.append((src.id, span[0], span[1]))
+        coder = coder or default_coder()
         existing = set(
             self.conn.execute(
-                "SELECT source_id, start, end FROM codings WHERE code_id = ?", [code_id]
+                "SELECT source_id, start, end FROM codings WHERE code_id = ? AND coder IS ?",
+                [code_id, coder],
             ).fetchall()
         )
         new = [s for s in spans if s not in existing]
@@ -1341,14 +1346,14 @@ class Project:
         self._bulk("autocode")
         texts = {s.id: s.text for s in srcs}
         what = phrase if phrase is not None else f"/{regex}/"
-        coder = default_coder()
         with self.action(
             f"Auto-code {code_id} where '{what}' ({len(new)} passages)", kind="autocode"
         ) as conn:
             # Read again under the write lock: another window may have coded meanwhile.
             existing = set(
                 conn.execute(
-                    "SELECT source_id, start, end FROM codings WHERE code_id = ?", [code_id]
+                    "SELECT source_id, start, end FROM codings WHERE code_id = ? AND coder IS ?",
+                    [code_id, coder],
                 ).fetchall()
             )
             new = [s for s in new if s not in existing]
