@@ -33,7 +33,9 @@ def open_project(ctx: click.Context, *, create: bool = True) -> Project:
     return project
 
 
-def open_workbench(ctx: click.Context) -> None:
+def open_workbench(
+    ctx: click.Context, *, coder: str | None = None, blind: bool | None = None
+) -> None:
     """Start the Textual workbench (imported only here, so the CLI stays light)."""
     folder = project_dir(ctx)
     Project.open(folder).close()  # set up the demo / report errors before the UI starts
@@ -47,7 +49,7 @@ def open_workbench(ctx: click.Context) -> None:
     printer = getattr(sys.modules.get("mpu_qual.cli.safety"), "print_notice", None)
     if printer is not None:
         remove_handler(printer)
-    run_app(folder)
+    run_app(folder, coder=coder, blind=blind)
 
 
 def _parse_pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
@@ -80,10 +82,21 @@ def init(folder: str, codebook: str | None, no_import: bool) -> None:
 
 @main.command()
 @project_option
+@click.option("--coder", metavar="NAME", help="Who is coding (default: MPU_QUAL_CODER).")
+@click.option(
+    "--blind/--no-blind",
+    default=None,
+    help="Show only this coder's codings, for double coding (default: the project's "
+    "setting, 'mpu-qual coders blind').",
+)
 @click.pass_context
-def tui(ctx: click.Context) -> None:
+def tui(ctx: click.Context, coder: str | None, blind: bool | None) -> None:
     """Open the coding workbench (same as running mpu-qual with no command)."""
-    open_workbench(ctx)
+    if coder is not None:
+        from mpu_qual.team.coders import check_coder_name
+
+        coder = check_coder_name(coder)
+    open_workbench(ctx, coder=coder, blind=blind)
 
 
 # ----------------------------------------------------------------------------- codebook

@@ -23,9 +23,11 @@ from mpu_qual.safety.notices import add_handler, remove_handler
 from mpu_qual.store import Project
 from mpu_qual.store.records import SearchHit
 from mpu_qual.tui import workbench_view
+from mpu_qual.tui.coders import CoderState
 from mpu_qual.tui.commands import WorkbenchCommands
 from mpu_qual.tui.screens import load_feature_screens
 from mpu_qual.tui.screens.code_picker import CodePickerScreen
+from mpu_qual.tui.screens.dialogs import PromptScreen
 from mpu_qual.tui.screens.help import HelpScreen, binding_groups
 from mpu_qual.tui.screens.participants import ParticipantEdit
 from mpu_qual.tui.screens.workbench import WorkbenchScreen
@@ -45,7 +47,13 @@ class MpuQualApp(App[None]):
     FAILED: Any = object()
 
     def __init__(
-        self, folder: str | Path, *, project: Project | None = None, lang: str = "en"
+        self,
+        folder: str | Path,
+        *,
+        project: Project | None = None,
+        lang: str = "en",
+        coder: str | None = None,
+        blind: bool | None = None,
     ) -> None:
         super().__init__()
         self.folder = Path(folder)
@@ -56,6 +64,11 @@ class MpuQualApp(App[None]):
         add_handler(self._on_notice)
         self.project = project if project is not None else Project.open(self.folder)
         self.labels = workbench_view.Labels(self.project, lang)
+        try:
+            self.coders = CoderState(self.project, coder, blind)
+        except MpuQualError:
+            self.project.close()
+            raise
         self.recent: list[str] = workbench_view.recent_code_ids(self.project)
         self.last_query = ""
         self.busy = False
@@ -69,6 +82,72 @@ class MpuQualApp(App[None]):
         for level, message in self._pending_notices:
             self._show_notice(level, message)
         self._pending_notices.clear()
+        if self.coders.needs_name:
+            self.call_after_refresh(self.ask_coder_name)
+
+    # ------------------------------------------------------------------ coders, blind mode
+    def visible_codings(self, **filters: Any) -> list[Any]:
+        """``Project.codings(**filters)`` as this coder may see them (own only when blind)."""
+        return self.coders.visible(self.project.codings(**filters))
+
+    def code_counts(self) -> dict[str, int]:
+        return self.coders.code_counts(self.project)
+
+    def ask_coder_name(self, then_blind: bool = True) -> None:
+        """Ask who is coding (blind mode needs a name); cancelling leaves blind mode."""
+
+        def answered(name: str | None) -> None:
+            if name is None or not name.strip():
+                self.coders.blind = False
+                self.notify(
+                    "Blind mode needs your name; showing everyone's codings. Press B to "
+                    "try again, or start with MPU_QUAL_CODER=yourname.",
+                    title="Blind mode off",
+                    severity="warning",
+                )
+            else:
+                try:
+                    self.coders.set_name(name)
+                except MpuQualError as exc:
+                    self.show_error(exc, "Not a usable name")
+                    self.call_after_refresh(self.ask_coder_name, then_blind)
+                    return
+                self.coders.blind = then_blind
+                self.notify(
+                    f"Coding as {self.coders.name}"
+                    + (": you see only your own codings." if then_blind else "."),
+                    title="Blind mode" if then_blind else "Coder",
+                    timeout=5,
+                )
+            wb = self.workbench
+            if wb is not None:
+                wb.refresh_all()
+
+        self.push_screen(
+            PromptScreen(
+                "Who is coding?",
+                "Blind double coding: your codings carry your name and you see only yours. "
+                "(Set MPU_QUAL_CODER to skip this question.)",
+                placeholder="your name, e.g. alice",
+            ),
+            answered,
+        )
+
+    def toggle_blind(self) -> None:
+        if not self.coders.blind and not self.coders.explicit:
+            self.ask_coder_name()
+            return
+        self.coders.blind = not self.coders.blind
+        self.notify(
+            f"Blind mode on: showing only {self.coders.name}'s codings."
+            if self.coders.blind
+            else "Blind mode off: showing everyone's codings.",
+            title="Blind mode",
+            timeout=4,
+        )
+        wb = self.workbench
+        if wb is not None:
+            wb.refresh_all()
 
     def _on_notice(self, level: str, message: str) -> None:
         if not self._notices_live:
@@ -185,7 +264,9 @@ class MpuQualApp(App[None]):
             with Project.open(self.folder) as project:
                 # the same case-insensitive substring match as the search that listed the
                 # hits, so that exactly the hits the user saw get coded
-                result = project.autocode(code_id, regex=re.escape(query), unit=unit)
+                result = project.autocode(
+                    code_id, regex=re.escape(query), unit=unit, coder=self.coders.name
+                )
         except (MpuQualError, sqlite3.Error) as exc:
             self.call_from_thread(self._autocode_failed, exc)
             return
@@ -224,11 +305,20 @@ class MpuQualApp(App[None]):
         self.push_screen(HelpScreen(binding_groups(self.screen)))
 
 
-def create_app(folder: str | Path, *, lang: str = "en") -> MpuQualApp:
-    """The workbench on the project in ``folder`` (opened now, so errors surface early)."""
-    return MpuQualApp(folder, lang=lang)
+def create_app(
+    folder: str | Path,
+    *,
+    lang: str = "en",
+    coder: str | None = None,
+    blind: bool | None = None,
+) -> MpuQualApp:
+    """The workbench on the project in ``folder`` (opened now, so errors surface early).
+
+    ``coder`` names who is coding (default: MPU_QUAL_CODER, else the login name); ``blind``
+    shows only that coder's codings (default: the project's setting)."""
+    return MpuQualApp(folder, lang=lang, coder=coder, blind=blind)
 
 
-def run_app(folder: str | Path) -> None:
+def run_app(folder: str | Path, *, coder: str | None = None, blind: bool | None = None) -> None:
     """Run the workbench in this terminal until the user quits (Ctrl+Q)."""
-    create_app(Path(folder)).run()
+    create_app(Path(folder), coder=coder, blind=blind).run()

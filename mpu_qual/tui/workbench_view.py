@@ -42,6 +42,7 @@ class ViewCoding:
     label: str
     memo: str | None = None
     lane: int = 0
+    coder: str | None = None
 
 
 @dataclass
@@ -169,10 +170,18 @@ def load_doc(project: Project, source: Source, labels: Labels) -> ViewDoc:
     )
 
 
-def to_view(codings: list[Coding], labels: Labels) -> list[ViewCoding]:
+def to_view(codings: list[Coding], labels: Labels, *, coders: bool = False) -> list[ViewCoding]:
+    """View codings; with ``coders`` each label says whose coding it is ("Finance ·alice")."""
     return [
         ViewCoding(
-            c.id, c.code_id, c.start, c.end, labels.color(c.code_id), labels.code(c.code_id), c.memo
+            c.id,
+            c.code_id,
+            c.start,
+            c.end,
+            labels.color(c.code_id),
+            labels.code(c.code_id) + (f" ·{c.coder or '?'}" if coders else ""),
+            c.memo,
+            coder=c.coder,
         )
         for c in codings
     ]

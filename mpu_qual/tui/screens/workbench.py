@@ -70,6 +70,7 @@ class WorkbenchScreen(Screen[None]):
         Binding("ctrl+b", "focus_panel('codebook')", "Go to the codebook", show=False),
         Binding("ctrl+e", "focus_panel('view')", "Go to the transcript", show=False),
         Binding("ctrl+s", "saved", "Save (everything is saved already)", show=False),
+        Binding("B", "toggle_blind", "Blind mode: only my codings (on / off)", show=False),
     ]
 
     def __init__(self) -> None:
@@ -121,7 +122,7 @@ class WorkbenchScreen(Screen[None]):
         )
         summaries = workbench_view.source_list(project)
         self.sources_list.set_sources(summaries)
-        self.counts = project.code_counts()
+        self.counts = self.mpu_app.code_counts()
         self.tree.populate(self.mpu_app.labels, self.counts)
         self.view.focus()
         if project.readonly:
@@ -155,7 +156,7 @@ class WorkbenchScreen(Screen[None]):
         self.source = src
         self.rescoping = None
         doc = workbench_view.load_doc(project, src, self.mpu_app.labels)
-        codings = workbench_view.to_view(project.codings(source=src.id), self.mpu_app.labels)
+        codings = self._view_codings(src.id)
         self.view.load(doc, codings, cursor=cursor)
         self.sources_list.mark_current(src.id)
         self.view.set_hits([(s, e) for sid, s, e in self.hit_list if sid == src.id])
@@ -165,18 +166,25 @@ class WorkbenchScreen(Screen[None]):
         """Re-read the current transcript's codings (after an edit, undo or redo)."""
         if self.source is None:
             return
-        codings = workbench_view.to_view(
-            self.mpu_app.project.codings(source=self.source.id), self.mpu_app.labels
-        )
-        self.view.set_codings(codings)
+        self.view.set_codings(self._view_codings(self.source.id))
         self._after_codings_changed()
+
+    def _view_codings(self, source_id: int) -> list[ViewCoding]:
+        """The transcript's codings this coder may see (blind mode: their own), labelled
+        with their coder when several coders' work is shown."""
+        self.mpu_app.coders.refresh(self.mpu_app.project)
+        return workbench_view.to_view(
+            self.mpu_app.visible_codings(source=source_id),
+            self.mpu_app.labels,
+            coders=self.mpu_app.coders.show_coders(),
+        )
 
     def _after_codings_changed(self, counts: dict[str, int] | None = None) -> None:
         """Coded share, tree counts and status after codings changed (counts: if known)."""
         if self.source is not None:
             share = workbench_view.coded_share(self.view.codings, self.source.length)
             self.sources_list.update_share(self.source.id, share, len(self.view.codings))
-        self.counts = counts if counts is not None else self.mpu_app.project.code_counts()
+        self.counts = counts if counts is not None else self.mpu_app.code_counts()
         self.tree.update_counts(self.mpu_app.labels, self.counts)
         self.update_status()
 
@@ -190,7 +198,7 @@ class WorkbenchScreen(Screen[None]):
         ids = {s["id"] for s in summaries}
         self.sources_list.set_sources(summaries, current if current in ids else None)
         self.load_statistics()
-        self.counts = project.code_counts()
+        self.counts = self.mpu_app.code_counts()
         self.tree.populate(self.mpu_app.labels, self.counts)
         if current in ids:
             view = self.view
@@ -258,7 +266,7 @@ class WorkbenchScreen(Screen[None]):
                 if n:
                     pos.append(", ")
                 pos.append(c.label, style=c.color)
-        mode = ""
+        mode = f"BLIND · {self.mpu_app.coders.name}" if self.mpu_app.coders.blind else ""
         if self.rescoping is not None:
             mode = "RE-SCOPE: adjust the selection, Enter applies, Esc cancels"
         status.show(pos, recent, mode)
@@ -360,14 +368,16 @@ class WorkbenchScreen(Screen[None]):
             self.notify("Auto-coding is still running; try again in a moment.", severity="warning")
             return None
         start, end = self._trim(span)
-        existing = {(c.code_id, c.start, c.end) for c in self.view.codings}
+        me = self.mpu_app.coders.name
+        existing = {(c.code_id, c.start, c.end) for c in self.view.codings if c.coder == me}
         new_ids = [cid for cid in code_ids if (cid, start, end) not in existing]
         if not new_ids:
             self.notify("This passage already has that code.", severity="warning")
             return None
         src = self.source
         created = self.mpu_app.run_write(
-            lambda: self.mpu_app.project.add_codings(src, start, end, new_ids), "Could not code"
+            lambda: self.mpu_app.project.add_codings(src, start, end, new_ids, coder=me),
+            "Could not code",
         )
         if created is None:
             return None
@@ -377,7 +387,8 @@ class WorkbenchScreen(Screen[None]):
             self.mpu_app.recent.insert(0, cid)
         del self.mpu_app.recent[9:]
         self.view.set_codings(
-            self.view.codings + workbench_view.to_view(created, self.mpu_app.labels)
+            self.view.codings
+            + workbench_view.to_view(created, self.mpu_app.labels, coders=self.mpu_app.coders.show_coders())
         )
         counts = self.counts
         for c in created:
@@ -607,7 +618,7 @@ class WorkbenchScreen(Screen[None]):
         if not cid:
             return
         try:
-            codings = self.mpu_app.project.codings(code=cid, include_subcodes=True)
+            codings = self.mpu_app.visible_codings(code=cid, include_subcodes=True)
         except Exception as exc:
             self.mpu_app.show_error(exc, "Could not list the passages")
             return
@@ -837,6 +848,9 @@ class WorkbenchScreen(Screen[None]):
         self.refresh_all()
         self.notify(f"{'Undone' if undo else 'Redone'}: {desc}", timeout=3)
 
+    def action_toggle_blind(self) -> None:
+        self.mpu_app.toggle_blind()
+
     def action_toggle_lang(self) -> None:
         self.mpu_app.labels.lang = "zh" if self.mpu_app.labels.lang == "en" else "en"
         self.refresh_all()
@@ -898,6 +912,11 @@ class WorkbenchScreen(Screen[None]):
             ("Merge the selected code into…", "Move its codings, delete it", "merge_code"),
             ("Delete the selected code", "Only codes without codings", "delete_code"),
             ("Toggle English / 中文 labels", "Codes and groups", "toggle_lang"),
+            (
+                "Blind mode: show only my codings (on / off)",
+                "For double coding: each coder sees only their own codings",
+                "toggle_blind",
+            ),
             ("Undo", "Undo the last action (also after a restart)", "undo"),
             ("Redo", "Redo the last undone action", "redo"),
             ("Go to the transcript list", "Open another transcript", "focus_panel('sources')"),
