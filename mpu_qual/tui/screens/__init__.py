@@ -33,6 +33,7 @@ FEATURE_MODULES: list[str] = [
     "mpu_qual.tui.screens.evidence",
     "mpu_qual.tui.screens.chart",
     "mpu_qual.tui.screens.transcribe",
+    "mpu_qual.tui.screens.disagreements",
 ]
 
 
