@@ -97,7 +97,7 @@ async def test_review_screen_accept_neither_and_undo(double_coded: Path) -> None
         screen = app.screen
         assert isinstance(screen, DisagreementsScreen)
         # worst code first; segment 2 (alice only, ageing) and 3 (bob only, finance)
-        assert sorted((d.code_id, d.segment) for d in screen.items) == [(AGEING, 2), (FINANCE, 3)]
+        assert sorted((d.code_id, d.segment) for d in screen.items) == [(FINANCE, 3), (AGEING, 2)]
         body = as_text(screen.side_by_side(screen.current))
         assert "alice" in body and "bob" in body and "did not code it" in body
         first = screen.current
