@@ -252,6 +252,13 @@ def _load_prose_writer(spec: str) -> Callable[..., str]:
     metavar="MODULE:FUNCTION",
     help="Your own function that drafts a paragraph per theme (off by default).",
 )
+@click.option(
+    "--agreement-unit",
+    type=click.Choice(["segment", "char"]),
+    default="segment",
+    show_default=True,
+    help="Unit of the intercoder-agreement section (written when two or more coders coded).",
+)
 @pseudonymise_options
 @click.pass_context
 def summary_cmd(
@@ -261,6 +268,7 @@ def summary_cmd(
     theme: str | None,
     n_quotes: int,
     prose_writer: str | None,
+    agreement_unit: str,
     pseudonymise: bool,
     pseudonyms: str | None,
 ) -> None:
@@ -271,6 +279,13 @@ def summary_cmd(
     fmt = summary_format(output, fmt)
     prose = _load_prose_writer(prose_writer) if prose_writer else None
     project, pseudo = _open_pseudonymised(ctx, pseudonymise, pseudonyms)
-    s = build_summary(project, theme=theme, quotes=n_quotes, pseudo=pseudo, prose=prose)
+    s = build_summary(
+        project,
+        theme=theme,
+        quotes=n_quotes,
+        pseudo=pseudo,
+        prose=prose,
+        agreement_unit=agreement_unit,
+    )
     write_summary(s, output, fmt)
     click.echo(f"Wrote the summary of {len(s.themes)} themes to {Path(output)} ({fmt}).")

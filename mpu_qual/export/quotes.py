@@ -19,12 +19,14 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from mpu_qual.errors import MpuQualError
+from mpu_qual.export.agreement_render import agreement_for, xlsx_sheet
 from mpu_qual.export.pseudonymise import Pseudonymiser
 from mpu_qual.export.quote_rows import QuoteFilter, QuoteRow, coding_rows, filtered_codings
 from mpu_qual.export.safe_text import docx_text, md_cell, md_inline, neutralise, xml_safe
 from mpu_qual.export.stats import Frequencies, frequencies
 from mpu_qual.fileio import write_atomic
 from mpu_qual.store import Project
+from mpu_qual.team.reliability import AgreementReport
 
 if TYPE_CHECKING:
     from docx.document import Document as DocxDocument
@@ -102,6 +104,7 @@ class QuoteExport:
     matrix: Frequencies
     filter_text: str
     pseudonymised: bool
+    agreement: AgreementReport | None = None  # two or more coders: an "Agreement" sheet
 
 
 def build_quote_export(
@@ -122,7 +125,14 @@ def build_quote_export(
         title = pseudo.apply(title)
         for r in matrix.rows:
             r.label_en, r.label_zh = pseudo.apply(r.label_en), pseudo.apply(r.label_zh)
-    return QuoteExport(title, rows, matrix, flt.describe(), pseudo is not None)
+    return QuoteExport(
+        title,
+        rows,
+        matrix,
+        flt.describe(),
+        pseudo is not None,
+        agreement_for(project, pseudo=pseudo),
+    )
 
 
 def export_quotes(
@@ -212,6 +222,8 @@ def _write_xlsx(data: QuoteExport, fh: IO[bytes]) -> None:
         ws.freeze_panes = "A2"
         ws.auto_filter.ref = ws.dimensions
     _matrix_sheet(wb.create_sheet("Matrix"), data.matrix)
+    if data.agreement is not None:
+        xlsx_sheet(wb.create_sheet("Agreement"), data.agreement)
     _force_text(wb)
     wb.save(fh)
 

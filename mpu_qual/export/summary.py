@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from mpu_qual.codebook import Group
 from mpu_qual.errors import MpuQualError
+from mpu_qual.export.agreement_render import agreement_for
 from mpu_qual.export.pseudonymise import Pseudonymiser
 from mpu_qual.export.quote_rows import QuoteRow, coding_rows
 from mpu_qual.export.stats import (
@@ -37,6 +38,7 @@ from mpu_qual.export.stats import (
 from mpu_qual.export.summary_evidence import EvidenceItem, evidence_for
 from mpu_qual.store import Project
 from mpu_qual.store.records import Code, Coding
+from mpu_qual.team.reliability import AgreementReport
 
 MAX_QUOTES = 50
 IDEAL_QUOTE_CHARS = 200
@@ -113,6 +115,7 @@ class Summary:
     pseudonymised: bool
     rule: str = REPRESENTATIVE_RULE
     notes: list[str] = field(default_factory=list)
+    agreement: AgreementReport | None = None  # with two or more coders: the methods section
 
 
 ProseWriter = Callable[[ThemeSummary], str]
@@ -131,6 +134,7 @@ def build_summary(
     quotes: int = 3,
     pseudo: Pseudonymiser | None = None,
     prose: ProseWriter | None = None,
+    agreement_unit: str = "segment",
 ) -> Summary:
     """Collect everything the summary prints; renderers only format it."""
     if not 0 <= quotes <= MAX_QUOTES:
@@ -229,6 +233,7 @@ def build_summary(
         themes=out_themes,
         quotes_per_section=quotes,
         pseudonymised=pseudo is not None,
+        agreement=agreement_for(project, agreement_unit, pseudo),
     )
 
 

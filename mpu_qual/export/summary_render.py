@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from mpu_qual.errors import MpuQualError
+from mpu_qual.export import agreement_render
 from mpu_qual.export.charts import bar_chart_png, bar_chart_svg, png_legend
 from mpu_qual.export.quotes import html_page, new_document
 from mpu_qual.export.safe_text import docx_text, md_cell, md_inline
@@ -116,6 +117,8 @@ def render_markdown(s: Summary) -> str:
             if t.by_audience:
                 out += [f"### {md_inline(sec.heading_en)} · {md_inline(sec.heading_zh)}", ""]
             out += _section_md(sec, s.quotes_per_section)
+    if s.agreement is not None:
+        out += agreement_render.markdown(s.agreement)
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -202,6 +205,8 @@ def render_html(s: Summary) -> str:
             if t.by_audience:
                 body.append(f"<h3>{e(sec.heading_en)} · {e(sec.heading_zh)}</h3>")
             body += _section_html(sec, s.quotes_per_section)
+    if s.agreement is not None:
+        body += agreement_render.html_section(s.agreement)
     return html_page(f"Theme summary: {s.title}", body)
 
 
@@ -280,6 +285,8 @@ def _write_docx(s: Summary, fh: IO[bytes]) -> None:
             if t.by_audience:
                 doc.add_heading(x(f"{sec.heading_en} · {sec.heading_zh}"), level=2)
             _section_docx(doc, sec, s.quotes_per_section)
+    if s.agreement is not None:
+        agreement_render.docx_section(doc, s.agreement)
     doc.save(fh)
 
 

@@ -64,7 +64,15 @@ def test_xlsx_has_a_sheet_per_theme_and_a_matrix(small: Project, tmp_path: Path)
     out = tmp_path / "q.xlsx"
     export_quotes(small, out)
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["About", "Talent", "Odd text", "Recommendations", "Matrix"]
+    # the fixture's codings come from several coders, so an "Agreement" sheet follows
+    assert wb.sheetnames == [
+        "About",
+        "Talent",
+        "Odd text",
+        "Recommendations",
+        "Matrix",
+        "Agreement",
+    ]
     ws = wb["Talent"]
     header = [c.value for c in ws[1]]
     assert header == HEADERS
