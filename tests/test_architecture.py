@@ -15,7 +15,16 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "mpu_qual"
-DOMAIN = ("store", "codebook", "transcript_files", "speech", "evidence", "export", "refi")
+DOMAIN = (
+    "store",
+    "codebook",
+    "transcript_files",
+    "speech",
+    "evidence",
+    "export",
+    "refi",
+    "team",
+)
 FORBIDDEN = ("textual", "mpu_qual.tui")
 
 
