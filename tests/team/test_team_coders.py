@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
+
+import xmlschema
 
 from mpu_qual.export.refi.importer import import_qdpx_new
 from mpu_qual.export.refi.writer import export_qdpx
 from mpu_qual.store import Project
 from mpu_qual.team.merge import merge
+
+REFI = Path(__file__).resolve().parent.parent / "data" / "refi"
 
 
 def by_coder(p: Project) -> dict[str, set[tuple]]:
@@ -85,3 +90,6 @@ def test_qdpx_round_trip_keeps_every_coder(team, tmp_path: Path) -> None:
     assert sorted(rp.users.values()) == ["alice", "bob", "carol"]
     guids = [c.guid for s in rp.sources for sel in s.selections for c in sel.codings]
     assert len(guids) == len(set(guids))
+    schema = xmlschema.XMLSchema(str(REFI / "Project.xsd"))
+    with zipfile.ZipFile(qdpx) as z:
+        schema.validate(z.read("project.qde").decode("utf-8"))
