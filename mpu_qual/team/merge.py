@@ -171,9 +171,9 @@ def read_qdpx_file(path: Path) -> Incoming:
     """A REFI-QDA project: codes keep mpu-qual ids (from their descriptions) when it was
     written by mpu-qual, other tools' codes get the importer's stable ids."""
     from mpu_qual.codebook import Codebook as _Cb
-    from mpu_qual.export.refi.importer import plan_codes
-    from mpu_qual.export.refi.offsets import choose_reading
-    from mpu_qual.export.refi.reader import read_qdpx
+    from mpu_qual.refi.import_into_project import plan_codes
+    from mpu_qual.refi.offsets import choose_reading
+    from mpu_qual.refi.reader import read_qdpx
 
     rp = read_qdpx(path)
     mapping, new, _reused = plan_codes(rp.codes, _Cb(), str(path))

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import xmlschema
 
-from mpu_qual.export.refi.importer import import_qdpx_new
-from mpu_qual.export.refi.writer import export_qdpx
+from mpu_qual.refi.import_into_project import import_qdpx_new
+from mpu_qual.refi.writer import export_qdpx
 from mpu_qual.store import Project
 from mpu_qual.team.merge import merge
 
@@ -84,7 +84,7 @@ def test_qdpx_round_trip_keeps_every_coder(team, tmp_path: Path) -> None:
     import_qdpx_new(qdpx, tmp_path / "copy")
     with Project.open(tmp_path / "copy") as q:
         assert by_coder(q) == expected
-    from mpu_qual.export.refi.reader import read_qdpx
+    from mpu_qual.refi.reader import read_qdpx
 
     rp = read_qdpx(qdpx)
     assert sorted(rp.users.values()) == ["alice", "bob", "carol"]

@@ -55,7 +55,7 @@ class DisagreementsScreen(ModalScreen[None]):
         self.problem: str | None = None
 
     @property
-    def mq(self) -> MpuQualApp:
+    def mpu_app(self) -> MpuQualApp:
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
@@ -76,7 +76,7 @@ class DisagreementsScreen(ModalScreen[None]):
     # ------------------------------------------------------------------ data
     def reload(self) -> None:
         self.problem = None
-        if self.mq.coders.blind:
+        if self.mpu_app.coders.blind:
             self.items, self.report = [], None
             self.problem = (
                 "Blind mode is on, so the other coders' codings are hidden. Close this, press B "
@@ -84,7 +84,7 @@ class DisagreementsScreen(ModalScreen[None]):
             )
         else:
             try:
-                self.report, self.items = find_disagreements(self.mq.project, unit=self.unit)
+                self.report, self.items = find_disagreements(self.mpu_app.project, unit=self.unit)
             except MpuQualError as exc:
                 self.items, self.report = [], None
                 self.problem = exc.message + (f"\n{exc.hint}" if exc.hint else "")
@@ -103,7 +103,7 @@ class DisagreementsScreen(ModalScreen[None]):
             where.update("")
             body.update(self.problem or "No disagreements: the coders agree on every unit.")
             return
-        labels = self.mq.labels
+        labels = self.mpu_app.labels
         s = self.report.codes[d.code_id]
         place = f"segment {d.segment}" if d.segment is not None else f"characters {d.start}-{d.end}"
         where.update(
@@ -115,13 +115,13 @@ class DisagreementsScreen(ModalScreen[None]):
 
     def side_by_side(self, d: Disagreement) -> Table:
         """One column per coder: the unit's text with that coder's coded parts marked."""
-        text = self.mq.project.conn.execute(
+        text = self.mpu_app.project.conn.execute(
             "SELECT text FROM sources WHERE id = ?", [d.source_id]
         ).fetchone()[0]
         a = d.start if d.segment is not None else max(0, d.start - CONTEXT)
         b = d.end if d.segment is not None else min(len(text), d.end + CONTEXT)
-        color = self.mq.labels.color(d.code_id)
-        have = unit_codings(self.mq.project, d)
+        color = self.mpu_app.labels.color(d.code_id)
+        have = unit_codings(self.mpu_app.project, d)
         table = Table(expand=True, show_lines=True)
         cells = []
         for k, coder in enumerate(d.values, start=1):
@@ -166,8 +166,9 @@ class DisagreementsScreen(ModalScreen[None]):
             self._decide(d, decision, None)
 
     def _decide(self, d: Disagreement, decision: str, coder: str | None) -> None:
-        done = self.mq.run_write(
-            lambda: resolve(self.mq.project, d, decision, coder), "Could not apply the decision"
+        done = self.mpu_app.run_write(
+            lambda: resolve(self.mpu_app.project, d, decision, coder),
+            "Could not apply the decision",
         )
         if done is None:
             return
@@ -185,8 +186,8 @@ class DisagreementsScreen(ModalScreen[None]):
         self.reload()
 
     def action_undo(self) -> None:
-        desc = self.mq.run_write(self.mq.project.undo, "Could not undo", allow_none=True)
-        if desc is self.mq.FAILED:
+        desc = self.mpu_app.run_write(self.mpu_app.project.undo, "Could not undo", allow_none=True)
+        if desc is self.mpu_app.FAILED:
             return
         self.notify(f"Undone: {desc}" if desc else "Nothing to undo.", timeout=3)
         self.reload()

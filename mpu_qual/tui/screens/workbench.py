@@ -388,7 +388,9 @@ class WorkbenchScreen(Screen[None]):
         del self.mpu_app.recent[9:]
         self.view.set_codings(
             self.view.codings
-            + workbench_view.to_view(created, self.mpu_app.labels, coders=self.mpu_app.coders.show_coders())
+            + workbench_view.to_view(
+                created, self.mpu_app.labels, coders=self.mpu_app.coders.show_coders()
+            )
         )
         counts = self.counts
         for c in created:
