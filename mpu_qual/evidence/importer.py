@@ -24,6 +24,7 @@ from mpu_qual.evidence.meta import ensure_schema, get_meta, set_meta, transactio
 from mpu_qual.evidence.readers import open_reader
 from mpu_qual.evidence.rules import Rules
 from mpu_qual.evidence.text import dedup_key
+from mpu_qual.fileio import refuse_database_file
 
 MAX_LISTED = 50  # rejected rows kept with their line for the report
 PROGRESS_EVERY = 10_000
@@ -282,6 +283,7 @@ def import_file(
 ) -> FileReport:
     """Import one file (see module doc). File-level problems raise MpuQualError."""
     p = Path(path)
+    refuse_database_file(p, "job-ad file")
     report = FileReport(path=str(p))
     clf = classifier or Classifier(rules)
     with open_reader(p, mapping or {}, encoding) as reader:

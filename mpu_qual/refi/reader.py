@@ -13,6 +13,7 @@ from pathlib import Path
 from xml.etree.ElementTree import Element
 
 from mpu_qual.errors import MpuQualError
+from mpu_qual.fileio import refuse_database_file
 from mpu_qual.refi.guids import norm_guid
 from mpu_qual.refi.safezip import SafeZip
 from mpu_qual.refi.xmlio import child, children, local, parse_xml, text_of
@@ -161,6 +162,7 @@ def parse_codebook(root: Element, where: str) -> list[RCode]:
 
 def read_qdc(path: str | Path) -> list[RCode]:
     p = Path(path)
+    refuse_database_file(p, "REFI-QDA codebook")
     try:
         size = p.stat().st_size
     except FileNotFoundError:

@@ -14,6 +14,7 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 from mpu_qual.errors import MpuQualError
+from mpu_qual.fileio import refuse_database_file
 
 MAX_ENTRIES = 10_000
 MAX_ENTRY_BYTES = 256 * 1024 * 1024
@@ -28,6 +29,7 @@ class SafeZip:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        refuse_database_file(self.path, "REFI-QDA file")
         try:
             self._zip = zipfile.ZipFile(self.path)
         except FileNotFoundError:

@@ -16,6 +16,7 @@ import json
 import os
 import re
 import sqlite3
+import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -88,14 +89,21 @@ def keep_automatic() -> int:
 
 
 def fingerprint(db_path: str | Path) -> str:
-    """Changes whenever the database or its WAL changes; cheap (two stats, 132 bytes read).
+    """Changes whenever the database or its WAL changes; cheap (two ``os.stat`` calls).
 
-    Size, mtime and inode of ``project.db`` and ``project.db-wal`` plus their headers (the
-    change counter of the database, the salts of the WAL). An empty WAL counts as absent,
-    because opening a project creates one.
+    Size, modification and change times (ns), device and inode of ``project.db`` and
+    ``project.db-wal``. An empty WAL counts as absent, because opening a project creates one.
+
+    Never reads the files: this runs in processes that hold a connection to them, and
+    closing a descriptor of ``project.db`` would drop SQLite's POSIX locks (see
+    ``mpu_qual.fileio``). A commit always appends to the WAL (new size or, after a WAL
+    reset, a new modification time), and a checkpoint rewrites the database file, so the
+    stat of the two files follows every change; two commits within one tick of the file
+    system clock after a WAL reset could look alike, which costs at most one skipped
+    automatic backup.
     """
     h = hashlib.sha256()
-    for suffix, head in (("", 100), ("-wal", 32)):
+    for suffix in ("", "-wal"):
         path = Path(str(db_path) + suffix)
         try:
             st = path.stat()
@@ -105,12 +113,9 @@ def fingerprint(db_path: str | Path) -> str:
         if suffix and st.st_size == 0:
             h.update(b"absent;")
             continue
-        h.update(f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino};".encode())
-        try:
-            with open(path, "rb") as fh:
-                h.update(fh.read(head))
-        except OSError:
-            pass
+        h.update(
+            f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_dev}:{st.st_ino};".encode()
+        )
     return h.hexdigest()
 
 
@@ -136,16 +141,14 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _private_empty_file(path: Path) -> None:
-    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    os.close(fd)
-
-
 def open_readonly(path: str | Path) -> sqlite3.Connection:
     """A read-only connection that never creates or changes the file."""
+    from mpu_qual.fileio import register_database
+
     conn = sqlite3.connect(
         f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, isolation_level=None
     )
+    register_database(path)
     conn.execute("PRAGMA busy_timeout = 10000")
     return conn
 
@@ -153,28 +156,29 @@ def open_readonly(path: str | Path) -> sqlite3.Connection:
 def copy_database(src_path: Path, dest: Path) -> None:
     """Consistent copy of ``src_path`` into a new private file ``dest`` (temp + rename).
 
-    The copy is switched to the rollback journal, so it is one self-contained file.
+    The copy is switched to the rollback journal, so it is one self-contained file. SQLite
+    creates, writes and syncs it; we never open it with Python's file I/O.
     """
+    from mpu_qual.fileio import private_umask
+
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
-    _private_empty_file(tmp)
     try:
         src = open_readonly(src_path)
         try:
-            dst = sqlite3.connect(str(tmp), isolation_level=None)
+            with private_umask():  # SQLite creates the file: 0600
+                dst = sqlite3.connect(str(tmp), isolation_level=None)
             try:
-                # a temp file: no journal or syncs while copying (a failed copy is deleted);
-                # one fsync of the finished file below makes it durable
+                # a temp file: no journal while copying (a failed copy is deleted); with
+                # synchronous FULL the one backup step ends with an fsync of the copy
                 dst.execute("PRAGMA journal_mode = OFF")
-                dst.execute("PRAGMA synchronous = OFF")
+                dst.execute("PRAGMA synchronous = FULL")
                 src.backup(dst)
                 dst.execute("PRAGMA journal_mode = DELETE")
             finally:
                 dst.close()
         finally:
             src.close()
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
         os.replace(tmp, dest)
         _fsync_dir(dest.parent)
     except sqlite3.DatabaseError as exc:
@@ -360,8 +364,12 @@ def quarantine(folder: str | Path, reason: str) -> Path | None:
     """Copy the raw project files (db, -wal, -shm) into backups/ before a risky repair.
 
     Used when the database cannot be read well enough for the backup API: nothing is ever
-    thrown away, even a broken file.
+    thrown away, even a broken file. The bytes are copied by a child process
+    (``safety.rawfiles``): this process may hold a connection, and reading the files here
+    would drop its locks.
     """
+    from mpu_qual.safety import rawfiles
+
     root = Path(folder)
     db_path = root / DB_NAME
     if not db_path.exists():
@@ -371,17 +379,15 @@ def quarantine(folder: str | Path, reason: str) -> Path | None:
         / f"damaged-{_stamp(datetime.now(UTC))}-{_clean_reason(reason)}"
     )
     target.mkdir(mode=0o700)
-    for suffix in ("", "-wal", "-shm"):
-        src = Path(str(db_path) + suffix)
-        if src.exists():
-            dest = target / (DB_NAME + suffix)
-            _private_empty_file(dest)
-            with open(src, "rb") as fin, open(dest, "wb") as fout:
-                while chunk := fin.read(1 << 20):
-                    fout.write(chunk)
-                fout.flush()
-                os.fsync(fout.fileno())
-    _fsync_dir(target)
+    pairs = [(Path(str(db_path) + sfx), target / (DB_NAME + sfx)) for sfx in ("", "-wal", "-shm")]
+    try:
+        rawfiles.copy(pairs)
+    except (rawfiles.RawFilesError, OSError, subprocess.SubprocessError) as exc:
+        raise MpuQualError(
+            f"cannot copy the damaged project files: {exc}",
+            path=target,
+            hint="Check free disk space and permissions of the backups/ folder.",
+        ) from None
     return target
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mpu_qual.errors import MpuQualError
+from mpu_qual.fileio import is_database_file
 from mpu_qual.safety import backup
 from mpu_qual.safety.checks import (
     ERROR,
@@ -248,6 +249,8 @@ def _transcript_file_findings(folder: Path, conn: sqlite3.Connection) -> list[Fi
     unimported = []
     if tdir.is_dir():
         for path in sorted(tdir.iterdir()):
+            if is_database_file(path):
+                continue  # never hash a database file here: it would drop SQLite's locks
             if path.is_file() and path.suffix.lower() in TRANSCRIPT_SUFFIXES:
                 digest = hashlib.sha256(path.read_bytes()).hexdigest()
                 if digest not in hashes:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from mpu_qual.errors import MpuQualError, NotFound
+from mpu_qual.fileio import private_umask
 from mpu_qual.safety import backup
 from mpu_qual.safety.doctor import rebuild_fts
 from mpu_qual.safety.trust import untrusted_objects
@@ -193,9 +194,7 @@ def purge_participant_name(
 
     _purge_backups(project.folder, report, purge_backups, scrub_backup)
     report.still_mentioned = _mentions(conn, names)
-    report.files_with_traces = sorted(
-        {f for n in names for f in files_containing(project.folder, n)}
-    )
+    report.files_with_traces = files_containing(project.folder, *sorted(names))
     return report
 
 
@@ -368,12 +367,12 @@ def _scrub_one_backup(path: Path, scrub) -> None:  # noqa: ANN001 - callable(con
         mem.execute("COMMIT")
         tmp = path.with_name(f".{path.name}.purge.{os.getpid()}.tmp")
         tmp.unlink(missing_ok=True)
-        fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        os.close(fd)
         try:
-            mem.execute("VACUUM INTO ?", [str(tmp)])
-            with open(tmp, "rb+") as fh:
-                os.fsync(fh.fileno())
+            # SQLite creates (0600 under this umask), writes and, with synchronous FULL,
+            # fsyncs the new file; we never open it ourselves
+            mem.execute("PRAGMA synchronous = FULL")
+            with private_umask():
+                mem.execute("VACUUM INTO ?", [str(tmp)])
             os.replace(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)
@@ -433,22 +432,13 @@ def _mentions(conn: sqlite3.Connection, needles: set[str]) -> list[str]:
     return out
 
 
-def files_containing(folder: str | Path, needle: str) -> list[Path]:
-    """Every file under ``folder`` whose raw bytes contain ``needle`` (UTF-8 or UTF-16).
+def files_containing(folder: str | Path, *needles: str) -> list[Path]:
+    """Every file under ``folder`` whose raw bytes contain a needle (UTF-8 or UTF-16).
 
     What the privacy test and a worried user run: it reads the bytes, not the database.
+    The bytes are read by a child process that holds no connection (``safety.rawfiles``):
+    reading project.db here would drop the locks of our own connection.
     """
-    patterns = [needle.encode("utf-8"), needle.encode("utf-16-le")]
-    hits = []
-    for path in sorted(Path(folder).rglob("*")):
-        if not path.is_file():
-            continue
-        try:
-            if path.stat().st_size > SCAN_LIMIT_BYTES:
-                continue
-            data = path.read_bytes()
-        except OSError:
-            continue
-        if any(p in data for p in patterns):
-            hits.append(path)
-    return hits
+    from mpu_qual.safety import rawfiles
+
+    return rawfiles.scan(folder, [n for n in needles if n], max_bytes=SCAN_LIMIT_BYTES)

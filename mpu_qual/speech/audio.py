@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mpu_qual.errors import MpuQualError
+from mpu_qual.fileio import refuse_database_file
 
 SAMPLE_RATE = 16_000
 # A decode this much shorter than the container's own duration means the file is cut off.
@@ -37,6 +38,7 @@ def precheck(path: Path) -> int:
 
     Returns the size in bytes. Runs in the parent before anything is written.
     """
+    refuse_database_file(path, "recording")
     if not path.exists():
         raise MpuQualError("audio file not found", path=path, hint="Check the path and name.")
     if not path.is_file():

@@ -12,19 +12,9 @@ from pathlib import Path
 
 import sqlite_utils
 
+from mpu_qual.fileio import private_umask, register_database
+
 BUSY_TIMEOUT_MS = 10_000
-
-
-def _touch_private(path: Path) -> None:
-    """Create the file with mode 0600 before SQLite does (it would use the umask)."""
-    if not path.exists():
-        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
-        os.close(fd)
-    else:
-        try:
-            os.chmod(path, 0o600)
-        except PermissionError:
-            pass
 
 
 def connect(path: str | Path, *, readonly: bool = False) -> sqlite_utils.Database:
@@ -37,9 +27,12 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite_utils.Databas
             isolation_level=None,
             check_same_thread=False,
         )
+    elif not p.exists():
+        with private_umask():
+            conn = sqlite3.connect(str(p), isolation_level=None, check_same_thread=False)
     else:
-        _touch_private(p)
         conn = sqlite3.connect(str(p), isolation_level=None, check_same_thread=False)
+    register_database(p)
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA trusted_schema = OFF")

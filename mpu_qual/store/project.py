@@ -21,7 +21,7 @@ import sqlite_utils
 
 from mpu_qual.codebook import Codebook, load_codebook
 from mpu_qual.errors import MpuQualError, NotFound, ProjectNotFound
-from mpu_qual.fileio import write_bytes_atomic
+from mpu_qual.fileio import refuse_database_file, write_bytes_atomic
 from mpu_qual.store import journal
 from mpu_qual.store.connection import connect
 from mpu_qual.store.migrations import apply_all
@@ -872,6 +872,7 @@ class Project:
         from mpu_qual.transcript_files.parsers import parse_file
 
         p = Path(path)
+        refuse_database_file(p, "transcript")  # before any read: see mpu_qual.fileio
         parsed = parse_file(p)
         digest = hashlib.sha256(p.read_bytes()).hexdigest()
         dup = self.conn.execute("SELECT name FROM sources WHERE sha256 = ?", [digest]).fetchone()

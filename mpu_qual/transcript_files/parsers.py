@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from mpu_qual.errors import MpuQualError
+from mpu_qual.fileio import refuse_database_file
 from mpu_qual.transcript_files.encoding import read_text_file
 from mpu_qual.transcript_files.parsed import ParsedSegment, ParsedTranscript
 from mpu_qual.transcript_files.timecode import parse_timestamp
@@ -67,6 +68,7 @@ def detect_format(path: Path) -> str:
 def parse_file(path: str | Path, fmt: str | None = None) -> ParsedTranscript:
     """Parse a transcript file; the format comes from the extension unless given."""
     p = Path(path)
+    refuse_database_file(p, "transcript")
     fmt = fmt or detect_format(p)
     if fmt == "docx":
         return parse_docx(p)

@@ -81,3 +81,27 @@ def kill(proc: subprocess.Popen[str]) -> tuple[str, str]:
     os.kill(proc.pid, signal.SIGKILL)
     out, err = proc.communicate(timeout=30)
     return out, err
+
+
+# A child process asks the kernel whether a write lock on SQLite's SHARED byte range of a
+# database file (PENDING_BYTE + 2, 510 bytes) would be blocked, and by which process. The
+# child holds no connection, so opening the file there cannot drop anyone's lock.
+_LOCK_PROBE = r"""
+import fcntl, os, struct, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+req = struct.pack("hhqqi4x", fcntl.F_WRLCK, 0, 0x40000000 + 2, 510, 0)
+l_type, _w, _s, _l, pid = struct.unpack("hhqqi4x", fcntl.fcntl(fd, fcntl.F_GETLK, req))
+print(pid if l_type != fcntl.F_UNLCK else 0)
+"""
+
+
+def lock_holder(db: Path) -> int:
+    """The pid of a process holding SQLite's shared lock on ``db`` (0: nobody).
+
+    Every open WAL-mode connection keeps that lock; a process that closes any descriptor of
+    the file silently loses it (POSIX locks), which this probe shows."""
+    res = subprocess.run(
+        [sys.executable, "-c", _LOCK_PROBE, str(db)], capture_output=True, text=True, timeout=60
+    )
+    assert res.returncode == 0, res.stderr
+    return int(res.stdout.strip())
