@@ -41,13 +41,13 @@ def test_no_module_reads_or_writes_the_database_files_with_python_io() -> None:
 
 # The code that broke projects (issue #10) and its relatives, as the checker must see them.
 BAD = {
-    "fingerprint header read": '''
+    "fingerprint header read": """
 def fingerprint(db_path):
     for suffix, head in (("", 100), ("-wal", 32)):
         path = Path(str(db_path) + suffix)
         with open(path, "rb") as fh:
             h.update(fh.read(head))
-''',
+""",
     "raw copy of the project": """
 def quarantine(folder):
     db_path = Path(folder) / DB_NAME
