@@ -249,7 +249,9 @@ def hostile_qdpx(draw, template: bytes) -> bytes:  # noqa: ANN001
                     xml = re.sub(f'{attr}="[^"]*"', f'{attr}="{value}"', xml, count=1)
         elif how == "names":
             value = xml_escape(draw(st.text(max_size=40)).replace("\x00", ""))
-            xml = re.sub(r'name="[^"]*"', f'name="{value}"', xml, count=draw(st.integers(1, 3)))
+            # a function, not a template: a drawn backslash must not read as a group reference
+            new = f'name="{value}"'
+            xml = re.sub(r'name="[^"]*"', lambda _m: new, xml, count=draw(st.integers(1, 3)))
         else:
             pos = draw(st.integers(0, len(xml)))
             xml = (
