@@ -12,6 +12,7 @@ from rich.table import Table
 from mpu_qual.cli import main, project_option, report_error
 from mpu_qual.cli.core import open_project, transcripts_group
 from mpu_qual.errors import MpuQualError
+from mpu_qual.speech.flags import ALL_FLAGS
 from mpu_qual.transcript_files.timecode import format_clock
 
 err_console = Console(stderr=True)
@@ -170,6 +171,8 @@ def transcribe_cmd(
             f"wrote {res.vtt_path}",
             err=True,
         )
+        for notice in res.notices:
+            click.secho(f"warning: {notice}", fg="yellow", err=True)
 
     with RichProgress(err_console) as progress:
         report = transcribe_files(
@@ -201,19 +204,31 @@ def transcribe_cmd(
     "--flag",
     "only",
     multiple=True,
-    type=click.Choice(
-        ["low_confidence", "no_speech", "repetition", "silence_before", "gap_at_end"]
-    ),
+    type=click.Choice(list(ALL_FLAGS)),
     help="Only this kind of flag (repeatable).",
+)
+@click.option(
+    "--order",
+    type=click.Choice(["time", "worst"]),
+    default="time",
+    help="As spoken, or worst first (invented text first).",
+)
+@click.option(
+    "--all", "show_all", is_flag=True, help="Also segments already accepted or corrected."
 )
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.pass_context
-def transcripts_review(ctx: click.Context, name: str, only: tuple[str, ...], fmt: str) -> None:
+def transcripts_review(
+    ctx: click.Context, name: str, only: tuple[str, ...], order: str, show_all: bool, fmt: str
+) -> None:
     """List the segments of a transcript that need a human look, and why."""
-    from mpu_qual.speech.review import review_items
+    from mpu_qual.speech.review import file_notices, review_items
 
     project = open_project(ctx)
-    items = review_items(project, name, set(only) if only else None)
+    items = review_items(
+        project, name, set(only) if only else None, include_resolved=show_all, order=order
+    )
+    notices = file_notices(project, name)
     if fmt == "json":
         import json
 
@@ -226,6 +241,8 @@ def transcripts_review(ctx: click.Context, name: str, only: tuple[str, ...], fmt
                         "end_ms": i.end_ms,
                         "speaker": i.speaker,
                         "flags": i.flags,
+                        "reasons": i.reasons(),
+                        "resolved": i.resolved,
                         "avg_logprob": i.avg_logprob,
                         "no_speech_prob": i.no_speech_prob,
                         "text": i.text,
@@ -237,6 +254,8 @@ def transcripts_review(ctx: click.Context, name: str, only: tuple[str, ...], fmt
             )
         )
         return
+    for notice in notices:
+        click.secho(f"warning: {notice}", fg="yellow", err=True)
     if not items:
         click.echo(f"Nothing to review in '{name}': no segment is flagged.")
         return
@@ -247,7 +266,7 @@ def transcripts_review(ctx: click.Context, name: str, only: tuple[str, ...], fmt
             str(i.idx),
             f"{format_clock(i.start_ms)}-{format_clock(i.end_ms)}",
             i.speaker or "",
-            "; ".join(i.reasons()),
+            "; ".join(i.reasons()) + (f" [{i.resolved}]" if i.resolved else ""),
             text,
         )
     out_console.print(table)

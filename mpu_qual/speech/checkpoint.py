@@ -187,6 +187,22 @@ class Checkpoints:
         ).fetchall()
         return [SavedSegment(*r) for r in rows]
 
+    def speech(self, run_id: int) -> list[tuple[int, int]] | None:
+        """Voice-activity regions saved for the run (None: VAD did not run or not yet)."""
+        row = self.conn.execute(
+            "SELECT speech FROM transcription_runs WHERE id = ?", (run_id,)
+        ).fetchone()
+        if not row or row[0] is None:
+            return None
+        return [(int(a), int(b)) for a, b in json.loads(row[0])]
+
+    def set_speech(self, run_id: int, regions: list[tuple[int, int]]) -> None:
+        with self.project.transaction():
+            self.conn.execute(
+                "UPDATE transcription_runs SET speech = ? WHERE id = ?",
+                (json.dumps([list(r) for r in regions]), run_id),
+            )
+
     def count(self, run_id: int) -> int:
         row = self.conn.execute(
             "SELECT count(*) FROM transcription_segments WHERE run_id = ?", (run_id,)

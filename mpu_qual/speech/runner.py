@@ -27,18 +27,22 @@ from pathlib import Path
 from typing import Any
 
 from mpu_qual.errors import MpuQualError
+from mpu_qual.paths import user_dir
 from mpu_qual.speech import audio as audio_mod
 from mpu_qual.speech.checkpoint import Checkpoints, Run, SavedSegment
 from mpu_qual.speech.chinese import to_traditional
 from mpu_qual.speech.diarize import Diarizer, apply_turns
-from mpu_qual.speech.flags import SegmentStats, flag_summary, review_flags
+from mpu_qual.speech.flags import LanguageCheck, SegmentStats, assess, flag_summary
+from mpu_qual.speech.hallucinations import HallucinationList, load_hallucinations
 from mpu_qual.speech.languages import check_language
-from mpu_qual.speech.model_lookup import ResolvedModel, resolve_model
+from mpu_qual.speech.model_lookup import ResolvedModel, offline_models, resolve_model
 from mpu_qual.speech.options import TranscribeOptions, fingerprint_hash
 from mpu_qual.speech.worker import WorkerRequest
 from mpu_qual.transcript_files.parsed import ParsedSegment, ParsedTranscript
 
 POLL_S = 0.1
+# Smallest first: language detection needs no big model, and runs after the transcription.
+_CHECK_ORDER = ("tiny", "base", "small", "medium", "large-v3-turbo", "turbo", "large-v3")
 _BAD_NAME_CHARS = set('/\\:*?"<>|') | {chr(c) for c in range(32)}
 
 
@@ -80,6 +84,7 @@ class TranscriptionResult:
     elapsed_s: float
     vtt_path: Path
     warnings: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # about the whole file (wrong language)
 
 
 @dataclass
@@ -237,6 +242,8 @@ class Transcriber:
         self.on_segment = on_segment
         self.checkpoints = Checkpoints(project)
         self.worker_pid: int | None = None
+        # Read now: a mistake in a user's phrase file stops the run before any work.
+        self.phrases = load_hallucinations(project.folder, user_dir())
 
     # ------------------------------------------------------------------ public
     def transcribe(
@@ -281,7 +288,20 @@ class Transcriber:
             batch_size=o.batch_size,
             initial_prompt=o.initial_prompt,
             condition_on_previous_text=o.condition_on_previous_text,
+            language_check_model=self._language_check_model(),
         )
+
+    def _language_check_model(self) -> str | None:
+        """For an English-only model: the smallest multilingual model installed, if any."""
+        if self.model.multilingual:
+            return None
+        try:
+            found = [m for m in offline_models() if m.multilingual]
+        except Exception:  # noqa: BLE001 - the check is optional; the output heuristic remains
+            return None
+        order = {n: i for i, n in enumerate(_CHECK_ORDER)}
+        found.sort(key=lambda m: order.get(m.name, len(order)))
+        return str(found[0].path) if found else None
 
     def _prepare_run(self, path: Path, name: str, vtt_path: Path, restart: bool) -> Run:
         """The checkpoint to continue, or a new one; refuses clashes before any work."""
@@ -358,7 +378,12 @@ class Transcriber:
         proc.go(resume_ms, language)
         next_idx = saved[-1].idx + 1 if saved else 0
         count = len(saved)
-        state: dict[str, Any] = {"mode": None, "device": None, "language": language}
+        state: dict[str, Any] = {
+            "mode": None,
+            "device": None,
+            "language": language,
+            "language_check": None,
+        }
         stream = self._stream(proc, path)
         try:
             for kind, payload in stream:
@@ -392,6 +417,15 @@ class Transcriber:
                     ev.done_ms, ev.segments = seg.end_ms, count
                     if self.on_segment is not None:
                         self.on_segment(seg)
+                elif kind == "speech":
+                    self._save_speech(run.id, resume_ms, payload["regions"])
+                elif kind == "language_check":
+                    if "language" in payload:
+                        state["language_check"] = LanguageCheck(
+                            Path(payload["model"]).name,
+                            payload["language"],
+                            float(payload["probability"]),
+                        )
                 elif kind == "done":
                     break
                 self._emit(ev)
@@ -432,6 +466,16 @@ class Transcriber:
         ev.phase = "done"
         self._emit(ev)
         return result
+
+    def _save_speech(self, run_id: int, resume_ms: int, regions: list[list[int]]) -> None:
+        """Keep the regions found before the resume point, add those found after it."""
+        before = [
+            (a, min(b, resume_ms))
+            for a, b in self.checkpoints.speech(run_id) or []
+            if a < resume_ms
+        ]
+        found = [(int(a), int(b)) for a, b in regions if b > a]
+        self.checkpoints.set_speech(run_id, before + found)
 
     def _failed(self, ev: ProgressEvent) -> None:
         ev.phase = "failed"
@@ -515,15 +559,20 @@ class Transcriber:
         assert run is not None
         saved = self.checkpoints.segments(run_id)
         duration_ms = run.duration_ms or (saved[-1].end_ms if saved else 0)
+        speech = self.checkpoints.speech(run_id)
         if not saved:
             self.checkpoints.discard(run_id)
-            raise MpuQualError(
-                f"Whisper found no speech in {_clock(duration_ms)} of audio",
-                path=path,
-                hint="Check that the recording has sound; try --no-vad if the speech is quiet.",
-            )
+            raise self._no_text(path, duration_ms, speech)
         parsed = build_transcript(
-            saved, duration_ms, self.options, self.model, run.language, run.mode
+            saved,
+            duration_ms,
+            self.options,
+            self.model,
+            run.language,
+            run.mode,
+            speech=speech,
+            phrases=self.phrases,
+            language_check=state.get("language_check"),
         )
         if self.diarizer is not None:
             turns = self.diarizer(path, duration_ms)
@@ -557,6 +606,34 @@ class Transcriber:
             elapsed_s=time.monotonic() - started,
             vtt_path=vtt_path,
             warnings=list(self.warnings),
+            notices=list(parsed.metadata.get("notices", [])),
+        )
+
+    def _no_text(
+        self, path: Path, duration_ms: int, speech: list[tuple[int, int]] | None
+    ) -> MpuQualError:
+        """Whisper wrote nothing: silence, or speech the model could not handle."""
+        heard = sum(b - a for a, b in speech or [])
+        if heard >= 3000:
+            if not self.model.multilingual:
+                return MpuQualError(
+                    f"Whisper wrote no text for the {heard / 1000:.0f} s of speech that voice "
+                    f"activity detection heard: the model {self.model.name} only knows English, "
+                    "and this recording is probably in another language",
+                    path=path,
+                    hint="Transcribe it with a multilingual model: --model large-v3 --language "
+                    "auto (or --language yue for Cantonese, zh for Mandarin).",
+                )
+            return MpuQualError(
+                f"Whisper wrote no text for the {heard / 1000:.0f} s of speech that voice "
+                "activity detection heard",
+                path=path,
+                hint="Try --language with the language spoken, or a larger model.",
+            )
+        return MpuQualError(
+            f"Whisper found no speech in {_clock(duration_ms)} of audio",
+            path=path,
+            hint="Check that the recording has sound; try --no-vad if the speech is quiet.",
         )
 
 
@@ -580,15 +657,34 @@ def build_transcript(
     model: ResolvedModel,
     language: str | None,
     mode: str | None,
+    *,
+    speech: list[tuple[int, int]] | None = None,
+    phrases: HallucinationList | None = None,
+    language_check: LanguageCheck | None = None,
 ) -> ParsedTranscript:
     """Saved segments -> ParsedTranscript with per-segment Whisper scores and review flags."""
     stats = [
         SegmentStats(
-            s.start_ms, s.end_ms, s.text, s.avg_logprob, s.no_speech_prob, s.compression_ratio
+            s.start_ms,
+            s.end_ms,
+            s.text,
+            s.avg_logprob,
+            s.no_speech_prob,
+            s.compression_ratio,
+            s.temperature,
         )
         for s in saved
     ]
-    flags = review_flags(stats, duration_ms, options.thresholds)
+    report = assess(
+        stats,
+        duration_ms,
+        options.thresholds,
+        speech=speech,
+        phrases=phrases,
+        english_only_model=None if model.multilingual else model.name,
+        language_check=language_check,
+    )
+    flags = report.flags
     segments = [
         ParsedSegment(
             text=s.text,
@@ -600,9 +696,10 @@ def build_transcript(
                 "compression_ratio": s.compression_ratio,
                 "temperature": s.temperature,
                 "flags": f,
+                **({"flag_details": d} if d else {}),
             },
         )
-        for s, f in zip(saved, flags, strict=True)
+        for s, f, d in zip(saved, flags, report.details, strict=True)
     ]
     metadata = {
         "transcribed_by": "faster-whisper",
@@ -613,6 +710,16 @@ def build_transcript(
         "review_flags": flag_summary(flags),
         "duration_ms": duration_ms,
     }
+    if report.notices:
+        metadata["notices"] = report.notices
+    if speech is not None:
+        metadata["speech_regions"] = [list(r) for r in speech]
+    if language_check is not None:
+        metadata["language_check"] = {
+            "model": language_check.model,
+            "language": language_check.language,
+            "probability": round(language_check.probability, 3),
+        }
     return ParsedTranscript(segments=segments, metadata=metadata, format="vtt")
 
 

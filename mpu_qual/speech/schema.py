@@ -60,3 +60,12 @@ def m002_run_owner(db: sqlite_utils.Database) -> None:
     """Which process runs a transcription, so a second one does not write into it."""
     db.conn.execute("ALTER TABLE transcription_runs ADD COLUMN owner_pid INTEGER")
     db.conn.execute("ALTER TABLE transcription_runs ADD COLUMN owner_host TEXT")
+
+
+@migrations()
+def m003_speech_regions(db: sqlite_utils.Database) -> None:
+    """Voice-activity regions of a run (JSON [[start_ms, end_ms], ...]), kept for a resume.
+
+    The review flags compare them with the segments: speech without text was dropped.
+    """
+    db.conn.execute("ALTER TABLE transcription_runs ADD COLUMN speech TEXT")

@@ -11,7 +11,9 @@ with the resume point (an empty line means "never mind, exit").
 
 Messages are pickled tuples on a private copy of stdout (fd 1 itself is pointed at stderr
 so stray prints cannot corrupt them): ("model", {...}), ("audio", {...}), ("info", {...}),
-("segment", {...}) for each segment, then ("done", {}) or ("error", {...}).
+("segment", {...}) for each segment, ("speech", {...}) with the voice-activity regions
+faster-whisper's own VAD found (no second pass), ("language_check", {...}) when a multilingual
+model was given to check an English-only run, then ("done", {}) or ("error", {...}).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Any
 # Batched decoding pays off on long recordings (measured on 2 cores: base int8 about 8x real
 # time sequential, 20x batched on a 5-minute file) at about twice the memory.
 BATCHED_FROM_S = 300.0
+SAMPLING_SEED = 1234
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,8 @@ class WorkerRequest:
     condition_on_previous_text: bool = False
     resume_from_ms: int = 0
     batched_from_s: float = BATCHED_FROM_S
+    # A multilingual model to ask which language the audio is in (English-only runs only).
+    language_check_model: str | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -171,6 +176,12 @@ def _run(conn: Connection, req: WorkerRequest) -> None:
         "initial_prompt": req.initial_prompt,
         "vad_filter": req.vad,
     }
+    import ctranslate2
+
+    # Whisper samples at random when greedy decoding fails its checks (temperature
+    # fallback): a fixed seed makes the same file give the same transcript every time.
+    ctranslate2.set_random_seed(SAMPLING_SEED)
+    speech = _capture_speech_regions()
     offset_ms = 0
     source: Any = req.audio_path
     if req.resume_from_ms > 0 or not probed.declared_s:
@@ -238,7 +249,68 @@ def _run(conn: Connection, req: WorkerRequest) -> None:
                 },
             )
         )
+    regions = [
+        [
+            offset_ms + int(c["start"] * 1000 / SAMPLE_RATE),
+            offset_ms + int(c["end"] * 1000 / SAMPLE_RATE),
+        ]
+        for chunks in speech
+        for c in chunks
+    ]
+    if req.vad:
+        conn.send(("speech", {"regions": regions}))
+    if req.language_check_model and offset_ms == 0:
+        _check_language(conn, req, device, compute)
     conn.send(("done", {}))
+
+
+def _capture_speech_regions() -> list[list[dict[str, int]]]:
+    """Record what faster-whisper's VAD finds (sample offsets), without running it twice.
+
+    This process exists for one transcription, so wrapping the module's function is safe.
+    """
+    import faster_whisper.transcribe as fwt
+
+    found: list[list[dict[str, int]]] = []
+    original = fwt.get_speech_timestamps
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        chunks = original(*args, **kwargs)
+        found.append([{"start": int(c["start"]), "end": int(c["end"])} for c in chunks])
+        return chunks
+
+    fwt.get_speech_timestamps = recording
+    return found
+
+
+def _check_language(conn: Connection, req: WorkerRequest, device: str, compute: str) -> None:
+    """Ask a multilingual model which language the speech is in; failures are not fatal."""
+    from faster_whisper import WhisperModel
+    from faster_whisper.audio import decode_audio
+
+    try:
+        model = WhisperModel(
+            req.language_check_model,
+            device=device,
+            compute_type=compute,
+            cpu_threads=req.cpu_threads,
+            local_files_only=True,
+        )
+        if not model.model.is_multilingual:
+            return
+        audio = decode_audio(req.audio_path, sampling_rate=16_000)
+        language, probability, _all = model.detect_language(
+            audio, vad_filter=True, language_detection_segments=3
+        )
+    except Exception as exc:  # noqa: BLE001 - a check, never a reason to fail the file
+        conn.send(("language_check", {"error": f"{type(exc).__name__}: {exc}"}))
+        return
+    conn.send(
+        (
+            "language_check",
+            {"model": req.language_check_model, "language": language, "probability": probability},
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from mpu_qual.speech.flags import (
     GAP_AT_END,
     LOW_CONFIDENCE,
     NO_SPEECH,
+    REPEATED_SEGMENT,
     REPETITION,
     SILENCE_BEFORE,
     FlagThresholds,
@@ -24,7 +25,8 @@ from mpu_qual.speech.flags import (
 from mpu_qual.speech.worker import pick_compute_type, pick_mode
 
 
-def seg(start: int, end: int, text: str = "fine words here", **kw: float) -> SegmentStats:
+def seg(start: int, end: int, text: str | None = None, **kw: float) -> SegmentStats:
+    text = text if text is not None else f"fine words said at {start} ms"
     base = {"avg_logprob": -0.2, "no_speech_prob": 0.05, "compression_ratio": 1.3}
     base.update(kw)
     return SegmentStats(start, end, text, **base)
@@ -53,8 +55,13 @@ def test_repeated_lines_across_segments() -> None:
     segs.append(seg(9000, 10_000, "Different line."))
     flags = review_flags(segs, duration_ms=10_000)
     assert all(REPETITION in f for f in flags[:4]) and flags[4] == []
-    two = review_flags(segs[:2], duration_ms=4000)  # twice is a normal echo, not a loop
-    assert two == [[], []]
+    # Twice: the second says the same as the one before (issue #13: Whisper repeats itself
+    # when it loses the audio); not yet a loop.
+    two = review_flags(segs[:2], duration_ms=4000)
+    assert two == [[], [REPEATED_SEGMENT]]
+    # Short replies are said twice in real talk ("Yes." "Yes."): not flagged.
+    yes = review_flags([seg(0, 500, "Yes, right."), seg(600, 900, "yes right")], 1000)
+    assert yes == [[], []]
 
 
 def test_compression_ratio_counts_as_loop_and_thresholds_apply() -> None:

@@ -32,12 +32,15 @@ SCRIPT = (
 )
 
 
-def espeak(text: str, out: Path, speed: int = 165) -> Path:
+def espeak(text: str, out: Path, speed: int = 165, voice: str | None = None) -> Path:
     """Synthesise ``text`` to a WAV file with espeak-ng (installed by .ci/run)."""
     exe = shutil.which("espeak-ng")
     if exe is None:
         pytest.fail("espeak-ng is not installed: apt-get install -y espeak-ng")
-    subprocess.run([exe, "-s", str(speed), "-w", str(out), text], check=True)
+    cmd = [exe, "-s", str(speed), "-w", str(out)]
+    if voice:
+        cmd += ["-v", voice]
+    subprocess.run([*cmd, text], check=True)
     return out
 
 
