@@ -346,3 +346,41 @@ def transcripts_reimport(ctx: click.Context, name: str, file: Path) -> None:
             err=True,
         )
     click.echo("'mpu-qual undo' reverts the whole re-import.")
+
+
+@transcripts_group.command("clip")
+@project_option
+@click.argument("name")
+@click.argument("segments", nargs=-1, required=True)
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False), help="WAV file to write."
+)
+@click.option(
+    "--pseudonymise",
+    is_flag=True,
+    help="Refused: a voice cannot be pseudonymised (see the message).",
+)
+@click.pass_context
+def transcripts_clip(
+    ctx: click.Context, name: str, segments: tuple[str, ...], output: str, pseudonymise: bool
+) -> None:
+    """Write the audio of segments (numbers from 1, ranges like 5-7) to a WAV file."""
+    if pseudonymise:
+        raise MpuQualError(
+            "audio cannot be pseudonymised: the clip would carry the participants' own voices",
+            field="pseudonymise",
+            hint="Share the pseudonymised text instead (mpu-qual export quotes --pseudonymise), "
+            "or get the participants' consent before sharing their voices.",
+        )
+    from mpu_qual.playback.clip import write_clip
+
+    project = open_project(ctx)
+    report = write_clip(project, name, segments, output)
+    nums = ", ".join(str(n) for n in report.segments)
+    click.echo(
+        f"wrote {report.path}: segments {nums} of '{name}', "
+        f"{format_clock(report.duration_ms)} ({report.rate} Hz, "
+        f"{'mono' if report.channels == 1 else 'stereo'}); it holds participants' voices: "
+        "share it only with people allowed to hear them.",
+        err=True,
+    )
