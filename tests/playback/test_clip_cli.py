@@ -9,7 +9,7 @@ import numpy as np
 from playback_helpers import RATE, positions
 
 from mpu_qual.store import Project
-from mpu_qual.transcripts.model import ParsedSegment, ParsedTranscript
+from mpu_qual.transcript_files.parsed import ParsedSegment, ParsedTranscript
 
 
 def _project(folder: Path, media: Path | None) -> Path:

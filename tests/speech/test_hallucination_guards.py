@@ -17,7 +17,6 @@ import pytest
 from tx_helpers import espeak, tiny_options
 
 from mpu_qual.errors import MpuQualError
-from mpu_qual.store import Project
 from mpu_qual.speech import Transcriber
 from mpu_qual.speech.flags import (
     DROPPED_SPEECH,
@@ -30,6 +29,7 @@ from mpu_qual.speech.flags import (
 )
 from mpu_qual.speech.hallucinations import load_hallucinations, normalise
 from mpu_qual.speech.review import file_notices, review_items
+from mpu_qual.store import Project
 
 
 def _join(out: Path, parts: list[Path], gap_s: float) -> Path:
