@@ -7,7 +7,7 @@ writes the audio of segments to a WAV file. Never imports textual.
 
 from mpu_qual.playback.engine import SPEEDS, Player
 from mpu_qual.playback.media import MediaInfo, MediaReader, stretch
-from mpu_qual.playback.sinks import MiniaudioSink, NoAudioDevice, Sink
+from mpu_qual.playback.sinks import MiniaudioSink, NoAudioDevice, RecordingSink, Sink
 
 __all__ = [
     "SPEEDS",
@@ -16,6 +16,7 @@ __all__ = [
     "MiniaudioSink",
     "NoAudioDevice",
     "Player",
+    "RecordingSink",
     "Sink",
     "stretch",
 ]

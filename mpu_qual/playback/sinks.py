@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from mpu_qual.errors import MpuQualError
 
@@ -120,3 +120,36 @@ def no_device() -> NoAudioDevice:
         hint="Run mpu-qual on the computer with the speakers or headphones, or export a clip "
         "to listen to elsewhere: mpu-qual transcripts clip NAME SEGMENT -o clip.wav",
     )
+
+
+class RecordingSink:
+    """Another sink (by default the null device) that also keeps every frame it pulled.
+
+    What the tests use to check which samples were played; handy for diagnosing playback.
+    """
+
+    def __init__(self, inner: Sink | None = None) -> None:
+        self.inner: Sink = inner if inner is not None else MiniaudioSink(null=True)
+        self.chunks: list[bytes] = []
+        self.rate = 0
+        self.channels = 0
+
+    def open(self, rate: int, channels: int, pull: Pull) -> None:
+        self.rate, self.channels = rate, channels
+
+        def recording(frames: int) -> bytes:
+            data = pull(frames)
+            self.chunks.append(data)
+            return data
+
+        self.inner.open(rate, channels, recording)
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def played(self) -> Any:
+        """The frames pulled so far, as an int16 array of shape (frames, channels)."""
+        import numpy as np
+
+        raw = b"".join(self.chunks)
+        return np.frombuffer(raw, dtype=np.int16).reshape(-1, max(1, self.channels))

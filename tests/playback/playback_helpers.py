@@ -50,32 +50,3 @@ def write_flac(path: Path, data: np.ndarray, rate: int = RATE) -> Path:
         for packet in stream.encode(None):
             out.mux(packet)
     return path
-
-
-class RecordingSink:
-    """miniaudio's null device (real time, no sound card), recording every frame it pulled."""
-
-    def __init__(self) -> None:
-        from mpu_qual.playback import MiniaudioSink
-
-        self.inner = MiniaudioSink(null=True)
-        self.chunks: list[bytes] = []
-        self.channels = 0
-        self.rate = 0
-
-    def open(self, rate: int, channels: int, pull) -> None:  # type: ignore[no-untyped-def]
-        self.rate, self.channels = rate, channels
-
-        def recording(frames: int) -> bytes:
-            data = pull(frames)
-            self.chunks.append(data)
-            return data
-
-        self.inner.open(rate, channels, recording)
-
-    def close(self) -> None:
-        self.inner.close()
-
-    def played(self) -> np.ndarray:
-        raw = b"".join(self.chunks)
-        return np.frombuffer(raw, dtype=np.int16).reshape(-1, self.channels)

@@ -7,10 +7,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from playback_helpers import RATE, RecordingSink, positions
+from playback_helpers import RATE, positions
 
 from mpu_qual.errors import MpuQualError
-from mpu_qual.playback import MediaReader, MiniaudioSink, NoAudioDevice, Player, stretch
+from mpu_qual.playback import (
+    MediaReader,
+    MiniaudioSink,
+    NoAudioDevice,
+    Player,
+    RecordingSink,
+    stretch,
+)
 
 TOLERANCE_MS = 20  # issue #13: start and end within 20 ms
 

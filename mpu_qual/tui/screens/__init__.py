@@ -34,6 +34,7 @@ FEATURE_MODULES: list[str] = [
     "mpu_qual.tui.screens.chart",
     "mpu_qual.tui.screens.transcribe",
     "mpu_qual.tui.screens.disagreements",
+    "mpu_qual.tui.screens.review",
 ]
 
 
@@ -70,7 +71,7 @@ def _builtins() -> None:
         "participants",
         "Participants and stakeholder groups",
         lambda app: ParticipantsScreen(),
-        key="P",
+        key="W",
         description="Map speaker labels to names and groups; rename a speaker",
     )
     register_screen(

@@ -27,6 +27,7 @@ from mpu_qual.tui.screens.details import DetailsScreen
 from mpu_qual.tui.screens.dialogs import ChoiceScreen, ConfirmScreen, MemoScreen, PromptScreen
 from mpu_qual.tui.screens.passages import PassagesScreen
 from mpu_qual.tui.screens.search import SearchResult, SearchScreen
+from mpu_qual.tui.transcript_correction import install as install_correction
 from mpu_qual.tui.widgets import CodebookTree, SourceList, StatusBar, TranscriptView
 from mpu_qual.tui.widgets.transcript_view import NARROW, ViewCoding
 
@@ -85,6 +86,7 @@ class WorkbenchScreen(Screen[None]):
                 self._bindings.bind(
                     entry.key, f"open_screen('{entry.name}')", entry.title, show=False
                 )
+        self.correction = install_correction(self)  # listening and correcting (issue #13)
 
     # ------------------------------------------------------------------ layout
     @property
@@ -267,6 +269,9 @@ class WorkbenchScreen(Screen[None]):
                     pos.append(", ")
                 pos.append(c.label, style=c.color)
         mode = f"BLIND · {self.mpu_app.coders.name}" if self.mpu_app.coders.blind else ""
+        playing = self.correction.status_text()
+        if playing:
+            mode = f"{mode} · {playing}" if mode else playing
         if self.rescoping is not None:
             mode = "RE-SCOPE: adjust the selection, Enter applies, Esc cancels"
         status.show(pos, recent, mode)
@@ -941,6 +946,7 @@ class WorkbenchScreen(Screen[None]):
                     "apply_recent(1)",
                 )
             )
+        cmds.extend(self.correction.palette_commands())
         for entry in SCREENS.values():
             cmds.append((f"Open: {entry.title}", entry.description, f"open_screen('{entry.name}')"))
         for s in self.sources_list.summaries.values():
@@ -952,6 +958,13 @@ class WorkbenchScreen(Screen[None]):
                 )
             )
         return cmds
+
+    def action_correct(self, what: str) -> None:
+        """Listening and correcting: see mpu_qual.tui.transcript_correction."""
+        self.correction.run(what)
+
+    def on_unmount(self) -> None:
+        self.correction.close()
 
     def action_view_action(self, action: str) -> None:
         self.app.call_later(self.app.run_action, action, self.view)
