@@ -14,7 +14,7 @@ from mpu_qual.tui.screens.search import SearchScreen
 
 async def test_rename_a_speaker_and_set_group(app, demo_dir):
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("P")
+        await pilot.press("W")
         assert isinstance(app.screen, ParticipantsScreen)
         labels = [p.label for p in app.screen.people]
         await pilot.press(*["down"] * labels.index("TE1"), "enter")
@@ -42,7 +42,7 @@ async def test_rename_a_speaker_and_set_group(app, demo_dir):
 
 async def test_duplicate_label_is_refused_and_form_stays(app, demo_dir):
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("P", "enter")  # AC1
+        await pilot.press("W", "enter")  # AC1
         form = app.screen
         form.query_one("#p-label").value = "IL1"
         await pilot.press("ctrl+s")

@@ -96,7 +96,7 @@ def test_snapshot_search_results(snap_compare, coded_app):
 
 def test_snapshot_participants(snap_compare, coded_app):
     async def before(pilot) -> None:
-        await pilot.press("P")
+        await pilot.press("W")
         await steady(pilot)
 
     assert snap_compare(coded_app, terminal_size=SIZE, run_before=before)

@@ -65,7 +65,7 @@ async def test_undo_memo_participant_and_codebook_edits(demo_dir, opened):
         await settle(pilot)
         assert opened.coding(coding.id).memo is None
         # participant rename via the participants screen
-        await pilot.press("P")
+        await pilot.press("W")
         await pilot.press("enter")  # first row: AC1
         form = app.screen
         form.query_one("#p-label").value = "AC9"
