@@ -196,8 +196,9 @@ class TranscriptCorrection:
     def _playing(self, mode: str) -> bool:
         return self.player is not None and self.player.playing and self.mode == mode
 
-    def do_play_segment(self) -> None:
-        if self._playing("segment"):
+    def _play_from_caret(self, mode: str) -> None:
+        """The segment at the caret (mode "segment") or on from it ("on"); again: stop."""
+        if self._playing(mode):
             self.stop()
             return
         here = self._segment()
@@ -208,21 +209,13 @@ class TranscriptCorrection:
         if start is None:
             self.app.notify("This segment has no time stamps to play.", severity="warning")
             return
-        self.play_range(start, end, "segment")
+        self.play_range(start, end if mode == "segment" else None, mode)
+
+    def do_play_segment(self) -> None:
+        self._play_from_caret("segment")
 
     def do_play_on(self) -> None:
-        if self._playing("on"):
-            self.stop()
-            return
-        here = self._segment()
-        if here is None:
-            return
-        self._load_times()
-        start = self.times[here[0]][0]
-        if start is None:
-            self.app.notify("This segment has no time stamps to play.", severity="warning")
-            return
-        self.play_range(start, None, "on")
+        self._play_from_caret("on")
 
     def do_jump(self, direction: int) -> None:
         here = self._segment()
