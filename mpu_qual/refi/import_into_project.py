@@ -23,7 +23,9 @@ restored.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import heapq
 import re
 import shutil
 import sqlite3
@@ -46,6 +48,7 @@ from mpu_qual.refi.writer import (
     ZH_PREFIX,
 )
 from mpu_qual.store import Project
+from mpu_qual.store.bulk_rows import check_and_index_source, rows_checked_per_source
 from mpu_qual.store.project import BUNDLED_CODEBOOK
 from mpu_qual.transcript_files.parsed import ParsedSegment, ParsedTranscript
 from mpu_qual.transcript_files.timecode import parse_timestamp
@@ -184,6 +187,28 @@ def _lines(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _turn_of_lines(
+    lines: list[tuple[int, int]], spans: list[tuple[int, int, str, int | None, int | None]]
+) -> list[int | None]:
+    """For each line (in text order), the index of the last speaker span that covers its
+    start (``a <= start < b``, or an empty span at the start), or None: one sweep."""
+    order = sorted(range(len(spans)), key=lambda i: spans[i][0])
+    active: list[int] = []  # a max-heap of span indexes (negated)
+    k = 0
+    out: list[int | None] = []
+    for s, _e in lines:
+        while k < len(order) and spans[order[k]][0] <= s:
+            heapq.heappush(active, -order[k])
+            k += 1
+        while active:
+            a, b = spans[-active[0]][0], spans[-active[0]][1]
+            if a <= s < b or a == s == b:
+                break
+            heapq.heappop(active)  # ends before this line: it covers no later line either
+        out.append(-active[0] if active else None)
+    return out
+
+
 def _plan_source(
     rp: RProject,
     src: RSource,
@@ -236,13 +261,11 @@ def _plan_source(
                 _coding_row(rp, c, 0, len(text), mapping, [], None, None, used_notes, label, where)
             )
     sync = sorted((pos, ms) for pos, ms in src.sync.values() if pos is not None and ms is not None)
+    sync_pos = [pos for pos, _ms in sync]
     # Lines are the smallest segments; consecutive lines of the same speaker turn are one.
     runs: list[tuple[int, int, int | None]] = []  # (start, end, turn index)
-    for s, e in _lines(text):
-        turn = None
-        for i, (a, b, _who, _x0, _x1) in enumerate(speaker_spans):
-            if a <= s < b or (a == s == b):
-                turn = i
+    lines = _lines(text)
+    for (s, e), turn in zip(lines, _turn_of_lines(lines, speaker_spans), strict=True):
         if runs and turn is not None and runs[-1][2] == turn:
             runs[-1] = (runs[-1][0], e, turn)
         else:
@@ -253,8 +276,10 @@ def _plan_source(
         if turn is not None:
             _a, _b, speaker, t0, t1 = speaker_spans[turn]
         if t0 is None and sync:
-            t0 = next((ms for pos, ms in reversed(sync) if pos <= s), None)
-            t1 = next((ms for pos, ms in sync if pos >= e), t0)
+            i = bisect.bisect_right(sync_pos, s) - 1  # the last sync point at or before s
+            t0 = sync[i][1] if i >= 0 else None
+            j = bisect.bisect_left(sync_pos, e)  # the first at or after e
+            t1 = sync[j][1] if j < len(sync) else t0
         segments.append(ParsedSegment(text=text[s:e], speaker=speaker, start_ms=t0, end_ms=t1))
     memos = [
         (
@@ -403,17 +428,19 @@ def _apply(
                 project.sync_codebook(codebook_file)
             for ps in plan.sources:
                 src = project.add_transcript(ps.name, ps.parsed, media_path=ps.media_path)
-                conn.executemany(
-                    "INSERT INTO codings (source_id, code_id, start, end, quote, memo, coder, "
-                    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, "
-                    "coalesce(?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))",
-                    [
-                        (src.id, code, a, b, src.text[a:b], memo, coder, created)
-                        for a, b, code, memo, coder, created in sorted(
-                            set(ps.codings), key=_coding_key
-                        )
-                    ],
-                )
+                with rows_checked_per_source(conn):  # checked once per source, not per row
+                    conn.executemany(
+                        "INSERT INTO codings (source_id, code_id, start, end, quote, memo, "
+                        "coder, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, "
+                        "coalesce(?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))",
+                        [
+                            (src.id, code, a, b, src.text[a:b], memo, coder, created)
+                            for a, b, code, memo, coder, created in sorted(
+                                set(ps.codings), key=_coding_key
+                            )
+                        ],
+                    )
+                check_and_index_source(conn, src.id, src.text, index_segments=False)
                 report.codings += len(set(ps.codings))
                 for title, text, author, created in ps.memos:
                     _memo(conn, src.id, None, title, text, author, created)

@@ -9,6 +9,8 @@ most names match the text wins; without names, the standard's reading is kept.
 
 from __future__ import annotations
 
+import bisect
+import re
 from collections.abc import Callable, Sequence
 
 from mpu_qual.refi.reader import RSelection
@@ -19,33 +21,36 @@ UTF16 = "UTF-16 units"
 _MIN_NAME = 3
 
 
-def _crlf_table(text: str) -> list[int]:
-    """Raw offset of each offset in the text with every CRLF counted once."""
-    out: list[int] = []
-    i = 0
-    while i < len(text):
-        out.append(i)
-        i += 2 if text.startswith("\r\n", i) else 1
-    out.append(len(text))
-    return out
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
-def _utf16_table(text: str) -> list[int]:
-    """Raw offset of each UTF-16 unit offset (-1 inside a surrogate pair)."""
-    out: list[int] = []
-    for i, ch in enumerate(text):
-        out.append(i)
-        if ord(ch) > 0xFFFF:
-            out.append(-1)
-    out.append(len(text))
-    return out
+def _crlf_mapper(text: str) -> Callable[[int], int | None]:
+    """Raw offset of an offset counted with every CRLF as one character (bisect: linear
+    set-up in C, log-time look-ups, whatever the text's length)."""
+    raws = [m.start() for m in re.finditer("\r\n", text)]
+    collapsed = [r - k for k, r in enumerate(raws)]  # where each CRLF sits, counted once
+    size = len(text) - len(raws)
 
-
-def _mapper(table: list[int]) -> Callable[[int], int | None]:
     def f(pos: int) -> int | None:
-        if 0 <= pos < len(table) and table[pos] >= 0:
-            return table[pos]
-        return None
+        if not 0 <= pos <= size:
+            return None
+        return pos + bisect.bisect_left(collapsed, pos)
+
+    return f
+
+
+def _utf16_mapper(text: str) -> Callable[[int], int | None]:
+    """Raw offset of a UTF-16 unit offset (None inside a surrogate pair)."""
+    units = [m.start() + k for k, m in enumerate(_ASTRAL.finditer(text))]  # unit of each
+    size = len(text) + len(units)
+
+    def f(pos: int) -> int | None:
+        if not 0 <= pos <= size:
+            return None
+        k = bisect.bisect_left(units, pos)  # astral characters wholly before ``pos``
+        if k and units[k - 1] + 1 == pos:
+            return None  # between the two halves of a surrogate pair
+        return pos - k
 
     return f
 
@@ -56,9 +61,9 @@ def readings(text: str) -> dict[str, Callable[[int], int | None]]:
         CODE_POINTS: lambda pos: pos if 0 <= pos <= len(text) else None,
     }
     if "\r\n" in text:
-        out[CRLF_AS_ONE] = _mapper(_crlf_table(text))
-    if any(ord(ch) > 0xFFFF for ch in text):
-        out[UTF16] = _mapper(_utf16_table(text))
+        out[CRLF_AS_ONE] = _crlf_mapper(text)
+    if _ASTRAL.search(text):
+        out[UTF16] = _utf16_mapper(text)
     return out
 
 

@@ -23,6 +23,7 @@ from mpu_qual.codebook import Codebook, load_codebook
 from mpu_qual.errors import MpuQualError, NotFound, ProjectNotFound
 from mpu_qual.fileio import refuse_database_file, write_bytes_atomic
 from mpu_qual.store import journal
+from mpu_qual.store.bulk_rows import check_and_index_source, rows_checked_per_source
 from mpu_qual.store.connection import connect
 from mpu_qual.store.migrations import apply_all
 from mpu_qual.store.records import (
@@ -958,11 +959,13 @@ class Project:
                         json.dumps(seg.meta, ensure_ascii=False, default=str),
                     )
                 )
-            conn.executemany(
-                "INSERT INTO segments (source_id, idx, speaker, participant_id, start, end, "
-                "start_ms, end_ms, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
+            with rows_checked_per_source(conn):  # checked and indexed once, not per row
+                conn.executemany(
+                    "INSERT INTO segments (source_id, idx, speaker, participant_id, start, end, "
+                    "start_ms, end_ms, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+            check_and_index_source(conn, sid, text, index_segments=True)
         return self.source(name)
 
     def source_summaries(self) -> list[dict[str, Any]]:
