@@ -171,10 +171,23 @@ def _print_report(report: ImportReport) -> None:
             else "."
         )
     )
+    for line in report.sets:
+        click.echo(line)
     for w in report.warnings:
         click.echo(f"warning: {w}", err=True)
-    if report.sources or report.codes_added:
+    _print_skipped(report)
+    if report.sources or report.codes_added or report.memos:
         click.echo("Undo it with 'mpu-qual undo' if this was not what you wanted.")
+
+
+def _print_skipped(report: ImportReport) -> None:
+    from mpu_qual.refi.skipped import counts
+
+    if not report.skipped:
+        return
+    click.echo(f"skipped: {counts(report.skipped)}:", err=True)
+    for s in report.skipped:
+        click.echo(f"  - {s.why}" + (f" ({s.codings} codings)" if s.codings else ""), err=True)
 
 
 @import_group.command("qdpx")
@@ -187,18 +200,26 @@ def _print_report(report: ImportReport) -> None:
     help="Create a new project in this folder instead of adding to the current one.",
 )
 @click.option("--prefix", default="", help="Put this before every imported transcript name.")
+@click.option(
+    "--partial",
+    is_flag=True,
+    help="Import what can be imported when some sources or codings cannot come along "
+    "(they are listed); without it such a file is refused and nothing is written.",
+)
 @click.pass_context
-def import_qdpx_cmd(ctx: click.Context, file: str, new_folder: str | None, prefix: str) -> None:
+def import_qdpx_cmd(
+    ctx: click.Context, file: str, new_folder: str | None, prefix: str, partial: bool
+) -> None:
     """Add a REFI-QDA project (.qdpx) to this project, or create one with --new DIR."""
     from mpu_qual.refi.import_into_project import import_qdpx, import_qdpx_new
 
     if new_folder:
-        report = import_qdpx_new(file, new_folder, prefix=prefix)
+        report = import_qdpx_new(file, new_folder, prefix=prefix, partial=partial)
         _print_report(report)
         click.echo(f"Next: mpu-qual -p {new_folder}")
         return
     project = open_project(ctx)
-    _print_report(import_qdpx(project, file, prefix=prefix))
+    _print_report(import_qdpx(project, file, prefix=prefix, partial=partial))
 
 
 @import_group.command("qdc")
@@ -213,8 +234,13 @@ def import_qdc_cmd(ctx: click.Context, file: str) -> None:
     report = import_qdc(project, file)
     click.echo(
         f"{len(report.codes_added)} codes added to codebook.yaml, "
-        f"{report.codes_reused} already there."
+        f"{report.codes_reused} already there"
+        + (f"; {report.memos} code sets kept as memos." if report.memos else ".")
     )
+    for line in report.sets:
+        click.echo(line)
+    for w in report.warnings:
+        click.echo(f"warning: {w}", err=True)
 
 
 def _load_prose_writer(spec: str) -> Callable[..., str]:

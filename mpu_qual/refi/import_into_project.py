@@ -24,6 +24,7 @@ restored.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import hashlib
 import heapq
 import re
@@ -39,7 +40,23 @@ from mpu_qual.codebook import COLOR_RE, ID_RE, Codebook, CodeDef, load_codebook,
 from mpu_qual.errors import MpuQualError
 from mpu_qual.fileio import write_bytes_atomic
 from mpu_qual.refi.offsets import CODE_POINTS, choose_reading
-from mpu_qual.refi.reader import RCode, RCoding, RProject, RSource, read_qdc, read_qdpx
+from mpu_qual.refi.reader import (
+    RCode,
+    RCoding,
+    RProject,
+    RSource,
+    read_qdc_book,
+    read_qdpx,
+)
+from mpu_qual.refi.sets import plan_sets
+from mpu_qual.refi.skipped import (
+    CODINGS,
+    EMPTY,
+    NOTE,
+    SOURCE,
+    Skipped,
+    refuse_if_lost,
+)
 from mpu_qual.refi.writer import (
     ADDRESSES_PREFIX,
     GROUP_VARIABLE,
@@ -71,6 +88,12 @@ class ImportReport:
     participants: int = 0
     memos: int = 0
     warnings: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)  # what could not come along, why
+    sets: list[str] = field(default_factory=list)  # where each set went
+
+    @property
+    def lost_content(self) -> bool:
+        return any(s.loses_content for s in self.skipped)
 
 
 # ----------------------------------------------------------------------------- codes
@@ -244,7 +267,9 @@ def _plan_source(
         if not sel.codings:
             continue
         if a == b:
-            report.warnings.append(f"{label}: empty selection {sel.guid} skipped")
+            report.skipped.append(
+                Skipped(EMPTY, f"{label}: empty selection {sel.guid}", len(sel.codings))
+            )
             continue
         shared = _note_text(rp, sel.note_refs, used_notes)
         if sel.description and sel.description.strip():
@@ -352,14 +377,14 @@ def _plan(
     used_notes: set[str] = set()
     sources: list[_PlannedSource] = []
     names = set(taken_names)
+    planned: dict[str, _PlannedSource] = {}
     for src in rp.sources:
-        n_codings = sum(len(s.codings) for s in src.selections) + len(src.codings)
         if src.problem or src.text is None:
-            report.warnings.append(
-                f"{src.problem or src.name}: skipped"
-                + (f" with its {n_codings} codings" if n_codings else "")
-            )
+            why = src.problem or f"source '{src.name}' has no text"
+            report.skipped.append(Skipped(SOURCE, why, src.lost_codings))
             continue
+        if src.lost_codings:
+            report.skipped.append(Skipped(CODINGS, src.lost_why or src.name, src.lost_codings))
         name = (prefix + src.name).strip()
         if name in names:
             raise MpuQualError(
@@ -369,6 +394,10 @@ def _plan(
             )
         names.add(name)
         sources.append(_plan_source(rp, src, mapping, turns, name, report, used_notes, where))
+        planned[src.guid] = sources[-1]
+    for note in rp.notes.values():
+        if note.problem:
+            report.skipped.append(Skipped(NOTE, note.problem))
     participants = []
     for case in rp.cases:
         group = name = None
@@ -403,7 +432,37 @@ def _plan(
             project_memos.append(
                 (note.name, note.text, rp.users.get(note.user or ""), note.created)
             )
+    new = _place_sets(rp, mapping, new, project_cb, planned, project_memos, where, report)
     return _Plan(rp, mapping, new, sources, participants, code_memos, project_memos)
+
+
+def _place_sets(
+    rp: RProject,
+    mapping: dict[str, str],
+    new: list[CodeDef],
+    cb: Codebook,
+    planned: dict[str, _PlannedSource],
+    project_memos: list[tuple[str | None, str, str | None, str | None]],
+    where: str,
+    report: ImportReport,
+) -> list[CodeDef]:
+    """Sets: audiences of new codes, memos for code groups, transcript metadata (sets.py)."""
+    if not rp.sets:
+        return new
+    labels = {c.id: c.en for c in cb.codes} | {c.id: c.en for c in new}
+    names = {g: ps.name for g, ps in planned.items()}
+    sp = plan_sets(rp.sets, mapping, labels, cb.audiences, names, Path(where).name)
+    for g, set_names in sp.source_sets.items():
+        planned[g].parsed.metadata["sets"] = ", ".join(set_names)
+    project_memos.extend((title, text, None, None) for title, text in sp.memos)
+    report.sets += sp.lines
+    report.warnings += sp.warnings
+    return [
+        dataclasses.replace(c, addresses=sp.addresses[c.id])
+        if c.id in sp.addresses and not c.addresses
+        else c
+        for c in new
+    ]
 
 
 def _group_resolver(cb: Codebook) -> Callable[[str], str | None]:
@@ -496,13 +555,20 @@ def _existing_names(project: Project) -> set[str]:
     return {r[0] for r in project.conn.execute("SELECT name FROM sources")}
 
 
-def import_qdpx(project: Project, path: str | Path, *, prefix: str = "") -> ImportReport:
-    """Add a .qdpx project's codes, sources, codings, cases and notes to ``project``."""
+def import_qdpx(
+    project: Project, path: str | Path, *, prefix: str = "", partial: bool = False
+) -> ImportReport:
+    """Add a .qdpx project's codes, sources, codings, cases and notes to ``project``.
+
+    When anything in the file cannot come along (see skipped.py) nothing is written and the
+    error lists it, unless ``partial``: then the rest is imported and the report lists it.
+    """
     p = Path(path)
     rp = read_qdpx(p)
     cb = project.codebook()
     report = ImportReport(p.name, project.folder)
     plan = _plan(cb, rp, str(p), prefix, _existing_names(project), _group_resolver(cb), report)
+    refuse_if_lost(report.skipped, str(p), partial=partial)
     if not plan.new_codes:
         return _apply(project, plan, None, p.name, report)
     with tempfile.TemporaryDirectory(prefix="mpu-qual-import-") as tmp:
@@ -512,28 +578,39 @@ def import_qdpx(project: Project, path: str | Path, *, prefix: str = "") -> Impo
 
 
 def import_qdc(project: Project, path: str | Path) -> ImportReport:
-    """Merge a .qdc codebook's codes into the project's codebook (one undoable action)."""
+    """Merge a .qdc codebook's codes into the project's codebook (one undoable action);
+    its sets become audiences of new codes or memos (sets.py)."""
     p = Path(path)
-    rcodes = read_qdc(p)
+    rcodes, rsets = read_qdc_book(p)
     cb = project.codebook()
     report = ImportReport(p.name, project.folder)
-    _mapping, new, reused = plan_codes(rcodes, cb, str(p))
+    mapping, new, reused = plan_codes(rcodes, cb, str(p))
+    memos: list[tuple[str | None, str, str | None, str | None]] = []
+    rp = RProject(name="", origin="", codes=rcodes, sets=rsets)
+    new = _place_sets(rp, mapping, new, cb, {}, memos, str(p), report)
     report.codes_added, report.codes_reused = [c.id for c in new], reused
-    if not new:
+    if not new and not memos:
         return report
+    backup = project.codebook_path.read_bytes()
     with tempfile.TemporaryDirectory(prefix="mpu-qual-import-") as tmp:
         cb_file = Path(tmp) / "codebook.yaml"
         save_codebook(_merged(cb, new), cb_file)
-        backup = project.codebook_path.read_bytes()
         try:
-            project.sync_codebook(cb_file)
+            with project.action(f"Import {p.name}", kind="import") as conn:
+                if new:
+                    project.sync_codebook(cb_file)
+                for title, text, author, created in memos:
+                    _memo(conn, None, None, title, text, author, created)
+                    report.memos += 1
         except BaseException:
             _restore(project, backup)
             raise
     return report
 
 
-def import_qdpx_new(path: str | Path, folder: str | Path, *, prefix: str = "") -> ImportReport:
+def import_qdpx_new(
+    path: str | Path, folder: str | Path, *, prefix: str = "", partial: bool = False
+) -> ImportReport:
     """Create a new project in ``folder`` from a .qdpx (stakeholder groups and audiences come
     from the bundled codebook). On error the folder is left as it was."""
     p, root = Path(path), Path(folder)
@@ -548,6 +625,7 @@ def import_qdpx_new(path: str | Path, folder: str | Path, *, prefix: str = "") -
     empty = Codebook(rp.name or p.stem, rp.name or p.stem, base.groups, base.audiences, [])
     report = ImportReport(p.name, root)
     plan = _plan(empty, rp, str(p), prefix, set(), _group_resolver(empty), report)
+    refuse_if_lost(report.skipped, str(p), partial=partial)
     if not plan.new_codes:
         raise MpuQualError(
             "the file has no codes, and a project needs a codebook",

@@ -15,7 +15,9 @@ from xml.etree.ElementTree import Element
 from mpu_qual.errors import MpuQualError
 from mpu_qual.fileio import refuse_database_file
 from mpu_qual.refi.guids import norm_guid
+from mpu_qual.refi.paths import archive_candidates, media_path_from_xml
 from mpu_qual.refi.safezip import SafeZip
+from mpu_qual.refi.sniff import expect_codebook, expect_project
 from mpu_qual.refi.xmlio import child, children, local, parse_xml, text_of
 
 MAX_QDC_BYTES = 64 * 1024 * 1024
@@ -69,6 +71,8 @@ class RSource:
     description: str | None = None
     media_path: str | None = None
     problem: str | None = None  # why it cannot be imported, if it cannot
+    lost_codings: int = 0  # codings in the file that cannot come along (see lost_why)
+    lost_why: str | None = None
 
 
 @dataclass
@@ -86,6 +90,19 @@ class RNote:
     text: str
     user: str | None
     created: str | None
+    problem: str | None = None  # why its text could not be read, if it could not
+
+
+@dataclass
+class RSet:
+    """A named group of codes, sources and notes (``<Set>``)."""
+
+    guid: str
+    name: str
+    description: str | None
+    codes: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -98,6 +115,7 @@ class RProject:
     cases: list[RCase] = field(default_factory=list)
     notes: dict[str, RNote] = field(default_factory=dict)
     note_refs: list[str] = field(default_factory=list)
+    sets: list[RSet] = field(default_factory=list)
 
 
 def _int(el: Element, attr: str, where: str) -> int:
@@ -136,6 +154,33 @@ def _codes(container: Element | None, parent: str | None, out: list[RCode], dept
         _codes(c, g, out, depth + 1)
 
 
+def _member(el: Element) -> str:
+    """A member's GUID: ``targetGUID`` in a project, ``guid`` in a codebook (.qdc)."""
+    return norm_guid(el.get("targetGUID") or el.get("guid"))
+
+
+def parse_sets(*containers: Element | None) -> list[RSet]:
+    """The ``<Set>``s of every ``<Sets>`` found directly under the given elements (a
+    project keeps them at its root; codebooks, and some tools' projects, in ``CodeBook``)."""
+    out: list[RSet] = []
+    for container in containers:
+        if container is None:
+            continue
+        for sets in children(container, "Sets"):
+            for i, el in enumerate(children(sets, "Set"), start=1):
+                out.append(
+                    RSet(
+                        guid=norm_guid(el.get("guid")),
+                        name=(el.get("name") or "").strip() or f"Set {i}",
+                        description=(text_of(child(el, "Description")) or "").strip() or None,
+                        codes=[_member(m) for m in children(el, "MemberCode")],
+                        sources=[_member(m) for m in children(el, "MemberSource")],
+                        notes=[_member(m) for m in children(el, "MemberNote")],
+                    )
+                )
+    return out
+
+
 def _coding(el: Element) -> RCoding:
     ref = child(el, "CodeRef")
     return RCoding(
@@ -161,6 +206,12 @@ def parse_codebook(root: Element, where: str) -> list[RCode]:
 
 
 def read_qdc(path: str | Path) -> list[RCode]:
+    return read_qdc_book(path)[0]
+
+
+def read_qdc_book(path: str | Path) -> tuple[list[RCode], list[RSet]]:
+    """Codes and sets of a .qdc; a file that is something else is refused by name."""
+    expect_codebook(path)
     p = Path(path)
     refuse_database_file(p, "REFI-QDA codebook")
     try:
@@ -169,7 +220,8 @@ def read_qdc(path: str | Path) -> list[RCode]:
         raise MpuQualError("file not found", path=p) from None
     if size > MAX_QDC_BYTES:
         raise MpuQualError(f"file is larger than {MAX_QDC_BYTES >> 20} MiB", path=p)
-    return parse_codebook(parse_xml(p.read_bytes(), p), str(p))
+    root = parse_xml(p.read_bytes(), p)
+    return parse_codebook(root, str(p)), parse_sets(root)
 
 
 def _decode(data: bytes, where: str) -> str:
@@ -192,9 +244,10 @@ def _decode(data: bytes, where: str) -> str:
 
 
 class _Ctx:
-    def __init__(self, archive: SafeZip | None, where: str):
+    def __init__(self, archive: SafeZip | None, where: str, base_path: str | None = None):
         self.archive = archive
         self.where = where
+        self.base_path = base_path
 
     def text(self, el: Element, label: str) -> tuple[str | None, str | None]:
         """(text, problem) of an element with PlainTextContent or plainTextPath."""
@@ -204,14 +257,12 @@ class _Ctx:
         path = (el.get("plainTextPath") or "").strip()
         if not path:
             return None, f"{label} has no plain text"
-        if not path.lower().startswith("internal://") or self.archive is None:
+        candidates = archive_candidates(path, label, self.where)
+        if candidates is None or self.archive is None:
             return None, f"{label}'s text is outside the archive ({path})"
-        name = path[len("internal://") :]
-        if "/" in name.strip("/") or "\\" in name or name in ("", ".", ".."):
-            raise MpuQualError(f"{label}: text path '{path}' is not a file name", path=self.where)
-        found = self.archive.find(f"sources/{name}")
+        found = next((f for f in map(self.archive.find, candidates) if f is not None), None)
         if found is None:
-            return None, f"{label}'s text file '{name}' is missing from the archive"
+            return None, f"{label}'s text file '{candidates[0]}' is missing from the archive"
         return _decode(self.archive.read(found), f"{self.archive.path}::{found}"), None
 
 
@@ -244,41 +295,74 @@ def _source(el: Element, ctx: _Ctx) -> RSource:
     )
     label = f"{kind} '{name}'"
     if kind == "TextSource":
-        src.text, src.problem = ctx.text(el, label)
-        for s in children(el, "PlainTextSelection"):
-            src.selections.append(
-                _selection(
-                    s, _int(s, "startPosition", ctx.where), _int(s, "endPosition", ctx.where)
-                )
-            )
+        _text_source(src, el, ctx, label)
+    elif kind == "PDFSource":
+        _pdf_source(src, el, ctx, label)
     elif kind in ("AudioSource", "VideoSource"):
-        src.media_path = el.get("path") or el.get("currentPath")
-        tr = child(el, "Transcript")
-        if tr is None:
-            src.problem = f"{label} has no transcript"
-            return src
-        src.text, src.problem = ctx.text(tr, label)
-        for sp in children(tr, "SyncPoint"):
-            pos = sp.get("position")
-            ms = sp.get("timeStamp")
-            src.sync[norm_guid(sp.get("guid"))] = (
-                _int(sp, "position", ctx.where) if pos is not None else None,
-                _int(sp, "timeStamp", ctx.where) if ms is not None else None,
-            )
-        for s in children(tr, "TranscriptSelection"):
-            a = src.sync.get(norm_guid(s.get("fromSyncPoint")))
-            b = src.sync.get(norm_guid(s.get("toSyncPoint")))
-            if a is None or b is None or a[0] is None or b[0] is None:
-                raise MpuQualError(
-                    f"{label}: selection {s.get('guid')} refers to a sync point without a position",
-                    path=ctx.where,
-                )
-            src.selections.append(_selection(s, a[0], b[0]))
-        if src.media_path and src.media_path.lower().startswith("internal://"):
-            src.media_path = None  # media inside the archive is not copied out
+        _media_source(src, el, ctx, label)
     else:
         src.problem = f"{label}: {kind} sources are not supported (only text and transcripts)"
+    if src.problem:
+        src.lost_codings, src.lost_why = _count_codings(el), src.problem
     return src
+
+
+def _count_codings(el: Element, *, under: tuple[str, ...] | None = None) -> int:
+    """Codings anywhere in ``el`` (or only inside its children named ``under``)."""
+    roots = [el] if under is None else [c for c in el if local(str(c.tag)) in under]
+    return sum(1 for r in roots for x in r.iter() if local(str(x.tag)) == "Coding")
+
+
+def _text_source(src: RSource, el: Element, ctx: _Ctx, label: str) -> None:
+    src.text, src.problem = ctx.text(el, label)
+    for s in children(el, "PlainTextSelection"):
+        src.selections.append(
+            _selection(s, _int(s, "startPosition", ctx.where), _int(s, "endPosition", ctx.where))
+        )
+
+
+def _pdf_source(src: RSource, el: Element, ctx: _Ctx, label: str) -> None:
+    """A PDF comes in as the plain-text representation the other program extracted (with
+    the codings made on that text); codings of areas on its pages cannot."""
+    rep = child(el, "Representation")
+    if rep is None:
+        src.problem = f"{label} has no plain-text representation (only the PDF itself)"
+        return
+    _text_source(src, rep, ctx, label)
+    src.codings += [_coding(c) for c in children(rep, "Coding")]
+    src.note_refs += _refs(rep, "NoteRef")
+    areas = _count_codings(el, under=("PDFSelection",))
+    if areas:
+        src.lost_codings, src.lost_why = areas, f"{label}: codings of areas on PDF pages"
+
+
+def _media_source(src: RSource, el: Element, ctx: _Ctx, label: str) -> None:
+    src.media_path = media_path_from_xml(el.get("path") or el.get("currentPath"), ctx.base_path)
+    timed = _count_codings(el, under=("AudioSelection", "VideoSelection"))
+    if timed:
+        src.lost_codings = timed
+        src.lost_why = f"{label}: codings of time ranges in the media (not of its transcript)"
+    tr = child(el, "Transcript")
+    if tr is None:
+        src.problem = f"{label} has no transcript"
+        return
+    src.text, src.problem = ctx.text(tr, label)
+    for sp in children(tr, "SyncPoint"):
+        pos = sp.get("position")
+        ms = sp.get("timeStamp")
+        src.sync[norm_guid(sp.get("guid"))] = (
+            _int(sp, "position", ctx.where) if pos is not None else None,
+            _int(sp, "timeStamp", ctx.where) if ms is not None else None,
+        )
+    for s in children(tr, "TranscriptSelection"):
+        a = src.sync.get(norm_guid(s.get("fromSyncPoint")))
+        b = src.sync.get(norm_guid(s.get("toSyncPoint")))
+        if a is None or b is None or a[0] is None or b[0] is None:
+            raise MpuQualError(
+                f"{label}: selection {s.get('guid')} refers to a sync point without a position",
+                path=ctx.where,
+            )
+        src.selections.append(_selection(s, a[0], b[0]))
 
 
 def parse_project(root: Element, archive: SafeZip | None, where: str) -> RProject:
@@ -288,7 +372,7 @@ def parse_project(root: Element, archive: SafeZip | None, where: str) -> RProjec
             path=where,
             hint="Is this a REFI-QDA project (.qdpx)?",
         )
-    ctx = _Ctx(archive, where)
+    ctx = _Ctx(archive, where, root.get("basePath"))
     proj = RProject(name=(root.get("name") or "").strip(), origin=root.get("origin") or "")
     users = child(root, "Users")
     for u in children(users, "User") if users is not None else ():
@@ -320,7 +404,7 @@ def parse_project(root: Element, archive: SafeZip | None, where: str) -> RProjec
             proj.sources.append(_source(s, ctx))
     notes = child(root, "Notes")
     for n in children(notes, "Note") if notes is not None else ():
-        text, _problem = ctx.text(n, f"note '{n.get('name') or n.get('guid')}'")
+        text, problem = ctx.text(n, f"note '{n.get('name') or n.get('guid')}'")
         g = norm_guid(n.get("guid"))
         proj.notes[g] = RNote(
             g,
@@ -328,13 +412,16 @@ def parse_project(root: Element, archive: SafeZip | None, where: str) -> RProjec
             text or "",
             norm_guid(n.get("creatingUser")) or None,
             n.get("creationDateTime"),
-        )  # unreadable: empty, skipped
+            problem if n.get("plainTextPath") else None,  # no text at all is no loss
+        )  # unreadable: empty, reported as skipped
     proj.note_refs = _refs(root, "NoteRef")
+    proj.sets = parse_sets(root, book)
     return proj
 
 
 def read_qdpx(path: str | Path) -> RProject:
     """Open a .qdpx safely and parse its project; nothing is written anywhere."""
+    expect_project(path)
     with SafeZip(path) as archive:
         qde = [n for n in archive.names() if "/" not in n and n.lower().endswith(".qde")]
         if not qde:

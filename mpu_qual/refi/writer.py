@@ -33,6 +33,7 @@ from mpu_qual.export.pseudonymise import OffsetMap, Pseudonymiser
 from mpu_qual.export.safe_text import xml_safe
 from mpu_qual.fileio import write_atomic
 from mpu_qual.refi.guids import guid
+from mpu_qual.refi.paths import media_path_to_xml
 from mpu_qual.store import Project
 from mpu_qual.store.records import Code, Coding, Participant, Segment, Source
 from mpu_qual.transcript_files.timecode import format_vtt
@@ -188,6 +189,7 @@ class _ProjectWriter:
         self.report = QdpxReport()
         self.turns_of: dict[str, list[str]] = defaultdict(list)  # participant -> selection guids
         self.sources_of: dict[str, set[str]] = defaultdict(set)
+        self.relative_media = False  # a media path was written relative to basePath
 
     def user(self, name: str | None) -> str | None:
         if not name:
@@ -283,7 +285,18 @@ class _ProjectWriter:
             root.remove(users_el)
         if not len(sources_el):
             root.remove(sources_el)
+        if self.relative_media:
+            root.set("basePath", self.project.folder.resolve().as_posix())
         return b.tostring(root)
+
+    def _media_path(self, media_path: str | None) -> str | None:
+        """``absolute://`` or ``relative://`` (against the project's ``basePath``): QualCoder
+        and the standard name media files with a scheme."""
+        if not media_path:
+            return None
+        path, relative = media_path_to_xml(media_path)
+        self.relative_media = self.relative_media or relative
+        return path
 
     def _variables(self, participants: list[Participant]) -> list[str]:
         names: list[str] = []
@@ -421,7 +434,7 @@ class _ProjectWriter:
             {
                 "guid": sg,
                 "name": self.p(src.name),
-                "path": src.media_path,
+                "path": self._media_path(src.media_path),
                 "creationDateTime": _xsd_datetime(src.imported_at),
             },
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 
@@ -140,15 +141,43 @@ def test_audio_sources_export_with_sync_points(small: Project, tmp_path: Path, s
     schemas[0].validate(qde_of(out))
     rp = read_qdpx(out)
     audio = next(s for s in rp.sources if s.kind == "AudioSource")
-    assert audio.media_path == "media/recording.wav"
+    media = (small.folder.resolve() / "media" / "recording.wav").as_posix()
+    assert audio.media_path == media  # relative://, against the project's basePath
     stamps = sorted(v for v in audio.sync.values())
     assert (0, 0) in stamps and (16, 2000) in stamps
     import_qdpx_new(out, tmp_path / "back")
     with Project.open(tmp_path / "back") as back:
         got = sorted((c.quote, c.code_id) for c in back.codings(source="recording"))
         assert got == [("Audio", "talent.shortage"), ("第二段", "talent.ageing")]
-        assert back.source("recording").media_path == "media/recording.wav"
+        assert back.source("recording").media_path == media
         assert [g.start_ms for g in back.segments("recording")] == [0, 2000]
+
+
+def test_media_paths_are_written_with_a_scheme(small: Project, tmp_path: Path, schemas) -> None:
+    """QualCoder reads an AudioSource/VideoSource path only with absolute:// or relative://."""
+    one = ParsedTranscript([ParsedSegment("Audio turn one.", "IL1", 0, 2000)])
+    small.add_transcript("absolute", one, media_path="/data/fg/一號.m4a")
+    small.add_transcript("windows", one, media_path="C:\\Users\\fg\\two.wav")
+    small.add_transcript("relative", one, media_path="media/three.mp3")
+    out = tmp_path / "m.qdpx"
+    export_qdpx(small, out)
+    qde = qde_of(out)
+    schemas[0].validate(qde)
+    root = ET.fromstring(qde)
+    ns = {"q": "urn:QDA-XML:project:1.0"}
+    paths = {a.get("name"): a.get("path") for a in root.iterfind(".//q:AudioSource", ns)}
+    assert paths == {
+        "absolute": "absolute:///data/fg/一號.m4a",
+        "windows": "absolute://C:/Users/fg/two.wav",
+        "relative": "relative:///media/three.mp3",
+    }
+    assert root.get("basePath") == small.folder.resolve().as_posix()
+    back = {s.name: s.media_path for s in read_qdpx(out).sources if s.kind == "AudioSource"}
+    assert back == {
+        "absolute": "/data/fg/一號.m4a",
+        "windows": "C:/Users/fg/two.wav",
+        "relative": small.folder.resolve().as_posix() + "/media/three.mp3",
+    }
 
 
 def test_import_into_an_open_project_is_one_undoable_action(small: Project, tmp_path: Path) -> None:
@@ -305,12 +334,17 @@ def test_bad_selection_is_refused_and_nothing_is_written(
     assert not (tmp_path / "new").exists()
 
 
-def test_missing_text_file_skips_the_source_with_a_warning(tmp_path: Path) -> None:
+def test_missing_text_file_refuses_or_skips_the_source_with_partial(tmp_path: Path) -> None:
     f = make_qdpx(tmp_path / "m.qdpx", None, [(0, 1, None)])
-    report = import_qdpx_new(f, tmp_path / "p")
+    with pytest.raises(MpuQualError, match="nothing was imported: 1 source .with 1 coding.") as e:
+        import_qdpx_new(f, tmp_path / "p")
+    assert "'sources/T.txt' is missing from the archive" in str(e.value)
+    assert "--partial" in (e.value.hint or "")
+    assert not (tmp_path / "p").exists()
+    report = import_qdpx_new(f, tmp_path / "p", partial=True)
     assert report.sources == []
-    assert "missing from the archive" in report.warnings[0]
-    assert "its 1 codings" in report.warnings[0]
+    assert [(s.kind, s.codings) for s in report.skipped] == [("source", 1)]
+    assert "missing from the archive" in report.skipped[0].why
 
 
 def test_a_failure_while_writing_rolls_everything_back(
