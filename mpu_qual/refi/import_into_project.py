@@ -318,6 +318,8 @@ def _plan_source(
     ]
     used_notes.update(src.note_refs)
     metadata = {"imported_from": Path(where.split("::")[0]).name}
+    if src.description and src.description.strip():
+        metadata["description"] = src.description.strip()
     if rp.origin:
         metadata["origin"] = rp.origin
     parsed = ParsedTranscript(segments=segments, metadata=metadata, format="txt")
@@ -410,6 +412,8 @@ def _plan(
                 name = value
             else:
                 attrs[key] = value
+        if case.description and "Description" not in attrs:
+            attrs["Description"] = case.description
         participants.append((case.name, name, group, attrs))
     code_memos = []
     for rc in rp.codes:
@@ -432,6 +436,8 @@ def _plan(
             project_memos.append(
                 (note.name, note.text, rp.users.get(note.user or ""), note.created)
             )
+    if rp.description:
+        project_memos.append(("Project description", rp.description, None, None))
     new = _place_sets(rp, mapping, new, project_cb, planned, project_memos, where, report)
     return _Plan(rp, mapping, new, sources, participants, code_memos, project_memos)
 

@@ -81,6 +81,7 @@ class RCase:
     name: str
     variables: dict[str, str] = field(default_factory=dict)
     selection_refs: list[str] = field(default_factory=list)
+    description: str | None = None
 
 
 @dataclass
@@ -116,6 +117,7 @@ class RProject:
     notes: dict[str, RNote] = field(default_factory=dict)
     note_refs: list[str] = field(default_factory=list)
     sets: list[RSet] = field(default_factory=list)
+    description: str | None = None
 
 
 def _int(el: Element, attr: str, where: str) -> int:
@@ -283,7 +285,7 @@ def _selection(el: Element, start: int, end: int) -> RSelection:
 def _source(el: Element, ctx: _Ctx) -> RSource:
     kind = local(el.tag)
     g = norm_guid(el.get("guid"))
-    name = (el.get("name") or "").strip() or g
+    name = (el.get("name") or "").strip() or _name_from_path(el) or g
     src = RSource(
         guid=g,
         name=name,
@@ -305,6 +307,17 @@ def _source(el: Element, ctx: _Ctx) -> RSource:
     if src.problem:
         src.lost_codings, src.lost_why = _count_codings(el), src.problem
     return src
+
+
+def _name_from_path(el: Element) -> str | None:
+    """A name for a source without one (qc writes none): its text file's path, without the
+    scheme and the extension (``interviews/te1.txt`` -> ``interviews/te1``)."""
+    path = (el.get("plainTextPath") or el.get("path") or "").strip()
+    path = path.split("://", 1)[-1].lstrip("/")
+    if not path:
+        return None
+    stem = path.rsplit(".", 1)[0] if "." in path.rsplit("/", 1)[-1] else path
+    return stem or None
 
 
 def _count_codings(el: Element, *, under: tuple[str, ...] | None = None) -> int:
@@ -390,6 +403,7 @@ def parse_project(root: Element, archive: SafeZip | None, where: str) -> RProjec
             norm_guid(c.get("guid")),
             (c.get("name") or "").strip() or f"Case {i}",
             selection_refs=_refs(c, "SelectionRef"),
+            description=(text_of(child(c, "Description")) or "").strip() or None,
         )
         for vv in children(c, "VariableValue"):
             ref = child(vv, "VariableRef")
@@ -416,6 +430,7 @@ def parse_project(root: Element, archive: SafeZip | None, where: str) -> RProjec
         )  # unreadable: empty, reported as skipped
     proj.note_refs = _refs(root, "NoteRef")
     proj.sets = parse_sets(root, book)
+    proj.description = (text_of(child(root, "Description")) or "").strip() or None
     return proj
 
 
