@@ -7,22 +7,50 @@ Offsets are ``str`` indices into the source text, as everywhere in mpu-qual.
 
 from __future__ import annotations
 
+import re
 from array import array
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rich.cells import cell_len, get_character_cell_size
+from rich.cells import cell_len, split_graphemes
 
 #: Row kinds: a text row of a segment, a padding row (segment shorter than its gutter), a gap.
 TEXT, PAD, GAP = 0, 1, 2
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0 and C1, but tab and newline
+
+
+def drawn(text: str) -> str:
+    """What the screen shows for a piece of a display line: a tab as one space, other control
+    characters (a CRLF file's carriage returns) as nothing, everything else as it is."""
+    text = text.replace("\t", " ")
+    return _CONTROL.sub("", text) if _CONTROL.search(text) else text
+
+
+def cells(text: str, start: int, end: int) -> int:
+    """Cells that ``text[start:end]`` takes on screen (as the terminal draws it)."""
+    return cell_len(drawn(text[start:end]))
+
+
+def clusters(text: str, start: int, end: int) -> list[tuple[int, int, int]]:
+    """(start, end, cells) of each character as the terminal draws it: a base character with
+    its combining marks, variation selector or skin tone, or a whole ZWJ emoji sequence."""
+    piece = text[start:end].replace("\t", " ")
+    if piece.isascii() and not _CONTROL.search(piece):
+        return [(i, i + 1, 1) for i in range(start, end)]
+    spans, _total = split_graphemes(piece)
+    return [(start + a, start + b, w) for a, b, w in spans]
+
+
 def wrap_spans(text: str, start: int, end: int, width: int) -> list[tuple[int, int]]:
     """Split ``text[start:end]`` into lines of at most ``width`` cells.
 
-    Breaks after spaces and around wide (CJK) characters, hard-breaks long words, and ends a
-    line at every newline (the newline itself belongs to no line). Returns (start, end) pairs.
+    Breaks after spaces and around wide (CJK) characters, hard-breaks long words, never
+    inside a character as drawn (a base and its marks, an emoji sequence), and ends a line at
+    every newline (the newline itself belongs to no line). Returns (start, end) pairs; a line
+    may go one cell over ``width`` only with the space it breaks after.
     """
     width = max(1, width)
     spans: list[tuple[int, int]] = []
@@ -30,10 +58,11 @@ def wrap_spans(text: str, start: int, end: int, width: int) -> list[tuple[int, i
     while True:
         nl = text.find("\n", pos, end)
         hard = end if nl == -1 else nl
-        if text[pos:hard].isascii():
+        piece = text[pos:hard]
+        if piece.isascii() and "\t" not in piece and not _CONTROL.search(piece):
             _wrap_ascii(text, pos, hard, width, spans)
         else:
-            _wrap_wide(text, pos, hard, width, spans)
+            _wrap_clusters(text, pos, hard, width, spans)
         if nl == -1:
             return spans
         pos = nl + 1
@@ -48,28 +77,32 @@ def _wrap_ascii(text: str, pos: int, end: int, width: int, out: list[tuple[int, 
     out.append((pos, end))
 
 
-def _wrap_wide(text: str, pos: int, end: int, width: int, out: list[tuple[int, int]]) -> None:
-    col = 0
-    brk = -1
-    i = pos
-    size = get_character_cell_size
-    while i < end:
-        ch = text[i]
-        w = size(ch)
-        if w == 2 and i > pos:
+def _wrap_clusters(text: str, pos: int, end: int, width: int, out: list[tuple[int, int]]) -> None:
+    cl = clusters(text, pos, end)
+    before = [0]  # cells before each cluster
+    for _a, _b, w in cl:
+        before.append(before[-1] + w)
+    line = 0  # index of the cluster that starts the current line
+    brk = -1  # index of the cluster a new line may start at
+    i = 0
+    while i < len(cl):
+        a, _b, w = cl[i]
+        if w == 2 and i > line:
             brk = i  # a line may break before a wide character
-        if col + w > width and i > pos:
-            nxt = brk if brk > pos else i
-            out.append((pos, nxt))
-            pos = nxt
-            col = cell_len(text[pos:i])
-            brk = -1
+        if before[i + 1] - before[line] > width and i > line:
+            if text[a] == " " and before[i] - before[line] == width:
+                i += 1  # a space right after a full line ends it (in the caret's spare cell)
+                out.append((cl[line][0], cl[i][0] if i < len(cl) else end))
+                line, brk = i, -1
+                continue
+            nxt = brk if brk > line else i
+            out.append((cl[line][0], cl[nxt][0]))
+            line, brk = nxt, -1
             continue
-        col += w
         i += 1
-        if ch == " " or w == 2:
+        if text[a] == " " or w == 2:
             brk = i
-    out.append((pos, end))
+    out.append((cl[line][0] if line < len(cl) else end, end))
 
 
 @dataclass
@@ -117,7 +150,7 @@ class TranscriptLayout:
         for k, seg in enumerate(self.segments):
             first.append(len(seg_l))
             a, b = seg.start, seg.end
-            if b - a <= width and text.find("\n", a, b) == -1:
+            if b - a <= width and text.find("\n", a, b) == -1 and cells(text, a, b) <= width:
                 spans = [(a, b)]  # the common case: a short turn fits on one line
             elif b > a:
                 spans = wrap_spans(text, a, b, width)
@@ -200,9 +233,16 @@ class TranscriptLayout:
         return None
 
     def column_of(self, offset: int) -> int:
-        """Cell column of the caret at ``offset`` on its display line."""
+        """Cell column of the caret at ``offset`` on its display line (inside a character as
+        drawn, such as an emoji sequence, the column of that character)."""
         y = self.line_of(offset)
-        return cell_len(self.text[self.line_start[y] : offset])
+        start = self.line_start[y]
+        col = 0
+        for _a, b, w in clusters(self.text, start, self.line_end[y]):
+            if b > offset:
+                break
+            col += w
+        return col
 
     def offset_at(self, y: int, column: int) -> int:
         """Caret offset nearest to cell ``column`` on display line ``y``."""
@@ -217,11 +257,11 @@ class TranscriptLayout:
         start, end = self.line_start[y], self.line_end[y]
         last_row = y + 1 >= len(self.line_seg) or self.line_kind[y + 1] != TEXT
         col = 0
-        for i in range(start, end):
-            w = get_character_cell_size(self.text[i])
+        for a, b, w in clusters(self.text, start, end):
             if col + w > column:
-                return i if column - col < w / 2 or w == 1 else i + 1
+                return a if column - col < w / 2 or w == 1 else b
             col += w
         if not last_row and end > start and self.line_seg[y + 1] == self.line_seg[y]:
-            return max(start, end - 1)  # stay on this row: the wrap point starts the next
+            # stay on this row (the wrap point starts the next): before its last character
+            return clusters(self.text, start, end)[-1][0]
         return end

@@ -6,7 +6,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len
 
-from mpu_qual.tui.layout import GAP, PAD, TEXT, SegmentInfo, TranscriptLayout, wrap_spans
+from mpu_qual.tui.layout import (
+    GAP,
+    PAD,
+    TEXT,
+    SegmentInfo,
+    TranscriptLayout,
+    cells,
+    clusters,
+    drawn,
+    wrap_spans,
+)
 from mpu_qual.tui.textnav import sentence_at, word_left, word_right
 
 
@@ -83,3 +93,117 @@ def test_gap_rows_belong_to_the_segment_above():
     lay = layout(["first", "second"], width=20)
     gap = list(lay.line_kind).index(GAP)
     assert lay.offset_at(gap, 5) == lay.segments[0].end
+
+
+# ----------------------------------------------------------------------------- every character
+# Pieces of the text that Hong Kong transcripts hold: Cantonese, full-width punctuation and
+# spaces, English words, emoji (skin tones, ZWJ families, variation selectors), combining
+# accents, tabs and the carriage returns of CRLF files.
+PIECES = [
+    "我",
+    "哋",
+    "公司",
+    "大概一百二十個員工",
+    "，",
+    "。",
+    "！",
+    "「",
+    "」",
+    "（",
+    "）",
+    "　",
+    "PLC ",
+    "diagnostic devices",
+    "a",
+    " ",
+    "  ",
+    "Règle",
+    "e\u0301",
+    "n\u0303\u0301",
+    "😀",
+    "👍🏽",
+    "👨\u200d👩\u200d👧",
+    "❤\ufe0f",
+    "☺\ufe0f",
+    "1\ufe0f\u20e3",
+    "\t",
+    "\r",
+    "x" * 30,
+    "中" * 40,
+]
+transcript_text = st.lists(st.sampled_from(PIECES), min_size=0, max_size=40).map("".join)
+
+
+def drawn_lines(lay: TranscriptLayout, k: int) -> list[tuple[int, int]]:
+    first = lay.first_line[k]
+    out = []
+    for y in range(first, len(lay)):
+        if lay.line_seg[y] != k or lay.line_kind[y] != TEXT:
+            break
+        out.append((lay.line_start[y], lay.line_end[y]))
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(transcript_text, min_size=1, max_size=3))
+def test_every_character_is_drawn_once_at_every_width(texts):
+    """At every width from 20 to 200 cells, each character of each segment is on exactly one
+    display line, in order, whole (an emoji sequence or an accented letter is never split),
+    and no line is wider than the view draws it (the width plus the caret's cell)."""
+    for width in range(20, 201):
+        lay = layout([t.replace("\n", " ") for t in texts], width=width)
+        for k, seg in enumerate(lay.segments):
+            lines = drawn_lines(lay, k)
+            assert lines[0][0] == seg.start and lines[-1][1] == seg.end
+            for (_a, b), (c, _d) in zip(lines, lines[1:], strict=False):
+                assert b == c  # nothing skipped, nothing drawn twice
+            body = lay.text[seg.start : seg.end]
+            assert "".join(drawn(lay.text[a:b]) for a, b in lines) == drawn(body)
+            starts = {a for a, _b, _w in clusters(lay.text, seg.start, seg.end)} | {seg.end}
+            for a, b in lines:
+                assert a in starts, "a line starts inside a character"
+                assert cells(lay.text, a, b) <= width + 1
+                assert cells(lay.text, a, b) <= width or drawn(lay.text[a:b]).endswith(" ")
+
+
+@settings(max_examples=40, deadline=None)
+@given(transcript_text, st.integers(min_value=20, max_value=200))
+def test_screen_cells_map_to_text_offsets(text, width):
+    """The caret is drawn where its offset is, and a click on any cell of a character puts
+    the caret before it (left half) or after it (right half of a wide one)."""
+    lay = layout([text.replace("\n", " ")], width=width)
+    for y in range(len(lay)):
+        span = lay.text_line(y)
+        if span is None:
+            continue
+        a, b = span
+        last_row = y + 1 >= len(lay) or lay.line_kind[y + 1] != TEXT
+        col = 0
+        for x0, x1, w in clusters(lay.text, a, b):
+            assert lay.line_of(x0) == y and lay.column_of(x0) == col
+            if w:  # (a control character alone takes no cell: nothing to click on)
+                assert lay.offset_at(y, lay.column_of(x0)) == x0
+            for c in range(col, col + w):
+                assert lay.offset_at(y, c) == (x0 if c - col < w / 2 or w == 1 else x1)
+            col += w
+        end = lay.offset_at(y, col + 5)  # a click right of the text
+        assert end == (b if last_row else clusters(lay.text, a, b)[-1][0])
+
+
+def test_the_demo_turn_is_wrapped_not_cut(demo_dir):
+    """The demo's IL2 turn (00:00:46) is 70 characters but 125 cells: at 160 columns it was
+    drawn on one line and lost its end, '大概一百二十個員工。'."""
+    from mpu_qual.store import Project
+
+    with Project.open(demo_dir) as p:
+        src = p.sources()[0]
+        segs = [
+            SegmentInfo(g.start, g.end, g.start_ms, g.idx, g.speaker or "", "")
+            for g in p.segments(src)
+        ]
+    il2 = next(k for k, s in enumerate(segs) if s.start_ms == 46_000)
+    for width in range(20, 201):
+        lay = TranscriptLayout(src.text, segs, width)
+        lines = drawn_lines(lay, il2)
+        assert all(cells(src.text, a, b) <= width + 1 for a, b in lines)
+        assert "".join(src.text[a:b] for a, b in lines).endswith("大概一百二十個員工。")

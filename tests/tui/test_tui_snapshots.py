@@ -100,3 +100,14 @@ def test_snapshot_participants(snap_compare, coded_app):
         await steady(pilot)
 
     assert snap_compare(coded_app, terminal_size=SIZE, run_before=before)
+
+
+def test_snapshot_workbench_100_columns_long_cantonese_turn(snap_compare, coded_app):
+    """At 100 columns the IL2 turn (00:00:46, 125 cells of Cantonese and English) wraps onto
+    several rows and ends with '大概一百二十個員工。'."""
+
+    async def before(pilot) -> None:
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        await steady(pilot)
+
+    assert snap_compare(coded_app, terminal_size=(100, 36), run_before=before)

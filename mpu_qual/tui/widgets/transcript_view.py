@@ -7,7 +7,7 @@ short one. The view owns the caret and the selection; coding actions live on the
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -21,7 +21,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from mpu_qual.tui import textnav
-from mpu_qual.tui.layout import GAP, PAD, TEXT, TranscriptLayout
+from mpu_qual.tui.layout import GAP, PAD, TEXT, TranscriptLayout, cells, clusters, drawn
 from mpu_qual.tui.workbench_view import ViewCoding, ViewDoc
 
 GUTTER = 21
@@ -712,7 +712,16 @@ class TranscriptView(ScrollView, can_focus=True, inherit_bindings=False):
         hits = self._hits_in(a, b)
         for h in hits:
             cuts.update(x for x in h if a < x < b)
-        points = sorted(x for x in cuts if a <= x <= b)
+        # cut only between characters as drawn: an emoji sequence or a letter with its
+        # accent measured in two pieces would not take the cells the layout gave it
+        bounds = [x for x, _y, _w in clusters(text, a, b)] + [b]
+        snapped = {bounds[bisect_right(bounds, x) - 1] for x in cuts if a <= x <= b}
+        caret = None
+        if a <= self.cursor < b:
+            k = bisect_right(bounds, self.cursor) - 1
+            caret = bounds[k]
+            snapped.add(bounds[k + 1])  # the caret covers the whole character it is on
+        points = sorted(snapped)
         out: list[Segment] = []
         for p, q in zip(points, points[1:], strict=False):
             if q <= p:
@@ -725,10 +734,10 @@ class TranscriptView(ScrollView, can_focus=True, inherit_bindings=False):
                 style = style + hit_style
             if sel and sel[0] <= p and sel[1] >= q:
                 style = style + sel_style
-            if focused and p == self.cursor:
+            if focused and p == caret:
                 style = style + cur_style
-            out.append(Segment(text[p:q].replace("\t", " "), style))
-        used = cell_len(text[a:b])
+            out.append(Segment(drawn(text[p:q]), style))
+        used = cells(text, a, b)
         # the caret after the last character of a segment (or of an empty one)
         next_is_same = (
             y + 1 < len(lay)
