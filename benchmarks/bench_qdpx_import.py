@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mpu_qual.export.refi.importer import import_qdpx  # noqa: E402
+from mpu_qual.refi.import_into_project import import_qdpx  # noqa: E402
 from mpu_qual.store import Project  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "qdpx_import.txt"

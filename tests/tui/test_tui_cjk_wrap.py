@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from mpu_qual.store import Project
-from mpu_qual.transcripts.model import ParsedSegment, ParsedTranscript
+from mpu_qual.transcript_files.parsed import ParsedSegment, ParsedTranscript
 from mpu_qual.tui.app import MpuQualApp, create_app
 from mpu_qual.tui.layout import TEXT, drawn
 from mpu_qual.tui.widgets import TranscriptView

@@ -6,7 +6,7 @@ tools could be had as text; see tests/data/SOURCES.md for the source each layout
 
 Writes qc_1.3.2.qdpx, qualcoder_3.8.qdpx, maxqda_24.qdpx and atlasti_24.qdpx next to this
 file. The output is deterministic (fixed GUIDs, dates and zip timestamps), and
-tests/export/test_qda_corpus.py checks that the committed archives equal a fresh build.
+tests/refi/test_refi_corpus.py checks that the committed archives equal a fresh build.
 """
 
 from __future__ import annotations

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from mpu_qual.export.refi.guids import guid
-from mpu_qual.export.refi.importer import import_qdpx
+from mpu_qual.refi.guids import guid
+from mpu_qual.refi.import_into_project import import_qdpx
 from mpu_qual.store import Project
 from mpu_qual.store.bulk_rows import check_and_index_source, rows_checked_per_source
-from mpu_qual.transcripts.model import ParsedSegment, ParsedTranscript
+from mpu_qual.transcript_files.parsed import ParsedSegment, ParsedTranscript
 
 LINES = 400
 CODINGS = 120

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from mpu_qual.errors import MpuQualError
-from mpu_qual.export.refi.importer import import_qdc, import_qdpx, import_qdpx_new
+from mpu_qual.refi.import_into_project import import_qdc, import_qdpx, import_qdpx_new
 from mpu_qual.store import Project
 
 DATA = Path(__file__).resolve().parents[1] / "data"
