@@ -113,35 +113,44 @@ def _chunks(ids: set[int], size: int = 500) -> list[list[int]]:
 def _refresh_search_index(
     conn: sqlite3.Connection, segment_ids: set[int], source_ids: set[int]
 ) -> None:
-    """Re-index touched segments (and all segments of sources whose text may have changed)."""
-    for part in _chunks(source_ids):
-        marks = ",".join("?" * len(part))
-        segment_ids.update(
-            r[0]
-            for r in conn.execute(f"SELECT id FROM segments WHERE source_id IN ({marks})", part)
-        )
-    for part in _chunks(segment_ids):
+    """Re-index touched segments (and all segments of sources whose text may have changed).
+
+    Each source's text is read once and cut in Python: a substring taken in SQL per segment
+    reads the whole text every time (quadratic for the redo of a large import)."""
+    for part in _chunks(segment_ids):  # rows of segments the replay deleted go too
         marks = ",".join("?" * len(part))
         conn.execute(f"DELETE FROM segments_fts WHERE rowid IN ({marks})", part)
-        conn.execute(
-            "INSERT INTO segments_fts (rowid, text) "
-            "SELECT g.id, substr(s.text, g.start + 1, g.end - g.start) FROM segments g "
-            f"JOIN sources s ON s.id = g.source_id WHERE g.id IN ({marks})",
-            part,
+    for sid in sorted(source_ids):
+        row = conn.execute("SELECT text FROM sources WHERE id = ?", [sid]).fetchone()
+        if row is None:
+            continue
+        text = row[0]
+        segs = conn.execute(
+            "SELECT id, start, end FROM segments WHERE source_id = ?", [sid]
+        ).fetchall()
+        for part in _chunks({g for g, _a, _b in segs}):
+            marks = ",".join("?" * len(part))
+            conn.execute(f"DELETE FROM segments_fts WHERE rowid IN ({marks})", part)
+        conn.executemany(
+            "INSERT INTO segments_fts (rowid, text) VALUES (?, ?)",
+            ((g, text[a:b]) for g, a, b in segs),
         )
 
 
 def _check_codings(conn: sqlite3.Connection, source_ids: set[int]) -> None:
     """After a replay every coding must still quote its text exactly (else roll back)."""
-    for part in _chunks(source_ids):
-        marks = ",".join("?" * len(part))
-        bad = conn.execute(
-            "SELECT count(*) FROM codings c JOIN sources s ON s.id = c.source_id "
-            f"WHERE c.source_id IN ({marks}) AND (c.end > s.length "
-            "OR c.quote IS NOT substr(s.text, c.start + 1, c.end - c.start))",
-            part,
-        ).fetchone()[0]
-        if bad:
-            raise sqlite3.IntegrityError(
-                f"undo journal replay would leave {bad} codings that do not match their text"
-            )
+    bad = 0
+    for sid in sorted(source_ids):
+        row = conn.execute("SELECT text FROM sources WHERE id = ?", [sid]).fetchone()
+        if row is None:
+            continue
+        text = row[0]
+        for a, b, quote in conn.execute(
+            "SELECT start, end, quote FROM codings WHERE source_id = ?", [sid]
+        ):
+            if b > len(text) or quote != text[a:b]:
+                bad += 1
+    if bad:
+        raise sqlite3.IntegrityError(
+            f"undo journal replay would leave {bad} codings that do not match their text"
+        )

@@ -137,3 +137,20 @@ def test_the_bulk_check_refuses_a_wrong_quote_and_rolls_back(small: Project) -> 
                 "VALUES (?, ?, 0, 3, 'zzz')",
                 [src.id, code],
             )
+
+
+def test_undo_and_redo_of_an_import_read_the_text_once_per_source(
+    small: Project, tmp_path: Path
+) -> None:
+    text = long_text()
+    import_qdpx(small, nvivo_like_qdpx(tmp_path / "long.qdpx", text))
+    with counting_substr(small.conn, len(text)) as calls:
+        small.undo()
+        small.redo()
+    assert calls[0] == 0  # the replay re-indexed and re-checked every row with substr
+    src = small.source("Long interview")
+    assert len(small.codings(source=src.id)) == CODINGS
+    hits = small.conn.execute(
+        "SELECT count(*) FROM segments_fts WHERE segments_fts MATCH ?", ['"第399句"']
+    ).fetchone()
+    assert hits == (1,)
