@@ -9,7 +9,7 @@ transcripts (``Project.import_transcript``, which ``mpu-qual transcripts add`` c
 QDPX import stores the same texts and segments plus the codings.
 
 Prints and writes to benchmarks/results/qdpx_import.txt: seconds for each, the ratio (the
-target is at most 3x), and the figures of the file.
+target is at most 3x), the undo and redo of the import, and the figures of the file.
 
 Usage: .venv/bin/python benchmarks/bench_qdpx_import.py [--chars N] [--codings N] [--keep DIR]
 """
@@ -155,6 +155,12 @@ def main() -> None:
             took = time.perf_counter() - t0
             segments = project.conn.execute("SELECT count(*) FROM segments").fetchone()[0]
             stored = project.conn.execute("SELECT count(*) FROM codings").fetchone()[0]
+            t0 = time.perf_counter()
+            project.undo()
+            undo = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            project.redo()
+            redo = time.perf_counter() - t0
 
         lines = [
             f"bench_qdpx_import  {dt.datetime.now().isoformat(timespec='seconds')}  "
@@ -166,6 +172,8 @@ def main() -> None:
             f"mpu-qual  import qdpx               : {took:7.2f} s   {segments:,} segments, "
             f"{stored:,} codings ({report.codings:,} reported)",
             f"ratio     import / transcripts add  : {took / base:7.2f} x   (target: at most 3 x)",
+            f"undo      of the import             : {undo:7.2f} s   ({undo / base:.2f} x baseline)",
+            f"redo      of the import             : {redo:7.2f} s   ({redo / base:.2f} x baseline)",
         ]
         text = "\n".join(lines) + "\n"
         print(text, end="")
