@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 
 from mpu_qual.errors import MpuQualError
+from mpu_qual.fileio import refuse_database_file
 
 QDPX = "a REFI-QDA project (.qdpx)"
 QDC = "a REFI-QDA codebook (.qdc)"
@@ -56,6 +57,7 @@ def _xml_root(head: bytes) -> str | None:
 def what_is(path: str | Path) -> str:
     """QDPX, QDC, QDE, or a short description of what else the file is."""
     p = Path(path)
+    refuse_database_file(p, "REFI-QDA file")  # never opened here: it would drop SQLite's locks
     try:
         with p.open("rb") as fh:
             head = fh.read(_HEAD)
