@@ -35,8 +35,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "benchmarks" / "results" / "safety.txt"
 
-from mpu_qual.safety import backup, doctor, guard  # noqa: E402
-from mpu_qual.safety.privacy import purge_transcript  # noqa: E402
+from mpu_qual.maintenance import doctor  # noqa: E402
+from mpu_qual.maintenance.purge import purge_transcript  # noqa: E402
+from mpu_qual.safety import backup, guard  # noqa: E402
 from mpu_qual.store import Project  # noqa: E402
 from mpu_qual.transcript_files.parsers import parse_file  # noqa: E402
 

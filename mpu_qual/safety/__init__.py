@@ -1,7 +1,8 @@
-"""Data safety: backups, restore, doctor, privacy purge, open-time checks.
+"""Low-level data safety, below the store: backups with SQLite's backup API, health checks on
+a raw connection, the open-time guard, network/cloud folder detection and notices.
 
-Kept free of any UI so the CLI and the TUI share it. ``Project.open`` calls
-``safety.guard`` itself; everything else is called by the commands in ``cli/safety.py``.
+Nothing here imports the store (the store calls it). Doctor, restore and purge, which work
+on whole projects, are in ``mpu_qual.maintenance``, above the store.
 The TUI can show notices (read-only open, network folder) with
 ``safety.notices.add_handler`` and the storage warning with ``netfs.storage_warning``.
 """

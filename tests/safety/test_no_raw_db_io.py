@@ -21,8 +21,9 @@ import pytest
 from db_io_lint import check_source
 from safety_helpers import REPO_ROOT, lock_holder
 
-from mpu_qual.safety import backup, doctor, guard
-from mpu_qual.safety.privacy import files_containing
+from mpu_qual.maintenance import doctor
+from mpu_qual.maintenance.purge import files_containing
+from mpu_qual.safety import backup, guard
 from mpu_qual.store import Project
 
 PACKAGE = REPO_ROOT / "mpu_qual"

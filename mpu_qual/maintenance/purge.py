@@ -20,8 +20,8 @@ from typing import Any
 
 from mpu_qual.errors import MpuQualError, NotFound
 from mpu_qual.fileio import private_umask
+from mpu_qual.maintenance.doctor import rebuild_fts
 from mpu_qual.safety import backup
-from mpu_qual.safety.doctor import rebuild_fts
 from mpu_qual.safety.trust import untrusted_objects
 from mpu_qual.store import Project
 

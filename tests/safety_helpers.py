@@ -1,4 +1,5 @@
-"""Helpers shared by the data-safety tests (imported as a module, like tx_helpers)."""
+"""Helpers shared by the data-safety and maintenance tests (imported as a module: tests/ is on
+sys.path through its conftest)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from pathlib import Path
 
 from hypothesis import settings
 
-WORKERS = Path(__file__).with_name("workers.py")
-REPO_ROOT = Path(__file__).resolve().parents[2]
+WORKERS = Path(__file__).parent / "safety" / "workers.py"
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def scaled(n: int) -> int:

@@ -16,7 +16,8 @@ import pytest
 from safety_helpers import mode, raw, without_triggers
 
 from mpu_qual.errors import MpuQualError
-from mpu_qual.safety import backup, doctor
+from mpu_qual.maintenance import doctor
+from mpu_qual.safety import backup
 from mpu_qual.safety.notices import add_handler, remove_handler
 from mpu_qual.store import Project
 

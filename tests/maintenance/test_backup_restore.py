@@ -11,8 +11,8 @@ import pytest
 from safety_helpers import raw
 
 from mpu_qual.errors import MpuQualError
+from mpu_qual.maintenance.restore import restore_backup
 from mpu_qual.safety import backup
-from mpu_qual.safety.restore import restore_backup
 from mpu_qual.store import Project
 
 SRC = "focus-group-2025-12-08"

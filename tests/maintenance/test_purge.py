@@ -15,8 +15,8 @@ from safety_helpers import mode
 
 from mpu_qual.errors import NotFound
 from mpu_qual.fileio import write_text_atomic
+from mpu_qual.maintenance.purge import files_containing, purge_participant_name, purge_transcript
 from mpu_qual.safety import backup
-from mpu_qual.safety.privacy import files_containing, purge_participant_name, purge_transcript
 from mpu_qual.store import Project
 
 SRC = "focus-group-2025-12-08"

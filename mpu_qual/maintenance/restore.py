@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mpu_qual.errors import MpuQualError
+from mpu_qual.maintenance.doctor import verify_database
 from mpu_qual.safety import backup
-from mpu_qual.safety.doctor import verify_database
 
 
 @dataclass
