@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 import sqlite_utils
 
-from mpu_qual.evidence.schema import migrations
+from mpu_qual.store.migrations.job_ads import migrations
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:

@@ -31,7 +31,7 @@ from mpu_qual.safety.checks import (
     offsets,
 )
 from mpu_qual.safety.netfs import storage_warning
-from mpu_qual.safety.trust import untrusted_objects
+from mpu_qual.store.schema_trust import untrusted_objects
 
 TRANSCRIPT_SUFFIXES = (".txt", ".vtt", ".srt", ".docx")
 
@@ -103,8 +103,8 @@ def verify_database(path: Path, *, quick: bool = False) -> list[Finding]:
 
 
 def _migration_findings(conn: sqlite3.Connection) -> list[Finding]:
-    from mpu_qual.safety.trust import applied_migrations
     from mpu_qual.store.migrations import migration_sets
+    from mpu_qual.store.schema_trust import applied_migrations
 
     applied = applied_migrations(conn)
     known = {(m_set.name, m.name) for m_set in migration_sets() for m in m_set._migrations}  # noqa: SLF001

@@ -22,8 +22,8 @@ from mpu_qual.errors import MpuQualError, NotFound
 from mpu_qual.fileio import private_umask
 from mpu_qual.maintenance.doctor import rebuild_fts
 from mpu_qual.safety import backup
-from mpu_qual.safety.trust import untrusted_objects
 from mpu_qual.store import Project
+from mpu_qual.store.schema_trust import untrusted_objects
 
 PURGED = "[purged]"
 SCAN_LIMIT_BYTES = 256 * 1024 * 1024

@@ -21,7 +21,6 @@ from mpu_qual.safety import backup
 from mpu_qual.safety.checks import Finding, blocking, open_checks
 from mpu_qual.safety.netfs import storage_warning
 from mpu_qual.safety.notices import notify
-from mpu_qual.safety.trust import untrusted_objects
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -77,37 +76,6 @@ def forget_verified(db_path: Path) -> None:
 
 def was_verified(db_path: Path, fp: str) -> bool:
     return _load_verified().get(os.path.realpath(db_path)) == fp
-
-
-def refuse_untrusted(conn, db_path: Path) -> None:  # noqa: ANN001 - sqlite3.Connection
-    """Raise when the file has triggers or views our migrations did not create, or is some
-    other program's database (tables, but no record of our migrations): we would add our
-    tables to it."""
-    from mpu_qual.safety.trust import applied_migrations
-
-    if not applied_migrations(conn):
-        tables = [
-            r[0]
-            for r in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-            )
-        ]
-        if tables:
-            raise MpuQualError(
-                f"this is not an mpu-qual project file (it has tables such as '{tables[0]}' "
-                "but no mpu-qual schema); refusing to change it",
-                path=db_path,
-                hint="Open the folder of an mpu-qual project, or move this file away.",
-            )
-    bad = untrusted_objects(conn)
-    if bad:
-        raise MpuQualError(
-            f"the database contains {', '.join(bad[:5])} that mpu-qual did not create; "
-            "refusing to open it",
-            path=db_path,
-            hint="Only open project files made by mpu-qual, or restore one of your backups "
-            "with 'mpu-qual restore'.",
-        )
 
 
 def summarize(findings: list[Finding]) -> str:

@@ -1,4 +1,4 @@
-"""Saved progress of transcription runs in project.db (tables from speech/schema.py).
+"""Saved progress of transcription runs in project.db (tables from store/migrations/transcription.py).
 
 Each segment is written in its own small transaction the moment it arrives from the worker:
 a crash, Ctrl+C or SIGKILL loses at most the segment being decoded.
@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import sqlite_utils
 
-from mpu_qual.speech.schema import migrations
+from mpu_qual.store.migrations.transcription import migrations
 
 
 class _Project(Protocol):

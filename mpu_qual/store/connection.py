@@ -13,6 +13,7 @@ from pathlib import Path
 import sqlite_utils
 
 from mpu_qual.fileio import private_umask, register_database
+from mpu_qual.store.schema_trust import refuse_unknown_names, refuse_untrusted, schema_objects
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -36,7 +37,7 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite_utils.Databas
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA trusted_schema = OFF")
-        _schema_objects(conn)  # parse the schema now, before any pragma that writes
+        schema_objects(conn)  # parse the schema now, before any pragma that writes
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
         # deleted rows are overwritten with zeros, not left readable in free pages
@@ -58,10 +59,8 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite_utils.Databas
             except PermissionError:
                 pass
     db = sqlite_utils.Database(conn)
-    check_schema(db, p)
+    refuse_unknown_names(conn, p)
     if not readonly:
-        from mpu_qual.safety.guard import refuse_untrusted
-
         try:
             # the SQL of every trigger and view, and other programs' files, before any write
             refuse_untrusted(conn, p)
@@ -81,63 +80,3 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite_utils.Databas
             raise
     conn.execute("PRAGMA trusted_schema = ON")
     return db
-
-
-# Triggers and views a project may contain; anything else in a file we are asked to open
-# could run code of someone else's choosing when we write, so we refuse it.
-_TRUSTED_PREFIXES = (
-    "codings_span_",
-    "segments_span_",
-    "segments_fts_",
-    "journal_",
-    "job_ads_",
-    "jobs_",
-    "evidence_",
-    "transcribe_",
-)
-
-
-_SCHEMA_OBJECTS_SQL = "SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view')"
-
-
-def _schema_objects(conn: sqlite3.Connection) -> list[tuple[str, str]]:
-    """Triggers and views, read with ``trusted_schema = OFF`` where SQLite allows it.
-
-    SQLite before 3.45 does not mark JSON functions innocuous, so a CHECK constraint such as
-    ``json_valid(settings)`` makes the whole schema unparsable with trusted_schema OFF. Reading
-    sqlite_master runs no trigger or view, so we retry with it ON; the name check still applies.
-    """
-    try:
-        return conn.execute(_SCHEMA_OBJECTS_SQL).fetchall()
-    except sqlite3.DatabaseError as exc:
-        if "unsafe use of" not in str(exc):
-            raise
-    conn.execute("PRAGMA trusted_schema = ON")
-    return conn.execute(_SCHEMA_OBJECTS_SQL).fetchall()
-
-
-def check_schema(db: sqlite_utils.Database, path: Path) -> None:
-    """Refuse a database file with triggers or views mpu-qual did not create.
-
-    Runs with ``trusted_schema = OFF`` so that reading the schema cannot run its SQL.
-    """
-    from mpu_qual.errors import MpuQualError
-
-    try:
-        rows = _schema_objects(db.conn)
-    except sqlite3.DatabaseError as exc:
-        db.conn.close()
-        raise MpuQualError(
-            f"not a readable SQLite database: {exc}",
-            path=path,
-            hint="Run 'mpu-qual doctor' or restore a backup.",
-        ) from None
-    for kind, name in rows:
-        if not name.startswith(_TRUSTED_PREFIXES):
-            db.conn.close()
-            raise MpuQualError(
-                f"the database contains a {kind} '{name}' that mpu-qual did not create; "
-                "refusing to open it",
-                path=path,
-                hint="Only open project files made by mpu-qual.",
-            )

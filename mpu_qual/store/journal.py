@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from mpu_qual.store.migrations import FEATURE_JOURNALED_TABLES, JOURNALED_TABLES
+from mpu_qual.store.migrations import JOURNALED_TABLES
 
-_PK = {t: "id" for t in (*JOURNALED_TABLES, *FEATURE_JOURNALED_TABLES)}
+_PK = {t: "id" for t in JOURNALED_TABLES}
 
 
 def _q(name: str) -> str:

@@ -16,8 +16,8 @@ from safety_helpers import raw
 from mpu_qual.errors import MpuQualError
 from mpu_qual.maintenance import doctor
 from mpu_qual.safety.netfs import cloud_folder, filesystem_type, parse_mounts, storage_warning
-from mpu_qual.safety.trust import untrusted_objects
 from mpu_qual.store import Project
+from mpu_qual.store.schema_trust import untrusted_objects
 
 SRC = "focus-group-2025-12-08"
 

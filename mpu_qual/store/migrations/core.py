@@ -1,32 +1,23 @@
-"""Schema of a project, as sqlite-utils Migrations: each step runs once, in a transaction.
+"""The core tables of a project (participants, sources, segments, codes, codings, memos, the
+undo journal, the search index), as sqlite-utils Migrations.
 
 Never edit an applied migration; add a new one.
 """
 
 from __future__ import annotations
 
-import importlib
-import sqlite3
-
 import sqlite_utils
 from sqlite_utils import Migrations
 
-core = Migrations("mpu_qual.core")
+from mpu_qual.store.migrations.sql import create_journal_triggers, exec_script
 
-# Other features keep their own migration sets: "module:attribute".
-EXTRA_MIGRATION_SETS: list[str] = [
-    "mpu_qual.speech.schema:migrations",
-    "mpu_qual.evidence.schema:migrations",
-    "mpu_qual.team.schema:migrations",
-]
+migrations = Migrations("mpu_qual.core")
 
 # Tables whose row changes the undo journal records.
 JOURNALED_TABLES = ("participants", "sources", "segments", "codes", "codings", "memos")
-# Feature tables journaled by their own migration sets (see create_journal_triggers).
-FEATURE_JOURNALED_TABLES = ("evidence_links",)
 
 
-@core()
+@migrations()
 def m001_initial(db: sqlite_utils.Database) -> None:
     exec_script(
         db,
@@ -176,7 +167,7 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         create_journal_triggers(db, table)
 
 
-@core()
+@migrations()
 def m002_replay_guard(db: sqlite_utils.Database) -> None:
     """Pause span checks and search-index triggers while undo/redo replays the journal.
 
@@ -236,67 +227,3 @@ def m002_replay_guard(db: sqlite_utils.Database) -> None:
         END;
         """,
     )
-
-
-def create_journal_triggers(db: sqlite_utils.Database, table: str) -> None:
-    """Record every row change of ``table`` in ``changes`` while an action is open."""
-    cols = [c.name for c in db[table].columns]
-
-    def obj(prefix: str) -> str:
-        return "json_object(" + ", ".join(f"'{c}', {prefix}.\"{c}\"" for c in cols) + ")"
-
-    cond = "(SELECT action_id FROM journal_state WHERE id = 1)"
-    exec_script(
-        db,
-        f"""
-        CREATE TRIGGER journal_{table}_insert AFTER INSERT ON {table}
-        WHEN {cond} IS NOT NULL
-        BEGIN
-            INSERT INTO changes (action_id, tbl, op, old, new)
-            VALUES ({cond}, '{table}', 'I', NULL, {obj("NEW")});
-        END;
-        CREATE TRIGGER journal_{table}_update AFTER UPDATE ON {table}
-        WHEN {cond} IS NOT NULL
-        BEGIN
-            INSERT INTO changes (action_id, tbl, op, old, new)
-            VALUES ({cond}, '{table}', 'U', {obj("OLD")}, {obj("NEW")});
-        END;
-        CREATE TRIGGER journal_{table}_delete AFTER DELETE ON {table}
-        WHEN {cond} IS NOT NULL
-        BEGIN
-            INSERT INTO changes (action_id, tbl, op, old, new)
-            VALUES ({cond}, '{table}', 'D', {obj("OLD")}, NULL);
-        END;
-        """,
-    )
-
-
-def exec_script(db: sqlite_utils.Database, script: str) -> None:
-    """Run statements one by one: ``executescript`` would COMMIT the migration's transaction."""
-    buf = ""
-    for line in script.splitlines(keepends=True):
-        buf += line
-        if sqlite3.complete_statement(buf):
-            if buf.strip():
-                db.conn.execute(buf)
-            buf = ""
-    if buf.strip():
-        db.conn.execute(buf)
-
-
-def migration_sets() -> list[Migrations]:
-    """The core set first, then every feature's set."""
-    sets = [core]
-    for spec in EXTRA_MIGRATION_SETS:
-        module, _, attr = spec.partition(":")
-        sets.append(getattr(importlib.import_module(module), attr))
-    return sets
-
-
-def apply_all(db: sqlite_utils.Database) -> None:
-    for migrations in migration_sets():
-        migrations.apply(db)
-
-
-def pending(db: sqlite_utils.Database) -> list[str]:
-    return [f"{m.name}" for s in migration_sets() for m in s.pending(db)]

@@ -10,9 +10,12 @@ from __future__ import annotations
 import sqlite_utils
 from sqlite_utils import Migrations
 
-from mpu_qual.store.migrations import create_journal_triggers, exec_script
+from mpu_qual.store.migrations.sql import create_journal_triggers, exec_script
 
 migrations = Migrations("mpu_qual.evidence")
+
+# Journaled like the core tables (undoing a coding removal brings its evidence links back).
+JOURNALED_TABLES = ("evidence_links",)
 
 _NOW = "(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))"
 

@@ -1,4 +1,4 @@
-"""The team's project settings (blind mode), as their own migration set in project.db.
+"""The team's project settings (blind mode), as their own migration set (``mpu_qual.team``).
 
 A setting is a plain key/value row, written in one transaction; it is not an undoable action
 (like a preference, it is set on purpose and set back the same way).
@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite_utils
 from sqlite_utils import Migrations
 
-from mpu_qual.store.migrations import exec_script
+from mpu_qual.store.migrations.sql import exec_script
 
 migrations = Migrations("mpu_qual.team")
 

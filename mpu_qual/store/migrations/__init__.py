@@ -1,0 +1,37 @@
+"""Schema of a project, as sqlite-utils Migrations: each step runs once, in a transaction.
+
+The store owns every table, features' included, so that one place knows the whole schema: the
+schema trust check (``store/schema_trust.py``) rebuilds it to compare a file against, and
+``Project.open`` applies it. One set per area, applied in this order:
+
+- ``core``: participants, sources, segments, codes, codings, memos, undo journal, search index;
+- ``transcription``: checkpoints of transcription runs (``mpu_qual.speech``);
+- ``job_ads``: job ads, their search index and evidence links (``mpu_qual.evidence``);
+- ``team``: the team's settings, e.g. blind mode (``mpu_qual.team``).
+
+Never edit an applied migration; add a new one.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+from mpu_qual.store.migrations import core, job_ads, team, transcription
+
+# Tables whose row changes the undo journal records (core, then features).
+JOURNALED_TABLES = (*core.JOURNALED_TABLES, *job_ads.JOURNALED_TABLES)
+
+
+def migration_sets() -> list[Migrations]:
+    """The core set first, then every feature's set."""
+    return [core.migrations, transcription.migrations, job_ads.migrations, team.migrations]
+
+
+def apply_all(db: sqlite_utils.Database) -> None:
+    for migrations in migration_sets():
+        migrations.apply(db)
+
+
+def pending(db: sqlite_utils.Database) -> list[str]:
+    return [f"{m.name}" for s in migration_sets() for m in s.pending(db)]
