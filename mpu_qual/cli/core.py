@@ -15,7 +15,9 @@ from rich.tree import Tree
 
 from mpu_qual.cli import main, project_option
 from mpu_qual.errors import MpuQualError
+from mpu_qual.evidence.rules import write_default_rules
 from mpu_qual.store import Project
+from mpu_qual.store.project import DB_NAME
 from mpu_qual.transcript_files.timecode import format_clock
 
 console = Console()
@@ -26,9 +28,18 @@ def project_dir(ctx: click.Context) -> Path:
     return Path(obj.get("project_dir") or ".")
 
 
+def _open(folder: Path, *, create: bool = True) -> Project:
+    """Project.open, and the default job-ad rules for a project it has just set up."""
+    new = not (folder / DB_NAME).exists()
+    project = Project.open(folder, create=create)
+    if new and not project.readonly:
+        write_default_rules(folder)
+    return project
+
+
 def open_project(ctx: click.Context, *, create: bool = True) -> Project:
     """Open the project named by -p (or the current folder) and close it with the command."""
-    project = Project.open(project_dir(ctx), create=create)
+    project = _open(project_dir(ctx), create=create)
     ctx.call_on_close(project.close)
     return project
 
@@ -38,7 +49,7 @@ def open_workbench(
 ) -> None:
     """Start the Textual workbench (imported only here, so the CLI stays light)."""
     folder = project_dir(ctx)
-    Project.open(folder).close()  # set up the demo / report errors before the UI starts
+    _open(folder).close()  # set up the demo / report errors before the UI starts
     try:
         from mpu_qual.tui.app import run_app
     except ImportError as exc:  # pragma: no cover - only without the TUI installed
@@ -74,6 +85,7 @@ def _dump_json(data: Any) -> None:
 def init(folder: str, codebook: str | None, no_import: bool) -> None:
     """Create a project in FOLDER (codebook.yaml, transcripts/, project.db)."""
     project = Project.init(folder, codebook, import_transcripts=not no_import)
+    write_default_rules(folder)
     n = len(project.sources())
     project.close()
     click.echo(f"Created project in {folder} ({n} transcripts imported).")

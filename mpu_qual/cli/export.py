@@ -12,6 +12,7 @@ import click
 from mpu_qual.cli import main, project_option
 from mpu_qual.cli.core import open_project
 from mpu_qual.errors import MpuQualError
+from mpu_qual.evidence.rules import write_default_rules
 from mpu_qual.export.pseudonymise import Pseudonymiser, project_pseudonymiser
 from mpu_qual.store import Project
 
@@ -215,6 +216,7 @@ def import_qdpx_cmd(
 
     if new_folder:
         report = import_qdpx_new(file, new_folder, prefix=prefix, partial=partial)
+        write_default_rules(new_folder)
         _print_report(report)
         click.echo(f"Next: mpu-qual -p {new_folder}")
         return

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from collections import Counter
 from pathlib import Path
@@ -43,6 +42,7 @@ from mpu_qual.evidence.rules import (
     Rules,
     default_rules_path,
     project_rules_path,
+    write_default_rules,
 )
 from mpu_qual.evidence.tables import rules_stale, unmatched_titles
 
@@ -479,7 +479,7 @@ def jobs_rules(ctx: click.Context, rules_file: str | None, init_: bool) -> None:
                 path=target,
                 hint="Edit it, or delete it first to start again from the defaults.",
             )
-        shutil.copyfile(default_rules_path(), target)
+        write_default_rules(target.parent)
         click.echo(f"Wrote the default rules to {target}.")
         return
     rules = _rules(ctx, rules_file)

@@ -17,7 +17,7 @@ import yaml
 
 from mpu_qual.codebook import parse_yaml_text
 from mpu_qual.errors import MpuQualError
-from mpu_qual.fileio import read_small_text
+from mpu_qual.fileio import read_small_text, write_bytes_atomic
 
 RULES_NAME = "jobrules.yaml"
 MAX_RULES_BYTES = 1024 * 1024
@@ -32,6 +32,16 @@ def default_rules_path() -> Path:
 def project_rules_path(folder: str | Path) -> Path:
     """Where a project keeps its rules."""
     return Path(folder) / RULES_NAME
+
+
+def write_default_rules(folder: str | Path) -> bool:
+    """Copy the shipped rules beside the codebook unless the project has its own; True when
+    written. A new project gets them (``mpu-qual init``) so there is a file to edit."""
+    target = project_rules_path(folder)
+    if target.exists():
+        return False
+    write_bytes_atomic(target, default_rules_path().read_bytes())
+    return True
 
 
 @dataclass(frozen=True)

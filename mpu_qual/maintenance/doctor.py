@@ -103,11 +103,11 @@ def verify_database(path: Path, *, quick: bool = False) -> list[Finding]:
 
 
 def _migration_findings(conn: sqlite3.Connection) -> list[Finding]:
-    from mpu_qual.store.migrations import migration_sets
+    from mpu_qual.store.migrations import migration_sets, step_names
     from mpu_qual.store.schema_trust import applied_migrations
 
     applied = applied_migrations(conn)
-    known = {(m_set.name, m.name) for m_set in migration_sets() for m in m_set._migrations}  # noqa: SLF001
+    known = {(m_set.name, name) for m_set in migration_sets() for name in step_names(m_set)}
     out = []
     unknown = sorted(applied - known)
     if unknown:
@@ -553,7 +553,7 @@ def _repair_codebook(folder: Path) -> list[str]:
     with Project.open(folder) as project:
         if project.readonly:
             return []
-        project._write_codebook_from_db()  # noqa: SLF001 - the store's own writer
+        project.write_codebook_file()
     return ["wrote codebook.yaml from the project's codes"]
 
 

@@ -169,7 +169,7 @@ def purge_participant_name(
     project: Project, label: str, *, purge_backups: bool = False
 ) -> PurgeReport:
     """Remove participant ``label``'s real name everywhere it is stored. Not undoable."""
-    project._check_writable()  # noqa: SLF001
+    project.check_writable()
     conn = project.conn
     ids = _participant_ids(conn, label)
     if not ids and not purge_backups:
@@ -285,7 +285,7 @@ def purge_transcript(
     With ``remove_files`` the original file and audio are deleted when they are inside the
     project folder; files elsewhere are listed, never touched. Not undoable.
     """
-    project._check_writable()  # noqa: SLF001
+    project.check_writable()
     conn = project.conn
     lifetimes = _source_lifetimes(conn, name)
     if not lifetimes and not purge_backups:

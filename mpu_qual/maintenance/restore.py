@@ -138,5 +138,5 @@ def _align_codebook(folder: Path) -> bool:
             in_file = set()
         if in_db == in_file:
             return False
-        project._write_codebook_from_db()  # noqa: SLF001 - the store's own writer
+        project.write_codebook_file()
         return True

@@ -12,8 +12,9 @@ import json
 import os
 import re
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,9 @@ import sqlite_utils
 from mpu_qual.codebook import Codebook, load_codebook
 from mpu_qual.errors import MpuQualError, NotFound, ProjectNotFound
 from mpu_qual.fileio import refuse_database_file, write_bytes_atomic
-from mpu_qual.store import journal
+from mpu_qual.safety.guard import check_on_open
+from mpu_qual.safety.notices import notify
+from mpu_qual.store import autobackup, journal
 from mpu_qual.store.bulk_rows import check_and_index_source, rows_checked_per_source
 from mpu_qual.store.connection import connect
 from mpu_qual.store.migrations import apply_all
@@ -83,11 +86,13 @@ class Project:
         self.readonly = readonly
         self._codebook: Codebook | None = None
         self._codebook_mtime: float | None = None
-        # Hooks run before bulk operations (import, auto-code, merge, codebook sync) and, as
-        # kind "open", before the first write after opening (mpu_qual.safety: backups).
-        self.before_bulk: list[Callable[[Project, str], None]] = []
+        # Automatic backups (store/autobackup.py) before bulk operations (import, auto-code,
+        # merge, codebook sync) and, as kind "open", before the first write after opening;
+        # switched on by open() and init().
+        self.auto_backups = False
         self._first_write = True
-        self.transactions = 0  # outermost transactions begun (bulk hooks tell them apart)
+        self.transactions = 0  # outermost transactions begun (backups tell them apart)
+        self.backed_up_transaction: int | None = None  # whose starting state is saved
         # Why the project was opened read-only (safety checks that failed), for front ends.
         self.open_problems: list[Any] = []
 
@@ -123,7 +128,7 @@ class Project:
             source_cb = BUNDLED_CODEBOOK
         cb = load_codebook(source_cb or root / CODEBOOK_NAME)  # validate before writing anything
         del cb
-        made = [root, root / TRANSCRIPTS_DIR, root / CODEBOOK_NAME, root / "jobrules.yaml"]
+        made = [root, root / TRANSCRIPTS_DIR, root / CODEBOOK_NAME]
         made = [p for p in made if not p.exists()]  # what a failed set-up must take away again
         root.mkdir(parents=True, exist_ok=True)
         (root / TRANSCRIPTS_DIR).mkdir(exist_ok=True)
@@ -132,7 +137,6 @@ class Project:
         project = cls(root, connect(root / DB_NAME))
         try:
             apply_all(project.db)
-            project._extra_init()
             project.sync_codebook()
             # The first load is the project's starting point, not an action to undo: undoing
             # it would empty the codes table while codebook.yaml still lists them.
@@ -154,20 +158,8 @@ class Project:
                 else:
                     path.unlink(missing_ok=True)
             raise
-        from mpu_qual.safety.guard import protect
-
-        protect(project)  # automatic backups from now on
+        project._protect()  # automatic backups from now on
         return project
-
-    def _extra_init(self) -> None:
-        """Copy feature defaults (job-ad rules) beside the codebook on first set-up."""
-        try:
-            from mpu_qual.evidence.rules import default_rules_path  # optional feature
-        except ImportError:
-            return
-        target = self.folder / "jobrules.yaml"
-        if not target.exists():
-            write_bytes_atomic(target, Path(default_rules_path()).read_bytes())
 
     @classmethod
     def open(
@@ -188,9 +180,7 @@ class Project:
         db = connect(root / DB_NAME, readonly=readonly)
         problems: list[Any] = []
         if not readonly:
-            from mpu_qual.safety.guard import check_on_open
-
-            problems = check_on_open(root, db)  # trust, quick checks, network-folder warning
+            problems = check_on_open(root, db.conn)  # trust, quick checks, network-folder warning
             if problems:  # damaged: open read-only so that nothing can make it worse
                 db.close()
                 db = connect(root / DB_NAME, readonly=True)
@@ -208,10 +198,13 @@ class Project:
         project = cls(root, db, readonly=readonly)
         project.open_problems = problems
         if not readonly:
-            from mpu_qual.safety.guard import protect
-
-            protect(project)
+            project._protect()
         return project
+
+    def _protect(self) -> None:
+        """Automatic backups from now on; finish a codebook.yaml write a crash cut off."""
+        self.auto_backups = True
+        self.reconcile_codebook_file()
 
     def close(self) -> None:
         try:
@@ -230,7 +223,8 @@ class Project:
     def conn(self) -> sqlite3.Connection:
         return self.db.conn
 
-    def _check_writable(self) -> None:
+    def check_writable(self) -> None:
+        """Raise unless the project can be written (it opens read-only after failed checks)."""
         if self.readonly:
             raise MpuQualError(
                 "the project is open read-only",
@@ -241,7 +235,7 @@ class Project:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """BEGIN IMMEDIATE ... COMMIT (rollback on any error). Nested calls join the outer one."""
-        self._check_writable()
+        self.check_writable()
         conn = self.conn
         if conn.in_transaction:
             yield conn
@@ -310,7 +304,7 @@ class Project:
                 conn.execute("DELETE FROM actions WHERE id = ?", [action_id])
         # A load from codebook.yaml leaves the file as the user wrote it (comments, `was:`).
         if kind == "codebook" or (kind != "codebook-sync" and self._touched_codes(action_id)):
-            self._write_codebook_from_db()
+            self.write_codebook_file()
 
     def _touched_codes(self, action_id: int) -> bool:
         row = self.conn.execute(
@@ -336,7 +330,7 @@ class Project:
             conn.execute("UPDATE actions SET undone = ? WHERE id = ?", [1 if undo else 0, row[0]])
             touched = self._touched_codes(row[0])
         if touched:
-            self._write_codebook_from_db()
+            self.write_codebook_file()
         return row[1]
 
     def undo(self) -> str | None:
@@ -363,8 +357,7 @@ class Project:
         self._bulk(kind)
 
     def _bulk(self, kind: str) -> None:
-        for hook in self.before_bulk:
-            hook(self, kind)
+        autobackup.before_bulk(self, kind)
 
     # ------------------------------------------------------------------ codebook
     def codebook(self) -> Codebook:
@@ -378,8 +371,45 @@ class Project:
             self._codebook_mtime = mtime
         return self._codebook
 
-    def _write_codebook_from_db(self) -> None:
-        """After a TUI edit or an undo of one, the YAML file follows the database."""
+    def reconcile_codebook_file(self) -> bool:
+        """Finish a codebook.yaml write that a crash cut off; True when the file was rewritten.
+
+        An action that changes codes commits the database first and rewrites codebook.yaml
+        right after. Killed in between, the file is older than the last committed change of
+        the codes table, and the next 'codebook load' would undo that change (bring merged
+        codes back, drop new ones). A file *newer* than that change is the user's own edit and
+        is left alone. ``Project.open`` calls it.
+        """
+        if self.readonly:
+            return False
+        row = self.conn.execute(
+            "SELECT max(a.created_at) FROM actions a WHERE EXISTS "
+            "(SELECT 1 FROM changes c WHERE c.action_id = a.id AND c.tbl = 'codes')"
+        ).fetchone()
+        if not row or not row[0]:
+            return False
+        last = datetime.fromisoformat(str(row[0]).replace("Z", "+00:00")).timestamp()
+        try:
+            mtime = self.codebook_path.stat().st_mtime
+        except FileNotFoundError:
+            return False  # doctor reports it and --repair writes it
+        if mtime >= last:
+            return False
+        try:
+            self.write_codebook_file()
+        except MpuQualError as exc:
+            notify("warning", f"codebook.yaml is older than the project's codes: {exc}")
+            return False
+        notify(
+            "info",
+            f"{self.codebook_path}: rewritten from the project's codes (the last save of it "
+            "was interrupted).",
+        )
+        return True
+
+    def write_codebook_file(self) -> None:
+        """Rewrite codebook.yaml from the project's codes: after a TUI edit or an undo of one
+        the YAML file follows the database (restore and doctor --repair use it too)."""
         from mpu_qual.codebook import CodeDef, save_codebook
 
         try:

@@ -24,7 +24,7 @@ from pathlib import Path
 import sqlite_utils
 
 from mpu_qual.errors import MpuQualError
-from mpu_qual.store.migrations import migration_sets
+from mpu_qual.store.migrations import migration_sets, step_names
 
 # Triggers and views a project may contain; anything else in a file we are asked to open
 # could run code of someone else's choosing when we write, so we refuse it.
@@ -103,7 +103,7 @@ def expected_objects(applied: frozenset[tuple[str, str]]) -> dict[str, tuple[str
     ref = sqlite_utils.Database(memory=True)
     try:
         for mset in migration_sets():
-            names = [m.name for m in mset._migrations]  # noqa: SLF001 - sqlite-utils API
+            names = step_names(mset)
             pending = [n for n in names if (mset.name, n) not in applied]
             if not pending:
                 mset.apply(ref)

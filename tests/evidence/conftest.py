@@ -11,7 +11,7 @@ from jobads_gen import XLSX_MAP, Dataset, generate
 
 from mpu_qual.evidence import ImportReport, import_job_ads, load_rules
 from mpu_qual.evidence.fields import parse_mapping
-from mpu_qual.evidence.rules import Rules
+from mpu_qual.evidence.rules import Rules, write_default_rules
 from mpu_qual.store import Project
 
 
@@ -27,6 +27,7 @@ def _empty_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     mp = _with_home(base)
     try:
         Project.init(base / "proj", import_transcripts=False).close()
+        write_default_rules(base / "proj")  # as 'mpu-qual init' does
     finally:
         mp.undo()
     return base / "proj"
@@ -70,6 +71,7 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> Imported:
         ds = generate(base / "exports")
         folder = base / "proj"
         project = Project.init(folder, import_transcripts=False)
+        write_default_rules(folder)
         try:
             rules = load_rules(folder / "jobrules.yaml")
             files = ds.files

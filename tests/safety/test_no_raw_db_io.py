@@ -163,7 +163,7 @@ def test_every_operation_that_used_to_drop_the_lock_keeps_it(demo_dir: Path) -> 
         assert lock_holder(db) == me
         steps = {
             "fingerprint": lambda: backup.fingerprint(db),
-            "check on open": lambda: guard.check_on_open(demo_dir, p.db),
+            "check on open": lambda: guard.check_on_open(demo_dir, p.conn),
             "automatic backup": lambda: backup.auto_backup(demo_dir, "import"),
             "manual backup": lambda: backup.make_backup(demo_dir, "manual"),
             "raw copy": lambda: backup.quarantine(demo_dir, "test"),

@@ -28,6 +28,11 @@ def migration_sets() -> list[Migrations]:
     return [core.migrations, transcription.migrations, job_ads.migrations, team.migrations]
 
 
+def step_names(migrations: Migrations) -> list[str]:
+    """The names of a set's steps in order (sqlite-utils keeps them in a private list)."""
+    return [m.name for m in migrations._migrations]  # noqa: SLF001 - no public accessor
+
+
 def apply_all(db: sqlite_utils.Database) -> None:
     for migrations in migration_sets():
         migrations.apply(db)
