@@ -1,12 +1,12 @@
 """The ``mpu-qual`` command line: a thin click layer over the library API.
 
-Each module in COMMAND_MODULES adds its commands to ``main``. Errors caused by input are
+The modules imported at the end (core, jobs, transcribe, export, safety, team) each add their
+commands to ``main``; to add a command module, import it there. Errors caused by input are
 printed to stderr as ``error: file:line: message`` with a hint, never as a traceback.
 """
 
 from __future__ import annotations
 
-import importlib
 import sqlite3
 import sys
 
@@ -14,15 +14,6 @@ import click
 
 from mpu_qual import __version__
 from mpu_qual.errors import MpuQualError
-
-COMMAND_MODULES: tuple[str, ...] = (
-    "core",
-    "jobs",
-    "transcribe",
-    "export",
-    "safety",
-    "team",
-)
 
 
 def report_error(exc: MpuQualError) -> None:
@@ -107,5 +98,6 @@ def main(ctx: click.Context) -> None:
         open_workbench(ctx)
 
 
-for _name in COMMAND_MODULES:
-    importlib.import_module(f"mpu_qual.cli.{_name}")
+# The command modules decorate ``main`` (and the groups of cli/core.py), so they are imported
+# after it exists.
+from mpu_qual.cli import core, export, jobs, safety, team, transcribe  # noqa: E402, F401

@@ -1,16 +1,15 @@
 """The one place the summary reads job-ad evidence (``mpu_qual.evidence``).
 
-Evidence is optional: when the evidence package or its tables are missing, the summary has
-no evidence section. Only reads; never creates the evidence tables.
+Evidence is optional: when the project has no evidence tables, the summary has no evidence
+section. Only reads; never creates the evidence tables.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
+from mpu_qual.evidence.links import EvidenceLink, list_evidence
 from mpu_qual.store import Project
 
 
@@ -37,7 +36,7 @@ def _tables_exist(project: Project) -> bool:
     return row[0] == 2
 
 
-def _item(link: Any) -> EvidenceItem:
+def _item(link: EvidenceLink) -> EvidenceItem:
     fig = link.figure
     return EvidenceItem(
         link_id=link.id,
@@ -57,11 +56,6 @@ def evidence_for(
 ) -> list[EvidenceItem]:
     """Figures linked to any of ``code_ids`` or ``coding_ids``; [] when evidence is absent."""
     if not _tables_exist(project):
-        return []
-    try:
-        links = importlib.import_module("mpu_qual.evidence.links")
-        list_evidence = links.list_evidence
-    except (ImportError, AttributeError):
         return []
     out: list[EvidenceItem] = []
     seen: set[int] = set()

@@ -25,7 +25,6 @@ from mpu_qual.store.records import SearchHit
 from mpu_qual.tui import workbench_view
 from mpu_qual.tui.coders import CoderState
 from mpu_qual.tui.commands import WorkbenchCommands
-from mpu_qual.tui.screens import load_feature_screens
 from mpu_qual.tui.screens.code_picker import CodePickerScreen
 from mpu_qual.tui.screens.dialogs import PromptScreen
 from mpu_qual.tui.screens.help import HelpScreen, binding_groups
@@ -74,7 +73,6 @@ class MpuQualApp(App[None]):
         self.busy = False
         self._reader: Project | None = None
         self._reader_lock = threading.Lock()
-        self.feature_errors = load_feature_screens()
 
     def on_mount(self) -> None:
         self.push_screen(WorkbenchScreen())

@@ -16,7 +16,7 @@ from pathlib import Path  # noqa: E402
 import pytest  # noqa: E402
 from tx_helpers import SCRIPT, Transcribed, espeak, tiny_options  # noqa: E402
 
-from mpu_qual.speech import Transcriber  # noqa: E402
+from mpu_qual.speech.runner import Transcriber  # noqa: E402
 from mpu_qual.store import Project  # noqa: E402
 
 

@@ -13,8 +13,8 @@ import pytest
 from tx_helpers import tiny_options
 
 from mpu_qual.errors import MpuQualError
-from mpu_qual.speech import Transcriber
 from mpu_qual.speech.audio import wav_truncation
+from mpu_qual.speech.runner import Transcriber
 from mpu_qual.store import Project
 
 

@@ -9,7 +9,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mpu_qual.errors import MpuQualError
-from mpu_qual.speech import TranscribeOptions, load_vocabulary, review_flags
 from mpu_qual.speech.chinese import to_traditional
 from mpu_qual.speech.flags import (
     GAP_AT_END,
@@ -21,7 +20,9 @@ from mpu_qual.speech.flags import (
     FlagThresholds,
     SegmentStats,
     longest_repeat,
+    review_flags,
 )
+from mpu_qual.speech.options import TranscribeOptions, load_vocabulary
 from mpu_qual.speech.worker import pick_compute_type, pick_mode
 
 

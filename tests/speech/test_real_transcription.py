@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tx_helpers import MAX_WER, SCRIPT, Transcribed, tiny_options, wer
 
-from mpu_qual.speech import Transcriber
+from mpu_qual.speech.runner import Transcriber
 from mpu_qual.store import Project
 from mpu_qual.transcript_files.parsers import parse_file
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from mpu_qual.speech import TranscribeOptions, TranscriptionResult
+from mpu_qual.speech.options import TranscribeOptions
+from mpu_qual.speech.runner import TranscriptionResult
 
 # tiny.en scores about 6% WER on LibriSpeech test-clean and 13-17% on harder speech; espeak's
 # robotic voice is out of its training distribution. 0.25 leaves room for that and for

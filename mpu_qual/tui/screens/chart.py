@@ -25,7 +25,6 @@ from textual.widgets.option_list import Option
 from mpu_qual.errors import MpuQualError
 from mpu_qual.export.charts import group_colors
 from mpu_qual.export.stats import Frequencies, FrequencyRow, GroupInfo, code_frequencies_by_group
-from mpu_qual.tui.screens import register_screen
 
 if TYPE_CHECKING:
     from mpu_qual.tui.app import MpuQualApp
@@ -278,12 +277,3 @@ class ChartScreen(ModalScreen[None]):
             ("Up a level or close the chart", "Esc", "back"),
             ("Close the chart", "Back to the workbench", "close"),
         ]
-
-
-register_screen(
-    "chart",
-    "Chart: coded passages by stakeholder group",
-    lambda app: ChartScreen(),
-    key="C",
-    description="Bars per theme (Enter: its codes), split by stakeholder group",
-)

@@ -20,7 +20,6 @@ from textual.widgets import Label, Static
 from mpu_qual.errors import MpuQualError
 from mpu_qual.team.disagreements import Disagreement, find_disagreements, resolve, unit_codings
 from mpu_qual.team.methods import fmt_coef, fmt_percent
-from mpu_qual.tui.screens import register_screen
 
 if TYPE_CHECKING:
     from mpu_qual.team.reliability import AgreementReport
@@ -194,12 +193,3 @@ class DisagreementsScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
-
-
-register_screen(
-    "disagreements",
-    "Review disagreements between coders",
-    lambda app: DisagreementsScreen(),
-    key="D",
-    description="Coders side by side; accept one coder's coding, both, or neither",
-)

@@ -33,7 +33,6 @@ from mpu_qual.evidence import (
     run_query,
     unlink_evidence,
 )
-from mpu_qual.tui.screens import register_screen
 from mpu_qual.tui.screens.dialogs import ConfirmScreen
 from mpu_qual.tui.screens.form import press_button
 
@@ -374,12 +373,3 @@ class EvidenceScreen(ModalScreen[None]):
             ("Unlink the highlighted evidence", "Remove the link (asks first)", "unlink"),
             ("Close job-ad evidence", "Back to the workbench", "close"),
         ]
-
-
-register_screen(
-    "evidence",
-    "Job-ad evidence for the passage or code",
-    lambda app: EvidenceScreen(targets_for(app)),
-    key="E",
-    description="Link a job-ad figure (sector, window, role, term, text) to a coding or code",
-)

@@ -20,7 +20,6 @@ from textual.widgets.option_list import Option
 
 from mpu_qual.speech.review import ReviewItem, file_notices, review_items
 from mpu_qual.store.segment_edits import SegmentEditor
-from mpu_qual.tui.screens import register_screen
 from mpu_qual.tui.workbench_view import fmt_ms
 
 
@@ -218,12 +217,3 @@ class ReviewScreen(Screen[None]):
     def action_close(self) -> None:
         self.correction.stop()
         self.dismiss(None)
-
-
-register_screen(
-    "review",
-    "Review flagged segments",
-    lambda app: ReviewScreen(),
-    key="R",
-    description="Walk Whisper's flagged segments: listen, accept, edit, inaudible, delete",
-)

@@ -41,12 +41,12 @@ from textual.worker import Worker, get_current_worker
 
 from mpu_qual.errors import MpuQualError
 from mpu_qual.store import Project
-from mpu_qual.tui.screens import register_screen
 from mpu_qual.tui.screens.form import press_button
 from mpu_qual.tui.workbench_view import fmt_ms
 
 if TYPE_CHECKING:
-    from mpu_qual.speech import ProgressEvent, TranscribeOptions, TranscriptionResult
+    from mpu_qual.speech.options import TranscribeOptions
+    from mpu_qual.speech.runner import ProgressEvent, TranscriptionResult
     from mpu_qual.tui.app import MpuQualApp
 
 LANGUAGES = [
@@ -116,7 +116,7 @@ def start_job(app: MpuQualApp, job: TranscriptionJob) -> None:
 
 
 def _run_job(app: MpuQualApp, job: TranscriptionJob) -> None:
-    from mpu_qual.speech import Transcriber
+    from mpu_qual.speech.runner import Transcriber
 
     worker = get_current_worker()
     cancel = _Cancel(job.cancel, worker)
@@ -138,7 +138,7 @@ def _run_job(app: MpuQualApp, job: TranscriptionJob) -> None:
 
 
 def _job_finished(app: MpuQualApp, job: TranscriptionJob) -> None:
-    from mpu_qual.speech import TranscriptionInterrupted
+    from mpu_qual.speech.runner import TranscriptionInterrupted
 
     res = job.result
     if res is not None:
@@ -295,7 +295,7 @@ class TranscribeScreen(ModalScreen[None]):
     @work(thread=True, exclusive=True, group="tx-models")
     def load_models(self) -> None:
         """Models found offline (scanning caches takes a moment, so off the UI thread)."""
-        from mpu_qual.speech import offline_models
+        from mpu_qual.speech.model_lookup import offline_models
 
         try:
             found = offline_models()
@@ -308,7 +308,7 @@ class TranscribeScreen(ModalScreen[None]):
             self.query_one("#tx-model", Select).set_options([(n, n) for n in names])
 
     def options(self) -> TranscribeOptions:
-        from mpu_qual.speech import TranscribeOptions
+        from mpu_qual.speech.options import TranscribeOptions
 
         model = self.query_one("#tx-model", Select).value
         language = self.query_one("#tx-language", Select).value
@@ -390,7 +390,7 @@ class TranscribeScreen(ModalScreen[None]):
 
     # ------------------------------------------------------------------ review flags
     def load_review(self) -> None:
-        from mpu_qual.speech import review_items
+        from mpu_qual.speech.review import review_items
 
         box = self.query_one("#tx-review", OptionList)
         count = self.query_one("#tx-review-count", Static)
@@ -595,12 +595,3 @@ class TranscribeScreen(ModalScreen[None]):
             ("Tab: assign speakers", "By time range or pattern", "show_tab('tx-tab-speakers')"),
             ("Close transcription", "A running transcription keeps going", "close"),
         ]
-
-
-register_screen(
-    "transcribe",
-    "Transcription: transcribe audio, review flags, assign speakers",
-    lambda app: TranscribeScreen(),
-    key="T",
-    description="Transcribe a recording in the background; review flags; label speakers",
-)

@@ -20,7 +20,7 @@ from textual.widgets import Footer, Header, OptionList
 
 from mpu_qual.store.records import Coding, SearchHit, Source
 from mpu_qual.tui import workbench_view
-from mpu_qual.tui.screens import SCREENS
+from mpu_qual.tui.screens.catalog import SCREENS
 from mpu_qual.tui.screens.code_form import CodeFormResult, CodeFormScreen
 from mpu_qual.tui.screens.code_picker import CodePickerScreen
 from mpu_qual.tui.screens.details import DetailsScreen
