@@ -27,10 +27,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "benchmarks" / "results" / "export.txt"
 
-from mpu_qual.export.pseudonymise import Pseudonymiser  # noqa: E402
 from mpu_qual.export.quotes import export_quotes  # noqa: E402
 from mpu_qual.export.summary import build_summary  # noqa: E402
 from mpu_qual.export.summary_render import write_summary  # noqa: E402
+from mpu_qual.pseudonymise import Pseudonymiser  # noqa: E402
 from mpu_qual.refi.import_into_project import import_qdpx_new  # noqa: E402
 from mpu_qual.refi.writer import export_qdpx  # noqa: E402
 from mpu_qual.store import Project  # noqa: E402

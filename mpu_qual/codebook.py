@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from mpu_qual.errors import MpuQualError
+from mpu_qual.fileio import read_small_text
 
 MAX_CODEBOOK_BYTES = 2 * 1024 * 1024
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_]*(\.[a-z0-9_]+)*$")
@@ -439,7 +440,6 @@ def _check_renames(cb: Codebook, path: Path | str | None) -> None:
 
 def load_codebook(path: str | Path) -> Codebook:
     """Read and validate a codebook file."""
-    from mpu_qual.fileio import read_small_text
 
     p = Path(path)
     text = read_small_text(

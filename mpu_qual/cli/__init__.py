@@ -93,9 +93,7 @@ def main(ctx: click.Context) -> None:
     """
     ctx.ensure_object(dict)
     if ctx.invoked_subcommand is None:
-        from mpu_qual.cli.core import open_workbench
-
-        open_workbench(ctx)
+        core.open_workbench(ctx)
 
 
 # The command modules decorate ``main`` (and the groups of cli/core.py), so they are imported

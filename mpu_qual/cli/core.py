@@ -13,11 +13,15 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
-from mpu_qual.cli import main, project_option
+from mpu_qual.cli import main, project_option, report_error
+from mpu_qual.codebook import load_codebook
 from mpu_qual.errors import MpuQualError
 from mpu_qual.evidence.rules import write_default_rules
+from mpu_qual.fileio import write_text_atomic
+from mpu_qual.safety.notices import remove_handler
 from mpu_qual.store import Project
 from mpu_qual.store.project import DB_NAME
+from mpu_qual.team.coders import check_coder_name
 from mpu_qual.transcript_files.timecode import format_clock
 
 console = Console()
@@ -55,7 +59,6 @@ def open_workbench(
     except ImportError as exc:  # pragma: no cover - only without the TUI installed
         raise MpuQualError(f"the workbench is not available: {exc}") from None
     # The workbench shows library notices itself; printing them to stderr would draw over it.
-    from mpu_qual.safety.notices import remove_handler
 
     printer = getattr(sys.modules.get("mpu_qual.cli.safety"), "print_notice", None)
     if printer is not None:
@@ -105,8 +108,6 @@ def init(folder: str, codebook: str | None, no_import: bool) -> None:
 def tui(ctx: click.Context, coder: str | None, blind: bool | None) -> None:
     """Open the coding workbench (same as running mpu-qual with no command)."""
     if coder is not None:
-        from mpu_qual.team.coders import check_coder_name
-
         coder = check_coder_name(coder)
     open_workbench(ctx, coder=coder, blind=blind)
 
@@ -154,7 +155,6 @@ def codebook_show(ctx: click.Context, lang: str, fmt: str) -> None:
 @click.pass_context
 def codebook_check(ctx: click.Context, file: str | None) -> None:
     """Validate a codebook file without changing anything."""
-    from mpu_qual.codebook import load_codebook
 
     path = Path(file) if file else project_dir(ctx) / "codebook.yaml"
     cb = load_codebook(path)
@@ -279,7 +279,6 @@ def transcripts_add(ctx: click.Context, files: tuple[str, ...], name: str | None
             src = project.import_transcript(f, name=name)
         except MpuQualError as exc:
             failed += 1
-            from mpu_qual.cli import report_error
 
             report_error(exc)
             continue
@@ -354,8 +353,6 @@ def transcripts_export(ctx: click.Context, name: str, fmt: str, output: str | No
     project = open_project(ctx)
     text = project.export_transcript(name, fmt)
     if output:
-        from mpu_qual.fileio import write_text_atomic
-
         write_text_atomic(Path(output), text)
         click.echo(f"Wrote {output}", err=True)
     else:

@@ -13,7 +13,7 @@ from mpu_qual.cli import main, project_option
 from mpu_qual.cli.core import open_project
 from mpu_qual.errors import MpuQualError
 from mpu_qual.evidence.rules import write_default_rules
-from mpu_qual.export.pseudonymise import Pseudonymiser, project_pseudonymiser
+from mpu_qual.pseudonymise import Pseudonymiser, project_pseudonymiser
 from mpu_qual.store import Project
 
 if TYPE_CHECKING:

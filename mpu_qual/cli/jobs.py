@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from collections import Counter
@@ -392,7 +393,6 @@ def jobs_duplicates(ctx: click.Context, rules_file: str | None, show: bool, limi
 
 
 def _days_between(a: str, b: str) -> int:
-    import datetime as dt
 
     return (dt.date.fromisoformat(b) - dt.date.fromisoformat(a)).days
 

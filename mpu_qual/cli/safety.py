@@ -17,9 +17,14 @@ import click
 from mpu_qual.cli import main, project_option
 from mpu_qual.cli.core import project_dir
 from mpu_qual.errors import MpuQualError
+from mpu_qual.maintenance import doctor
+from mpu_qual.maintenance.doctor import verify_database
+from mpu_qual.maintenance.purge import finish, purge_participant_name, purge_transcript
+from mpu_qual.maintenance.restore import restore_backup
 from mpu_qual.safety import backup as backups
 from mpu_qual.safety.checks import ERROR, INFO, WARNING, Finding
 from mpu_qual.safety.notices import add_handler
+from mpu_qual.store import Project
 
 _COLORS = {ERROR: "red", WARNING: "yellow", INFO: "cyan"}
 
@@ -91,8 +96,6 @@ def backup_cmd(ctx: click.Context, reason: str, list_only: bool, output: str | N
 @click.pass_context
 def restore_cmd(ctx: click.Context, name: str | None, latest: bool, yes: bool) -> None:
     """Make backup NAME the project again (the current state is backed up first)."""
-    from mpu_qual.maintenance.doctor import verify_database
-    from mpu_qual.maintenance.restore import restore_backup
 
     folder = project_dir(ctx)
     if latest:
@@ -152,7 +155,6 @@ def doctor_cmd(ctx: click.Context, repair: bool, fmt: str) -> None:
 
     Exit code 0 when the project is healthy (warnings allowed), 1 when errors remain.
     """
-    from mpu_qual.maintenance import doctor
 
     folder = project_dir(ctx)
     report = doctor.repair(folder) if repair else doctor.diagnose(folder)
@@ -208,7 +210,6 @@ def purge_group() -> None:
 
 
 def _open_for_purge(ctx: click.Context):  # noqa: ANN202 - Project
-    from mpu_qual.store import Project
 
     project = Project.open(project_dir(ctx), create=False)
     ctx.call_on_close(project.close)
@@ -264,7 +265,6 @@ _yes_opt = click.option("-y", "--yes", is_flag=True, help="Do not ask for confir
 @click.pass_context
 def purge_name(ctx: click.Context, label: str, purge_backups: bool, yes: bool) -> None:
     """Remove the real name of participant LABEL (the label and the coding stay)."""
-    from mpu_qual.maintenance.purge import purge_participant_name
 
     project = _open_for_purge(ctx)
     if not yes:
@@ -285,7 +285,6 @@ def purge_transcript_cmd(
     ctx: click.Context, name: str, purge_backups: bool, keep_files: bool, yes: bool
 ) -> None:
     """Delete transcript NAME with its codings, undo history and files (not undoable)."""
-    from mpu_qual.maintenance.purge import purge_transcript
 
     project = _open_for_purge(ctx)
     if not yes:
@@ -305,7 +304,6 @@ def purge_transcript_cmd(
 @click.pass_context
 def purge_finish(ctx: click.Context) -> None:
     """Compact project.db and empty its WAL (after a purge while other windows were open)."""
-    from mpu_qual.maintenance.purge import finish
 
     project = _open_for_purge(ctx)
     if project.readonly:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from mpu_qual.cli import main, project_option, report_error
 from mpu_qual.cli.core import open_project, transcripts_group
 from mpu_qual.errors import MpuQualError
 from mpu_qual.speech.flags import ALL_FLAGS
+from mpu_qual.transcript_files.reimport import reimport_transcript
+from mpu_qual.transcript_files.speakers import assign_speakers, parse_time
 from mpu_qual.transcript_files.timecode import format_clock
 
 err_console = Console(stderr=True)
@@ -230,8 +233,6 @@ def transcripts_review(
     )
     notices = file_notices(project, name)
     if fmt == "json":
-        import json
-
         click.echo(
             json.dumps(
                 [
@@ -298,7 +299,6 @@ def transcripts_speakers(
     dry_run: bool,
 ) -> None:
     """Assign a speaker to many segments at once: by time range, pattern or current label."""
-    from mpu_qual.transcript_files.speakers import assign_speakers, parse_time
 
     project = open_project(ctx)
     res = assign_speakers(
@@ -330,7 +330,6 @@ def transcripts_speakers(
 @click.pass_context
 def transcripts_reimport(ctx: click.Context, name: str, file: Path) -> None:
     """Replace a transcript's text with a corrected file (VTT), keeping its codings."""
-    from mpu_qual.transcript_files.reimport import reimport_transcript
 
     project = open_project(ctx)
     rep = reimport_transcript(project, name, file)

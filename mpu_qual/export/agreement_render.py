@@ -11,8 +11,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from mpu_qual.errors import MpuQualError
-from mpu_qual.export.pseudonymise import Pseudonymiser
-from mpu_qual.export.safe_text import docx_text, md_cell, neutralise, xml_safe
+from mpu_qual.pseudonymise import Pseudonymiser
+from mpu_qual.safe_text import docx_text, md_cell, neutralise, xml_safe
 from mpu_qual.store import Project
 from mpu_qual.team.coders import known_coders
 from mpu_qual.team.methods import TABLE_HEAD, methods_paragraph, table_rows

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mpu_qual.errors import MpuQualError
-from mpu_qual.export.pseudonymise import Pseudonymiser
+from mpu_qual.pseudonymise import Pseudonymiser
 from mpu_qual.store import Project
 from mpu_qual.store.records import Code, Coding
 from mpu_qual.transcript_files.timecode import format_clock

@@ -20,11 +20,11 @@ from typing import IO, TYPE_CHECKING
 
 from mpu_qual.errors import MpuQualError
 from mpu_qual.export.agreement_render import agreement_for, xlsx_sheet
-from mpu_qual.export.pseudonymise import Pseudonymiser
 from mpu_qual.export.quote_rows import QuoteFilter, QuoteRow, coding_rows, filtered_codings
-from mpu_qual.export.safe_text import docx_text, md_cell, md_inline, neutralise, xml_safe
 from mpu_qual.export.stats import Frequencies, frequencies
 from mpu_qual.fileio import write_atomic
+from mpu_qual.pseudonymise import Pseudonymiser
+from mpu_qual.safe_text import docx_text, md_cell, md_inline, neutralise, xml_safe
 from mpu_qual.store import Project
 from mpu_qual.team.reliability import AgreementReport
 

@@ -22,12 +22,11 @@ characters, then to transcript order.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from mpu_qual.codebook import Group
 from mpu_qual.errors import MpuQualError
 from mpu_qual.export.agreement_render import agreement_for
-from mpu_qual.export.pseudonymise import Pseudonymiser
 from mpu_qual.export.quote_rows import QuoteRow, coding_rows
 from mpu_qual.export.stats import (
     NON_PARTICIPANT_GROUPS,
@@ -36,6 +35,7 @@ from mpu_qual.export.stats import (
     tally,
 )
 from mpu_qual.export.summary_evidence import EvidenceItem, evidence_for
+from mpu_qual.pseudonymise import Pseudonymiser
 from mpu_qual.store import Project
 from mpu_qual.store.records import Code, Coding
 from mpu_qual.team.reliability import AgreementReport
@@ -238,7 +238,6 @@ def build_summary(
 
 
 def _pseudo_evidence(e: EvidenceItem, pseudo: Pseudonymiser) -> EvidenceItem:
-    from dataclasses import replace
 
     return replace(e, query=pseudo.apply(e.query), note=pseudo.apply(e.note) if e.note else e.note)
 

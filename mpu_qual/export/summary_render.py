@@ -11,10 +11,10 @@ from mpu_qual.errors import MpuQualError
 from mpu_qual.export import agreement_render
 from mpu_qual.export.charts import bar_chart_png, bar_chart_svg, png_legend
 from mpu_qual.export.quotes import html_page, new_document
-from mpu_qual.export.safe_text import docx_text, md_cell, md_inline
 from mpu_qual.export.summary import CodeLine, Quote, Section, Summary, ThemeSummary
 from mpu_qual.export.summary_evidence import EvidenceItem
 from mpu_qual.fileio import write_atomic
+from mpu_qual.safe_text import docx_text, md_cell, md_inline
 
 if TYPE_CHECKING:
     from docx.document import Document as DocxDocument

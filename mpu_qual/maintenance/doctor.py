@@ -15,8 +15,9 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mpu_qual.codebook import load_codebook
 from mpu_qual.errors import MpuQualError
-from mpu_qual.fileio import is_database_file
+from mpu_qual.fileio import is_database_file, write_text_atomic
 from mpu_qual.safety import backup
 from mpu_qual.safety.checks import (
     ERROR,
@@ -30,8 +31,12 @@ from mpu_qual.safety.checks import (
     journal,
     offsets,
 )
+from mpu_qual.safety.guard import forget_verified
 from mpu_qual.safety.netfs import storage_warning
-from mpu_qual.store.schema_trust import untrusted_objects
+from mpu_qual.store import Project
+from mpu_qual.store.connection import connect
+from mpu_qual.store.migrations import migration_sets, step_names
+from mpu_qual.store.schema_trust import applied_migrations, untrusted_objects
 
 TRANSCRIPT_SUFFIXES = (".txt", ".vtt", ".srt", ".docx")
 
@@ -103,8 +108,6 @@ def verify_database(path: Path, *, quick: bool = False) -> list[Finding]:
 
 
 def _migration_findings(conn: sqlite3.Connection) -> list[Finding]:
-    from mpu_qual.store.migrations import migration_sets, step_names
-    from mpu_qual.store.schema_trust import applied_migrations
 
     applied = applied_migrations(conn)
     known = {(m_set.name, name) for m_set in migration_sets() for name in step_names(m_set)}
@@ -134,7 +137,6 @@ def _migration_findings(conn: sqlite3.Connection) -> list[Finding]:
 
 
 def _codebook_findings(folder: Path, conn: sqlite3.Connection) -> list[Finding]:
-    from mpu_qual.codebook import load_codebook
 
     path = folder / backup.CODEBOOK_NAME
     if not path.exists():
@@ -540,14 +542,11 @@ def _repair_files(report: DoctorReport) -> list[str]:
 def _repair_codebook(folder: Path) -> list[str]:
     if (folder / backup.CODEBOOK_NAME).exists():
         return []
-    from mpu_qual.store import Project
 
     # Groups and audiences live only in codebook.yaml: take them from the newest backup note.
     for info in backup.list_backups(folder):
         text = info.meta().get("codebook")
         if text:
-            from mpu_qual.fileio import write_text_atomic
-
             write_text_atomic(folder / backup.CODEBOOK_NAME, text)
             break
     with Project.open(folder) as project:
@@ -559,8 +558,6 @@ def _repair_codebook(folder: Path) -> list[str]:
 
 def repair(folder: str | Path) -> DoctorReport:
     """Fix what can be fixed without losing work; a copy of the project is saved first."""
-    from mpu_qual.safety.guard import forget_verified
-    from mpu_qual.store.connection import connect
 
     root = Path(folder)
     before = diagnose(root)

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from mpu_qual.errors import MpuQualError, NotFound
-from mpu_qual.fileio import private_umask
+from mpu_qual.fileio import private_umask, write_text_atomic
 from mpu_qual.maintenance.doctor import rebuild_fts
-from mpu_qual.safety import backup
+from mpu_qual.safety import backup, rawfiles
 from mpu_qual.store import Project
 from mpu_qual.store.schema_trust import untrusted_objects
 
@@ -396,7 +396,6 @@ def _purge_backups(folder: Path, report: PurgeReport, purge: bool, scrub) -> Non
         if meta:  # the fingerprint no longer describes this file
             meta["fingerprint"] = None
             meta["purged"] = True
-            from mpu_qual.fileio import write_text_atomic
 
             write_text_atomic(info.sidecar, json.dumps(meta, ensure_ascii=False, indent=1))
         report.backups_scrubbed.append(info.path)
@@ -439,6 +438,5 @@ def files_containing(folder: str | Path, *needles: str) -> list[Path]:
     The bytes are read by a child process that holds no connection (``safety.rawfiles``):
     reading project.db here would drop the locks of our own connection.
     """
-    from mpu_qual.safety import rawfiles
 
     return rawfiles.scan(folder, [n for n in needles if n], max_bytes=SCAN_LIMIT_BYTES)

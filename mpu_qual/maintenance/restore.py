@@ -14,9 +14,14 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from mpu_qual.codebook import load_codebook, parse_codebook
 from mpu_qual.errors import MpuQualError
+from mpu_qual.fileio import write_text_atomic
 from mpu_qual.maintenance.doctor import verify_database
 from mpu_qual.safety import backup
+from mpu_qual.safety.guard import forget_verified
+from mpu_qual.store import Project
+from mpu_qual.store.connection import BUSY_TIMEOUT_MS
 
 
 @dataclass
@@ -51,7 +56,6 @@ def _restore_in_place(src_path: Path, db_path: Path) -> bool:
 
 
 def backup_busy_ms() -> int:
-    from mpu_qual.store.connection import BUSY_TIMEOUT_MS
 
     return BUSY_TIMEOUT_MS
 
@@ -74,8 +78,6 @@ def _replace_file(src_path: Path, db_path: Path) -> None:
 
 def restore_backup(folder: str | Path, name: str) -> RestoreReport:
     """Make backup ``name`` the project database (and its codebook the project's codebook)."""
-    from mpu_qual.fileio import write_text_atomic
-    from mpu_qual.safety.guard import forget_verified
 
     root = Path(folder)
     if not root.is_dir():
@@ -109,8 +111,6 @@ def restore_backup(folder: str | Path, name: str) -> RestoreReport:
     codebook_text = info.meta().get("codebook")
     restored_cb = False
     if isinstance(codebook_text, str) and codebook_text.strip():
-        from mpu_qual.codebook import parse_codebook
-
         try:
             parse_codebook(codebook_text, root / backup.CODEBOOK_NAME)
         except MpuQualError:
@@ -124,8 +124,6 @@ def restore_backup(folder: str | Path, name: str) -> RestoreReport:
 
 def _align_codebook(folder: Path) -> bool:
     """After a restore the codebook file must list the restored codes; rewrite it if not."""
-    from mpu_qual.codebook import load_codebook
-    from mpu_qual.store import Project
 
     with Project.open(folder, create=False) as project:
         if project.readonly:

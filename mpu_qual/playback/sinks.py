@@ -11,9 +11,12 @@ samples, and gets back up to that many frames of 16-bit samples as bytes.
 
 from __future__ import annotations
 
+import ctypes
 import sys
 from collections.abc import Callable
 from typing import Any, Protocol
+
+import numpy as np
 
 from mpu_qual.errors import MpuQualError
 
@@ -42,8 +45,6 @@ def _quiet_alsa() -> None:
     if _ALSA_HANDLER is not None or not sys.platform.startswith("linux"):
         return
     try:
-        import ctypes
-
         lib = ctypes.CDLL("libasound.so.2")
         handler_type = ctypes.CFUNCTYPE(
             None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p
@@ -149,7 +150,6 @@ class RecordingSink:
 
     def played(self) -> Any:
         """The frames pulled so far, as an int16 array of shape (frames, channels)."""
-        import numpy as np
 
         raw = b"".join(self.chunks)
         return np.frombuffer(raw, dtype=np.int16).reshape(-1, max(1, self.channels))

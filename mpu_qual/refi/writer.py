@@ -29,11 +29,11 @@ from xml.etree import ElementTree as ET
 
 from mpu_qual import __version__
 from mpu_qual.codebook import COLOR_RE, Group
-from mpu_qual.export.pseudonymise import OffsetMap, Pseudonymiser
-from mpu_qual.export.safe_text import xml_safe
 from mpu_qual.fileio import write_atomic
+from mpu_qual.pseudonymise import OffsetMap, Pseudonymiser
 from mpu_qual.refi.guids import guid
 from mpu_qual.refi.paths import media_path_to_xml
+from mpu_qual.safe_text import xml_safe
 from mpu_qual.store import Project
 from mpu_qual.store.records import Code, Coding, Participant, Segment, Source
 from mpu_qual.transcript_files.timecode import format_vtt

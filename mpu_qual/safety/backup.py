@@ -17,12 +17,15 @@ import os
 import re
 import sqlite3
 import subprocess
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from mpu_qual.errors import MpuQualError, NotFound
+from mpu_qual.fileio import private_umask, register_database, write_text_atomic
+from mpu_qual.safety import rawfiles
 
 DB_NAME = "project.db"
 CODEBOOK_NAME = "codebook.yaml"
@@ -143,7 +146,6 @@ def _fsync_dir(folder: Path) -> None:
 
 def open_readonly(path: str | Path) -> sqlite3.Connection:
     """A read-only connection that never creates or changes the file."""
-    from mpu_qual.fileio import register_database
 
     conn = sqlite3.connect(
         f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, isolation_level=None
@@ -159,7 +161,6 @@ def copy_database(src_path: Path, dest: Path) -> None:
     The copy is switched to the rollback journal, so it is one self-contained file. SQLite
     creates, writes and syncs it; we never open it with Python's file I/O.
     """
-    from mpu_qual.fileio import private_umask
 
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
@@ -199,7 +200,6 @@ def copy_database(src_path: Path, dest: Path) -> None:
 
 
 def _write_json_private(path: Path, data: dict[str, Any]) -> None:
-    from mpu_qual.fileio import write_text_atomic
 
     write_text_atomic(path, json.dumps(data, ensure_ascii=False, indent=1))
 
@@ -368,7 +368,6 @@ def quarantine(folder: str | Path, reason: str) -> Path | None:
     (``safety.rawfiles``): this process may hold a connection, and reading the files here
     would drop its locks.
     """
-    from mpu_qual.safety import rawfiles
 
     root = Path(folder)
     db_path = root / DB_NAME
@@ -399,7 +398,6 @@ def stale_temp_files(folder: str | Path, *, min_age_s: float = STALE_AFTER_S) ->
 
     Only files older than ``min_age_s``: a younger one may belong to a write in progress.
     """
-    import time
 
     root = Path(folder)
     now = time.time()

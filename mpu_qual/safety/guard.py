@@ -15,6 +15,8 @@ import sqlite3
 from pathlib import Path
 
 from mpu_qual.errors import MpuQualError
+from mpu_qual.fileio import write_text_atomic
+from mpu_qual.paths import user_dir
 from mpu_qual.safety import backup
 from mpu_qual.safety.checks import Finding, blocking, open_checks
 from mpu_qual.safety.netfs import storage_warning
@@ -25,7 +27,6 @@ MAX_REMEMBERED = 200
 
 
 def _verified_path() -> Path:
-    from mpu_qual.paths import user_dir
 
     return user_dir() / VERIFIED_FILE
 
@@ -40,7 +41,6 @@ def _load_verified() -> dict[str, str]:
 
 def remember_verified(db_path: Path, fp: str) -> None:
     """Record that this file state passed the checks (in the user folder, not the project)."""
-    from mpu_qual.fileio import write_text_atomic
 
     data = _load_verified()
     key = os.path.realpath(db_path)
@@ -57,8 +57,6 @@ def remember_verified(db_path: Path, fp: str) -> None:
 def forget_verified(db_path: Path) -> None:
     data = _load_verified()
     if data.pop(os.path.realpath(db_path), None) is not None:
-        from mpu_qual.fileio import write_text_atomic
-
         try:
             write_text_atomic(_verified_path(), json.dumps(data, ensure_ascii=False))
         except (MpuQualError, OSError):

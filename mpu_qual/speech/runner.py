@@ -39,6 +39,7 @@ from mpu_qual.speech.model_lookup import ResolvedModel, offline_models, resolve_
 from mpu_qual.speech.options import TranscribeOptions, fingerprint_hash
 from mpu_qual.speech.worker import WorkerRequest
 from mpu_qual.transcript_files.parsed import ParsedSegment, ParsedTranscript
+from mpu_qual.transcript_files.writers import to_vtt
 
 POLL_S = 0.1
 # Smallest first: language detection needs no big model, and runs after the transcription.
@@ -577,7 +578,6 @@ class Transcriber:
         if self.diarizer is not None:
             turns = self.diarizer(path, duration_ms)
             apply_turns(parsed.segments, turns)
-        from mpu_qual.transcript_files.writers import to_vtt
 
         vtt_path.parent.mkdir(parents=True, exist_ok=True)
         tmp = vtt_path.with_name(f".{vtt_path.name}.{os.getpid()}.tmp")

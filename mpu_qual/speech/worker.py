@@ -20,10 +20,21 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
+import threading
 from dataclasses import asdict, dataclass, replace
 from multiprocessing.connection import Connection
 from typing import Any
+
+from mpu_qual.speech.audio import (
+    SAMPLE_RATE,
+    AudioError,
+    check_decoded,
+    decode,
+    decoding_errors,
+    probe,
+)
 
 # Batched decoding pays off on long recordings (measured on 2 cores: base int8 about 8x real
 # time sequential, 20x batched on a 5-minute file) at about twice the memory.
@@ -91,7 +102,6 @@ def _send(conn: Connection, kind: str, payload: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Process entry point: ``python -m mpu_qual.speech.worker REQUEST_JSON``."""
-    import signal
 
     # Ctrl+C reaches the whole process group: only the parent handles it (it saves what it
     # has, then stops this process), so the worker never dies half-way through a message.
@@ -105,8 +115,6 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         pass
     except BaseException as exc:  # noqa: BLE001 - everything must reach the parent as a message
-        from mpu_qual.speech.audio import AudioError
-
         if isinstance(exc, AudioError):
             _send(conn, "error", {"kind": "audio", "message": exc.message, "hint": exc.hint})
         else:
@@ -121,7 +129,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(conn: Connection, req: WorkerRequest) -> None:
-    import threading
 
     from tqdm import tqdm
 
@@ -130,14 +137,6 @@ def _run(conn: Connection, req: WorkerRequest) -> None:
     tqdm.set_lock(threading.RLock())
 
     from faster_whisper import BatchedInferencePipeline, WhisperModel
-
-    from mpu_qual.speech.audio import (
-        SAMPLE_RATE,
-        check_decoded,
-        decode,
-        decoding_errors,
-        probe,
-    )
 
     probed = probe(req.audio_path)  # headers only: reject bad files before loading the model
     device = pick_device(req.device)

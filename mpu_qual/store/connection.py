@@ -12,6 +12,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from mpu_qual.errors import MpuQualError
 from mpu_qual.fileio import private_umask, register_database
 from mpu_qual.store.schema_trust import refuse_unknown_names, refuse_untrusted, schema_objects
 
@@ -44,7 +45,6 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite_utils.Databas
         conn.execute("PRAGMA secure_delete = ON")
     except sqlite3.DatabaseError as exc:
         conn.close()
-        from mpu_qual.errors import MpuQualError
 
         raise MpuQualError(
             f"not a readable SQLite database: {exc}",
@@ -68,7 +68,6 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite_utils.Databas
             conn.execute("PRAGMA journal_mode = WAL")
         except sqlite3.DatabaseError as exc:
             conn.close()
-            from mpu_qual.errors import MpuQualError
 
             raise MpuQualError(
                 f"cannot open the project database for writing: {exc}",

@@ -20,7 +20,7 @@ from typing import Any
 
 import sqlite_utils
 
-from mpu_qual.codebook import Codebook, load_codebook
+from mpu_qual.codebook import COLOR_RE, ID_RE, Codebook, CodeDef, load_codebook, save_codebook
 from mpu_qual.errors import MpuQualError, NotFound, ProjectNotFound
 from mpu_qual.fileio import refuse_database_file, write_bytes_atomic
 from mpu_qual.safety.guard import check_on_open
@@ -40,6 +40,8 @@ from mpu_qual.store.records import (
     SyncReport,
 )
 from mpu_qual.transcript_files.parsed import ParsedSegment, ParsedTranscript
+from mpu_qual.transcript_files.parsers import parse_file
+from mpu_qual.transcript_files.writers import write
 
 DB_NAME = "project.db"
 CODEBOOK_NAME = "codebook.yaml"
@@ -410,7 +412,6 @@ class Project:
     def write_codebook_file(self) -> None:
         """Rewrite codebook.yaml from the project's codes: after a TUI edit or an undo of one
         the YAML file follows the database (restore and doctor --repair use it too)."""
-        from mpu_qual.codebook import CodeDef, save_codebook
 
         try:
             cb = self.codebook()
@@ -652,7 +653,6 @@ class Project:
         color: str | None = None,
     ) -> Code:
         """Add a code to the project and codebook.yaml in one step."""
-        from mpu_qual.codebook import COLOR_RE, ID_RE
 
         if not ID_RE.match(code_id):
             raise MpuQualError(
@@ -900,7 +900,6 @@ class Project:
     # ------------------------------------------------------------------ sources
     def import_transcript(self, path: str | Path, name: str | None = None) -> Source:
         """Parse a transcript file and store it (one action). Nothing is written on error."""
-        from mpu_qual.transcript_files.parsers import parse_file
 
         p = Path(path)
         refuse_database_file(p, "transcript")  # before any read: see mpu_qual.fileio
@@ -1105,7 +1104,6 @@ class Project:
         return ParsedTranscript(segments=segs, metadata=src.metadata, format=src.format or "txt")
 
     def export_transcript(self, source: str | int | Source, fmt: str) -> str:
-        from mpu_qual.transcript_files.writers import write
 
         return write(self.to_parsed(source), fmt)
 

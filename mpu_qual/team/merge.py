@@ -30,6 +30,9 @@ from pathlib import Path
 from mpu_qual.codebook import Codebook, CodeDef, save_codebook
 from mpu_qual.errors import MpuQualError
 from mpu_qual.fileio import write_bytes_atomic
+from mpu_qual.refi.import_into_project import plan_codes
+from mpu_qual.refi.offsets import choose_reading
+from mpu_qual.refi.reader import read_qdpx
 from mpu_qual.store import Project
 from mpu_qual.store.connection import connect
 from mpu_qual.store.project import DB_NAME
@@ -170,13 +173,9 @@ def read_project_folder(folder: Path) -> Incoming:
 def read_qdpx_file(path: Path) -> Incoming:
     """A REFI-QDA project: codes keep mpu-qual ids (from their descriptions) when it was
     written by mpu-qual, other tools' codes get the importer's stable ids."""
-    from mpu_qual.codebook import Codebook as _Cb
-    from mpu_qual.refi.import_into_project import plan_codes
-    from mpu_qual.refi.offsets import choose_reading
-    from mpu_qual.refi.reader import read_qdpx
 
     rp = read_qdpx(path)
-    mapping, new, _reused = plan_codes(rp.codes, _Cb(), str(path))
+    mapping, new, _reused = plan_codes(rp.codes, Codebook(), str(path))
     sources = []
     for src in rp.sources:
         if src.text is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 
-from mpu_qual.export.safe_text import neutralise
+from mpu_qual.safe_text import neutralise
 from mpu_qual.team.agreement import Stats
 from mpu_qual.team.disagreements import Disagreement
 from mpu_qual.team.reliability import AgreementReport

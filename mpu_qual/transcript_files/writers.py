@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mpu_qual.errors import MpuQualError
 from mpu_qual.transcript_files.parsed import ParsedTranscript
+from mpu_qual.transcript_files.parsers import HEADER_KEYS, _clean_cue_text
 from mpu_qual.transcript_files.timecode import format_clock, format_srt, format_vtt
 
 WRITE_FORMATS = ("txt", "vtt", "srt")
@@ -41,7 +42,6 @@ def _times(parsed: ParsedTranscript) -> list[tuple[int, int]]:
 
 def to_txt(parsed: ParsedTranscript) -> str:
     lines: list[str] = []
-    from mpu_qual.transcript_files.parsers import HEADER_KEYS
 
     for key, value in parsed.metadata.items():
         if str(key).lower() not in HEADER_KEYS:
@@ -75,7 +75,6 @@ def to_vtt(parsed: ParsedTranscript) -> str:
 
 def _escape_srt(text: str) -> str:
     """SRT players show text as is, so escape only text the reader would change (tags, entities)."""
-    from mpu_qual.transcript_files.parsers import _clean_cue_text
 
     return text if _clean_cue_text(text)[1] == text.strip() else _escape_vtt(text)
 

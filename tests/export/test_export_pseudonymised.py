@@ -8,10 +8,10 @@ import pytest
 import yaml
 from sample_projects import ALL_NAMES, LISTED, NAMES, all_text
 
-from mpu_qual.export.pseudonymise import project_pseudonymiser
 from mpu_qual.export.quotes import export_quotes
 from mpu_qual.export.summary import build_summary
 from mpu_qual.export.summary_render import write_summary
+from mpu_qual.pseudonymise import project_pseudonymiser
 from mpu_qual.refi.import_into_project import import_qdpx_new
 from mpu_qual.refi.writer import export_qdc, export_qdpx
 from mpu_qual.store import Project

@@ -9,13 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mpu_qual.errors import MpuQualError
-from mpu_qual.export.pseudonymise import (
+from mpu_qual.pseudonymise import (
     Pseudonymiser,
     load_pseudonym_list,
     project_pseudonymiser,
     split_names,
 )
-from mpu_qual.export.safe_text import md_inline, neutralise, xml_safe
+from mpu_qual.safe_text import md_inline, neutralise, xml_safe
 
 
 @pytest.mark.parametrize("text", ["=1+1", "+1", "-2", "@SUM(A1)", "\t=1", "\r=1"])

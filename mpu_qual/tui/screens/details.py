@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import sqlite3
 from typing import Any
 
 from rich.text import Text
@@ -12,17 +12,10 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
+from mpu_qual.errors import MpuQualError
+from mpu_qual.evidence.links import evidence_for_coding
 from mpu_qual.store.records import Coding
 from mpu_qual.tui.workbench_view import Labels, fmt_ms
-
-
-def evidence_lookup() -> Callable[[Any, int], Any] | None:
-    """``mpu_qual.evidence.links.evidence_for_coding`` when that feature is installed."""
-    try:
-        from mpu_qual.evidence.links import evidence_for_coding  # type: ignore[import-not-found]
-    except Exception:
-        return None
-    return evidence_for_coding
 
 
 def coding_text(c: Coding, labels: Labels, evidence: list[Any] | None) -> Text:
@@ -68,17 +61,14 @@ class DetailsScreen(ModalScreen[None]):
         self.project = project
 
     def compose(self) -> ComposeResult:
-        lookup = evidence_lookup()
         with Vertical(classes="dialog dialog-full", id="details"):
             yield Label("Codings at the caret", classes="dialog-title")
             with VerticalScroll():
                 for c in self.codings:
-                    evidence = None
-                    if lookup is not None:
-                        try:
-                            evidence = list(lookup(self.project.db, c.id))
-                        except Exception:
-                            evidence = None
+                    try:
+                        evidence = list(evidence_for_coding(self.project.db, c.id))
+                    except (sqlite3.DatabaseError, MpuQualError):
+                        evidence = None  # e.g. a read-only project without evidence tables
                     yield Static(coding_text(c, self.labels, evidence), classes="detail")
             yield Label(
                 "Esc closes · m memo · x remove · r re-scope (in the transcript)",

@@ -40,7 +40,13 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker, get_current_worker
 
 from mpu_qual.errors import MpuQualError
+from mpu_qual.speech.model_lookup import offline_models
+from mpu_qual.speech.options import TranscribeOptions
+from mpu_qual.speech.progress import RichProgress, clock
+from mpu_qual.speech.review import review_items
+from mpu_qual.speech.runner import Transcriber, TranscriptionInterrupted
 from mpu_qual.store import Project
+from mpu_qual.transcript_files.speakers import assign_speakers, parse_time, select_segments
 from mpu_qual.tui.screens.form import press_button
 from mpu_qual.tui.workbench_view import fmt_ms
 
@@ -116,7 +122,6 @@ def start_job(app: MpuQualApp, job: TranscriptionJob) -> None:
 
 
 def _run_job(app: MpuQualApp, job: TranscriptionJob) -> None:
-    from mpu_qual.speech.runner import Transcriber
 
     worker = get_current_worker()
     cancel = _Cancel(job.cancel, worker)
@@ -138,7 +143,6 @@ def _run_job(app: MpuQualApp, job: TranscriptionJob) -> None:
 
 
 def _job_finished(app: MpuQualApp, job: TranscriptionJob) -> None:
-    from mpu_qual.speech.runner import TranscriptionInterrupted
 
     res = job.result
     if res is not None:
@@ -170,7 +174,6 @@ def progress_line(ev: ProgressEvent | None) -> str:
     """``name: 0:00:12 / 0:00:45 of audio · 3 segments · sequential cpu int8 en``."""
     if ev is None:
         return "starting…"
-    from mpu_qual.speech.progress import RichProgress, clock
 
     return (
         f"{ev.name}: {clock(ev.done_ms)} / {clock(ev.total_ms)} of audio · "
@@ -295,7 +298,6 @@ class TranscribeScreen(ModalScreen[None]):
     @work(thread=True, exclusive=True, group="tx-models")
     def load_models(self) -> None:
         """Models found offline (scanning caches takes a moment, so off the UI thread)."""
-        from mpu_qual.speech.model_lookup import offline_models
 
         try:
             found = offline_models()
@@ -308,7 +310,6 @@ class TranscribeScreen(ModalScreen[None]):
             self.query_one("#tx-model", Select).set_options([(n, n) for n in names])
 
     def options(self) -> TranscribeOptions:
-        from mpu_qual.speech.options import TranscribeOptions
 
         model = self.query_one("#tx-model", Select).value
         language = self.query_one("#tx-language", Select).value
@@ -390,7 +391,6 @@ class TranscribeScreen(ModalScreen[None]):
 
     # ------------------------------------------------------------------ review flags
     def load_review(self) -> None:
-        from mpu_qual.speech.review import review_items
 
         box = self.query_one("#tx-review", OptionList)
         count = self.query_one("#tx-review-count", Static)
@@ -440,7 +440,6 @@ class TranscribeScreen(ModalScreen[None]):
     # ------------------------------------------------------------------ speakers
     def criteria(self) -> dict[str, Any] | None:
         """``select_segments`` keyword arguments from the fields; None when none is given."""
-        from mpu_qual.transcript_files.speakers import parse_time
 
         def val(wid: str) -> str:
             return self.query_one(f"#{wid}", Input).value.strip()
@@ -494,7 +493,6 @@ class TranscribeScreen(ModalScreen[None]):
 
     @work(thread=True, exclusive=True, group="tx-speakers")
     def _count_segments(self, sid: int, crit: dict[str, Any]) -> None:
-        from mpu_qual.transcript_files.speakers import select_segments
 
         try:
             n = len(self.mpu_app.read(lambda p: select_segments(p, sid, **crit)))
@@ -509,7 +507,6 @@ class TranscribeScreen(ModalScreen[None]):
             self.query_one("#sp-preview", Static).update(text)
 
     def action_assign(self) -> None:
-        from mpu_qual.transcript_files.speakers import assign_speakers
 
         sid = self.source_id
         label = self.query_one("#sp-label", Input).value.strip()
