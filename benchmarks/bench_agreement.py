@@ -48,13 +48,13 @@ def build(folder: Path, transcripts: int) -> Project:
     shutil.copyfile(ROOT / "codebook.yaml", folder / "codebook.yaml")
     project = Project.init(folder, import_transcripts=False)
     demo = parse_file(ROOT / "transcripts" / "focus-group-2025-12-08.txt")
-    leaves = [c.id for c in project.codes() if c.depth >= 2][:30]
+    leaves = [c.id for c in project.codes.list() if c.depth >= 2][:30]
     rng = random.Random(11)
     rows = []
     for n in range(transcripts):
         demo.segments[0] = ParsedSegment(f"Session {n}", "Moderator", 0, 1000)
-        src = project.add_transcript(f"session-{n:03d}", demo)
-        segs = [g for g in project.segments(src) if g.end - g.start > 10]
+        src = project.sources.add(f"session-{n:03d}", demo)
+        segs = [g for g in project.sources.segments(src) if g.end - g.start > 10]
         first = []
         for _ in range(40):
             g = rng.choice(segs)
@@ -71,7 +71,7 @@ def build(folder: Path, transcripts: int) -> Project:
             for _ in range(8 if k else 0):
                 g = rng.choice(segs)
                 rows.append((src.id, rng.choice(leaves), g.start, g.end, coder))
-    texts = {s.id: s.text for s in project.sources()}
+    texts = {s.id: s.text for s in project.sources.list()}
     with project.action("benchmark codings") as conn:
         conn.executemany(
             "INSERT INTO codings (source_id, code_id, start, end, quote, coder) "
@@ -83,13 +83,13 @@ def build(folder: Path, transcripts: int) -> Project:
 
 def arrays(project: Project) -> dict[str, np.ndarray]:
     """code -> (coders x characters) 0/1 array over every transcript, in name order."""
-    sources = sorted(project.sources(), key=lambda s: s.name)
+    sources = sorted(project.sources.list(), key=lambda s: s.name)
     offset, base = {}, 0
     for s in sources:
         offset[s.id] = base
         base += s.length
     out: dict[str, np.ndarray] = {}
-    for c in project.codings():
+    for c in project.codings.list():
         arr = out.get(c.code_id)
         if arr is None:
             arr = out[c.code_id] = np.zeros((len(CODERS), base), dtype=np.int8)
@@ -115,7 +115,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="mpu-qual-bench-") as tmp:
         os.environ["MPU_QUAL_HOME"] = str(Path(tmp) / "home")
         project = build(Path(tmp) / "p", args.transcripts)
-        n_codings = len(project.codings())
+        n_codings = len(project.codings.list())
         ours_s, report = median_time(lambda: measure_agreement(project, unit="char"), args.repeats)
         data = arrays(project)
 

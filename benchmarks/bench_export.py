@@ -2,7 +2,7 @@
 
 A synthetic project (the demo codebook; transcripts made of the demo focus group's turns,
 repeated) with several thousand codings is exported in every format. The baseline, measured
-in the same run, is ``project.codings()``: fetching every coding with its speaker and group,
+in the same run, is ``project.codings.list()``: fetching every coding with its speaker and group,
 which every export must do at least once. Each figure is the median of the repeats.
 
 Run:  .venv/bin/python benchmarks/bench_export.py [--transcripts 20] [--repeats 3]
@@ -41,12 +41,12 @@ def build(folder: Path, transcripts: int) -> Project:
     shutil.copyfile(ROOT / "codebook.yaml", folder / "codebook.yaml")
     project = Project.init(folder, import_transcripts=False)
     demo = parse_file(ROOT / "transcripts" / "focus-group-2025-12-08.txt")
-    leaves = [c.id for c in project.codes() if c.depth >= 1]
+    leaves = [c.id for c in project.codes.list() if c.depth >= 1]
     rng = random.Random(7)
     for n in range(transcripts):
-        src = project.add_transcript(f"session-{n:03d}", demo)
+        src = project.sources.add(f"session-{n:03d}", demo)
         rows = []
-        for seg in project.segments(src):
+        for seg in project.sources.segments(src):
             if seg.end - seg.start < 20 or seg.speaker == "Moderator":
                 continue
             for code in rng.sample(leaves, 3):
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         root = Path(tmp)
         (root / "p").mkdir()
         project = build(root / "p", args.transcripts)
-        n = len(project.codings())
+        n = len(project.codings.list())
         pseudo = Pseudonymiser({"Tai Po": "[place]", "Dongguan": "[place]", "Shenzhen": "[place]"})
         out = root / "out"
         out.mkdir()
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
             return out / f"{next(counter)}-{name}"
 
         cases: list[tuple[str, Callable[[], object]]] = [
-            ("baseline: project.codings()", lambda: project.codings()),
+            ("baseline: project.codings.list()", lambda: project.codings.list()),
             ("export quotes csv", lambda: export_quotes(project, fresh("q.csv"))),
             (
                 "export quotes csv --pseudonymise",

@@ -145,7 +145,7 @@ def main() -> None:
         with new_project(work / "baseline") as project:
             t0 = time.perf_counter()
             for p in txt_files:
-                project.import_transcript(p)
+                project.sources.import_file(p)
             base = time.perf_counter() - t0
             base_segments = project.conn.execute("SELECT count(*) FROM segments").fetchone()[0]
 
@@ -156,10 +156,10 @@ def main() -> None:
             segments = project.conn.execute("SELECT count(*) FROM segments").fetchone()[0]
             stored = project.conn.execute("SELECT count(*) FROM codings").fetchone()[0]
             t0 = time.perf_counter()
-            project.undo()
+            project.history.undo()
             undo = time.perf_counter() - t0
             t0 = time.perf_counter()
-            project.redo()
+            project.history.redo()
             redo = time.perf_counter() - t0
 
         lines = [

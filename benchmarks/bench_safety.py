@@ -48,7 +48,7 @@ def build(folder: Path, transcripts: int) -> None:
     p = Project.init(folder, import_transcripts=False)
     demo = parse_file(ROOT / "transcripts" / "focus-group-2025-12-08.txt")
     for i in range(transcripts):
-        p.add_transcript(f"fg-{i:03d}", demo)
+        p.sources.add(f"fg-{i:03d}", demo)
     for code, phrase in (
         ("manpower.technical", "PLC"),
         ("factors.ecosystem.infrastructure", "infrastructure"),
@@ -59,7 +59,7 @@ def build(folder: Path, transcripts: int) -> None:
         ("training", "course"),
     ):
         for unit in ("segment", "sentence"):
-            p.autocode(code, phrase=phrase, unit=unit)
+            p.codings.autocode(code, phrase=phrase, unit=unit)
     p.close()
 
 
@@ -75,8 +75,8 @@ def timed(fn: Callable[[], object], repeats: int) -> float:
 def touch(folder: Path) -> None:
     """Change the file (one coding added and removed) so the next open checks it again."""
     with Project.open(folder) as p:
-        c = p.add_coding(p.sources()[0], 0, 5, "factors")
-        p.remove_coding(c.id)
+        c = p.codings.add(p.sources.list()[0], 0, 5, "factors")
+        p.codings.remove(c.id)
 
 
 def main() -> None:
@@ -91,7 +91,7 @@ def main() -> None:
     build(folder, args.transcripts)
     db = folder / "project.db"
     with Project.open(folder) as p:
-        n_codings = len(p.codings())
+        n_codings = len(p.codings.list())
     size_mb = db.stat().st_size / 2**20
     lines = [
         f"bench_safety: {args.transcripts} transcripts, {n_codings} codings, "
@@ -188,7 +188,7 @@ def main() -> None:
         shutil.copytree(folder, work, ignore=shutil.ignore_patterns("backups"))
         with Project.open(work) as p:
             t = time.perf_counter()
-            p.remove_source("fg-000")
+            p.sources.remove("fg-000")
             return time.perf_counter() - t
 
     def purge() -> float:

@@ -87,7 +87,7 @@ def generate(folder: Path, n_sources: int, n_segments: int, n_codings: int) -> N
     shutil.copy(ROOT / "codebook.yaml", folder / "codebook.yaml")
     rng = random.Random(7)
     project = Project.init(folder, import_transcripts=False)
-    codes = [c.id for c in project.codes()]
+    codes = [c.id for c in project.codes.list()]
     texts: dict[int, tuple[str, list[tuple[int, int]]]] = {}
     with project.transaction() as conn:
         groups = {
@@ -244,11 +244,11 @@ async def measure(folder: Path, demo: Path) -> dict:
     # baseline: the core call alone, on a second connection
     core = []
     with Project.open(folder) as p:
-        src = p.source(screen.source.id)
+        src = p.sources.get(screen.source.id)
         for i in range(25):
             g = lay.segments[300 + i * 127]
             t = time.perf_counter()
-            p.add_coding(src, g.start, g.end, "training.qa.spc")
+            p.codings.add(src, g.start, g.end, "training.qa.spc")
             core.append(time.perf_counter() - t)
     figures["core_add_coding_median_ms"] = statistics.median(core) * 1000
 

@@ -254,7 +254,7 @@ def project_pseudonymiser(project: Project, list_path: str | Path | None = None)
         names.update(load_pseudonym_list(list_path))
     elif default.exists():
         names.update(load_pseudonym_list(default))
-    for p in project.participants():
+    for p in project.participants.list():
         for name in split_names(p.name):
             names[name] = p.label  # a participant's own name always maps to their label
     return Pseudonymiser(names)

@@ -170,18 +170,18 @@ def span(
 
 
 def apply_codings(project: Project) -> int:
-    src = project.source(SOURCE)
-    turns = {g.start_ms: g for g in project.segments(src)}
+    src = project.sources.get(SOURCE)
+    turns = {g.start_ms: g for g in project.sources.segments(src)}
     n = 0
     for time, first, last, codes, memo in CODINGS:
         seg = turns.get(parse_timestamp(time))
         if seg is None:
             raise SystemExit(f"no turn starts at {time}")
         s, e = span(src.text, seg.start, seg.end, first, last, time)
-        project.add_codings(src, s, e, codes, memo=memo, coder=CODER)
+        project.codings.add_many(src, s, e, codes, memo=memo, coder=CODER)
         n += len(codes)
     for label, attrs in ATTRIBUTES.items():
-        project.set_participant(label, attrs=attrs)
+        project.participants.set(label, attrs=attrs)
     return n
 
 
@@ -217,7 +217,7 @@ def link_demo_evidence(project: Project, workdir: Path) -> int:
     rules = load_project_rules(project.folder)
     import_job_ads(project.db, [path], rules)
     job_market = [
-        c for c in project.codings(code="manpower.job_market") if c.participant_label == "IL1"
+        c for c in project.codings.list(code="manpower.job_market") if c.participant_label == "IL1"
     ][0]
     links = [
         (

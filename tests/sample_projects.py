@@ -72,8 +72,8 @@ def turn_span(
     project: Project, idx: int, first: str | None = None, last: str | None = None
 ) -> tuple[int, int]:
     """Offsets of a turn (or of the words from ``first`` to ``last`` in it)."""
-    src = project.source("session-1")
-    seg = project.segments(src)[idx]
+    src = project.sources.get("session-1")
+    seg = project.sources.segments(src)[idx]
     s = seg.start if first is None else src.text.index(first, seg.start, seg.end)
     e = seg.end if last is None else src.text.index(last, s, seg.end) + len(last)
     return s, e
@@ -87,9 +87,9 @@ def build_small_project(folder: Path) -> Project:
         segments=[ParsedSegment(text=t, speaker=s, start_ms=a, end_ms=b) for s, a, b, t in TURNS],
         metadata={"title": "Session one", "date": "2025-12-08"},
     )
-    project.add_transcript("session-1", parsed)
+    project.sources.add("session-1", parsed)
     for label, name in NAMES.items():
-        project.set_participant(label, name=name, attrs={"sector": "Testing"})
+        project.participants.set(label, name=name, attrs={"sector": "Testing"})
     coded = [
         (1, None, None, ["talent.shortage"], "Asked Chan Tai Man to say more.", "Peter"),
         (2, None, None, ["talent.ageing", "talent.shortage"], None, "coder-a"),
@@ -103,7 +103,7 @@ def build_small_project(folder: Path) -> Project:
     ]
     for idx, first, last, codes, memo, coder in coded:
         s, e = turn_span(project, idx, first, last)
-        project.add_codings("session-1", s, e, codes, memo=memo, coder=coder)
+        project.codings.add_many("session-1", s, e, codes, memo=memo, coder=coder)
     return project
 
 

@@ -89,7 +89,7 @@ def init(folder: str, codebook: str | None, no_import: bool) -> None:
     """Create a project in FOLDER (codebook.yaml, transcripts/, project.db)."""
     project = Project.init(folder, codebook, import_transcripts=not no_import)
     write_default_rules(folder)
-    n = len(project.sources())
+    n = len(project.sources.list())
     project.close()
     click.echo(f"Created project in {folder} ({n} transcripts imported).")
     click.echo(f"Next: mpu-qual -p {folder} transcripts add FILE, then mpu-qual -p {folder}")
@@ -126,12 +126,12 @@ def codebook_group() -> None:
 def codebook_show(ctx: click.Context, lang: str, fmt: str) -> None:
     """Print the code tree with the number of codings per code."""
     project = open_project(ctx)
-    codes = project.codes()
-    counts = project.code_counts()
+    codes = project.codes.list()
+    counts = project.codes.counts()
     if fmt == "json":
         _dump_json([{**c.__dict__, "codings": counts.get(c.id, 0)} for c in codes])
         return
-    cb = project.codebook()
+    cb = project.codebook.load()
     root = Tree(f"[bold]{escape(cb.name or 'Codebook')}[/] {escape(cb.name_zh)}")
     nodes: dict[str, Tree] = {}
     for c in codes:
@@ -178,7 +178,7 @@ def codebook_load(
 ) -> None:
     """Load an edited codebook (default: the project's codebook.yaml) into the project."""
     project = open_project(ctx)
-    report = project.sync_codebook(
+    report = project.codebook.sync(
         file, merge_into=_parse_pairs(merges, "--merge-into"), dry_run=dry_run
     )
     prefix = "would be " if dry_run else ""
@@ -210,11 +210,11 @@ def participants_group() -> None:
 def participants_list(ctx: click.Context, fmt: str) -> None:
     """List participants with their group and attributes."""
     project = open_project(ctx)
-    people = project.participants()
+    people = project.participants.list()
     if fmt == "json":
         _dump_json([p.__dict__ for p in people])
         return
-    groups = {g.id: g for g in project.codebook().groups}
+    groups = {g.id: g for g in project.codebook.load().groups}
     table = Table("Label", "Name", "Group", "Attributes")
     for p in people:
         g = groups.get(p.group_id or "")
@@ -251,7 +251,7 @@ def participants_set(
 ) -> None:
     """Create or update participant LABEL."""
     project = open_project(ctx)
-    p = project.set_participant(
+    p = project.participants.set(
         label, name=name, group=group, attrs=_parse_pairs(attrs, "--attr"), new_label=new_label
     )
     click.echo(f"{p.label}: group={p.group_id or '-'} attributes={p.attributes}")
@@ -276,13 +276,13 @@ def transcripts_add(ctx: click.Context, files: tuple[str, ...], name: str | None
     failed = 0
     for f in files:
         try:
-            src = project.import_transcript(f, name=name)
+            src = project.sources.import_file(f, name=name)
         except MpuQualError as exc:
             failed += 1
 
             report_error(exc)
             continue
-        n = len(project.segments(src))
+        n = len(project.sources.segments(src))
         click.echo(f"Imported {f} as '{src.name}' ({n} segments, {src.length} characters).")
     if failed:
         click.echo(
@@ -299,7 +299,7 @@ def transcripts_add(ctx: click.Context, files: tuple[str, ...], name: str | None
 def transcripts_list(ctx: click.Context, fmt: str) -> None:
     """List transcripts with duration, speakers and coded share."""
     project = open_project(ctx)
-    rows = project.source_summaries()
+    rows = project.sources.summaries()
     if fmt == "json":
         _dump_json(rows)
         return
@@ -326,8 +326,8 @@ def transcripts_list(ctx: click.Context, fmt: str) -> None:
 def transcripts_show(ctx: click.Context, name: str, offsets: bool) -> None:
     """Print a transcript turn by turn."""
     project = open_project(ctx)
-    src = project.source(name)
-    for g in project.segments(src):
+    src = project.sources.get(name)
+    for g in project.sources.segments(src):
         where = f"[dim]{g.start}-{g.end}[/] " if offsets else ""
         console.print(
             f"{where}[cyan]{format_clock(g.start_ms)}[/] [bold]{escape(g.speaker or '?')}[/]: ",
@@ -351,7 +351,7 @@ def transcripts_show(ctx: click.Context, name: str, offsets: bool) -> None:
 def transcripts_export(ctx: click.Context, name: str, fmt: str, output: str | None) -> None:
     """Write a transcript as plain text, WebVTT or SRT."""
     project = open_project(ctx)
-    text = project.export_transcript(name, fmt)
+    text = project.sources.export(name, fmt)
     if output:
         write_text_atomic(Path(output), text)
         click.echo(f"Wrote {output}", err=True)
@@ -366,7 +366,7 @@ def transcripts_export(ctx: click.Context, name: str, fmt: str, output: str | No
 def transcripts_remove(ctx: click.Context, name: str) -> None:
     """Remove a transcript and its codings (undo with 'mpu-qual undo')."""
     project = open_project(ctx)
-    n = project.remove_source(name)
+    n = project.sources.remove(name)
     click.echo(f"Removed '{name}' and {n} codings. 'mpu-qual undo' brings them back.")
 
 
@@ -389,7 +389,7 @@ def code_add(
 ) -> None:
     """Code SOURCE from --start to --end with one or more codes."""
     project = open_project(ctx)
-    for c in project.add_codings(source, start, end, list(codes), memo=memo):
+    for c in project.codings.add_many(source, start, end, list(codes), memo=memo):
         click.echo(
             f"Coding {c.id}: {c.code_id} on '{c.quote[:60]}'" + ("..." if len(c.quote) > 60 else "")
         )
@@ -436,7 +436,7 @@ def code_list(
     """List codings, optionally filtered."""
     project = open_project(ctx)
     rows = _coding_rows(
-        project.codings(
+        project.codings.list(
             code=code,
             participant=participant,
             source=source,
@@ -468,7 +468,7 @@ def code_list(
 @click.pass_context
 def code_remove(ctx: click.Context, coding_id: int) -> None:
     """Remove coding CODING_ID (undo with 'mpu-qual undo')."""
-    c = open_project(ctx).remove_coding(coding_id)
+    c = open_project(ctx).codings.remove(coding_id)
     click.echo(f"Removed coding {c.id} ({c.code_id}).")
 
 
@@ -479,7 +479,7 @@ def code_remove(ctx: click.Context, coding_id: int) -> None:
 @click.pass_context
 def code_memo(ctx: click.Context, coding_id: int, text: str) -> None:
     """Set the memo of coding CODING_ID ('' clears it)."""
-    c = open_project(ctx).update_coding(coding_id, memo=text)
+    c = open_project(ctx).codings.update(coding_id, memo=text)
     click.echo(f"Coding {c.id} memo: {c.memo or '(none)'}")
 
 
@@ -509,11 +509,11 @@ def autocode(
 ) -> None:
     """Code every passage that matches a phrase or a regex (one undoable action)."""
     project = open_project(ctx)
-    result = project.autocode(
+    result = project.codings.autocode(
         code, phrase=phrase, regex=regex, unit=unit, dry_run=dry_run, sources=list(sources) or None
     )
     if dry_run:
-        texts = {s.id: (s.name, s.text) for s in project.sources()}
+        texts = {s.id: (s.name, s.text) for s in project.sources.list()}
         for sid, s, e in result.spans:
             name, text = texts[sid]
             click.echo(f"{name} {s}-{e}: {text[s:e][:100]!r}")
@@ -559,7 +559,7 @@ def search(ctx: click.Context, query: str, source: str | None, limit: int, fmt: 
 @click.pass_context
 def undo(ctx: click.Context) -> None:
     """Undo the last action (also after a restart)."""
-    what = open_project(ctx).undo()
+    what = open_project(ctx).history.undo()
     click.echo(f"Undone: {what}" if what else "Nothing to undo.")
 
 
@@ -568,7 +568,7 @@ def undo(ctx: click.Context) -> None:
 @click.pass_context
 def redo(ctx: click.Context) -> None:
     """Redo the last undone action."""
-    what = open_project(ctx).redo()
+    what = open_project(ctx).history.redo()
     click.echo(f"Redone: {what}" if what else "Nothing to redo.")
 
 
@@ -578,6 +578,6 @@ def redo(ctx: click.Context) -> None:
 @click.pass_context
 def history(ctx: click.Context, limit: int) -> None:
     """List recent actions (newest first)."""
-    for a in open_project(ctx).history(limit):
+    for a in open_project(ctx).history.recent(limit):
         mark = " (undone)" if a["undone"] else ""
         click.echo(f"{a['id']:>5}  {a['created_at']}  {a['description']}{mark}")

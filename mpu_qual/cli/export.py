@@ -133,7 +133,7 @@ def export_qdc_cmd(
 
     project, pseudo = _open_pseudonymised(ctx, pseudonymise, pseudonyms)
     export_qdc(project, output, pseudo)
-    click.echo(f"Wrote {len(project.codes())} codes to {output}.")
+    click.echo(f"Wrote {len(project.codes.list())} codes to {output}.")
 
 
 @export_group.command("qdpx")

@@ -102,18 +102,18 @@ def selected_code_ids(project: Project, flt: QuoteFilter) -> set[str] | None:
     if flt.codes:
         allowed = set()
         for cid in flt.codes:
-            project.code(cid)  # clear error for an unknown id
-            allowed.update(project.descendant_ids(cid))
+            project.codes.get(cid)  # clear error for an unknown id
+            allowed.update(project.codes.descendant_ids(cid))
     if flt.theme:
-        theme = project.code(flt.theme)
+        theme = project.codes.get(flt.theme)
         if theme.parent_id is not None:
-            top = project.code_path(theme.id)[0]
+            top = project.codes.path(theme.id)[0]
             raise MpuQualError(
                 f"'{flt.theme}' is a code, not a theme",
                 field="theme",
                 hint=f"Its theme is '{top.id}'; use --code {flt.theme} for one code.",
             )
-        in_theme = set(project.descendant_ids(theme.id))
+        in_theme = set(project.codes.descendant_ids(theme.id))
         allowed = in_theme if allowed is None else allowed & in_theme
     return allowed
 
@@ -121,7 +121,7 @@ def selected_code_ids(project: Project, flt: QuoteFilter) -> set[str] | None:
 def filtered_codings(project: Project, flt: QuoteFilter) -> list[Coding]:
     """Codings that pass the filter, in store order."""
     allowed = selected_code_ids(project, flt)
-    codings = project.codings(participant=flt.participant, group=flt.group, source=flt.source)
+    codings = project.codings.list(participant=flt.participant, group=flt.group, source=flt.source)
     if allowed is not None:
         codings = [c for c in codings if c.code_id in allowed]
     return codings
@@ -136,7 +136,7 @@ class _Timing:
 
     def span(self, source_id: int, start: int, end: int) -> tuple[int | None, int | None]:
         if source_id not in self._cache:
-            segs = self._project.segments(source_id)
+            segs = self._project.sources.segments(source_id)
             self._cache[source_id] = (
                 [g.start for g in segs],
                 [(g.start_ms, g.end_ms) for g in segs],
@@ -153,8 +153,8 @@ def coding_rows(
     project: Project, codings: Sequence[Coding], pseudo: Pseudonymiser | None = None
 ) -> list[QuoteRow]:
     """Turn codings into rows in codebook order."""
-    codes = {c.id: c for c in project.codes()}
-    groups = {g.id: g for g in project.codebook().groups}
+    codes = {c.id: c for c in project.codes.list()}
+    groups = {g.id: g for g in project.codebook.load().groups}
     timing = _Timing(project)
     paths: dict[str, list[Code]] = {}
     rows = []

@@ -115,11 +115,11 @@ def build_quote_export(
     rows = coding_rows(project, codings, pseudo)
     used = {c.code_id for c in codings}
     keep: list[str] = []
-    for code in project.codes():
-        if set(project.descendant_ids(code.id)) & used:
+    for code in project.codes.list():
+        if set(project.codes.descendant_ids(code.id)) & used:
             keep.append(code.id)
     matrix = frequencies(project, codings, code_ids=keep)
-    cb = project.codebook()
+    cb = project.codebook.load()
     title = f"Coded quotes: {cb.name}" if cb.name else "Coded quotes"
     if pseudo:
         title = pseudo.apply(title)

@@ -105,12 +105,14 @@ def frequencies(
     code_ids: Sequence[str] | None = None,
 ) -> Frequencies:
     """Passages per code and group for ``code_ids`` (default: every code), codebook order."""
-    codes = project.codes()
+    codes = project.codes.list()
     tallies = tally(codes, codings)
     by_id = {c.id: c for c in codes}
     wanted = list(code_ids) if code_ids is not None else [c.id for c in codes]
     present = {g for cid in wanted for g, ps in tallies[cid].by_group.items() if ps}
-    groups = [GroupInfo(g.id, g.en, g.zh) for g in project.codebook().groups if g.id in present]
+    groups = [
+        GroupInfo(g.id, g.en, g.zh) for g in project.codebook.load().groups if g.id in present
+    ]
     known = {g.id for g in groups}
     for g in sorted(present - known - {NO_GROUP}):
         groups.append(GroupInfo(g, g, g))  # a group id no longer in the codebook
@@ -135,6 +137,6 @@ def code_frequencies_by_group(project: Project, *, parent: str | None = None) ->
     the passages coded with it or any of its sub-codes, split by the speaker's group.
     """
     if parent is not None:
-        project.code(parent)
-    ids = [c.id for c in project.codes() if c.parent_id == parent]
-    return frequencies(project, project.codings(), code_ids=ids)
+        project.codes.get(parent)
+    ids = [c.id for c in project.codes.list() if c.parent_id == parent]
+    return frequencies(project, project.codings.list(), code_ids=ids)

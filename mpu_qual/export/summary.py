@@ -139,19 +139,19 @@ def build_summary(
     """Collect everything the summary prints; renderers only format it."""
     if not 0 <= quotes <= MAX_QUOTES:
         raise MpuQualError(f"--quotes must be between 0 and {MAX_QUOTES}", field="quotes")
-    codes = project.codes()
+    codes = project.codes.list()
     if theme is not None:
-        code = project.code(theme)
+        code = project.codes.get(theme)
         if code.parent_id is not None:
             raise MpuQualError(
                 f"'{theme}' is a code, not a theme",
                 field="theme",
-                hint=f"Use its theme: --theme {project.code_path(theme)[0].id}.",
+                hint=f"Use its theme: --theme {project.codes.path(theme)[0].id}.",
             )
     themes = [c for c in codes if c.parent_id is None and (theme is None or c.id == theme)]
-    codings = project.codings()
+    codings = project.codings.list()
     rows = {r.coding_id: r for r in coding_rows(project, codings, pseudo)}
-    cb = project.codebook()
+    cb = project.codebook.load()
     group_order = {g.id: i for i, g in enumerate(cb.groups)}
     group_names = {g.id: (g.en, g.zh) for g in cb.groups}
     audiences = cb.audiences
@@ -174,7 +174,7 @@ def build_summary(
 
     out_themes = []
     for th in themes:
-        desc_ids = project.descendant_ids(th.id)
+        desc_ids = project.codes.descendant_ids(th.id)
         members = [c for c in codes if c.id in set(desc_ids) and c.id != th.id]
         th_codings = [c for c in codings if c.code_id in set(desc_ids)]
         by_audience = any(c.addresses for c in members)
@@ -243,8 +243,8 @@ def _pseudo_evidence(e: EvidenceItem, pseudo: Pseudonymiser) -> EvidenceItem:
 
 
 def _overview(project: Project, codings: Sequence[Coding], groups: list[Group]) -> list[str]:
-    sources = project.sources()
-    people = [p for p in project.participants() if p.group_id not in NON_PARTICIPANT_GROUPS]
+    sources = project.sources.list()
+    people = [p for p in project.participants.list() if p.group_id not in NON_PARTICIPANT_GROUPS]
     by_group = []
     for g in groups:
         n = sum(1 for p in people if p.group_id == g.id)

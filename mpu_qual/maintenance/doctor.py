@@ -552,7 +552,7 @@ def _repair_codebook(folder: Path) -> list[str]:
     with Project.open(folder) as project:
         if project.readonly:
             return []
-        project.write_codebook_file()
+        project.codebook.write_file()
     return ["wrote codebook.yaml from the project's codes"]
 
 

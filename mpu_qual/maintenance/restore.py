@@ -128,7 +128,7 @@ def _align_codebook(folder: Path) -> bool:
     with Project.open(folder, create=False) as project:
         if project.readonly:
             return False
-        in_db = {(c.id, c.parent_id, c.label_en, c.label_zh) for c in project.codes()}
+        in_db = {(c.id, c.parent_id, c.label_en, c.label_zh) for c in project.codes.list()}
         try:
             cb = load_codebook(project.codebook_path)
             in_file = {(c.id, c.parent, c.en, c.zh) for c in cb.codes}
@@ -136,5 +136,5 @@ def _align_codebook(folder: Path) -> bool:
             in_file = set()
         if in_db == in_file:
             return False
-        project.write_codebook_file()
+        project.codebook.write_file()
         return True

@@ -66,7 +66,7 @@ def parse_segment_numbers(specs: list[str] | tuple[str, ...], count: int) -> lis
 
 def media_of(project: Any, name: str | int) -> tuple[Any, Path]:
     """The source and its recording, or an error that says what is missing."""
-    src = project.source(name)
+    src = project.sources.get(name)
     if not src.media_path:
         raise MpuQualError(
             f"the transcript '{src.name}' has no recording attached",
@@ -99,7 +99,7 @@ def write_clip(
     if out.suffix.lower() != ".wav":
         raise MpuQualError("the clip is written as WAV: name the file .wav", path=out)
     src, media = media_of(project, name)
-    segs = project.segments(src)
+    segs = project.sources.segments(src)
     numbers = parse_segment_numbers(segment_specs, len(segs))
     chosen = [segs[n - 1] for n in numbers]
     untimed = [n for n, g in zip(numbers, chosen, strict=True) if g.start_ms is None]

@@ -490,9 +490,9 @@ def _apply(
     try:
         with project.action(f"Import {file_name}", kind="import") as conn:
             if codebook_file is not None:
-                project.sync_codebook(codebook_file)
+                project.codebook.sync(codebook_file)
             for ps in plan.sources:
-                src = project.add_transcript(ps.name, ps.parsed, media_path=ps.media_path)
+                src = project.sources.add(ps.name, ps.parsed, media_path=ps.media_path)
                 with rows_checked_per_source(conn):  # checked once per source, not per row
                     conn.executemany(
                         "INSERT INTO codings (source_id, code_id, start, end, quote, memo, "
@@ -512,7 +512,7 @@ def _apply(
                     report.memos += 1
                 report.sources.append(ps.name)
             for label, name, group, attrs in plan.participants:
-                project.set_participant(label, name=name, group=group, attrs=attrs)
+                project.participants.set(label, name=name, group=group, attrs=attrs)
                 report.participants += 1
             for code, title, text, author, created in plan.code_memos:
                 _memo(conn, None, code, title, text, author, created)
@@ -571,7 +571,7 @@ def import_qdpx(
     """
     p = Path(path)
     rp = read_qdpx(p)
-    cb = project.codebook()
+    cb = project.codebook.load()
     report = ImportReport(p.name, project.folder)
     plan = _plan(cb, rp, str(p), prefix, _existing_names(project), _group_resolver(cb), report)
     refuse_if_lost(report.skipped, str(p), partial=partial)
@@ -588,7 +588,7 @@ def import_qdc(project: Project, path: str | Path) -> ImportReport:
     its sets become audiences of new codes or memos (sets.py)."""
     p = Path(path)
     rcodes, rsets = read_qdc_book(p)
-    cb = project.codebook()
+    cb = project.codebook.load()
     report = ImportReport(p.name, project.folder)
     mapping, new, reused = plan_codes(rcodes, cb, str(p))
     memos: list[tuple[str | None, str, str | None, str | None]] = []
@@ -604,7 +604,7 @@ def import_qdc(project: Project, path: str | Path) -> ImportReport:
         try:
             with project.action(f"Import {p.name}", kind="import") as conn:
                 if new:
-                    project.sync_codebook(cb_file)
+                    project.codebook.sync(cb_file)
                 for title, text, author, created in memos:
                     _memo(conn, None, None, title, text, author, created)
                     report.memos += 1

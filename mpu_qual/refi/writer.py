@@ -138,7 +138,7 @@ def _codes_xml(
 
 def _audience_sets(project: Project, codes: list[Code]) -> list[tuple[str, str, list[str]]]:
     out = []
-    for aud in project.codebook().audiences:
+    for aud in project.codebook.load().audiences:
         members = [c.id for c in codes if c.addresses == aud.id]
         if members:
             out.append((guid("set", aud.id), f"For {aud.en} ({aud.zh})", members))
@@ -150,7 +150,7 @@ def codebook_xml(project: Project, pseudo: Pseudonymiser | None = None) -> bytes
     """The codebook as a QDA-XML Codebook document."""
     b = _Builder(NS_CODEBOOK)
     root = b.el(None, "CodeBook", {"origin": ORIGIN})
-    codes = project.codes()
+    codes = project.codes.list()
     _codes_xml(b, root, codes, pseudo)
     sets = _audience_sets(project, codes)
     if sets:
@@ -208,7 +208,7 @@ class _ProjectWriter:
 
     def build(self) -> bytes:
         project, b = self.project, self.b
-        cb = project.codebook()
+        cb = project.codebook.load()
         root = b.el(
             None,
             "Project",
@@ -219,7 +219,7 @@ class _ProjectWriter:
             },
         )
         users_el = b.el(root, "Users")
-        codes = project.codes()
+        codes = project.codes.list()
         memo_rows = project.conn.execute(
             "SELECT id, source_id, code_id, title, text, author, created_at FROM memos ORDER BY id"
         ).fetchall()
@@ -236,7 +236,7 @@ class _ProjectWriter:
                 project_notes.append(g)
         book = b.el(root, "CodeBook")
         _codes_xml(b, book, codes, self.pseudo, with_noterefs=code_notes)
-        participants = project.participants()
+        participants = project.participants.list()
         groups = {g.id: g for g in cb.groups}
         variables = self._variables(participants)
         if variables:
@@ -249,7 +249,7 @@ class _ProjectWriter:
                 )
         cases_el = b.el(root, "Cases") if participants else None
         sources_el = b.el(root, "Sources")
-        for src in project.sources():
+        for src in project.sources.list():
             self._source(sources_el, src, source_notes.get(src.id, []))
         if cases_el is not None:
             for part in participants:
@@ -336,8 +336,8 @@ class _ProjectWriter:
             self.pseudo.apply_with_offsets(src.text) if self.pseudo else (src.text, OffsetMap())
         )
         sg = guid("source", src.name)
-        segs = project.segments(src)
-        codings = project.codings(source=src.id)
+        segs = project.sources.segments(src)
+        codings = project.codings.list(source=src.id)
         spans: dict[tuple[int, int], list[Coding]] = defaultdict(list)
         for c in codings:
             spans[(c.start, c.end)].append(c)

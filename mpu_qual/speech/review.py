@@ -79,9 +79,9 @@ def review_items(
     Segments a person already accepted, corrected or marked inaudible are left out unless
     ``include_resolved``.
     """
-    src = project.source(source)
+    src = project.sources.get(source)
     out: list[ReviewItem] = []
-    for seg in project.segments(src):
+    for seg in project.sources.segments(src):
         got = [f for f in seg.meta.get("flags", []) if isinstance(f, str)]
         if flags is not None:
             got = [f for f in got if f in flags]
@@ -113,5 +113,5 @@ def review_items(
 
 def file_notices(project: Any, source: str | int) -> list[str]:
     """Messages about the whole transcript (an English-only model on another language)."""
-    notices = project.source(source).metadata.get("notices") or []
+    notices = project.sources.get(source).metadata.get("notices") or []
     return [n for n in notices if isinstance(n, str)]

@@ -583,7 +583,7 @@ class Transcriber:
         tmp = vtt_path.with_name(f".{vtt_path.name}.{os.getpid()}.tmp")
         _write_private(tmp, to_vtt(parsed))
         try:
-            source = self.project.add_transcript(
+            source = self.project.sources.add(
                 name, parsed, media_path=str(path.resolve()), duration_ms=duration_ms
             )
             os.replace(tmp, vtt_path)

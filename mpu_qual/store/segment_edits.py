@@ -143,7 +143,7 @@ class SegmentEditor:
                 _mark_corrected(new[k], old[g.start : g.end])
             if label is not None and label != g.speaker:
                 new[k].speaker = label
-                new[k].participant_id = self.project._ensure_participant(conn, label)
+                new[k].participant_id = self.project.participants.ensure(conn, label)
             report = EditReport(f"Edit segment {k + 1} of {name}")
             inner = [(new[k], (0, len(text)))]
             self._rewrite(conn, sid, old, g.start, g.end, text, segs, new, inner, report)

@@ -40,7 +40,7 @@ def coder_counts(project: Project, *, source: str | None = None) -> list[CoderCo
     where, args = "", []
     if source is not None:
         where = "WHERE c.source_id = ?"
-        args.append(project.source(source).id)
+        args.append(project.sources.get(source).id)
     rows = project.conn.execute(
         f"""
         SELECT c.coder, count(*), count(DISTINCT c.code_id), count(DISTINCT c.source_id),

@@ -211,8 +211,8 @@ def _plan_codes(
     incoming: Incoming, project: Project, report: MergeReport, skip_new: bool
 ) -> tuple[set[str], list[CodeDef]]:
     """(code ids whose codings may come in, codebook entries to add)."""
-    ours = {c.id: c for c in project.codes()}
-    audiences = {a.id for a in project.codebook().audiences}
+    ours = {c.id: c for c in project.codes.list()}
+    audiences = {a.id for a in project.codebook.load().audiences}
     theirs = {c.id: c for c in incoming.codes}
     usable = set(ours)
     add: list[CodeDef] = []
@@ -311,14 +311,14 @@ def merge(
     try:
         with project.action(f"Merge {name} ({report.total_added} codings)", kind="merge") as conn:
             if new_codes:
-                cb = project.codebook()
+                cb = project.codebook.load()
                 merged = Codebook(
                     cb.name, cb.name_zh, cb.groups, cb.audiences, [*cb.codes, *new_codes], cb.path
                 )
                 with tempfile.TemporaryDirectory(prefix="mpu-qual-merge-") as tmp:
                     cb_file = Path(tmp) / "codebook.yaml"
                     save_codebook(merged, cb_file)
-                    project.sync_codebook(cb_file)
+                    project.codebook.sync(cb_file)
             conn.executemany(
                 "INSERT INTO codings (source_id, code_id, start, end, quote, memo, coder, "
                 "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, "

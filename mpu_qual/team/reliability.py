@@ -50,7 +50,7 @@ class AgreementReport:
 
 def report_from_scope(project: Project, scope: Scope) -> AgreementReport:
     tallies = {cid: code_tally(scope, cid) for cid in scope.codes}
-    labels = {c.id: (c.label_en, c.label_zh) for c in project.codes() if c.id in tallies}
+    labels = {c.id: (c.label_en, c.label_zh) for c in project.codes.list() if c.id in tallies}
     return AgreementReport(
         unit=scope.unit,
         coders=scope.coders,

@@ -68,9 +68,9 @@ def build_scope(
     """Resolve coders, codes and transcripts, and read the chosen coders' codings."""
     check_unit(unit)
     chosen = resolve_coders(project, coders)
-    wanted_codes = [project.code(c).id for c in codes] if codes else None
+    wanted_codes = [project.codes.get(c).id for c in codes] if codes else None
     if sources:
-        picked = [project.source(name) for name in sources]
+        picked = [project.sources.get(name) for name in sources]
         rows = [(s.id, s.name, s.length) for s in picked]
     else:
         rows = project.conn.execute("SELECT id, name, length FROM sources ORDER BY name").fetchall()
@@ -97,7 +97,7 @@ def build_scope(
         [*ids, *chosen],
     ):
         raw[code_id][coder][sid].append((start, end))
-    order = [c.id for c in project.codes()]
+    order = [c.id for c in project.codes.list()]
     used = [cid for cid in order if cid in raw]
     if wanted_codes is not None:
         used = [cid for cid in used if cid in wanted_codes]

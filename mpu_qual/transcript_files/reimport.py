@@ -190,13 +190,13 @@ def reimport_transcript(
 ) -> ReimportReport:
     """Replace source ``name``'s text with the corrected file at ``path``; keep its codings."""
     p = Path(path)
-    src = project.source(name)
+    src = project.sources.get(name)
     parsed: ParsedTranscript = parse_file(p)  # errors here leave the project untouched
     if not parsed.segments:
         raise MpuQualError("the corrected transcript has no segments", path=p)
     new_text = parsed.full_text()
     new_spans = parsed.spans()
-    old_segs = project.segments(src)
+    old_segs = project.sources.segments(src)
     old_spans = [(g.start, g.end) for g in old_segs]
     old_texts = [src.text[g.start : g.end] for g in old_segs]
     new_texts = [s.text for s in parsed.segments]
@@ -336,10 +336,4 @@ def _speaker_by_time(old_segs: list[Any], start_ms: int, end_ms: int | None) -> 
 
 def _participant_id(project: Any, conn: Any, label: str) -> int:
     """The participant for a speaker label, created like an import creates it."""
-    ensure = getattr(project, "_ensure_participant", None)
-    if ensure is not None:
-        return int(ensure(conn, label))
-    row = conn.execute("SELECT id FROM participants WHERE label = ?", [label]).fetchone()
-    if row:
-        return int(row[0])
-    return int(conn.execute("INSERT INTO participants (label) VALUES (?)", [label]).lastrowid)
+    return int(project.participants.ensure(conn, label))

@@ -86,11 +86,11 @@ def select_segments(
             raise MpuQualError(
                 f"bad regular expression: {exc}", field="match", column=(exc.pos or 0) + 1
             ) from None
-    src = project.source(source)
+    src = project.sources.get(source)
     timed_needed = start_ms is not None or end_ms is not None
     out: list[int] = []
     untimed = 0
-    for seg in project.segments(src):
+    for seg in project.sources.segments(src):
         if speaker is not None and seg.speaker != speaker:
             continue
         if unlabelled and seg.speaker:
@@ -129,8 +129,8 @@ def assign_speakers(
     label = label.strip()
     if not label:
         raise MpuQualError("speaker label cannot be empty", field="label")
-    src = project.source(source)
+    src = project.sources.get(source)
     ids = select_segments(project, src.id, **criteria)
     if ids and not dry_run:
-        project.set_segment_speaker(ids, label)
+        project.sources.set_speaker(ids, label)
     return SpeakerAssignment(src.name, label, ids, dry_run)

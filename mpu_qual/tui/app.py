@@ -85,8 +85,8 @@ class MpuQualApp(App[None]):
 
     # ------------------------------------------------------------------ coders, blind mode
     def visible_codings(self, **filters: Any) -> list[Any]:
-        """``Project.codings(**filters)`` as this coder may see them (own only when blind)."""
-        return self.coders.visible(self.project.codings(**filters))
+        """``Project.codings.list(**filters)`` as this coder may see them (own only when blind)."""
+        return self.coders.visible(self.project.codings.list(**filters))
 
     def code_counts(self) -> dict[str, int]:
         return self.coders.code_counts(self.project)
@@ -224,7 +224,7 @@ class MpuQualApp(App[None]):
     def edit_participant(self, edit: ParticipantEdit) -> bool:
         new_label = edit.new_label if edit.new_label and edit.new_label != edit.label else None
         done = self.run_write(
-            lambda: self.project.set_participant(
+            lambda: self.project.participants.set(
                 edit.label, name=edit.name, group=edit.group, new_label=new_label
             ),
             "Could not change the participant",
@@ -262,7 +262,7 @@ class MpuQualApp(App[None]):
             with Project.open(self.folder) as project:
                 # the same case-insensitive substring match as the search that listed the
                 # hits, so that exactly the hits the user saw get coded
-                result = project.autocode(
+                result = project.codings.autocode(
                     code_id, regex=re.escape(query), unit=unit, coder=self.coders.name
                 )
         except (MpuQualError, sqlite3.Error) as exc:

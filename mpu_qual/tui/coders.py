@@ -58,7 +58,7 @@ class CoderState:
     def code_counts(self, project: Project) -> dict[str, int]:
         """Codings per code, as the codebook panel shows them (one's own in blind mode)."""
         if not self.blind:
-            return project.code_counts()
+            return project.codes.counts()
         rows = project.conn.execute(
             "SELECT code_id, count(*) FROM codings WHERE coder IS ? GROUP BY code_id", [self.name]
         ).fetchall()

@@ -81,7 +81,7 @@ class Labels:
         self.reload(project)
 
     def reload(self, project: Project) -> None:
-        self.codes = project.codes()
+        self.codes = project.codes.list()
         self.by_id = {c.id: c for c in self.codes}
         self.groups, self.title = read_groups(project)
 
@@ -132,7 +132,7 @@ def read_groups(project: Project) -> tuple[dict[str, tuple[str, str]], tuple[str
     except Exception:
         pass
     try:
-        cb = project.codebook()
+        cb = project.codebook.load()
     except Exception:
         return {}, ("", "")
     return {g.id: (g.en, g.zh) for g in cb.groups}, (cb.name or "", cb.name_zh or "")
@@ -142,7 +142,7 @@ def speaker_colors(project: Project) -> dict[str, str]:
     """A stable colour per participant label (by sorted label)."""
     return {
         p.label: SPEAKER_PALETTE[i % len(SPEAKER_PALETTE)]
-        for i, p in enumerate(project.participants())
+        for i, p in enumerate(project.participants.list())
     }
 
 
@@ -152,7 +152,7 @@ def load_doc(project: Project, source: Source, labels: Labels) -> ViewDoc:
     Reads segments with one narrow query (no per-row JSON of ``Project.segments``): opening a
     5,000-segment transcript must stay well under a second.
     """
-    groups = {p.id: p.group_id for p in project.participants()}
+    groups = {p.id: p.group_id for p in project.participants.list()}
     rows = project.conn.execute(
         "SELECT id, idx, speaker, participant_id, start, end, start_ms FROM segments "
         "WHERE source_id = ? ORDER BY idx",

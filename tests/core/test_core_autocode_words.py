@@ -8,15 +8,15 @@ from mpu_qual.transcript_files.parsers import parse_txt
 
 def _project_with(tmp_path, text: str) -> Project:
     project = Project.init(tmp_path / "p")
-    project.add_transcript("t", parse_txt(text))
+    project.sources.add("t", parse_txt(text))
     return project
 
 
 def test_latin_phrase_does_not_match_inside_words(tmp_path):
     project = _project_with(tmp_path, "IL1: The supervisor checks it.\nIL2: We need ISO 9001 now.")
     try:
-        result = project.autocode("training.qa", phrase="iso", unit="match")
-        quotes = [c.quote for c in project.codings(code="training.qa")]
+        result = project.codings.autocode("training.qa", phrase="iso", unit="match")
+        quotes = [c.quote for c in project.codings.list(code="training.qa")]
         assert result.created == 1
         assert quotes == ["ISO"]
     finally:
@@ -26,7 +26,7 @@ def test_latin_phrase_does_not_match_inside_words(tmp_path):
 def test_chinese_phrase_matches_inside_longer_words(tmp_path):
     project = _project_with(tmp_path, "IL1: 其實請技術員真係好難。\nIL2: 技術好重要。")
     try:
-        project.autocode("training.qa", phrase="技術", unit="match")
-        assert [c.quote for c in project.codings(code="training.qa")] == ["技術", "技術"]
+        project.codings.autocode("training.qa", phrase="技術", unit="match")
+        assert [c.quote for c in project.codings.list(code="training.qa")] == ["技術", "技術"]
     finally:
         project.close()

@@ -35,7 +35,7 @@ def remove_entry(path: Path, code_id: str) -> None:
 
 def code_some(folder: Path, code_id: str, spans: list[tuple[int, int]]) -> list[int]:
     with Project.open(folder) as p:
-        return [p.add_coding(SRC, s, e, code_id).id for s, e in spans]
+        return [p.codings.add(SRC, s, e, code_id).id for s, e in spans]
 
 
 def test_show_tree_and_json(cli, demo_dir: Path) -> None:
@@ -97,7 +97,7 @@ def test_edited_labels_update_and_file_is_kept_verbatim(cli, demo_dir: Path) -> 
     assert "1 codes updated: factors.ecosystem" in res.stdout
     assert cb.read_bytes() == text  # comments and layout are the user's, not rewritten
     with Project.open(demo_dir) as p:
-        assert p.code("factors.ecosystem").label_en == "A robust ecosystem"
+        assert p.codes.get("factors.ecosystem").label_en == "A robust ecosystem"
     assert cli("-p", str(demo_dir), "codebook", "load").stdout.strip() == "Codebook unchanged."
 
 
@@ -120,17 +120,17 @@ def test_rename_with_was_keeps_codings(cli, demo_dir: Path) -> None:
     assert "renamed factors.ecosystem.finance -> factors.ecosystem.funding" in res.stdout
     assert "renamed factors.ecosystem -> factors.eco" in res.stdout
     with Project.open(demo_dir) as p:
-        assert [p.coding(i).code_id for i in ids] == ["factors.ecosystem.funding"] * 2
-        assert p.coding(parent_ids[0]).code_id == "factors.eco"
-        assert p.code("factors.ecosystem.funding").parent_id == "factors.eco"
-        assert p.code("factors.ecosystem.infrastructure").parent_id == "factors.eco"
+        assert [p.codings.get(i).code_id for i in ids] == ["factors.ecosystem.funding"] * 2
+        assert p.codings.get(parent_ids[0]).code_id == "factors.eco"
+        assert p.codes.get("factors.ecosystem.funding").parent_id == "factors.eco"
+        assert p.codes.get("factors.ecosystem.infrastructure").parent_id == "factors.eco"
         assert not any(
-            c.id in ("factors.ecosystem", "factors.ecosystem.finance") for c in p.codes()
+            c.id in ("factors.ecosystem", "factors.ecosystem.finance") for c in p.codes.list()
         )
         # one undo puts the old ids and the codings back
-        assert p.undo() == "Load codebook"
-        assert [p.coding(i).code_id for i in ids] == ["factors.ecosystem.finance"] * 2
-        assert p.code("factors.ecosystem.infrastructure").parent_id == "factors.ecosystem"
+        assert p.history.undo() == "Load codebook"
+        assert [p.codings.get(i).code_id for i in ids] == ["factors.ecosystem.finance"] * 2
+        assert p.codes.get("factors.ecosystem.infrastructure").parent_id == "factors.ecosystem"
 
 
 def test_removing_a_coded_code_is_refused_with_a_count(cli, demo_dir: Path, snapshot) -> None:
@@ -168,7 +168,7 @@ def test_merge_into_moves_codings(cli, demo_dir: Path) -> None:
         in res.stdout
     )
     with Project.open(demo_dir) as p:
-        assert {p.coding(i).code_id for i in ids} == {"factors.ecosystem.infrastructure"}
+        assert {p.codings.get(i).code_id for i in ids} == {"factors.ecosystem.infrastructure"}
 
 
 def test_merge_into_unknown_target_or_bad_syntax(cli, demo_dir: Path, snapshot) -> None:
@@ -219,7 +219,7 @@ def test_load_other_file_becomes_the_project_codebook(cli, demo_dir: Path, tmp_p
     assert res.exit_code == 0, res.stderr
     assert (demo_dir / "codebook.yaml").read_bytes() == other.read_bytes()
     with Project.open(demo_dir) as p:
-        assert p.code("factors.ecosystem").label_zh == "穩健的生態系統"
+        assert p.codes.get("factors.ecosystem").label_zh == "穩健的生態系統"
 
 
 def test_undo_of_codebook_edit_restores_the_yaml_file(cli, demo_dir: Path) -> None:
@@ -232,19 +232,19 @@ def test_undo_of_codebook_edit_restores_the_yaml_file(cli, demo_dir: Path) -> No
     text = cb.read_text(encoding="utf-8")
     assert "加強基建" in text
     with Project.open(demo_dir) as p:
-        assert p.codebook().get("factors.ecosystem.infrastructure").zh == "加強基建"
-        assert p.code("factors.ecosystem.infrastructure").label_zh == "加強基建"
+        assert p.codebook.load().get("factors.ecosystem.infrastructure").zh == "加強基建"
+        assert p.codes.get("factors.ecosystem.infrastructure").label_zh == "加強基建"
     assert cli("-p", str(demo_dir), "redo").stdout.strip() == "Redone: Load codebook"
     assert "zh: 基建\n" in cb.read_text(encoding="utf-8")
 
 
 def test_codebook_edit_through_the_api_writes_yaml(demo_project: Project) -> None:
-    demo_project.add_code("factors.ecosystem.land", "Land", "土地", parent_id="factors.ecosystem")
-    cb = demo_project.codebook()
+    demo_project.codes.add("factors.ecosystem.land", "Land", "土地", parent_id="factors.ecosystem")
+    cb = demo_project.codebook.load()
     assert cb.get("factors.ecosystem.land").zh == "土地"
     assert cb.get("factors.ecosystem.land").parent == "factors.ecosystem"
-    demo_project.undo()
-    assert "factors.ecosystem.land" not in demo_project.codebook().ids()
+    demo_project.history.undo()
+    assert "factors.ecosystem.land" not in demo_project.codebook.load().ids()
 
 
 def test_undo_refuses_to_overwrite_a_codebook_with_errors(cli, demo_dir: Path, snapshot) -> None:
@@ -263,9 +263,9 @@ def test_api_codebook_edit_refused_while_the_file_has_errors(demo_project: Proje
     cb.write_text(cb.read_text(encoding="utf-8") + "  - {id: broken\n", encoding="utf-8")
     text = cb.read_bytes()
     with pytest.raises(MpuQualError, match="YAML syntax error"):
-        demo_project.add_code("factors.extra", "Extra", "額外")
+        demo_project.codes.add("factors.extra", "Extra", "額外")
     assert cb.read_bytes() == text
-    assert "factors.extra" not in {c.id for c in demo_project.codes()}
+    assert "factors.extra" not in {c.id for c in demo_project.codes.list()}
 
 
 def test_merge_into_does_not_duplicate_a_span_coded_with_both_codes(cli, demo_dir: Path) -> None:
@@ -282,5 +282,5 @@ def test_merge_into_does_not_duplicate_a_span_coded_with_both_codes(cli, demo_di
     )
     assert res.exit_code == 0, res.stderr
     with Project.open(demo_dir) as p:
-        spans = [(c.start, c.end) for c in p.codings(code="factors.ecosystem.infrastructure")]
+        spans = [(c.start, c.end) for c in p.codings.list(code="factors.ecosystem.infrastructure")]
     assert spans == [(10, 20), (30, 40)]

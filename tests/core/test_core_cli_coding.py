@@ -15,7 +15,7 @@ SRC = "focus-group-2025-12-08"
 
 
 def span_of(project: Project, needle: str) -> tuple[int, int]:
-    text = project.source(SRC).text
+    text = project.sources.get(SRC).text
     start = text.index(needle)
     return start, start + len(needle)
 
@@ -30,7 +30,7 @@ def test_code_add_list_memo_remove(cli, demo_dir: Path) -> None:
     with Project.open(demo_dir) as p:
         s1, e1 = span_of(p, "融資其實係一個大問題。")
         s2, e2 = span_of(p, "Very serious.")
-        text = p.source(SRC).text
+        text = p.sources.get(SRC).text
     p_ = ("-p", str(demo_dir))
     res = cli(
         *p_,
@@ -167,9 +167,9 @@ def test_code_errors_name_the_problem(cli, demo_dir: Path, snapshot) -> None:
 
 def test_coding_span_is_checked_in_the_api_too(demo_project: Project) -> None:
     with pytest.raises(MpuQualError, match="whole numbers"):
-        demo_project.add_coding(SRC, 0.5, 3, "factors")  # type: ignore[arg-type]
+        demo_project.codings.add(SRC, 0.5, 3, "factors")  # type: ignore[arg-type]
     with pytest.raises(MpuQualError, match="outside"):
-        demo_project.update_coding(demo_project.add_coding(SRC, 0, 4, "factors").id, end=10**9)
+        demo_project.codings.update(demo_project.codings.add(SRC, 0, 4, "factors").id, end=10**9)
 
 
 # ----------------------------------------------------------------------------- autocode
@@ -217,24 +217,28 @@ def test_autocode_chinese_phrase_by_sentence(cli, demo_dir: Path) -> None:
 
 
 def test_autocode_english_segment_and_match_units(demo_project: Project) -> None:
-    text = demo_project.source(SRC).text
-    seg = demo_project.autocode("factors.ecosystem.infrastructure", phrase="INFRASTRUCTURE")
+    text = demo_project.sources.get(SRC).text
+    seg = demo_project.codings.autocode("factors.ecosystem.infrastructure", phrase="INFRASTRUCTURE")
     assert seg.created == len(seg.spans) >= 3
-    segments = {(g.start, g.end) for g in demo_project.segments(SRC)}
+    segments = {(g.start, g.end) for g in demo_project.sources.segments(SRC)}
     assert all((s, e) in segments for _sid, s, e in seg.spans)
     assert all("infrastructure" in text[s:e].lower() for _sid, s, e in seg.spans)
-    match = demo_project.autocode("manpower.technical", regex=r"PLC|技術員", unit="match")
+    match = demo_project.codings.autocode("manpower.technical", regex=r"PLC|技術員", unit="match")
     assert {text[s:e] for _sid, s, e in match.spans} == {"PLC", "技術員"}
-    assert demo_project.history()[0]["description"].startswith("Auto-code manpower.technical")
-    assert demo_project.undo().startswith("Auto-code manpower.technical")
-    assert demo_project.codings(code="manpower.technical") == []
+    assert demo_project.history.recent()[0]["description"].startswith(
+        "Auto-code manpower.technical"
+    )
+    assert demo_project.history.undo().startswith("Auto-code manpower.technical")
+    assert demo_project.codings.list(code="manpower.technical") == []
 
 
 def test_autocode_sentence_in_english(demo_project: Project) -> None:
-    res = demo_project.autocode(
+    res = demo_project.codings.autocode(
         "factors.talent_gap.shortage_ageing", phrase="retires next year", unit="sentence"
     )
-    assert [c.quote for c in demo_project.codings(code="factors.talent_gap.shortage_ageing")] == [
+    assert [
+        c.quote for c in demo_project.codings.list(code="factors.talent_gap.shortage_ageing")
+    ] == [
         "Our most senior maintenance technician retires next year and honestly I don't know "
         "who will take over."
     ]
@@ -264,7 +268,7 @@ def test_autocode_bad_input(cli, demo_dir: Path, snapshot) -> None:
     "query", ["融資", "技術員", "老師傅識得", "PLC", "plc", "robot cell", "know-how", "資"]
 )
 def test_search_finds_every_occurrence(demo_project: Project, query: str) -> None:
-    text = demo_project.source(SRC).text
+    text = demo_project.sources.get(SRC).text
     expected = [m.start() for m in re.finditer(re.escape(query), text, re.IGNORECASE)]
     hits = demo_project.search(query)
     assert expected, query
@@ -296,11 +300,11 @@ def test_search_finds_every_occurrence(demo_project: Project, query: str) -> Non
 def test_search_queries_with_quotes_and_operators_do_not_break(
     demo_project: Project, query: str
 ) -> None:
-    text = demo_project.source(SRC).text
+    text = demo_project.sources.get(SRC).text
     hits = demo_project.search(query)
     expected = len(re.findall(re.escape(query.strip()), text, re.IGNORECASE))
     assert len(hits) == min(expected, 200)
-    assert demo_project.sources()  # nothing dropped
+    assert demo_project.sources.list()  # nothing dropped
 
 
 def test_search_cli_table_json_and_limit(cli, demo_dir: Path) -> None:

@@ -56,18 +56,18 @@ def test_participants_list_and_set(cli, demo_dir: Path) -> None:
 
 def test_participant_rename_follows_segments_and_codings(cli, demo_dir: Path) -> None:
     with Project.open(demo_dir) as p:
-        start = p.source(SRC).text.index("Very serious.")
-        p.add_coding(SRC, start, start + 13, "factors.talent_gap")
+        start = p.sources.get(SRC).text.index("Very serious.")
+        p.codings.add(SRC, start, start + 13, "factors.talent_gap")
     res = cli("-p", str(demo_dir), "participants", "set", "IL1", "--rename", "IL1-陳")
     assert res.exit_code == 0, res.stderr
     assert "IL1" not in people(cli, demo_dir)
     with Project.open(demo_dir) as p:
-        assert "IL1" not in {g.speaker for g in p.segments(SRC)}
-        assert [c.participant_label for c in p.codings()] == ["IL1-陳"]
-        assert p.codings(participant="IL1-陳")
-        assert p.undo() == "Edit participant IL1"
-        assert [c.participant_label for c in p.codings()] == ["IL1"]
-        assert sum(g.speaker == "IL1" for g in p.segments(SRC)) > 5
+        assert "IL1" not in {g.speaker for g in p.sources.segments(SRC)}
+        assert [c.participant_label for c in p.codings.list()] == ["IL1-陳"]
+        assert p.codings.list(participant="IL1-陳")
+        assert p.history.undo() == "Edit participant IL1"
+        assert [c.participant_label for c in p.codings.list()] == ["IL1"]
+        assert sum(g.speaker == "IL1" for g in p.sources.segments(SRC)) > 5
 
 
 def test_participant_errors_change_nothing(cli, demo_dir: Path, snapshot) -> None:
@@ -138,14 +138,14 @@ def test_undo_everything_back_to_the_start(cli, demo_dir: Path, snapshot) -> Non
     assert cli(*p_, "undo").stdout.strip() == f"Undone: Import transcript {SRC}"
     assert cli(*p_, "undo").stdout.strip() == "Nothing to undo."
     with Project.open(demo_dir) as p:
-        assert p.sources() == [] and len(p.codes()) > 50
+        assert p.sources.list() == [] and len(p.codes.list()) > 50
 
 
 def test_failed_action_is_rolled_back_and_not_journaled(demo_project: Project) -> None:
-    n_actions = len(demo_project.history())
+    n_actions = len(demo_project.history.recent())
     try:
         with demo_project.action("half done") as conn:
-            src = demo_project.source(SRC)
+            src = demo_project.sources.get(SRC)
             conn.execute(
                 "INSERT INTO codings (source_id, code_id, start, end, quote) VALUES (?, ?, ?, ?, ?)",
                 [src.id, "factors", 0, 5, src.text[0:5]],
@@ -153,7 +153,7 @@ def test_failed_action_is_rolled_back_and_not_journaled(demo_project: Project) -
             raise RuntimeError("crash in the middle")
     except RuntimeError:
         pass
-    assert demo_project.codings() == []
-    assert len(demo_project.history()) == n_actions
+    assert demo_project.codings.list() == []
+    assert len(demo_project.history.recent()) == n_actions
     state = demo_project.conn.execute("SELECT action_id FROM journal_state").fetchone()[0]
     assert state is None

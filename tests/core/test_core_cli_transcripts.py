@@ -57,17 +57,20 @@ def test_add_every_format_and_list(cli, demo_dir: Path, files: dict[str, Path]) 
     assert res.exit_code == 0, res.stderr
     assert res.stdout.count("Imported ") == 6
     with Project.open(demo_dir) as p:
-        texts = {s.name: s.text for s in p.sources()}
+        texts = {s.name: s.text for s in p.sources.list()}
         assert (
             texts["utf8"]
             == texts["big5"]
             == texts["utf16"]
             == ("歡迎大家。\n我們很難請到技術員。\nApprenticeship 係一個方法。")
         )
-        assert p.source("big5").metadata == {"title": "第三場"}
-        assert p.source("utf16").metadata == {"title": "第四場"}
-        assert [(g.speaker, g.start_ms) for g in p.segments("d")] == [("IL2", 1000), ("TP2", None)]
-        assert {s.name: s.format for s in p.sources()} == {
+        assert p.sources.get("big5").metadata == {"title": "第三場"}
+        assert p.sources.get("utf16").metadata == {"title": "第四場"}
+        assert [(g.speaker, g.start_ms) for g in p.sources.segments("d")] == [
+            ("IL2", 1000),
+            ("TP2", None),
+        ]
+        assert {s.name: s.format for s in p.sources.list()} == {
             "focus-group-2025-12-08": "txt",
             "utf8": "txt",
             "big5": "txt",
@@ -76,9 +79,9 @@ def test_add_every_format_and_list(cli, demo_dir: Path, files: dict[str, Path]) 
             "s": "srt",
             "d": "docx",
         }
-        labels = {x.label for x in p.participants()}
+        labels = {x.label for x in p.participants.list()}
         assert {"IL3", "TE2", "主持人"} <= labels
-        assert {x.label: x.group_id for x in p.participants()}["主持人"] == "moderator"
+        assert {x.label: x.group_id for x in p.participants.list()}["主持人"] == "moderator"
     res = cli("-p", str(demo_dir), "transcripts", "list", "--format", "json")
     rows = {r["name"]: r for r in json.loads(res.stdout)}
     assert rows["utf8"]["segments"] == 3 and rows["utf8"]["speakers"] == 3
@@ -94,13 +97,13 @@ def test_vtt_and_srt_are_both_imported(cli, demo_dir: Path, tmp_path: Path) -> N
     srt.write_text(SRT, encoding="utf-8")
     assert cli("-p", str(demo_dir), "transcripts", "add", str(vtt), str(srt)).exit_code == 0
     with Project.open(demo_dir) as p:
-        assert [(g.speaker, g.start_ms, g.end_ms) for g in p.segments("talk")] == [
+        assert [(g.speaker, g.start_ms, g.end_ms) for g in p.sources.segments("talk")] == [
             ("IL1", 1000, 3000),
             ("TP1", 4000, 6000),
         ]
-        assert p.source("talk").text == "Hello from VTT.\n人工智能。"
-        assert p.source("talk2").text == "SRT 第一句\nsecond"
-        assert [g.speaker for g in p.segments("talk2")] == ["AC1", "TE1"]
+        assert p.sources.get("talk").text == "Hello from VTT.\n人工智能。"
+        assert p.sources.get("talk2").text == "SRT 第一句\nsecond"
+        assert [g.speaker for g in p.sources.segments("talk2")] == ["AC1", "TE1"]
 
 
 def test_name_option_and_duplicates(cli, demo_dir: Path, files: dict[str, Path], snapshot) -> None:
@@ -170,7 +173,7 @@ def test_one_bad_file_does_not_block_the_others(cli, demo_dir: Path, files, tmp_
     assert res.exit_code == 1
     assert "Imported" in res.stdout and "1 of 2 files were not imported" in res.stderr
     with Project.open(demo_dir) as p:
-        assert {s.name for s in p.sources()} == {"focus-group-2025-12-08", "s"}
+        assert {s.name for s in p.sources.list()} == {"focus-group-2025-12-08", "s"}
 
 
 def test_show_prints_turns_with_offsets(cli, demo_dir: Path, files) -> None:
@@ -234,21 +237,21 @@ def test_export_errors(cli, demo_dir: Path, tmp_path: Path) -> None:
 
 def test_remove_and_undo(cli, demo_dir: Path) -> None:
     with Project.open(demo_dir) as p:
-        p.add_coding("focus-group-2025-12-08", 0, 30, "factors")
+        p.codings.add("focus-group-2025-12-08", 0, 30, "factors")
         before = (
-            p.source("focus-group-2025-12-08").text,
-            len(p.segments("focus-group-2025-12-08")),
+            p.sources.get("focus-group-2025-12-08").text,
+            len(p.sources.segments("focus-group-2025-12-08")),
         )
     res = cli("-p", str(demo_dir), "transcripts", "remove", "focus-group-2025-12-08")
     assert res.exit_code == 0 and "and 1 codings" in res.stdout
     with Project.open(demo_dir) as p:
-        assert p.sources() == [] and p.codings() == []
+        assert p.sources.list() == [] and p.codings.list() == []
         assert p.search("technician") == []
     assert cli("-p", str(demo_dir), "undo").exit_code == 0
     with Project.open(demo_dir) as p:
-        src = p.source("focus-group-2025-12-08")
-        assert (src.text, len(p.segments(src))) == before
-        assert len(p.codings()) == 1
+        src = p.sources.get("focus-group-2025-12-08")
+        assert (src.text, len(p.sources.segments(src))) == before
+        assert len(p.codings.list()) == 1
         assert p.search("technician")  # full-text index restored with the segments
     res = cli("-p", str(demo_dir), "transcripts", "remove", "nope")
     assert res.exit_code == 1 and "no transcript 'nope'" in res.stderr

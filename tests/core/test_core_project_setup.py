@@ -34,8 +34,8 @@ def test_init_creates_a_project_with_the_bundled_codebook(cli, tmp_path: Path) -
     ).read_bytes()
     assert mode(folder / "project.db") == 0o600
     with Project.open(folder, create=False) as p:
-        assert len(p.codes()) == len(load_codebook(folder / "codebook.yaml").codes) > 50
-        assert p.history() == []  # the starting codebook is not an action to undo
+        assert len(p.codes.list()) == len(load_codebook(folder / "codebook.yaml").codes) > 50
+        assert p.history.recent() == []  # the starting codebook is not an action to undo
 
 
 def test_init_with_codebook_option_and_existing_transcripts(cli, tmp_path: Path) -> None:
@@ -53,8 +53,8 @@ def test_init_with_codebook_option_and_existing_transcripts(cli, tmp_path: Path)
     assert "1 transcripts imported" in res.stdout
     assert (folder / "codebook.yaml").read_bytes() == cb.read_bytes()
     with Project.open(folder) as p:
-        assert [c.id for c in p.codes()] == ["a", "b"]
-        assert [s.name for s in p.sources()] == ["one"]
+        assert [c.id for c in p.codes.list()] == ["a", "b"]
+        assert [s.name for s in p.sources.list()] == ["one"]
 
 
 def test_init_refuses_bad_codebook_and_existing_project(cli, tmp_path: Path) -> None:
@@ -86,7 +86,7 @@ def test_init_is_all_or_nothing_when_a_transcript_is_bad(cli, tmp_path: Path) ->
     bad.write_text("IL1: fixed\n", encoding="utf-8")
     assert cli("init", str(folder)).exit_code == 0
     with Project.open(folder) as p:
-        assert [s.name for s in p.sources()] == ["a-good", "b-bad", "c-good"]
+        assert [s.name for s in p.sources.list()] == ["a-good", "b-bad", "c-good"]
 
 
 # ----------------------------------------------------------------------------- demo folder
@@ -114,7 +114,7 @@ def test_demo_folder_first_use(cli, tmp_path: Path) -> None:
 
 
 def test_participants_of_the_demo_get_groups_from_the_codebook(demo_project: Project) -> None:
-    groups = {p.label: p.group_id for p in demo_project.participants()}
+    groups = {p.label: p.group_id for p in demo_project.participants.list()}
     assert groups == {
         "AC1": "academic",
         "IL1": "industry_leader",
@@ -144,7 +144,7 @@ def test_connection_pragmas_and_file_modes(demo_project: Project) -> None:
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2
     assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == 10000
-    demo_project.add_coding(SRC, 0, 5, "factors")  # a write creates the WAL side files
+    demo_project.codings.add(SRC, 0, 5, "factors")  # a write creates the WAL side files
     folder = demo_project.folder
     assert mode(folder / "project.db") == 0o600
     for side in ("project.db-wal", "project.db-shm"):
@@ -163,7 +163,7 @@ def test_project_db_is_private_even_with_a_loose_umask(tmp_path: Path) -> None:
 
 def test_sql_constraints_refuse_bad_codings_and_segments(demo_project: Project) -> None:
     conn = demo_project.conn
-    src = demo_project.source(SRC)
+    src = demo_project.sources.get(SRC)
     good = src.text[10:20]
     cases = [
         (
@@ -197,7 +197,7 @@ def test_sql_constraints_refuse_bad_codings_and_segments(demo_project: Project) 
     for sql, args, message in cases:
         with pytest.raises(sqlite3.IntegrityError, match=message):
             conn.execute(sql, args)
-    coding = demo_project.add_coding(SRC, 10, 20, "factors")
+    coding = demo_project.codings.add(SRC, 10, 20, "factors")
     with pytest.raises(sqlite3.IntegrityError, match="quote does not match"):
         conn.execute("UPDATE codings SET end = 21 WHERE id = ?", [coding.id])
     with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
@@ -235,4 +235,4 @@ def test_reopens_when_a_table_checks_json(demo_dir: Path) -> None:
         p.conn.execute("INSERT INTO extra_settings VALUES ('{}')")
         with pytest.raises(sqlite3.IntegrityError):
             p.conn.execute("INSERT INTO extra_settings VALUES ('not json')")
-        assert p.add_coding(SRC, 0, 3, "factors").quote == p.source(SRC).text[:3]
+        assert p.codings.add(SRC, 0, 3, "factors").quote == p.sources.get(SRC).text[:3]

@@ -56,16 +56,16 @@ def test_round_trip_keeps_coded_text(
     source = write_source(tmp_path, kind)
     assert cli(*p_, "transcripts", "add", str(source)).exit_code == 0
     with Project.open(demo_dir) as p:
-        text = p.source("mixed").text
-        spans = [(0, len(text))] + [(g.start, g.end) for g in p.segments("mixed")]
+        text = p.sources.get("mixed").text
+        spans = [(0, len(text))] + [(g.start, g.end) for g in p.sources.segments("mixed")]
         for needle in ("R&D <and>", "技術員", "人工智能 AI", "untimed", "方法！Really"):
             s = text.index(needle)
             spans.append((s, s + len(needle)))
         for s, e in spans:
-            p.add_coding("mixed", s, e, "training")
-        p.autocode("manpower.technical", regex=r"AI|QA", unit="match", sources=["mixed"])
-        p.autocode("training.core", phrase="line", unit="sentence", sources=["mixed"])
-        codings = [(c.start, c.end, c.quote) for c in p.codings(source="mixed")]
+            p.codings.add("mixed", s, e, "training")
+        p.codings.autocode("manpower.technical", regex=r"AI|QA", unit="match", sources=["mixed"])
+        p.codings.autocode("training.core", phrase="line", unit="sentence", sources=["mixed"])
+        codings = [(c.start, c.end, c.quote) for c in p.codings.list(source="mixed")]
     assert len(codings) >= len(spans) + 3
     exported = tmp_path / f"exported.{fmt}"
     res = cli(*p_, "transcripts", "export", "mixed", "--format", fmt, "-o", str(exported))
@@ -73,15 +73,15 @@ def test_round_trip_keeps_coded_text(
     res = cli(*p_, "transcripts", "add", str(exported), "--name", "again")
     assert res.exit_code == 0, res.stderr
     with Project.open(demo_dir) as p:
-        again = p.source("again")
+        again = p.sources.get("again")
         assert again.text == text
         for start, end, quote in codings:
             assert again.text[start:end] == quote
-            p.add_coding("again", start, end, "training")  # the span is valid in the copy too
-        old = [(g.speaker, g.start, g.end) for g in p.segments("mixed")]
-        assert [(g.speaker, g.start, g.end) for g in p.segments("again")] == old
+            p.codings.add("again", start, end, "training")  # the span is valid in the copy too
+        old = [(g.speaker, g.start, g.end) for g in p.sources.segments("mixed")]
+        assert [(g.speaker, g.start, g.end) for g in p.sources.segments("again")] == old
         if fmt == "txt":
-            assert again.metadata == p.source("mixed").metadata
+            assert again.metadata == p.sources.get("mixed").metadata
 
 
 def test_round_trip_of_the_demo_keeps_timestamps(cli, demo_dir: Path, tmp_path: Path) -> None:
@@ -92,11 +92,12 @@ def test_round_trip_of_the_demo_keeps_timestamps(cli, demo_dir: Path, tmp_path: 
         assert cli(*p_, "transcripts", "add", str(out), "--name", f"demo-{fmt}").exit_code == 0
     with Project.open(demo_dir) as p:
         base = [
-            (g.speaker, g.start_ms, g.start, g.end) for g in p.segments("focus-group-2025-12-08")
+            (g.speaker, g.start_ms, g.start, g.end)
+            for g in p.sources.segments("focus-group-2025-12-08")
         ]
         for fmt in ("vtt", "srt"):
             assert [
-                (g.speaker, g.start_ms, g.start, g.end) for g in p.segments(f"demo-{fmt}")
+                (g.speaker, g.start_ms, g.start, g.end) for g in p.sources.segments(f"demo-{fmt}")
             ] == base
 
 

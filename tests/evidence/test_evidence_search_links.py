@@ -131,17 +131,17 @@ def _coded(project: Project, tmp_path: Path) -> tuple[str, int, int]:
         "IL1: 我哋好缺技術員，尤其識 PLC 嘅。\nTE1: Training must cover machine vision.\n",
         encoding="utf-8",
     )
-    src = project.import_transcript(t)
-    codes = project.codes()
+    src = project.sources.import_file(t)
+    codes = project.codes.list()
     parents = {c.parent_id for c in codes}
     leaves = [c for c in codes if c.id not in parents]
     code = leaves[0].id
     other = next(c.id for c in leaves if c.parent_id != leaves[0].parent_id)
     text = src.text
     start = text.index("技術員")
-    c1 = project.add_coding(src.name, start, start + 3, code)
+    c1 = project.codings.add(src.name, start, start + 3, code)
     start = text.index("machine vision")
-    c2 = project.add_coding(src.name, start, start + 14, other)
+    c2 = project.codings.add(src.name, start, start + 14, other)
     return code, c1.id, c2.id
 
 
@@ -195,7 +195,7 @@ def test_deleting_a_coding_deletes_its_links(ads_project, rules, tmp_path):
     code, c1, c2 = _coded(ads_project, tmp_path)
     link_evidence(db, EvidenceQuery(term="PLC"), coding_id=c1)
     keep = link_evidence(db, EvidenceQuery(term="Python"), coding_id=c2)
-    ads_project.remove_coding(c1)
+    ads_project.codings.remove(c1)
     assert [x.id for x in list_evidence(db)] == [keep.id]
 
 
@@ -258,9 +258,9 @@ def test_evidence_cli(ads_project, cli, tmp_path):
 def test_links_follow_a_code_merge(ads_project, rules, tmp_path):
     db = ads_project.db
     code, c1, c2 = _coded(ads_project, tmp_path)
-    other = ads_project.coding(c2).code_id
+    other = ads_project.codings.get(c2).code_id
     link = link_evidence(db, EvidenceQuery(term="PLC"), code_id=code)
-    ads_project.merge_code(code, other)
+    ads_project.codes.merge(code, other)
     assert [x.id for x in evidence_for_code(db, other)] == [link.id]
     assert evidence_for_code(db, code) == []
 
@@ -269,10 +269,10 @@ def test_undoing_a_coding_removal_brings_its_links_back(ads_project, rules, tmp_
     db = ads_project.db
     _code, c1, _c2 = _coded(ads_project, tmp_path)
     link = link_evidence(db, EvidenceQuery(term="PLC"), coding_id=c1)
-    ads_project.remove_coding(c1)
+    ads_project.codings.remove(c1)
     assert list_evidence(db, coding_id=c1) == []
-    ads_project.undo()
+    ads_project.history.undo()
     restored = list_evidence(db, coding_id=c1)
     assert [(x.id, x.figure.count) for x in restored] == [(link.id, link.figure.count)]
-    ads_project.redo()
+    ads_project.history.redo()
     assert list_evidence(db, coding_id=c1) == []

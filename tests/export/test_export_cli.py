@@ -92,12 +92,15 @@ def test_qdpx_and_qdc_round_trip_through_the_cli(cli, small: Project, tmp_path: 
     assert cli("-p", str(small.folder), "export", "qdc", "-o", str(qdc)).exit_code == 0
     r = cli("import", "qdpx", str(qdpx), "--new", str(tmp_path / "copy"))
     assert r.exit_code == 0, r.stderr
-    assert f"{len(small.codings())} codings" in r.stdout
+    assert f"{len(small.codings.list())} codings" in r.stdout
     with Project.open(tmp_path / "copy") as copy:
-        assert sorted(c.quote for c in copy.codings()) == sorted(c.quote for c in small.codings())
+        assert sorted(c.quote for c in copy.codings.list()) == sorted(
+            c.quote for c in small.codings.list()
+        )
     r = cli("-p", str(tmp_path / "copy"), "import", "qdc", str(qdc))
-    assert r.exit_code == 0 and f"0 codes added to codebook.yaml, {len(small.codes())} already" in (
-        r.stdout
+    assert (
+        r.exit_code == 0
+        and f"0 codes added to codebook.yaml, {len(small.codes.list())} already" in (r.stdout)
     )
     r = cli("-p", str(tmp_path / "copy"), "import", "qdpx", str(qdpx))
     assert r.exit_code == 1 and "--prefix" in r.stderr

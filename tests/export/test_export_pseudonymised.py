@@ -37,19 +37,21 @@ def outputs(small: Project, tmp_path: Path) -> list[Path]:
 
 
 def test_the_names_are_in_the_unpseudonymised_data(small: Project) -> None:
-    text = small.source("session-1").text + " ".join(c.memo or "" for c in small.codings())
-    coders = {c.coder for c in small.codings()}
+    text = small.sources.get("session-1").text + " ".join(
+        c.memo or "" for c in small.codings.list()
+    )
+    coders = {c.coder for c in small.codings.list()}
     for name in ALL_NAMES:
         assert name in text or name in coders, name  # the test below would prove nothing
 
 
 def test_no_original_name_in_any_output(outputs: list[Path], small: Project) -> None:
-    stored = small.source("session-1").text
+    stored = small.sources.get("session-1").text
     for path in outputs:
         text = all_text(path).casefold()
         for name in ALL_NAMES:
             assert name.casefold() not in text, f"{name!r} found in {path.name}"
-    assert small.source("session-1").text == stored  # the transcript itself is unchanged
+    assert small.sources.get("session-1").text == stored  # the transcript itself is unchanged
     assert "Chan Tai Man" in stored
 
 
@@ -78,6 +80,6 @@ def test_pseudonymised_qdpx_quotes_match_the_pseudonymised_text(
     export_qdpx(small, tmp_path / "p.qdpx", pseudo)
     import_qdpx_new(tmp_path / "p.qdpx", tmp_path / "anon")
     with Project.open(tmp_path / "anon") as anon:
-        got = sorted(c.quote for c in anon.codings())
-        assert got == sorted(pseudo.apply(c.quote) for c in small.codings())
-        assert all(p.name is None for p in anon.participants())
+        got = sorted(c.quote for c in anon.codings.list())
+        assert got == sorted(pseudo.apply(c.quote) for c in small.codings.list())
+        assert all(p.name is None for p in anon.participants.list())

@@ -28,7 +28,7 @@ def test_csv_has_one_row_per_coding_with_every_field(small: Project, tmp_path: P
     out = tmp_path / "q.csv"
     export_quotes(small, out)
     rows = read_csv(out)
-    codings = {c.id: c for c in small.codings()}
+    codings = {c.id: c for c in small.codings.list()}
     assert len(rows) == len(codings)
     assert list(rows[0]) == HEADERS
     by_id = {int(r["Coding id"]): r for r in rows}
@@ -77,10 +77,10 @@ def test_xlsx_has_a_sheet_per_theme_and_a_matrix(small: Project, tmp_path: Path)
     header = [c.value for c in ws[1]]
     assert header == HEADERS
     rows = [dict(zip(header, (c.value for c in r), strict=True)) for r in ws.iter_rows(min_row=2)]
-    talent = small.codings(code="talent", include_subcodes=True)
+    talent = small.codings.list(code="talent", include_subcodes=True)
     assert sorted(r["Coding id"] for r in rows) == sorted(c.id for c in talent)
     for r in rows:
-        c = small.coding(r["Coding id"])
+        c = small.codings.get(r["Coding id"])
         assert r["Quote 引述"] == c.quote
         assert r["Code id"] == c.code_id
     # No cell anywhere is a formula; formula-like quotes are text with an apostrophe.
@@ -127,7 +127,7 @@ def test_docx_has_theme_headings_and_block_quotes(small: Project, tmp_path: Path
     assert h1[:3] == ["Talent · 人才", "Odd text · 特殊文字", "Recommendations · 建議"]
     quotes = [p.text for p in d.paragraphs if p.style.name == "Quote"]
     # Word has line breaks, not CRLF: a CRLF becomes one break.
-    assert sorted(quotes) == sorted(c.quote.replace("\r\n", "\n") for c in small.codings())
+    assert sorted(quotes) == sorted(c.quote.replace("\r\n", "\n") for c in small.codings.list())
     assert any(
         "[#" in p.text and "IL1 (Industry leader / 業界領袖)" in p.text for p in d.paragraphs
     )
@@ -139,8 +139,8 @@ def test_markdown_and_html_escape_quotes(small: Project, tmp_path: Path) -> None
     from mpu_qual.transcript_files.parsed import ParsedSegment, ParsedTranscript
 
     evil = "<script>alert(1)</script> [click](javascript:x)"
-    src = small.add_transcript("evil", ParsedTranscript([ParsedSegment(evil, "IL1", 0, 1000)]))
-    small.add_coding(src, 0, len(evil), "talent.shortage")
+    src = small.sources.add("evil", ParsedTranscript([ParsedSegment(evil, "IL1", 0, 1000)]))
+    small.codings.add(src, 0, len(evil), "talent.shortage")
     md = tmp_path / "q.md"
     html = tmp_path / "q.html"
     export_quotes(small, md)
@@ -153,27 +153,31 @@ def test_markdown_and_html_escape_quotes(small: Project, tmp_path: Path) -> None
     page = html.read_text(encoding="utf-8")
     assert "<script" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "=HYPERLINK(&quot;http://evil.example&quot;,&quot;x&quot;)" in page
-    assert page.count("<blockquote") == len(small.codings())
+    assert page.count("<blockquote") == len(small.codings.list())
 
 
 def test_filters_select_the_right_codings(small: Project) -> None:
     def ids(flt: QuoteFilter) -> set[int]:
         return {r.coding_id for r in collect_quotes(small, flt)}
 
-    everything = {c.id for c in small.codings()}
+    everything = {c.id for c in small.codings.list()}
     assert ids(QuoteFilter()) == everything
     assert ids(QuoteFilter(theme="rec")) == {
-        c.id for c in small.codings() if c.code_id.startswith("rec.")
+        c.id for c in small.codings.list() if c.code_id.startswith("rec.")
     }
     assert ids(QuoteFilter(codes=("talent",))) == {
-        c.id for c in small.codings(code="talent", include_subcodes=True)
+        c.id for c in small.codings.list(code="talent", include_subcodes=True)
     }
-    assert ids(QuoteFilter(group="Academic")) == {c.id for c in small.codings(group="academic")}
-    assert ids(QuoteFilter(participant="IL1")) == {c.id for c in small.codings(participant="IL1")}
+    assert ids(QuoteFilter(group="Academic")) == {
+        c.id for c in small.codings.list(group="academic")
+    }
+    assert ids(QuoteFilter(participant="IL1")) == {
+        c.id for c in small.codings.list(participant="IL1")
+    }
     assert ids(QuoteFilter(source="session-1")) == everything
     both = ids(QuoteFilter(theme="talent", participant="AC1"))
     assert both == {
-        c.id for c in small.codings(participant="AC1") if c.code_id.startswith("talent")
+        c.id for c in small.codings.list(participant="AC1") if c.code_id.startswith("talent")
     }
 
 

@@ -33,20 +33,20 @@ def test_every_table_figure_traces_to_its_codings(coded_demo: Project) -> None:
     md = render_markdown(build_summary(coded_demo))
     rows = [ln for ln in md.splitlines() if ln.startswith("| ") and "[#" in ln]
     assert len(rows) > 40
-    codes = {(c.label_en, c.label_zh): c for c in coded_demo.codes()}
-    assert len(codes) == len(coded_demo.codes())
+    codes = {(c.label_en, c.label_zh): c for c in coded_demo.codes.list()}
+    assert len(codes) == len(coded_demo.codes.list())
     for row in rows:
         cells = [c.strip() for c in row.strip("|").split(" | ")]
         label = cells[0].replace("&nbsp;", "")
         passages, participants = int(cells[2]), int(cells[3])
         ids = parse_ids(cells[5])
-        codings = [coded_demo.coding(i) for i in ids]
-        allowed = set(coded_demo.descendant_ids(codes[label, cells[1]].id))
+        codings = [coded_demo.codings.get(i) for i in ids]
+        allowed = set(coded_demo.codes.descendant_ids(codes[label, cells[1]].id))
         assert all(c.code_id in allowed for c in codings), row
         # ... and every coding of the code is listed, no more, no fewer.
-        assert sorted(ids) == sorted(c.id for c in coded_demo.codings() if c.code_id in allowed), (
-            row
-        )
+        assert sorted(ids) == sorted(
+            c.id for c in coded_demo.codings.list() if c.code_id in allowed
+        ), row
         assert passages == len({(c.source_id, c.start, c.end) for c in codings}), row
         speakers = {
             c.participant_label
@@ -63,7 +63,7 @@ def test_every_quote_is_the_text_of_its_codings(coded_demo: Project) -> None:
     for body, attribution in blocks:
         text = "\n".join(line[2:] for line in body.splitlines() if line.startswith("> "))
         ids = parse_ids(attribution)
-        for c in (coded_demo.coding(i) for i in ids):
+        for c in (coded_demo.codings.get(i) for i in ids):
             assert c.quote == text
             assert attribution.startswith(c.participant_label or "")
 
@@ -71,7 +71,7 @@ def test_every_quote_is_the_text_of_its_codings(coded_demo: Project) -> None:
 def test_summary_follows_codebook_order_and_groups_recommendations(coded_demo: Project) -> None:
     s = build_summary(coded_demo)
     assert [t.theme_id for t in s.themes] == [
-        c.id for c in coded_demo.codes() if c.parent_id is None
+        c.id for c in coded_demo.codes.list() if c.parent_id is None
     ]
     rec = s.themes[-1]
     assert rec.by_audience
@@ -83,7 +83,7 @@ def test_summary_follows_codebook_order_and_groups_recommendations(coded_demo: P
     ]
     for sec in rec.sections:
         for line in sec.lines:
-            assert coded_demo.code(line.code_id).addresses == sec.audience_id
+            assert coded_demo.codes.get(line.code_id).addresses == sec.audience_id
 
 
 def test_evidence_figures_carry_their_provenance(coded_demo: Project) -> None:
@@ -255,9 +255,11 @@ def test_checked_in_demo_summary_is_current(tmp_path: Path) -> None:
 # ----------------------------------------------------------------------------- stats & charts
 def test_code_frequencies_by_group_counts_themes(coded_demo: Project) -> None:
     f = code_frequencies_by_group(coded_demo)
-    assert [r.code_id for r in f.rows] == [c.id for c in coded_demo.codes() if c.parent_id is None]
+    assert [r.code_id for r in f.rows] == [
+        c.id for c in coded_demo.codes.list() if c.parent_id is None
+    ]
     for r in f.rows:
-        codings = coded_demo.codings(code=r.code_id, include_subcodes=True)
+        codings = coded_demo.codings.list(code=r.code_id, include_subcodes=True)
         assert r.total == len({(c.source_id, c.start, c.end) for c in codings})
         for g in f.groups:
             assert r.counts[g.id] == len(

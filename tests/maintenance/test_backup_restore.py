@@ -31,7 +31,7 @@ def reasons(folder: Path) -> list[str]:
 
 
 def test_a_backup_is_a_whole_private_single_file_copy(demo_project: Project) -> None:
-    demo_project.add_coding(SRC, 0, 10, "factors")
+    demo_project.codings.add(SRC, 0, 10, "factors")
     info = backup.make_backup(demo_project.folder, "before the report")
     assert info.kind == "manual" and info.reason == "before-the-report"
     assert backup.NAME_RE.match(info.name)
@@ -70,22 +70,22 @@ def test_every_bulk_operation_is_preceded_by_a_backup_of_the_state_before_it(
     demo_dir: Path, operation: str
 ) -> None:
     with Project.open(demo_dir) as p:
-        p.add_coding(SRC, 0, 10, "factors.ecosystem.finance")
-        before = len(p.codings())
-        sources_before = len(p.sources())
+        p.codings.add(SRC, 0, 10, "factors.ecosystem.finance")
+        before = len(p.codings.list())
+        sources_before = len(p.sources.list())
         if operation == "autocode":
-            p.autocode("manpower.technical", phrase="PLC")
+            p.codings.autocode("manpower.technical", phrase="PLC")
         elif operation == "import":
             f = demo_dir.parent / "more.txt"
             f.write_text("[00:00:01] IL1: More text.\n", encoding="utf-8")
-            p.import_transcript(f)
+            p.sources.import_file(f)
         elif operation == "merge":
-            p.merge_code("factors.ecosystem.finance", "factors.ecosystem.infrastructure")
+            p.codes.merge("factors.ecosystem.finance", "factors.ecosystem.infrastructure")
         else:
             text = p.codebook_path.read_text(encoding="utf-8")
             edited = demo_dir.parent / "edited.yaml"
             edited.write_text(text.replace("en: Access to finance", "en: Finance"), "utf-8")
-            p.sync_codebook(edited)
+            p.codebook.sync(edited)
     latest = backup.list_backups(demo_dir)[0]
     assert latest.reason == operation and latest.kind == "auto"
     conn = raw(latest.path)
@@ -107,8 +107,8 @@ def test_the_open_backup_comes_with_the_first_write_and_not_for_reading(
         assert cli(*p_, *args).exit_code == 0
     assert backup.list_backups(demo_dir) == []  # reading makes no backups
     with Project.open(demo_dir) as p:
-        p.add_coding(SRC, 0, 10, "factors")
-        p.add_coding(SRC, 10, 20, "factors")
+        p.codings.add(SRC, 0, 10, "factors")
+        p.codings.add(SRC, 10, 20, "factors")
     assert reasons(demo_dir) == ["open"]  # the state as opened, once per session
     conn = raw(backup.list_backups(demo_dir)[0].path)
     try:
@@ -125,7 +125,7 @@ def test_unchanged_projects_are_not_backed_up_again(demo_dir: Path) -> None:
     assert first is not None
     assert backup.auto_backup(demo_dir, "autocode") is None  # nothing changed since
     with Project.open(demo_dir) as p:
-        p.add_coding(SRC, 0, 10, "factors")
+        p.codings.add(SRC, 0, 10, "factors")
     assert backup.auto_backup(demo_dir, "autocode") is not None
 
 
@@ -137,7 +137,7 @@ def test_rotation_keeps_the_newest_automatic_backups_and_every_manual_one(
     made = []
     with Project.open(demo_dir) as p:
         for i in range(6):
-            p.add_coding(SRC, i, i + 5, "factors")
+            p.codings.add(SRC, i, i + 5, "factors")
             made.append(backup.auto_backup(demo_dir, f"step {i}"))
     autos = [b for b in backup.list_backups(demo_dir) if b.kind == "auto"]
     assert [b.name for b in autos] == [b.name for b in reversed(made[-3:])]
@@ -156,8 +156,8 @@ def test_a_failing_backup_warns_and_the_work_goes_on(demo_dir: Path) -> None:
     add_handler(handler)
     try:
         with Project.open(demo_dir) as p:
-            p.autocode("manpower.technical", phrase="PLC")
-            assert p.codings()
+            p.codings.autocode("manpower.technical", phrase="PLC")
+            assert p.codings.list()
     finally:
         remove_handler(handler)
     assert any(level == "warning" and "backup" in msg for level, msg in seen)
@@ -165,32 +165,32 @@ def test_a_failing_backup_warns_and_the_work_goes_on(demo_dir: Path) -> None:
 
 def test_restore_brings_back_the_data_and_keeps_the_current_state(demo_dir: Path) -> None:
     with Project.open(demo_dir) as p:
-        p.add_coding(SRC, 0, 10, "factors")
+        p.codings.add(SRC, 0, 10, "factors")
         good = backup.make_backup(demo_dir)
-        p.autocode("manpower.technical", phrase="PLC")
-        after = len(p.codings())
+        p.codings.autocode("manpower.technical", phrase="PLC")
+        after = len(p.codings.list())
     viewer = Project.open(demo_dir)  # a window that stays open through the restore
     try:
         report = restore_backup(demo_dir, good.name[:20])
         assert report.restored.name == good.name
         assert report.safety_copy is not None and codings_in(report.safety_copy) == after
-        assert len(viewer.codings()) == 1  # the open window sees the restored data
+        assert len(viewer.codings.list()) == 1  # the open window sees the restored data
     finally:
         viewer.close()
     with Project.open(demo_dir) as p:
-        assert not p.readonly and len(p.codings()) == 1
+        assert not p.readonly and len(p.codings.list()) == 1
         assert p.conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-        p.add_coding(SRC, 5, 9, "factors")  # and it keeps working
+        p.codings.add(SRC, 5, 9, "factors")  # and it keeps working
     assert oct(os.stat(demo_dir / "project.db").st_mode & 0o777) == "0o600"
 
 
 def test_restore_puts_back_the_codebook_of_that_moment(demo_dir: Path) -> None:
     with Project.open(demo_dir) as p:
         good = backup.make_backup(demo_dir)
-        p.add_code("factors.extra", "Extra", "額外", parent_id="factors")
+        p.codes.add("factors.extra", "Extra", "額外", parent_id="factors")
     restore_backup(demo_dir, good.name)
     with Project.open(demo_dir) as p:
-        assert "factors.extra" not in {c.id for c in p.codes()}
+        assert "factors.extra" not in {c.id for c in p.codes.list()}
         assert "factors.extra" not in (demo_dir / "codebook.yaml").read_text(encoding="utf-8")
 
 
@@ -216,7 +216,7 @@ def test_restore_replaces_a_file_sqlite_cannot_even_open(demo_dir: Path) -> None
     assert report.safety_copy is not None  # the broken file is kept, raw
     assert (report.safety_copy / "project.db").read_bytes().startswith(b"this is not")
     with Project.open(demo_dir) as p:
-        assert not p.readonly and p.sources()
+        assert not p.readonly and p.sources.list()
 
 
 def test_cli_backup_list_output_and_restore(cli, demo_dir: Path, tmp_path: Path) -> None:

@@ -38,9 +38,9 @@ def notices():  # noqa: ANN201
 
 def coded(folder: Path) -> list[int]:
     with Project.open(folder) as p:
-        p.add_coding(SRC, 100, 140, "factors")
-        p.autocode("manpower.technical", phrase="PLC")
-        return [c.id for c in p.codings()]
+        p.codings.add(SRC, 100, 140, "factors")
+        p.codings.autocode("manpower.technical", phrase="PLC")
+        return [c.id for c in p.codings.list()]
 
 
 def checks(report: doctor.DoctorReport) -> set[str]:
@@ -67,9 +67,9 @@ def test_a_coding_off_its_text_opens_read_only_and_repair_moves_it_back(
     )
     with Project.open(demo_dir) as p:
         assert p.readonly and p.open_problems
-        assert len(p.codings()) == len(ids)  # reading still works
+        assert len(p.codings.list()) == len(ids)  # reading still works
         with pytest.raises(MpuQualError, match="read-only") as err:
-            p.add_coding(SRC, 0, 5, "factors")
+            p.codings.add(SRC, 0, 5, "factors")
         assert "doctor" in (err.value.hint or "")
     assert any(level == "error" and "read-only" in m and "doctor" in m for level, m in notices)
     res = cli("-p", str(demo_dir), "code", "list")
@@ -81,8 +81,8 @@ def test_a_coding_off_its_text_opens_read_only_and_repair_moves_it_back(
     assert "moved 1 coding(s)" in res.stdout and "before-repair" in res.stdout
     with Project.open(demo_dir) as p:
         assert not p.readonly
-        c = p.coding(ids[0])
-        assert (c.start, c.end) == (100, 140) and c.quote == p.source(SRC).text[100:140]
+        c = p.codings.get(ids[0])
+        assert (c.start, c.end) == (100, 140) and c.quote == p.sources.get(SRC).text[100:140]
 
 
 def test_codings_of_a_deleted_code_survive_as_a_placeholder_code(demo_dir: Path) -> None:
@@ -97,8 +97,8 @@ def test_codings_of_a_deleted_code_survive_as_a_placeholder_code(demo_dir: Path)
     assert after.safety_copy is not None and after.safety_copy.exists()
     with Project.open(demo_dir) as p:
         assert not p.readonly
-        assert p.code("manpower.technical").label_en == "Recovered code manpower.technical"
-        assert len(p.codings(code="manpower.technical")) == 3
+        assert p.codes.get("manpower.technical").label_en == "Recovered code manpower.technical"
+        assert len(p.codings.list(code="manpower.technical")) == 3
 
 
 def test_search_index_and_journal_problems_are_found_and_fixed(demo_dir: Path) -> None:
@@ -172,7 +172,7 @@ def test_a_damaged_page_points_to_the_newest_good_backup(cli, demo_dir: Path) ->
     assert res.exit_code == 0, res.stderr
     assert doctor.diagnose(demo_dir).ok
     with Project.open(demo_dir) as p:
-        assert not p.readonly and len(p.codings()) == 4
+        assert not p.readonly and len(p.codings.list()) == 4
 
 
 def test_files_permissions_and_missing_codebook_are_repaired(demo_dir: Path) -> None:
@@ -199,7 +199,7 @@ def test_files_permissions_and_missing_codebook_are_repaired(demo_dir: Path) -> 
     restored = (demo_dir / "codebook.yaml").read_text(encoding="utf-8")
     assert "industry_leader" in restored  # groups came back from the backup's copy
     with Project.open(demo_dir) as p:
-        assert {c.id for c in p.codes()} >= {"factors", "manpower.technical"}
+        assert {c.id for c in p.codes.list()} >= {"factors", "manpower.technical"}
     assert "Advanced Manufacturing" in cb_text
 
 
@@ -239,10 +239,10 @@ def test_an_interrupted_codebook_write_is_finished_on_open(demo_dir: Path, notic
     before = (demo_dir / "codebook.yaml").read_bytes()
     old = time.time() - 60
     with Project.open(demo_dir) as p:
-        p.add_code("factors.new_one", "New one", "新一", parent_id="factors")
+        p.codes.add("factors.new_one", "New one", "新一", parent_id="factors")
     (demo_dir / "codebook.yaml").write_bytes(before)  # as if the rewrite never happened
     os.utime(demo_dir / "codebook.yaml", (old, old))
     with Project.open(demo_dir) as p:
         assert "factors.new_one" in (demo_dir / "codebook.yaml").read_text(encoding="utf-8")
-        assert p.sync_codebook().added == []  # loading the file changes nothing now
+        assert p.codebook.sync().added == []  # loading the file changes nothing now
     assert any("rewritten" in m for _, m in notices)

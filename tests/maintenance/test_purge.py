@@ -52,14 +52,14 @@ def exposed(demo_dir: Path) -> Project:
     """A project where the name and the secret transcript are everywhere SQLite keeps data:
     live rows, the undo journal (a remove that can be undone), backups, the search index."""
     p = Project.open(demo_dir)
-    p.set_participant("IL2", name=NAME)
-    src = p.import_transcript(secret_transcript(demo_dir), name="confidential")
-    c = p.add_coding(src, src.text.index("Zyx"), src.text.index("Zyx") + 30, "factors")
-    p.update_coding(c.id, memo="checked")
+    p.participants.set("IL2", name=NAME)
+    src = p.sources.import_file(secret_transcript(demo_dir), name="confidential")
+    c = p.codings.add(src, src.text.index("Zyx"), src.text.index("Zyx") + 30, "factors")
+    p.codings.update(c.id, memo="checked")
     backup.make_backup(demo_dir, "manual")
-    p.autocode("training.core", phrase="passcode")  # bulk: an automatic backup first
-    p.remove_source("confidential")  # undoable: the journal still holds the whole text
-    p.set_participant("IL2", name="")  # cleared, but the journal holds the old name
+    p.codings.autocode("training.core", phrase="passcode")  # bulk: an automatic backup first
+    p.sources.remove("confidential")  # undoable: the journal still holds the whole text
+    p.participants.set("IL2", name="")  # cleared, but the journal holds the old name
     return p
 
 
@@ -89,11 +89,11 @@ def test_purge_removes_name_and_transcript_from_every_file(exposed: Project) -> 
 
         # the project is whole and keeps working, and undo cannot bring anything back
         assert p.conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        assert viewer.participant("IL2").name is None
-        while p.undo() is not None:
+        assert viewer.participants.get("IL2").name is None
+        while p.history.undo() is not None:
             pass
-        assert "confidential" not in {s.name for s in p.sources()}
-        assert NAME not in {pp.name for pp in p.participants()}
+        assert "confidential" not in {s.name for s in p.sources.list()}
+        assert NAME not in {pp.name for pp in p.participants.list()}
         assert files_with(folder, SECRET) == [] and files_with(folder, NAME) == []
         for info in backup.list_backups(folder):  # cleaned backups still restore
             conn = sqlite3.connect(f"{info.path.resolve().as_uri()}?mode=ro", uri=True)
@@ -124,8 +124,8 @@ def test_purge_deletes_the_original_file_inside_the_project_only(demo_dir: Path)
     outside = secret_transcript(demo_dir)
     outside.write_text(outside.read_text(encoding="utf-8") + "[00:00:20] TE1: extra.\n")
     with Project.open(demo_dir) as p:
-        p.import_transcript(inside, name="inside")
-        p.import_transcript(outside, name="outside")
+        p.sources.import_file(inside, name="inside")
+        p.sources.import_file(outside, name="outside")
         r_in = purge_transcript(p, "inside")
         r_out = purge_transcript(p, "outside")
     assert not inside.exists() and r_in.files_removed == [inside]
@@ -158,8 +158,8 @@ def test_cli_purge_asks_then_purges(cli, demo_dir: Path) -> None:
 # ----------------------------------------------------------------------------- file modes
 def test_project_files_backups_and_exports_are_private(demo_dir: Path, tmp_path: Path) -> None:
     with Project.open(demo_dir) as p:
-        p.add_coding(SRC, 0, 10, "factors")  # first write: the automatic backup
-        p.autocode("training.core", phrase="PLC")  # and one before a bulk operation
+        p.codings.add(SRC, 0, 10, "factors")  # first write: the automatic backup
+        p.codings.autocode("training.core", phrase="PLC")  # and one before a bulk operation
         for suffix in ("", "-wal", "-shm"):
             assert mode(Path(str(p.db_path) + suffix)) == 0o600
     infos = backup.list_backups(demo_dir)

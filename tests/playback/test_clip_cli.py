@@ -20,7 +20,7 @@ def _project(folder: Path, media: Path | None) -> Path:
         )
         for i in range(6)
     ]
-    p.add_transcript(
+    p.sources.add(
         "fg", ParsedTranscript(segs, format="vtt"), media_path=str(media) if media else None
     )
     p.close()

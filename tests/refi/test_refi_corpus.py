@@ -28,7 +28,7 @@ def opened(folder: Path) -> Project:
 
 def quotes(p: Project) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
-    for c in p.codings():
+    for c in p.codings.list():
         out.setdefault(c.code_id, []).append(c.quote)
     return out
 
@@ -62,7 +62,7 @@ def test_qc_project_with_scheme_less_paths(tmp_path: Path) -> None:
         "training.short_courses",
     ]
     with opened(tmp_path / "p") as p:
-        fg = p.source("fg1-industry").text
+        fg = p.sources.get("fg1-industry").text
         assert fg.startswith("MOD: 多謝大家今日嚟參加。First question:")
         assert all(line and len(line) <= 80 for line in fg.splitlines())  # qc's hard wrap
         q = quotes(p)
@@ -74,14 +74,14 @@ def test_qc_project_with_scheme_less_paths(tmp_path: Path) -> None:
         assert any("PLC" in s for s in q["manpower.shortage"])
         assert q["manpower.ageing"] == q["training.short_courses"]  # one line, three codes
         assert "retire in five to ten years" in q["manpower.ageing"][0]
-        assert {c.coder for c in p.codings()} == {"chris"}
-        assert p.source("fg1-industry").metadata["origin"] == "qc 1.3.2"
+        assert {c.coder for c in p.codings.list()} == {"chris"}
+        assert p.sources.get("fg1-industry").metadata["origin"] == "qc 1.3.2"
 
 
 def test_qc_project_into_an_open_project(small: Project) -> None:
     report = import_qdpx(small, QDA / "qc_1.3.2.qdpx", prefix="qc/")
     assert sorted(report.sources) == ["qc/fg1-industry", "qc/interviews/te1"]
-    assert len(small.codings(source="qc/fg1-industry")) == 4
+    assert len(small.codings.list(source="qc/fg1-industry")) == 4
 
 
 # ----------------------------------------------------------------------------- QualCoder
@@ -91,9 +91,11 @@ def test_qualcoder_project(tmp_path: Path) -> None:
     assert (report.codings, report.participants, report.skipped) == (5, 2, [])
     with opened(tmp_path / "p") as p:
         # the category (isCodable="false") is the parent of its codes
-        assert p.code("manpower_training.skills_shortage").parent_id == "manpower_training"
-        assert p.code("manpower_training").label_en == "Manpower & training"
-        assert p.code("manpower_training.skills_shortage").rule == "Posts that cannot be filled."
+        assert p.codes.get("manpower_training.skills_shortage").parent_id == "manpower_training"
+        assert p.codes.get("manpower_training").label_en == "Manpower & training"
+        assert (
+            p.codes.get("manpower_training.skills_shortage").rule == "Posts that cannot be filled."
+        )
         q = quotes(p)
         assert q["manpower_training.skills_shortage"] == [
             "技術員",
@@ -104,13 +106,13 @@ def test_qualcoder_project(tmp_path: Path) -> None:
             "學員一路讀書一路返工",  # coded in the audio file's transcript
         ]
         assert q["image_of_the_industry"] == ["Young people think manufacturing is dirty work."]
-        memo = [c.memo for c in p.codings() if c.quote == "技術員"]
+        memo = [c.memo for c in p.codings.list() if c.quote == "技術員"]
         assert memo == ["IL1 is blunt here"]  # the selection's Description
-        assert {c.coder for c in p.codings(source="FG1 industry.txt")} == {"default"}
-        audio = p.source("fg2.m4a")
+        assert {c.coder for c in p.codings.list(source="FG1 industry.txt")} == {"default"}
+        audio = p.sources.get("fg2.m4a")
         assert audio.media_path == "/home/researcher/fieldwork/fg2.m4a"  # absolute://
         assert audio.text.startswith("[00:00:01] IL2: 我哋要改變呢個形象。")
-        il1, te1 = p.participant("IL1"), p.participant("TE1")
+        il1, te1 = p.participants.get("IL1"), p.participants.get("TE1")
         assert (il1.group_id, il1.attributes) == ("industry_leader", {"Company size": "SME"})
         assert te1.group_id == "training_expert"
         assert te1.attributes == {"Description": "Training expert, VTC"}
@@ -119,7 +121,7 @@ def test_qualcoder_project(tmp_path: Path) -> None:
             "Employers and trainers disagree on who should pay."  # a text file in Sources/
         )
         assert memos["Project description"] == "Advanced manufacturing manpower update"
-        assert p.source("FG1 industry.txt").metadata["description"] == (
+        assert p.sources.get("FG1 industry.txt").metadata["description"] == (
             "Focus group 1, industry leaders"
         )
 
@@ -130,7 +132,7 @@ def test_qualcoder_codebook_with_bom_and_crlf(small: Project) -> None:
     assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw  # as QualCoder wrote it
     report = import_qdc(small, path)
     assert len(report.codes_added) == 38  # 6 categories and 32 codes
-    codes = {c.id: c for c in small.codes()}
+    codes = {c.id: c for c in small.codes.list()}
     odd = next(c for c in codes.values() if c.label_en.startswith("Ünïcøde"))
     assert odd.label_en == 'Ünïcøde & <angle> "quoted" — 教师'
     fidelity = codes["implementation_quality.curriculum_fidelity"]
@@ -150,24 +152,24 @@ def test_taguette_codebook_with_empty_sets(small: Project) -> None:
     report = import_qdc(small, QDA / "taguette_1.4.1_codebook.qdc")
     assert sorted(report.codes_added) == ["interesting", "public_opinion", "scarcity"]
     assert report.warnings == [] and report.memos == 0
-    assert small.code("public_opinion").label_en == "public opinion"
+    assert small.codes.get("public_opinion").label_en == "public opinion"
 
 
 # ----------------------------------------------------------------------------- ATLAS.ti
 def test_atlasti_codebook_code_group_is_kept_as_a_memo(small: Project) -> None:
     report = import_qdc(small, QDA / "atlasti_23.4.0_codebook.qdc")
     assert report.codes_added == ["code1"] and report.memos == 1
-    assert small.code("code1").rule == "description"
-    assert small.code("code1").color == "#46aa00"
+    assert small.codes.get("code1").rule == "description"
+    assert small.codes.get("code1").color == "#46aa00"
     assert "set 'code group 1' (1 codes)" in report.warnings[0]
     title, text = small.conn.execute(
         "SELECT title, text FROM memos WHERE title LIKE 'Code set:%'"
     ).fetchone()
     assert title == "Code set: code group 1"
     assert "kategorie 1" in text and "- code1: code1" in text
-    small.undo()  # one action: codes and memo go together
+    small.history.undo()  # one action: codes and memo go together
     assert small.conn.execute("SELECT count(*) FROM memos").fetchone()[0] == 0
-    assert "code1" not in {c.id for c in small.codes()}
+    assert "code1" not in {c.id for c in small.codes.list()}
 
 
 def test_atlasti_project(tmp_path: Path) -> None:
@@ -184,8 +186,8 @@ def test_atlasti_project(tmp_path: Path) -> None:
             "Technicians: 1,250 vacancies.",  # coded in the PDF's text representation
         ]
         assert q["government_funding"] == ["政府應該資助中小企做在職培訓"]
-        assert {c.coder for c in p.codings()} == {"Researcher"}
-        assert p.source("FG1 industry leaders").metadata["sets"] == "Focus groups"
+        assert {c.coder for c in p.codings.list()} == {"Researcher"}
+        assert p.sources.get("FG1 industry leaders").metadata["sets"] == "Focus groups"
         memos = dict(p.conn.execute("SELECT title, text FROM memos").fetchall())
         assert memos["Research question"].startswith("Which skills do SMEs lack most")
         group = memos["Code set: Manpower problems"]
@@ -212,7 +214,7 @@ def test_maxqda_project_with_a_picture_is_refused_then_imported_with_partial(
     assert "skipped: 1 source (with 1 coding):" in r.stderr
     assert "PictureSource 'Whiteboard photo'" in r.stderr
     with opened(tmp_path / "p") as p:
-        text = p.source("FG1 Industry leaders").text
+        text = p.sources.get("FG1 Industry leaders").text
         assert text.count("\r\n") == 8  # CRLF kept exactly
         q = quotes(p)
         assert q == {
@@ -220,10 +222,10 @@ def test_maxqda_project_with_a_picture_is_refused_then_imported_with_partial(
             "training.government_funding": ["資助中小企做在職培訓"],
             "training.apprenticeship": ["學員一路讀書一路返工"],
         }
-        memo = [c.memo for c in p.codings() if c.quote == "資助中小企做在職培訓"]
+        memo = [c.memo for c in p.codings.list() if c.quote == "資助中小企做在職培訓"]
         assert memo == ["Ask the Labour Department for figures"]
-        assert {c.coder for c in p.codings()} == {"researcher"}
-        assert {s.metadata.get("sets") for s in p.sources()} == {"Focus group 1"}
+        assert {c.coder for c in p.codings.list()} == {"researcher"}
+        assert {s.metadata.get("sets") for s in p.sources.list()} == {"Focus group 1"}
 
 
 # ----------------------------------------------------------------------------- NVivo
@@ -232,7 +234,7 @@ def test_nvivo_for_mac_project(tmp_path: Path) -> None:
     assert len(report.codes_added) == 262 and len(report.sources) == 2
     assert (report.codings, report.skipped) == (0, [])
     with opened(tmp_path / "p") as p:
-        assert p.code("rq1_definition.concepts.abstraction").label_en == "abstraction"
+        assert p.codes.get("rq1_definition.concepts.abstraction").label_en == "abstraction"
 
 
 # ----------------------------------------------------------------------------- wrong command

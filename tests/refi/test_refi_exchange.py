@@ -16,6 +16,7 @@ from mpu_qual.refi.import_into_project import import_qdc, import_qdpx, import_qd
 from mpu_qual.refi.reader import read_qdpx
 from mpu_qual.refi.writer import codebook_xml, export_qdc, export_qdpx, qdpx_bytes
 from mpu_qual.store import Project
+from mpu_qual.store.participants import Participants
 from mpu_qual.transcript_files.parsed import ParsedSegment, ParsedTranscript
 
 
@@ -34,7 +35,7 @@ def qde_of(path: Path) -> str:
 
 def coding_set(project: Project) -> list[tuple[str, str, str, int, int, str | None]]:
     return sorted(
-        (c.source_name, c.code_id, c.quote, c.start, c.end, c.memo) for c in project.codings()
+        (c.source_name, c.code_id, c.quote, c.start, c.end, c.memo) for c in project.codings.list()
     )
 
 
@@ -55,21 +56,21 @@ def test_qdc_validates_and_pyrefiqda_reads_it(small: Project, tmp_path: Path, sc
 def test_qdpx_validates_and_pyrefiqda_reads_it(small: Project, tmp_path: Path, schemas) -> None:
     out = tmp_path / "p.qdpx"
     report = export_qdpx(small, out)
-    assert report.codings == len(small.codings())
+    assert report.codings == len(small.codings.list())
     schemas[0].validate(qde_of(out))
     proj = RefiProject.load(out, extract_dir=str(tmp_path / "extracted"))
     src = proj.sources.text_source[0]
     text = RefiProject.resolve_source_path(src.plain_text_path, tmp_path / "extracted").read_bytes()
-    stored = small.source("session-1").text
+    stored = small.sources.get("session-1").text
     assert text.decode("utf-8") == stored
     coded = [s for s in src.plain_text_selection if s.coding]
     by_span = {(s.start_position, s.end_position): s for s in coded}
-    for c in small.codings():
+    for c in small.codings.list():
         sel = by_span[(c.start, c.end)]
         assert stored[sel.start_position : sel.end_position] == c.quote
         assert guid("code", c.code_id) in {x.code_ref.target_guid for x in sel.coding}
     cases = {c.name: c for c in proj.cases.case}
-    assert set(cases) == {p.label for p in small.participants()}
+    assert set(cases) == {p.label for p in small.participants.list()}
     assert {u.name for u in proj.users.user} == {"Peter", "coder-a", "coder-b"}
     variables = {v.guid: v.name for v in proj.variables.variable}
     il1 = {variables[v.variable_ref.target_guid]: v.text_value for v in cases["IL1"].variable_value}
@@ -104,19 +105,25 @@ def test_round_trip_keeps_every_quote(small: Project, tmp_path: Path, schemas) -
     first = tmp_path / "first.qdpx"
     export_qdpx(small, first)
     report = import_qdpx_new(first, tmp_path / "copy")
-    assert report.codings == len(small.codings()) and not report.warnings
+    assert report.codings == len(small.codings.list()) and not report.warnings
     with Project.open(tmp_path / "copy") as copy:
         assert coding_set(copy) == coding_set(small)
-        assert copy.source("session-1").text == small.source("session-1").text
-        assert [c.id for c in copy.codes()] == [c.id for c in small.codes()]
-        assert {(c.id, c.label_en, c.label_zh, c.color, c.addresses) for c in copy.codes()} == {
-            (c.id, c.label_en, c.label_zh, c.color, c.addresses) for c in small.codes()
+        assert copy.sources.get("session-1").text == small.sources.get("session-1").text
+        assert [c.id for c in copy.codes.list()] == [c.id for c in small.codes.list()]
+        assert {
+            (c.id, c.label_en, c.label_zh, c.color, c.addresses) for c in copy.codes.list()
+        } == {(c.id, c.label_en, c.label_zh, c.color, c.addresses) for c in small.codes.list()}
+        people = {p.label: (p.name, p.group_id, p.attributes) for p in copy.participants.list()}
+        assert people == {
+            p.label: (p.name, p.group_id, p.attributes) for p in small.participants.list()
         }
-        people = {p.label: (p.name, p.group_id, p.attributes) for p in copy.participants()}
-        assert people == {p.label: (p.name, p.group_id, p.attributes) for p in small.participants()}
         # Who said it and when survive through the cases' speaker turns.
-        orig = {(c.code_id, c.start): (c.participant_label, c.start_ms) for c in small.codings()}
-        back = {(c.code_id, c.start): (c.participant_label, c.start_ms) for c in copy.codings()}
+        orig = {
+            (c.code_id, c.start): (c.participant_label, c.start_ms) for c in small.codings.list()
+        }
+        back = {
+            (c.code_id, c.start): (c.participant_label, c.start_ms) for c in copy.codings.list()
+        }
         assert back == orig
         second = tmp_path / "second.qdpx"
         export_qdpx(copy, second)
@@ -133,9 +140,9 @@ def test_audio_sources_export_with_sync_points(small: Project, tmp_path: Path, s
             ParsedSegment("第二段 turn two.", "AC1", 2000, 5000),
         ]
     )
-    src = small.add_transcript("recording", parsed, media_path="media/recording.wav")
-    small.add_coding(src, 0, 5, "talent.shortage")
-    small.add_coding(src, 16, 19, "talent.ageing")
+    src = small.sources.add("recording", parsed, media_path="media/recording.wav")
+    small.codings.add(src, 0, 5, "talent.shortage")
+    small.codings.add(src, 16, 19, "talent.ageing")
     out = tmp_path / "a.qdpx"
     assert export_qdpx(small, out).audio_sources == 1
     schemas[0].validate(qde_of(out))
@@ -147,18 +154,18 @@ def test_audio_sources_export_with_sync_points(small: Project, tmp_path: Path, s
     assert (0, 0) in stamps and (16, 2000) in stamps
     import_qdpx_new(out, tmp_path / "back")
     with Project.open(tmp_path / "back") as back:
-        got = sorted((c.quote, c.code_id) for c in back.codings(source="recording"))
+        got = sorted((c.quote, c.code_id) for c in back.codings.list(source="recording"))
         assert got == [("Audio", "talent.shortage"), ("第二段", "talent.ageing")]
-        assert back.source("recording").media_path == media
-        assert [g.start_ms for g in back.segments("recording")] == [0, 2000]
+        assert back.sources.get("recording").media_path == media
+        assert [g.start_ms for g in back.sources.segments("recording")] == [0, 2000]
 
 
 def test_media_paths_are_written_with_a_scheme(small: Project, tmp_path: Path, schemas) -> None:
     """QualCoder reads an AudioSource/VideoSource path only with absolute:// or relative://."""
     one = ParsedTranscript([ParsedSegment("Audio turn one.", "IL1", 0, 2000)])
-    small.add_transcript("absolute", one, media_path="/data/fg/一號.m4a")
-    small.add_transcript("windows", one, media_path="C:\\Users\\fg\\two.wav")
-    small.add_transcript("relative", one, media_path="media/three.mp3")
+    small.sources.add("absolute", one, media_path="/data/fg/一號.m4a")
+    small.sources.add("windows", one, media_path="C:\\Users\\fg\\two.wav")
+    small.sources.add("relative", one, media_path="media/three.mp3")
     out = tmp_path / "m.qdpx"
     export_qdpx(small, out)
     qde = qde_of(out)
@@ -187,9 +194,11 @@ def test_import_into_an_open_project_is_one_undoable_action(small: Project, tmp_
         import_qdpx(small, out)
     before = coding_set(small)
     report = import_qdpx(small, out, prefix="copy of ")
-    assert report.sources == ["copy of session-1"] and report.codes_reused == len(small.codes())
-    assert len(small.codings()) == 2 * len(before)
-    assert small.undo() == f"Import {out.name}"
+    assert report.sources == ["copy of session-1"] and report.codes_reused == len(
+        small.codes.list()
+    )
+    assert len(small.codings.list()) == 2 * len(before)
+    assert small.history.undo() == f"Import {out.name}"
     assert coding_set(small) == before
 
 
@@ -201,7 +210,7 @@ def test_nvivo_project_imports(refi_dir: Path, tmp_path: Path) -> None:
     assert len(report.codes_added) == n_codes
     assert len(report.sources) == 2
     with Project.open(tmp_path / "nv") as p:
-        codes = {c.id: c for c in p.codes()}
+        codes = {c.id: c for c in p.codes.list()}
         assert "rq1_definition.competencies.programming" in codes
         assert "rq1_definition.framings.cs_as_programming.programming" in codes  # same name
         assert codes["rq1_definition.concepts.abstraction"].parent_id == "rq1_definition.concepts"
@@ -226,7 +235,7 @@ def test_qdc_import_merges_codes(small: Project, tmp_path: Path) -> None:
     report = import_qdc(small, qdc)
     assert report.codes_reused == 1
     assert report.codes_added == ["talent.wages_pay", slug("薪酬")]
-    wages = small.code("talent.wages_pay")
+    wages = small.codes.get("talent.wages_pay")
     assert (wages.parent_id, wages.label_en, wages.label_zh, wages.color) == (
         "talent",
         "Wages & pay",
@@ -285,15 +294,15 @@ def test_crlf_counting_is_detected_from_selection_names(tmp_path: Path, crlf_as_
     report = import_qdpx_new(src, tmp_path / "p")
     assert any("CRLF counted once" in w for w in report.warnings) == crlf_as_one
     with Project.open(tmp_path / "p") as p:
-        assert sorted(c.quote for c in p.codings()) == ["Line two", "quote"]
-        assert p.source("doc").text == CRLF_TEXT  # kept exactly
+        assert sorted(c.quote for c in p.codings.list()) == ["Line two", "quote"]
+        assert p.sources.get("doc").text == CRLF_TEXT  # kept exactly
 
 
 def test_without_names_the_standard_reading_is_kept(tmp_path: Path) -> None:
     sels = [(s, e, None) for s, e, _w in spans(CRLF_TEXT, False)]
     import_qdpx_new(make_qdpx(tmp_path / "t.qdpx", CRLF_TEXT.encode(), sels), tmp_path / "p")
     with Project.open(tmp_path / "p") as p:
-        assert sorted(c.quote for c in p.codings()) == ["Line two", "quote"]
+        assert sorted(c.quote for c in p.codings.list()) == ["Line two", "quote"]
 
 
 def test_utf16_positions_are_detected(tmp_path: Path) -> None:
@@ -303,19 +312,19 @@ def test_utf16_positions_are_detected(tmp_path: Path) -> None:
     src = make_qdpx(tmp_path / "t.qdpx", text.encode(), [(start, start + 5, "quote")])
     import_qdpx_new(src, tmp_path / "p")
     with Project.open(tmp_path / "p") as p:
-        assert [c.quote for c in p.codings()] == ["quote"]
+        assert [c.quote for c in p.codings.list()] == ["quote"]
 
 
 def test_capitalised_sources_folder_and_inline_text(tmp_path: Path) -> None:
     a = make_qdpx(tmp_path / "a.qdpx", b"Alpha beta", [(6, 10, None)], text_entry="Sources/T.txt")
     import_qdpx_new(a, tmp_path / "pa")
     with Project.open(tmp_path / "pa") as p:
-        assert [c.quote for c in p.codings()] == ["beta"]
+        assert [c.quote for c in p.codings.list()] == ["beta"]
     b = make_qdpx(tmp_path / "b.qdpx", None, [(0, 2, "中文")], inline="中文 text &amp; more")
     import_qdpx_new(b, tmp_path / "pb")
     with Project.open(tmp_path / "pb") as p:
-        assert [c.quote for c in p.codings()] == ["中文"]
-        assert p.source("doc").text == "中文 text & more"
+        assert [c.quote for c in p.codings.list()] == ["中文"]
+        assert p.sources.get("doc").text == "中文 text & more"
 
 
 def test_bad_selection_is_refused_and_nothing_is_written(
@@ -365,7 +374,7 @@ def test_a_failure_while_writing_rolls_everything_back(
     def broken(*args: object, **kwargs: object) -> None:
         raise MpuQualError("disk on fire")
 
-    monkeypatch.setattr(Project, "set_participant", broken)
+    monkeypatch.setattr(Participants, "set", broken)
     with Project.open(folder) as p:
         with pytest.raises(MpuQualError, match="disk on fire"):
             import_qdpx(p, other, prefix="x-")
@@ -384,7 +393,7 @@ def test_theme_without_sub_codes_gets_a_table_row(tmp_path: Path) -> None:
         "version: 1\ncodes:\n  - {id: only, en: Only theme, zh: 唯一主題}\n", encoding="utf-8"
     )
     with Project.init(folder, import_transcripts=False) as p:
-        src = p.add_transcript("t", ParsedTranscript([ParsedSegment("Some words here.", "A")]))
-        c = p.add_coding(src, 0, 4, "only")
+        src = p.sources.add("t", ParsedTranscript([ParsedSegment("Some words here.", "A")]))
+        c = p.codings.add(src, 0, 4, "only")
         lines = build_summary(p).themes[0].sections[0].lines
         assert [(ln.code_id, ln.passages, ln.coding_ids) for ln in lines] == [("only", 1, [c.id])]

@@ -87,11 +87,13 @@ def test_qdpx_import_reads_the_long_text_once_per_source(small: Project, tmp_pat
         report = import_qdpx(small, qdpx)
     assert calls[0] == 0  # was one per segment and one per coding (521)
     assert report.codings == CODINGS
-    src = small.source("Long interview")
+    src = small.sources.get("Long interview")
     assert src.text == text
-    assert len(small.segments(src)) == LINES + 1  # every line, and the empty one after the last
+    assert (
+        len(small.sources.segments(src)) == LINES + 1
+    )  # every line, and the empty one after the last
     step = len(text) // CODINGS
-    assert [c.quote for c in small.codings(source=src.id)][:2] == [
+    assert [c.quote for c in small.codings.list(source=src.id)][:2] == [
         text[0:30],
         text[step : step + 30],
     ]
@@ -109,15 +111,15 @@ def test_transcripts_add_reads_the_long_text_once(small: Project) -> None:
         segments=[ParsedSegment(text=line) for line in lines], metadata={}, format="txt"
     )
     with counting_substr(small.conn, len(text)) as calls:
-        src = small.add_transcript("Long", parsed)
+        src = small.sources.add("Long", parsed)
     assert calls[0] == 0
     assert src.text == text
     assert small.conn.execute("SELECT count(*) FROM segments_fts").fetchone()[0] >= LINES
 
 
 def test_the_bulk_check_refuses_a_wrong_quote_and_rolls_back(small: Project) -> None:
-    src = small.sources()[0]
-    code = small.codes()[0].id
+    src = small.sources.list()[0]
+    code = small.codes.list()[0].id
     before = small.conn.execute("SELECT count(*) FROM codings").fetchone()[0]
     with pytest.raises(sqlite3.IntegrityError, match="quote does not match"):
         with small.transaction() as conn:
@@ -145,11 +147,11 @@ def test_undo_and_redo_of_an_import_read_the_text_once_per_source(
     text = long_text()
     import_qdpx(small, nvivo_like_qdpx(tmp_path / "long.qdpx", text))
     with counting_substr(small.conn, len(text)) as calls:
-        small.undo()
-        small.redo()
+        small.history.undo()
+        small.history.redo()
     assert calls[0] == 0  # the replay re-indexed and re-checked every row with substr
-    src = small.source("Long interview")
-    assert len(small.codings(source=src.id)) == CODINGS
+    src = small.sources.get("Long interview")
+    assert len(small.codings.list(source=src.id)) == CODINGS
     hits = small.conn.execute(
         "SELECT count(*) FROM segments_fts WHERE segments_fts MATCH ?", ['"第399句"']
     ).fetchone()

@@ -36,9 +36,9 @@ def test_two_processes_adding_codings_lose_nothing(demo_dir: Path) -> None:
         wait_ready(proc)
     finish(procs)
     with Project.open(demo_dir) as p:
-        memos = {c.memo for c in p.codings()}
+        memos = {c.memo for c in p.codings.list()}
         assert {f"{tag}-{i}" for tag in ("tui", "cli") for i in range(n)} <= memos
-        assert len(p.history(500)) >= 2 * n  # every one is its own undoable action
+        assert len(p.history.recent(500)) >= 2 * n  # every one is its own undoable action
 
 
 def test_concurrent_edits_of_one_coding_keep_both_changes(demo_dir: Path) -> None:
@@ -46,7 +46,7 @@ def test_concurrent_edits_of_one_coding_keep_both_changes(demo_dir: Path) -> Non
     records every update's old and new row, so it shows an update that put back the other
     field's older value (read before the transaction began): a lost update."""
     with Project.open(demo_dir) as p:
-        cid = p.add_coding(SRC, 10, 30, "factors", memo="start").id
+        cid = p.codings.add(SRC, 10, 30, "factors", memo="start").id
     n = 120
     procs = [
         spawn("memo", str(demo_dir), str(cid), str(n)),
@@ -56,8 +56,8 @@ def test_concurrent_edits_of_one_coding_keep_both_changes(demo_dir: Path) -> Non
         wait_ready(proc)
     finish(procs)
     with Project.open(demo_dir) as p:
-        c = p.coding(cid)
-        assert c.quote == p.source(SRC).text[c.start : c.end]
+        c = p.codings.get(cid)
+        assert c.quote == p.sources.get(SRC).text[c.start : c.end]
         rows = p.conn.execute(
             "SELECT json_extract(old, '$.start'), json_extract(new, '$.start'), "
             "json_extract(old, '$.memo'), json_extract(new, '$.memo') FROM changes "
@@ -78,7 +78,7 @@ def test_concurrent_attribute_edits_of_one_participant_are_all_kept(demo_dir: Pa
         wait_ready(proc)
     finish(procs)
     with Project.open(demo_dir) as p:
-        attrs = p.participant("IL1").attributes
+        attrs = p.participants.get("IL1").attributes
     assert {f"{t}{i}" for t in ("a", "b") for i in range(n)} <= set(attrs)
 
 
@@ -86,7 +86,7 @@ def test_an_open_window_sees_and_builds_on_another_programs_writes(demo_dir: Pat
     """The TUI keeps its project open for hours; CLI commands write in between."""
     tui = Project.open(demo_dir)
     try:
-        before = len(tui.codings())
+        before = len(tui.codings.list())
         res = cli(
             "-p",
             str(demo_dir),
@@ -101,11 +101,11 @@ def test_an_open_window_sees_and_builds_on_another_programs_writes(demo_dir: Pat
             "factors",
         )
         assert res.exit_code == 0, res.stderr
-        assert len(tui.codings()) == before + 1  # no stale cache
-        tui.add_coding(SRC, 20, 40, "factors")
+        assert len(tui.codings.list()) == before + 1  # no stale cache
+        tui.codings.add(SRC, 20, 40, "factors")
         res = cli("-p", str(demo_dir), "undo")
         assert res.exit_code == 0 and "Undone: Code factors" in res.stdout
-        assert len(tui.codings()) == before + 1
+        assert len(tui.codings.list()) == before + 1
         res = cli("-p", str(demo_dir), "code", "list", "--format", "json")
         assert res.exit_code == 0
     finally:
@@ -121,14 +121,14 @@ def test_a_writer_stuck_past_the_timeout_gets_a_clear_message(
         blocker.execute("BEGIN IMMEDIATE")  # another program in the middle of a long write
         try:
             with pytest.raises(MpuQualError) as err:
-                p.add_coding(SRC, 0, 5, "factors")
+                p.codings.add(SRC, 0, 5, "factors")
             assert "busy" in str(err.value) and "locked" not in str(err.value)
             assert "Nothing was changed" in (err.value.hint or "")
         finally:
             blocker.execute("ROLLBACK")
             blocker.close()
-        c = p.add_coding(SRC, 0, 5, "factors")  # and it works once the other one is done
-        assert c.quote == p.source(SRC).text[0:5]
+        c = p.codings.add(SRC, 0, 5, "factors")  # and it works once the other one is done
+        assert c.quote == p.sources.get(SRC).text[0:5]
 
 
 def test_readers_are_not_blocked_by_a_writer(demo_dir: Path) -> None:

@@ -180,7 +180,9 @@ def check_files(folder: Path, ledger: Ledger, cut: tuple[str, ...] | None) -> No
     with Project.open(folder) as p:
         assert not p.readonly, p.open_problems
         # an interrupted codebook.yaml write is finished on open: file and table agree
-        assert {c.id for c in load_codebook(p.codebook_path).codes} == {c.id for c in p.codes()}
+        assert {c.id for c in load_codebook(p.codebook_path).codes} == {
+            c.id for c in p.codes.list()
+        }
 
 
 def start_writer(folder: Path, seed: int) -> tuple[int, int]:

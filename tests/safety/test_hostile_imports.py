@@ -201,7 +201,7 @@ def test_any_spreadsheet_imports_or_fails_cleanly(
 def qdpx_template(project: Project) -> bytes:
     from mpu_qual.refi.writer import qdpx_bytes
 
-    project.add_coding(project.sources()[0], 0, 4, "factors")
+    project.codings.add(project.sources.list()[0], 0, 4, "factors")
     data, _report = qdpx_bytes(project)
     return data
 
@@ -313,16 +313,16 @@ def test_a_refi_import_of_many_transcripts_makes_one_backup(demo_dir: Path, tmp_
         for i in range(3):
             f = tmp_path / f"t{i}.txt"
             f.write_text(f"[00:00:01] IL1: transcript {i} about PLC.\n", encoding="utf-8")
-            p.import_transcript(f)
+            p.sources.import_file(f)
         data, _ = qdpx_bytes(p)
     (tmp_path / "all.qdpx").write_bytes(data)
     backup.make_backup(demo_dir, "marker")
     with Project.open(demo_dir) as p:
-        p.add_coding(p.sources()[0], 0, 5, "factors")  # changed since the newest backup
+        p.codings.add(p.sources.list()[0], 0, 5, "factors")  # changed since the newest backup
     before = {b.name for b in backup.list_backups(demo_dir)}
     with Project.open(demo_dir) as p:
         import_qdpx(p, tmp_path / "all.qdpx", prefix="copy-")
-        assert len([s for s in p.sources() if s.name.startswith("copy-")]) == 4
+        assert len([s for s in p.sources.list() if s.name.startswith("copy-")]) == 4
     made = [b for b in backup.list_backups(demo_dir) if b.name not in before]
     assert [b.reason for b in made] == ["import"]
     conn = sqlite3.connect(f"{made[0].path.resolve().as_uri()}?mode=ro", uri=True)

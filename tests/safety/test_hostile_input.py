@@ -242,9 +242,9 @@ def test_huge_fields_parse_without_trouble(field: str, fmt: str) -> None:
 
 # ----------------------------------------------------------------------------- import
 def check_stored(p: Project, name: str) -> None:
-    src = p.source(name)
+    src = p.sources.get(name)
     assert src.length == len(src.text)
-    segs = p.segments(src)
+    segs = p.sources.segments(src)
     assert segs
     for g in segs:
         assert 0 <= g.start <= g.end <= src.length
@@ -271,7 +271,7 @@ def test_importing_any_file_stores_it_whole_or_changes_nothing(
     path.write_bytes(encode_mixed(text, enc))
     before = digest(project)
     try:
-        src = project.import_transcript(path, name=path.stem)
+        src = project.sources.import_file(path, name=path.stem)
     except MpuQualError as exc:
         assert_located(exc, path)
         assert digest(project) == before, "a refused import changed the project"
@@ -300,7 +300,7 @@ def test_importing_any_docx_stores_it_whole_or_changes_nothing(
         path.write_bytes(buf.getvalue())
     before = digest(project)
     try:
-        src = project.import_transcript(path, name=path.stem)
+        src = project.sources.import_file(path, name=path.stem)
     except MpuQualError as exc:
         assert_located(exc, path)
         assert digest(project) == before
@@ -383,11 +383,11 @@ def test_loading_a_codebook_into_a_project_is_all_or_nothing(
     except MpuQualError as exc:
         assert_located(exc, path)
         with pytest.raises(MpuQualError):
-            project.sync_codebook(path)
+            project.codebook.sync(path)
         assert digest(project) == before and project.codebook_path.read_bytes() == cb_before
         return
     try:
-        project.sync_codebook(path, dry_run=True)
+        project.codebook.sync(path, dry_run=True)
     except MpuQualError as exc:  # e.g. it would drop codes that have codings
         assert exc.path == str(path) or exc.location
     assert digest(project) == before  # a dry run never writes
@@ -398,8 +398,8 @@ def test_loading_a_codebook_into_a_project_is_all_or_nothing(
 def brute_force(p: Project, query: str) -> set[tuple[int, int]]:
     pattern = re.compile(re.escape(query.strip()), re.IGNORECASE)
     out = set()
-    for src in p.sources():
-        for g in p.segments(src):
+    for src in p.sources.list():
+        for g in p.sources.segments(src):
             for m in pattern.finditer(src.text, g.start, g.end):
                 out.add((src.id, m.start()))
     return out
@@ -440,7 +440,7 @@ def test_any_search_string_finds_true_matches_or_fails_cleanly(
         assert exc.field == "query"
         return
     q = query.strip()
-    texts = {s.id: s.text for s in project.sources()}
+    texts = {s.id: s.text for s in project.sources.list()}
     for h in hits:
         assert re.fullmatch(re.escape(q), texts[h.source_id][h.start : h.end], re.IGNORECASE)
 
@@ -448,7 +448,7 @@ def test_any_search_string_finds_true_matches_or_fails_cleanly(
 @cfg(80)
 @given(data=st.data())
 def test_search_finds_every_occurrence_of_text_from_the_transcripts(project: Project, data) -> None:  # noqa: ANN001
-    src = data.draw(st.sampled_from(project.sources()))
+    src = data.draw(st.sampled_from(project.sources.list()))
     start = data.draw(st.integers(0, max(0, src.length - 3)))
     size = data.draw(st.integers(3, 12))
     query = src.text[start : start + size]
@@ -468,23 +468,23 @@ def test_search_finds_every_occurrence_of_text_from_the_transcripts(project: Pro
 def test_text_fields_store_exactly_or_refuse_cleanly(
     project: Project, value: str, where: str
 ) -> None:
-    src = project.sources()[0]
-    target = project.add_coding(src, 0, 3, "a.two").id if where == "coding" else None
+    src = project.sources.list()[0]
+    target = project.codings.add(src, 0, 3, "a.two").id if where == "coding" else None
     before = digest(project)
     try:
         if where == "memo":
-            c = project.add_coding(src, 0, 3, "a.one", memo=value)
-            assert project.coding(c.id).memo == (value or None)
+            c = project.codings.add(src, 0, 3, "a.one", memo=value)
+            assert project.codings.get(c.id).memo == (value or None)
         elif where == "name":
-            assert project.set_participant("IL1", name=value).name == (value or None)
+            assert project.participants.set("IL1", name=value).name == (value or None)
         elif where == "attr":
-            got = project.set_participant("IL1", attrs={"note": value}).attributes
+            got = project.participants.set("IL1", attrs={"note": value}).attributes
             assert got.get("note") == (value or None)
         elif where == "label":
-            code = project.update_code("b", label_en=value)
+            code = project.codes.update("b", label_en=value)
             assert code.label_en == value.strip()
         else:
-            assert project.update_coding(target, memo=value).memo == (value or None)
+            assert project.codings.update(target, memo=value).memo == (value or None)
     except MpuQualError as exc:
         assert exc.message
         assert digest(project) == before, "a refused edit changed the project"

@@ -159,7 +159,7 @@ def test_every_operation_that_used_to_drop_the_lock_keeps_it(demo_dir: Path) -> 
     db = demo_dir / "project.db"
     me = os.getpid()
     with Project.open(demo_dir) as p:
-        p.add_coding(SRC, 0, 10, "factors")  # a write: backups, WAL content
+        p.codings.add(SRC, 0, 10, "factors")  # a write: backups, WAL content
         assert lock_holder(db) == me
         steps = {
             "fingerprint": lambda: backup.fingerprint(db),

@@ -118,7 +118,7 @@ class OffsetsMachine(RuleBasedStateMachine):
         try:
             steps = 0
             while self.undoable():
-                assert p.undo() is not None
+                assert p.history.undo() is not None
                 steps += 1
                 assert steps < 10_000
             assert dump(p) == self.start, "undoing every step did not restore the start"
@@ -140,51 +140,54 @@ class OffsetsMachine(RuleBasedStateMachine):
         return [r[0] for r in self.p.conn.execute("SELECT id FROM codings ORDER BY id")]
 
     def leaf_codes(self) -> list[str]:
-        codes = self.p.codes()
+        codes = self.p.codes.list()
         parents = {c.parent_id for c in codes}
         return [c.id for c in codes if c.id not in parents and c.depth > 0]
 
     # ------------------------------------------------------------------ rules
     @rule(data=st.data())
     def add_coding(self, data) -> None:  # noqa: ANN001
-        src = data.draw(st.sampled_from(self.p.sources()))
+        src = data.draw(st.sampled_from(self.p.sources.list()))
         start = data.draw(st.integers(0, src.length - 1))
         end = data.draw(st.integers(start + 1, src.length))
         codes = data.draw(
             st.lists(
-                st.sampled_from([c.id for c in self.p.codes()]), min_size=1, max_size=2, unique=True
+                st.sampled_from([c.id for c in self.p.codes.list()]),
+                min_size=1,
+                max_size=2,
+                unique=True,
             )
         )
-        made = self.p.add_codings(src, start, end, codes, memo=data.draw(st.text(max_size=5)))
+        made = self.p.codings.add_many(src, start, end, codes, memo=data.draw(st.text(max_size=5)))
         assert all(c.quote == src.text[start:end] for c in made)
 
     @precondition(lambda self: self.coding_ids())
     @rule(data=st.data())
     def rescope_coding(self, data) -> None:  # noqa: ANN001
         cid = data.draw(st.sampled_from(self.coding_ids()))
-        c = self.p.coding(cid)
-        length = self.p.source(c.source_id).length
+        c = self.p.codings.get(cid)
+        length = self.p.sources.get(c.source_id).length
         start = data.draw(st.integers(-2, length))
         end = data.draw(st.integers(-1, length + 2))
         try:
-            self.p.update_coding(cid, start=start, end=end)
+            self.p.codings.update(cid, start=start, end=end)
         except MpuQualError:
             assert not (0 <= start < end <= length)  # refused only when really invalid
-            assert self.p.coding(cid) == c
+            assert self.p.codings.get(cid) == c
 
     @precondition(lambda self: self.coding_ids())
     @rule(data=st.data())
     def edit_coding(self, data) -> None:  # noqa: ANN001
         cid = data.draw(st.sampled_from(self.coding_ids()))
         if data.draw(st.booleans()):
-            self.p.update_coding(cid, memo=data.draw(st.text(max_size=8)))
+            self.p.codings.update(cid, memo=data.draw(st.text(max_size=8)))
         else:
-            self.p.update_coding(cid, code_id=data.draw(st.sampled_from(self.leaf_codes())))
+            self.p.codings.update(cid, code_id=data.draw(st.sampled_from(self.leaf_codes())))
 
     @precondition(lambda self: self.coding_ids())
     @rule(data=st.data())
     def remove_coding(self, data) -> None:  # noqa: ANN001
-        self.p.remove_coding(data.draw(st.sampled_from(self.coding_ids())))
+        self.p.codings.remove(data.draw(st.sampled_from(self.coding_ids())))
 
     @rule(
         phrase=st.sampled_from(PHRASES),
@@ -193,14 +196,14 @@ class OffsetsMachine(RuleBasedStateMachine):
     )
     def autocode(self, phrase: str, unit: str, data) -> None:  # noqa: ANN001
         code = data.draw(st.sampled_from(self.leaf_codes()))
-        self.p.autocode(code, phrase=phrase, unit=unit)
+        self.p.codings.autocode(code, phrase=phrase, unit=unit)
 
     @rule(data=st.data())
     def add_code(self, data) -> None:  # noqa: ANN001
         self.added += 1
-        parent = data.draw(st.sampled_from([None, *(c.id for c in self.p.codes())]))
+        parent = data.draw(st.sampled_from([None, *(c.id for c in self.p.codes.list())]))
         cid = f"{parent}.n{self.added}" if parent else f"n{self.added}"
-        self.p.add_code(cid, f"New {self.added}", f"新 {self.added}", parent_id=parent)
+        self.p.codes.add(cid, f"New {self.added}", f"新 {self.added}", parent_id=parent)
 
     @precondition(lambda self: len(self.leaf_codes()) >= 2)
     @rule(data=st.data())
@@ -208,7 +211,7 @@ class OffsetsMachine(RuleBasedStateMachine):
         leaves = self.leaf_codes()
         src = data.draw(st.sampled_from(leaves))
         target = data.draw(st.sampled_from([c for c in leaves if c != src]))
-        self.p.merge_code(src, target)
+        self.p.codes.merge(src, target)
 
     @precondition(lambda self: len(self.leaf_codes()) >= 2)
     @rule(data=st.data())
@@ -232,12 +235,12 @@ class OffsetsMachine(RuleBasedStateMachine):
         doc["codes"] = drop(doc["codes"])
         path = self.p.folder.parent / f"edited-{OffsetsMachine.runs}.yaml"
         path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
-        self.p.sync_codebook(path, merge_into={gone: target})
+        self.p.codebook.sync(path, merge_into={gone: target})
 
     @rule(data=st.data())
     def edit_participant(self, data) -> None:  # noqa: ANN001
-        label = data.draw(st.sampled_from([p.label for p in self.p.participants()]))
-        self.p.set_participant(
+        label = data.draw(st.sampled_from([p.label for p in self.p.participants.list()]))
+        self.p.participants.set(
             label,
             name=data.draw(st.sampled_from(["陳大文", "Wong", ""])),
             attrs={"sector": data.draw(st.sampled_from(["ai", "plc", ""]))},
@@ -246,12 +249,12 @@ class OffsetsMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.undoable())
     @rule()
     def undo(self) -> None:
-        assert self.p.undo() is not None
+        assert self.p.history.undo() is not None
 
     @precondition(lambda self: self.redoable())
     @rule()
     def redo(self) -> None:
-        assert self.p.redo() is not None
+        assert self.p.history.redo() is not None
 
     # ------------------------------------------------------------------ invariants
     @invariant()
@@ -266,7 +269,7 @@ class OffsetsMachine(RuleBasedStateMachine):
     @invariant()
     def file_stays_consistent(self) -> None:
         assert self.p.conn.execute("PRAGMA foreign_key_check").fetchall() == []
-        ids = {c.id for c in self.p.codes()}
+        ids = {c.id for c in self.p.codes.list()}
         assert {c[0] for c in codebook_codes(self.p)} == ids  # codebook.yaml follows
 
 

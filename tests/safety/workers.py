@@ -37,17 +37,17 @@ def say(*parts: object) -> None:
 
 
 def leaf_codes(p: Project) -> list[str]:
-    codes = p.codes()
+    codes = p.codes.list()
     parents = {c.parent_id for c in codes}
     return sorted(c.id for c in codes if c.id not in parents and not c.id.startswith("crash"))
 
 
 def op_coding(p: Project, rng: random.Random, token: str) -> None:
-    src = rng.choice(p.sources())
+    src = rng.choice(p.sources.list())
     start = rng.randrange(0, src.length - 1)
     end = min(src.length, start + rng.randint(1, 80))
     code = rng.choice(leaf_codes(p))
-    c = p.add_coding(src, start, end, code, memo=token)
+    c = p.codings.add(src, start, end, code, memo=token)
     say("ACK coding", token, c.id)
 
 
@@ -55,12 +55,12 @@ def op_autocode(p: Project, rng: random.Random, token: str) -> None:
     code = rng.choice(leaf_codes(p))
     word = rng.choice(WORDS)
     unit = rng.choice(["segment", "sentence", "match"])
-    dry = p.autocode(code, phrase=word, unit=unit, dry_run=True)
+    dry = p.codings.autocode(code, phrase=word, unit=unit, dry_run=True)
     expected = len(dry.spans) - dry.skipped_existing
     if expected == 0:
         return
     say("BEGIN autocode", token, expected)
-    res = p.autocode(code, phrase=word, unit=unit, memo=token)
+    res = p.codings.autocode(code, phrase=word, unit=unit, memo=token)
     say("ACK autocode", token, res.created)
 
 
@@ -74,26 +74,26 @@ def op_import(p: Project, rng: random.Random, token: str, scratch: Path) -> None
     path = scratch / f"{token}.txt"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     say("BEGIN import", token, n)
-    p.import_transcript(path, name=token)
+    p.sources.import_file(path, name=token)
     say("ACK import", token, n)
 
 
 def op_merge(p: Project, rng: random.Random, token: str) -> None:
-    parent = rng.choice([c for c in p.codes() if c.depth == 0]).id
+    parent = rng.choice([c for c in p.codes.list() if c.depth == 0]).id
     cid = f"crash.{token}"
-    p.add_code(cid, f"Crash {token}", f"測試 {token}", parent_id=parent)
+    p.codes.add(cid, f"Crash {token}", f"測試 {token}", parent_id=parent)
     say("ACK addcode", token, cid)
     spans = []
     for i in range(rng.randint(1, 3)):
-        src = rng.choice(p.sources())
+        src = rng.choice(p.sources.list())
         start = rng.randrange(0, src.length - 1)
         end = min(src.length, start + rng.randint(1, 40))
-        c = p.add_coding(src, start, end, cid, memo=f"{token}m{i}")
+        c = p.codings.add(src, start, end, cid, memo=f"{token}m{i}")
         spans.append(f"{c.source_id}:{start}:{end}")
         say("ACK mcoding", f"{token}m{i}", c.id)
     target = rng.choice(leaf_codes(p))
     say("BEGIN merge", token, cid, target, ",".join(spans))
-    p.merge_code(cid, target)
+    p.codes.merge(cid, target)
     say("ACK merge", token, cid, target)
 
 
@@ -105,7 +105,7 @@ def op_sync(p: Project, rng: random.Random, token: str, scratch: Path) -> None:
     path = scratch / f"{token}.yaml"
     save_codebook(cb, path)
     say("BEGIN sync", token, cid)
-    p.sync_codebook(path)
+    p.codebook.sync(path)
     say("ACK sync", token, cid)
 
 
@@ -139,11 +139,11 @@ def crash_loop(folder: Path, seed: int) -> None:
 
 def codings_loop(folder: Path, tag: str, n: int) -> None:
     with Project.open(folder) as p:
-        src = p.sources()[0]
+        src = p.sources.list()[0]
         say("READY")
         for i in range(n):
             start = (i * 7) % (src.length - 10)
-            p.add_coding(src, start, start + 5, "factors", memo=f"{tag}-{i}")
+            p.codings.add(src, start, start + 5, "factors", memo=f"{tag}-{i}")
         say("DONE", tag)
 
 
@@ -151,7 +151,7 @@ def memo_loop(folder: Path, coding_id: int, n: int) -> None:
     with Project.open(folder) as p:
         say("READY")
         for i in range(n):
-            p.update_coding(coding_id, memo=f"memo {i}")
+            p.codings.update(coding_id, memo=f"memo {i}")
         say("DONE memo")
 
 
@@ -159,7 +159,7 @@ def span_loop(folder: Path, coding_id: int, n: int) -> None:
     with Project.open(folder) as p:
         say("READY")
         for i in range(n):
-            p.update_coding(coding_id, start=10 + i % 2, end=30)
+            p.codings.update(coding_id, start=10 + i % 2, end=30)
         say("DONE span")
 
 
@@ -167,7 +167,7 @@ def attrs_loop(folder: Path, label: str, tag: str, n: int) -> None:
     with Project.open(folder) as p:
         say("READY")
         for i in range(n):
-            p.set_participant(label, attrs={f"{tag}{i}": str(i)})
+            p.participants.set(label, attrs={f"{tag}{i}": str(i)})
         say("DONE", tag)
 
 

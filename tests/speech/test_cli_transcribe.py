@@ -28,9 +28,9 @@ def test_batch_continues_past_a_bad_file(cli, tmp_path: Path, speech_wav: Path) 
     assert "done: " in res.stderr and "sequential, cpu int8" in res.stderr
     assert "model: tiny.en (installed Python package" in res.stderr
     with Project.open(proj) as p:
-        assert [s.name for s in p.sources()] == ["focus-group"]
-        assert wer(SCRIPT, p.source("focus-group").text) < 0.25
-        assert p.source("focus-group").metadata["settings"]["initial_prompt"] == (
+        assert [s.name for s in p.sources.list()] == ["focus-group"]
+        assert wer(SCRIPT, p.sources.get("focus-group").text) < 0.25
+        assert p.sources.get("focus-group").metadata["settings"]["initial_prompt"] == (
             "Glossary: PLC, ISO 13485, 技術員."
         )
     assert (proj / "transcripts" / "focus-group.vtt").is_file()
@@ -56,7 +56,7 @@ def test_review_lists_flagged_segments(cli, transcribed: Transcribed, tmp_path: 
 
     proj = shutil.copytree(transcribed.folder, tmp_path / "copy")
     with Project.open(proj) as p:
-        seg = p.segments("fg")[1]
+        seg = p.sources.segments("fg")[1]
         meta = {**seg.meta, "flags": ["low_confidence", "repetition"]}
         p.conn.execute("UPDATE segments SET meta = ? WHERE id = ?", [json.dumps(meta), seg.id])
     res = cli("-p", str(proj), "transcripts", "review", "fg")
@@ -79,10 +79,10 @@ def test_speakers_and_reimport_commands(cli, transcribed: Transcribed, tmp_path:
     res = cli("-p", str(proj), "transcripts", "speakers", "fg", "--label", "P1", "--match", "(")
     assert res.exit_code == 1 and "bad regular expression" in res.stderr
     with Project.open(proj) as p:
-        text = p.source("fg").text
+        text = p.sources.get("fg").text
         at = text.index("technicians")
-        code = next(c.id for c in p.codes() if c.depth > 0)
-        p.add_coding("fg", at, at + len("technicians"), code)
+        code = next(c.id for c in p.codes.list() if c.depth > 0)
+        p.codings.add("fg", at, at + len("technicians"), code)
     vtt = proj / "transcripts" / "fg.vtt"
     corrected = vtt.read_text(encoding="utf-8").replace("Good morning", "Good morning to you")
     fixed = tmp_path / "fixed.vtt"
@@ -91,7 +91,7 @@ def test_speakers_and_reimport_commands(cli, transcribed: Transcribed, tmp_path:
     assert res.exit_code == 0, res.stderr
     assert "moved 1" in res.stdout and "lost 0" in res.stdout
     with Project.open(proj) as p:
-        assert p.source("fg").text.startswith("Good morning to you")
-        (c,) = p.codings(source="fg")
+        assert p.sources.get("fg").text.startswith("Good morning to you")
+        (c,) = p.codings.list(source="fg")
         assert c.quote == "technicians"
-        assert p.segments("fg")[0].speaker == "Moderator"
+        assert p.sources.segments("fg")[0].speaker == "Moderator"

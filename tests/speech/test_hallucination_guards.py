@@ -107,10 +107,10 @@ def guarded(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _segments(folder: Path, name: str) -> list[tuple[str, list[str], dict[str, str]]]:
     with Project.open(folder, readonly=True) as p:
-        src = p.source(name)
+        src = p.sources.get(name)
         return [
             (src.text[g.start : g.end], g.meta["flags"], g.meta.get("flag_details", {}))
-            for g in p.segments(src)
+            for g in p.sources.segments(src)
         ]
 
 
@@ -138,7 +138,7 @@ def test_language_switch_dropped_speech_is_flagged(guarded: Path) -> None:
     assert dropped, segs
     assert "s of speech" in dropped[0] and "has no text" in dropped[0]
     with Project.open(guarded, readonly=True) as p:
-        regions = p.source("switching").metadata["speech_regions"]
+        regions = p.sources.get("switching").metadata["speech_regions"]
     assert len(regions) >= 3  # voice activity found the English, the German and the English
 
 
@@ -153,8 +153,8 @@ def test_known_phrase_three_times_is_flagged(guarded: Path) -> None:
 def test_clear_english_is_not_called_another_language(transcribed) -> None:  # type: ignore[no-untyped-def]
     with Project.open(transcribed.folder, readonly=True) as p:
         assert file_notices(p, "fg") == []
-        assert not any(NOT_ENGLISH in g.meta["flags"] for g in p.segments("fg"))
-        assert p.source("fg").metadata["speech_regions"]
+        assert not any(NOT_ENGLISH in g.meta["flags"] for g in p.sources.segments("fg"))
+        assert p.sources.get("fg").metadata["speech_regions"]
 
 
 def test_no_text_for_heard_speech_names_the_model(tmp_path: Path, project) -> None:  # type: ignore[no-untyped-def]

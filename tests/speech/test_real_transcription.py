@@ -100,7 +100,7 @@ def test_batched_mode_gives_the_same_words(project: Project, speech_wav: Path) -
     )
     assert res.mode == "batched"
     assert any(e.mode == "batched" and e.phase == "transcribing" for e in events)
-    src = project.source("batched")
+    src = project.sources.get("batched")
     assert wer(SCRIPT, src.text) < MAX_WER
     done = [e.done_ms for e in events if e.phase == "transcribing"]
     assert done == sorted(done)  # progress only moves forward

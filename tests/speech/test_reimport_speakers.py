@@ -35,18 +35,18 @@ def _transcript() -> ParsedTranscript:
 
 
 def _code(project: Project) -> str:
-    return next(c.id for c in project.codes() if c.depth > 0)
+    return next(c.id for c in project.codes.list() if c.depth > 0)
 
 
 def _span(project: Project, phrase: str) -> tuple[int, int]:
-    text = project.source("fg").text
+    text = project.sources.get("fg").text
     at = text.index(phrase)
     return at, at + len(phrase)
 
 
 @pytest.fixture
 def coded(project: Project) -> Project:
-    project.add_transcript("fg", _transcript(), duration_ms=60_000)
+    project.sources.add("fg", _transcript(), duration_ms=60_000)
     code = _code(project)
     for phrase in (
         "enough technicians",  # stays where it is (segment unchanged)
@@ -56,12 +56,12 @@ def coded(project: Project) -> Project:
         "that is all from me",  # its segment is deleted
     ):
         s, e = _span(project, phrase)
-        project.add_coding("fg", s, e, code, memo=f"memo for {phrase}")
+        project.codings.add("fg", s, e, code, memo=f"memo for {phrase}")
     return project
 
 
 def _corrected(project: Project, tmp_path: Path, speakers: bool = False) -> Path:
-    parsed = project.to_parsed("fg")
+    parsed = project.sources.to_parsed("fg")
     segs = parsed.segments
     segs[2].text = "Young people don't see manufacturing as a career."
     segs[3].text = "Our quality team needs ISO 13485 training."
@@ -85,9 +85,9 @@ def test_reimport_keeps_moves_and_reports(coded: Project, tmp_path: Path) -> Non
     }
     assert [lost.quote for lost in rep.lost] == ["that is all from me"]
     assert (rep.segments_before, rep.segments_after) == (6, 6)
-    src = coded.source("fg")
+    src = coded.sources.get("fg")
     assert "ISO 13485" in src.text and "that is all" not in src.text
-    for c in coded.codings(source="fg"):
+    for c in coded.codings.list(source="fg"):
         assert src.text[c.start : c.end] == c.quote  # the database trigger agrees too
     fuzzy = next(m for m in rep.moves if m.how == "fuzzy")
     assert fuzzy.new_quote == "ISO 13485 training"
@@ -97,7 +97,7 @@ def test_reimport_keeps_moves_and_reports(coded: Project, tmp_path: Path) -> Non
     assert memo[0] == LOST_MEMO_TITLE
     assert "that is all from me" in memo[1] and "memo for that is all from me" in memo[1]
     # Unchanged segments keep Whisper's scores and flags; corrected ones are marked.
-    segs = coded.segments("fg")
+    segs = coded.sources.segments("fg")
     assert segs[3].meta.get("corrected") is True and "flags" not in segs[3].meta
     assert segs[0].meta == {"flags": []}
 
@@ -116,9 +116,11 @@ def _fewer(parsed: ParsedTranscript) -> None:
 @pytest.mark.parametrize("change", [None, _more, _fewer], ids=["same", "more", "fewer"])
 def test_reimport_undo_and_redo(coded: Project, tmp_path: Path, change) -> None:
     def state() -> tuple[object, ...]:
-        src = coded.source("fg")
-        segs = [(g.idx, g.start, g.end, g.start_ms, g.speaker) for g in coded.segments("fg")]
-        cods = [(c.id, c.start, c.end, c.quote) for c in coded.codings(source="fg")]
+        src = coded.sources.get("fg")
+        segs = [
+            (g.idx, g.start, g.end, g.start_ms, g.speaker) for g in coded.sources.segments("fg")
+        ]
+        cods = [(c.id, c.start, c.end, c.quote) for c in coded.codings.list(source="fg")]
         hits = len(coded.search("technicians"))
         return src.text, segs, cods, hits
 
@@ -131,20 +133,20 @@ def test_reimport_undo_and_redo(coded: Project, tmp_path: Path, change) -> None:
     reimport_transcript(coded, "fg", path)
     after = state()
     assert after != before
-    assert coded.undo() is not None  # the whole re-import is one action
+    assert coded.history.undo() is not None  # the whole re-import is one action
     assert state() == before
-    assert coded.redo() is not None
+    assert coded.history.redo() is not None
     assert state() == after
 
 
 def test_reimport_keeps_speakers_assigned_after_the_vtt(coded: Project, tmp_path: Path) -> None:
-    ids = [g.id for g in coded.segments("fg")]
-    coded.set_segment_speaker(ids[:2], "Moderator")
+    ids = [g.id for g in coded.sources.segments("fg")]
+    coded.sources.set_speaker(ids[:2], "Moderator")
     path = _corrected(coded, tmp_path, speakers=True)
     # the file on disk no longer says who spoke segment 0-1: drop the voice tags
     path.write_text(path.read_text(encoding="utf-8").replace("<v Moderator>", ""), "utf-8")
     reimport_transcript(coded, "fg", path)
-    speakers = [g.speaker for g in coded.segments("fg")]
+    speakers = [g.speaker for g in coded.sources.segments("fg")]
     assert speakers[:2] == ["Moderator", "Moderator"]
     assert speakers[3] == "P2"  # a label written in the file wins
 
@@ -169,18 +171,18 @@ def test_find_quote_prefers_the_nearest_occurrence() -> None:
 def test_speakers_by_time_range_and_pattern(coded: Project) -> None:
     res = assign_speakers(coded, "fg", "P1", start_ms=parse_time("0:10"), end_ms=parse_time("30"))
     assert res.count == 2
-    speakers = [g.speaker for g in coded.segments("fg")]
+    speakers = [g.speaker for g in coded.sources.segments("fg")]
     assert speakers[1:3] == ["P1", "P1"] and speakers[0] is None
     res = assign_speakers(coded, "fg", "P3", pattern=r"thank YOU")
     assert res.count == 2  # case-insensitive by default
     assert assign_speakers(coded, "fg", "P3", pattern=r"^thank", dry_run=True).count == 1
     dry = assign_speakers(coded, "fg", "P4", speaker="P1", dry_run=True)
-    assert dry.count == 2 and [g.speaker for g in coded.segments("fg")][1] == "P1"
-    assert [p.label for p in coded.participants()] == ["P1", "P3"]
-    assert coded.undo() is not None  # one action per assignment
-    assert [g.speaker for g in coded.segments("fg")][0] is None
+    assert dry.count == 2 and [g.speaker for g in coded.sources.segments("fg")][1] == "P1"
+    assert [p.label for p in coded.participants.list()] == ["P1", "P3"]
+    assert coded.history.undo() is not None  # one action per assignment
+    assert [g.speaker for g in coded.sources.segments("fg")][0] is None
     assert select_segments(coded, "fg", unlabelled=True) == [
-        g.id for g in coded.segments("fg") if g.speaker is None
+        g.id for g in coded.sources.segments("fg") if g.speaker is None
     ]
 
 

@@ -32,8 +32,8 @@ def _finish_and_check(project: Project, audio: Path, saved: list[SavedSegment]) 
     assert new, "the resumed run decoded the rest of the audio"
     assert all(s.start_ms >= cut for s in new)
     assert [s.idx for s in new] == list(range(len(saved), len(saved) + len(new)))
-    segs = project.segments("fg")
-    src = project.source("fg")
+    segs = project.sources.segments("fg")
+    src = project.sources.get("fg")
     texts = [src.text[g.start : g.end] for g in segs]
     # The saved segments are kept as they were, the new ones follow, nothing twice.
     assert texts[: len(saved)] == [s.text for s in saved]
@@ -205,7 +205,7 @@ def _resume_cli_and_check(proj: Path, cmd: list[str], env: dict[str, str]) -> No
         run = Checkpoints(p).get("long")
         assert run is not None
         saved = Checkpoints(p).segments(run.id)
-        assert saved and p.sources() == []
+        assert saved and p.sources.list() == []
     # no decoder left behind
     left = subprocess.run(["pgrep", "-f", "transcribe.worker.*long.wav"], capture_output=True)
     assert left.stdout == b""
@@ -213,8 +213,8 @@ def _resume_cli_and_check(proj: Path, cmd: list[str], env: dict[str, str]) -> No
     assert again.returncode == 0, again.stderr.decode()
     assert "resumed at" in again.stderr.decode()
     with Project.open(proj) as p:
-        src = p.source("long")
-        texts = [src.text[g.start : g.end] for g in p.segments(src)]
+        src = p.sources.get("long")
+        texts = [src.text[g.start : g.end] for g in p.sources.segments(src)]
         assert texts[: len(saved)] == [s.text for s in saved]
         assert wer(SCRIPT + " " + SCRIPT, src.text) < MAX_WER
 

@@ -27,8 +27,8 @@ def code_like_a_person(folder: Path, coder: str, seed: int, reference: list | No
     rng = random.Random(seed)
     made = []
     with Project.open(folder) as p:
-        src = p.sources()[0]
-        segs = [g for g in p.segments(src) if g.end > g.start]
+        src = p.sources.list()[0]
+        segs = [g for g in p.sources.segments(src) if g.end > g.start]
         plan: list[tuple[str, int, int]] = []
         if reference:
             for code, s, e in reference:
@@ -53,7 +53,7 @@ def code_like_a_person(folder: Path, coder: str, seed: int, reference: list | No
             if (code, s, e) in seen:
                 continue
             seen.add((code, s, e))
-            p.add_codings(src, s, e, [code], coder=coder)
+            p.codings.add_many(src, s, e, [code], coder=coder)
             made.append((code, s, e))
     return made
 

@@ -20,10 +20,10 @@ def unit_arrays(
     project: Project, coders: list[str], unit: str, sources: list[str] | None = None
 ) -> dict[str, np.ndarray]:
     """code id -> array (coders x units) of 0/1, for the codes any of ``coders`` used."""
-    srcs = [s for s in project.sources() if sources is None or s.name in sources]
+    srcs = [s for s in project.sources.list() if sources is None or s.name in sources]
     codings = [
         c
-        for c in project.codings()
+        for c in project.codings.list()
         if c.coder in coders and c.source_name in {s.name for s in srcs}
     ]
     codes = sorted({c.code_id for c in codings})
@@ -42,7 +42,7 @@ def unit_arrays(
                                 covered[i] = 1
                     row += covered
                 else:
-                    for g in project.segments(s):
+                    for g in project.sources.segments(s):
                         if g.end <= g.start:
                             continue
                         row.append(

@@ -86,7 +86,7 @@ def test_cli_json_shape_filters_and_csv(merged: Path, cli) -> None:
     assert list(d1["codes"]) == ["factors.ecosystem.finance"]
     assert d1["overall"] == d1["codes"]["factors.ecosystem.finance"]
     with Project.open(merged) as p:
-        assert d1["overall"]["units"] == p.sources()[0].length
+        assert d1["overall"]["units"] == p.sources.list()[0].length
     out = merged / "agreement.csv"
     res = cli("-p", str(merged), "agreement", "--format", "csv", "-o", str(out))
     assert res.exit_code == 0, res.output
@@ -118,9 +118,9 @@ def test_no_variation_is_null(merged: Path, cli) -> None:
     """Everyone codes the whole transcript with one code: at char unit nobody's value ever
     varies, so kappa and alpha are undefined (null) while percent agreement is 1."""
     with Project.open(merged) as p:
-        src = p.sources()[0]
+        src = p.sources.list()[0]
         for who in ("alice", "bob"):
-            p.add_codings(src, 0, src.length, ["manpower.job_market"], coder=who)
+            p.codings.add_many(src, 0, src.length, ["manpower.job_market"], coder=who)
     res = cli(
         "-p",
         str(merged),

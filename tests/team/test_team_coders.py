@@ -18,7 +18,7 @@ REFI = Path(__file__).resolve().parent.parent / "data" / "refi"
 
 def by_coder(p: Project) -> dict[str, set[tuple]]:
     out: dict[str, set[tuple]] = {}
-    for c in p.codings():
+    for c in p.codings.list():
         out.setdefault(c.coder, set()).add((c.code_id, c.start, c.end, c.memo))
     return out
 
@@ -30,7 +30,7 @@ def test_coders_list(team, cli) -> None:
     res = cli("-p", lead, "coders", "list", "--format", "json", "--per-transcript")
     rows = {r["coder"]: r for r in json.loads(res.stdout)}
     with Project.open(team["alice"]) as p:
-        n_alice = len(p.codings())
+        n_alice = len(p.codings.list())
     assert rows["alice"]["codings"] == n_alice
     assert rows["alice"]["per_transcript"] == {"focus-group-2025-12-08": n_alice}
     assert set(rows) == {"alice", "bob"}
@@ -44,28 +44,35 @@ def test_coders_list(team, cli) -> None:
 
 def test_coders_survive_undo_redo_merge_code_and_rescope(demo_project: Project) -> None:
     p = demo_project
-    src = p.sources()[0]
-    [a] = p.add_codings(src, 0, 20, ["factors.ecosystem.finance"], coder="alice")
-    [b] = p.add_codings(src, 0, 20, ["factors.ecosystem.standards"], coder="bob")
-    p.add_codings(src, 0, 20, ["factors.ecosystem.finance"], coder="bob")
-    p.update_coding(a.id, end=30)  # re-scope
-    assert p.coding(a.id).coder == "alice"
+    src = p.sources.list()[0]
+    [a] = p.codings.add_many(src, 0, 20, ["factors.ecosystem.finance"], coder="alice")
+    [b] = p.codings.add_many(src, 0, 20, ["factors.ecosystem.standards"], coder="bob")
+    p.codings.add_many(src, 0, 20, ["factors.ecosystem.finance"], coder="bob")
+    p.codings.update(a.id, end=30)  # re-scope
+    assert p.codings.get(a.id).coder == "alice"
     # merging standards into finance: bob's two identical codings become one; alice keeps hers
-    p.merge_code("factors.ecosystem.standards", "factors.ecosystem.finance")
+    p.codes.merge("factors.ecosystem.standards", "factors.ecosystem.finance")
     assert by_coder(p) == {
         "alice": {("factors.ecosystem.finance", 0, 30, None)},
         "bob": {("factors.ecosystem.finance", 0, 20, None)},
     }
     after_merge = by_coder(p)
-    p.undo()
-    assert p.coding(b.id).coder == "bob" and p.coding(b.id).code_id == "factors.ecosystem.standards"
-    p.redo()
+    p.history.undo()
+    assert (
+        p.codings.get(b.id).coder == "bob"
+        and p.codings.get(b.id).code_id == "factors.ecosystem.standards"
+    )
+    p.history.redo()
     assert by_coder(p) == after_merge
-    p.undo()
-    p.undo()  # the re-scope
-    assert p.coding(a.id).end == 20 and p.coding(a.id).coder == "alice"
-    assert p.autocode("factors.ecosystem.finance", phrase="Monday", coder="carol").created == 1
-    assert p.autocode("factors.ecosystem.finance", phrase="Monday", coder="carol").created == 0
+    p.history.undo()
+    p.history.undo()  # the re-scope
+    assert p.codings.get(a.id).end == 20 and p.codings.get(a.id).coder == "alice"
+    assert (
+        p.codings.autocode("factors.ecosystem.finance", phrase="Monday", coder="carol").created == 1
+    )
+    assert (
+        p.codings.autocode("factors.ecosystem.finance", phrase="Monday", coder="carol").created == 0
+    )
     assert "carol" in by_coder(p)
 
 
@@ -73,10 +80,10 @@ def test_qdpx_round_trip_keeps_every_coder(team, tmp_path: Path) -> None:
     with Project.open(team["lead"]) as p:
         for name in ("alice", "bob", "carol"):
             merge(p, team[name])
-        src = p.sources()[0]
+        src = p.sources.list()[0]
         # double coding of one span with one code, with memos: two codings, two GUIDs
-        p.add_codings(src, 100, 150, ["training.core.technical"], coder="alice", memo="A's")
-        p.add_codings(src, 100, 150, ["training.core.technical"], coder="bob", memo="B's")
+        p.codings.add_many(src, 100, 150, ["training.core.technical"], coder="alice", memo="A's")
+        p.codings.add_many(src, 100, 150, ["training.core.technical"], coder="bob", memo="B's")
         expected = by_coder(p)
         qdpx = tmp_path / "team.qdpx"
         report = export_qdpx(p, qdpx)

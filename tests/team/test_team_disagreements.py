@@ -17,13 +17,13 @@ CODE = "factors.ecosystem.finance"
 def pair(demo_project: Project) -> Project:
     """alice and bob on the demo: agree on segment 1, differ on 2 and 3 (and on extents)."""
     p = demo_project
-    src = p.sources()[0]
-    s1, s2, s3 = p.segments(src)[:3]
-    p.add_codings(src, s1.start, s1.end, [CODE], coder="alice")
-    p.add_codings(src, s1.start, s1.end - 10, [CODE], coder="bob", memo="shorter")
-    p.add_codings(src, s2.start, s2.end, [CODE], coder="alice", memo="A thinks so")
-    p.add_codings(src, s3.start + 5, s3.end, [CODE], coder="bob")
-    p.add_codings(src, s3.start, s3.start + 4, ["factors.ecosystem.standards"], coder="alice")
+    src = p.sources.list()[0]
+    s1, s2, s3 = p.sources.segments(src)[:3]
+    p.codings.add_many(src, s1.start, s1.end, [CODE], coder="alice")
+    p.codings.add_many(src, s1.start, s1.end - 10, [CODE], coder="bob", memo="shorter")
+    p.codings.add_many(src, s2.start, s2.end, [CODE], coder="alice", memo="A thinks so")
+    p.codings.add_many(src, s3.start + 5, s3.end, [CODE], coder="bob")
+    p.codings.add_many(src, s3.start, s3.start + 4, ["factors.ecosystem.standards"], coder="alice")
     return p
 
 
@@ -35,8 +35,8 @@ def test_listing_worst_codes_first_with_text(pair: Project, cli) -> None:
         (2, ["alice"], ["bob"]),
         (3, ["bob"], ["alice"]),
     ]
-    src = pair.sources()[0]
-    seg2 = pair.segments(src)[1]
+    src = pair.sources.list()[0]
+    seg2 = pair.sources.segments(src)[1]
     assert finance[0].text == src.text[seg2.start : seg2.end]
     # worst first: alpha ascending
     alphas = [report.codes[c].alpha for c in dict.fromkeys(d.code_id for d in items)]
@@ -44,7 +44,7 @@ def test_listing_worst_codes_first_with_text(pair: Project, cli) -> None:
     assert defined == sorted(defined)
     # char unit: runs where the pattern of coders differs (segment 1's last 10 characters too)
     _r, runs = find_disagreements(pair, unit="char", codes=[CODE])
-    s1 = pair.segments(src)[0]
+    s1 = pair.sources.segments(src)[0]
     assert (s1.end - 10, s1.end) in [(d.start, d.end) for d in runs]
     assert all(d.text == src.text[d.start : d.end] for d in runs)
     res = cli("-p", str(pair.folder), "agreement", "--disagreements")
@@ -63,24 +63,24 @@ def test_accept_both_neither_are_undoable_and_settle_the_unit(pair: Project) -> 
         return {d.segment: d for d in find_disagreements(pair, codes=[CODE])[1]}
 
     units = finance_units()
-    before = sorted((c.coder, c.start, c.end, c.memo) for c in pair.codings(code=CODE))
+    before = sorted((c.coder, c.start, c.end, c.memo) for c in pair.codings.list(code=CODE))
     # accept alice's coding of segment 2: bob gets a copy, with alice's memo
     assert resolve(pair, units[2], "accept", "alice") == 1
     assert 2 not in finance_units()
-    bob = [c for c in pair.codings(code=CODE) if c.coder == "bob"]
+    bob = [c for c in pair.codings.list(code=CODE) if c.coder == "bob"]
     assert any(c.start == units[2].start and c.memo == "A thinks so" for c in bob)
-    assert pair.history(1)[0]["description"].startswith("Review: accept alice's coding")
-    pair.undo()
+    assert pair.history.recent(1)[0]["description"].startswith("Review: accept alice's coding")
+    pair.history.undo()
     assert 2 in finance_units()
     # neither: bob's coding of segment 3 goes
     assert resolve(pair, units[3], "neither") == 1
     assert 3 not in finance_units()
-    pair.undo()
+    pair.history.undo()
     # both: alice gets bob's segment-3 coding
     assert resolve(pair, units[3], "both") == 1
     assert 3 not in finance_units()
-    pair.undo()
-    assert sorted((c.coder, c.start, c.end, c.memo) for c in pair.codings(code=CODE)) == before
+    pair.history.undo()
+    assert sorted((c.coder, c.start, c.end, c.memo) for c in pair.codings.list(code=CODE)) == before
     with pytest.raises(MpuQualError, match="not one of the coders"):
         resolve(pair, units[3], "accept", "zoe")
     with pytest.raises(MpuQualError, match="unknown decision"):

@@ -16,7 +16,9 @@ from mpu_qual.team.merge import merge
 
 def codings(folder: Path) -> set[tuple]:
     with Project.open(folder) as p:
-        return {(c.source_name, c.code_id, c.coder, c.start, c.end, c.memo) for c in p.codings()}
+        return {
+            (c.source_name, c.code_id, c.coder, c.start, c.end, c.memo) for c in p.codings.list()
+        }
 
 
 def test_merge_brings_every_coding_with_its_coder_once(team, cli, snapshot) -> None:
@@ -33,8 +35,8 @@ def test_merge_brings_every_coding_with_its_coder_once(team, cli, snapshot) -> N
     assert snapshot(team["lead"]) == before  # merging twice changes nothing
     # one undoable action per merge
     with Project.open(team["lead"]) as p:
-        assert p.history(1)[0]["description"].startswith("Merge bob")
-        p.undo()
+        assert p.history.recent(1)[0]["description"].startswith("Merge bob")
+        p.history.undo()
     assert codings(team["lead"]) == codings(team["alice"])
     assert codings(team["bob"]) == {c for c in expected if c[2] == "bob"}  # theirs untouched
 
@@ -60,7 +62,7 @@ def test_transcripts_match_by_text_and_differing_text_is_reported(team, cli, tmp
     dave = tmp_path / "dave"
     shutil.copytree(team["bob"], dave)
     with Project.open(dave) as p:
-        src = p.sources()[0]
+        src = p.sources.list()[0]
         p.conn.execute("UPDATE journal_state SET replaying = 1")  # bypass span triggers
         p.conn.execute(
             "UPDATE sources SET name = 'fg1', text = 'X' || substr(text, 2) WHERE id = ?", [src.id]
@@ -75,9 +77,9 @@ def test_transcripts_match_by_text_and_differing_text_is_reported(team, cli, tmp
 
 def test_a_new_code_arrives_under_its_parent(team, cli) -> None:
     with Project.open(team["bob"]) as p:
-        p.add_code("factors.talent_gap.robots", "Robots", "機械人", "factors.talent_gap")
-        src = p.sources()[0]
-        p.add_codings(src, 10, 40, ["factors.talent_gap.robots"], coder="bob", memo="new idea")
+        p.codes.add("factors.talent_gap.robots", "Robots", "機械人", "factors.talent_gap")
+        src = p.sources.list()[0]
+        p.codings.add_many(src, 10, 40, ["factors.talent_gap.robots"], coder="bob", memo="new idea")
     skip = cli("-p", str(team["lead"]), "merge", str(team["bob"]), "--skip-new-codes")
     assert "code 'factors.talent_gap.robots' is not in this codebook; 1 codings left out" in (
         skip.stderr
@@ -85,13 +87,13 @@ def test_a_new_code_arrives_under_its_parent(team, cli) -> None:
     res = cli("-p", str(team["lead"]), "merge", str(team["bob"]))
     assert "1 new codes added to the codebook: factors.talent_gap.robots" in res.stdout
     with Project.open(team["lead"]) as p:
-        code = p.code("factors.talent_gap.robots")
+        code = p.codes.get("factors.talent_gap.robots")
         assert (code.parent_id, code.label_zh) == ("factors.talent_gap", "機械人")
-        [c] = p.codings(code="factors.talent_gap.robots")
+        [c] = p.codings.list(code="factors.talent_gap.robots")
         assert (c.coder, c.memo, c.start, c.end) == ("bob", "new idea", 10, 40)
         assert "factors.talent_gap.robots" in p.codebook_path.read_text(encoding="utf-8")
-        p.undo()  # the whole merge, code included
-        assert "factors.talent_gap.robots" not in {c.id for c in p.codes()}
+        p.history.undo()  # the whole merge, code included
+        assert "factors.talent_gap.robots" not in {c.id for c in p.codes.list()}
         assert "robots" not in p.codebook_path.read_text(encoding="utf-8")
 
 

@@ -24,12 +24,12 @@ AGEING = "factors.talent_gap.shortage_ageing"
 def double_coded(demo_dir: Path) -> Path:
     """alice and bob have coded the first segments, partly alike."""
     with Project.open(demo_dir) as p:
-        src = p.sources()[0]
-        s1, s2, s3 = p.segments(src)[:3]
-        p.add_codings(src, s1.start, s1.end, [FINANCE], coder="alice")
-        p.add_codings(src, s1.start, s1.end, [FINANCE], coder="bob")
-        p.add_codings(src, s2.start, s2.end, [AGEING], coder="alice", memo="ageing, clearly")
-        p.add_codings(src, s3.start, s3.end, [FINANCE], coder="bob")
+        src = p.sources.list()[0]
+        s1, s2, s3 = p.sources.segments(src)[:3]
+        p.codings.add_many(src, s1.start, s1.end, [FINANCE], coder="alice")
+        p.codings.add_many(src, s1.start, s1.end, [FINANCE], coder="bob")
+        p.codings.add_many(src, s2.start, s2.end, [AGEING], coder="alice", memo="ageing, clearly")
+        p.codings.add_many(src, s3.start, s3.end, [FINANCE], coder="bob")
     return demo_dir
 
 
@@ -41,7 +41,7 @@ def as_text(renderable) -> str:
 
 def coders_in_db(folder: Path) -> list[tuple[str, str, int]]:
     with Project.open(folder) as p:
-        return sorted((c.coder, c.code_id, c.start) for c in p.codings())
+        return sorted((c.coder, c.code_id, c.start) for c in p.codings.list())
 
 
 async def test_blind_mode_shows_only_my_codings_and_counts(double_coded: Path) -> None:

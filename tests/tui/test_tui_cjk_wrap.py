@@ -83,7 +83,7 @@ async def test_emoji_and_crlf_text_is_drawn_whole(demo_dir: Path) -> None:
     ]
     with Project.open(demo_dir) as p:
         segs = [ParsedSegment(t, s, i * 1000, None) for i, (s, t) in enumerate(turns)]
-        sid = p.add_transcript("emoji", ParsedTranscript(segs)).id
+        sid = p.sources.add("emoji", ParsedTranscript(segs)).id
     app = create_app(demo_dir)
     async with app.run_test(size=(90, 30)) as pilot:
         await pilot.pause()

@@ -52,7 +52,7 @@ async def test_add_a_code_under_the_selected_one_writes_yaml(app, demo_dir):
     land = cb.get("factors.ecosystem.land")
     assert (land.en, land.zh, land.parent) == ("Land supply", "土地供應", "factors.ecosystem")
     with Project.open(demo_dir) as p:
-        assert p.code("factors.ecosystem.land").parent_id == "factors.ecosystem"
+        assert p.codes.get("factors.ecosystem.land").parent_id == "factors.ecosystem"
 
 
 async def test_invalid_code_id_is_reported_and_nothing_is_written(app, demo_dir):
@@ -71,12 +71,12 @@ async def test_invalid_code_id_is_reported_and_nothing_is_written(app, demo_dir)
         assert errors and "code id 'Bad Id!'" in errors[-1].message
     assert (demo_dir / "codebook.yaml").read_bytes() == before
     with Project.open(demo_dir) as p:
-        assert "Bad Id!" not in {c.id for c in p.codes()}
-        assert p.history(1)[0]["description"].startswith("Import")
+        assert "Bad Id!" not in {c.id for c in p.codes.list()}
+        assert p.history.recent(1)[0]["description"].startswith("Import")
 
 
 async def test_rename_keeps_codings(demo_dir, opened):
-    c = opened.add_coding(opened.sources()[0], 0, 4, "factors.ecosystem.finance")
+    c = opened.codings.add(opened.sources.list()[0], 0, 4, "factors.ecosystem.finance")
     app = create_app(demo_dir)
     async with app.run_test(size=SIZE) as pilot:
         await focus_code(pilot, "factors.ecosystem.finance")
@@ -94,9 +94,9 @@ async def test_rename_keeps_codings(demo_dir, opened):
 
 
 async def test_move_and_merge_from_the_tree(demo_dir, opened):
-    src = opened.sources()[0]
-    opened.add_coding(src, 0, 4, "challenges.ageing")
-    opened.add_coding(src, 5, 9, "factors.talent_gap.shortage_ageing")
+    src = opened.sources.list()[0]
+    opened.codings.add(src, 0, 4, "challenges.ageing")
+    opened.codings.add(src, 5, 9, "factors.talent_gap.shortage_ageing")
     app = create_app(demo_dir)
     async with app.run_test(size=SIZE) as pilot:
         # move challenges.ageing under factors.talent_gap
@@ -106,7 +106,7 @@ async def test_move_and_merge_from_the_tree(demo_dir, opened):
         await pilot.press(*"factors.talent_gap", "enter")
         await settle(pilot)
         with Project.open(demo_dir) as p:
-            assert p.code("challenges.ageing").parent_id == "factors.talent_gap"
+            assert p.codes.get("challenges.ageing").parent_id == "factors.talent_gap"
         assert load_codebook(demo_dir / "codebook.yaml").get("challenges.ageing").parent == (
             "factors.talent_gap"
         )
@@ -129,13 +129,13 @@ async def test_delete_an_unused_code(app, demo_dir):
 
 
 async def test_passages_of_a_code_list_participant_and_group_and_jump(demo_dir, opened):
-    src = opened.sources()[0]
-    segs = opened.segments(src)
+    src = opened.sources.list()[0]
+    segs = opened.sources.segments(src)
     # a passage spoken by IL2 (industry leader) and one by TP1 (technology provider)
     il2 = next(g for g in segs if g.speaker == "IL2")
     tp1 = next(g for g in segs if g.speaker == "TP1")
-    opened.add_coding(src, il2.start, il2.start + 10, "factors.ecosystem.finance")
-    opened.add_coding(src, tp1.start, tp1.start + 10, "factors.ecosystem.finance")
+    opened.codings.add(src, il2.start, il2.start + 10, "factors.ecosystem.finance")
+    opened.codings.add(src, tp1.start, tp1.start + 10, "factors.ecosystem.finance")
     app = create_app(demo_dir)
     async with app.run_test(size=SIZE) as pilot:
         await focus_code(pilot, "factors.ecosystem")  # a parent lists its sub-codes' passages

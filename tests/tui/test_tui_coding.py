@@ -20,8 +20,8 @@ FIRST_SENTENCE = "Good afternoon everyone, and thank you for coming out on a Mon
 
 def first_segment(folder: Path) -> tuple[str, int, int]:
     with Project.open(folder) as p:
-        src = p.sources()[0]
-        seg = p.segments(src)[0]
+        src = p.sources.list()[0]
+        seg = p.sources.segments(src)[0]
         return src.text, seg.start, seg.end
 
 
@@ -52,7 +52,7 @@ async def test_chinese_filter_and_several_codes_in_one_action(app, demo_dir):
             await pilot.press("backspace")
         await pilot.press(*"ageing", "tab", "enter")
         await settle(pilot)
-        history = app.project.history(1)
+        history = app.project.history.recent(1)
     text, start, end = first_segment(demo_dir)
     codings = db_codings(demo_dir)
     assert sorted(c.code_id for c in codings) == [
@@ -63,8 +63,8 @@ async def test_chinese_filter_and_several_codes_in_one_action(app, demo_dir):
     # one user action, one undo step
     assert history[0]["description"].startswith("Code ")
     with Project.open(demo_dir) as p:
-        assert p.undo() is not None
-        assert p.codings() == []
+        assert p.history.undo() is not None
+        assert p.codings.list() == []
 
 
 async def test_recent_codes_on_number_keys_and_shift_arrow_selection(app, demo_dir):
@@ -79,14 +79,14 @@ async def test_recent_codes_on_number_keys_and_shift_arrow_selection(app, demo_d
     assert [c.code_id for c in codings] == ["factors.ecosystem.finance"] * 2
     second = max(codings, key=lambda c: c.start)
     with Project.open(demo_dir) as p:
-        seg1 = p.segments(p.sources()[0])[1]
+        seg1 = p.sources.segments(p.sources.list()[0])[1]
     assert (second.start, second.end) == (seg1.start, seg1.start + 5)
     assert second.quote == text[seg1.start : seg1.start + 5]
 
 
 async def test_recent_codes_survive_a_restart(demo_dir, opened):
-    opened.add_coding(opened.sources()[0], 0, 4, "training.core")
-    opened.add_coding(opened.sources()[0], 5, 9, "manpower.qa_compliance")
+    opened.codings.add(opened.sources.list()[0], 0, 4, "training.core")
+    opened.codings.add(opened.sources.list()[0], 5, 9, "manpower.qa_compliance")
     app = create_app(demo_dir)
     assert app.recent[:2] == ["manpower.qa_compliance", "training.core"]
     async with app.run_test(size=SIZE) as pilot:
@@ -148,9 +148,9 @@ async def test_memo_remove_and_rescope(app, demo_dir):
 
 
 async def test_overlapping_codings_are_drawn_distinctly(demo_dir, opened):
-    src = opened.sources()[0]
-    opened.add_coding(src, 0, 30, "factors.ecosystem.finance")
-    opened.add_coding(src, 10, 60, "manpower.qa_compliance")
+    src = opened.sources.list()[0]
+    opened.codings.add(src, 0, 30, "factors.ecosystem.finance")
+    opened.codings.add(src, 10, 60, "manpower.qa_compliance")
     app = create_app(demo_dir)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -189,8 +189,8 @@ async def test_code_without_selection_warns_and_writes_nothing(app, demo_dir):
 
 
 async def test_details_history_and_copy(demo_dir, opened):
-    src = opened.sources()[0]
-    opened.add_coding(src, 0, 14, "factors.ecosystem.finance", memo="banks")
+    src = opened.sources.list()[0]
+    opened.codings.add(src, 0, 14, "factors.ecosystem.finance", memo="banks")
     # job-ad evidence linked to the code shows beside its passages (issue 4's API)
     link_evidence(
         opened.db, EvidenceQuery(), code_id="factors.ecosystem.finance", note="all scraped ads"
@@ -213,8 +213,8 @@ async def test_details_history_and_copy(demo_dir, opened):
 
 
 async def test_double_click_word_and_click_on_the_margin(demo_dir, opened):
-    src = opened.sources()[0]
-    opened.add_coding(src, 15, 24, "factors.ecosystem.finance")  # "everyone,"
+    src = opened.sources.list()[0]
+    opened.codings.add(src, 15, 24, "factors.ecosystem.finance")  # "everyone,"
     app = create_app(demo_dir)
     async with app.run_test(size=SIZE) as pilot:
         view = app.screen.query_one(TranscriptView)

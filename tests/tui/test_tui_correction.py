@@ -49,12 +49,12 @@ def folder(tmp_path: Path) -> Path:
         ParsedSegment(t, speaker=s, start_ms=a, end_ms=b, meta={"avg_logprob": -0.5, "flags": f})
         for s, a, b, t, f in TURNS
     ]
-    p.add_transcript(
+    p.sources.add(
         "fg", ParsedTranscript(segs, format="vtt"), media_path=str(media), duration_ms=6000
     )
-    text = p.source("fg").text
+    text = p.sources.get("fg").text
     start = text.index("PLC technicians")
-    p.add_coding("fg", start, start + len("PLC technicians"), "factors")
+    p.codings.add("fg", start, start + len("PLC technicians"), "factors")
     p.close()
     return tmp_path / "proj"
 
@@ -125,10 +125,10 @@ async def test_edit_keeps_the_coding_on_its_quote_and_undo_restores_both(folder:
         await pilot.press("enter")
         await pilot.pause()
         project = app.project
-        coding = project.codings(source="fg")[0]
+        coding = project.codings.list(source="fg")[0]
         assert coding.quote == "PLC technicians" and coding.code_id == "factors"
-        seg = project.segments("fg")[1]
-        text = project.source("fg").text
+        seg = project.sources.segments("fg")[1]
+        text = project.sources.get("fg").text
         assert text[seg.start : seg.end].startswith("Honestly")
         assert seg.speaker == "IL2" and seg.meta["corrected"] is True
         assert seg.meta["avg_logprob"] == -0.5  # Whisper's scores kept
@@ -136,10 +136,10 @@ async def test_edit_keeps_the_coding_on_its_quote_and_undo_restores_both(folder:
         assert [view.doc.text[c.start : c.end] for c in view.codings] == ["PLC technicians"]
         await pilot.press("ctrl+z")
         await pilot.pause()
-        seg = project.segments("fg")[1]
-        text = project.source("fg").text
+        seg = project.sources.segments("fg")[1]
+        text = project.sources.get("fg").text
         assert text[seg.start : seg.end] == TURNS[1][3] and seg.speaker == "IL1"
-        coding = project.codings(source="fg")[0]
+        coding = project.codings.list(source="fg")[0]
         assert text[coding.start : coding.end] == coding.quote == "PLC technicians"
         assert coding.start == text.index("PLC technicians")
 
@@ -150,26 +150,26 @@ async def test_split_join_and_nudge(folder: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         project = app.project
         view = app.workbench.view
-        view.move_to(project.source("fg").text.index("let us"))
+        view.move_to(project.sources.get("fg").text.index("let us"))
         await pilot.press("vertical_line")
         await pilot.pause()
-        assert project.source("fg").text.startswith("Welcome,\nlet us talk")
-        assert len(project.segments("fg")) == 6
+        assert project.sources.get("fg").text.startswith("Welcome,\nlet us talk")
+        assert len(project.sources.segments("fg")) == 6
         view.move_to(0)
         await pilot.press("J")
         await pilot.pause()
-        assert project.source("fg").text.startswith("Welcome, let us talk")
+        assert project.sources.get("fg").text.startswith("Welcome, let us talk")
         await pilot.press("full_stop")  # the end 0.1 s later, and the edge is replayed
         await pilot.pause()
-        assert project.segments("fg")[0].end_ms == 1000
+        assert project.sources.segments("fg")[0].end_ms == 1000
         corr = app.workbench.correction
         assert corr.mode == "edge"
         await _until(pilot, lambda: corr.player.finished)
         for _ in range(3):
             await pilot.press("ctrl+z")
             await pilot.pause()
-        assert project.source("fg").text.startswith(TURNS[0][3])
-        assert project.segments("fg")[0].end_ms == 900
+        assert project.sources.get("fg").text.startswith(TURNS[0][3])
+        assert project.sources.segments("fg")[0].end_ms == 900
 
 
 async def test_review_mode_walks_the_flagged_segments(folder: Path) -> None:
@@ -198,10 +198,10 @@ async def test_review_mode_walks_the_flagged_segments(folder: Path) -> None:
         await pilot.pause()
         assert screen.items == []
         project = app.project
-        texts = project.source("fg").text.split("\n")
+        texts = project.sources.get("fg").text.split("\n")
         assert "Thank you very much for watching." not in texts
         assert texts[2] == "[inaudible]"
-        assert project.segments("fg")[3].meta["reviewed"] is True
+        assert project.sources.segments("fg")[3].meta["reviewed"] is True
         await pilot.press("ctrl+z")  # undo the accept: it is back in the list
         await pilot.pause()
         assert [i.idx for i in screen.items] == [3]

@@ -121,9 +121,9 @@ def ads_demo(demo_dir: Path, tmp_path: Path) -> tuple[Path, int]:
     """The demo with five job ads and one coding on segment 2; returns (folder, coding id)."""
     with Project.open(demo_dir) as p:
         import_file(p.db, write_ads(tmp_path / "ads.csv", ADS), load_project_rules(demo_dir))
-        src = p.sources()[0]
-        seg = p.segments(src)[1]
-        coding = p.add_coding(src, seg.start, seg.end, "training.core")
+        src = p.sources.list()[0]
+        seg = p.sources.segments(src)[1]
+        coding = p.codings.add(src, seg.start, seg.end, "training.core")
     return demo_dir, coding.id
 
 
@@ -235,18 +235,18 @@ async def test_evidence_errors_are_shown_and_nothing_is_saved(ads_demo):
 
 # ------------------------------------------------------------------ chart
 async def test_chart_counts_by_group_and_drills_into_a_theme(demo_dir, opened):
-    src = opened.sources()[0]
-    segs = opened.segments(src)
-    group = {p.label: p.group_id for p in opened.participants()}
+    src = opened.sources.list()[0]
+    segs = opened.sources.segments(src)
+    group = {p.label: p.group_id for p in opened.participants.list()}
     industry = [g for g in segs if group.get(g.speaker) == "industry_leader"]
     academic = [g for g in segs if group.get(g.speaker) == "academic"]
     for g in industry[:2]:
-        opened.add_coding(src, g.start, g.end, "training.core.technical")
-    opened.add_coding(src, academic[0].start, academic[0].end, "training.hybrid")
-    opened.add_coding(src, industry[2].start, industry[2].end, "manpower.technical")
+        opened.codings.add(src, g.start, g.end, "training.core.technical")
+    opened.codings.add(src, academic[0].start, academic[0].end, "training.hybrid")
+    opened.codings.add(src, industry[2].start, industry[2].end, "manpower.technical")
     # a second code on the same passage of the theme: still one passage for "training"
-    opened.add_coding(src, industry[0].start, industry[0].end, "training.core")
-    themes = [c.id for c in opened.codes() if c.parent_id is None]
+    opened.codings.add(src, industry[0].start, industry[0].end, "training.core")
+    themes = [c.id for c in opened.codes.list() if c.parent_id is None]
     app = create_app(demo_dir)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("C")
@@ -287,7 +287,7 @@ async def test_chart_counts_by_group_and_drills_into_a_theme(demo_dir, opened):
         )
         await pilot.press("enter")
         await settle(pilot)
-        children = [c.id for c in opened.codes() if c.parent_id == "training"]
+        children = [c.id for c in opened.codes.list() if c.parent_id == "training"]
         assert [bars.get_option_at_index(i).id for i in range(bars.option_count)] == children
         sub = {r.code_id: r.total for r in screen.freq.rows}
         assert (sub["training.core"], sub["training.hybrid"]) == (2, 1)
@@ -335,7 +335,7 @@ async def test_transcription_runs_in_background_and_adds_the_transcript(
         assert isinstance(current_job(app).error, TranscriptionInterrupted)
         assert any("Transcription cancelled" in m for m in messages(app))
         with Project.open(demo_dir) as p:
-            assert "clip" not in [s.name for s in p.sources()]
+            assert "clip" not in [s.name for s in p.sources.list()]
             assert p.conn.execute("SELECT count(*) FROM transcription_runs").fetchone()[0] == 0
         # started again and left to finish
         await pilot.press("ctrl+s")
@@ -365,9 +365,9 @@ async def test_transcription_runs_in_background_and_adds_the_transcript(
         assert screen.source_id == job.result.source_id
         assert any("Transcription done" in m for m in messages(app))
     with Project.open(demo_dir) as p:
-        src = p.source("clip")
+        src = p.sources.get("clip")
         assert "technician" in src.text.lower()
-        assert p.segments(src) and src.duration_ms and src.duration_ms > 1000
+        assert p.sources.segments(src) and src.duration_ms and src.duration_ms > 1000
         assert (demo_dir / "transcripts" / "clip.vtt").exists()
         assert p.conn.execute("SELECT count(*) FROM transcription_runs").fetchone()[0] == 0
 
@@ -376,7 +376,7 @@ async def test_transcription_of_a_bad_file_is_reported_and_leaves_nothing(demo_d
     bad = tmp_path / "notes.wav"
     bad.write_text("not audio at all", encoding="utf-8")
     with Project.open(demo_dir) as p:
-        before = [s.name for s in p.sources()]
+        before = [s.name for s in p.sources.list()]
     app = create_app(demo_dir)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("T")
@@ -391,7 +391,7 @@ async def test_transcription_of_a_bad_file_is_reported_and_leaves_nothing(demo_d
         assert failed and "not an audio or video file" in failed[0].message
         assert texts(app.screen, "#tx-status").startswith("Stopped:")
     with Project.open(demo_dir) as p:
-        assert [s.name for s in p.sources()] == before
+        assert [s.name for s in p.sources.list()] == before
         assert p.conn.execute("SELECT count(*) FROM transcription_runs").fetchone()[0] == 0
 
 
@@ -411,13 +411,13 @@ def flagged_transcript() -> ParsedTranscript:
 
 def speakers(folder: Path, name: str) -> list[str | None]:
     with Project.open(folder) as p:
-        return [g.speaker for g in p.segments(p.source(name))]
+        return [g.speaker for g in p.sources.segments(p.sources.get(name))]
 
 
 async def test_review_flags_jump_and_bulk_speaker_assignment(demo_dir):
     with Project.open(demo_dir) as p:
-        src = p.add_transcript("aaa-whisper", flagged_transcript(), duration_ms=60_000)
-        segs = p.segments(src)
+        src = p.sources.add("aaa-whisper", flagged_transcript(), duration_ms=60_000)
+        segs = p.sources.segments(src)
     app = create_app(demo_dir)
     async with app.run_test(size=SIZE) as pilot:
         assert app.screen.source.name == "aaa-whisper"

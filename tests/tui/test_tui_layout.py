@@ -196,10 +196,10 @@ def test_the_demo_turn_is_wrapped_not_cut(demo_dir):
     from mpu_qual.store import Project
 
     with Project.open(demo_dir) as p:
-        src = p.sources()[0]
+        src = p.sources.list()[0]
         segs = [
             SegmentInfo(g.start, g.end, g.start_ms, g.idx, g.speaker or "", "")
-            for g in p.segments(src)
+            for g in p.sources.segments(src)
         ]
     il2 = next(k for k, s in enumerate(segs) if s.start_ms == 46_000)
     for width in range(20, 201):

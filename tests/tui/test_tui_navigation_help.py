@@ -17,14 +17,14 @@ from mpu_qual.tui.widgets import TranscriptView
 
 def segments(folder: Path):
     with Project.open(folder) as p:
-        return p.segments(p.sources()[0])
+        return p.sources.segments(p.sources.list()[0])
 
 
 async def test_jump_by_segment_speaker_and_uncoded(demo_dir, opened):
-    segs = opened.segments(opened.sources()[0])
+    segs = opened.sources.segments(opened.sources.list()[0])
     # code segments 1 and 2 so that the next uncoded segment from 0 is 3
     for g in segs[1:3]:
-        opened.add_coding(opened.sources()[0], g.start, g.end, "training.core")
+        opened.codings.add(opened.sources.list()[0], g.start, g.end, "training.core")
     app = create_app(demo_dir)
     async with app.run_test(size=SIZE) as pilot:
         view = app.screen.query_one(TranscriptView)
@@ -92,7 +92,7 @@ async def test_large_transcript_opens_and_scrolls_to_the_end(tmp_path, demo_dir)
         format="txt",
     )
     with Project.open(demo_dir) as p:
-        p.add_transcript("aaa-three-hours", parsed)
+        p.sources.add("aaa-three-hours", parsed)
     app = create_app(demo_dir)
     async with app.run_test(size=SIZE) as pilot:
         view = app.screen.query_one(TranscriptView)

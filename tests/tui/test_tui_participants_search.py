@@ -34,9 +34,9 @@ async def test_rename_a_speaker_and_set_group(app, demo_dir):
         assert any(s.speaker == "TE-Chan" and s.group == "Academic" for s in segs)
         assert not any(s.speaker == "TE1" for s in segs)
     with Project.open(demo_dir) as p:
-        person = p.participant("TE-Chan")
+        person = p.participants.get("TE-Chan")
         assert (person.name, person.group_id) == ("Ms Chan", "academic")
-        speakers = {g.speaker for g in p.segments(p.sources()[0])}
+        speakers = {g.speaker for g in p.sources.segments(p.sources.list()[0])}
         assert "TE-Chan" in speakers and "TE1" not in speakers
 
 
@@ -50,7 +50,7 @@ async def test_duplicate_label_is_refused_and_form_stays(app, demo_dir):
         assert app.screen is form
         assert any("already exists" in n.message for n in app._notifications)
     with Project.open(demo_dir) as p:
-        assert {"AC1", "IL1"} <= {x.label for x in p.participants()}
+        assert {"AC1", "IL1"} <= {x.label for x in p.participants.list()}
 
 
 async def test_set_speaker_of_selected_segments(app, demo_dir):
@@ -59,14 +59,14 @@ async def test_set_speaker_of_selected_segments(app, demo_dir):
         await pilot.press("ctrl+u", *"IL9", "enter")  # ctrl+u clears the prompt
         await settle(pilot)
     with Project.open(demo_dir) as p:
-        segs = p.segments(p.sources()[0])
+        segs = p.sources.segments(p.sources.list()[0])
         assert [g.speaker for g in segs[1:3]] == ["IL9", "IL9"]
-        assert p.participant("IL9").group_id == "industry_leader"  # by the group's match rule
+        assert p.participants.get("IL9").group_id == "industry_leader"  # by the group's match rule
 
 
 async def test_search_lists_hits_and_jumps_to_one(app, demo_dir):
     with Project.open(demo_dir) as p:
-        text = p.sources()[0].text
+        text = p.sources.list()[0].text
     expected = [m.start() for m in re.finditer("talent", text, re.IGNORECASE)]
     assert len(expected) > 2
     async with app.run_test(size=SIZE) as pilot:
@@ -87,7 +87,7 @@ async def test_search_lists_hits_and_jumps_to_one(app, demo_dir):
 
 async def test_chinese_search(app, demo_dir):
     with Project.open(demo_dir) as p:
-        text = p.sources()[0].text
+        text = p.sources.list()[0].text
     n = text.count("師傅")
     assert n >= 1
     async with app.run_test(size=SIZE) as pilot:
@@ -98,10 +98,10 @@ async def test_chinese_search(app, demo_dir):
 
 async def test_code_all_hits_through_autocode(app, demo_dir):
     with Project.open(demo_dir) as p:
-        src = p.sources()[0]
+        src = p.sources.list()[0]
         spans = {
             (g.start + m.start(), g.start + m.end())
-            for g in p.segments(src)
+            for g in p.sources.segments(src)
             for m in re.finditer("apprentice", src.text[g.start : g.end], re.IGNORECASE)
         }
     assert spans
@@ -119,10 +119,12 @@ async def test_code_all_hits_through_autocode(app, demo_dir):
     assert {c.quote.lower() for c in codings} == {"apprentice"}
     assert {c.code_id for c in codings} == {"rec.employers.mentorship"}
     with Project.open(demo_dir) as p:
-        assert p.history(1)[0]["description"].startswith("Auto-code rec.employers.mentorship")
+        assert p.history.recent(1)[0]["description"].startswith(
+            "Auto-code rec.employers.mentorship"
+        )
         assert len(p.search("apprentice")) == len(spans)
-        p.undo()  # one action for all hits
-        assert p.codings() == []
+        p.history.undo()  # one action for all hits
+        assert p.codings.list() == []
 
 
 async def test_empty_search_explains_itself(app):

@@ -49,7 +49,7 @@ CHILD = textwrap.dedent(
 def check_after_kill(folder: Path, expected: tuple[int, int, int] | None) -> None:
     assert integrity(folder) == "ok"
     with Project.open(folder) as project:
-        codings = project.codings()
+        codings = project.codings.list()
         assert len(codings) == 1
         c = codings[0]
         assert c.code_id == "factors.ecosystem.finance"
@@ -57,8 +57,8 @@ def check_after_kill(folder: Path, expected: tuple[int, int, int] | None) -> Non
         if expected is not None:
             assert (c.id, c.start, c.end) == expected
         # the journal survived too: the coding can still be undone
-        assert project.undo() is not None
-        assert project.codings() == []
+        assert project.history.undo() is not None
+        assert project.codings.list() == []
 
 
 def test_sigkill_headless_child_keeps_the_acknowledged_coding(demo_dir, tmp_path, mpu_home):

@@ -20,8 +20,8 @@ SIZE = (120, 36)  # also the README screenshot (docs/screenshot.svg)
 def coded_demo(folder: Path) -> MpuQualApp:
     """The demo with a few codings (one overlap, one memo), as a researcher would leave it."""
     with Project.open(folder) as p:
-        src = p.sources()[0]
-        segs = p.segments(src)
+        src = p.sources.list()[0]
+        segs = p.sources.segments(src)
         text = src.text
 
         def span(k: int, phrase: str) -> tuple[int, int]:
@@ -29,20 +29,20 @@ def coded_demo(folder: Path) -> MpuQualApp:
             i = text.index(phrase, g.start, g.end)
             return i, i + len(phrase)
 
-        p.add_coding(
+        p.codings.add(
             src,
             *span(0, "This is the focus group for the manpower update on advanced manufacturing."),
             "factors",
         )
-        p.add_coding(src, segs[1].start, segs[1].end, "manpower.technical.foundational")
-        p.add_coding(
+        p.codings.add(src, segs[1].start, segs[1].end, "manpower.technical.foundational")
+        p.codings.add(
             src,
             *span(1, "precision metal parts company"),
             "factors.ecosystem.standards",
             memo="Supplier to automotive: IATF matters",
         )
-        p.add_coding(src, segs[3].start, segs[3].end, "training.data_ai.applied")
-        p.add_coding(src, segs[4].start, segs[4].end, "factors.ecosystem.infrastructure")
+        p.codings.add(src, segs[3].start, segs[3].end, "training.data_ai.applied")
+        p.codings.add(src, segs[4].start, segs[4].end, "factors.ecosystem.infrastructure")
     return create_app(folder)
 
 

@@ -53,17 +53,17 @@ async def test_undo_after_restarting_the_app(demo_dir):
 
 
 async def test_undo_memo_participant_and_codebook_edits(demo_dir, opened):
-    src = opened.sources()[0]
-    coding = opened.add_coding(src, 0, 4, "training.core")
+    src = opened.sources.list()[0]
+    coding = opened.codings.add(src, 0, 4, "training.core")
     app = create_app(demo_dir)
     async with app.run_test(size=SIZE) as pilot:
         # memo
         await pilot.press("m", *"first memo", "ctrl+s")
         await settle(pilot)
-        assert opened.coding(coding.id).memo == "first memo"
+        assert opened.codings.get(coding.id).memo == "first memo"
         await pilot.press("ctrl+z")
         await settle(pilot)
-        assert opened.coding(coding.id).memo is None
+        assert opened.codings.get(coding.id).memo is None
         # participant rename via the participants screen
         await pilot.press("W")
         await pilot.press("enter")  # first row: AC1
@@ -71,11 +71,11 @@ async def test_undo_memo_participant_and_codebook_edits(demo_dir, opened):
         form.query_one("#p-label").value = "AC9"
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert [p.label for p in opened.participants()][0] == "AC9"
+        assert [p.label for p in opened.participants.list()][0] == "AC9"
         await pilot.press("escape")
         await pilot.press("ctrl+z")
         await settle(pilot)
-        assert "AC1" in [p.label for p in opened.participants()]
+        assert "AC1" in [p.label for p in opened.participants.list()]
         # codebook edit from the tree: rename a label, then undo it
         await pilot.press("ctrl+b")
         tree = app.screen.tree
@@ -85,15 +85,15 @@ async def test_undo_memo_participant_and_codebook_edits(demo_dir, opened):
         app.screen.query_one("#code-en").value = "Core foundations (renamed)"
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert opened.code("training.core").label_en == "Core foundations (renamed)"
+        assert opened.codes.get("training.core").label_en == "Core foundations (renamed)"
         assert load_codebook(demo_dir / "codebook.yaml").get("training.core").en == (
             "Core foundations (renamed)"
         )
         await pilot.press("ctrl+z")
         await settle(pilot)
     with Project.open(demo_dir) as p:
-        assert p.code("training.core").label_en != "Core foundations (renamed)"
-        assert p.coding(coding.id).code_id == "training.core"
+        assert p.codes.get("training.core").label_en != "Core foundations (renamed)"
+        assert p.codings.get(coding.id).code_id == "training.core"
     assert load_codebook(demo_dir / "codebook.yaml").get("training.core").en != (
         "Core foundations (renamed)"
     )
@@ -110,7 +110,7 @@ async def test_undoing_the_import_empties_the_workbench_and_redo_restores_it(app
         assert app.screen.source is None
         assert app.screen.sources_list.option_count == 0
         with Project.open(demo_dir) as p:
-            assert p.sources() == []
+            assert p.sources.list() == []
         await pilot.press("ctrl+y")
         await settle(pilot)
         assert app.screen.source is not None

@@ -22,7 +22,7 @@ async def settle(pilot) -> None:
 def db_codings(folder: Path) -> list[Coding]:
     """Codings as a fresh connection sees them: what is on disk, not what the app holds."""
     with Project.open(folder) as project:
-        return project.codings()
+        return project.codings.list()
 
 
 def integrity(folder: Path) -> str:

@@ -45,7 +45,7 @@ SCREENS: dict[str, ScreenEntry] = {
         ScreenEntry(
             "history",
             "History of actions",
-            lambda app: HistoryScreen(app.project.history(200)),
+            lambda app: HistoryScreen(app.project.history.recent(200)),
             key="H",
             description="Recent actions; undo and redo survive restarts",
         ),

@@ -185,7 +185,9 @@ class DisagreementsScreen(ModalScreen[None]):
         self.reload()
 
     def action_undo(self) -> None:
-        desc = self.mpu_app.run_write(self.mpu_app.project.undo, "Could not undo", allow_none=True)
+        desc = self.mpu_app.run_write(
+            self.mpu_app.project.history.undo, "Could not undo", allow_none=True
+        )
         if desc is self.mpu_app.FAILED:
             return
         self.notify(f"Undone: {desc}" if desc else "Nothing to undo.", timeout=3)

@@ -101,7 +101,7 @@ class ParticipantsScreen(ModalScreen[None]):
         table.clear()
         counts = app.segment_counts()  # type: ignore[attr-defined]
         labels = app.labels  # type: ignore[attr-defined]
-        self.people = app.project.participants()  # type: ignore[attr-defined]
+        self.people = app.project.participants.list()  # type: ignore[attr-defined]
         for p in self.people:
             table.add_row(
                 p.label,

@@ -272,7 +272,7 @@ class TranscribeScreen(ModalScreen[None]):
 
     # ------------------------------------------------------------------ transcripts
     def load_sources(self, select: int | None = None) -> None:
-        sources = self.mpu_app.project.sources()
+        sources = self.mpu_app.project.sources.list()
         box = self.query_one("#tx-source", Select)
         box.set_options([(s.name, s.id) for s in sources])
         if select is None:
@@ -403,7 +403,7 @@ class TranscribeScreen(ModalScreen[None]):
         project = self.mpu_app.project
         try:
             items = review_items(project, sid)
-            self.spans = {g.id: (g.start, g.end) for g in project.segments(sid)}
+            self.spans = {g.id: (g.start, g.end) for g in project.sources.segments(sid)}
         except (MpuQualError, sqlite3.Error) as exc:
             self.mpu_app.show_error(exc, "Could not read the review flags")
             return

@@ -151,7 +151,7 @@ class WorkbenchScreen(Screen[None]):
         """Show a transcript in the view (the caret at ``cursor``)."""
         project = self.mpu_app.project
         try:
-            src = project.source(source_id)
+            src = project.sources.get(source_id)
         except Exception as exc:
             self.mpu_app.show_error(exc, "Could not open the transcript")
             return False
@@ -221,7 +221,7 @@ class WorkbenchScreen(Screen[None]):
     def load_statistics(self) -> None:
         """Duration, speakers and coded share per transcript, off the UI thread."""
         try:
-            summaries = self.mpu_app.read(lambda p: p.source_summaries())
+            summaries = self.mpu_app.read(lambda p: p.sources.summaries())
         except Exception:  # statistics are a nicety; the list itself is already shown
             return
         self.app.call_from_thread(self._show_statistics, summaries)
@@ -381,7 +381,7 @@ class WorkbenchScreen(Screen[None]):
             return None
         src = self.source
         created = self.mpu_app.run_write(
-            lambda: self.mpu_app.project.add_codings(src, start, end, new_ids, coder=me),
+            lambda: self.mpu_app.project.codings.add_many(src, start, end, new_ids, coder=me),
             "Could not code",
         )
         if created is None:
@@ -444,7 +444,7 @@ class WorkbenchScreen(Screen[None]):
 
     def save_memo(self, coding_id: int, memo: str) -> None:
         done = self.mpu_app.run_write(
-            lambda: self.mpu_app.project.update_coding(coding_id, memo=memo),
+            lambda: self.mpu_app.project.codings.update(coding_id, memo=memo),
             "Could not save the memo",
         )
         if done is not None:
@@ -454,7 +454,7 @@ class WorkbenchScreen(Screen[None]):
     def action_remove_coding(self) -> None:
         def remove(c: ViewCoding) -> None:
             done = self.mpu_app.run_write(
-                lambda: self.mpu_app.project.remove_coding(c.id), "Could not remove the coding"
+                lambda: self.mpu_app.project.codings.remove(c.id), "Could not remove the coding"
             )
             if done is not None:
                 self.reload_codings()
@@ -479,7 +479,7 @@ class WorkbenchScreen(Screen[None]):
         self.rescoping = None
         span = self._trim(span)
         done = self.mpu_app.run_write(
-            lambda: self.mpu_app.project.update_coding(coding_id, start=span[0], end=span[1]),
+            lambda: self.mpu_app.project.codings.update(coding_id, start=span[0], end=span[1]),
             "Could not re-scope the coding",
         )
         if done is not None:
@@ -512,7 +512,7 @@ class WorkbenchScreen(Screen[None]):
         codings = []
         for c in here:
             try:
-                codings.append(self.mpu_app.project.coding(c.id))
+                codings.append(self.mpu_app.project.codings.get(c.id))
             except Exception as exc:
                 self.mpu_app.show_error(exc, "Could not read the coding")
                 return
@@ -548,7 +548,7 @@ class WorkbenchScreen(Screen[None]):
         if m:
             h, mi, s = int(m.group(1) or 0), int(m.group(2)), int(m.group(3))
             target = ((h * 60 + mi) * 60 + s) * 1000
-            segs = self.mpu_app.project.segments(self.source)
+            segs = self.mpu_app.project.sources.segments(self.source)
             best = None
             for k, g in enumerate(segs):
                 if g.start_ms is not None and g.start_ms <= target:
@@ -629,7 +629,7 @@ class WorkbenchScreen(Screen[None]):
         except Exception as exc:
             self.mpu_app.show_error(exc, "Could not list the passages")
             return
-        participants = {p.label: p.group_id for p in self.mpu_app.project.participants()}
+        participants = {p.label: p.group_id for p in self.mpu_app.project.participants.list()}
         title = f"{self.mpu_app.labels.path(cid)}: {len(codings)} coded passage(s)"
 
         def done(c: Coding | None) -> None:
@@ -654,7 +654,7 @@ class WorkbenchScreen(Screen[None]):
 
         def save(r: CodeFormResult) -> bool:
             done = self.mpu_app.run_write(
-                lambda: self.mpu_app.project.add_code(
+                lambda: self.mpu_app.project.codes.add(
                     r.code_id, r.label_en, r.label_zh, parent, rule=r.rule, color=r.color
                 ),
                 "Could not add the code",
@@ -675,7 +675,7 @@ class WorkbenchScreen(Screen[None]):
 
         def save(r: CodeFormResult) -> bool:
             done = self.mpu_app.run_write(
-                lambda: self.mpu_app.project.update_code(
+                lambda: self.mpu_app.project.codes.update(
                     cid,
                     label_en=r.label_en,
                     label_zh=r.label_zh,
@@ -722,7 +722,7 @@ class WorkbenchScreen(Screen[None]):
                 return
             target = None if ids[0] == CodePickerScreen.ROOT else ids[0]
             done = self.mpu_app.run_write(
-                lambda: self.mpu_app.project.update_code(cid, parent_id=target),
+                lambda: self.mpu_app.project.codes.update(cid, parent_id=target),
                 "Could not move the code",
             )
             if done is not None:
@@ -744,7 +744,7 @@ class WorkbenchScreen(Screen[None]):
         cid = self.tree.current_code
         if not cid:
             return
-        n = self.mpu_app.project.code_counts().get(cid, 0)
+        n = self.mpu_app.project.codes.counts().get(cid, 0)
 
         def chosen(ids: list[str] | None) -> None:
             if not ids:
@@ -755,7 +755,7 @@ class WorkbenchScreen(Screen[None]):
                 if not yes:
                     return
                 done = self.mpu_app.run_write(
-                    lambda: self.mpu_app.project.merge_code(cid, target),
+                    lambda: self.mpu_app.project.codes.merge(cid, target),
                     "Could not merge the codes",
                 )
                 if done is not None:
@@ -790,7 +790,7 @@ class WorkbenchScreen(Screen[None]):
         def confirmed(yes: bool | None) -> None:
             if yes:
                 done = self.mpu_app.run_write(
-                    lambda: self.mpu_app.project.delete_code(cid) or True,
+                    lambda: self.mpu_app.project.codes.delete(cid) or True,
                     "Could not delete the code",
                 )
                 if done is not None:
@@ -813,7 +813,7 @@ class WorkbenchScreen(Screen[None]):
             if not label:
                 return
             n = self.mpu_app.run_write(
-                lambda: self.mpu_app.project.set_segment_speaker(ids, label),
+                lambda: self.mpu_app.project.sources.set_speaker(ids, label),
                 "Could not set the speaker",
             )
             if n is not None:
@@ -842,7 +842,7 @@ class WorkbenchScreen(Screen[None]):
             return
         project = self.mpu_app.project
         desc = self.mpu_app.run_write(
-            project.undo if undo else project.redo,
+            project.history.undo if undo else project.history.redo,
             "Could not undo" if undo else "Could not redo",
             allow_none=True,
         )

@@ -1,0 +1,64 @@
+"""Undo and redo across restarts, by replaying the journal of row changes (``journal.py``)."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import TYPE_CHECKING, Any
+
+from mpu_qual.store import journal
+
+if TYPE_CHECKING:
+    from mpu_qual.store.project import Project
+
+
+def touched_codes(conn: sqlite3.Connection, action_id: int) -> bool:
+    row = conn.execute(
+        "SELECT 1 FROM changes WHERE action_id = ? AND tbl = 'codes' LIMIT 1", [action_id]
+    ).fetchone()
+    return row is not None
+
+
+class History:
+    """``project.history``: the actions, newest first; undo and redo."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+
+    def _step(self, undo: bool) -> str | None:
+        with self.project.transaction() as conn:
+            row = conn.execute(
+                "SELECT id, description FROM actions WHERE undone = ? ORDER BY id "
+                + ("DESC" if undo else "ASC")
+                + " LIMIT 1",
+                [0 if undo else 1],
+            ).fetchone()
+            if row is None:
+                return None
+            if touched_codes(self.project.conn, row[0]):
+                # codebook.yaml is rewritten from the database afterwards; refuse (changing
+                # nothing) while it has errors rather than overwrite the user's unfinished edit
+                self.project.codebook.load()
+            journal.replay(conn, row[0], reverse=undo)
+            conn.execute("UPDATE actions SET undone = ? WHERE id = ?", [1 if undo else 0, row[0]])
+            touched = touched_codes(self.project.conn, row[0])
+        if touched:
+            self.project.codebook.write_file()
+        return row[1]
+
+    def undo(self) -> str | None:
+        """Undo the last action; returns its description (None if nothing to undo)."""
+        return self._step(undo=True)
+
+    def redo(self) -> str | None:
+        """Redo the last undone action; returns its description (None if nothing to redo)."""
+        return self._step(undo=False)
+
+    def recent(self, limit: int = 50) -> list[dict[str, Any]]:
+        return [
+            dict(zip(("id", "description", "kind", "created_at", "undone"), r, strict=True))
+            for r in self.project.conn.execute(
+                "SELECT id, description, kind, created_at, undone FROM actions "
+                "ORDER BY id DESC LIMIT ?",
+                [limit],
+            )
+        ]

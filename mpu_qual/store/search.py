@@ -1,0 +1,108 @@
+"""Find text in every transcript: case-insensitive, Chinese substrings too (trigram index)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from mpu_qual.errors import MpuQualError
+from mpu_qual.store.records import SearchHit
+
+if TYPE_CHECKING:
+    from mpu_qual.store.project import Project
+
+
+def search_text(
+    project: Project, query: str, *, limit: int = 200, source: str | int | None = None
+) -> list[SearchHit]:
+    """Find text in every transcript (case-insensitive; Chinese substrings too)."""
+    q = query.strip()
+    if not q:
+        return []
+    if "\x00" in q:
+        raise MpuQualError("the search text contains a NUL character", field="query")
+    try:
+        q.encode("utf-8")
+    except UnicodeEncodeError:
+        raise MpuQualError(
+            "the search text contains a character that is not valid text (an unpaired surrogate)",
+            field="query",
+        ) from None
+    src_filter = project.sources.get(source).id if source is not None else None
+    pattern = re.compile(re.escape(q), re.IGNORECASE)
+    hits: list[SearchHit] = []
+    texts: dict[int, str] = {}
+
+    def collect(rows: Iterable[tuple]) -> bool:
+        """Add the matches in each segment; True once ``limit`` hits are found.
+
+        Segment text is sliced from the source text in Python: asking SQLite for
+        substr(s.text, ...) per row re-reads the whole transcript for every row.
+        """
+        for seg_id, sid, name, speaker, gs, ge, start_ms in rows:
+            if sid not in texts:
+                texts[sid] = project.conn.execute(
+                    "SELECT text FROM sources WHERE id = ?", [sid]
+                ).fetchone()[0]
+            seg_text = texts[sid][gs:ge]
+            for m in pattern.finditer(seg_text):
+                a, b = max(0, m.start() - 30), min(len(seg_text), m.end() + 30)
+                hits.append(
+                    SearchHit(
+                        sid,
+                        name,
+                        seg_id,
+                        speaker,
+                        gs + m.start(),
+                        gs + m.end(),
+                        seg_text[a:b].replace("\n", " "),
+                        start_ms,
+                    )
+                )
+                if len(hits) >= limit:
+                    return True
+        return False
+
+    cols = "g.id, g.source_id, s.name, g.speaker, g.start, g.end, g.start_ms"
+    if len(q) >= 3:
+        sql = (
+            f"SELECT {cols} FROM segments_fts f JOIN segments g ON g.id = f.rowid "
+            "JOIN sources s ON s.id = g.source_id WHERE segments_fts MATCH ?"
+        )
+        args: list[Any] = ['"' + q.replace('"', '""') + '"']
+        if src_filter is not None:
+            sql += " AND g.source_id = ?"
+            args.append(src_filter)
+        collect(project.conn.execute(sql + " ORDER BY s.name, g.start", args))
+        return hits
+    # One or two characters: the trigram index cannot help. Check each transcript as a
+    # whole first (one instr per transcript), then its segments, in name order, and stop
+    # at ``limit``: common terms end early, rare ones cost one pass over the text.
+    where: list[str] = []
+    args = []
+    if src_filter is not None:
+        where.append("id = ?")
+        args.append(src_filter)
+    if q.isascii():
+        # SQLite's lower() folds ASCII only, which is exact for an ASCII query: rare terms
+        # are ruled out inside SQLite without copying every transcript into Python.
+        where.append("instr(lower(text), ?) > 0")
+        args.append(q.lower())
+    sql = "SELECT id FROM sources" + (" WHERE " + " AND ".join(where) if where else "")
+    for (sid,) in project.conn.execute(sql + " ORDER BY name", args).fetchall():
+        texts[sid] = project.conn.execute(
+            "SELECT text FROM sources WHERE id = ?", [sid]
+        ).fetchone()[0]
+        # Python's case folding, as in collect(): SQLite's lower() folds ASCII only, so
+        # a search for 'É' would skip a transcript that has only 'é'.
+        found = pattern.search(texts[sid]) is not None
+        if found and collect(
+            project.conn.execute(
+                f"SELECT {cols} FROM segments g JOIN sources s ON s.id = g.source_id "
+                "WHERE g.source_id = ? ORDER BY g.start",
+                [sid],
+            )
+        ):
+            break
+    return hits

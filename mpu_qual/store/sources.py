@@ -1,0 +1,272 @@
+"""Transcripts (sources) and their segments: import, store exactly as given, read, export."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mpu_qual.errors import MpuQualError, NotFound
+from mpu_qual.fileio import refuse_database_file
+from mpu_qual.store.bulk_rows import check_and_index_source, rows_checked_per_source
+from mpu_qual.store.records import Segment, Source
+from mpu_qual.transcript_files.parsed import ParsedSegment, ParsedTranscript
+from mpu_qual.transcript_files.parsers import parse_file
+from mpu_qual.transcript_files.writers import write
+
+if TYPE_CHECKING:
+    from mpu_qual.store.project import Project
+
+
+class Sources:
+    """``project.sources``: the transcripts, in name order."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+
+    def import_file(self, path: str | Path, name: str | None = None) -> Source:
+        """Parse a transcript file and store it (one action). Nothing is written on error."""
+
+        p = Path(path)
+        refuse_database_file(p, "transcript")  # before any read: see mpu_qual.fileio
+        parsed = parse_file(p)
+        digest = hashlib.sha256(p.read_bytes()).hexdigest()
+        dup = self.project.conn.execute(
+            "SELECT name FROM sources WHERE sha256 = ?", [digest]
+        ).fetchone()
+        if dup:
+            raise MpuQualError(
+                f"this file is already in the project as '{dup[0]}'",
+                path=p,
+                hint="Remove that transcript first to import it again.",
+            )
+        return self.add(name or p.stem, parsed, original_path=str(p), sha256=digest)
+
+    def add(
+        self,
+        name: str,
+        parsed: ParsedTranscript,
+        *,
+        original_path: str | None = None,
+        sha256: str | None = None,
+        media_path: str | None = None,
+        duration_ms: int | None = None,
+    ) -> Source:
+        """Store a parsed transcript: the text exactly as given, one segment per turn."""
+        name = name.strip()
+        if not name:
+            raise MpuQualError("a transcript needs a name", field="name")
+        if not parsed.segments:
+            raise MpuQualError("the transcript has no segments", path=original_path)
+        if self.project.conn.execute("SELECT 1 FROM sources WHERE name = ?", [name]).fetchone():
+            raise MpuQualError(
+                f"a transcript named '{name}' already exists",
+                path=original_path,
+                hint="Pass --name to import it under another name.",
+            )
+        text = parsed.full_text()
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise MpuQualError(
+                "text contains an unpaired surrogate character",
+                path=original_path,
+                line=text.count("\n", 0, exc.start) + 1,
+            ) from None
+        if duration_ms is None:
+            ends = [s.end_ms for s in parsed.segments if s.end_ms is not None]
+            duration_ms = max(ends) if ends else None
+        self.project.prepare_bulk("import")
+        with self.project.action(f"Import transcript {name}", kind="import") as conn:
+            sid = conn.execute(
+                "INSERT INTO sources (name, kind, text, length, format, original_path, sha256, "
+                "metadata, media_path, duration_ms) VALUES (?, 'transcript', ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    name,
+                    text,
+                    len(text),
+                    parsed.format,
+                    original_path,
+                    sha256,
+                    json.dumps(parsed.metadata, ensure_ascii=False, default=str),
+                    media_path,
+                    duration_ms,
+                ],
+            ).lastrowid
+            pids: dict[str, int] = {}
+            rows = []
+            for idx, (seg, (start, end)) in enumerate(
+                zip(parsed.segments, parsed.spans(), strict=True)
+            ):
+                pid = None
+                if seg.speaker:
+                    if seg.speaker not in pids:
+                        pids[seg.speaker] = self.project.participants.ensure(conn, seg.speaker)
+                    pid = pids[seg.speaker]
+                rows.append(
+                    (
+                        sid,
+                        idx,
+                        seg.speaker,
+                        pid,
+                        start,
+                        end,
+                        seg.start_ms,
+                        seg.end_ms,
+                        json.dumps(seg.meta, ensure_ascii=False, default=str),
+                    )
+                )
+            with rows_checked_per_source(conn):  # checked and indexed once, not per row
+                conn.executemany(
+                    "INSERT INTO segments (source_id, idx, speaker, participant_id, start, end, "
+                    "start_ms, end_ms, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+            check_and_index_source(conn, sid, text, index_segments=True)
+        return self.get(name)
+
+    def summaries(self) -> list[dict[str, Any]]:
+        """Per transcript: name, segments, speakers, duration, coded share (no text)."""
+        rows = self.project.conn.execute(
+            """
+            SELECT s.id, s.name, s.length, s.duration_ms, s.format,
+                   (SELECT count(*) FROM segments g WHERE g.source_id = s.id),
+                   (SELECT count(DISTINCT speaker) FROM segments g WHERE g.source_id = s.id),
+                   (SELECT count(*) FROM codings c WHERE c.source_id = s.id)
+            FROM sources s ORDER BY s.name
+            """
+        ).fetchall()
+        out = []
+        for sid, name, length, dur, fmt, nseg, nspk, ncod in rows:
+            out.append(
+                {
+                    "id": sid,
+                    "name": name,
+                    "length": length,
+                    "duration_ms": dur,
+                    "format": fmt,
+                    "segments": nseg,
+                    "speakers": nspk,
+                    "codings": ncod,
+                    "coded_share": self._coded_share(sid, length),
+                }
+            )
+        return out
+
+    def _coded_share(self, source_id: int, length: int) -> float:
+        """Share of characters covered by at least one coding (overlaps counted once)."""
+        if not length:
+            return 0.0
+        spans = self.project.conn.execute(
+            "SELECT start, end FROM codings WHERE source_id = ? ORDER BY start", [source_id]
+        ).fetchall()
+        covered = 0
+        cur_s = cur_e = -1
+        for s, e in spans:
+            if s > cur_e:
+                covered += max(0, cur_e - cur_s)
+                cur_s, cur_e = s, e
+            else:
+                cur_e = max(cur_e, e)
+        covered += max(0, cur_e - cur_s)
+        return covered / length
+
+    def list(self) -> list[Source]:
+        return [
+            self._source_row(r)
+            for r in self.project.conn.execute(
+                "SELECT id, name, kind, text, length, format, metadata, media_path, duration_ms, "
+                "imported_at FROM sources ORDER BY name"
+            )
+        ]
+
+    @staticmethod
+    def _source_row(r: tuple) -> Source:
+        return Source(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), r[7], r[8], r[9])
+
+    def get(self, name_or_id: str | int) -> Source:
+        if isinstance(name_or_id, int):
+            where, arg = "id = ?", name_or_id
+        else:
+            where, arg = "name = ?", name_or_id
+        r = self.project.conn.execute(
+            "SELECT id, name, kind, text, length, format, metadata, media_path, duration_ms, "
+            f"imported_at FROM sources WHERE {where}",
+            [arg],
+        ).fetchone()
+        if r is None and isinstance(name_or_id, str) and name_or_id.isdigit():
+            return self.get(int(name_or_id))
+        if r is None:
+            names = ", ".join(s["name"] for s in self.summaries()[:10]) or "none yet"
+            raise NotFound(
+                f"no transcript '{name_or_id}'",
+                field="source",
+                hint=f"Transcripts in this project: {names}.",
+            )
+        return self._source_row(r)
+
+    def segments(self, source: str | int | Source) -> list[Segment]:
+        sid = source.id if isinstance(source, Source) else self.get(source).id
+        return [
+            Segment(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], json.loads(r[9]))
+            for r in self.project.conn.execute(
+                "SELECT id, source_id, idx, speaker, participant_id, start, end, start_ms, end_ms, "
+                "meta FROM segments WHERE source_id = ? ORDER BY idx",
+                [sid],
+            )
+        ]
+
+    def to_parsed(self, source: str | int | Source) -> ParsedTranscript:
+        """A stored transcript as a ParsedTranscript (for export)."""
+        src = source if isinstance(source, Source) else self.get(source)
+        segs = [
+            ParsedSegment(
+                text=src.text[g.start : g.end],
+                speaker=g.speaker,
+                start_ms=g.start_ms,
+                end_ms=g.end_ms,
+                meta=g.meta,
+            )
+            for g in self.segments(src)
+        ]
+        return ParsedTranscript(segments=segs, metadata=src.metadata, format=src.format or "txt")
+
+    def export(self, source: str | int | Source, fmt: str) -> str:
+
+        return write(self.to_parsed(source), fmt)
+
+    def remove(self, name: str) -> int:
+        """Delete a transcript with its segments and codings (undoable). Returns codings removed."""
+        src = self.get(name)
+        n = self.project.conn.execute(
+            "SELECT count(*) FROM codings WHERE source_id = ?", [src.id]
+        ).fetchone()[0]
+        with self.project.action(f"Remove transcript {src.name}", kind="source") as conn:
+            conn.execute("DELETE FROM sources WHERE id = ?", [src.id])
+        return n
+
+    def set_speaker(self, segment_ids: Iterable[int], label: str) -> int:
+        """Assign speaker ``label`` to segments (one action); creates the participant."""
+        ids = list(segment_ids)
+        label = label.strip()
+        if not label:
+            raise MpuQualError("speaker label cannot be empty", field="speaker")
+        if not ids:
+            return 0
+        with self.project.action(
+            f"Set speaker {label} on {len(ids)} segments", kind="participant"
+        ) as conn:
+            pid = self.project.participants.ensure(conn, label)
+            n = 0
+            for chunk in range(0, len(ids), 500):
+                part = ids[chunk : chunk + 500]
+                n += conn.execute(
+                    f"UPDATE segments SET speaker = ?, participant_id = ? "
+                    f"WHERE id IN ({','.join('?' * len(part))})",
+                    [label, pid, *part],
+                ).rowcount
+            if n != len(ids):
+                raise MpuQualError(f"{len(ids) - n} of the segments do not exist", field="segment")
+        return n
