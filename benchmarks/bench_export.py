@@ -32,7 +32,7 @@ from mpu_qual.export.summary import build_summary  # noqa: E402
 from mpu_qual.export.summary_render import write_summary  # noqa: E402
 from mpu_qual.pseudonymise import Pseudonymiser  # noqa: E402
 from mpu_qual.refi.import_into_project import import_qdpx_new  # noqa: E402
-from mpu_qual.refi.writer import export_qdpx  # noqa: E402
+from mpu_qual.refi.qdpx_writer import export_qdpx  # noqa: E402
 from mpu_qual.store import Project  # noqa: E402
 from mpu_qual.transcript_files.parsers import parse_file  # noqa: E402
 

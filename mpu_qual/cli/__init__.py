@@ -1,6 +1,6 @@
 """The ``mpu-qual`` command line: a thin click layer over the library API.
 
-The modules imported at the end (core, jobs, transcribe, export, safety, team) each add their
+The modules imported at the end each add their
 commands to ``main``; to add a command module, import it there. Errors caused by input are
 printed to stderr as ``error: file:line: message`` with a hint, never as a traceback.
 """
@@ -98,4 +98,16 @@ def main(ctx: click.Context) -> None:
 
 # The command modules decorate ``main`` (and the groups of cli/core.py), so they are imported
 # after it exists.
-from mpu_qual.cli import core, export, jobs, safety, team, transcribe  # noqa: E402, F401
+from mpu_qual.cli import (  # noqa: E402, F401
+    codebook,
+    coding,
+    core,
+    evidence,
+    export,
+    jobs,
+    participants,
+    safety,
+    team,
+    transcribe,
+    transcripts,
+)

@@ -17,7 +17,7 @@ from mpu_qual.pseudonymise import Pseudonymiser, project_pseudonymiser
 from mpu_qual.store import Project
 
 if TYPE_CHECKING:
-    from mpu_qual.refi.import_into_project import ImportReport
+    from mpu_qual.refi.import_plan import ImportReport
 
 
 def _pseudonymiser(project: Project, enabled: bool, names: str | None) -> Pseudonymiser | None:
@@ -146,7 +146,7 @@ def export_qdpx_cmd(
 ) -> None:
     """The whole project as a REFI-QDA project (.qdpx): codes, transcripts, codings,
     participants as cases, memos as notes."""
-    from mpu_qual.refi.writer import export_qdpx
+    from mpu_qual.refi.qdpx_writer import export_qdpx
 
     project, pseudo = _open_pseudonymised(ctx, pseudonymise, pseudonyms)
     r = export_qdpx(project, output, pseudo)

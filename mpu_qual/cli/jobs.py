@@ -17,21 +17,15 @@ from mpu_qual.cli import main, project_option, report_error
 from mpu_qual.cli.core import open_project, project_dir
 from mpu_qual.errors import MpuQualError
 from mpu_qual.evidence import (
-    EvidenceLink,
-    EvidenceQuery,
     compute_tables,
     duplicate_groups,
     duplicate_summary,
     import_job_ads,
-    link_evidence,
-    list_evidence,
     load_rules,
     reclassify,
-    refresh_evidence,
     role_counts,
     search_ads,
     skill_counts,
-    unlink_evidence,
 )
 from mpu_qual.evidence.classify import Classifier
 from mpu_qual.evidence.dedup import rule_text
@@ -51,7 +45,7 @@ console = Console()
 err_console = Console(stderr=True)
 
 
-def _rules_option(func):
+def rules_option(func):
     return click.option(
         "--rules",
         "rules_file",
@@ -61,21 +55,21 @@ def _rules_option(func):
     )(func)
 
 
-def _rules(ctx: click.Context, rules_file: str | None) -> Rules:
+def rules_from(ctx: click.Context, rules_file: str | None) -> Rules:
     if rules_file:
         return load_rules(rules_file)
     p = project_rules_path(project_dir(ctx))
     return load_rules(p if p.exists() else None)
 
 
-def _print(out: Any) -> None:
+def print_out(out: Any) -> None:
     if isinstance(out, str):
         click.echo(out, nl=not out.endswith("\n"))
     else:
         console.print(out)
 
 
-def _warn_stale(stale: bool) -> None:
+def warn_stale(stale: bool) -> None:
     if stale:
         err_console.print(
             f"[yellow]warning:[/] {RULES_NAME} changed since the ads were classified; "
@@ -109,7 +103,7 @@ def _reasons(title: str, reasons: Counter[str], limit: int = 8) -> None:
 
 @jobs_group.command("import")
 @project_option
-@_rules_option
+@rules_option
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option(
     "--map",
@@ -131,7 +125,7 @@ def jobs_import(
 ) -> None:
     """Import job ads from CSV, XLSX or JSON Lines exports (each file all or nothing)."""
     mapping = parse_mapping(maps)
-    rules = _rules(ctx, rules_file)
+    rules = rules_from(ctx, rules_file)
     project = open_project(ctx)
     show = sys.stderr.isatty()
 
@@ -180,7 +174,7 @@ def jobs_import(
             f"Out-of-scope ads are kept: add their industry to a sector in {RULES_NAME} and run "
             "'mpu-qual jobs reclassify' to count them."
         )
-    _warn_stale(report.rules_changed)
+    warn_stale(report.rules_changed)
     if report.failed:
         click.echo(
             f"{len(report.failed)} of {len(report.files)} files failed; fix them and import again.",
@@ -191,16 +185,16 @@ def jobs_import(
 
 @jobs_group.command("table")
 @project_option
-@_rules_option
+@rules_option
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="rich", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to a file.")
 @click.pass_context
 def jobs_table(ctx: click.Context, rules_file: str | None, fmt: str, output: str | None) -> None:
     """Ads per sector and window with the three main roles (the report's tables)."""
-    rules = _rules(ctx, rules_file)
+    rules = rules_from(ctx, rules_file)
     project = open_project(ctx)
     tables = compute_tables(project.db, rules)
-    _warn_stale(tables.rules_stale)
+    warn_stale(tables.rules_stale)
     out = render_tables(tables, rules, fmt)
     if output:
         if not isinstance(out, str):
@@ -208,7 +202,7 @@ def jobs_table(ctx: click.Context, rules_file: str | None, fmt: str, output: str
         _write_file(Path(output), out)
         click.echo(f"Wrote {output}", err=True)
         return
-    _print(out)
+    print_out(out)
     if fmt == "rich" and tables.out_of_scope:
         parts = ", ".join(f"{n:,} {k}" for k, n in sorted(tables.out_of_scope.items()))
         err_console.print(f"[dim]Not counted (out of scope): {parts}.[/]")
@@ -226,7 +220,7 @@ def _write_file(path: Path, text: str) -> None:
 
 @jobs_group.command("skills")
 @project_option
-@_rules_option
+@rules_option
 @click.option("--sector", help="Only this sector (Chinese or English label).")
 @click.option("--window", help="Only this survey window, e.g. 2024-2025.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="rich", show_default=True)
@@ -235,19 +229,19 @@ def jobs_skills(
     ctx: click.Context, rules_file: str | None, sector: str | None, window: str | None, fmt: str
 ) -> None:
     """How many ads mention each skill term in their description."""
-    rules = _rules(ctx, rules_file)
+    rules = rules_from(ctx, rules_file)
     s = rules.resolve("sector", sector) if sector else None
     w = rules.resolve("window", window) if window else None
     project = open_project(ctx)
-    _warn_stale(rules_stale(project.db, rules))
+    warn_stale(rules_stale(project.db, rules))
     total, items = skill_counts(project.db, rules, sector=s, window=w)
     title = "Skill terms in " + " / ".join(x for x in (s or "all sectors", w or "all windows"))
-    _print(render_skills(total, items, fmt, title))
+    print_out(render_skills(total, items, fmt, title))
 
 
 @jobs_group.command("roles")
 @project_option
-@_rules_option
+@rules_option
 @click.option("--unmatched", is_flag=True, help="List titles that fell into 'other', with counts.")
 @click.option("--sector", help="Only this sector.")
 @click.option("--window", help="Only this survey window.")
@@ -264,9 +258,9 @@ def jobs_roles(
     fmt: str,
 ) -> None:
     """Ads per job role; with --unmatched, the titles no rule matched."""
-    rules = _rules(ctx, rules_file)
+    rules = rules_from(ctx, rules_file)
     project = open_project(ctx)
-    _warn_stale(rules_stale(project.db, rules))
+    warn_stale(rules_stale(project.db, rules))
     if unmatched:
         rows = unmatched_titles(project.db, rules, limit=limit)
         if fmt == "json":
@@ -301,7 +295,7 @@ def jobs_roles(
 
 
 @jobs_group.command("classify")
-@_rules_option
+@rules_option
 @project_option
 @click.argument("title")
 @click.option("--industry", help="Also say which sector this industry label maps to.")
@@ -315,7 +309,7 @@ def jobs_classify(
     date_text: str | None,
 ) -> None:
     """Explain which rule decides the role of TITLE (and the sector / window, if given)."""
-    rules = _rules(ctx, rules_file)
+    rules = rules_from(ctx, rules_file)
     clf = Classifier(rules)
     rm = clf.role_for(title)
     where = rules.path or default_rules_path()
@@ -354,13 +348,13 @@ def jobs_classify(
 
 @jobs_group.command("duplicates")
 @project_option
-@_rules_option
+@rules_option
 @click.option("--show", is_flag=True, help="List merged ads with every posting.")
 @click.option("--limit", type=click.IntRange(1, 100_000), default=20, show_default=True)
 @click.pass_context
 def jobs_duplicates(ctx: click.Context, rules_file: str | None, show: bool, limit: int) -> None:
     """How reposts were merged, and by which rule."""
-    rules = _rules(ctx, rules_file)
+    rules = rules_from(ctx, rules_file)
     project = open_project(ctx)
     s = duplicate_summary(project.db)
     click.echo(rule_text(rules))
@@ -399,11 +393,11 @@ def _days_between(a: str, b: str) -> int:
 
 @jobs_group.command("reclassify")
 @project_option
-@_rules_option
+@rules_option
 @click.pass_context
 def jobs_reclassify(ctx: click.Context, rules_file: str | None) -> None:
     """Apply edited rules to the ads already imported (sector, window, role, skills)."""
-    rules = _rules(ctx, rules_file)
+    rules = rules_from(ctx, rules_file)
     project = open_project(ctx)
     rep = reclassify(project.db, rules)
     click.echo(
@@ -415,7 +409,7 @@ def jobs_reclassify(ctx: click.Context, rules_file: str | None) -> None:
 
 @jobs_group.command("search")
 @project_option
-@_rules_option
+@rules_option
 @click.argument("words", nargs=-1, required=True)
 @click.option("--sector", help="Only this sector.")
 @click.option("--window", help="Only this survey window.")
@@ -436,7 +430,7 @@ def jobs_search(
     fmt: str,
 ) -> None:
     """Find ads whose title, company or description contains every word (Chinese or English)."""
-    rules = _rules(ctx, rules_file)
+    rules = rules_from(ctx, rules_file)
     project = open_project(ctx)
     count, hits = search_ads(
         project.db,
@@ -466,7 +460,7 @@ def jobs_search(
 
 @jobs_group.command("rules")
 @project_option
-@_rules_option
+@rules_option
 @click.option("--init", "init_", is_flag=True, help=f"Write the shipped defaults to {RULES_NAME}.")
 @click.pass_context
 def jobs_rules(ctx: click.Context, rules_file: str | None, init_: bool) -> None:
@@ -482,7 +476,7 @@ def jobs_rules(ctx: click.Context, rules_file: str | None, init_: bool) -> None:
         write_default_rules(target.parent)
         click.echo(f"Wrote the default rules to {target}.")
         return
-    rules = _rules(ctx, rules_file)
+    rules = rules_from(ctx, rules_file)
     click.echo(f"Rules: {rules.path} (valid)")
     if not rules_file and not target.exists():
         click.echo(f"  (shipped defaults; 'mpu-qual jobs rules --init' copies them to {target})")
@@ -496,124 +490,3 @@ def jobs_rules(ctx: click.Context, rules_file: str | None, init_: bool) -> None:
 
 
 # --------------------------------------------------------------------------- evidence
-@main.group("evidence")
-def evidence_group() -> None:
-    """Link job-ad figures to codes and codings, list and refresh them."""
-
-
-def _link_row(link: EvidenceLink) -> dict[str, Any]:
-    return {
-        "id": link.id,
-        "code": link.code_id,
-        "coding": link.coding_id,
-        "query": {k: v for k, v in link.query.__dict__.items() if v},
-        "count": link.figure.count,
-        "total": link.figure.total,
-        "share": link.figure.share,
-        "computed_at": link.figure.computed_at,
-        "note": link.note,
-    }
-
-
-def _links_table(links: list[EvidenceLink], title: str) -> Table:
-    table = Table(title=title, title_justify="left")
-    for h in ("Id", "On", "Query", "Figure", "Computed", "Note"):
-        table.add_column(h)
-    for x in links:
-        on = f"code {x.code_id}" if x.code_id else f"coding {x.coding_id}"
-        table.add_row(
-            str(x.id),
-            on,
-            x.query.describe(),
-            x.figure.describe(),
-            x.figure.computed_at[:16].replace("T", " "),
-            x.note or "",
-        )
-    return table
-
-
-@evidence_group.command("link")
-@project_option
-@_rules_option
-@click.option("--code", "code_id", help="Link to this code id.")
-@click.option("--coding", "coding_id", type=int, help="Link to this one coding (its id).")
-@click.option("--sector", help="Count ads of this sector.")
-@click.option("--window", help="Count ads of this survey window.")
-@click.option("--role", help="Count ads of this job role.")
-@click.option("--term", help="Count ads mentioning this skill term.")
-@click.option("--text", help="Count ads containing these words.")
-@click.option("--note", help="Why this evidence matters.")
-@click.pass_context
-def evidence_link(
-    ctx: click.Context,
-    rules_file: str | None,
-    code_id: str | None,
-    coding_id: int | None,
-    sector: str | None,
-    window: str | None,
-    role: str | None,
-    term: str | None,
-    text: str | None,
-    note: str | None,
-) -> None:
-    """Save a job-ad query with the figure it gives now, linked to a code or a coding."""
-    rules = _rules(ctx, rules_file)
-    project = open_project(ctx)
-    q = EvidenceQuery(sector=sector, window=window, role=role, term=term, text=text)
-    link = link_evidence(
-        project.db, q, code_id=code_id, coding_id=coding_id, note=note, rules=rules
-    )
-    on = f"code {link.code_id}" if link.code_id else f"coding {link.coding_id}"
-    click.echo(
-        f"Linked evidence {link.id} to {on}: {link.query.describe()} -> {link.figure.describe()}"
-    )
-
-
-@evidence_group.command("list")
-@project_option
-@click.option("--code", "code_id", help="Only links of this code.")
-@click.option("--coding", "coding_id", type=int, help="Only links of this coding.")
-@click.option("--format", "fmt", type=click.Choice(["rich", "json"]), default="rich")
-@click.pass_context
-def evidence_list(ctx: click.Context, code_id: str | None, coding_id: int | None, fmt: str) -> None:
-    """List evidence links with their saved figures."""
-    project = open_project(ctx)
-    links = list_evidence(project.db, code_id=code_id, coding_id=coding_id)
-    if fmt == "json":
-        click.echo(json.dumps([_link_row(x) for x in links], ensure_ascii=False, indent=2))
-        return
-    if not links:
-        click.echo("No evidence links yet. Add one with 'mpu-qual evidence link --code ID ...'.")
-        return
-    console.print(_links_table(links, f"{len(links)} evidence links"))
-
-
-@evidence_group.command("refresh")
-@project_option
-@click.argument("link_ids", nargs=-1, type=int)
-@click.pass_context
-def evidence_refresh(ctx: click.Context, link_ids: tuple[int, ...]) -> None:
-    """Recompute the figures of all links (or those given) after imports or rule changes."""
-    project = open_project(ctx)
-    pairs = refresh_evidence(project.db, list(link_ids) or None)
-    changed = 0
-    for before, after in pairs:
-        same = (before.figure.count, before.figure.total) == (
-            after.figure.count,
-            after.figure.total,
-        )
-        changed += not same
-        mark = "unchanged" if same else f"was {before.figure.describe()}"
-        click.echo(f"{after.id}: {after.query.describe()} -> {after.figure.describe()} ({mark})")
-    click.echo(f"Refreshed {len(pairs)} links; {changed} figures changed.")
-
-
-@evidence_group.command("unlink")
-@project_option
-@click.argument("link_id", type=int)
-@click.pass_context
-def evidence_unlink(ctx: click.Context, link_id: int) -> None:
-    """Remove one evidence link."""
-    project = open_project(ctx)
-    link = unlink_evidence(project.db, link_id)
-    click.echo(f"Removed evidence link {link.id} ({link.query.describe()}).")

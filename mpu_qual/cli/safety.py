@@ -20,6 +20,7 @@ from mpu_qual.errors import MpuQualError
 from mpu_qual.maintenance import doctor
 from mpu_qual.maintenance.doctor import verify_database
 from mpu_qual.maintenance.purge import finish, purge_participant_name, purge_transcript
+from mpu_qual.maintenance.repair import repair as repair_project
 from mpu_qual.maintenance.restore import restore_backup
 from mpu_qual.safety import backup as backups
 from mpu_qual.safety.checks import ERROR, INFO, WARNING, Finding
@@ -157,7 +158,7 @@ def doctor_cmd(ctx: click.Context, repair: bool, fmt: str) -> None:
     """
 
     folder = project_dir(ctx)
-    report = doctor.repair(folder) if repair else doctor.diagnose(folder)
+    report = repair_project(folder) if repair else doctor.diagnose(folder)
     if fmt == "json":
         click.echo(
             json.dumps(

@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from mpu_qual.cli import main, project_option
-from mpu_qual.cli.core import _dump_json, console, open_project
+from mpu_qual.cli.core import console, dump_json, open_project
 from mpu_qual.errors import MpuQualError
 from mpu_qual.fileio import write_bytes_atomic
 from mpu_qual.team import methods
@@ -42,7 +42,7 @@ def coders_list(ctx: click.Context, source: str | None, per_transcript: bool, fm
     project = open_project(ctx)
     rows = coder_counts(project, source=source)
     if fmt == "json":
-        _dump_json(
+        dump_json(
             [
                 {
                     "coder": r.coder,

@@ -11,7 +11,8 @@ from rich.console import Console
 from rich.table import Table
 
 from mpu_qual.cli import main, project_option, report_error
-from mpu_qual.cli.core import open_project, transcripts_group
+from mpu_qual.cli.core import open_project
+from mpu_qual.cli.transcripts import transcripts_group
 from mpu_qual.errors import MpuQualError
 from mpu_qual.speech.flags import ALL_FLAGS
 from mpu_qual.transcript_files.reimport import reimport_transcript
@@ -127,10 +128,10 @@ def transcribe_cmd(
     Segments are saved as they are decoded: run the same command again after Ctrl+C or a
     crash and it resumes. A bad file is reported and the others go on.
     """
+    from mpu_qual.speech.batch import transcribe_files
     from mpu_qual.speech.diarize import load_diarizer
     from mpu_qual.speech.options import TranscribeOptions, load_vocabulary
     from mpu_qual.speech.progress import RichProgress
-    from mpu_qual.speech.runner import transcribe_files
 
     if not audio:
         raise MpuQualError("no audio file given", hint="mpu-qual transcribe RECORDING.wav ...")

@@ -19,7 +19,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from mpu_qual.speech.runner import ProgressEvent
+from mpu_qual.speech.results import ProgressEvent
 
 
 def clock(ms: float | None) -> str:

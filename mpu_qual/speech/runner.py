@@ -12,17 +12,11 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
 import os
 import sqlite3
-import subprocess
-import sys
-import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,82 +26,29 @@ from mpu_qual.speech import audio as audio_mod
 from mpu_qual.speech.checkpoint import Checkpoints, Run, SavedSegment
 from mpu_qual.speech.chinese import to_traditional
 from mpu_qual.speech.diarize import Diarizer, apply_turns
-from mpu_qual.speech.flags import LanguageCheck, SegmentStats, assess, flag_summary
-from mpu_qual.speech.hallucinations import HallucinationList, load_hallucinations
+from mpu_qual.speech.flags import LanguageCheck
+from mpu_qual.speech.hallucinations import load_hallucinations
 from mpu_qual.speech.languages import check_language
 from mpu_qual.speech.model_lookup import ResolvedModel, offline_models, resolve_model
 from mpu_qual.speech.options import TranscribeOptions, fingerprint_hash
+from mpu_qual.speech.results import (
+    ProgressEvent,
+    TranscriptionInterrupted,
+    TranscriptionResult,
+    build_transcript,
+    clock,
+    write_private,
+)
 from mpu_qual.speech.worker import WorkerRequest
-from mpu_qual.transcript_files.parsed import ParsedSegment, ParsedTranscript
+from mpu_qual.speech.worker_process import POLL_S, WorkerDied, WorkerProcess
 from mpu_qual.transcript_files.writers import to_vtt
 
-POLL_S = 0.1
 # Smallest first: language detection needs no big model, and runs after the transcription.
 _CHECK_ORDER = ("tiny", "base", "small", "medium", "large-v3-turbo", "turbo", "large-v3")
 _BAD_NAME_CHARS = set('/\\:*?"<>|') | {chr(c) for c in range(32)}
 
 
-@dataclass
-class ProgressEvent:
-    """What a progress display needs; sent often, cheap to build."""
-
-    path: Path
-    name: str
-    phase: str  # "starting", "loading model", "decoding audio", "transcribing", "saving", "done"
-    done_ms: int = 0
-    total_ms: int | None = None
-    segments: int = 0
-    mode: str | None = None
-    device: str | None = None
-    compute_type: str | None = None
-    language: str | None = None
-    resumed_from_ms: int = 0
-
-
 ProgressCallback = Callable[[ProgressEvent], None]
-
-
-@dataclass
-class TranscriptionResult:
-    """One file that made it into the project."""
-
-    path: Path
-    name: str
-    source_id: int
-    segments: int
-    duration_ms: int
-    language: str | None
-    mode: str
-    device: str
-    model: str
-    flags: dict[str, int]
-    resumed_from_ms: int
-    elapsed_s: float
-    vtt_path: Path
-    warnings: list[str] = field(default_factory=list)
-    notices: list[str] = field(default_factory=list)  # about the whole file (wrong language)
-
-
-@dataclass
-class BatchReport:
-    """Every file of a batch: the ones done and the ones that failed (with why)."""
-
-    results: list[TranscriptionResult] = field(default_factory=list)
-    failures: list[tuple[Path, MpuQualError]] = field(default_factory=list)
-    interrupted: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return not self.failures and not self.interrupted
-
-
-class TranscriptionInterrupted(MpuQualError):
-    """Ctrl+C or a cancel request; the saved segments stay for a resume."""
-
-
-def _clock(ms: int) -> str:
-    s = ms // 1000
-    return f"{s // 3600:d}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
 def check_name(name: str, path: Path | None = None) -> str:
@@ -121,101 +62,6 @@ def check_name(name: str, path: Path | None = None) -> str:
             hint='Pass --name with letters, digits, spaces, "-" or "_".',
         )
     return clean
-
-
-class WorkerDied(Exception):
-    """The decoder process ended without saying why (crash, kill, out of memory)."""
-
-    def __init__(self, how: str, detail: str) -> None:
-        super().__init__(how)
-        self.how = how
-        self.detail = detail
-
-
-class WorkerProcess:
-    """One decoder process (``python -m mpu_qual.speech.worker``) and its pipes."""
-
-    def __init__(self, popen: subprocess.Popen[bytes], reader: Connection, errlog: Any) -> None:
-        self.popen = popen
-        self.reader = reader
-        self.errlog = errlog
-
-    @property
-    def pid(self) -> int:
-        return self.popen.pid
-
-    @classmethod
-    def start(cls, request: WorkerRequest) -> WorkerProcess:
-        errlog = tempfile.TemporaryFile()
-        popen = subprocess.Popen(
-            [sys.executable, "-m", "mpu_qual.speech.worker", request.to_json()],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=errlog,
-            close_fds=True,
-        )
-        assert popen.stdout is not None
-        reader = Connection(os.dup(popen.stdout.fileno()), writable=False)
-        popen.stdout.close()
-        return cls(popen, reader, errlog)
-
-    def go(self, resume_from_ms: int, language: str | None) -> None:
-        """Tell the worker to start decoding (it may already have died: then we read why)."""
-        line = json.dumps({"resume_from_ms": resume_from_ms, "language": language}) + "\n"
-        assert self.popen.stdin is not None
-        with contextlib.suppress(BrokenPipeError, OSError):
-            self.popen.stdin.write(line.encode())
-            self.popen.stdin.close()
-
-    def receive(self, timeout: float) -> tuple[str, dict[str, Any]] | None:
-        """The next message, None on timeout; WorkerDied when the process is gone."""
-        try:
-            if self.reader.poll(timeout):
-                kind, payload = self.reader.recv()
-                return str(kind), dict(payload)
-        except (EOFError, OSError):
-            raise self._died() from None
-        if self.popen.poll() is not None:
-            with contextlib.suppress(EOFError, OSError):
-                if self.reader.poll(0):
-                    kind, payload = self.reader.recv()
-                    return str(kind), dict(payload)
-            raise self._died()
-        return None
-
-    def _died(self) -> WorkerDied:
-        try:
-            code = self.popen.wait(5)
-        except subprocess.TimeoutExpired:
-            code = None
-        if code is not None and code < 0:
-            how = f"was killed by signal {-code}"
-        else:
-            how = f"exited with code {code}"
-        detail = ""
-        with contextlib.suppress(OSError):
-            self.errlog.seek(0)
-            tail = self.errlog.read()[-400:].decode("utf-8", "replace").strip()
-            if tail:
-                detail = f" ({tail.splitlines()[-1][:200]})"
-        return WorkerDied(how, detail)
-
-    def stop(self) -> None:
-        """End the process if it still runs, and release the pipes."""
-        if self.popen.stdin is not None:
-            with contextlib.suppress(OSError):
-                self.popen.stdin.close()
-        if self.popen.poll() is None:
-            self.popen.terminate()
-            try:
-                self.popen.wait(5)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait(5)
-        with contextlib.suppress(OSError):
-            self.reader.close()
-        with contextlib.suppress(OSError):
-            self.errlog.close()
 
 
 class Transcriber:
@@ -530,7 +376,7 @@ class Transcriber:
 
     def _interrupted(self, path: Path, run: Run) -> TranscriptionInterrupted:
         saved = self.checkpoints.segments(run.id)
-        upto = _clock(saved[-1].end_ms) if saved else "0:00:00"
+        upto = clock(saved[-1].end_ms) if saved else "0:00:00"
         return TranscriptionInterrupted(
             f"interrupted; {len(saved)} segments up to {upto} are saved",
             path=path,
@@ -581,7 +427,7 @@ class Transcriber:
 
         vtt_path.parent.mkdir(parents=True, exist_ok=True)
         tmp = vtt_path.with_name(f".{vtt_path.name}.{os.getpid()}.tmp")
-        _write_private(tmp, to_vtt(parsed))
+        write_private(tmp, to_vtt(parsed))
         try:
             source = self.project.sources.add(
                 name, parsed, media_path=str(path.resolve()), duration_ms=duration_ms
@@ -631,144 +477,7 @@ class Transcriber:
                 hint="Try --language with the language spoken, or a larger model.",
             )
         return MpuQualError(
-            f"Whisper found no speech in {_clock(duration_ms)} of audio",
+            f"Whisper found no speech in {clock(duration_ms)} of audio",
             path=path,
             hint="Check that the recording has sound; try --no-vad if the speech is quiet.",
         )
-
-
-def _write_private(path: Path, text: str) -> None:
-    """Write a 0600 file and fsync it (transcripts are confidential focus-group data)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-    except OSError as exc:
-        path.unlink(missing_ok=True)
-        raise MpuQualError(f"cannot write file: {exc.strerror}", path=path) from None
-
-
-def build_transcript(
-    saved: Sequence[SavedSegment],
-    duration_ms: int,
-    options: TranscribeOptions,
-    model: ResolvedModel,
-    language: str | None,
-    mode: str | None,
-    *,
-    speech: list[tuple[int, int]] | None = None,
-    phrases: HallucinationList | None = None,
-    language_check: LanguageCheck | None = None,
-) -> ParsedTranscript:
-    """Saved segments -> ParsedTranscript with per-segment Whisper scores and review flags."""
-    stats = [
-        SegmentStats(
-            s.start_ms,
-            s.end_ms,
-            s.text,
-            s.avg_logprob,
-            s.no_speech_prob,
-            s.compression_ratio,
-            s.temperature,
-        )
-        for s in saved
-    ]
-    report = assess(
-        stats,
-        duration_ms,
-        options.thresholds,
-        speech=speech,
-        phrases=phrases,
-        english_only_model=None if model.multilingual else model.name,
-        language_check=language_check,
-    )
-    flags = report.flags
-    segments = [
-        ParsedSegment(
-            text=s.text,
-            start_ms=s.start_ms,
-            end_ms=s.end_ms,
-            meta={
-                "avg_logprob": s.avg_logprob,
-                "no_speech_prob": s.no_speech_prob,
-                "compression_ratio": s.compression_ratio,
-                "temperature": s.temperature,
-                "flags": f,
-                **({"flag_details": d} if d else {}),
-            },
-        )
-        for s, f, d in zip(saved, flags, report.details, strict=True)
-    ]
-    metadata = {
-        "transcribed_by": "faster-whisper",
-        "model": model.name,
-        "language": language,
-        "mode": mode,
-        "settings": options.as_metadata(),
-        "review_flags": flag_summary(flags),
-        "duration_ms": duration_ms,
-    }
-    if report.notices:
-        metadata["notices"] = report.notices
-    if speech is not None:
-        metadata["speech_regions"] = [list(r) for r in speech]
-    if language_check is not None:
-        metadata["language_check"] = {
-            "model": language_check.model,
-            "language": language_check.language,
-            "probability": round(language_check.probability, 3),
-        }
-    return ParsedTranscript(segments=segments, metadata=metadata, format="vtt")
-
-
-def transcribe_files(
-    project: Any,
-    paths: Sequence[str | Path],
-    options: TranscribeOptions,
-    *,
-    name: str | None = None,
-    restart: bool = False,
-    model: ResolvedModel | None = None,
-    diarizer: Diarizer | None = None,
-    on_progress: ProgressCallback | None = None,
-    on_result: Callable[[TranscriptionResult], None] | None = None,
-    on_failure: Callable[[Path, MpuQualError], None] | None = None,
-    cancel: threading.Event | None = None,
-) -> BatchReport:
-    """Transcribe several files; a bad file is reported and the batch goes on.
-
-    Model and language problems are raised at once (they would fail every file).
-    Ctrl+C stops the batch after saving what the current file produced.
-    """
-    if name is not None and len(paths) > 1:
-        raise MpuQualError("--name works with one audio file only", field="name")
-    tr = Transcriber(
-        project, options, model=model, diarizer=diarizer, on_progress=on_progress, cancel=cancel
-    )
-    report = BatchReport()
-    for p in paths:
-        path = Path(p)
-        try:
-            res = tr.transcribe(path, name=name, restart=restart)
-        except TranscriptionInterrupted as exc:
-            report.failures.append((path, exc))
-            report.interrupted = True
-            if on_failure:
-                on_failure(path, exc)
-            break
-        except KeyboardInterrupt:
-            report.interrupted = True
-            break
-        except MpuQualError as exc:
-            if exc.path is None:
-                exc.path = str(path)
-            report.failures.append((path, exc))
-            if on_failure:
-                on_failure(path, exc)
-            continue
-        report.results.append(res)
-        if on_result:
-            on_result(res)
-    return report

@@ -30,7 +30,7 @@ from pathlib import Path
 from mpu_qual.codebook import Codebook, CodeDef, save_codebook
 from mpu_qual.errors import MpuQualError
 from mpu_qual.fileio import write_bytes_atomic
-from mpu_qual.refi.import_into_project import plan_codes
+from mpu_qual.refi.import_plan import plan_codes
 from mpu_qual.refi.offsets import choose_reading
 from mpu_qual.refi.reader import read_qdpx
 from mpu_qual.store import Project

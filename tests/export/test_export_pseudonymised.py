@@ -13,7 +13,8 @@ from mpu_qual.export.summary import build_summary
 from mpu_qual.export.summary_render import write_summary
 from mpu_qual.pseudonymise import project_pseudonymiser
 from mpu_qual.refi.import_into_project import import_qdpx_new
-from mpu_qual.refi.writer import export_qdc, export_qdpx
+from mpu_qual.refi.qdpx_writer import export_qdpx
+from mpu_qual.refi.writer import export_qdc
 from mpu_qual.store import Project
 
 

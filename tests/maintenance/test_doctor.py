@@ -17,6 +17,7 @@ from safety_helpers import mode, raw, without_triggers
 
 from mpu_qual.errors import MpuQualError
 from mpu_qual.maintenance import doctor
+from mpu_qual.maintenance.repair import repair
 from mpu_qual.safety import backup
 from mpu_qual.safety.notices import add_handler, remove_handler
 from mpu_qual.store import Project
@@ -92,7 +93,7 @@ def test_codings_of_a_deleted_code_survive_as_a_placeholder_code(demo_dir: Path)
     assert "foreign-keys" in checks(report)
     with Project.open(demo_dir) as p:
         assert p.readonly
-    after = doctor.repair(demo_dir)
+    after = repair(demo_dir)
     assert after.ok, [f.message for f in after.errors]
     assert after.safety_copy is not None and after.safety_copy.exists()
     with Project.open(demo_dir) as p:
@@ -117,7 +118,7 @@ def test_search_index_and_journal_problems_are_found_and_fixed(demo_dir: Path) -
     with Project.open(demo_dir) as p:
         assert not p.readonly  # warnings do not block work
         assert len(p.search("PLC", limit=1000)) < hits
-    after = doctor.repair(demo_dir)
+    after = repair(demo_dir)
     assert not {f.check for f in after.warnings} & {"fts", "journal"}
     with Project.open(demo_dir) as p:
         assert len(p.search("PLC", limit=1000)) == hits
@@ -148,7 +149,7 @@ def test_index_damage_is_found_by_doctor_and_rebuilt(demo_dir: Path) -> None:
     conn.close()
     report = doctor.diagnose(demo_dir)
     assert "integrity" in checks(report)
-    after = doctor.repair(demo_dir)
+    after = repair(demo_dir)
     assert after.ok and any("REINDEX" in line for line in after.repaired)
 
 
@@ -192,7 +193,7 @@ def test_files_permissions_and_missing_codebook_are_repaired(demo_dir: Path) -> 
     report = doctor.diagnose(demo_dir)
     found = {f.check for f in report.findings}
     assert {"files", "permissions", "codebook"} <= found
-    after = doctor.repair(demo_dir)
+    after = repair(demo_dir)
     assert after.ok, [f.message for f in after.errors]
     assert not stale.exists() and fresh.exists() and not orphan.exists()
     assert mode(info.path) == 0o600

@@ -12,9 +12,11 @@ from pyrefiqda import RefiCodebook, RefiProject
 
 from mpu_qual.errors import MpuQualError
 from mpu_qual.refi.guids import guid
-from mpu_qual.refi.import_into_project import import_qdc, import_qdpx, import_qdpx_new, slug
+from mpu_qual.refi.import_into_project import import_qdc, import_qdpx, import_qdpx_new
+from mpu_qual.refi.import_plan import slug
+from mpu_qual.refi.qdpx_writer import export_qdpx, qdpx_bytes
 from mpu_qual.refi.reader import read_qdpx
-from mpu_qual.refi.writer import codebook_xml, export_qdc, export_qdpx, qdpx_bytes
+from mpu_qual.refi.writer import codebook_xml, export_qdc
 from mpu_qual.store import Project
 from mpu_qual.store.participants import Participants
 from mpu_qual.transcript_files.parsed import ParsedSegment, ParsedTranscript

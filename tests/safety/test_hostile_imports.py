@@ -199,7 +199,7 @@ def test_any_spreadsheet_imports_or_fails_cleanly(
 # ----------------------------------------------------------------------------- REFI
 @pytest.fixture(scope="module")
 def qdpx_template(project: Project) -> bytes:
-    from mpu_qual.refi.writer import qdpx_bytes
+    from mpu_qual.refi.qdpx_writer import qdpx_bytes
 
     project.codings.add(project.sources.list()[0], 0, 4, "factors")
     data, _report = qdpx_bytes(project)
@@ -307,7 +307,7 @@ def test_a_refi_import_of_many_transcripts_makes_one_backup(demo_dir: Path, tmp_
     """Each transcript a .qdpx adds is a bulk step; one backup covers the whole import, so
     rotation does not push the older backups out."""
     from mpu_qual.refi.import_into_project import import_qdpx
-    from mpu_qual.refi.writer import qdpx_bytes
+    from mpu_qual.refi.qdpx_writer import qdpx_bytes
 
     with Project.open(demo_dir) as p:
         for i in range(3):

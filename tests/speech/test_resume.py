@@ -12,7 +12,8 @@ from tx_helpers import MAX_WER, SCRIPT, tiny_options, wer
 
 from mpu_qual.errors import MpuQualError
 from mpu_qual.speech.checkpoint import Checkpoints, SavedSegment
-from mpu_qual.speech.runner import Transcriber, TranscriptionInterrupted
+from mpu_qual.speech.results import TranscriptionInterrupted
+from mpu_qual.speech.runner import Transcriber
 from mpu_qual.store import Project
 
 

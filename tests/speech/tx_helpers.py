@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from mpu_qual.speech.options import TranscribeOptions
-from mpu_qual.speech.runner import TranscriptionResult
+from mpu_qual.speech.results import TranscriptionResult
 
 # tiny.en scores about 6% WER on LibriSpeech test-clean and 13-17% on harder speech; espeak's
 # robotic voice is out of its training distribution. 0.25 leaves room for that and for

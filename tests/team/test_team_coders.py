@@ -9,7 +9,7 @@ from pathlib import Path
 import xmlschema
 
 from mpu_qual.refi.import_into_project import import_qdpx_new
-from mpu_qual.refi.writer import export_qdpx
+from mpu_qual.refi.qdpx_writer import export_qdpx
 from mpu_qual.store import Project
 from mpu_qual.team.merge import merge
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mpu_qual.errors import MpuQualError
-from mpu_qual.refi.writer import export_qdpx
+from mpu_qual.refi.qdpx_writer import export_qdpx
 from mpu_qual.store import Project
 from mpu_qual.team.merge import merge
 

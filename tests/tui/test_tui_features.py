@@ -20,7 +20,7 @@ from mpu_qual.evidence import import_file, load_project_rules
 from mpu_qual.export.charts import group_colors
 from mpu_qual.export.stats import code_frequencies_by_group
 from mpu_qual.speech.flags import FLAG_DESCRIPTIONS
-from mpu_qual.speech.runner import TranscriptionInterrupted
+from mpu_qual.speech.results import TranscriptionInterrupted
 from mpu_qual.store import Project
 from mpu_qual.transcript_files.parsed import ParsedSegment, ParsedTranscript
 from mpu_qual.tui.app import create_app

@@ -43,8 +43,9 @@ from mpu_qual.errors import MpuQualError
 from mpu_qual.speech.model_lookup import offline_models
 from mpu_qual.speech.options import TranscribeOptions
 from mpu_qual.speech.progress import RichProgress, clock
+from mpu_qual.speech.results import TranscriptionInterrupted
 from mpu_qual.speech.review import review_items
-from mpu_qual.speech.runner import Transcriber, TranscriptionInterrupted
+from mpu_qual.speech.runner import Transcriber
 from mpu_qual.store import Project
 from mpu_qual.transcript_files.speakers import assign_speakers, parse_time, select_segments
 from mpu_qual.tui.screens.form import press_button
@@ -52,7 +53,7 @@ from mpu_qual.tui.workbench_view import fmt_ms
 
 if TYPE_CHECKING:
     from mpu_qual.speech.options import TranscribeOptions
-    from mpu_qual.speech.runner import ProgressEvent, TranscriptionResult
+    from mpu_qual.speech.results import ProgressEvent, TranscriptionResult
     from mpu_qual.tui.app import MpuQualApp
 
 LANGUAGES = [

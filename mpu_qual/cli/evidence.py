@@ -1,0 +1,144 @@
+"""CLI: ``mpu-qual evidence link|list|refresh|unlink``: job-ad figures attached to codes and codings.\n"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+from rich.table import Table
+
+from mpu_qual.cli import main, project_option
+from mpu_qual.cli.core import open_project
+from mpu_qual.cli.jobs import console, rules_from, rules_option
+from mpu_qual.evidence import (
+    EvidenceLink,
+    EvidenceQuery,
+    link_evidence,
+    list_evidence,
+    refresh_evidence,
+    unlink_evidence,
+)
+
+
+@main.group("evidence")
+def evidence_group() -> None:
+    """Link job-ad figures to codes and codings, list and refresh them."""
+
+
+def _link_row(link: EvidenceLink) -> dict[str, Any]:
+    return {
+        "id": link.id,
+        "code": link.code_id,
+        "coding": link.coding_id,
+        "query": {k: v for k, v in link.query.__dict__.items() if v},
+        "count": link.figure.count,
+        "total": link.figure.total,
+        "share": link.figure.share,
+        "computed_at": link.figure.computed_at,
+        "note": link.note,
+    }
+
+
+def _links_table(links: list[EvidenceLink], title: str) -> Table:
+    table = Table(title=title, title_justify="left")
+    for h in ("Id", "On", "Query", "Figure", "Computed", "Note"):
+        table.add_column(h)
+    for x in links:
+        on = f"code {x.code_id}" if x.code_id else f"coding {x.coding_id}"
+        table.add_row(
+            str(x.id),
+            on,
+            x.query.describe(),
+            x.figure.describe(),
+            x.figure.computed_at[:16].replace("T", " "),
+            x.note or "",
+        )
+    return table
+
+
+@evidence_group.command("link")
+@project_option
+@rules_option
+@click.option("--code", "code_id", help="Link to this code id.")
+@click.option("--coding", "coding_id", type=int, help="Link to this one coding (its id).")
+@click.option("--sector", help="Count ads of this sector.")
+@click.option("--window", help="Count ads of this survey window.")
+@click.option("--role", help="Count ads of this job role.")
+@click.option("--term", help="Count ads mentioning this skill term.")
+@click.option("--text", help="Count ads containing these words.")
+@click.option("--note", help="Why this evidence matters.")
+@click.pass_context
+def evidence_link(
+    ctx: click.Context,
+    rules_file: str | None,
+    code_id: str | None,
+    coding_id: int | None,
+    sector: str | None,
+    window: str | None,
+    role: str | None,
+    term: str | None,
+    text: str | None,
+    note: str | None,
+) -> None:
+    """Save a job-ad query with the figure it gives now, linked to a code or a coding."""
+    rules = rules_from(ctx, rules_file)
+    project = open_project(ctx)
+    q = EvidenceQuery(sector=sector, window=window, role=role, term=term, text=text)
+    link = link_evidence(
+        project.db, q, code_id=code_id, coding_id=coding_id, note=note, rules=rules
+    )
+    on = f"code {link.code_id}" if link.code_id else f"coding {link.coding_id}"
+    click.echo(
+        f"Linked evidence {link.id} to {on}: {link.query.describe()} -> {link.figure.describe()}"
+    )
+
+
+@evidence_group.command("list")
+@project_option
+@click.option("--code", "code_id", help="Only links of this code.")
+@click.option("--coding", "coding_id", type=int, help="Only links of this coding.")
+@click.option("--format", "fmt", type=click.Choice(["rich", "json"]), default="rich")
+@click.pass_context
+def evidence_list(ctx: click.Context, code_id: str | None, coding_id: int | None, fmt: str) -> None:
+    """List evidence links with their saved figures."""
+    project = open_project(ctx)
+    links = list_evidence(project.db, code_id=code_id, coding_id=coding_id)
+    if fmt == "json":
+        click.echo(json.dumps([_link_row(x) for x in links], ensure_ascii=False, indent=2))
+        return
+    if not links:
+        click.echo("No evidence links yet. Add one with 'mpu-qual evidence link --code ID ...'.")
+        return
+    console.print(_links_table(links, f"{len(links)} evidence links"))
+
+
+@evidence_group.command("refresh")
+@project_option
+@click.argument("link_ids", nargs=-1, type=int)
+@click.pass_context
+def evidence_refresh(ctx: click.Context, link_ids: tuple[int, ...]) -> None:
+    """Recompute the figures of all links (or those given) after imports or rule changes."""
+    project = open_project(ctx)
+    pairs = refresh_evidence(project.db, list(link_ids) or None)
+    changed = 0
+    for before, after in pairs:
+        same = (before.figure.count, before.figure.total) == (
+            after.figure.count,
+            after.figure.total,
+        )
+        changed += not same
+        mark = "unchanged" if same else f"was {before.figure.describe()}"
+        click.echo(f"{after.id}: {after.query.describe()} -> {after.figure.describe()} ({mark})")
+    click.echo(f"Refreshed {len(pairs)} links; {changed} figures changed.")
+
+
+@evidence_group.command("unlink")
+@project_option
+@click.argument("link_id", type=int)
+@click.pass_context
+def evidence_unlink(ctx: click.Context, link_id: int) -> None:
+    """Remove one evidence link."""
+    project = open_project(ctx)
+    link = unlink_evidence(project.db, link_id)
+    click.echo(f"Removed evidence link {link.id} ({link.query.describe()}).")

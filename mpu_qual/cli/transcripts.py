@@ -1,0 +1,128 @@
+"""CLI: ``mpu-qual transcripts add|list|show|export|remove`` (more subcommands in cli/transcribe.py).\n"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from mpu_qual.cli import main, project_option, report_error
+from mpu_qual.cli.core import console, dump_json, open_project
+from mpu_qual.errors import MpuQualError
+from mpu_qual.fileio import write_text_atomic
+from mpu_qual.transcript_files.timecode import format_clock
+
+
+@main.group("transcripts")
+def transcripts_group() -> None:
+    """Import, list, show and export transcripts."""
+
+
+@transcripts_group.command("add")
+@project_option
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--name", help="Name for the transcript (one file only).")
+@click.pass_context
+def transcripts_add(ctx: click.Context, files: tuple[str, ...], name: str | None) -> None:
+    """Import transcripts (.txt, .vtt, .srt, .docx). Each file is all or nothing."""
+    if name and len(files) > 1:
+        raise MpuQualError("--name works with one file at a time")
+    project = open_project(ctx)
+    failed = 0
+    for f in files:
+        try:
+            src = project.sources.import_file(f, name=name)
+        except MpuQualError as exc:
+            failed += 1
+
+            report_error(exc)
+            continue
+        n = len(project.sources.segments(src))
+        click.echo(f"Imported {f} as '{src.name}' ({n} segments, {src.length} characters).")
+    if failed:
+        click.echo(
+            f"{failed} of {len(files)} files were not imported; the project is unchanged for them.",
+            err=True,
+        )
+        sys.exit(1)
+
+
+@transcripts_group.command("list")
+@project_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_context
+def transcripts_list(ctx: click.Context, fmt: str) -> None:
+    """List transcripts with duration, speakers and coded share."""
+    project = open_project(ctx)
+    rows = project.sources.summaries()
+    if fmt == "json":
+        dump_json(rows)
+        return
+    table = Table("Name", "Duration", "Segments", "Speakers", "Codings", "Coded")
+    for r in rows:
+        table.add_row(
+            escape(r["name"]),
+            format_clock(r["duration_ms"]),
+            str(r["segments"]),
+            str(r["speakers"]),
+            str(r["codings"]),
+            f"{r['coded_share']:.0%}",
+        )
+    console.print(table)
+
+
+@transcripts_group.command("show")
+@project_option
+@click.argument("name")
+@click.option(
+    "--offsets", is_flag=True, help="Show each segment's character offsets (for code add)."
+)
+@click.pass_context
+def transcripts_show(ctx: click.Context, name: str, offsets: bool) -> None:
+    """Print a transcript turn by turn."""
+    project = open_project(ctx)
+    src = project.sources.get(name)
+    for g in project.sources.segments(src):
+        where = f"[dim]{g.start}-{g.end}[/] " if offsets else ""
+        console.print(
+            f"{where}[cyan]{format_clock(g.start_ms)}[/] [bold]{escape(g.speaker or '?')}[/]: ",
+            escape(src.text[g.start : g.end]),  # "[laughs]" is transcript text, not markup
+            sep="",
+            markup=True,
+            highlight=False,
+        )
+
+
+@transcripts_group.command("export")
+@project_option
+@click.argument("name")
+@click.option(
+    "--format", "fmt", type=click.Choice(["txt", "vtt", "srt"]), default="txt", show_default=True
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: stdout)."
+)
+@click.pass_context
+def transcripts_export(ctx: click.Context, name: str, fmt: str, output: str | None) -> None:
+    """Write a transcript as plain text, WebVTT or SRT."""
+    project = open_project(ctx)
+    text = project.sources.export(name, fmt)
+    if output:
+        write_text_atomic(Path(output), text)
+        click.echo(f"Wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@transcripts_group.command("remove")
+@project_option
+@click.argument("name")
+@click.pass_context
+def transcripts_remove(ctx: click.Context, name: str) -> None:
+    """Remove a transcript and its codings (undo with 'mpu-qual undo')."""
+    project = open_project(ctx)
+    n = project.sources.remove(name)
+    click.echo(f"Removed '{name}' and {n} codings. 'mpu-qual undo' brings them back.")
