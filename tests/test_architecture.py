@@ -205,3 +205,16 @@ def test_every_deferred_import_is_listed_with_a_reason() -> None:
 def test_the_deferred_import_scanner_sees_function_level_imports() -> None:
     source = "import os\ndef f():\n    import docx\n    from openpyxl import Workbook\n"
     assert [m for _p, m in deferred_imports(source, "x.py")] == ["docx", "openpyxl"]
+
+
+MAX_MODULE_LINES = 550  # "about 500": small modules with one job each
+
+
+def test_no_module_is_much_over_500_lines() -> None:
+    """Small modules with one job each: split a module that grows past about 500 lines."""
+    sizes = {
+        str(f.relative_to(ROOT)): len(f.read_text(encoding="utf-8").splitlines())
+        for f in sorted(PACKAGE.rglob("*.py"))
+    }
+    long = {name: n for name, n in sizes.items() if n > MAX_MODULE_LINES}
+    assert long == {}, f"modules over {MAX_MODULE_LINES} lines: {long}"

@@ -16,7 +16,7 @@ from mpu_qual.transcript_files.parsed import ParsedSegment, ParsedTranscript
 from mpu_qual.tui.app import MpuQualApp, create_app
 from mpu_qual.tui.layout import TEXT, drawn
 from mpu_qual.tui.widgets import TranscriptView
-from mpu_qual.tui.widgets.transcript_view import GUTTER
+from mpu_qual.tui.widgets.transcript_sizes import GUTTER
 
 IL2_END = "大概一百二十個員工。"
 

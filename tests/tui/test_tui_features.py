@@ -28,8 +28,9 @@ from mpu_qual.tui.screens.catalog import SCREENS
 from mpu_qual.tui.screens.chart import BLOCK, ChartScreen
 from mpu_qual.tui.screens.evidence import EvidenceScreen
 from mpu_qual.tui.screens.help import HelpScreen
-from mpu_qual.tui.screens.transcribe import TranscribeScreen, current_job, progress_line
+from mpu_qual.tui.screens.transcribe import TranscribeScreen
 from mpu_qual.tui.screens.workbench import WorkbenchScreen
+from mpu_qual.tui.transcription_job import current_job, progress_line
 
 SIZE = (120, 36)
 
