@@ -215,7 +215,7 @@ def link_demo_evidence(project: Project, workdir: Path) -> int:
                     ]
                 )
     rules = load_project_rules(project.folder)
-    import_job_ads(project.db, [path], rules)
+    import_job_ads(project, [path], rules)
     job_market = [
         c for c in project.codings.list(code="manpower.job_market") if c.participant_label == "IL1"
     ][0]
@@ -237,7 +237,7 @@ def link_demo_evidence(project: Project, workdir: Path) -> int:
         ),
     ]
     for query, target, note in links:
-        link_evidence(project.db, query, note=note, rules=rules, **target)
+        link_evidence(project, query, note=note, rules=rules, **target)
     return len(links)
 
 

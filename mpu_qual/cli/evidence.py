@@ -85,9 +85,7 @@ def evidence_link(
     rules = rules_from(ctx, rules_file)
     project = open_project(ctx)
     q = EvidenceQuery(sector=sector, window=window, role=role, term=term, text=text)
-    link = link_evidence(
-        project.db, q, code_id=code_id, coding_id=coding_id, note=note, rules=rules
-    )
+    link = link_evidence(project, q, code_id=code_id, coding_id=coding_id, note=note, rules=rules)
     on = f"code {link.code_id}" if link.code_id else f"coding {link.coding_id}"
     click.echo(
         f"Linked evidence {link.id} to {on}: {link.query.describe()} -> {link.figure.describe()}"
@@ -120,7 +118,7 @@ def evidence_list(ctx: click.Context, code_id: str | None, coding_id: int | None
 def evidence_refresh(ctx: click.Context, link_ids: tuple[int, ...]) -> None:
     """Recompute the figures of all links (or those given) after imports or rule changes."""
     project = open_project(ctx)
-    pairs = refresh_evidence(project.db, list(link_ids) or None)
+    pairs = refresh_evidence(project, list(link_ids) or None)
     changed = 0
     for before, after in pairs:
         same = (before.figure.count, before.figure.total) == (
@@ -140,5 +138,5 @@ def evidence_refresh(ctx: click.Context, link_ids: tuple[int, ...]) -> None:
 def evidence_unlink(ctx: click.Context, link_id: int) -> None:
     """Remove one evidence link."""
     project = open_project(ctx)
-    link = unlink_evidence(project.db, link_id)
+    link = unlink_evidence(project, link_id)
     click.echo(f"Removed evidence link {link.id} ({link.query.describe()}).")

@@ -133,9 +133,8 @@ def jobs_import(
         if show:
             err_console.print(f"  {name}: {n:,} rows…", end="\r")
 
-    project.prepare_bulk("jobs-import")
     report = import_job_ads(
-        project.db,
+        project,
         files,
         rules,
         mapping=mapping,
@@ -399,7 +398,7 @@ def jobs_reclassify(ctx: click.Context, rules_file: str | None) -> None:
     """Apply edited rules to the ads already imported (sector, window, role, skills)."""
     rules = rules_from(ctx, rules_file)
     project = open_project(ctx)
-    rep = reclassify(project.db, rules)
+    rep = reclassify(project, rules)
     click.echo(
         f"Reclassified {rep.ads:,} ads: {rep.changed:,} changed "
         f"({rep.sector_changed:,} sector, {rep.window_changed:,} window, "

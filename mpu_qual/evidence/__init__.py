@@ -1,7 +1,9 @@
 """Job-ad evidence: import, de-duplicate, classify, tabulate, search and link to codes.
 
-No UI code here: the CLI (``mpu_qual.cli.jobs``) and the TUI call this API. Functions take
-a ``sqlite_utils.Database`` (``Project.db``) whose connection is in autocommit mode.
+No UI code here: the CLI (``mpu_qual.cli.jobs``, ``cli.evidence``) and the TUI call this API.
+Functions that write take the ``Project`` and write through its API (``project.transaction``
+for a bulk import, ``project.action`` for a link, which can be undone), so every write gets
+the automatic backups and the busy handling; functions that only read take ``project.db``.
 """
 
 from mpu_qual.evidence.classify import Classifier, RoleMatch, SectorMatch
@@ -19,7 +21,6 @@ from mpu_qual.evidence.links import (
     run_query,
     unlink_evidence,
 )
-from mpu_qual.evidence.meta import ensure_schema
 from mpu_qual.evidence.reclassify import reclassify
 from mpu_qual.evidence.rules import (
     Rules,
@@ -46,7 +47,6 @@ __all__ = [
     "default_rules_path",
     "duplicate_groups",
     "duplicate_summary",
-    "ensure_schema",
     "evidence_for_code",
     "evidence_for_coding",
     "import_file",

@@ -15,16 +15,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import sqlite_utils
-
 from mpu_qual.errors import MpuQualError
 from mpu_qual.evidence.classify import Classifier
 from mpu_qual.evidence.fields import AdRow, RowError, make_row
-from mpu_qual.evidence.meta import ensure_schema, get_meta, set_meta, transaction
+from mpu_qual.evidence.meta import get_meta, set_meta
 from mpu_qual.evidence.readers import open_reader
 from mpu_qual.evidence.rules import Rules
 from mpu_qual.evidence.text import dedup_key
 from mpu_qual.fileio import refuse_database_file
+from mpu_qual.store import Project
 
 MAX_LISTED = 50  # rejected rows kept with their line for the report
 PROGRESS_EVERY = 10_000
@@ -271,7 +270,7 @@ def index_new_ads(conn: sqlite3.Connection) -> int:
 
 
 def import_file(
-    db: sqlite_utils.Database,
+    project: Project,
     path: str | Path,
     rules: Rules,
     *,
@@ -304,8 +303,7 @@ def import_file(
                 ),
             )
         sha = file_sha256(p)
-        ensure_schema(db)
-        with transaction(db) as conn:
+        with project.transaction() as conn:  # not undoable: a bulk import, backed up first
             done = conn.execute(
                 "SELECT imported_at FROM import_files WHERE sha256 = ?", [sha]
             ).fetchone()
@@ -363,7 +361,7 @@ def skills_fingerprint(rules: Rules) -> str:
 
 
 def import_job_ads(
-    db: sqlite_utils.Database,
+    project: Project,
     paths: Iterable[str | Path],
     rules: Rules,
     *,
@@ -372,17 +370,20 @@ def import_job_ads(
     encoding: str | None = None,
     progress: Callable[[str, int], None] | None = None,
 ) -> ImportReport:
-    """Import several files; a file that fails is reported and the others still import."""
+    """Import several files; a file that fails is reported and the others still import.
+
+    The project is backed up first (one automatic backup for the whole import)."""
     clf = Classifier(rules)
-    ensure_schema(db)
-    stored = get_meta(db.conn, "rules_sha256")
-    has_ads = db.conn.execute("SELECT 1 FROM job_ads LIMIT 1").fetchone() is not None
+    project.check_writable()
+    project.prepare_bulk("jobs-import")
+    stored = get_meta(project.conn, "rules_sha256")
+    has_ads = project.conn.execute("SELECT 1 FROM job_ads LIMIT 1").fetchone() is not None
     out = ImportReport(files=[], rules_changed=bool(has_ads and stored and stored != rules.sha256))
     for path in paths:
         try:
             out.files.append(
                 import_file(
-                    db,
+                    project,
                     path,
                     rules,
                     mapping=mapping,

@@ -16,10 +16,10 @@ from typing import Any
 import sqlite_utils
 
 from mpu_qual.errors import MpuQualError, NotFound
-from mpu_qual.evidence.meta import ensure_schema, transaction
 from mpu_qual.evidence.rules import Rules
 from mpu_qual.evidence.search import match_clause
 from mpu_qual.evidence.tables import pct
+from mpu_qual.store import Project
 
 
 @dataclass(frozen=True)
@@ -174,7 +174,7 @@ def _link(row: tuple, via_code: bool = False) -> EvidenceLink:
 
 
 def link_evidence(
-    db: sqlite_utils.Database,
+    project: Project,
     query: EvidenceQuery,
     *,
     code_id: str | None = None,
@@ -182,12 +182,13 @@ def link_evidence(
     note: str | None = None,
     rules: Rules | None = None,
 ) -> EvidenceLink:
-    """Save ``query``, compute its figure now, and link it to a code or a coding."""
-    ensure_schema(db)
+    """Save ``query``, compute its figure now, and link it to a code or a coding: one
+    undoable action (undo removes the link; the saved query stays for reuse)."""
     q = query.resolved(rules) if rules is not None else query
-    with transaction(db) as conn:
+    target = f"code {code_id}" if code_id is not None else f"coding {coding_id}"
+    with project.action(f"Link evidence to {target}", kind="evidence") as conn:
         _check_target(conn, code_id, coding_id)
-        fig = run_query(db, q)
+        fig = run_query(project.db, q)
         qid = _query_id(conn, q)
         link_id = conn.execute(
             "INSERT INTO evidence_links (query_id, code_id, coding_id, note, count, total, share, "
@@ -248,21 +249,23 @@ def get_link(db: sqlite_utils.Database, link_id: int) -> EvidenceLink:
     return _link(row)
 
 
-def unlink_evidence(db: sqlite_utils.Database, link_id: int) -> EvidenceLink:
-    """Remove one link (its saved query stays for reuse)."""
-    link = get_link(db, link_id)
-    with transaction(db) as conn:
+def unlink_evidence(project: Project, link_id: int) -> EvidenceLink:
+    """Remove one link (its saved query stays for reuse), as one undoable action."""
+    link = get_link(project.db, link_id)
+    with project.action(f"Remove evidence link {link_id}", kind="evidence") as conn:
         conn.execute("DELETE FROM evidence_links WHERE id = ?", [link_id])
     return link
 
 
 def refresh_evidence(
-    db: sqlite_utils.Database, link_ids: list[int] | None = None
+    project: Project, link_ids: list[int] | None = None
 ) -> list[tuple[EvidenceLink, EvidenceLink]]:
-    """Recompute the figures of some or all links: [(before, after)], in one transaction."""
+    """Recompute the figures of some or all links: [(before, after)], as one undoable action
+    (undo puts the figures back as they were)."""
+    db = project.db
     links = [get_link(db, i) for i in link_ids] if link_ids else list_evidence(db)
     out: list[tuple[EvidenceLink, EvidenceLink]] = []
-    with transaction(db) as conn:
+    with project.action(f"Refresh {len(links)} evidence figures", kind="evidence") as conn:
         cache: dict[int, EvidenceFigure] = {}
         for link in links:
             fig = cache.get(link.query_id) or run_query(db, link.query)

@@ -9,12 +9,11 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import sqlite_utils
-
 from mpu_qual.evidence.classify import Classifier
 from mpu_qual.evidence.importer import skills_fingerprint
-from mpu_qual.evidence.meta import ensure_schema, get_meta, set_meta, transaction
+from mpu_qual.evidence.meta import get_meta, set_meta
 from mpu_qual.evidence.rules import Rules
+from mpu_qual.store import Project
 
 CHUNK = 5_000
 
@@ -30,14 +29,16 @@ class ReclassifyReport:
 
 
 def reclassify(
-    db: sqlite_utils.Database, rules: Rules, *, progress: Callable[[int], None] | None = None
+    project: Project, rules: Rules, *, progress: Callable[[int], None] | None = None
 ) -> ReclassifyReport:
-    """Classify every ad again with ``rules``, in one transaction."""
-    ensure_schema(db)
+    """Classify every ad again with ``rules``, in one transaction (a bulk change, backed up
+    first, not an undoable action)."""
     clf = Classifier(rules)
     rep = ReclassifyReport()
     fp = skills_fingerprint(rules)
-    with transaction(db) as conn:
+    project.check_writable()
+    project.prepare_bulk("jobs-reclassify")
+    with project.transaction() as conn:
         redo_terms = get_meta(conn, "skills_sha256") != fp
         rep.terms_recounted = redo_terms
         if redo_terms:

@@ -75,9 +75,9 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> Imported:
         try:
             rules = load_rules(folder / "jobrules.yaml")
             files = ds.files
-            first = import_job_ads(project.db, [files["csv"], files["big5"], files["jsonl"]], rules)
+            first = import_job_ads(project, [files["csv"], files["big5"], files["jsonl"]], rules)
             second = import_job_ads(
-                project.db, [files["xlsx"]], rules, mapping=parse_mapping(XLSX_MAP)
+                project, [files["xlsx"]], rules, mapping=parse_mapping(XLSX_MAP)
             )
         finally:
             project.close()

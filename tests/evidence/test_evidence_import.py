@@ -15,6 +15,8 @@ import pytest
 from mpu_qual.errors import MpuQualError
 from mpu_qual.evidence import duplicate_groups, import_file, import_job_ads
 from mpu_qual.evidence.fields import parse_mapping
+from mpu_qual.safety.backup import list_backups
+from mpu_qual.store import Project
 
 HEAD = ["platform", "ad_id", "date", "title", "company", "industry", "description"]
 
@@ -54,7 +56,7 @@ def test_csv_encodings(project, rules, tmp_path, encoding):
         [row(title="實驗室技術員", industry="製造業", description="熟悉機器視覺")],
         encoding=encoding,
     )
-    rep = import_file(project.db, p, rules)
+    rep = import_file(project, p, rules)
     assert (rep.imported, rep.rejected) == (1, 0)
     title, sector, role = project.db.conn.execute(
         "SELECT title, sector, role FROM job_ads"
@@ -71,7 +73,7 @@ def test_tab_separated_and_dd_mm_yyyy(project, rules, tmp_path):
         [row(date="05/12/2024"), row(ad_id="J2", date="1/2/2025")],
         delimiter="\t",
     )
-    rep = import_file(project.db, p, rules)
+    rep = import_file(project, p, rules)
     assert rep.imported == 2
     assert [r[0] for r in project.db.conn.execute("SELECT posted_on FROM job_ads ORDER BY id")] == [
         "2024-12-05",
@@ -91,7 +93,7 @@ def test_bad_rows_are_reported_with_line_and_skipped(project, rules, tmp_path):
         w.writerow([*row(ad_id="5"), "extra"])  # line 7
         w.writerow(row(ad_id="6", platform=""))  # line 8
         w.writerow(row(ad_id="7"))  # line 9
-    rep = import_file(project.db, p, rules)
+    rep = import_file(project, p, rules)
     assert (rep.rows_read, rep.imported, rep.rejected) == (7, 2, 5)
     assert [(r.line, r.field) for r in rep.rejections] == [
         (4, "date"),
@@ -111,7 +113,7 @@ def test_missing_columns_stop_the_file_and_list_the_columns(project, rules, tmp_
         tmp_path / "a.csv", [["JobsDB", "x", "2024-12-05"]], head=["Site", "Headline", "When"]
     )
     with pytest.raises(MpuQualError) as e:
-        import_file(project.db, p, rules)
+        import_file(project, p, rules)
     assert e.value.path == str(p)
     assert "title" in e.value.message and "date" in e.value.message
     assert "--map" in e.value.hint and "'Headline'" in e.value.hint
@@ -127,7 +129,7 @@ def test_map_names_columns(project, rules, tmp_path):
     mapping = parse_mapping(
         ["Ref=ad_id", "when=date", "Headline=title", "Business Type=sector", "Text=description"]
     )
-    rep = import_file(project.db, p, rules, mapping=mapping, platform="CPJobs")
+    rep = import_file(project, p, rules, mapping=mapping, platform="CPJobs")
     assert rep.imported == 1
     assert project.db.conn.execute("SELECT platform, ad_ref, role FROM job_ads").fetchone() == (
         "CPJobs",
@@ -147,15 +149,15 @@ def test_map_names_columns(project, rules, tmp_path):
 def test_bad_map(project, rules, tmp_path, pairs, message):
     p = write_csv(tmp_path / "a.csv", [row()])
     with pytest.raises(MpuQualError, match=message):
-        import_file(project.db, p, rules, mapping=parse_mapping(pairs))
+        import_file(project, p, rules, mapping=parse_mapping(pairs))
 
 
 def test_no_platform_column_needs_platform_option(project, rules, tmp_path):
     p = write_csv(tmp_path / "a.csv", [row()[1:]], head=HEAD[1:])
     with pytest.raises(MpuQualError, match="platform") as e:
-        import_file(project.db, p, rules)
+        import_file(project, p, rules)
     assert "--platform" in e.value.hint
-    assert import_file(project.db, p, rules, platform="JobsDB").imported == 1
+    assert import_file(project, p, rules, platform="JobsDB").imported == 1
 
 
 def test_undecodable_lines_are_rejected_with_their_line(project, rules, tmp_path):
@@ -165,11 +167,11 @@ def test_undecodable_lines_are_rejected_with_their_line(project, rules, tmp_path
     with p.open("ab") as f:
         f.write(",".join(row(ad_id="big5", title="技術員")).encode("big5") + b"\r\n")
         f.write(",".join(row(ad_id="last")).encode("ascii") + b"\r\n")
-    rep = import_file(project.db, p, rules)
+    rep = import_file(project, p, rules)
     assert rep.rejected == 1 and rep.rejections[0].line == 402
     assert "--encoding" in rep.rejections[0].reason
     assert rep.rows_read == 402
-    assert import_file(project.db, p, rules).status == "already imported"
+    assert import_file(project, p, rules).status == "already imported"
 
 
 def test_a_file_that_fails_midway_leaves_nothing(project, rules, tmp_path):
@@ -177,7 +179,7 @@ def test_a_file_that_fails_midway_leaves_nothing(project, rules, tmp_path):
     text = "\n".join([",".join(HEAD)] + [",".join(row(ad_id=str(i))) for i in range(50)]) + "\n"
     p.write_bytes(text.encode("utf-16") + b"\x00")  # odd trailing byte: cannot decode
     with pytest.raises(MpuQualError) as e:
-        import_file(project.db, p, rules, encoding="utf-16")
+        import_file(project, p, rules, encoding="utf-16")
     assert e.value.path == str(p)
     assert counts(project) == (0, 0, 0)
     assert project.db.conn.execute("SELECT count(*) FROM job_ads_fts").fetchone()[0] == 0
@@ -187,7 +189,7 @@ def test_other_files_import_when_one_fails(project, rules, tmp_path):
     good = write_csv(tmp_path / "good.csv", [row()])
     bad = tmp_path / "bad.xls"
     bad.write_bytes(b"\xd0\xcf\x11\xe0")
-    rep = import_job_ads(project.db, [bad, tmp_path / "missing.csv", tmp_path, good], rules)
+    rep = import_job_ads(project, [bad, tmp_path / "missing.csv", tmp_path, good], rules)
     assert [f.status for f in rep.files] == ["failed", "failed", "failed", "imported"]
     assert ".xlsx" in rep.files[0].error.hint
     assert "not found" in rep.files[1].error.message
@@ -198,7 +200,7 @@ def test_unknown_extension(project, rules, tmp_path):
     p = tmp_path / "ads.pdf"
     p.write_bytes(b"%PDF-1.4")
     with pytest.raises(MpuQualError, match="unknown file type"):
-        import_file(project.db, p, rules)
+        import_file(project, p, rules)
 
 
 def test_xlsx_dates_serials_numbers_and_blank_rows(project, rules, tmp_path):
@@ -213,7 +215,7 @@ def test_xlsx_dates_serials_numbers_and_blank_rows(project, rules, tmp_path):
     ws.append(["Recruit", 1003, "soon", "Technician", "Z", "貿易"])
     ws.append(["Recruit", 1004, "2025-01-02", "Technician", "W", "貿易", None, "stray"])
     wb.save(p)
-    rep = import_file(project.db, p, rules)
+    rep = import_file(project, p, rules)
     assert (rep.rows_read, rep.imported, rep.rejected) == (4, 2, 2)
     assert [(r.line, r.field) for r in rep.rejections] == [(6, "date"), (7, None)]
     assert project.db.conn.execute(
@@ -225,7 +227,7 @@ def test_broken_xlsx(project, rules, tmp_path):
     p = tmp_path / "a.xlsx"
     p.write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(MpuQualError, match="xlsx"):
-        import_file(project.db, p, rules)
+        import_file(project, p, rules)
 
 
 def test_jsonl_bad_lines(project, rules, tmp_path):
@@ -240,7 +242,7 @@ def test_jsonl_bad_lines(project, rules, tmp_path):
         json.dumps({**good, "ad_id": 3, "date": "2025-01-02T09:00:00+08:00"}),
     ]
     p.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    rep = import_file(project.db, p, rules)
+    rep = import_file(project, p, rules)
     assert (rep.rows_read, rep.imported, rep.rejected) == (5, 2, 3)
     assert [r.line for r in rep.rejections] == [3, 4, 5]
     assert project.db.conn.execute(
@@ -258,7 +260,7 @@ def test_summary_counts_out_of_scope_with_reasons(project, rules, tmp_path):
             row(ad_id="4", title="Old", date="2022-01-05"),
         ],
     )
-    rep = import_file(project.db, p, rules)
+    rep = import_file(project, p, rules)
     assert (rep.imported, rep.out_of_scope) == (1, 3)
     assert rep.out_of_scope_reasons == {
         "industry 'Banking' is in no sector": 1,
@@ -300,8 +302,8 @@ def test_repost_on_another_platform_is_one_ad_and_the_earliest_is_kept(project, 
             ),
         ],
     )
-    a = import_file(project.db, later, rules)
-    b = import_file(project.db, first, rules)
+    a = import_file(project, later, rules)
+    b = import_file(project, first, rules)
     assert (a.imported, b.imported, b.duplicates) == (1, 0, 2)
     ads = project.db.conn.execute(
         "SELECT platform, ad_ref, posted_on, title, window FROM job_ads"
@@ -327,15 +329,15 @@ def test_not_duplicates(project, rules, tmp_path):
             row(ad_id="5", date="2024-12-03", description="needs plc."),  # case differs in text
         ],
     )
-    rep = import_file(project.db, p, rules)
+    rep = import_file(project, p, rules)
     assert (rep.imported, rep.duplicates) == (5, 0)
 
 
 def test_same_platform_and_id_twice_is_one_posting(project, rules, tmp_path):
     a = write_csv(tmp_path / "a.csv", [row(ad_id="J1")])
     b = write_csv(tmp_path / "b.csv", [row(ad_id="J1", title="Changed title"), row(ad_id="J2")])
-    import_file(project.db, a, rules)
-    rep = import_file(project.db, b, rules)
+    import_file(project, a, rules)
+    rep = import_file(project, b, rules)
     assert (rep.duplicates, rep.imported) == (2, 0)
     assert rep.duplicate_reasons == {
         "same platform and ad id as an imported posting": 1,
@@ -348,7 +350,7 @@ def test_repost_window_follows_rules(project, rules, tmp_path):
     p = write_csv(
         tmp_path / "a.csv", [row(ad_id="1", date="2024-12-01"), row(ad_id="2", date="2024-12-20")]
     )
-    assert import_file(project.db, p, replace(rules, repost_days=30)).duplicates == 1
+    assert import_file(project, p, replace(rules, repost_days=30)).duplicates == 1
 
 
 def test_locked_database_fails_the_file_cleanly(project, rules, tmp_path):
@@ -357,11 +359,34 @@ def test_locked_database_fails_the_file_cleanly(project, rules, tmp_path):
     try:
         other.execute("BEGIN IMMEDIATE")
         project.db.conn.execute("PRAGMA busy_timeout = 50")
-        rep = import_job_ads(project.db, [p], rules)
+        rep = import_job_ads(project, [p], rules)
     finally:
         other.execute("ROLLBACK")
         other.close()
     (f,) = rep.files
-    assert f.status == "failed" and "refused the import" in f.error.message
+    assert f.status == "failed" and "the project is busy" in f.error.message  # the store says so
     assert counts(project) == (0, 0, 0)
-    assert import_job_ads(project.db, [p], rules).files[0].imported == 1
+    assert import_job_ads(project, [p], rules).files[0].imported == 1
+
+
+def test_import_writes_through_the_store_backed_up_first_and_not_journaled(
+    project, rules, tmp_path
+):
+    """One way to write: a job-ad import is a bulk transaction of the store (an automatic
+    backup of the state before it; no undo journal for thousands of ads)."""
+    p = write_csv(tmp_path / "a.csv", [row(ad_id="1"), row(ad_id="2", title="PLC Engineer")])
+    before = {b.name for b in list_backups(project.folder)}
+    actions = project.conn.execute("SELECT count(*) FROM actions").fetchone()[0]
+    assert import_job_ads(project, [p], rules).files[0].imported == 2
+    made = [b for b in list_backups(project.folder) if b.name not in before]
+    assert [b.reason for b in made] == ["jobs-import"]
+    assert project.conn.execute("SELECT count(*) FROM actions").fetchone()[0] == actions
+    assert project.conn.execute("SELECT count(*) FROM changes").fetchone()[0] == 0
+
+
+def test_import_into_a_read_only_project_is_refused_before_reading(project, rules, tmp_path):
+    p = write_csv(tmp_path / "a.csv", [row()])
+    with Project.open(project.folder, readonly=True) as ro:
+        with pytest.raises(MpuQualError, match="read-only"):
+            import_job_ads(ro, [p], rules)
+    assert counts(project) == (0, 0, 0)

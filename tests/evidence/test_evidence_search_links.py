@@ -76,7 +76,7 @@ def write(path: Path, rows) -> Path:
 
 @pytest.fixture
 def ads_project(project, rules, tmp_path) -> Project:
-    import_file(project.db, write(tmp_path / "ads.csv", ADS), rules)
+    import_file(project, write(tmp_path / "ads.csv", ADS), rules)
     return project
 
 
@@ -149,13 +149,13 @@ def test_links_on_codes_and_codings(ads_project, rules, tmp_path):
     db = ads_project.db
     code, c1, _ = _coded(ads_project, tmp_path)
     a = link_evidence(
-        db,
+        ads_project,
         EvidenceQuery(sector="製造", role="Technician"),
         code_id=code,
         note="technician demand",
         rules=rules,
     )
-    b = link_evidence(db, EvidenceQuery(term="PLC"), coding_id=c1, rules=rules)
+    b = link_evidence(ads_project, EvidenceQuery(term="PLC"), coding_id=c1, rules=rules)
     assert (a.figure.count, a.figure.total, a.figure.share) == (2, 3, 66.7)
     assert (b.figure.count, b.figure.total) == (2, 4)
     assert a.figure.computed_at.endswith("Z")
@@ -164,7 +164,7 @@ def test_links_on_codes_and_codings(ads_project, rules, tmp_path):
     assert [(x.id, x.via_code) for x in beside] == [(b.id, False), (a.id, True)]
     assert [x.id for x in evidence_for_coding(db, c1, include_code=False)] == [b.id]
     # the same query is saved once
-    c = link_evidence(db, EvidenceQuery(term="PLC"), code_id=code, rules=rules)
+    c = link_evidence(ads_project, EvidenceQuery(term="PLC"), code_id=code, rules=rules)
     assert c.query_id == b.query_id
 
 
@@ -173,13 +173,13 @@ def test_link_needs_exactly_one_existing_target(ads_project, rules, tmp_path):
     code, c1, _ = _coded(ads_project, tmp_path)
     q = EvidenceQuery(term="PLC")
     with pytest.raises(MpuQualError, match="one code or one coding"):
-        link_evidence(db, q, code_id=code, coding_id=c1)
+        link_evidence(ads_project, q, code_id=code, coding_id=c1)
     with pytest.raises(MpuQualError, match="one code or one coding"):
-        link_evidence(db, q)
+        link_evidence(ads_project, q)
     with pytest.raises(NotFound):
-        link_evidence(db, q, code_id="no.such.code")
+        link_evidence(ads_project, q, code_id="no.such.code")
     with pytest.raises(NotFound):
-        link_evidence(db, q, coding_id=99999)
+        link_evidence(ads_project, q, coding_id=99999)
     with pytest.raises(sqlite3.IntegrityError):
         db.conn.execute("INSERT INTO evidence_queries (term) VALUES ('x')")
         db.conn.execute(
@@ -193,8 +193,8 @@ def test_link_needs_exactly_one_existing_target(ads_project, rules, tmp_path):
 def test_deleting_a_coding_deletes_its_links(ads_project, rules, tmp_path):
     db = ads_project.db
     code, c1, c2 = _coded(ads_project, tmp_path)
-    link_evidence(db, EvidenceQuery(term="PLC"), coding_id=c1)
-    keep = link_evidence(db, EvidenceQuery(term="Python"), coding_id=c2)
+    link_evidence(ads_project, EvidenceQuery(term="PLC"), coding_id=c1)
+    keep = link_evidence(ads_project, EvidenceQuery(term="Python"), coding_id=c2)
     ads_project.codings.remove(c1)
     assert [x.id for x in list_evidence(db)] == [keep.id]
 
@@ -202,21 +202,21 @@ def test_deleting_a_coding_deletes_its_links(ads_project, rules, tmp_path):
 def test_refresh_after_new_ads(ads_project, rules, tmp_path):
     db = ads_project.db
     code, c1, _ = _coded(ads_project, tmp_path)
-    link = link_evidence(db, EvidenceQuery(sector="製造", term="PLC"), code_id=code)
+    link = link_evidence(ads_project, EvidenceQuery(sector="製造", term="PLC"), code_id=code)
     assert (link.figure.count, link.figure.total) == (2, 3)
     more = write(
         tmp_path / "more.csv",
         [["CPJobs", "9", "2025-03-01", "PLC Engineer", "New Co", "Manufacturing", "PLC, SCADA"]],
     )
-    import_file(db, more, rules)
+    import_file(ads_project, more, rules)
     assert list_evidence(db)[0].figure.count == 2  # stored figure until refreshed
-    ((before, after),) = refresh_evidence(db)
+    ((before, after),) = refresh_evidence(ads_project)
     assert (before.figure.count, after.figure.count, after.figure.total) == (2, 3, 4)
     assert after.figure.computed_at >= before.figure.computed_at
     assert list_evidence(db)[0].figure == after.figure
     with pytest.raises(NotFound):
-        refresh_evidence(db, [12345])
-    unlink_evidence(db, link.id)
+        refresh_evidence(ads_project, [12345])
+    unlink_evidence(ads_project, link.id)
     assert list_evidence(db) == []
 
 
@@ -259,7 +259,7 @@ def test_links_follow_a_code_merge(ads_project, rules, tmp_path):
     db = ads_project.db
     code, c1, c2 = _coded(ads_project, tmp_path)
     other = ads_project.codings.get(c2).code_id
-    link = link_evidence(db, EvidenceQuery(term="PLC"), code_id=code)
+    link = link_evidence(ads_project, EvidenceQuery(term="PLC"), code_id=code)
     ads_project.codes.merge(code, other)
     assert [x.id for x in evidence_for_code(db, other)] == [link.id]
     assert evidence_for_code(db, code) == []
@@ -268,7 +268,7 @@ def test_links_follow_a_code_merge(ads_project, rules, tmp_path):
 def test_undoing_a_coding_removal_brings_its_links_back(ads_project, rules, tmp_path):
     db = ads_project.db
     _code, c1, _c2 = _coded(ads_project, tmp_path)
-    link = link_evidence(db, EvidenceQuery(term="PLC"), coding_id=c1)
+    link = link_evidence(ads_project, EvidenceQuery(term="PLC"), coding_id=c1)
     ads_project.codings.remove(c1)
     assert list_evidence(db, coding_id=c1) == []
     ads_project.history.undo()
@@ -276,3 +276,20 @@ def test_undoing_a_coding_removal_brings_its_links_back(ads_project, rules, tmp_
     assert [(x.id, x.figure.count) for x in restored] == [(link.id, link.figure.count)]
     ads_project.history.redo()
     assert list_evidence(db, coding_id=c1) == []
+
+
+def test_linking_evidence_is_one_undoable_action(ads_project, rules, tmp_path):
+    """One way to write: a link is a user action of the store, so undo and redo know it."""
+    code, c1, _ = _coded(ads_project, tmp_path)
+    link = link_evidence(ads_project, EvidenceQuery(term="PLC"), code_id=code, rules=rules)
+    assert ads_project.history.recent(1)[0]["description"] == f"Link evidence to code {code}"
+    assert ads_project.history.undo() == f"Link evidence to code {code}"
+    assert list_evidence(ads_project.db) == []
+    assert ads_project.history.redo() == f"Link evidence to code {code}"
+    assert [x.id for x in list_evidence(ads_project.db)] == [link.id]
+    unlink_evidence(ads_project, link.id)
+    assert list_evidence(ads_project.db) == []
+    assert ads_project.history.undo() == f"Remove evidence link {link.id}"
+    assert [(x.id, x.figure.count) for x in list_evidence(ads_project.db)] == [
+        (link.id, link.figure.count)
+    ]

@@ -157,7 +157,7 @@ def test_any_job_ad_file_imports_or_fails_cleanly(
     path = tmp_path / f"ads{next(_n)}.{fmt}"
     path.write_bytes(data)
     before_jobs, before_core = digest(project, JOBS), digest(project, CORE)
-    report = import_job_ads(project.db, [path], load_rules())
+    report = import_job_ads(project, [path], load_rules())
     (f,) = report.files
     assert f.status in ("imported", "already imported", "failed")
     if f.status == "failed":
@@ -188,7 +188,7 @@ def test_any_spreadsheet_imports_or_fails_cleanly(
     path = tmp_path / f"ads{next(_n)}.xlsx"
     wb.save(path)
     before = digest(project, JOBS)
-    (f,) = import_job_ads(project.db, [path], load_rules()).files
+    (f,) = import_job_ads(project, [path], load_rules()).files
     if f.status == "failed":
         assert f.error is not None and f.error.path == str(path)
         assert digest(project, JOBS) == before

@@ -193,7 +193,7 @@ async def test_details_history_and_copy(demo_dir, opened):
     opened.codings.add(src, 0, 14, "factors.ecosystem.finance", memo="banks")
     # job-ad evidence linked to the code shows beside its passages (issue 4's API)
     link_evidence(
-        opened.db, EvidenceQuery(), code_id="factors.ecosystem.finance", note="all scraped ads"
+        opened, EvidenceQuery(), code_id="factors.ecosystem.finance", note="all scraped ads"
     )
     app = create_app(demo_dir)
     async with app.run_test(size=SIZE) as pilot:
@@ -206,8 +206,10 @@ async def test_details_history_and_copy(demo_dir, opened):
         assert "0 of 0 ads" in shown and "all scraped ads (linked to the code)" in shown
         await pilot.press("escape", "H")
         table = app.screen.query_one("#history-table", DataTable)
-        first = [str(c) for c in table.get_row_at(0)]
-        assert first[1] == "Code factors.ecosystem.finance in focus-group-2025-12-08"
+        # linking evidence is an undoable action of its own, after the coding
+        first, second = ([str(c) for c in table.get_row_at(i)] for i in (0, 1))
+        assert first[1] == "Link evidence to code factors.ecosystem.finance"
+        assert second[1] == "Code factors.ecosystem.finance in focus-group-2025-12-08"
         await pilot.press("escape", "ctrl+shift+right", "ctrl+c")
         assert app.clipboard == "Good"
 

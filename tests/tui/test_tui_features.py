@@ -121,7 +121,7 @@ async def test_feature_screens_are_registered_with_keys_in_help_and_palette(app)
 def ads_demo(demo_dir: Path, tmp_path: Path) -> tuple[Path, int]:
     """The demo with five job ads and one coding on segment 2; returns (folder, coding id)."""
     with Project.open(demo_dir) as p:
-        import_file(p.db, write_ads(tmp_path / "ads.csv", ADS), load_project_rules(demo_dir))
+        import_file(p, write_ads(tmp_path / "ads.csv", ADS), load_project_rules(demo_dir))
         src = p.sources.list()[0]
         seg = p.sources.segments(src)[1]
         coding = p.codings.add(src, seg.start, seg.end, "training.core")
@@ -183,9 +183,7 @@ async def test_evidence_link_preview_save_refresh_and_unlink(ads_demo, tmp_path)
         assert table.row_count == 2
         # new ads arrive (another program imports them); refresh recomputes the figures
         with Project.open(folder) as p:
-            import_file(
-                p.db, write_ads(tmp_path / "more.csv", MORE_ADS), load_project_rules(folder)
-            )
+            import_file(p, write_ads(tmp_path / "more.csv", MORE_ADS), load_project_rules(folder))
         await pilot.press("ctrl+r")
         await settle(pilot)
         assert [(x[8], x[9]) for x in db_links(folder)] == [(2, 3), (2, 5)]

@@ -288,7 +288,7 @@ class EvidenceScreen(ModalScreen[None]):
             {"coding_id": int(target.ref)} if target.kind == "coding" else {"code_id": target.ref}
         )
         try:
-            link = link_evidence(self.mpu_app.project.db, query, note=note, rules=self.rules, **kw)
+            link = link_evidence(self.mpu_app.project, query, note=note, rules=self.rules, **kw)
         except (MpuQualError, sqlite3.Error) as exc:
             self.mpu_app.show_error(exc, "Could not link the evidence; nothing was saved")
             return
@@ -318,7 +318,7 @@ class EvidenceScreen(ModalScreen[None]):
             if not yes:
                 return
             try:
-                unlink_evidence(self.mpu_app.project.db, link.id)
+                unlink_evidence(self.mpu_app.project, link.id)
             except (MpuQualError, sqlite3.Error) as exc:
                 self.mpu_app.show_error(exc, "Could not remove the evidence link")
                 return
@@ -340,7 +340,7 @@ class EvidenceScreen(ModalScreen[None]):
             return
         ids = list(dict.fromkeys(x.id for x in self.links))
         try:
-            pairs = refresh_evidence(self.mpu_app.project.db, ids)
+            pairs = refresh_evidence(self.mpu_app.project, ids)
         except (MpuQualError, sqlite3.Error) as exc:
             self.mpu_app.show_error(exc, "Could not refresh the figures; none was changed")
             return
