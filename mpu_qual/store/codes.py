@@ -22,6 +22,7 @@ class Codes:
         self.project = project
 
     def list(self) -> list[Code]:
+        """Every code, in codebook order (themes before their sub-codes)."""
         return [
             Code(*r)
             for r in self.project.conn.execute(
@@ -31,6 +32,7 @@ class Codes:
         ]
 
     def get(self, code_id: str) -> Code:
+        """One code by id; NotFound names the command that lists them."""
         row = self.project.conn.execute(
             "SELECT id, parent_id, label_en, label_zh, rule, color, addresses, position, depth "
             "FROM codes WHERE id = ?",
@@ -57,11 +59,13 @@ class Codes:
         ]
 
     def counts(self) -> dict[str, int]:
+        """Codings per code id (codes without codings are absent)."""
         return dict(
             self.project.conn.execute("SELECT code_id, count(*) FROM codings GROUP BY code_id")
         )
 
     def path(self, code_id: str) -> list[Code]:
+        """The code and its ancestors, theme first."""
         by_id = {c.id: c for c in self.list()}
         out: list[Code] = []
         cur: str | None = code_id
@@ -71,6 +75,7 @@ class Codes:
         return list(reversed(out))
 
     def descendant_ids(self, code_id: str) -> list[str]:
+        """The code's id and the ids of all its sub-codes."""
         rows = self.project.conn.execute(
             "WITH RECURSIVE d(id) AS (SELECT ? UNION ALL SELECT c.id FROM codes c "
             "JOIN d ON c.parent_id = d.id) SELECT id FROM d",

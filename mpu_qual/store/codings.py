@@ -148,6 +148,7 @@ class Codings:
         return self.get(coding_id)
 
     def remove(self, coding_id: int) -> Coding:
+        """Delete one coding (one undoable action); returns it as it was."""
         c = self.get(coding_id)
         with self.project.action(f"Remove coding {coding_id} ({c.code_id})", kind="coding") as conn:
             conn.execute("DELETE FROM codings WHERE id = ?", [coding_id])
@@ -165,6 +166,7 @@ class Codings:
     """
 
     def get(self, coding_id: int) -> Coding:
+        """One coding by id, with its source, speaker and times filled in."""
         r = self.project.conn.execute(self._CODING_SQL + " WHERE c.id = ?", [coding_id]).fetchone()
         if r is None:
             raise NotFound(

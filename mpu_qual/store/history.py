@@ -54,6 +54,7 @@ class History:
         return self._step(undo=False)
 
     def recent(self, limit: int = 50) -> list[dict[str, Any]]:
+        """The latest ``limit`` actions, newest first (id, description, kind, created_at, undone)."""
         return [
             dict(zip(("id", "description", "kind", "created_at", "undone"), r, strict=True))
             for r in self.project.conn.execute(

@@ -21,6 +21,7 @@ class Participants:
         self.project = project
 
     def list(self) -> list[Participant]:
+        """Every participant, by label."""
         return [
             Participant(r[0], r[1], r[2], r[3], json.loads(r[4]))
             for r in self.project.conn.execute(
@@ -29,6 +30,7 @@ class Participants:
         ]
 
     def get(self, label: str) -> Participant:
+        """One participant by label; NotFound names the command that lists them."""
         r = self.project.conn.execute(
             "SELECT id, label, name, group_id, attributes FROM participants WHERE label = ?",
             [label],
@@ -56,6 +58,8 @@ class Participants:
         )
 
     def ensure(self, conn: sqlite3.Connection, label: str) -> int:
+        """The id of the participant with ``label``, created (group matched from the codebook)
+        inside the caller's transaction when there is none."""
         row = conn.execute("SELECT id FROM participants WHERE label = ?", [label]).fetchone()
         if row:
             return row[0]

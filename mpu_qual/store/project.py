@@ -65,14 +65,17 @@ class Project:
 
     @property
     def db_path(self) -> Path:
+        """The project's SQLite file, ``project.db``."""
         return self.folder / DB_NAME
 
     @property
     def codebook_path(self) -> Path:
+        """The project's ``codebook.yaml``."""
         return self.folder / CODEBOOK_NAME
 
     @property
     def transcripts_dir(self) -> Path:
+        """The ``transcripts/`` folder read when a project is set up."""
         return self.folder / TRANSCRIPTS_DIR
 
     @classmethod
@@ -173,6 +176,7 @@ class Project:
         self.codebook.reconcile_file()
 
     def close(self) -> None:
+        """Close the database connection (errors ignored: nothing is pending)."""
         try:
             self.db.close()
         except Exception:
@@ -186,6 +190,7 @@ class Project:
 
     @property
     def conn(self) -> sqlite3.Connection:
+        """The raw ``sqlite3`` connection (autocommit: writes go through ``transaction``)."""
         return self.db.conn
 
     def check_writable(self) -> None:

@@ -174,6 +174,7 @@ class Sources:
         return covered / length
 
     def list(self) -> list[Source]:
+        """Every transcript, by name (with its text)."""
         return [
             self._source_row(r)
             for r in self.project.conn.execute(
@@ -187,6 +188,7 @@ class Sources:
         return Source(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), r[7], r[8], r[9])
 
     def get(self, name_or_id: str | int) -> Source:
+        """One transcript by name or id; NotFound lists the names there are."""
         if isinstance(name_or_id, int):
             where, arg = "id = ?", name_or_id
         else:
@@ -208,6 +210,7 @@ class Sources:
         return self._source_row(r)
 
     def segments(self, source: str | int | Source) -> list[Segment]:
+        """The transcript's segments (speaker turns) in order."""
         sid = source.id if isinstance(source, Source) else self.get(source).id
         return [
             Segment(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], json.loads(r[9]))
@@ -234,7 +237,7 @@ class Sources:
         return ParsedTranscript(segments=segs, metadata=src.metadata, format=src.format or "txt")
 
     def export(self, source: str | int | Source, fmt: str) -> str:
-
+        """The transcript written in ``fmt`` (txt, vtt, srt, ...)."""
         return write(self.to_parsed(source), fmt)
 
     def remove(self, name: str) -> int:
