@@ -178,7 +178,8 @@ def main() -> None:
         summary = out.strip().splitlines()[0]
         print(f"mpu-qual jobs import: {ours_s:.1f} s\n  {summary}", flush=True)
 
-        from mpu_qual.evidence import compute_tables, load_rules
+        from mpu_qual.evidence.rules import load_rules
+        from mpu_qual.evidence.tables import compute_tables
         from mpu_qual.store import Project
 
         cli_cmd = [py, "-m", "mpu_qual", "-p", str(proj), "jobs", "table", "--format", "json"]

@@ -178,7 +178,9 @@ def deferred_imports(source: str, where: str) -> list[tuple[str, str]]:
 
 
 def _covered(module: str, keys: dict[str, str]) -> str | None:
-    return next((k for k in keys if module == k or module.startswith(k + ".")), None)
+    """The most specific entry that covers ``module`` (itself or a package above it)."""
+    found = [k for k in keys if module == k or module.startswith(k + ".")]
+    return max(found, key=len) if found else None
 
 
 def test_every_deferred_import_is_listed_with_a_reason() -> None:

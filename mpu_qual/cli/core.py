@@ -13,11 +13,9 @@ from rich.console import Console
 
 from mpu_qual.cli import main, project_option
 from mpu_qual.errors import MpuQualError
-from mpu_qual.evidence.rules import write_default_rules
 from mpu_qual.safety.notices import remove_handler
 from mpu_qual.store import Project
 from mpu_qual.store.project import DB_NAME
-from mpu_qual.team.coders import check_coder_name
 
 console = Console()
 
@@ -29,6 +27,8 @@ def project_dir(ctx: click.Context) -> Path:
 
 def _open(folder: Path, *, create: bool = True) -> Project:
     """Project.open, and the default job-ad rules for a project it has just set up."""
+    from mpu_qual.evidence.rules import write_default_rules
+
     new = not (folder / DB_NAME).exists()
     project = Project.open(folder, create=create)
     if new and not project.readonly:
@@ -82,6 +82,8 @@ def dump_json(data: Any) -> None:
 @click.option("--no-import", is_flag=True, help="Do not import files already in transcripts/.")
 def init(folder: str, codebook: str | None, no_import: bool) -> None:
     """Create a project in FOLDER (codebook.yaml, transcripts/, project.db)."""
+    from mpu_qual.evidence.rules import write_default_rules
+
     project = Project.init(folder, codebook, import_transcripts=not no_import)
     write_default_rules(folder)
     n = len(project.sources.list())
@@ -102,6 +104,8 @@ def init(folder: str, codebook: str | None, no_import: bool) -> None:
 @click.pass_context
 def tui(ctx: click.Context, coder: str | None, blind: bool | None) -> None:
     """Open the coding workbench (same as running mpu-qual with no command)."""
+    from mpu_qual.team.coders import check_coder_name
+
     if coder is not None:
         coder = check_coder_name(coder)
     open_workbench(ctx, coder=coder, blind=blind)

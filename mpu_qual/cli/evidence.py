@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.table import Table
@@ -11,14 +11,9 @@ from rich.table import Table
 from mpu_qual.cli import main, project_option
 from mpu_qual.cli.core import open_project
 from mpu_qual.cli.jobs import console, rules_from, rules_option
-from mpu_qual.evidence import (
-    EvidenceLink,
-    EvidenceQuery,
-    link_evidence,
-    list_evidence,
-    refresh_evidence,
-    unlink_evidence,
-)
+
+if TYPE_CHECKING:
+    from mpu_qual.evidence.links import EvidenceLink
 
 
 @main.group("evidence")
@@ -82,6 +77,8 @@ def evidence_link(
     note: str | None,
 ) -> None:
     """Save a job-ad query with the figure it gives now, linked to a code or a coding."""
+    from mpu_qual.evidence.links import EvidenceQuery, link_evidence
+
     rules = rules_from(ctx, rules_file)
     project = open_project(ctx)
     q = EvidenceQuery(sector=sector, window=window, role=role, term=term, text=text)
@@ -100,6 +97,8 @@ def evidence_link(
 @click.pass_context
 def evidence_list(ctx: click.Context, code_id: str | None, coding_id: int | None, fmt: str) -> None:
     """List evidence links with their saved figures."""
+    from mpu_qual.evidence.links import list_evidence
+
     project = open_project(ctx)
     links = list_evidence(project.db, code_id=code_id, coding_id=coding_id)
     if fmt == "json":
@@ -117,6 +116,8 @@ def evidence_list(ctx: click.Context, code_id: str | None, coding_id: int | None
 @click.pass_context
 def evidence_refresh(ctx: click.Context, link_ids: tuple[int, ...]) -> None:
     """Recompute the figures of all links (or those given) after imports or rule changes."""
+    from mpu_qual.evidence.links import refresh_evidence
+
     project = open_project(ctx)
     pairs = refresh_evidence(project, list(link_ids) or None)
     changed = 0
@@ -137,6 +138,8 @@ def evidence_refresh(ctx: click.Context, link_ids: tuple[int, ...]) -> None:
 @click.pass_context
 def evidence_unlink(ctx: click.Context, link_id: int) -> None:
     """Remove one evidence link."""
+    from mpu_qual.evidence.links import unlink_evidence
+
     project = open_project(ctx)
     link = unlink_evidence(project, link_id)
     click.echo(f"Removed evidence link {link.id} ({link.query.describe()}).")

@@ -12,15 +12,16 @@ import click
 from mpu_qual.cli import main, project_option
 from mpu_qual.cli.core import open_project
 from mpu_qual.errors import MpuQualError
-from mpu_qual.evidence.rules import write_default_rules
-from mpu_qual.pseudonymise import Pseudonymiser, project_pseudonymiser
 from mpu_qual.store import Project
 
 if TYPE_CHECKING:
+    from mpu_qual.pseudonymise import Pseudonymiser
     from mpu_qual.refi.import_plan import ImportReport
 
 
 def _pseudonymiser(project: Project, enabled: bool, names: str | None) -> Pseudonymiser | None:
+    from mpu_qual.pseudonymise import project_pseudonymiser
+
     if not enabled:
         if names:
             raise MpuQualError("--pseudonyms needs --pseudonymise", field="pseudonyms")
@@ -212,6 +213,7 @@ def import_qdpx_cmd(
     ctx: click.Context, file: str, new_folder: str | None, prefix: str, partial: bool
 ) -> None:
     """Add a REFI-QDA project (.qdpx) to this project, or create one with --new DIR."""
+    from mpu_qual.evidence.rules import write_default_rules
     from mpu_qual.refi.import_into_project import import_qdpx, import_qdpx_new
 
     if new_folder:

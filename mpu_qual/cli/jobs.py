@@ -7,7 +7,7 @@ import json
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -16,30 +16,13 @@ from rich.table import Table
 from mpu_qual.cli import main, project_option, report_error
 from mpu_qual.cli.core import open_project, project_dir
 from mpu_qual.errors import MpuQualError
-from mpu_qual.evidence import (
-    compute_tables,
-    duplicate_groups,
-    duplicate_summary,
-    import_job_ads,
-    load_rules,
-    reclassify,
-    role_counts,
-    search_ads,
-    skill_counts,
-)
-from mpu_qual.evidence.classify import Classifier
-from mpu_qual.evidence.dedup import rule_text
-from mpu_qual.evidence.fields import FIELDS, RowError, parse_date, parse_mapping
-from mpu_qual.evidence.importer import FileReport
-from mpu_qual.evidence.render import FORMATS, render_skills, render_tables
-from mpu_qual.evidence.rules import (
-    RULES_NAME,
-    Rules,
-    default_rules_path,
-    project_rules_path,
-    write_default_rules,
-)
-from mpu_qual.evidence.tables import rules_stale, unmatched_titles
+from mpu_qual.evidence.fields import FIELDS
+from mpu_qual.evidence.render import FORMATS
+from mpu_qual.evidence.rules import RULES_NAME
+
+if TYPE_CHECKING:
+    from mpu_qual.evidence.importer import FileReport
+    from mpu_qual.evidence.rules import Rules
 
 console = Console()
 err_console = Console(stderr=True)
@@ -56,6 +39,8 @@ def rules_option(func):
 
 
 def rules_from(ctx: click.Context, rules_file: str | None) -> Rules:
+    from mpu_qual.evidence.rules import load_rules, project_rules_path
+
     if rules_file:
         return load_rules(rules_file)
     p = project_rules_path(project_dir(ctx))
@@ -124,6 +109,9 @@ def jobs_import(
     encoding: str | None,
 ) -> None:
     """Import job ads from CSV, XLSX or JSON Lines exports (each file all or nothing)."""
+    from mpu_qual.evidence.fields import parse_mapping
+    from mpu_qual.evidence.importer import import_job_ads
+
     mapping = parse_mapping(maps)
     rules = rules_from(ctx, rules_file)
     project = open_project(ctx)
@@ -190,6 +178,9 @@ def jobs_import(
 @click.pass_context
 def jobs_table(ctx: click.Context, rules_file: str | None, fmt: str, output: str | None) -> None:
     """Ads per sector and window with the three main roles (the report's tables)."""
+    from mpu_qual.evidence.render import render_tables
+    from mpu_qual.evidence.tables import compute_tables
+
     rules = rules_from(ctx, rules_file)
     project = open_project(ctx)
     tables = compute_tables(project.db, rules)
@@ -228,6 +219,9 @@ def jobs_skills(
     ctx: click.Context, rules_file: str | None, sector: str | None, window: str | None, fmt: str
 ) -> None:
     """How many ads mention each skill term in their description."""
+    from mpu_qual.evidence.render import render_skills
+    from mpu_qual.evidence.tables import rules_stale, skill_counts
+
     rules = rules_from(ctx, rules_file)
     s = rules.resolve("sector", sector) if sector else None
     w = rules.resolve("window", window) if window else None
@@ -257,6 +251,8 @@ def jobs_roles(
     fmt: str,
 ) -> None:
     """Ads per job role; with --unmatched, the titles no rule matched."""
+    from mpu_qual.evidence.tables import role_counts, rules_stale, unmatched_titles
+
     rules = rules_from(ctx, rules_file)
     project = open_project(ctx)
     warn_stale(rules_stale(project.db, rules))
@@ -308,6 +304,10 @@ def jobs_classify(
     date_text: str | None,
 ) -> None:
     """Explain which rule decides the role of TITLE (and the sector / window, if given)."""
+    from mpu_qual.evidence.classify import Classifier
+    from mpu_qual.evidence.fields import RowError, parse_date
+    from mpu_qual.evidence.rules import default_rules_path
+
     rules = rules_from(ctx, rules_file)
     clf = Classifier(rules)
     rm = clf.role_for(title)
@@ -353,6 +353,8 @@ def jobs_classify(
 @click.pass_context
 def jobs_duplicates(ctx: click.Context, rules_file: str | None, show: bool, limit: int) -> None:
     """How reposts were merged, and by which rule."""
+    from mpu_qual.evidence.dedup import duplicate_groups, duplicate_summary, rule_text
+
     rules = rules_from(ctx, rules_file)
     project = open_project(ctx)
     s = duplicate_summary(project.db)
@@ -396,6 +398,8 @@ def _days_between(a: str, b: str) -> int:
 @click.pass_context
 def jobs_reclassify(ctx: click.Context, rules_file: str | None) -> None:
     """Apply edited rules to the ads already imported (sector, window, role, skills)."""
+    from mpu_qual.evidence.reclassify import reclassify
+
     rules = rules_from(ctx, rules_file)
     project = open_project(ctx)
     rep = reclassify(project, rules)
@@ -429,6 +433,8 @@ def jobs_search(
     fmt: str,
 ) -> None:
     """Find ads whose title, company or description contains every word (Chinese or English)."""
+    from mpu_qual.evidence.search import search_ads
+
     rules = rules_from(ctx, rules_file)
     project = open_project(ctx)
     count, hits = search_ads(
@@ -464,6 +470,8 @@ def jobs_search(
 @click.pass_context
 def jobs_rules(ctx: click.Context, rules_file: str | None, init_: bool) -> None:
     """Check the rules file and summarise it (windows, sectors, roles, skill terms)."""
+    from mpu_qual.evidence.rules import project_rules_path, write_default_rules
+
     target = project_rules_path(project_dir(ctx))
     if init_:
         if target.exists():

@@ -17,11 +17,6 @@ import click
 from mpu_qual.cli import main, project_option
 from mpu_qual.cli.core import project_dir
 from mpu_qual.errors import MpuQualError
-from mpu_qual.maintenance import doctor
-from mpu_qual.maintenance.doctor import verify_database
-from mpu_qual.maintenance.purge import finish, purge_participant_name, purge_transcript
-from mpu_qual.maintenance.repair import repair as repair_project
-from mpu_qual.maintenance.restore import restore_backup
 from mpu_qual.safety import backup as backups
 from mpu_qual.safety.checks import ERROR, INFO, WARNING, Finding
 from mpu_qual.safety.notices import add_handler
@@ -97,6 +92,8 @@ def backup_cmd(ctx: click.Context, reason: str, list_only: bool, output: str | N
 @click.pass_context
 def restore_cmd(ctx: click.Context, name: str | None, latest: bool, yes: bool) -> None:
     """Make backup NAME the project again (the current state is backed up first)."""
+    from mpu_qual.maintenance.doctor import verify_database
+    from mpu_qual.maintenance.restore import restore_backup
 
     folder = project_dir(ctx)
     if latest:
@@ -156,6 +153,8 @@ def doctor_cmd(ctx: click.Context, repair: bool, fmt: str) -> None:
 
     Exit code 0 when the project is healthy (warnings allowed), 1 when errors remain.
     """
+    from mpu_qual.maintenance import doctor
+    from mpu_qual.maintenance.repair import repair as repair_project
 
     folder = project_dir(ctx)
     report = repair_project(folder) if repair else doctor.diagnose(folder)
@@ -266,6 +265,7 @@ _yes_opt = click.option("-y", "--yes", is_flag=True, help="Do not ask for confir
 @click.pass_context
 def purge_name(ctx: click.Context, label: str, purge_backups: bool, yes: bool) -> None:
     """Remove the real name of participant LABEL (the label and the coding stay)."""
+    from mpu_qual.maintenance.purge import purge_participant_name
 
     project = _open_for_purge(ctx)
     if not yes:
@@ -286,6 +286,7 @@ def purge_transcript_cmd(
     ctx: click.Context, name: str, purge_backups: bool, keep_files: bool, yes: bool
 ) -> None:
     """Delete transcript NAME with its codings, undo history and files (not undoable)."""
+    from mpu_qual.maintenance.purge import purge_transcript
 
     project = _open_for_purge(ctx)
     if not yes:
@@ -305,6 +306,7 @@ def purge_transcript_cmd(
 @click.pass_context
 def purge_finish(ctx: click.Context) -> None:
     """Compact project.db and empty its WAL (after a purge while other windows were open)."""
+    from mpu_qual.maintenance.purge import finish
 
     project = _open_for_purge(ctx)
     if project.readonly:

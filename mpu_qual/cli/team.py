@@ -15,12 +15,6 @@ from mpu_qual.cli import main, project_option
 from mpu_qual.cli.core import console, dump_json, open_project
 from mpu_qual.errors import MpuQualError
 from mpu_qual.fileio import write_bytes_atomic
-from mpu_qual.team import methods
-from mpu_qual.team.coders import blind_default, coder_counts, set_blind_default
-from mpu_qual.team.disagreements import find_disagreements
-from mpu_qual.team.merge import merge
-from mpu_qual.team.methods import fmt_coef, fmt_percent, table_rows
-from mpu_qual.team.reliability import measure_agreement
 
 
 @main.group("coders")
@@ -38,6 +32,7 @@ def coders_group() -> None:
 @click.pass_context
 def coders_list(ctx: click.Context, source: str | None, per_transcript: bool, fmt: str) -> None:
     """List coders with their numbers of codings, codes and transcripts."""
+    from mpu_qual.team.coders import blind_default, coder_counts
 
     project = open_project(ctx)
     rows = coder_counts(project, source=source)
@@ -87,6 +82,7 @@ def coders_list(ctx: click.Context, source: str | None, per_transcript: bool, fm
 @click.pass_context
 def coders_blind(ctx: click.Context, state: str) -> None:
     """Open the workbench in blind mode by default (on), or not (off), for double coding."""
+    from mpu_qual.team.coders import blind_default, set_blind_default
 
     project = open_project(ctx)
     if state != "status":
@@ -113,6 +109,7 @@ def coders_blind(ctx: click.Context, state: str) -> None:
 def merge_cmd(ctx: click.Context, other: str, dry_run: bool, skip_new_codes: bool) -> None:
     """Merge a colleague's coding from their project FOLDER or a .qdpx file (one undoable
     action): transcripts matched by text, codes by id, each coding with its coder."""
+    from mpu_qual.team.merge import merge
 
     project = open_project(ctx)
     r = merge(project, other, dry_run=dry_run, skip_new_codes=skip_new_codes)
@@ -203,6 +200,9 @@ def agreement_cmd(
 ) -> None:
     """Intercoder agreement per code and overall: percent, Cohen's kappa (two coders),
     Krippendorff's alpha (nominal)."""
+    from mpu_qual.team import methods
+    from mpu_qual.team.disagreements import find_disagreements
+    from mpu_qual.team.reliability import measure_agreement
 
     project = open_project(ctx)
     args = dict(
@@ -253,6 +253,8 @@ def agreement_cmd(
 
 def _table(report) -> Table:
 
+    from mpu_qual.team.methods import table_rows
+
     unit = "segments" if report.unit == "segment" else "characters"
     table = Table(
         "Code",
@@ -288,6 +290,8 @@ def _print_disagreements(report, items) -> None:
 
 
 def _disagreements_text(report, items) -> str:
+
+    from mpu_qual.team.methods import fmt_coef, fmt_percent
 
     lines = []
     current = None

@@ -14,7 +14,7 @@ from mpu_qual.cli import main, project_option, report_error
 from mpu_qual.cli.core import open_project
 from mpu_qual.cli.transcripts import transcripts_group
 from mpu_qual.errors import MpuQualError
-from mpu_qual.speech.flags import ALL_FLAGS
+from mpu_qual.speech.flag_names import ALL_FLAGS
 from mpu_qual.transcript_files.reimport import reimport_transcript
 from mpu_qual.transcript_files.speakers import assign_speakers, parse_time
 from mpu_qual.transcript_files.timecode import format_clock

@@ -58,7 +58,9 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite_utils.Databas
                 os.chmod(side, 0o600)
             except PermissionError:
                 pass
-    db = sqlite_utils.Database(conn)
+    # No sqlite-utils plugins: they would run other packages' code on our connection (and
+    # finding them scans every installed distribution at each start).
+    db = sqlite_utils.Database(conn, execute_plugins=False)
     refuse_unknown_names(conn, p)
     if not readonly:
         try:

@@ -100,7 +100,7 @@ def applied_migrations(conn: sqlite3.Connection) -> frozenset[tuple[str, str]]:
 @lru_cache(maxsize=8)
 def expected_objects(applied: frozenset[tuple[str, str]]) -> dict[str, tuple[str, str]]:
     """name -> (type, sql) of the triggers and views our migrations create at that level."""
-    ref = sqlite_utils.Database(memory=True)
+    ref = sqlite_utils.Database(memory=True, execute_plugins=False)
     try:
         for mset in migration_sets():
             names = step_names(mset)

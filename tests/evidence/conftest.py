@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from jobads_gen import XLSX_MAP, Dataset, generate
 
-from mpu_qual.evidence import ImportReport, import_job_ads, load_rules
 from mpu_qual.evidence.fields import parse_mapping
-from mpu_qual.evidence.rules import Rules, write_default_rules
+from mpu_qual.evidence.importer import ImportReport, import_job_ads
+from mpu_qual.evidence.rules import Rules, load_rules, write_default_rules
 from mpu_qual.store import Project
 
 

@@ -10,7 +10,7 @@ from collections import Counter
 import yaml
 from jobads_gen import OTHER_TITLES, XLSX_MAP
 
-from mpu_qual.evidence import default_rules_path
+from mpu_qual.evidence.rules import default_rules_path
 
 
 def test_import_cli_reports_rows_and_failures(project_dir, cli, tmp_path):

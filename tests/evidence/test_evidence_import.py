@@ -13,8 +13,9 @@ import openpyxl
 import pytest
 
 from mpu_qual.errors import MpuQualError
-from mpu_qual.evidence import duplicate_groups, import_file, import_job_ads
+from mpu_qual.evidence.dedup import duplicate_groups
 from mpu_qual.evidence.fields import parse_mapping
+from mpu_qual.evidence.importer import import_file, import_job_ads
 from mpu_qual.safety.backup import list_backups
 from mpu_qual.store import Project
 
@@ -313,7 +314,7 @@ def test_repost_on_another_platform_is_one_ad_and_the_earliest_is_kept(project, 
     assert group.platforms == ["CTgoodjobs", "JobsDB", "Recruit"]
     assert [p.posted_on for p in group.postings] == ["2024-11-28", "2024-12-01", "2024-12-09"]
     assert group.postings[0].file == "first.csv" and group.postings[0].line == 2
-    from mpu_qual.evidence import search_ads
+    from mpu_qual.evidence.search import search_ads
 
     assert search_ads(project.db, "technician")[0] == 1  # the index follows the kept text
 

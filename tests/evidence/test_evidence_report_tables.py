@@ -12,7 +12,8 @@ from fractions import Fraction
 import pytest
 from jobads_gen import REPORT, parse_report
 
-from mpu_qual.evidence import load_rules, skill_counts
+from mpu_qual.evidence.rules import load_rules
+from mpu_qual.evidence.tables import skill_counts
 from mpu_qual.store import Project
 
 # Two shares the report prints do not follow from its own counts (34 of 145 is 23.45%, 25 of

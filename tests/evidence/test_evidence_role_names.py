@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from mpu_qual.evidence import Classifier, default_rules_path, load_rules
+from mpu_qual.evidence.classify import Classifier
+from mpu_qual.evidence.rules import default_rules_path, load_rules
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -12,8 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mpu_qual.errors import MpuQualError
-from mpu_qual.evidence import Classifier, default_rules_path, load_project_rules, load_rules
-from mpu_qual.evidence.rules import parse_rules
+from mpu_qual.evidence.classify import Classifier
+from mpu_qual.evidence.rules import default_rules_path, load_project_rules, load_rules, parse_rules
 from mpu_qual.evidence.text import dedup_key, fold
 
 REPORT_ROLES = [

@@ -10,18 +10,18 @@ from pathlib import Path
 import pytest
 
 from mpu_qual.errors import MpuQualError, NotFound
-from mpu_qual.evidence import (
+from mpu_qual.evidence.importer import import_file
+from mpu_qual.evidence.links import (
     EvidenceQuery,
     evidence_for_code,
     evidence_for_coding,
-    import_file,
     link_evidence,
     list_evidence,
     refresh_evidence,
     run_query,
-    search_ads,
     unlink_evidence,
 )
+from mpu_qual.evidence.search import search_ads
 from mpu_qual.store import Project
 
 HEAD = ["platform", "ad_id", "date", "title", "company", "industry", "description"]

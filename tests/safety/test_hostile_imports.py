@@ -24,7 +24,8 @@ from hypothesis import strategies as st
 from safety_helpers import scaled
 
 from mpu_qual.errors import MpuQualError
-from mpu_qual.evidence import import_job_ads, load_rules
+from mpu_qual.evidence.importer import import_job_ads
+from mpu_qual.evidence.rules import load_rules
 from mpu_qual.safety import backup
 from mpu_qual.store import Project
 

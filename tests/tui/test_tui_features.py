@@ -16,7 +16,8 @@ import pytest
 from textual.widgets import DataTable, Input, OptionList, ProgressBar, Select, Static
 from tui_helpers import settle
 
-from mpu_qual.evidence import import_file, load_project_rules
+from mpu_qual.evidence.importer import import_file
+from mpu_qual.evidence.rules import load_project_rules
 from mpu_qual.export.charts import group_colors
 from mpu_qual.export.stats import code_frequencies_by_group
 from mpu_qual.speech.flags import FLAG_DESCRIPTIONS

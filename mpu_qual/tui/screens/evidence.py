@@ -21,18 +21,17 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from mpu_qual.errors import MpuQualError
-from mpu_qual.evidence import (
+from mpu_qual.evidence.links import (
     EvidenceLink,
     EvidenceQuery,
-    Rules,
     evidence_for_code,
     evidence_for_coding,
     link_evidence,
-    load_project_rules,
     refresh_evidence,
     run_query,
     unlink_evidence,
 )
+from mpu_qual.evidence.rules import Rules, load_project_rules
 from mpu_qual.tui.screens.dialogs import ConfirmScreen
 from mpu_qual.tui.screens.form import press_button
 
