@@ -55,3 +55,14 @@ class ProjectNotFound(MpuQualError):
 
 class NotFound(MpuQualError):
     """A named thing (source, code, participant, coding) does not exist."""
+
+
+class EncodingUnclear(MpuQualError):
+    """A file's bytes read as text in more than one way (or none): the user must say which.
+
+    ``candidates`` holds (encoding, label, line number, sample line) for each reading.
+    """
+
+    def __init__(self, message: str, candidates: list[tuple[str, str, int, str]], **kw) -> None:
+        super().__init__(message, **kw)
+        self.candidates = candidates

@@ -10,7 +10,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from mpu_qual.cli import main, project_option, report_error
-from mpu_qual.cli.core import console, dump_json, open_project
+from mpu_qual.cli.core import console, dump_json, open_project, project_dir
+from mpu_qual.cli.transcript_preview import preview_files
 from mpu_qual.errors import MpuQualError
 from mpu_qual.fileio import write_text_atomic
 from mpu_qual.transcript_files.timecode import format_clock
@@ -25,19 +26,38 @@ def transcripts_group() -> None:
 @project_option
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--name", help="Name for the transcript (one file only).")
+@click.option("--preview", is_flag=True, help="Show how each file would be read; import nothing.")
+@click.option(
+    "--speakers",
+    type=click.Choice(["auto", "none"]),
+    default="auto",
+    show_default=True,
+    help="auto: find speaker labels; none: keep every line's label in the text.",
+)
+@click.option(
+    "--encoding", help="The files' encoding (e.g. gbk, big5hkscs, cp1252); default: detect."
+)
 @click.pass_context
-def transcripts_add(ctx: click.Context, files: tuple[str, ...], name: str | None) -> None:
-    """Import transcripts (.txt, .vtt, .srt, .docx). Each file is all or nothing."""
+def transcripts_add(
+    ctx: click.Context,
+    files: tuple[str, ...],
+    name: str | None,
+    preview: bool,
+    speakers: str,
+    encoding: str | None,
+) -> None:
+    """Import transcripts (.txt, .vtt, .srt, .docx, .html). Each file is all or nothing."""
     if name and len(files) > 1:
         raise MpuQualError("--name works with one file at a time")
+    if preview:
+        sys.exit(preview_files(project_dir(ctx), files, encoding=encoding, speakers=speakers))
     project = open_project(ctx)
     failed = 0
     for f in files:
         try:
-            src = project.sources.import_file(f, name=name)
+            src = project.sources.import_file(f, name=name, encoding=encoding, speakers=speakers)
         except MpuQualError as exc:
             failed += 1
-
             report_error(exc)
             continue
         n = len(project.sources.segments(src))

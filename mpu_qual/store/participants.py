@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from mpu_qual.errors import MpuQualError, NotFound
 from mpu_qual.store.records import Participant
+from mpu_qual.transcript_files.labels import group_for_label, group_for_role
 
 if TYPE_CHECKING:
     from mpu_qual.store.project import Project
@@ -57,21 +58,31 @@ class Participants:
             hint=f"Use one of: {options} (edit the list in codebook.yaml).",
         )
 
-    def ensure(self, conn: sqlite3.Connection, label: str) -> int:
-        """The id of the participant with ``label``, created (group matched from the codebook)
-        inside the caller's transaction when there is none."""
-        row = conn.execute("SELECT id FROM participants WHERE label = ?", [label]).fetchone()
-        if row:
+    def ensure(self, conn: sqlite3.Connection, label: str, role: str | None = None) -> int:
+        """The id of the participant with ``label``, created inside the caller's transaction
+        when there is none; its group from the codebook's ``match``, the ``role`` a transcript
+        header gives it, or the usual moderator labels (a role also fills a missing group)."""
+        row = conn.execute(
+            "SELECT id, group_id FROM participants WHERE label = ?", [label]
+        ).fetchone()
+        if row and not (role and row[1] is None):
             return row[0]
-        group = None
         try:
             groups = self.project.codebook.load().groups
         except MpuQualError:
             groups = []
+        if row:
+            if found := group_for_role(role or "", groups):
+                conn.execute("UPDATE participants SET group_id = ? WHERE id = ?", [found, row[0]])
+            return row[0]
+        group = None
         for g in groups:
             if g.match and re.search(g.match, label):
                 group = g.id
                 break
+        if role:
+            group = group_for_role(role, groups) or group
+        group = group or group_for_label(label, groups)
         return conn.execute(
             "INSERT INTO participants (label, group_id) VALUES (?, ?)", [label, group]
         ).lastrowid

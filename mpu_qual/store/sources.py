@@ -26,12 +26,21 @@ class Sources:
     def __init__(self, project: Project) -> None:
         self.project = project
 
-    def import_file(self, path: str | Path, name: str | None = None) -> Source:
-        """Parse a transcript file and store it (one action). Nothing is written on error."""
+    def import_file(
+        self,
+        path: str | Path,
+        name: str | None = None,
+        *,
+        encoding: str | None = None,
+        speakers: str = "auto",
+    ) -> Source:
+        """Parse a transcript file and store it (one action). Nothing is written on error.
 
+        ``encoding`` overrides detection; ``speakers="none"`` keeps every label in the text.
+        """
         p = Path(path)
         refuse_database_file(p, "transcript")  # before any read: see mpu_qual.fileio
-        parsed = parse_file(p)
+        parsed = parse_file(p, encoding=encoding, speakers=speakers)
         digest = hashlib.sha256(p.read_bytes()).hexdigest()
         dup = self.project.conn.execute(
             "SELECT name FROM sources WHERE sha256 = ?", [digest]
@@ -103,7 +112,10 @@ class Sources:
                 pid = None
                 if seg.speaker:
                     if seg.speaker not in pids:
-                        pids[seg.speaker] = self.project.participants.ensure(conn, seg.speaker)
+                        role = parsed.roles.get(seg.speaker)
+                        pids[seg.speaker] = self.project.participants.ensure(
+                            conn, seg.speaker, role
+                        )
                     pid = pids[seg.speaker]
                 rows.append(
                     (

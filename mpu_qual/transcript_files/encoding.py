@@ -1,25 +1,64 @@
-"""Decode transcript bytes the way Hong Kong files come: UTF-8 (with or without BOM),
-UTF-16 and Big5 (HKSCS). Line endings become ``\\n`` here, before anything is coded."""
+"""Decode transcript bytes the way real files come: UTF-8 (with or without BOM), UTF-16 and
+UTF-32 (with or without BOM), Simplified Chinese (GB2312, GBK, GB18030), Traditional Chinese
+(Big5, Big5-HKSCS) and the Windows code pages. Line endings become ``\\n`` here, before
+anything is coded.
+
+Legacy encodings are guessed (see ``charsets``); when the guess is not clearly right the file
+is refused with the readings side by side, so mojibake is never stored silently.
+"""
 
 from __future__ import annotations
 
 import codecs
+from dataclasses import dataclass
 from pathlib import Path
 
-from mpu_qual.errors import MpuQualError
+from mpu_qual.errors import EncodingUnclear, MpuQualError
+from mpu_qual.transcript_files.charsets import LABELS, Candidate, decide, legacy_candidates
+
+__all__ = ["LABELS", "Decoded", "decode_bytes", "decode_text", "read_decoded", "read_text_file"]
 
 MAX_TRANSCRIPT_BYTES = 256 * 1024 * 1024
+
+ALIASES = {
+    "big5-hkscs": "big5hkscs",
+    "windows-1252": "cp1252",
+    "windows-1250": "cp1250",
+    "windows-1251": "cp1251",
+    "latin1": "latin-1",
+    "utf8": "utf-8",
+}
+
+
+@dataclass
+class Decoded:
+    """Text from bytes, with how its encoding was found (for ``--preview`` and messages)."""
+
+    text: str
+    encoding: str
+    confidence: float
+    how: str  # "BOM", "byte pattern", "valid UTF-8", "detected", "given"
+
+    @property
+    def label(self) -> str:
+        return LABELS.get(self.encoding, self.encoding)
 
 
 def _line_of(raw: bytes, offset: int) -> int:
     return raw[:offset].count(b"\n") + 1
 
 
-def _looks_like_utf16(raw: bytes) -> str | None:
-    """UTF-16 without a BOM: lots of NUL bytes on one side of each pair."""
+def _looks_like_utf16_or_32(raw: bytes) -> str | None:
+    """UTF-16/32 without a BOM: NUL bytes in fixed places of each code unit."""
     sample = raw[:4096]
-    if len(sample) < 4:
+    if len(sample) < 8:
         return None
+    n4 = len(sample) // 4
+    quads = [sample[i::4].count(0) for i in range(4)]
+    if n4 and quads[1] > 0.9 * n4 and quads[2] > 0.9 * n4 and quads[3] > 0.9 * n4:
+        return "utf-32-le"
+    if n4 and quads[0] > 0.9 * n4 and quads[1] > 0.9 * n4 and quads[3] < 0.5 * n4:
+        return "utf-32-be"
     even_nul = sample[0::2].count(0)
     odd_nul = sample[1::2].count(0)
     half = len(sample) // 2
@@ -30,63 +69,119 @@ def _looks_like_utf16(raw: bytes) -> str | None:
     return None
 
 
-def _plausible_big5(raw: bytes) -> bool:
-    """False for Latin-1 / Windows-1252 text that happens to decode as Big5.
-
-    An accented letter followed by an ASCII letter ("très") is a valid Big5 pair, so such
-    files would import as nonsense Chinese. In real Chinese text about 60% of characters have
-    a second byte of 0xA1 or more; in that mojibake almost none do.
-    """
-    pairs = low = 0
-    i = 0
-    while i < len(raw) - 1:
-        if raw[i] >= 0x81:
-            pairs += 1
-            low += raw[i + 1] < 0x80
-            i += 2
-        else:
-            i += 1
-    if pairs >= 3 and low == pairs:
-        return False
-    return pairs < 5 or low < 0.9 * pairs
-
-
-def decode_text(raw: bytes, path: str | Path | None = None) -> tuple[str, str]:
-    """Return (text, encoding). Raises MpuQualError naming file and line."""
-    if len(raw) > MAX_TRANSCRIPT_BYTES:
-        raise MpuQualError(
-            f"file is larger than {MAX_TRANSCRIPT_BYTES // (1024 * 1024)} MiB", path=path
-        )
-    encoding: str
-    if raw.startswith(codecs.BOM_UTF8):
-        encoding, body = "utf-8-sig", raw
-    elif raw.startswith(codecs.BOM_UTF16_LE) or raw.startswith(codecs.BOM_UTF16_BE):
-        encoding, body = "utf-16", raw
-    else:
-        guess = _looks_like_utf16(raw)
-        encoding, body = (guess, raw) if guess else ("utf-8", raw)
+def normalise_encoding_name(name: str) -> str:
+    """A Python codec name for what the user typed (``GBK``, ``Big5-HKSCS``, ``windows-1252``)."""
+    wanted = ALIASES.get(name.strip().lower(), name.strip().lower())
     try:
-        text = body.decode(encoding)
+        codecs.lookup(wanted)
+    except LookupError:
+        raise MpuQualError(
+            f"unknown encoding '{name}'",
+            field="encoding",
+            hint="Use a name such as utf-8, utf-16, gb18030, gbk, big5hkscs, cp1252 or cp1250.",
+        ) from None
+    return wanted
+
+
+def _sample_lines(cands: list[Candidate]) -> list[tuple[str, str, int, str]]:
+    """For each candidate: its encoding, label, and the first line where the readings differ."""
+    split = [c.text.replace("\r\n", "\n").split("\n") for c in cands]
+    lineno = 0
+    for i in range(max(len(s) for s in split)):
+        row = {s[i] if i < len(s) else "" for s in split}
+        if len(row) > 1:
+            lineno = i
+            break
+    out = []
+    for c, lines in zip(cands, split, strict=True):
+        text = lines[lineno] if lineno < len(lines) else ""
+        out.append((c.encoding, c.label, lineno + 1, text.strip()[:60]))
+    return out
+
+
+def _refuse(raw: bytes, cands: list[Candidate], path: str | Path | None, why: str) -> None:
+    try:
+        raw.decode("utf-8")
+        first_bad = None
     except UnicodeDecodeError as exc:
-        if encoding != "utf-8":
+        first_bad = exc.start
+    if not cands:
+        raise MpuQualError(
+            "file is not text in UTF-8, UTF-16, UTF-32, a Chinese (GB, Big5) or a Windows "
+            f"encoding (invalid byte 0x{raw[first_bad or 0]:02x})",
+            path=path,
+            line=_line_of(raw, first_bad or 0),
+            hint="Save the file as UTF-8 and import it again.",
+        )
+    samples = _sample_lines(cands)
+    listing = "\n".join(
+        f"    --encoding {enc:<10} {label:<44} line {n}: {text}" for enc, label, n, text in samples
+    )
+    message = (
+        "cannot tell which encoding this file is in "
+        f"({why}); nothing was imported. It reads as:\n{listing}"
+    )
+    raise EncodingUnclear(
+        message,
+        samples,
+        path=path,
+        line=samples[0][2],
+        hint="Import it again with the --encoding whose line reads right "
+        "(or save the file as UTF-8).",
+    )
+
+
+def detect(raw: bytes, path: str | Path | None = None, encoding: str | None = None) -> Decoded:
+    """Find the encoding of ``raw`` and decode it (line endings untouched)."""
+    if encoding:
+        enc = normalise_encoding_name(encoding)
+        try:
+            return Decoded(raw.decode(enc), enc, 1.0, "given")
+        except UnicodeDecodeError as exc:
             raise MpuQualError(
-                f"file looks like {encoding.upper()} but has invalid bytes",
+                f"file is not valid {enc} (invalid byte 0x{raw[exc.start]:02x})",
+                path=path,
+                line=_line_of(raw, exc.start),
+                hint="Leave out --encoding to let mpu-qual detect it, or try another one.",
+            ) from None
+    boms = (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    )
+    guess: str | None = None
+    how = "BOM"
+    for bom, name in boms:
+        if raw.startswith(bom):
+            guess = name
+            break
+    if guess is None:
+        guess, how = _looks_like_utf16_or_32(raw), "byte pattern"
+    if guess is not None:
+        try:
+            return Decoded(raw.decode(guess), guess, 1.0, how)
+        except UnicodeDecodeError as exc:
+            raise MpuQualError(
+                f"file looks like {guess.upper()} but has invalid bytes",
                 path=path,
                 line=_line_of(raw, exc.start),
             ) from None
-        first_bad = exc.start
-        try:
-            text = raw.decode("big5hkscs")
-            encoding = "big5hkscs"
-            if not _plausible_big5(raw):
-                raise UnicodeDecodeError("big5hkscs", raw, first_bad, first_bad + 1, "not Big5")
-        except UnicodeDecodeError:
-            raise MpuQualError(
-                f"file is not text in UTF-8, UTF-16 or Big5 (invalid byte 0x{raw[first_bad]:02x})",
-                path=path,
-                line=_line_of(raw, first_bad),
-                hint="Save the file as UTF-8 and import it again.",
-            ) from None
+    try:
+        return Decoded(raw.decode("utf-8"), "utf-8", 1.0, "valid UTF-8")
+    except UnicodeDecodeError:
+        pass
+    cands = legacy_candidates(raw)
+    found = decide(cands)
+    if found.encoding is None:
+        _refuse(raw, found.candidates, path, found.how)
+    best = found.candidates[0]
+    return Decoded(best.text, best.encoding, found.confidence, "detected")
+
+
+def finish_text(text: str, path: str | Path | None = None) -> str:
+    """Normalise line endings and refuse NUL characters and empty files."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     nul = text.find("\x00")
     if nul >= 0:
@@ -97,21 +192,52 @@ def decode_text(raw: bytes, path: str | Path | None = None) -> tuple[str, str]:
         )
     if not text.strip():
         raise MpuQualError("file is empty", path=path, hint="Check that you chose the right file.")
-    return text, encoding
+    return text
 
 
-def read_text_file(path: str | Path) -> tuple[str, str]:
-    """Read and decode a text file; missing or unreadable files become MpuQualError."""
+def decode_bytes(
+    raw: bytes, path: str | Path | None = None, encoding: str | None = None
+) -> Decoded:
+    """Decode transcript bytes; raises MpuQualError (EncodingUnclear) naming file and line."""
+    if len(raw) > MAX_TRANSCRIPT_BYTES:
+        raise MpuQualError(
+            f"file is larger than {MAX_TRANSCRIPT_BYTES // (1024 * 1024)} MiB", path=path
+        )
+    found = detect(raw, path, encoding)
+    found.text = finish_text(found.text, path)
+    return found
+
+
+def decode_text(
+    raw: bytes, path: str | Path | None = None, encoding: str | None = None
+) -> tuple[str, str]:
+    """Return (text, encoding). Raises MpuQualError naming file and line."""
+    found = decode_bytes(raw, path, encoding)
+    return found.text, found.encoding
+
+
+def read_bytes(path: str | Path) -> bytes:
+    """Read a file; missing or unreadable files become MpuQualError."""
     p = Path(path)
     try:
         size = p.stat().st_size
         if size > MAX_TRANSCRIPT_BYTES:
             raise MpuQualError(f"file is larger than {MAX_TRANSCRIPT_BYTES >> 20} MiB", path=p)
-        raw = p.read_bytes()
+        return p.read_bytes()
     except FileNotFoundError:
         raise MpuQualError("file not found", path=p) from None
     except IsADirectoryError:
         raise MpuQualError("is a folder, not a file", path=p) from None
     except OSError as exc:
         raise MpuQualError(f"cannot read file: {exc.strerror}", path=p) from None
-    return decode_text(raw, p)
+
+
+def read_decoded(path: str | Path, encoding: str | None = None) -> Decoded:
+    """Read and decode a text file, keeping how the encoding was found."""
+    return decode_bytes(read_bytes(path), Path(path), encoding)
+
+
+def read_text_file(path: str | Path, encoding: str | None = None) -> tuple[str, str]:
+    """Read and decode a text file; missing or unreadable files become MpuQualError."""
+    found = read_decoded(path, encoding)
+    return found.text, found.encoding

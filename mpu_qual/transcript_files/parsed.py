@@ -29,6 +29,13 @@ class ParsedTranscript:
     segments: list[ParsedSegment]
     metadata: dict[str, Any] = field(default_factory=dict)
     format: str = "txt"
+    # Which tool's layout the file follows ("zoom", "otter", ...); not stored, shown by --preview.
+    layout: str = ""
+    # Stakeholder roles a "Participants:" header gives: {"MOD": "moderator", ...}.
+    roles: dict[str, str] = field(default_factory=dict)
+    encoding: str | None = None
+    encoding_confidence: float | None = None
+    encoding_how: str | None = None
 
     SEPARATOR = "\n"
 

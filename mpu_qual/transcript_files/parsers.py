@@ -8,14 +8,32 @@ from __future__ import annotations
 import html
 import re
 import zipfile
+from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from mpu_qual.errors import MpuQualError
 from mpu_qual.fileio import refuse_database_file
-from mpu_qual.transcript_files.encoding import read_text_file
+from mpu_qual.transcript_files.encoding import read_decoded
+from mpu_qual.transcript_files.html_files import html_lines
+from mpu_qual.transcript_files.labels import (
+    HEADER_KEYS,
+    HEADER_RE,
+    OTTER_RE,
+    PARTICIPANT_KEYS,
+    REV_RE,
+    accepted_labels,
+    is_label,
+    known_label,
+    looks_like_speech,
+    parse_roles,
+    split_label,
+)
 from mpu_qual.transcript_files.parsed import ParsedSegment, ParsedTranscript
 from mpu_qual.transcript_files.timecode import parse_timestamp
+
+__all__ = ["HEADER_KEYS", "parse_file", "parse_lines", "parse_srt", "parse_txt", "parse_vtt"]
 
 FORMATS = {
     ".txt": "txt",
@@ -24,34 +42,13 @@ FORMATS = {
     ".vtt": "vtt",
     ".srt": "srt",
     ".docx": "docx",
+    ".html": "html",
+    ".htm": "html",
 }
-HEADER_KEYS = {
-    "title",
-    "date",
-    "time",
-    "location",
-    "venue",
-    "participants",
-    "language",
-    "languages",
-    "duration",
-    "project",
-    "session",
-    "recording",
-    "notes",
-    "note",
-    "source",
-    "coder",
-    # not "facilitator": it is a speaker label, and "Facilitator: Welcome..." as the first
-    # turn (followed by a blank line) would otherwise vanish into the header
-}
+SPEAKER_MODES = ("auto", "none")
 MAX_DOCX_UNCOMPRESSED = 200 * 1024 * 1024
-MAX_LABEL = 40
 
-# DOTALL: a DOCX paragraph or an SRT cue can hold several lines after its speaker label.
 _BRACKET_RE = re.compile(r"^\s*\[([^\]]*)\]\s*(.*)$", re.DOTALL)
-_SPEAKER_RE = re.compile(r"^(?P<spk>[^:：\[\]<>\n]{1,40}?)\s*[:：]\s*(?P<text>.*)$", re.DOTALL)
-_HEADER_RE = re.compile(r"^(?P<key>[A-Za-z][A-Za-z ]{0,30}?)\s*:\s*(?P<value>.*)$")
 
 
 def detect_format(path: Path) -> str:
@@ -60,100 +57,262 @@ def detect_format(path: Path) -> str:
         raise MpuQualError(
             f"unknown transcript format '{path.suffix or '(no extension)'}'",
             path=path,
-            hint="Use .txt, .vtt, .srt or .docx.",
+            hint="Use .txt, .vtt, .srt, .docx or .html.",
         )
     return fmt
 
 
-def parse_file(path: str | Path, fmt: str | None = None) -> ParsedTranscript:
-    """Parse a transcript file; the format comes from the extension unless given."""
+def parse_file(
+    path: str | Path,
+    fmt: str | None = None,
+    *,
+    encoding: str | None = None,
+    speakers: str = "auto",
+) -> ParsedTranscript:
+    """Parse a transcript file; the format comes from the extension unless given.
+
+    ``encoding`` overrides detection; ``speakers="none"`` keeps every label in the text.
+    """
     p = Path(path)
     refuse_database_file(p, "transcript")
+    if speakers not in SPEAKER_MODES:
+        raise MpuQualError(f"unknown speakers mode '{speakers}'", hint="Use auto or none.")
     fmt = fmt or detect_format(p)
     if fmt == "docx":
-        return parse_docx(p)
-    text, _enc = read_text_file(p)
-    if fmt == "txt":
-        return parse_txt(text, p)
-    if fmt == "vtt":
-        return parse_vtt(text, p)
-    if fmt == "srt":
-        return parse_srt(text, p)
-    raise MpuQualError(f"unknown transcript format '{fmt}'", path=p)
+        parsed = parse_docx(p)
+    else:
+        decoded = read_decoded(p, encoding)
+        if fmt == "txt":
+            parsed = parse_txt(decoded.text, p)
+        elif fmt == "vtt":
+            parsed = parse_vtt(decoded.text, p)
+        elif fmt == "srt":
+            parsed = parse_srt(decoded.text, p)
+        elif fmt == "html":
+            parsed = parse_lines(html_lines(decoded.text), p, "html")
+        else:
+            raise MpuQualError(f"unknown transcript format '{fmt}'", path=p)
+        parsed.encoding = decoded.encoding
+        parsed.encoding_confidence = decoded.confidence
+        parsed.encoding_how = decoded.how
+    if speakers == "none":
+        keep_labels_in_text(parsed)
+    return parsed
+
+
+def keep_labels_in_text(parsed: ParsedTranscript) -> None:
+    """``--speakers none``: no participants; each label goes back in front of its text."""
+    for seg in parsed.segments:
+        if seg.speaker:
+            seg.text = f"{seg.speaker}: {seg.text}"
+            seg.speaker = None
+    parsed.roles = {}
 
 
 def _is_label(label: str) -> bool:
-    label = label.strip()
-    if not label or len(label) > MAX_LABEL:
-        return False
-    if len(label.split()) > 4:
-        return False
-    if not any(ch.isalpha() for ch in label):
-        return False  # "10:30 we met" or "00:01:23 IL1: hi" is not spoken by "10" or "00"
-    return not label.startswith(("http", "www"))
+    return is_label(label)
 
 
 def _split_speaker(text: str) -> tuple[str | None, str]:
-    m = _SPEAKER_RE.match(text)
-    if m and _is_label(m.group("spk")):
-        return m.group("spk").strip(), m.group("text").strip()
-    return None, text.strip()
+    return split_label(text)
 
 
 def _looks_like_timestamp(value: str) -> bool:
     return bool(re.search(r"\d", value)) and ":" in value and not re.search(r"[A-Za-z]{2,}", value)
 
 
+@dataclass
+class _Line:
+    """One non-blank line, read for what it could be (accepted or not in a second pass)."""
+
+    ts: int | None
+    label: str | None
+    form: str  # "colon", "rev", "otter" or "text"
+    text: str
+    raw: str  # the line after a leading [timestamp]: what stays when the label is not accepted
+    lead_ts: int | None = None  # the leading [timestamp], which counts even without a speaker
+
+
+def _bracket_time(text: str, path: Path | None, lineno: int) -> tuple[int | None, str]:
+    m = _BRACKET_RE.match(text)
+    if not (m and _looks_like_timestamp(m.group(1))):
+        return None, text
+    ts = parse_timestamp(m.group(1))
+    if ts is None:
+        raise MpuQualError(
+            f"malformed timestamp '[{m.group(1)}]' (expected [hh:mm:ss])",
+            path=path,
+            line=lineno,
+        )
+    return ts, m.group(2)
+
+
+def _classify(stripped: str, path: Path | None, lineno: int) -> _Line:
+    m = OTTER_RE.match(stripped)
+    if m and is_label(m.group("spk")) and not _looks_like_timestamp(m.group("spk")):
+        return _Line(parse_timestamp(m.group("ts")), m.group("spk").strip(), "otter", "", stripped)
+    ts, rest = _bracket_time(stripped, path, lineno)
+    m = REV_RE.match(rest)
+    if m and is_label(m.group("spk")):
+        when = ts if ts is not None else parse_timestamp(m.group("ts"))
+        return _Line(when, m.group("spk").strip(), "rev", m.group("text").strip(), rest, ts)
+    label, body = split_label(rest)
+    if label is not None:
+        ts2, body = _bracket_time(body, path, lineno)  # noScribe: "S01: [00:00:12] text"
+        when = ts if ts is not None else ts2
+        return _Line(when, label, "colon", body.strip(), rest, ts)
+    return _Line(ts, None, "text", rest.strip(), rest, ts)
+
+
+def _accept(classified: dict[int, _Line]) -> tuple[set[str], str]:
+    """Labels that behave like speakers, and the layout that says so."""
+    forms = Counter(c.form for c in classified.values())
+    by_form: dict[str, Counter[str]] = {f: Counter() for f in ("colon", "rev", "otter")}
+    for c in classified.values():
+        if c.label:
+            by_form[c.form][c.label] += 1
+    accepted = accepted_labels(by_form["colon"])
+    layout = "plain"
+    if accepted:
+        layout = "speaker-lines"
+    for form in ("rev", "otter"):
+        if forms[form] >= 2:
+            accepted |= set(by_form[form])
+            layout = form
+    return accepted, layout
+
+
+def _header_block(
+    lines: list[str], i: int, classified: dict[int, _Line], accepted: set[str]
+) -> tuple[dict[str, str], int]:
+    """Leading ``Key: value`` lines before the first turn: metadata, whatever the keys."""
+    header: dict[str, str] = {}
+    j = i
+    while j < len(lines) and lines[j].strip():
+        line = lines[j].strip()
+        m = HEADER_RE.match(line)
+        c = classified.get(j)
+        if not m or (c is not None and c.lead_ts is not None):
+            break
+        key, value = m.group("key").strip(), m.group("value").strip()
+        if key in accepted or known_label(key):
+            break
+        if key.casefold() not in HEADER_KEYS and looks_like_speech(value):
+            break
+        header[key.lower()] = value
+        j += 1
+    if not header:
+        return {}, i
+    if not any(lines[k].strip() for k in range(j, len(lines))):
+        return {}, i  # the whole file is not a header
+    nxt = classified.get(j)
+    ends_block = j >= len(lines) or not lines[j].strip()
+    starts_turn = nxt is not None and ((nxt.label in accepted) or nxt.lead_ts is not None)
+    if ends_block or starts_turn:
+        return header, j
+    return {}, i
+
+
+def _noscribe_preamble(lines: list[str], i: int) -> tuple[dict[str, str], int] | None:
+    """noScribe's title, "Transcribed with noScribe ...", audio file and settings lines."""
+    window = [k for k in range(i, min(len(lines), i + 12)) if lines[k].strip()][:6]
+    mark = next(
+        (k for k in window if lines[k].strip().startswith("Transcribed with noScribe")), None
+    )
+    if mark is None:
+        return None
+    meta: dict[str, str] = {}
+    before = [lines[k].strip() for k in range(i, mark) if lines[k].strip()]
+    if before:
+        meta["title"] = " ".join(before)
+    j = mark
+    while j < len(lines) and lines[j].strip():
+        line = lines[j].strip()
+        if line.startswith("Transcribed with "):
+            meta["transcribed with"] = line.removeprefix("Transcribed with ")
+        elif line.startswith("(") and line.endswith(")"):
+            meta["settings"] = line[1:-1]
+        elif ":" in line:
+            key, _, value = line.partition(":")
+            meta[key.strip().lower()] = value.strip()
+        j += 1
+    return meta, j
+
+
 def parse_lines(lines: Iterable[str], path: Path | None, fmt: str = "txt") -> ParsedTranscript:
-    """Turn-per-line text: ``[hh:mm:ss] SPEAKER: text`` (timestamp and speaker optional)."""
+    """Turn-per-line text in the layouts people and tools write.
+
+    ``[hh:mm:ss] SPEAKER: text`` (timestamp and speaker optional), noScribe's
+    ``S01: [00:00:12] text``, Rev/Descript's ``Speaker 1 (00:01:02):`` and Otter.ai's (and Teams
+    Word exports') ``Name  0:13`` line with the text below it. A header block of ``Key: value``
+    lines before the first turn is metadata; ``Participants:`` may give each label's role.
+    """
     lines = list(lines)
     metadata: dict[str, str] = {}
+    footer = "Transcribed by https://otter.ai"
+    for k in range(len(lines) - 1, -1, -1):
+        if lines[k].strip() == footer:
+            lines[k] = ""
+            metadata["transcribed by"] = "https://otter.ai"
+            break
     i = 0
-    # Header block: leading `Key: value` lines with known keys, ended by a blank line.
     while i < len(lines) and not lines[i].strip():
         i += 1
-    j = i
-    header: dict[str, str] = {}
-    while j < len(lines) and lines[j].strip():
-        m = _HEADER_RE.match(lines[j].strip())
-        if not m or m.group("key").strip().lower() not in HEADER_KEYS:
-            break
-        header[m.group("key").strip().lower()] = m.group("value").strip()
-        j += 1
-    if header and (j >= len(lines) or not lines[j].strip()):
-        metadata = header
-        i = j
+    classified = {
+        n: _classify(lines[n].strip(), path, n + 1)
+        for n in range(i, len(lines))
+        if lines[n].strip()
+    }
+    accepted, layout = _accept(classified)
+    preamble = _noscribe_preamble(lines, i)
+    if preamble is not None:
+        meta, i = preamble
+        metadata.update(meta)
+        layout = "noscribe"
+    else:
+        header, i = _header_block(lines, i, classified, accepted)
+        metadata.update(header)
+    if "transcribed by" in metadata:
+        layout = "otter"
+    roles: dict[str, str] = {}
+    for key, value in metadata.items():
+        if key.casefold() in PARTICIPANT_KEYS:
+            roles.update(parse_roles(value))
+            # Labels a header lists are speakers even when they speak once.
+            accepted |= {c.label for c in classified.values() if c.label and c.label in value}
 
     segments: list[ParsedSegment] = []
     prev_blank = True
+    headed = False  # the last turn came from a "Name  0:13" / "Name (0:13):" line
     for lineno in range(i, len(lines)):
-        raw = lines[lineno]
-        stripped = raw.strip()
-        if not stripped:
+        c = classified.get(lineno)
+        if c is None:
             prev_blank = True
             continue
-        ts_ms: int | None = None
-        rest = stripped
-        m = _BRACKET_RE.match(stripped)
-        if m and _looks_like_timestamp(m.group(1)):
-            ts_ms = parse_timestamp(m.group(1))
-            if ts_ms is None:
-                raise MpuQualError(
-                    f"malformed timestamp '[{m.group(1)}]' (expected [hh:mm:ss])",
-                    path=path,
-                    line=lineno + 1,
+        is_turn = c.label is not None and c.label in accepted
+        # A label that does not behave like one stays text, as written.
+        body = c.text if is_turn else c.raw.strip()
+        ts = c.ts if is_turn else c.lead_ts
+        if is_turn or ts is not None:
+            segments.append(
+                ParsedSegment(
+                    text=body, speaker=c.label if is_turn else None, start_ms=ts, line=lineno + 1
                 )
-            rest = m.group(2)
-        speaker, body = _split_speaker(rest)
-        if ts_ms is None and speaker is None and segments and not prev_blank:
+            )
+            headed = is_turn and c.form in ("otter", "rev")
+        elif segments and (not prev_blank or (headed and not segments[-1].text)):
             seg = segments[-1]
             seg.text = f"{seg.text}\n{body}" if seg.text else body
-            prev_blank = False
-            continue
-        segments.append(ParsedSegment(text=body, speaker=speaker, start_ms=ts_ms, line=lineno + 1))
+        else:
+            segments.append(ParsedSegment(text=body, line=lineno + 1))
+            headed = False
         prev_blank = False
+    if layout in ("otter", "rev"):
+        segments = [s for s in segments if s.text]
     _finish(segments, path)
-    return ParsedTranscript(segments=segments, metadata=metadata, format=fmt)
+    return ParsedTranscript(
+        segments=segments, metadata=metadata, format=fmt, layout=layout, roles=roles
+    )
 
 
 def _finish(segments: list[ParsedSegment], path: Path | None) -> None:
@@ -223,41 +382,114 @@ def _cue_times(line: str, path: Path | None, lineno: int) -> tuple[int, int]:
     return a, b
 
 
+_INLINE_TIME_RE = re.compile(r"<\d{1,2}:\d{2}:\d{2}\.\d{3}>")
+_TEAMS_ID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f-]{27,}/\d+-\d+$", re.IGNORECASE)
+
+
+def _voices(body: str) -> list[tuple[str | None, str]]:
+    """One (voice, text) per ``<v Name>`` span; text before the first voice has none."""
+    out: list[tuple[str | None, str]] = []
+    pos = 0
+    voice: str | None = None
+    for m in _VOICE_RE.finditer(body):
+        before = _clean_cue_text(body[pos : m.start()])[1]
+        if before or voice is not None:
+            out.append((voice, before))
+        voice, pos = m.group(1).strip(), m.end()
+    out.append((voice, _clean_cue_text(body[pos:])[1]))
+    return [(v, t) for v, t in out if t]
+
+
+def _label_cues(
+    cues: list[tuple[int, int, int, str | None, str]], layout_share: float = 0.5
+) -> tuple[list[ParsedSegment], bool]:
+    """Cues without voice tags: ``Name: text`` names the speaker when names behave like ones.
+
+    When most untagged cues start with a name (Zoom writes every cue so), the layout says so and
+    every name counts; otherwise only names that recur or are usual labels do.
+    """
+    split = {k: split_label(c[4]) for k, c in enumerate(cues) if c[3] is None}
+    counts = Counter(label for label, _ in split.values() if label)
+    labelled = sum(1 for label, _ in split.values() if label)
+    dominant = bool(split) and labelled >= max(2, layout_share * len(split))
+    accepted = accepted_labels(counts, layout_says_so=dominant)
+    segs: list[ParsedSegment] = []
+    for k, (start, a, b, voice, text) in enumerate(cues):
+        speaker = voice
+        if voice is None:
+            label, body = split[k]
+            if label is not None and label in accepted:
+                speaker, text = label, body
+        segs.append(ParsedSegment(text=text, speaker=speaker, start_ms=a, end_ms=b, line=start))
+    return segs, dominant
+
+
+def _rolling_lines(
+    cues: list[tuple[int, int, int, str, list[str]]],
+) -> list[tuple[int, int, int, str | None, str]]:
+    """YouTube automatic captions repeat the previous line above each new one: keep new lines."""
+    out: list[tuple[int, int, int, str | None, str]] = []
+    last = ""
+    for start, a, b, _body, lines in cues:
+        for line in lines:
+            text = _clean_cue_text(line)[1]
+            if not text or text == last:
+                continue
+            out.append((start, a, b, None, text))
+            last = text
+    return out
+
+
 def parse_vtt(text: str, path: Path | None = None) -> ParsedTranscript:
-    """WebVTT with ``<v Speaker>`` voice tags."""
+    """WebVTT: ``<v Speaker>`` voice tags (several per cue), Zoom's ``Name: text`` cues,
+    Teams cue ids and YouTube's rolling automatic captions."""
     blocks = _blocks(text)
     if not blocks or not blocks[0][1][0].startswith("WEBVTT"):
         raise MpuQualError("not a WebVTT file: the first line must be WEBVTT", path=path, line=1)
     metadata: dict[str, str] = {}
+    title = blocks[0][1][0][len("WEBVTT") :].strip(" -\t")
+    if title:
+        metadata["title"] = title
     for hdr in blocks[0][1][1:]:
         if ":" in hdr:
             k, v = hdr.split(":", 1)
             metadata[k.strip().lower()] = v.strip()
-    segments: list[ParsedSegment] = []
+    raw_cues: list[tuple[int, int, int, str, list[str]]] = []
+    teams_ids = notes = 0
     for start, lines in blocks[1:]:
         head = lines[0]
         if head.startswith(("NOTE", "STYLE", "REGION")):
+            notes += "noScribe" in " ".join(lines)
             continue
         k = 0
         if "-->" not in head:
             k = 1  # cue identifier
             if len(lines) < 2 or "-->" not in lines[1]:
                 raise MpuQualError("cue has no timing line", path=path, line=start)
+            teams_ids += bool(_TEAMS_ID_RE.match(head.strip()))
         a, b = _cue_times(lines[k], path, start + k)
-        body = "\n".join(lines[k + 1 :])
-        speaker, clean = _clean_cue_text(body)
-        if not clean:
-            continue
-        segments.append(
-            ParsedSegment(text=clean, speaker=speaker, start_ms=a, end_ms=b, line=start)
-        )
+        raw_cues.append((start, a, b, "\n".join(lines[k + 1 :]), lines[k + 1 :]))
+    rolling = any(_INLINE_TIME_RE.search(c[3]) for c in raw_cues)
+    if rolling:
+        cues = _rolling_lines(raw_cues)
+        layout = "youtube"
+    else:
+        cues = []
+        for start, a, b, body, _lines in raw_cues:
+            cues.extend((start, a, b, voice, part) for voice, part in _voices(body))
+        layout = "teams" if teams_ids else "noscribe" if notes else "vtt"
+    segments, dominant = _label_cues(cues)
+    if dominant and layout == "vtt" and not any(c[3] for c in cues):
+        layout = "zoom"
+    elif layout == "vtt" and any(c[3] for c in cues):
+        layout = "voices"
     _finish(segments, path)
-    return ParsedTranscript(segments=segments, metadata=metadata, format="vtt")
+    return ParsedTranscript(segments=segments, metadata=metadata, format="vtt", layout=layout)
 
 
 def parse_srt(text: str, path: Path | None = None) -> ParsedTranscript:
-    """SubRip; a ``SPEAKER:`` prefix on the first line names the speaker."""
-    segments: list[ParsedSegment] = []
+    """SubRip; a ``SPEAKER:`` prefix names the speaker when it behaves like a label."""
+    cues: list[tuple[int, int, int, str | None, str]] = []
     for start, lines in _blocks(text):
         k = 0
         if "-->" not in lines[0]:
@@ -273,14 +505,12 @@ def parse_srt(text: str, path: Path | None = None) -> ParsedTranscript:
         a, b = _cue_times(lines[k], path, start + k)
         body = "\n".join(lines[k + 1 :])
         _voice, clean = _clean_cue_text(body)
-        speaker, clean = _split_speaker(clean) if clean else (None, "")
-        if not clean:
-            continue
-        segments.append(
-            ParsedSegment(text=clean, speaker=speaker, start_ms=a, end_ms=b, line=start)
-        )
+        if clean:
+            cues.append((start, a, b, None, clean))
+    segments, dominant = _label_cues(cues)
     _finish(segments, path)
-    return ParsedTranscript(segments=segments, metadata={}, format="srt")
+    layout = "speaker-lines" if any(s.speaker for s in segments) else "subtitles"
+    return ParsedTranscript(segments=segments, metadata={}, format="srt", layout=layout)
 
 
 def parse_docx(path: Path) -> ParsedTranscript:

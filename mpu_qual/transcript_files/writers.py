@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mpu_qual.errors import MpuQualError
+from mpu_qual.transcript_files.labels import known_label
 from mpu_qual.transcript_files.parsed import ParsedTranscript
 from mpu_qual.transcript_files.parsers import HEADER_KEYS, _clean_cue_text
 from mpu_qual.transcript_files.timecode import format_clock, format_srt, format_vtt
@@ -40,6 +41,15 @@ def _times(parsed: ParsedTranscript) -> list[tuple[int, int]]:
     return out
 
 
+def _unrecognisable_speakers(parsed: ParsedTranscript) -> list[str]:
+    """Speakers that a reader would not take for one: they speak once and look like no label."""
+    counts: dict[str, int] = {}
+    for seg in parsed.segments:
+        if seg.speaker:
+            counts[seg.speaker] = counts.get(seg.speaker, 0) + 1
+    return [s for s, n in counts.items() if n < 2 and not known_label(s)]
+
+
 def to_txt(parsed: ParsedTranscript) -> str:
     lines: list[str] = []
 
@@ -48,6 +58,13 @@ def to_txt(parsed: ParsedTranscript) -> str:
             continue  # e.g. a WebVTT "Kind:" header: read back, it would become a turn
         if isinstance(value, (str, int, float)) and str(value).strip() and "\n" not in str(value):
             lines.append(f"{str(key).title()}: {value}")
+    listed = str(parsed.metadata.get("participants", ""))
+    once = _unrecognisable_speakers(parsed)
+    if once and not all(label in listed for label in once):
+        # A label that occurs once is read back as text unless a header names it.
+        lines = [line for line in lines if not line.lower().startswith("participants:")]
+        everyone = list(dict.fromkeys(s.speaker for s in parsed.segments if s.speaker))
+        lines.append("Participants: " + ", ".join(everyone))
     if lines:
         lines.append("")
     for n, seg in enumerate(parsed.segments):
