@@ -35,6 +35,11 @@ class _Paragraphs(HTMLParser):
             self._cur.append("\n")
         elif tag in _BLOCKS:
             self._flush()
+        elif tag == "a" and any(k == "name" and (v or "").startswith("ts_") for k, v in attrs):
+            # noScribe's timed pieces ("...herrlich.</a><a name="ts_..">// Ich") read with a
+            # space between them, as noScribe's own TXT export writes them.
+            if self._cur and not self._cur[-1][-1:].isspace():
+                self._cur.append(" ")
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "br":

@@ -350,12 +350,14 @@ def _clean_cue_text(text: str) -> tuple[str | None, str]:
     return speaker, html.unescape(plain).strip()
 
 
-def _blocks(text: str) -> list[tuple[int, list[str]]]:
+def _blocks(text: str, *, webvtt: bool = False) -> list[tuple[int, list[str]]]:
+    """Blocks separated by blank lines. In WebVTT only an empty line ends a cue: YouTube's
+    automatic captions put a line holding one space inside their cues."""
     out: list[tuple[int, list[str]]] = []
     cur: list[str] = []
     start = 0
     for n, line in enumerate(text.split("\n")):
-        if line.strip():
+        if (line != "" and not line.isspace()) or (webvtt and line != "" and cur):
             if not cur:
                 start = n + 1
             cur.append(line.strip())  # as in plain text: indentation is not part of a turn
@@ -410,8 +412,14 @@ def _label_cues(
     """
     split = {k: split_label(c[4]) for k, c in enumerate(cues) if c[3] is None}
     counts = Counter(label for label, _ in split.values() if label)
-    labelled = sum(1 for label, _ in split.values() if label)
-    dominant = bool(split) and labelled >= max(2, layout_share * len(split))
+    labelled = sum(counts.values())
+    # Zoom names every cue, and the same few names come back; subtitles that happen to
+    # start "Règle numéro un:" and "Deuxième chose:" do not repeat.
+    dominant = (
+        bool(split)
+        and labelled >= max(2, layout_share * len(split))
+        and labelled >= 1.5 * len(counts)
+    )
     accepted = accepted_labels(counts, layout_says_so=dominant)
     segs: list[ParsedSegment] = []
     for k, (start, a, b, voice, text) in enumerate(cues):
@@ -443,7 +451,7 @@ def _rolling_lines(
 def parse_vtt(text: str, path: Path | None = None) -> ParsedTranscript:
     """WebVTT: ``<v Speaker>`` voice tags (several per cue), Zoom's ``Name: text`` cues,
     Teams cue ids and YouTube's rolling automatic captions."""
-    blocks = _blocks(text)
+    blocks = _blocks(text, webvtt=True)
     if not blocks or not blocks[0][1][0].startswith("WEBVTT"):
         raise MpuQualError("not a WebVTT file: the first line must be WEBVTT", path=path, line=1)
     metadata: dict[str, str] = {}
