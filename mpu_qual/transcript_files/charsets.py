@@ -127,21 +127,63 @@ def chinese_plausibility(text: str, encoding: str) -> float:
     return good / total if total else 0.0
 
 
-# How typical each accented letter is of the languages a code page is used for (1 = very).
-# "Règle" read as Windows-1250 gives "Rčgle": both are letters, but à and ç become the rare
-# Slovak ŕ and ç, so French text scores higher as Windows-1252; Czech the other way round.
+# The accented letters of the languages each code page is used for. A right reading uses the
+# letters of one language ("très", "fenêtre", "naïve": all French); a wrong one mixes
+# languages ("trčs", "fenętre", "naďve": Czech č and ď with Polish ę).
+LANGUAGES = {
+    "cp1252": {
+        "French": "àâæçéèêëîïôœùûüÿ",
+        "German": "äöüß",
+        "Spanish": "áéíñóúü",
+        "Portuguese": "áâãàçéêíóôõú",
+        "Italian": "àèéìíîòóùú",
+        "Nordic": "åäæéöøü",
+        "Dutch": "áéëïóöü",
+    },
+    "cp1250": {
+        "Czech": "áčďéěíňóřšťúůýž",
+        "Slovak": "áäčďéíĺľňóôŕšťúýž",
+        "Polish": "ąćęłńóśźż",
+        "Hungarian": "áéíóöőúüű",
+        "Romanian": "ăâîşţșț",
+        "Croatian": "čćđšž",
+    },
+    "cp1257": {"Latvian": "āčēģīķļņšūž", "Lithuanian": "ąčęėįšųūž", "Estonian": "äõöüšž"},
+    "cp1254": {"Turkish": "çğıöşüâîû"},
+}
+LANGUAGES["latin-1"] = LANGUAGES["cp1252"]
+# How common each accented letter is in those languages (1 = very): the tie-break when two
+# code pages both give one-language text ("Règle ... à" against Slovak "Rčgle ... ŕ").
 _TYPICAL = {
     "cp1252": "é1 è.8 à.8 ç.6 ê.5 â.4 ô.4 î.3 û.2 ù.2 ë.2 ï.2 ü.8 ö.8 ä.8 ß.6 á.7 í.6 ó.7 ú.5 "
-    "ñ.6 ã.5 õ.3 å.6 æ.4 ø.6 œ.3 ì.2 ò.2 ý.1 ÿ.1 š.1 ž.1",
+    "ñ.6 ã.5 õ.3 å.6 æ.4 ø.6 œ.3 ì.2 ò.2 ý.1 ÿ.1",
     "cp1250": "á.8 é.7 í.8 ó.6 ú.4 ý.6 č.8 ď.3 ě.8 ň.3 ř.8 š.8 ť.3 ů.5 ž.8 ą.6 ć.5 ę.6 ł.8 ń.5 "
-    "ś.5 ź.3 ż.6 ő.5 ű.3 ö.5 ü.4 ä.2 ô.2 ă.6 â.4 î.4 ş.5 ţ.4 ĺ.1 ľ.3 ŕ.1 ç.1 ë.1",
+    "ś.5 ź.3 ż.6 ő.5 ű.3 ö.5 ü.4 ä.2 ô.2 ă.6 â.4 î.4 ş.5 ţ.4 ĺ.1 ľ.3 ŕ.1 đ.3",
     "cp1257": "ā.8 č.6 ē.7 ģ.3 ī.7 ķ.4 ļ.4 ņ.4 š.7 ū.6 ž.6 ą.5 ę.4 ė.6 į.4 ų.4 õ.4 ä.5 ö.3 ü.4",
-    "cp1254": "ç.8 ğ.8 ı1 ö.7 ş.8 ü.8 â.2 î.1 û.1 é.1",
+    "cp1254": "ç.8 ğ.8 ı1 ö.7 ş.8 ü.8 â.2 î.1 û.1",
 }
-TYPICAL = {
-    enc: {item[0]: float(item[1:]) for item in spec.split()} for enc, spec in _TYPICAL.items()
-}
+TYPICAL = {enc: {i[0]: float(i[1:]) for i in spec.split()} for enc, spec in _TYPICAL.items()}
 TYPICAL["latin-1"] = TYPICAL["cp1252"]
+
+
+def typicality(text: str, encoding: str) -> float:
+    """Mean commonness of the accented letters in the code page's languages."""
+    weights = TYPICAL.get(encoding)
+    letters = [ch.lower() for ch in text if ord(ch) >= 0x80 and ch.isalpha()]
+    if not weights or not letters:
+        return 0.0
+    return sum(weights.get(ch, 0.0) for ch in letters) / len(letters)
+
+
+def one_language_share(text: str, encoding: str) -> float:
+    """The largest share of the accented letters that one language of the code page uses."""
+    letters = [ch.lower() for ch in text if ord(ch) >= 0x80 and ch.isalpha()]
+    if not letters:
+        return 1.0
+    langs = LANGUAGES.get(encoding, {})
+    return max(
+        (sum(ch in alpha for ch in letters) / len(letters) for alpha in langs.values()), default=1.0
+    )
 
 
 def latin_plausibility(text: str, encoding: str = "cp1252") -> float:
@@ -153,7 +195,6 @@ def latin_plausibility(text: str, encoding: str = "cp1252") -> float:
     how typical the accented letters are of the code page's languages.
     """
     cyrillic = encoding == "cp1251"
-    weights = TYPICAL.get(encoding, {})
     total = good = 0.0
     run = 0
     chars = list(text)
@@ -164,7 +205,7 @@ def latin_plausibility(text: str, encoding: str = "cp1252") -> float:
         run += 1
         total += 1
         if unicodedata.category(ch).startswith("C"):
-            continue  # control characters (C1) never appear in text
+            return 0.0  # control characters (C1) never appear in real text
         if ch in LATIN_PUNCT:
             good += 1
             continue
@@ -181,8 +222,10 @@ def latin_plausibility(text: str, encoding: str = "cp1252") -> float:
             continue
         if "LATIN" not in unicodedata.name(ch, "") or run > 2:
             continue
-        good += weights.get(ch.lower(), 0.05)
-    return good / total if total else 0.0
+        good += 1
+    if total == 0:
+        return 0.0
+    return good / total * (1.0 if cyrillic else one_language_share(text, encoding))
 
 
 def plausibility(text: str, encoding: str) -> float:
@@ -260,6 +303,14 @@ def decide(cands: list[Candidate]) -> Detection:
         return Detection(None, 0.0, "no plausible reading", cands[:4])
     best = good[0]
     rivals = [c for c in good[1:] if _weight(c) > _weight(best) - 0.1]
+    latin = [best, *rivals]
+    if rivals and not any(c.encoding.startswith(("gb", "big5")) for c in latin):
+        latin.sort(key=lambda c: typicality(c.text, c.encoding), reverse=True)
+        lead = typicality(latin[0].text, latin[0].encoding) - typicality(
+            latin[1].text, latin[1].encoding
+        )
+        if lead >= 0.08:  # one code page's letters are clearly the more common ones
+            best, rivals = latin[0], []
     if rivals:
         return Detection(None, best.plausibility, "several plausible readings", good[:4])
     second = _weight(good[1]) if len(good) > 1 else 0.0

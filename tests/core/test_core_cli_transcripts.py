@@ -131,8 +131,6 @@ BAD = {
         "malformed timestamp",
         3,
     ),
-    "latin1.txt": (
-        "IL1: ok\nIL2: très bien, fenêtre, naïve\n".encode("latin-1"),
         "not text in UTF-8, UTF-16 or Big5",
         2,
     ),
