@@ -131,9 +131,6 @@ BAD = {
         "malformed timestamp",
         3,
     ),
-        "not text in UTF-8, UTF-16 or Big5",
-        2,
-    ),
     "nul.txt": (b"IL1: a\n\x00\x00\x00\x00binary\n", "NUL", 2),
     "cue.vtt": (b"WEBVTT\n\n00:00:01.000 --> soon\nhi\n", "malformed cue timing", 3),
     "cue.srt": (
