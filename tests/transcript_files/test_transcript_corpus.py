@@ -13,8 +13,8 @@ import pytest
 
 from mpu_qual.errors import EncodingUnclear, MpuQualError
 from mpu_qual.store import Project
-from mpu_qual.transcripts.encoding import decode_text
-from mpu_qual.transcripts.parsers import parse_file
+from mpu_qual.transcript_files.encoding import decode_text
+from mpu_qual.transcript_files.parsers import parse_file
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "transcripts"
 DEMO = Path(__file__).resolve().parents[2] / "transcripts" / "focus-group-2025-12-08.txt"
@@ -151,8 +151,8 @@ def test_header_block_is_metadata_and_participants_roles_set_groups(demo_dir: Pa
     # "Rule number one:" inside a turn is text, and so is a label that never recurs.
     assert parsed.segments[2].text.startswith("We see the same at our customers. Rule number one:")
     with Project.open(demo_dir) as project:
-        project.import_transcript(path)
-        groups = {p.label: p.group_id for p in project.participants()}
+        project.sources.import_file(path)
+        groups = {p.label: p.group_id for p in project.participants.list()}
     assert {k: groups[k] for k in ("MOD", "IL1", "TP1", "AC1")} == {
         "MOD": "moderator",
         "IL1": "industry_leader",
@@ -301,7 +301,7 @@ def test_add_with_encoding_and_speakers_options(cli, demo_dir: Path, tmp_path: P
     )
     assert res.exit_code == 0, res.stderr
     with Project.open(demo_dir) as p:
-        assert "Więc tak" in p.source("unclear").text
-        src = p.source("rev-transcript")
-        assert {s.speaker for s in p.segments(src)} == {None}
+        assert "Więc tak" in p.sources.get("unclear").text
+        src = p.sources.get("rev-transcript")
+        assert {s.speaker for s in p.sources.segments(src)} == {None}
         assert src.text.startswith("Speaker 1: Good afternoon")
