@@ -7,7 +7,10 @@ without touching SQLite.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+from mpu_qual.errors import MpuQualError
 
 
 @dataclass
@@ -51,3 +54,23 @@ class ParsedTranscript:
             out.append((pos, pos + len(seg.text)))
             pos += len(seg.text) + len(self.SEPARATOR)
         return out
+
+
+def finish_turns(segments: list[ParsedSegment], path: Path | str | None) -> None:
+    """Every parser's last step: refuse a file without turns or with time going backwards,
+    and give each timed turn the next turn's start as its end when it has none."""
+    if not segments:
+        raise MpuQualError("no transcript turns found", path=path, hint="Is this the right file?")
+    last: int | None = None
+    for seg in segments:
+        if seg.start_ms is not None:
+            if last is not None and seg.start_ms < last:
+                raise MpuQualError(
+                    "timestamp goes backwards (earlier than the turn before)",
+                    path=path,
+                    line=seg.line,
+                )
+            last = seg.start_ms
+    for a, b in zip(segments, segments[1:], strict=False):
+        if a.end_ms is None and a.start_ms is not None and b.start_ms is not None:
+            a.end_ms = b.start_ms

@@ -1,11 +1,13 @@
-"""Transcript parsers: plain text, WebVTT, SRT and DOCX into a ParsedTranscript.
+"""Transcript files into a ParsedTranscript: the entry point, and the turn-per-line layouts.
 
-Every parser reports problems with the file and line, and never guesses a timestamp.
+``parse_file`` picks the reader by extension: plain text, DOCX and HTML paragraphs are read
+here as lines (with the layouts of Otter.ai, Rev, noScribe and hand-typed focus groups);
+WebVTT and SRT are cue files (``cue_files``). Every parser reports problems with the file and
+line, and never guesses a timestamp.
 """
 
 from __future__ import annotations
 
-import html
 import re
 import zipfile
 from collections import Counter
@@ -15,6 +17,7 @@ from pathlib import Path
 
 from mpu_qual.errors import MpuQualError
 from mpu_qual.fileio import refuse_database_file
+from mpu_qual.transcript_files.cue_files import parse_srt, parse_vtt
 from mpu_qual.transcript_files.encoding import read_decoded
 from mpu_qual.transcript_files.html_files import html_lines
 from mpu_qual.transcript_files.labels import (
@@ -30,7 +33,7 @@ from mpu_qual.transcript_files.labels import (
     parse_roles,
     split_label,
 )
-from mpu_qual.transcript_files.parsed import ParsedSegment, ParsedTranscript
+from mpu_qual.transcript_files.parsed import ParsedSegment, ParsedTranscript, finish_turns
 from mpu_qual.transcript_files.timecode import parse_timestamp
 
 __all__ = ["HEADER_KEYS", "parse_file", "parse_lines", "parse_srt", "parse_txt", "parse_vtt"]
@@ -107,14 +110,6 @@ def keep_labels_in_text(parsed: ParsedTranscript) -> None:
             seg.text = f"{seg.speaker}: {seg.text}"
             seg.speaker = None
     parsed.roles = {}
-
-
-def _is_label(label: str) -> bool:
-    return is_label(label)
-
-
-def _split_speaker(text: str) -> tuple[str | None, str]:
-    return split_label(text)
 
 
 def _looks_like_timestamp(value: str) -> bool:
@@ -309,216 +304,14 @@ def parse_lines(lines: Iterable[str], path: Path | None, fmt: str = "txt") -> Pa
         prev_blank = False
     if layout in ("otter", "rev"):
         segments = [s for s in segments if s.text]
-    _finish(segments, path)
+    finish_turns(segments, path)
     return ParsedTranscript(
         segments=segments, metadata=metadata, format=fmt, layout=layout, roles=roles
     )
 
 
-def _finish(segments: list[ParsedSegment], path: Path | None) -> None:
-    """Drop empty turns' text problems, check time order and fill end times."""
-    if not segments:
-        raise MpuQualError("no transcript turns found", path=path, hint="Is this the right file?")
-    last: int | None = None
-    for seg in segments:
-        if seg.start_ms is not None:
-            if last is not None and seg.start_ms < last:
-                raise MpuQualError(
-                    "timestamp goes backwards (earlier than the turn before)",
-                    path=path,
-                    line=seg.line,
-                )
-            last = seg.start_ms
-    for a, b in zip(segments, segments[1:], strict=False):
-        if a.end_ms is None and a.start_ms is not None and b.start_ms is not None:
-            a.end_ms = b.start_ms
-
-
 def parse_txt(text: str, path: Path | None = None) -> ParsedTranscript:
     return parse_lines(text.split("\n"), path, "txt")
-
-
-_CUE_TIME_RE = re.compile(r"^(?P<a>\S+)\s+-->\s+(?P<b>\S+)(?P<settings>.*)$")
-_VOICE_RE = re.compile(r"<v(?:\.[^\s>]*)?\s+([^>]+)>")
-_TAG_RE = re.compile(r"</?[a-zA-Z][^>]*>|<\d[\d:.]*>")
-
-
-def _clean_cue_text(text: str) -> tuple[str | None, str]:
-    voice = _VOICE_RE.search(text)
-    speaker = voice.group(1).strip() if voice else None
-    plain = _TAG_RE.sub("", text)
-    return speaker, html.unescape(plain).strip()
-
-
-def _blocks(text: str, *, webvtt: bool = False) -> list[tuple[int, list[str]]]:
-    """Blocks separated by blank lines. In WebVTT only an empty line ends a cue: YouTube's
-    automatic captions put a line holding one space inside their cues."""
-    out: list[tuple[int, list[str]]] = []
-    cur: list[str] = []
-    start = 0
-    for n, line in enumerate(text.split("\n")):
-        if (line != "" and not line.isspace()) or (webvtt and line != "" and cur):
-            if not cur:
-                start = n + 1
-            cur.append(line.strip())  # as in plain text: indentation is not part of a turn
-        elif cur:
-            out.append((start, cur))
-            cur = []
-    if cur:
-        out.append((start, cur))
-    return out
-
-
-def _cue_times(line: str, path: Path | None, lineno: int) -> tuple[int, int]:
-    m = _CUE_TIME_RE.match(line.strip())
-    a = parse_timestamp(m.group("a")) if m else None
-    b = parse_timestamp(m.group("b")) if m else None
-    if a is None or b is None:
-        raise MpuQualError(
-            f"malformed cue timing '{line.strip()}' (expected 00:00:01.000 --> 00:00:04.000)",
-            path=path,
-            line=lineno,
-        )
-    if b < a:
-        raise MpuQualError("cue ends before it starts", path=path, line=lineno)
-    return a, b
-
-
-_INLINE_TIME_RE = re.compile(r"<\d{1,2}:\d{2}:\d{2}\.\d{3}>")
-_TEAMS_ID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f-]{27,}/\d+-\d+$", re.IGNORECASE)
-
-
-def _voices(body: str) -> list[tuple[str | None, str]]:
-    """One (voice, text) per ``<v Name>`` span; text before the first voice has none."""
-    out: list[tuple[str | None, str]] = []
-    pos = 0
-    voice: str | None = None
-    for m in _VOICE_RE.finditer(body):
-        before = _clean_cue_text(body[pos : m.start()])[1]
-        if before or voice is not None:
-            out.append((voice, before))
-        voice, pos = m.group(1).strip(), m.end()
-    out.append((voice, _clean_cue_text(body[pos:])[1]))
-    return [(v, t) for v, t in out if t]
-
-
-def _label_cues(
-    cues: list[tuple[int, int, int, str | None, str]], layout_share: float = 0.5
-) -> tuple[list[ParsedSegment], bool]:
-    """Cues without voice tags: ``Name: text`` names the speaker when names behave like ones.
-
-    When most untagged cues start with a name (Zoom writes every cue so), the layout says so and
-    every name counts; otherwise only names that recur or are usual labels do.
-    """
-    split = {k: split_label(c[4]) for k, c in enumerate(cues) if c[3] is None}
-    counts = Counter(label for label, _ in split.values() if label)
-    labelled = sum(counts.values())
-    # Zoom names every cue, and the same few names come back; subtitles that happen to
-    # start "Règle numéro un:" and "Deuxième chose:" do not repeat.
-    dominant = (
-        bool(split)
-        and labelled >= max(2, layout_share * len(split))
-        and labelled >= 1.5 * len(counts)
-    )
-    accepted = accepted_labels(counts, layout_says_so=dominant)
-    segs: list[ParsedSegment] = []
-    for k, (start, a, b, voice, text) in enumerate(cues):
-        speaker = voice
-        if voice is None:
-            label, body = split[k]
-            if label is not None and label in accepted:
-                speaker, text = label, body
-        segs.append(ParsedSegment(text=text, speaker=speaker, start_ms=a, end_ms=b, line=start))
-    return segs, dominant
-
-
-def _rolling_lines(
-    cues: list[tuple[int, int, int, str, list[str]]],
-) -> list[tuple[int, int, int, str | None, str]]:
-    """YouTube automatic captions repeat the previous line above each new one: keep new lines."""
-    out: list[tuple[int, int, int, str | None, str]] = []
-    last = ""
-    for start, a, b, _body, lines in cues:
-        for line in lines:
-            text = _clean_cue_text(line)[1]
-            if not text or text == last:
-                continue
-            out.append((start, a, b, None, text))
-            last = text
-    return out
-
-
-def parse_vtt(text: str, path: Path | None = None) -> ParsedTranscript:
-    """WebVTT: ``<v Speaker>`` voice tags (several per cue), Zoom's ``Name: text`` cues,
-    Teams cue ids and YouTube's rolling automatic captions."""
-    blocks = _blocks(text, webvtt=True)
-    if not blocks or not blocks[0][1][0].startswith("WEBVTT"):
-        raise MpuQualError("not a WebVTT file: the first line must be WEBVTT", path=path, line=1)
-    metadata: dict[str, str] = {}
-    title = blocks[0][1][0][len("WEBVTT") :].strip(" -\t")
-    if title:
-        metadata["title"] = title
-    for hdr in blocks[0][1][1:]:
-        if ":" in hdr:
-            k, v = hdr.split(":", 1)
-            metadata[k.strip().lower()] = v.strip()
-    raw_cues: list[tuple[int, int, int, str, list[str]]] = []
-    teams_ids = notes = 0
-    for start, lines in blocks[1:]:
-        head = lines[0]
-        if head.startswith(("NOTE", "STYLE", "REGION")):
-            notes += "noScribe" in " ".join(lines)
-            continue
-        k = 0
-        if "-->" not in head:
-            k = 1  # cue identifier
-            if len(lines) < 2 or "-->" not in lines[1]:
-                raise MpuQualError("cue has no timing line", path=path, line=start)
-            teams_ids += bool(_TEAMS_ID_RE.match(head.strip()))
-        a, b = _cue_times(lines[k], path, start + k)
-        raw_cues.append((start, a, b, "\n".join(lines[k + 1 :]), lines[k + 1 :]))
-    rolling = any(_INLINE_TIME_RE.search(c[3]) for c in raw_cues)
-    if rolling:
-        cues = _rolling_lines(raw_cues)
-        layout = "youtube"
-    else:
-        cues = []
-        for start, a, b, body, _lines in raw_cues:
-            cues.extend((start, a, b, voice, part) for voice, part in _voices(body))
-        layout = "teams" if teams_ids else "noscribe" if notes else "vtt"
-    segments, dominant = _label_cues(cues)
-    if dominant and layout == "vtt" and not any(c[3] for c in cues):
-        layout = "zoom"
-    elif layout == "vtt" and any(c[3] for c in cues):
-        layout = "voices"
-    _finish(segments, path)
-    return ParsedTranscript(segments=segments, metadata=metadata, format="vtt", layout=layout)
-
-
-def parse_srt(text: str, path: Path | None = None) -> ParsedTranscript:
-    """SubRip; a ``SPEAKER:`` prefix names the speaker when it behaves like a label."""
-    cues: list[tuple[int, int, int, str | None, str]] = []
-    for start, lines in _blocks(text):
-        k = 0
-        if "-->" not in lines[0]:
-            if not lines[0].strip().isdigit():
-                raise MpuQualError(
-                    f"expected a cue number or timing line, found '{lines[0][:40]}'",
-                    path=path,
-                    line=start,
-                )
-            k = 1
-        if k >= len(lines):
-            raise MpuQualError("cue has no timing line", path=path, line=start)
-        a, b = _cue_times(lines[k], path, start + k)
-        body = "\n".join(lines[k + 1 :])
-        _voice, clean = _clean_cue_text(body)
-        if clean:
-            cues.append((start, a, b, None, clean))
-    segments, dominant = _label_cues(cues)
-    _finish(segments, path)
-    layout = "speaker-lines" if any(s.speaker for s in segments) else "subtitles"
-    return ParsedTranscript(segments=segments, metadata={}, format="srt", layout=layout)
 
 
 def parse_docx(path: Path) -> ParsedTranscript:

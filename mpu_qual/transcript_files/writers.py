@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from mpu_qual.errors import MpuQualError
+from mpu_qual.transcript_files.cue_files import clean_cue_text
 from mpu_qual.transcript_files.labels import known_label
 from mpu_qual.transcript_files.parsed import ParsedTranscript
-from mpu_qual.transcript_files.parsers import HEADER_KEYS, _clean_cue_text
+from mpu_qual.transcript_files.parsers import HEADER_KEYS
 from mpu_qual.transcript_files.timecode import format_clock, format_srt, format_vtt
 
 WRITE_FORMATS = ("txt", "vtt", "srt")
@@ -93,7 +94,7 @@ def to_vtt(parsed: ParsedTranscript) -> str:
 def _escape_srt(text: str) -> str:
     """SRT players show text as is, so escape only text the reader would change (tags, entities)."""
 
-    return text if _clean_cue_text(text)[1] == text.strip() else _escape_vtt(text)
+    return text if clean_cue_text(text)[1] == text.strip() else _escape_vtt(text)
 
 
 def to_srt(parsed: ParsedTranscript) -> str:

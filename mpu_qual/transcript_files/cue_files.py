@@ -1,0 +1,201 @@
+"""Cue files: WebVTT and SubRip (SRT), one segment per cue or per voice in a cue.
+
+WebVTT comes from meeting tools in several layouts: ``<v Name>`` voice tags (Teams, noScribe,
+hand-made captions, several voices in one cue), Zoom's ``Name: text`` cues without tags, and
+YouTube's rolling automatic captions. SRT names a speaker only with a ``Name:`` prefix, which
+counts when the name behaves like a label (see ``labels``).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter
+from pathlib import Path
+
+from mpu_qual.errors import MpuQualError
+from mpu_qual.transcript_files.labels import accepted_labels, split_label
+from mpu_qual.transcript_files.parsed import ParsedSegment, ParsedTranscript, finish_turns
+from mpu_qual.transcript_files.timecode import parse_timestamp
+
+_CUE_TIME_RE = re.compile(r"^(?P<a>\S+)\s+-->\s+(?P<b>\S+)(?P<settings>.*)$")
+_VOICE_RE = re.compile(r"<v(?:\.[^\s>]*)?\s+([^>]+)>")
+_TAG_RE = re.compile(r"</?[a-zA-Z][^>]*>|<\d[\d:.]*>")
+
+
+def clean_cue_text(text: str) -> tuple[str | None, str]:
+    voice = _VOICE_RE.search(text)
+    speaker = voice.group(1).strip() if voice else None
+    plain = _TAG_RE.sub("", text)
+    return speaker, html.unescape(plain).strip()
+
+
+def _blocks(text: str, *, webvtt: bool = False) -> list[tuple[int, list[str]]]:
+    """Blocks separated by blank lines. In WebVTT only an empty line ends a cue: YouTube's
+    automatic captions put a line holding one space inside their cues."""
+    out: list[tuple[int, list[str]]] = []
+    cur: list[str] = []
+    start = 0
+    for n, line in enumerate(text.split("\n")):
+        if (line != "" and not line.isspace()) or (webvtt and line != "" and cur):
+            if not cur:
+                start = n + 1
+            cur.append(line.strip())  # as in plain text: indentation is not part of a turn
+        elif cur:
+            out.append((start, cur))
+            cur = []
+    if cur:
+        out.append((start, cur))
+    return out
+
+
+def _cue_times(line: str, path: Path | None, lineno: int) -> tuple[int, int]:
+    m = _CUE_TIME_RE.match(line.strip())
+    a = parse_timestamp(m.group("a")) if m else None
+    b = parse_timestamp(m.group("b")) if m else None
+    if a is None or b is None:
+        raise MpuQualError(
+            f"malformed cue timing '{line.strip()}' (expected 00:00:01.000 --> 00:00:04.000)",
+            path=path,
+            line=lineno,
+        )
+    if b < a:
+        raise MpuQualError("cue ends before it starts", path=path, line=lineno)
+    return a, b
+
+
+_INLINE_TIME_RE = re.compile(r"<\d{1,2}:\d{2}:\d{2}\.\d{3}>")
+_TEAMS_ID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f-]{27,}/\d+-\d+$", re.IGNORECASE)
+
+
+def _voices(body: str) -> list[tuple[str | None, str]]:
+    """One (voice, text) per ``<v Name>`` span; text before the first voice has none."""
+    out: list[tuple[str | None, str]] = []
+    pos = 0
+    voice: str | None = None
+    for m in _VOICE_RE.finditer(body):
+        before = clean_cue_text(body[pos : m.start()])[1]
+        if before or voice is not None:
+            out.append((voice, before))
+        voice, pos = m.group(1).strip(), m.end()
+    out.append((voice, clean_cue_text(body[pos:])[1]))
+    return [(v, t) for v, t in out if t]
+
+
+def _label_cues(
+    cues: list[tuple[int, int, int, str | None, str]], layout_share: float = 0.5
+) -> tuple[list[ParsedSegment], bool]:
+    """Cues without voice tags: ``Name: text`` names the speaker when names behave like ones.
+
+    When most untagged cues start with a name (Zoom writes every cue so), the layout says so and
+    every name counts; otherwise only names that recur or are usual labels do.
+    """
+    split = {k: split_label(c[4]) for k, c in enumerate(cues) if c[3] is None}
+    counts = Counter(label for label, _ in split.values() if label)
+    labelled = sum(counts.values())
+    # Zoom names every cue, and the same few names come back; subtitles that happen to
+    # start "Règle numéro un:" and "Deuxième chose:" do not repeat.
+    dominant = (
+        bool(split)
+        and labelled >= max(2, layout_share * len(split))
+        and labelled >= 1.5 * len(counts)
+    )
+    accepted = accepted_labels(counts, layout_says_so=dominant)
+    segs: list[ParsedSegment] = []
+    for k, (start, a, b, voice, text) in enumerate(cues):
+        speaker = voice
+        if voice is None:
+            label, body = split[k]
+            if label is not None and label in accepted:
+                speaker, text = label, body
+        segs.append(ParsedSegment(text=text, speaker=speaker, start_ms=a, end_ms=b, line=start))
+    return segs, dominant
+
+
+def _rolling_lines(
+    cues: list[tuple[int, int, int, str, list[str]]],
+) -> list[tuple[int, int, int, str | None, str]]:
+    """YouTube automatic captions repeat the previous line above each new one: keep new lines."""
+    out: list[tuple[int, int, int, str | None, str]] = []
+    last = ""
+    for start, a, b, _body, lines in cues:
+        for line in lines:
+            text = clean_cue_text(line)[1]
+            if not text or text == last:
+                continue
+            out.append((start, a, b, None, text))
+            last = text
+    return out
+
+
+def parse_vtt(text: str, path: Path | None = None) -> ParsedTranscript:
+    """WebVTT: ``<v Speaker>`` voice tags (several per cue), Zoom's ``Name: text`` cues,
+    Teams cue ids and YouTube's rolling automatic captions."""
+    blocks = _blocks(text, webvtt=True)
+    if not blocks or not blocks[0][1][0].startswith("WEBVTT"):
+        raise MpuQualError("not a WebVTT file: the first line must be WEBVTT", path=path, line=1)
+    metadata: dict[str, str] = {}
+    title = blocks[0][1][0][len("WEBVTT") :].strip(" -\t")
+    if title:
+        metadata["title"] = title
+    for hdr in blocks[0][1][1:]:
+        if ":" in hdr:
+            k, v = hdr.split(":", 1)
+            metadata[k.strip().lower()] = v.strip()
+    raw_cues: list[tuple[int, int, int, str, list[str]]] = []
+    teams_ids = notes = 0
+    for start, lines in blocks[1:]:
+        head = lines[0]
+        if head.startswith(("NOTE", "STYLE", "REGION")):
+            notes += "noScribe" in " ".join(lines)
+            continue
+        k = 0
+        if "-->" not in head:
+            k = 1  # cue identifier
+            if len(lines) < 2 or "-->" not in lines[1]:
+                raise MpuQualError("cue has no timing line", path=path, line=start)
+            teams_ids += bool(_TEAMS_ID_RE.match(head.strip()))
+        a, b = _cue_times(lines[k], path, start + k)
+        raw_cues.append((start, a, b, "\n".join(lines[k + 1 :]), lines[k + 1 :]))
+    rolling = any(_INLINE_TIME_RE.search(c[3]) for c in raw_cues)
+    if rolling:
+        cues = _rolling_lines(raw_cues)
+        layout = "youtube"
+    else:
+        cues = []
+        for start, a, b, body, _lines in raw_cues:
+            cues.extend((start, a, b, voice, part) for voice, part in _voices(body))
+        layout = "teams" if teams_ids else "noscribe" if notes else "vtt"
+    segments, dominant = _label_cues(cues)
+    if dominant and layout == "vtt" and not any(c[3] for c in cues):
+        layout = "zoom"
+    elif layout == "vtt" and any(c[3] for c in cues):
+        layout = "voices"
+    finish_turns(segments, path)
+    return ParsedTranscript(segments=segments, metadata=metadata, format="vtt", layout=layout)
+
+
+def parse_srt(text: str, path: Path | None = None) -> ParsedTranscript:
+    """SubRip; a ``SPEAKER:`` prefix names the speaker when it behaves like a label."""
+    cues: list[tuple[int, int, int, str | None, str]] = []
+    for start, lines in _blocks(text):
+        k = 0
+        if "-->" not in lines[0]:
+            if not lines[0].strip().isdigit():
+                raise MpuQualError(
+                    f"expected a cue number or timing line, found '{lines[0][:40]}'",
+                    path=path,
+                    line=start,
+                )
+            k = 1
+        if k >= len(lines):
+            raise MpuQualError("cue has no timing line", path=path, line=start)
+        a, b = _cue_times(lines[k], path, start + k)
+        body = "\n".join(lines[k + 1 :])
+        _voice, clean = clean_cue_text(body)
+        if clean:
+            cues.append((start, a, b, None, clean))
+    segments, dominant = _label_cues(cues)
+    finish_turns(segments, path)
+    layout = "speaker-lines" if any(s.speaker for s in segments) else "subtitles"
+    return ParsedTranscript(segments=segments, metadata={}, format="srt", layout=layout)
