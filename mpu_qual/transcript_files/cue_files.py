@@ -128,9 +128,39 @@ def _rolling_lines(
     return out
 
 
+_NOSCRIBE_NOTE_RE = re.compile(
+    r"^Transcribed with (?P<tool>\S+(?: vers\. \S+)?)"
+    r"(?: Audio file: (?P<audio>.*?))?(?: \((?P<settings>.*)\))?$"
+)
+
+
+def _noscribe_note(note: str) -> dict[str, str]:
+    """noScribe's NOTE (its info paragraph on one line) as the keys its TXT export gives."""
+    m = _NOSCRIBE_NOTE_RE.match(note)
+    if not m:
+        return {}
+    keys = {"tool": "transcribed with", "audio": "audio file", "settings": "settings"}
+    return {keys[k]: v.strip() for k, v in m.groupdict().items() if v}
+
+
+def _noscribe_overlaps(segments: list[ParsedSegment]) -> None:
+    """noScribe marks overlapping speech ``<v //S02>//S02: text``, and the interrupted
+    speaker's next cue ``// text``: the speaker is S02, and the marks, which the cue's own
+    voice and time already say, leave the text (``meta["overlap"]`` keeps the fact)."""
+    for seg in segments:
+        if seg.speaker and seg.speaker.startswith("//"):
+            seg.speaker = seg.speaker[2:].strip() or None
+            if seg.speaker:
+                prefix = rf"^//\s*{re.escape(seg.speaker)}\s*[:：]\s*"
+                seg.text = re.sub(prefix, "", seg.text) or seg.text
+            seg.meta["overlap"] = True
+        elif seg.text.startswith("//") and seg.text[2:].strip():
+            seg.text = seg.text[2:].lstrip()
+
+
 def parse_vtt(text: str, path: Path | None = None) -> ParsedTranscript:
     """WebVTT: ``<v Speaker>`` voice tags (several per cue), Zoom's ``Name: text`` cues,
-    Teams cue ids and YouTube's rolling automatic captions."""
+    Teams cue ids, noScribe's export and YouTube's rolling automatic captions."""
     blocks = _blocks(text, webvtt=True)
     if not blocks or not blocks[0][1][0].startswith("WEBVTT"):
         raise MpuQualError("not a WebVTT file: the first line must be WEBVTT", path=path, line=1)
@@ -147,7 +177,10 @@ def parse_vtt(text: str, path: Path | None = None) -> ParsedTranscript:
     for start, lines in blocks[1:]:
         head = lines[0]
         if head.startswith(("NOTE", "STYLE", "REGION")):
-            notes += "noScribe" in " ".join(lines)
+            note = " ".join(lines)[4:].strip() if head.startswith("NOTE") else ""
+            if "noScribe" in note:
+                notes += 1
+                metadata.update(_noscribe_note(note))
             continue
         k = 0
         if "-->" not in head:
@@ -167,6 +200,8 @@ def parse_vtt(text: str, path: Path | None = None) -> ParsedTranscript:
             cues.extend((start, a, b, voice, part) for voice, part in _voices(body))
         layout = "teams" if teams_ids else "noscribe" if notes else "vtt"
     segments, dominant = _label_cues(cues)
+    if layout == "noscribe":
+        _noscribe_overlaps(segments)
     if dominant and layout == "vtt" and not any(c[3] for c in cues):
         layout = "zoom"
     elif layout == "vtt" and any(c[3] for c in cues):

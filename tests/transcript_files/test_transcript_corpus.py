@@ -143,6 +143,31 @@ def test_noscribe_html_reads_as_its_txt_export() -> None:
     assert turns("noscribe-interview.html") == turns("noscribe-interview.txt")
 
 
+def test_noscribe_vtt_one_turn_per_cue_overlaps_named() -> None:
+    parsed = parse_file(DATA / "noscribe-interview.vtt")
+    txt = parse_file(DATA / "noscribe-interview.txt")
+    assert parsed.layout == "noscribe"
+    assert parsed.metadata == txt.metadata  # title, tool, audio file and settings, as in TXT
+    assert len(parsed.segments) == 22
+    assert speakers(parsed) == {None: 1, "S01": 10, "S00": 9, "S02": 2}
+    overlaps = [(s.speaker, s.text, s.start_ms) for s in parsed.segments if s.meta.get("overlap")]
+    assert overlaps == [
+        ("S02", "Sorry, is the recorder on?", 22600),
+        ("S02", "Only two?", 62380),
+        ("S00", "It is the same everywhere.", 76240),
+    ]
+    after = parsed.segments[5]
+    assert (after.speaker, after.text, after.start_ms, after.end_ms) == (
+        "S01",
+        "Yes, it is running, go ahead.",
+        23900,
+        26310,
+    )
+    # Every cue's words are the TXT export's words; no "//" marks and no "//S02" speaker.
+    assert all(s.text in txt.full_text() for s in parsed.segments)
+    assert "//" not in parsed.full_text()
+
+
 def test_header_block_is_metadata_and_participants_roles_set_groups(demo_dir: Path) -> None:
     path = DATA / "focus-group-header-roles.txt"
     parsed = parse_file(path)
