@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -128,6 +129,42 @@ def _rolling_lines(
     return out
 
 
+def _utterance(cue_id: str | None) -> str | None:
+    """Teams numbers the cues of one utterance ``GUID/18-0``, ``GUID/18-1``: ``GUID/18``."""
+    if cue_id is None or not _TEAMS_ID_RE.match(cue_id):
+        return None
+    return cue_id.rsplit("-", 1)[0]
+
+
+def _join(before: str, after: str) -> str:
+    """Two pieces of one utterance: a space between words, none between Chinese sentences."""
+    wide = {"W", "F"}
+    if unicodedata.east_asian_width(before[-1:] or " ") in wide or (
+        unicodedata.east_asian_width(after[:1] or " ") in wide
+    ):
+        return before + after
+    return f"{before} {after}"
+
+
+def _voiced_cues(
+    raw_cues: list[tuple[int, int, int, str, list[str]]], ids: list[str | None]
+) -> list[tuple[int, int, int, str | None, str]]:
+    """One cue per voice; Teams cues cut from one utterance of one voice join into one."""
+    cues: list[tuple[int, int, int, str | None, str]] = []
+    last_key: str | None = None
+    for (start, a, b, body, _lines), cue_id in zip(raw_cues, ids, strict=True):
+        parts = _voices(body)
+        key = _utterance(cue_id) if len(parts) == 1 else None
+        if key is not None and key == last_key and parts[0][0] is not None:
+            first, a0, _b0, voice, text = cues[-1]
+            if voice == parts[0][0]:
+                cues[-1] = (first, a0, b, voice, _join(text, parts[0][1]))
+                continue
+        cues.extend((start, a, b, voice, part) for voice, part in parts)
+        last_key = key
+    return cues
+
+
 _NOSCRIBE_NOTE_RE = re.compile(
     r"^Transcribed with (?P<tool>\S+(?: vers\. \S+)?)"
     r"(?: Audio file: (?P<audio>.*?))?(?: \((?P<settings>.*)\))?$"
@@ -173,6 +210,7 @@ def parse_vtt(text: str, path: Path | None = None) -> ParsedTranscript:
             k, v = hdr.split(":", 1)
             metadata[k.strip().lower()] = v.strip()
     raw_cues: list[tuple[int, int, int, str, list[str]]] = []
+    ids: list[str | None] = []
     teams_ids = notes = 0
     for start, lines in blocks[1:]:
         head = lines[0]
@@ -190,14 +228,13 @@ def parse_vtt(text: str, path: Path | None = None) -> ParsedTranscript:
             teams_ids += bool(_TEAMS_ID_RE.match(head.strip()))
         a, b = _cue_times(lines[k], path, start + k)
         raw_cues.append((start, a, b, "\n".join(lines[k + 1 :]), lines[k + 1 :]))
+        ids.append(head.strip() if k else None)
     rolling = any(_INLINE_TIME_RE.search(c[3]) for c in raw_cues)
     if rolling:
         cues = _rolling_lines(raw_cues)
         layout = "youtube"
     else:
-        cues = []
-        for start, a, b, body, _lines in raw_cues:
-            cues.extend((start, a, b, voice, part) for voice, part in _voices(body))
+        cues = _voiced_cues(raw_cues, ids)
         layout = "teams" if teams_ids else "noscribe" if notes else "vtt"
     segments, dominant = _label_cues(cues)
     if layout == "noscribe":

@@ -53,15 +53,29 @@ def test_zoom_chinese_names_and_company_in_brackets() -> None:
 
 def test_teams_voices_each_voice_of_a_cue_is_its_own_turn() -> None:
     parsed = parse_file(DATA / "teams-meeting.vtt")
-    assert parsed.layout == "teams" and len(parsed.segments) == 9
-    assert speakers(parsed) == {"Chan Tai Man": 4, "Wong Siu Ming (Acme Precision)": 3, "李嘉欣": 2}
-    both = [(s.speaker, s.text, s.start_ms) for s in parsed.segments[4:6]]
+    assert parsed.layout == "teams" and len(parsed.segments) == 8
+    assert speakers(parsed) == {"Chan Tai Man": 3, "Wong Siu Ming (Acme Precision)": 3, "李嘉欣": 2}
+    both = [(s.speaker, s.text, s.start_ms) for s in parsed.segments[3:5]]
     assert both == [
         ("Chan Tai Man", "Is it the pay?", 19900),
         ("Wong Siu Ming (Acme Precision)", "Partly the pay.", 19900),
     ]
     assert parsed.segments[-1].text == "OK, let's come back to training."
     assert "<v" not in parsed.full_text() and "Chan Tai Man" not in parsed.full_text()
+
+
+def test_teams_cues_cut_from_one_utterance_are_one_turn() -> None:
+    """Teams numbers the cues of one utterance GUID/12-0, GUID/12-1: one turn, first start to
+    last end; Chinese sentences join without a space, English ones with one."""
+    parsed = parse_file(DATA / "teams-meeting.vtt")
+    first, _, li = parsed.segments[:3]
+    assert (first.speaker, first.start_ms, first.end_ms) == ("Chan Tai Man", 3120, 10020)
+    assert first.text == (
+        "Thanks for joining, everyone. Today we\n"
+        "talk about technicians for the new line. Who wants to start?"
+    )
+    assert (li.speaker, li.start_ms, li.end_ms) == ("李嘉欣", 17100, 19850)
+    assert li.text == "我哋都係，請人真係好難。師傅都就快退休。"
 
 
 def test_youtube_automatic_captions_rolling_lines_once_each() -> None:
