@@ -206,10 +206,9 @@ def test_decoding_any_bytes_gives_clean_text_or_a_located_error(raw: bytes) -> N
         assert_located(exc, path)
         return
     assert "\r" not in text and "\x00" not in text and text.strip()
+    unicode = ("utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le")
     legacy = ("gb2312", "gbk", "gb18030", "big5hkscs", "cp1252", "cp1250", "cp1251", "cp1254")
-    assert enc in ("utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32", *legacy) or (
-        enc in ("cp1257", "latin-1", "utf-32-le", "utf-32-be")
-    )
+    assert enc in (*unicode, "utf-32-be", *legacy, "cp1257", "latin-1")
 
 
 # ----------------------------------------------------------------------------- parsers
