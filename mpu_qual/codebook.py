@@ -6,9 +6,7 @@ and nothing is written until the whole file is valid.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +14,7 @@ from typing import Any
 import yaml
 
 from mpu_qual.errors import MpuQualError
-from mpu_qual.fileio import read_small_text
+from mpu_qual.fileio import read_small_text, write_text_atomic
 
 MAX_CODEBOOK_BYTES = 2 * 1024 * 1024
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_]*(\.[a-z0-9_]+)*$")
@@ -489,13 +487,4 @@ def save_codebook(cb: Codebook, path: str | Path) -> None:
     p = Path(path)
     text = dump_codebook(cb)
     parse_codebook(text, p)  # never write something we could not read back
-    fd, tmp = tempfile.mkstemp(prefix=".codebook-", suffix=".yaml", dir=p.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(p, text)

@@ -15,8 +15,9 @@ inode, so that a hard link or a copy under another name of an open database is c
 
 from __future__ import annotations
 
+import errno
 import os
-import tempfile
+import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,27 +41,105 @@ def private_umask() -> Iterator[None]:
         os.umask(old)
 
 
-def write_atomic(path: str | Path, writer: Callable[[IO[bytes]], None]) -> Path:
-    """Call ``writer`` with a binary file handle; the result replaces ``path`` atomically."""
+def _temp_name(target: Path) -> Path:
+    """A fresh, unguessable name beside ``target`` (tests replace it to plant links)."""
+    return target.with_name(f".{target.name[:180]}.{secrets.token_hex(8)}.tmp")
+
+
+def _disk_error(exc: OSError, path: Path) -> MpuQualError:
+    """What a failed write means, in the user's terms; the old file is always still there."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return MpuQualError(
+            "the disk is full; nothing was changed",
+            path=path,
+            hint="Free some space on that disk (or write somewhere else), then try again.",
+        )
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return MpuQualError(
+            "the folder is read-only; nothing was changed",
+            path=path,
+            hint="Choose a folder you can write to, or make this one writable.",
+        )
+    return MpuQualError(f"cannot write file: {exc.strerror or exc}; nothing was changed", path=path)
+
+
+def fsync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (a power cut must not bring back the old name)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # some filesystems cannot sync a folder; the rename itself is atomic
+        pass
+    finally:
+        os.close(fd)
+
+
+def prepare_atomic(path: str | Path, writer: Callable[[IO[bytes]], None]) -> Path:
+    """Write a complete, fsynced, private temp file beside ``path``; returns its name.
+
+    The temp file is created with ``O_EXCL | O_NOFOLLOW`` (mode 0600 whatever the umask): a
+    file or symbolic link planted at its name is never opened or followed, a new name is
+    tried. ``commit_atomic`` puts it in place; ``write_atomic`` does both.
+    """
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise MpuQualError("folder does not exist", path=folder, hint="Create it first.")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    if target.is_dir():
+        raise MpuQualError("this is a folder; give a file name", path=target)
+    if is_database_file(target):
+        raise MpuQualError(
+            "this is a project database file; mpu-qual never writes over it",
+            path=target,
+            hint="Choose another file name.",
+        )
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    for _ in range(100):
+        tmp = _temp_name(target)
+        try:
+            fd = os.open(tmp, flags, 0o600)
+        except FileExistsError:
+            continue  # taken, or a planted file or link: never touch it
+        except OSError as exc:
+            raise _disk_error(exc, target) from None
+        break
+    else:
+        raise MpuQualError("cannot create a temporary file", path=folder)
     try:
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "wb") as fh:
             writer(fh)
             fh.flush()
             os.fsync(fh.fileno())
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise _disk_error(exc, target) from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def commit_atomic(tmp: str | Path, path: str | Path) -> Path:
+    """Rename a file from ``prepare_atomic`` over ``path`` and sync the folder."""
+    target = Path(path)
+    try:
         os.replace(tmp, target)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise MpuQualError(f"cannot write file: {exc.strerror}", path=target) from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        raise _disk_error(exc, target) from None
+    fsync_folder(target.parent if str(target.parent) else Path("."))
     return target
+
+
+def write_atomic(path: str | Path, writer: Callable[[IO[bytes]], None]) -> Path:
+    """Call ``writer`` with a binary file handle; the result replaces ``path`` atomically:
+    a private temp file (0600, ``O_EXCL | O_NOFOLLOW``), fsync, rename, fsync of the folder.
+    Every file mpu-qual writes goes through here."""
+    return commit_atomic(prepare_atomic(path, writer), path)
 
 
 def write_bytes_atomic(path: str | Path, data: bytes) -> Path:

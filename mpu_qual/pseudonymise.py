@@ -9,7 +9,12 @@ name-to-label map are read here and never written into any export.
 Matching is case-insensitive and by whole word. A Chinese name has no spaces around it, so
 its Chinese ends need no word boundary ("陳大文話" still matches 陳大文); a Latin end must not
 touch another Latin letter or digit ("Tai Man" never matches inside "Taiman"), but may touch a
-Chinese character, as in code-switched Cantonese ("我同Peter講").
+Chinese character, as in code-switched Cantonese ("我同Peter講"), or an underscore, as in a
+file name ("fg_Peter_2024"). Between the parts of a name any run of spaces, hyphens, dashes,
+commas, full stops, underscores or middle dots matches any other: "Chan Tai Man" also finds
+"Chan-Tai-Man", "Chan, Tai Man", "CHAN Tai-man" and "interview-chan-tai-man". Parts written
+together ("Chan Taiman"), nicknames, English names and other romanisations are different
+strings and must be listed (README, "Pseudonymised exports").
 """
 
 from __future__ import annotations
@@ -42,17 +47,25 @@ _CJK = (
     "\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002fa1f"
 )
 _CJK_RE = re.compile(f"[{_CJK}]")
-# A "word" character that is not CJK: Latin letters, digits, underscore, other scripts.
-_LATIN_WORD = f"[^\\W{_CJK}]"
+# A "word" character that is not CJK: Latin letters, digits, other scripts (not "_": file
+# names join words with it).
+_LATIN_WORD = f"[^\\W_{_CJK}]"
+# What may stand between the parts of a name, in the list or in the text.
+_PART_SEP = "\\s\\-\u2010-\u2015\u2212_.,\uff0c\u00b7\u30fb"
+_PARTS_RE = re.compile(f"[{_PART_SEP}]+")
 
 
 def _is_cjk(ch: str) -> bool:
     return bool(_CJK_RE.match(ch))
 
 
+def _parts(name: str) -> list[str]:
+    return [p for p in _PARTS_RE.split(name) if p]
+
+
 def _key(name: str) -> str:
-    """How a name is looked up: case-folded, whitespace collapsed."""
-    return " ".join(name.split()).casefold()
+    """How a name is looked up: case-folded, any separators between its parts as one space."""
+    return " ".join(_parts(name)).casefold()
 
 
 @functools.cache
@@ -80,7 +93,7 @@ def _variants(name: str) -> set[str]:
 
 
 def _pattern_for(name: str) -> str:
-    body = r"\s+".join(re.escape(part) for part in name.split())
+    body = f"[{_PART_SEP}]+".join(re.escape(part) for part in _parts(name))
     left = "" if _is_cjk(name[0]) else f"(?<!{_LATIN_WORD})"
     right = "" if _is_cjk(name[-1]) else f"(?!{_LATIN_WORD})"
     return f"{left}{body}{right}"
@@ -113,7 +126,7 @@ class Pseudonymiser:
         self._labels: dict[str, str] = {}
         originals: dict[str, str] = {}
         for name, label in names.items():
-            name = " ".join(str(name).split())
+            name = " ".join(_parts(str(name)))
             if not name:
                 continue
             for variant in _variants(name):

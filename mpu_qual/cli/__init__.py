@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import sqlite3
 import sys
+from pathlib import Path
 
 import click
 
 from mpu_qual import __version__
 from mpu_qual.errors import MpuQualError
+from mpu_qual.safety.access import write_error
 
 
 def report_error(exc: MpuQualError) -> None:
@@ -42,8 +44,11 @@ class MpuGroup(click.Group):
             )
             sys.exit(1)
         except sqlite3.DatabaseError as exc:
+            folder = (ctx.find_root().obj or {}).get("project_dir") or "."
             report_error(
-                MpuQualError(
+                # a full disk or a read-only folder is said as such, not as a damaged file
+                write_error(exc, Path(folder) / "project.db")
+                or MpuQualError(
                     f"the project database could not be read: {exc}",
                     hint="Run 'mpu-qual doctor' to check it, or 'mpu-qual restore --latest'.",
                 )

@@ -19,6 +19,7 @@ from mpu_qual.errors import MpuQualError
 from mpu_qual.evidence.fields import FIELDS
 from mpu_qual.evidence.render import FORMATS
 from mpu_qual.evidence.rules import RULES_NAME
+from mpu_qual.fileio import refuse_database_file, write_text_atomic
 
 if TYPE_CHECKING:
     from mpu_qual.evidence.importer import FileReport
@@ -114,6 +115,8 @@ def jobs_import(
 
     mapping = parse_mapping(maps)
     rules = rules_from(ctx, rules_file)
+    for name in files:  # inputs first: a project database given as input is never read
+        refuse_database_file(name, "job-ad file")
     project = open_project(ctx)
     show = sys.stderr.isatty()
 
@@ -199,13 +202,7 @@ def jobs_table(ctx: click.Context, rules_file: str | None, fmt: str, output: str
 
 
 def _write_file(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise MpuQualError(f"cannot write file: {exc.strerror}", path=path) from None
+    write_text_atomic(path, text)  # private temp file (O_EXCL, O_NOFOLLOW), fsync, rename
 
 
 @jobs_group.command("skills")

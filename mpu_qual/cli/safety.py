@@ -18,6 +18,7 @@ from mpu_qual.cli import main, project_option
 from mpu_qual.cli.core import project_dir
 from mpu_qual.errors import MpuQualError
 from mpu_qual.safety import backup as backups
+from mpu_qual.safety.access import why_read_only
 from mpu_qual.safety.checks import ERROR, INFO, WARNING, Finding
 from mpu_qual.safety.notices import add_handler
 from mpu_qual.store import Project
@@ -76,8 +77,12 @@ def backup_cmd(ctx: click.Context, reason: str, list_only: bool, output: str | N
     if list_only:
         _list_backups(folder)
         return
-    info = backups.make_backup(folder, reason, kind="manual")
-    click.echo(f"Backed up to {info.path} ({_size(info.size)}).")
+    why = why_read_only(Path(folder) / backups.DB_NAME)
+    if output and why is not None and why.reason in ("folder", "disk"):
+        click.echo(f"note: {why.notice.split(':')[0]}: no backup in backups/.", err=True)
+    else:
+        info = backups.make_backup(folder, reason, kind="manual")
+        click.echo(f"Backed up to {info.path} ({_size(info.size)}).")
     if output:
         target = backups.export_backup(folder, output)
         click.echo(f"Copied to {target}.")
@@ -96,6 +101,9 @@ def restore_cmd(ctx: click.Context, name: str | None, latest: bool, yes: bool) -
     from mpu_qual.maintenance.restore import restore_backup
 
     folder = project_dir(ctx)
+    why = why_read_only(Path(folder) / backups.DB_NAME)
+    if why is not None:  # say so before asking anything
+        raise why.error(Path(folder) / backups.DB_NAME)
     if latest:
         good = next(
             (b for b in backups.list_backups(folder) if not verify_database(b.path, quick=True)),
@@ -190,7 +198,13 @@ def doctor_cmd(ctx: click.Context, repair: bool, fmt: str) -> None:
             )
         else:
             click.secho(f"{len(report.errors)} problem(s) need attention.", fg="red", err=True)
-            if report.good_backup is not None:
+            if report.only_access:
+                click.echo(
+                    "These are about the folder or the disk, not about the project file: "
+                    "do what the hint says; no restore is needed.",
+                    err=True,
+                )
+            elif report.good_backup is not None:
                 click.echo(
                     f"Newest backup that passes the checks: {report.good_backup.name} "
                     f"({_age(report.good_backup.created)}). "

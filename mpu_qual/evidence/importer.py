@@ -23,6 +23,7 @@ from mpu_qual.evidence.readers import open_reader
 from mpu_qual.evidence.rules import Rules
 from mpu_qual.evidence.text import dedup_key
 from mpu_qual.fileio import refuse_database_file
+from mpu_qual.safety.access import WriteRefused, write_error
 from mpu_qual.store import Project
 
 MAX_LISTED = 50  # rejected rows kept with their line for the report
@@ -393,15 +394,26 @@ def import_job_ads(
                     progress=progress,
                 )
             )
+        except WriteRefused as exc:  # busy, read-only, disk full: this file rolled back
+            err = MpuQualError(
+                f"{exc.message}; nothing from this file was imported",
+                path=str(path),
+                hint=exc.hint,
+            )
+            out.files.append(FileReport(path=str(path), status="failed", error=err))
         except MpuQualError as exc:
             if exc.path is None:
                 exc.path = str(path)
             out.files.append(FileReport(path=str(path), status="failed", error=exc))
-        except sqlite3.OperationalError as exc:  # locked, disk full: the file rolled back
+        except sqlite3.OperationalError as exc:  # the same, raised outside a transaction
+            mapped = write_error(exc, project.db_path)
             err = MpuQualError(
-                f"the project database refused the import: {exc}",
+                f"{mapped.message if mapped else f'the project database refused the import: {exc}'}"
+                "; nothing from this file was imported",
                 path=str(path),
-                hint="Close other programs using the project, check free disk space, retry.",
+                hint=mapped.hint
+                if mapped
+                else "Close other programs using the project, check free disk space, retry.",
             )
             out.files.append(FileReport(path=str(path), status="failed", error=err))
     return out

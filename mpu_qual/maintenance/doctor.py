@@ -18,6 +18,7 @@ from mpu_qual.codebook import load_codebook
 from mpu_qual.errors import MpuQualError
 from mpu_qual.fileio import is_database_file
 from mpu_qual.safety import backup
+from mpu_qual.safety.access import open_for_reading, why_read_only
 from mpu_qual.safety.checks import (
     ERROR,
     INFO,
@@ -64,13 +65,32 @@ class DoctorReport:
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def only_access(self) -> bool:
+        """Every error is about the folder or disk (read-only, full), none about the file:
+        a restore would not help and must not be advised."""
+        return bool(self.errors) and all(f.check == "access" for f in self.errors)
+
 
 # ----------------------------------------------------------------------------- checks
 def _readable(db_path: Path) -> tuple[sqlite3.Connection | None, Finding | None]:
+    """A read-only connection, or why there is none. A file that cannot be opened because
+    of its folder (read-only, full disk) is not called damaged, and no restore is advised."""
+    why = why_read_only(db_path)
     try:
-        conn = backup.open_readonly(db_path)
+        conn = open_for_reading(db_path, why)
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except MpuQualError as exc:
+        return None, Finding(ERROR, "access", exc.message, hint=exc.hint)
     except sqlite3.DatabaseError as exc:
+        if why is not None:
+            return None, Finding(
+                ERROR,
+                "access",
+                f"project.db could not be opened ({exc}); {why.notice.split(':')[0]}, so "
+                "this says nothing about the file itself",
+                hint=why.hint,
+            )
         return None, Finding(
             ERROR,
             "file",
@@ -224,7 +244,8 @@ def _file_findings(folder: Path, conn: sqlite3.Connection | None) -> list[Findin
                 WARNING,
                 "permissions",
                 f"{len(loose)} file(s) holding project data can be read by other users",
-                repair="make them private (mode 0600)",
+                repair="make them private (no access for group and others; a read-only file "
+                "stays read-only)",
                 names=loose,
             )
         )
@@ -313,6 +334,29 @@ def _backup_findings(report: DoctorReport) -> list[Finding]:
     return out
 
 
+WAL_RESET_FIXED = (3, 52, 0)
+
+
+def _sqlite_findings() -> list[Finding]:
+    """The SQLite library itself: versions 3.7.0 to 3.51.2 have the WAL-reset bug (SQLite's
+    "How To Corrupt" page, 8.1): two connections writing or checkpointing at the same
+    instant can, rarely, corrupt a WAL database."""
+    version = sqlite3.sqlite_version_info
+    if (3, 7, 0) <= version < WAL_RESET_FIXED:
+        return [
+            Finding(
+                INFO,
+                "sqlite",
+                f"this Python uses SQLite {sqlite3.sqlite_version}, which has the WAL-reset "
+                "bug fixed in 3.52.0: when two programs write at the same instant, a project "
+                "can very rarely be damaged; the automatic backups and these checks are the "
+                "safety net",
+                hint="Use a Python built with SQLite 3.52.0 or later when you can.",
+            )
+        ]
+    return []
+
+
 def diagnose(folder: str | Path) -> DoctorReport:
     """Run every check on the project in ``folder``; changes nothing."""
     root = Path(folder)
@@ -320,6 +364,7 @@ def diagnose(folder: str | Path) -> DoctorReport:
     if not root.is_dir():
         report.findings.append(Finding(ERROR, "file", f"folder not found: {root}"))
         return report
+    report.findings.extend(_sqlite_findings())
     db_path = root / backup.DB_NAME
     if not db_path.exists():
         if (root / backup.CODEBOOK_NAME).exists():
@@ -331,6 +376,9 @@ def diagnose(folder: str | Path) -> DoctorReport:
                 Finding(ERROR, "file", "not an mpu-qual project (no project.db or codebook.yaml)")
             )
         return report
+    why = why_read_only(db_path)
+    if why is not None:  # not a fault of the file: what mpu-qual does about it
+        report.findings.append(Finding(WARNING, "access", why.notice, hint=why.hint))
     conn, bad = _readable(db_path)
     if conn is None:
         report.findings.append(bad)  # type: ignore[arg-type]

@@ -11,6 +11,7 @@ from mpu_qual.errors import MpuQualError
 from mpu_qual.fileio import write_text_atomic
 from mpu_qual.maintenance.doctor import DoctorReport, diagnose, verify_database
 from mpu_qual.safety import backup
+from mpu_qual.safety.access import why_read_only
 from mpu_qual.safety.checks import (
     ERROR,
 )
@@ -171,11 +172,12 @@ def _repair_files(report: DoctorReport) -> list[str]:
             if path.is_file() and (
                 path.name.startswith(backup.DB_NAME) or base.name == backup.BACKUP_DIR
             ):
-                if stat.S_IMODE(path.stat().st_mode) & 0o077:
-                    os.chmod(path, 0o600)
+                mode = stat.S_IMODE(path.stat().st_mode)
+                if mode & 0o077:
+                    os.chmod(path, mode & 0o700)  # never adds a permission
                     fixed += 1
     if fixed:
-        done.append(f"made {fixed} file(s) private (0600)")
+        done.append(f"made {fixed} file(s) private (no access for group and others)")
     damaged = [
         b
         for b in backup.list_backups(root)
@@ -207,10 +209,12 @@ def _repair_codebook(folder: Path) -> list[str]:
 
 def repair(folder: str | Path) -> DoctorReport:
     """Fix what can be fixed without losing work; a copy of the project is saved first."""
-
     root = Path(folder)
     before = diagnose(root)
     fixable = [f for f in before.findings if f.repair]
+    why = why_read_only(root / backup.DB_NAME)
+    if fixable and why is not None:  # never "repair" what cannot be written
+        raise why.error(root / backup.DB_NAME)
     if not fixable:
         before.repaired = []
         return before

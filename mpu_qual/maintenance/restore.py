@@ -18,7 +18,8 @@ from mpu_qual.codebook import load_codebook, parse_codebook
 from mpu_qual.errors import MpuQualError
 from mpu_qual.fileio import write_text_atomic
 from mpu_qual.maintenance.doctor import verify_database
-from mpu_qual.safety import backup
+from mpu_qual.safety import backup, rawfiles
+from mpu_qual.safety.access import why_read_only, write_error
 from mpu_qual.safety.guard import forget_verified
 from mpu_qual.store import Project
 from mpu_qual.store.connection import BUSY_TIMEOUT_MS
@@ -49,19 +50,36 @@ def _restore_in_place(src_path: Path, db_path: Path) -> bool:
         dst.execute("PRAGMA journal_mode = WAL")
         dst.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return True
-    except sqlite3.DatabaseError:
-        return False
+    except sqlite3.DatabaseError as exc:
+        code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+        if code in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_CANTOPEN):
+            return False  # SQLite cannot use the file: it is replaced whole
+        # busy (another window is writing), full disk ...: never replace the file then
+        raise write_error(exc, db_path) or MpuQualError(
+            f"the restore failed: {exc}; the project is as it was", path=db_path
+        ) from None
     finally:
         dst.close()
 
 
 def backup_busy_ms() -> int:
-
     return BUSY_TIMEOUT_MS
 
 
 def _replace_file(src_path: Path, db_path: Path) -> None:
-    """For a file SQLite cannot open: a fresh copy renamed over it, stale WAL removed."""
+    """For a file SQLite cannot open: a fresh copy renamed over it, stale WAL removed.
+
+    Never while another program has the file open (SQLite's "How To Corrupt" 2.5: it would
+    go on using the old file and its WAL under the new one's name).
+    """
+    holders = [p for p in rawfiles.lock_holders(db_path) if p != os.getpid()]
+    if holders:
+        raise MpuQualError(
+            f"another program (process {', '.join(map(str, holders))}) has project.db open; "
+            "nothing was changed",
+            path=db_path,
+            hint="Close every mpu-qual window and command using this project, then restore.",
+        )
     tmp = db_path.with_name(f".{db_path.name}.restore.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
     backup.copy_database(src_path, tmp)
@@ -78,10 +96,12 @@ def _replace_file(src_path: Path, db_path: Path) -> None:
 
 def restore_backup(folder: str | Path, name: str) -> RestoreReport:
     """Make backup ``name`` the project database (and its codebook the project's codebook)."""
-
     root = Path(folder)
     if not root.is_dir():
         raise MpuQualError("folder not found", path=root)
+    why = why_read_only(root / backup.DB_NAME)
+    if why is not None:  # read-only file, folder or disk, or a full disk
+        raise why.error(root / backup.DB_NAME)
     info = backup.find_backup(root, name)
     problems = [f for f in verify_database(info.path) if f.level == "error"]
     if problems:

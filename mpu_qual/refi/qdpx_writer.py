@@ -55,6 +55,11 @@ class _ProjectWriter:
         self.sources_of: dict[str, set[str]] = defaultdict(set)
         self.relative_media = False  # a media path was written relative to basePath
 
+    def _src_key(self, src: Source) -> str:
+        """What a transcript's GUIDs are made from: its name, or (pseudonymised) its id, so
+        that a GUID cannot confirm a guessed name such as 'interview-chan-tai-man'."""
+        return f"#{src.id}" if self.pseudo else src.name
+
     def user(self, name: str | None) -> str | None:
         if not name:
             return None
@@ -199,7 +204,7 @@ class _ProjectWriter:
         text, omap = (
             self.pseudo.apply_with_offsets(src.text) if self.pseudo else (src.text, OffsetMap())
         )
-        sg = guid("source", src.name)
+        sg = guid("source", self._src_key(src))
         segs = project.sources.segments(src)
         codings = project.codings.list(source=src.id)
         spans: dict[tuple[int, int], list[Coding]] = defaultdict(list)
@@ -220,7 +225,7 @@ class _ProjectWriter:
             if not seg.speaker or seg.end <= seg.start:
                 continue
             s, e = omap.map(seg.start), omap.map(seg.end, side="end")
-            tg = guid("turn", src.name, seg.idx)
+            tg = guid("turn", self._src_key(src), seg.idx)
             b.el(
                 el,
                 "PlainTextSelection",
@@ -240,7 +245,7 @@ class _ProjectWriter:
                 el,
                 "PlainTextSelection",
                 {
-                    "guid": guid("selection", src.name, start, end),
+                    "guid": guid("selection", self._src_key(src), start, end),
                     "name": text[s:e][:SELECTION_NAME_CHARS],
                     "startPosition": str(s),
                     "endPosition": str(e),
@@ -291,14 +296,14 @@ class _ProjectWriter:
         file_name: str,
     ) -> None:
         b = self.b
-        sg = guid("source", src.name)
+        sg = guid("source", self._src_key(src))
         el = b.el(
             parent,
             "AudioSource",
             {
                 "guid": sg,
                 "name": self.p(src.name),
-                "path": self._media_path(src.media_path),
+                "path": self._media_path(self.p(src.media_path) if src.media_path else None),
                 "creationDateTime": xsd_datetime(src.imported_at),
             },
         )
@@ -308,7 +313,7 @@ class _ProjectWriter:
             el,
             "Transcript",
             {
-                "guid": guid("transcript", src.name),
+                "guid": guid("transcript", self._src_key(src)),
                 "name": self.p(src.name),
                 "plainTextPath": f"internal://{file_name}",
             },
@@ -336,7 +341,7 @@ class _ProjectWriter:
 
         def point(pos: int) -> str:
             if pos not in points:
-                points[pos] = guid("sync", src.name, pos)
+                points[pos] = guid("sync", self._src_key(src), pos)
             return points[pos]
 
         turn_sel: list[tuple[str, int, int, str]] = []
@@ -365,7 +370,7 @@ class _ProjectWriter:
                 {"guid": points[pos], "position": str(pos), "timeStamp": _str(time_at(pos))},
             )
         for speaker, s, e, name in turn_sel:
-            tg = guid("turn", src.name, s)
+            tg = guid("turn", self._src_key(src), s)
             b.el(
                 tr,
                 "TranscriptSelection",
@@ -383,7 +388,7 @@ class _ProjectWriter:
                 tr,
                 "TranscriptSelection",
                 {
-                    "guid": guid("selection", src.name, s, e),
+                    "guid": guid("selection", self._src_key(src), s, e),
                     "name": text[s:e][:SELECTION_NAME_CHARS],
                     "fromSyncPoint": point(s),
                     "toSyncPoint": point(e),

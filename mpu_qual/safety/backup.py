@@ -26,6 +26,7 @@ from typing import Any
 from mpu_qual.errors import MpuQualError, NotFound
 from mpu_qual.fileio import private_umask, register_database, write_text_atomic
 from mpu_qual.safety import rawfiles
+from mpu_qual.safety.access import open_for_reading, why_read_only
 
 DB_NAME = "project.db"
 CODEBOOK_NAME = "codebook.yaml"
@@ -161,11 +162,10 @@ def copy_database(src_path: Path, dest: Path) -> None:
     The copy is switched to the rollback journal, so it is one self-contained file. SQLite
     creates, writes and syncs it; we never open it with Python's file I/O.
     """
-
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
     try:
-        src = open_readonly(src_path)
+        src = open_for_reading(src_path)  # also a project in a read-only folder
         try:
             with private_umask():  # SQLite creates the file: 0600
                 dst = sqlite3.connect(str(tmp), isolation_level=None)
@@ -212,6 +212,7 @@ def make_backup(folder: str | Path, reason: str = "manual", *, kind: str = "manu
     db_path = root / DB_NAME
     if not db_path.is_file():
         raise NotFound("there is no project.db to back up", path=root)
+    refuse_unwritable_folder(root, "no backup was made")
     bdir = backups_dir(root, create=True)
     fp = fingerprint(db_path)
     now = datetime.now(UTC)
@@ -242,6 +243,18 @@ def make_backup(folder: str | Path, reason: str = "manual", *, kind: str = "manu
         dest.with_suffix(".json").unlink(missing_ok=True)
         raise
     return BackupInfo(dest, now, kind, slug, dest.stat().st_size)
+
+
+def refuse_unwritable_folder(folder: Path, what: str) -> None:
+    """Raise, in plain words, when nothing can be written in the project folder now."""
+    why = why_read_only(Path(folder) / DB_NAME)
+    if why is not None and why.reason in ("folder", "disk", "full"):
+        raise MpuQualError(
+            why.message.replace("nothing was changed", what),
+            path=folder,
+            hint=why.hint
+            + (" A copy elsewhere: 'mpu-qual backup -o FOLDER'." if why.reason != "full" else ""),
+        )
 
 
 def list_backups(folder: str | Path) -> list[BackupInfo]:

@@ -8,8 +8,8 @@ of a file drops every lock the process holds on that file, SQLite's included (SQ
 "How To Corrupt An SQLite Database File", section 2.2). Another window could then write
 into the middle of our transaction, or delete the WAL we are still using.
 
-So the parent side of this module (``scan`` and ``copy``) only starts
-``python -m mpu_qual.safety.rawfiles`` and talks to it in JSON over stdin and stdout; the
+So the parent side of this module (``scan``, ``copy``, ``lock_holders``) only runs this file
+as a script in a new Python and talks to it in JSON over stdin and stdout; the
 child has no connection and no locks to lose (fcntl locks are never inherited), and it
 refuses to run if SQLite was imported into it. Secrets to look for travel on stdin, never
 on the command line, where other users could read them in the process list.
@@ -17,8 +17,10 @@ on the command line, where other users could read them in the process list.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -34,14 +36,14 @@ class RawFilesError(RuntimeError):
 
 # ----------------------------------------------------------------------------- parent side
 def _run_child(request: dict[str, Any]) -> dict[str, Any]:
+    # this file run as a script (-I: isolated), so no package __init__ can pull SQLite in
     proc = subprocess.run(
-        [sys.executable, "-m", "mpu_qual.safety.rawfiles"],
+        [sys.executable, "-I", str(Path(__file__).resolve())],
         input=json.dumps(request, ensure_ascii=False),
         capture_output=True,
         text=True,
         encoding="utf-8",
         timeout=TIMEOUT_S,
-        cwd=str(Path(__file__).resolve().parents[2]),
         env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
     )
     if proc.returncode != 0:
@@ -69,7 +71,42 @@ def copy(pairs: list[tuple[Path, Path]]) -> list[Path]:
     return [Path(p) for p in reply["copied"]]
 
 
+def lock_holders(db_path: str | Path) -> list[int]:
+    """Processes that hold SQLite locks on ``db_path`` or its ``-shm`` (they have it open).
+
+    Asked by a child, because the question itself opens the file: ``fcntl(F_GETLK)`` on
+    SQLite's lock bytes (the shared range of the database file, the locks of the WAL index).
+    """
+    reply = _run_child({"op": "holders", "db": str(db_path)})
+    return [int(p) for p in reply["pids"]]
+
+
 # ----------------------------------------------------------------------------- child side
+PENDING_BYTE = 0x40000000
+SHM_LOCKS = (120, 9)  # UNIX_SHM_BASE and the 8 WAL locks plus the DMS byte
+
+
+def _holder(path: str, start: int, length: int) -> int | None:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)  # child process only
+    except OSError:
+        return None
+    try:
+        req = struct.pack("hhqqi4x", fcntl.F_WRLCK, 0, start, length, 0)
+        l_type, _w, _s, _l, pid = struct.unpack("hhqqi4x", fcntl.fcntl(fd, fcntl.F_GETLK, req))
+        return pid if l_type != fcntl.F_UNLCK else None
+    finally:
+        os.close(fd)
+
+
+def _child_holders(db: str) -> dict[str, Any]:
+    pids = {
+        _holder(db, PENDING_BYTE, 2 + 510),
+        _holder(db + "-shm", *SHM_LOCKS),
+    }
+    return {"pids": sorted(p for p in pids if p)}
+
+
 def _patterns(needles: list[str]) -> list[bytes]:
     out: list[bytes] = []
     for n in needles:
@@ -139,6 +176,8 @@ def main() -> None:
         reply = _child_scan(request["folder"], request["needles"], int(request["max_bytes"]))
     elif op == "copy":
         reply = _child_copy(request["pairs"])
+    elif op == "holders":
+        reply = _child_holders(request["db"])
     else:
         raise SystemExit(f"rawfiles: unknown operation {op!r}")
     sys.stdout.write(json.dumps(reply, ensure_ascii=False))

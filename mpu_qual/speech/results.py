@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,19 +60,6 @@ class TranscriptionInterrupted(MpuQualError):
 def clock(ms: int) -> str:
     s = ms // 1000
     return f"{s // 3600:d}:{s % 3600 // 60:02d}:{s % 60:02d}"
-
-
-def write_private(path: Path, text: str) -> None:
-    """Write a 0600 file and fsync it (transcripts are confidential focus-group data)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-    except OSError as exc:
-        path.unlink(missing_ok=True)
-        raise MpuQualError(f"cannot write file: {exc.strerror}", path=path) from None
 
 
 def build_transcript(

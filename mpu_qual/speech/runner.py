@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import os
 import sqlite3
 import threading
 import time
@@ -21,7 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from mpu_qual.errors import MpuQualError
+from mpu_qual.fileio import commit_atomic, prepare_atomic
 from mpu_qual.paths import user_dir
+from mpu_qual.safety.access import WriteRefused
 from mpu_qual.speech import audio as audio_mod
 from mpu_qual.speech.checkpoint import Checkpoints, Run, SavedSegment
 from mpu_qual.speech.chinese import to_traditional
@@ -37,7 +38,6 @@ from mpu_qual.speech.results import (
     TranscriptionResult,
     build_transcript,
     clock,
-    write_private,
 )
 from mpu_qual.speech.worker import WorkerRequest
 from mpu_qual.speech.worker_process import POLL_S, WorkerDied, WorkerProcess
@@ -286,6 +286,15 @@ class Transcriber:
             self._failed(ev)
             self._fail(run, "interrupted", path)
             raise self._interrupted(path, run) from None
+        except WriteRefused as exc:  # disk full, read-only, busy: the saved part stays
+            stream.close()
+            self._failed(ev)
+            self._fail(run, f"database error: {exc.message}", path)
+            raise MpuQualError(
+                f"could not save to the project: {exc.message}",
+                path=self.project.db_path,
+                hint=f"{exc.hint} Then run the same command again to resume.",
+            ) from None
         except MpuQualError as exc:
             stream.close()
             self._failed(ev)
@@ -425,14 +434,16 @@ class Transcriber:
             turns = self.diarizer(path, duration_ms)
             apply_turns(parsed.segments, turns)
 
-        vtt_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = vtt_path.with_name(f".{vtt_path.name}.{os.getpid()}.tmp")
-        write_private(tmp, to_vtt(parsed))
+        vtt_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # the file is complete and synced before the transcript is stored, and takes its
+        # name only once it is (fileio: private temp file, O_EXCL | O_NOFOLLOW, rename)
+        text = to_vtt(parsed).encode("utf-8")
+        tmp = prepare_atomic(vtt_path, lambda fh: fh.write(text))
         try:
             source = self.project.sources.add(
                 name, parsed, media_path=str(path.resolve()), duration_ms=duration_ms
             )
-            os.replace(tmp, vtt_path)
+            commit_atomic(tmp, vtt_path)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise

@@ -20,12 +20,14 @@ import sqlite_utils
 from mpu_qual.codebook import load_codebook
 from mpu_qual.errors import MpuQualError, ProjectNotFound
 from mpu_qual.fileio import write_bytes_atomic
+from mpu_qual.safety.access import write_error
 from mpu_qual.safety.guard import check_on_open
+from mpu_qual.safety.notices import notify
 from mpu_qual.store import autobackup
 from mpu_qual.store.codebook_sync import CodebookFile
 from mpu_qual.store.codes import Codes
 from mpu_qual.store.codings import Codings
-from mpu_qual.store.connection import connect
+from mpu_qual.store.connection import ProjectReadOnly, connect
 from mpu_qual.store.history import History, touched_codes
 from mpu_qual.store.migrations import apply_all
 from mpu_qual.store.participants import Participants
@@ -62,6 +64,8 @@ class Project:
         self.backed_up_transaction: int | None = None  # whose starting state is saved
         # Why the project was opened read-only (safety checks that failed), for front ends.
         self.open_problems: list[Any] = []
+        # ... or because it cannot be written (safety.access.ReadOnly: file, folder, disk).
+        self.read_only_reason: Any = None
 
     @property
     def db_path(self) -> Path:
@@ -99,8 +103,9 @@ class Project:
         del cb
         made = [root, root / TRANSCRIPTS_DIR, root / CODEBOOK_NAME]
         made = [p for p in made if not p.exists()]  # what a failed set-up must take away again
-        root.mkdir(parents=True, exist_ok=True)
-        (root / TRANSCRIPTS_DIR).mkdir(exist_ok=True)
+        # confidential recordings and transcripts: private folders whatever the umask
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        (root / TRANSCRIPTS_DIR).mkdir(mode=0o700, exist_ok=True)
         if source_cb is not None and source_cb.resolve() != (root / CODEBOOK_NAME).resolve():
             write_bytes_atomic(root / CODEBOOK_NAME, Path(source_cb).read_bytes())
         project = cls(root, connect(root / DB_NAME))
@@ -146,7 +151,14 @@ class Project:
                 path=root,
                 hint="Run 'mpu-qual init DIR' to create one, or pass -p DIR.",
             )
-        db = connect(root / DB_NAME, readonly=readonly)
+        db_path = root / DB_NAME
+        why = None
+        try:
+            db = connect(db_path, readonly=readonly)
+        except ProjectReadOnly as exc:  # read-only file, folder or disk, or a full disk
+            why, readonly = exc.why, True
+            db = connect(db_path, readonly=True, why=why)
+            notify("warning", f"{db_path}: {why.notice}.")
         problems: list[Any] = []
         if not readonly:
             problems = check_on_open(root, db.conn)  # trust, quick checks, network-folder warning
@@ -166,6 +178,7 @@ class Project:
                 ) from None
         project = cls(root, db, readonly=readonly)
         project.open_problems = problems
+        project.read_only_reason = why
         if not readonly:
             project._protect()
         return project
@@ -194,7 +207,10 @@ class Project:
         return self.db.conn
 
     def check_writable(self) -> None:
-        """Raise unless the project can be written (it opens read-only after failed checks)."""
+        """Raise unless the project can be written (it opens read-only after failed checks,
+        and when its file, folder or disk is read-only or the disk is full)."""
+        if self.read_only_reason is not None:
+            raise self.read_only_reason.error(self.db_path)
         if self.readonly:
             raise MpuQualError(
                 "the project is open read-only",
@@ -216,15 +232,11 @@ class Project:
         try:
             conn.execute("BEGIN IMMEDIATE")
             self.transactions += 1
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc):
+        except sqlite3.OperationalError as exc:  # busy, read-only, disk full: in plain words
+            mapped = write_error(exc, self.db_path)
+            if mapped is None:
                 raise
-            raise MpuQualError(
-                "the project is busy: another mpu-qual window or command has been writing to it "
-                "for more than 10 seconds",
-                path=self.db_path,
-                hint="Wait for it to finish (or close it), then try again. Nothing was changed.",
-            ) from None
+            raise mapped from None
         try:
             yield conn
         except BaseException as exc:
@@ -236,13 +248,19 @@ class Project:
                     "surrogate, e.g. half of an emoji); nothing was changed",
                     hint="Remove or retype that character.",
                 ) from None
+            mapped = write_error(exc, self.db_path)  # disk full, read-only: rolled back
+            if mapped is not None:
+                raise mapped from None
             raise
         else:
             try:
                 conn.execute("COMMIT")
-            except BaseException:
+            except BaseException as exc:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
+                mapped = write_error(exc, self.db_path)
+                if mapped is not None:
+                    raise mapped from None
                 raise
 
     @contextmanager
@@ -279,6 +297,7 @@ class Project:
     def prepare_bulk(self, kind: str) -> None:
         """The automatic backup before a bulk operation of ``kind`` (import, autocode, merge,
         codebook sync, a job-ad import); see store/autobackup.py."""
+        self.check_writable()
         autobackup.before_bulk(self, kind)
 
     def search(

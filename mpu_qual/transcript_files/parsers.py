@@ -14,6 +14,10 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
+
+import defusedxml
+import defusedxml.ElementTree as DET
 
 from mpu_qual.errors import MpuQualError
 from mpu_qual.fileio import refuse_database_file
@@ -314,6 +318,34 @@ def parse_txt(text: str, path: Path | None = None) -> ParsedTranscript:
     return parse_lines(text.split("\n"), path, "txt")
 
 
+def _refuse_dtds(zf: zipfile.ZipFile, path: Path) -> None:
+    """Refuse a DOCX whose XML declares a DTD or entities (Word never writes them).
+
+    python-docx does not resolve entities, so a paragraph with ``&name;`` silently loses the
+    text after the reference; an external entity could also point anywhere. Every XML part
+    is parsed with defusedxml first, so such a file is refused, named, before anything.
+    """
+    for info in zf.infolist():
+        if not info.filename.endswith((".xml", ".rels")):
+            continue
+        try:
+            DET.fromstring(zf.read(info), forbid_dtd=True)
+        except defusedxml.DefusedXmlException:
+            raise MpuQualError(
+                f"the DOCX part {info.filename} declares a DTD or entities, which Word never "
+                "writes; refusing the file so that no text is silently dropped",
+                path=path,
+                hint="Open it in Word (or LibreOffice) and save it again as .docx, or save it "
+                "as plain text (.txt).",
+            ) from None
+        except ParseError as exc:
+            raise MpuQualError(
+                f"the DOCX part {info.filename} is not well-formed XML ({exc})",
+                path=path,
+                hint="Open it in Word and save it again.",
+            ) from None
+
+
 def parse_docx(path: Path) -> ParsedTranscript:
     """Word documents: one turn per paragraph, as in plain text."""
     try:
@@ -327,6 +359,7 @@ def parse_docx(path: Path) -> ParsedTranscript:
             total = sum(info.file_size for info in zf.infolist())
             if total > MAX_DOCX_UNCOMPRESSED:
                 raise MpuQualError("DOCX unpacks to more than 200 MiB; refusing it", path=path)
+            _refuse_dtds(zf, path)
     except zipfile.BadZipFile:
         raise MpuQualError("not a valid DOCX file (not a zip archive)", path=path) from None
     try:

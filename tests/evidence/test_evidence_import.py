@@ -366,6 +366,7 @@ def test_locked_database_fails_the_file_cleanly(project, rules, tmp_path):
         other.close()
     (f,) = rep.files
     assert f.status == "failed" and "the project is busy" in f.error.message  # the store says so
+    assert "nothing from this file was imported" in f.error.message
     assert counts(project) == (0, 0, 0)
     assert import_job_ads(project, [p], rules).files[0].imported == 1
 

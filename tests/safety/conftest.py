@@ -1,8 +1,8 @@
 """Options and fixtures of the data-safety tests.
 
 ``pytest tests/safety --crash-kills N`` runs the crash-kill harness with N kills instead of
-the short default (20); pytest reads options only from conftests where it starts, so name
-this folder. ``--hypothesis-profile=long`` raises every property test of this folder to the
+the short default (20), and ``--torture-rounds N`` the concurrency torture with N rounds
+instead of 4; pytest reads options only from conftests where it starts, so name this folder. ``--hypothesis-profile=long`` raises every property test of this folder to the
 profile's example count. Both stay here, not in tests/conftest.py, to keep areas apart.
 """
 
@@ -12,6 +12,7 @@ import pytest
 from hypothesis import settings
 
 DEFAULT_KILLS = 20
+DEFAULT_TORTURE_ROUNDS = 4
 
 settings.register_profile("long", max_examples=1000, deadline=None)
 
@@ -24,6 +25,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type=int,
         default=DEFAULT_KILLS,
         help="how many times the crash-kill harness kills a writer (default 20)",
+    )
+    parser.addoption(
+        "--torture-rounds",
+        type=int,
+        default=DEFAULT_TORTURE_ROUNDS,
+        help="rounds of the concurrency torture (default 4; benchmarks/bench_concurrency.py "
+        "runs hundreds)",
     )
 
 
@@ -42,3 +50,8 @@ def summary() -> list[str]:
 def crash_kills(request: pytest.FixtureRequest) -> int:
     # the option exists when pytest starts in tests/safety (see the module docstring)
     return int(request.config.getoption("--crash-kills", default=DEFAULT_KILLS))
+
+
+@pytest.fixture
+def torture_rounds(request: pytest.FixtureRequest) -> int:
+    return int(request.config.getoption("--torture-rounds", default=DEFAULT_TORTURE_ROUNDS))

@@ -53,6 +53,16 @@ SINK_FUNCS = {
     ("tarfile", "open"),
 }
 SINK_METHODS = {"open", "read_bytes", "read_text", "write_bytes", "write_text"}
+# Deleting or renaming a database file (or its journal) that another program may have open:
+# SQLite's "How To Corrupt" 1.3 (deleting a hot journal) and 2.5 (unlink or rename in use).
+UNLINK_FUNCS = {
+    ("os", "remove"),
+    ("os", "unlink"),
+    ("os", "replace"),
+    ("os", "rename"),
+    ("shutil", "move"),
+}
+UNLINK_METHODS = {"unlink", "rename", "replace"}
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,7 @@ class Finding:
     where: str
     line: int
     call: str
+    function: str = ""
 
     def __str__(self) -> str:
         return f"{self.where}:{self.line}: {self.call}"
@@ -74,7 +85,8 @@ def _dotted(func: ast.expr) -> tuple[str, str]:
     return "?", ""
 
 
-def _is_source(node: ast.AST) -> bool:
+def _is_source(node: ast.AST, strict: bool = False) -> bool:
+    """``strict``: only what names the project's database (no listings)."""
     if isinstance(node, ast.Name) and node.id in SOURCE_NAMES:
         return True
     if isinstance(node, ast.Attribute) and node.attr in SOURCE_NAMES:
@@ -82,7 +94,7 @@ def _is_source(node: ast.AST) -> bool:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         v = node.value
         return "project.db" in v or v.endswith(SIDE_SUFFIXES)
-    if isinstance(node, ast.Call):
+    if isinstance(node, ast.Call) and not strict:
         mod, name = _dotted(node.func)
         if isinstance(node.func, ast.Attribute) and name in LISTING_METHODS:
             return True
@@ -110,8 +122,10 @@ def _targets(node: ast.AST) -> list[str]:
 
 
 class _Scope:
-    def __init__(self, fn: ast.AST, seeds: set[str]):
+    def __init__(self, fn: ast.AST, seeds: set[str], strict: bool = False):
         self.fn = fn
+        self.strict = strict
+        self.name = getattr(fn, "name", "<module>")
         self.tainted = set(seeds)
         self.clean: set[str] = set()
         for node in _walk_local(fn):
@@ -121,7 +135,7 @@ class _Scope:
     def expr_tainted(self, expr: ast.AST | None) -> bool:
         if expr is None:
             return False
-        if _is_source(expr):
+        if _is_source(expr, self.strict):
             return True
         if isinstance(expr, ast.Name):
             return expr.id in self.tainted and expr.id not in self.clean
@@ -131,7 +145,7 @@ class _Scope:
             and isinstance(expr.right, ast.Constant)
         ):
             # folder / "vocabulary.txt": the name is that constant, whatever the folder
-            return _is_source(expr.right)
+            return _is_source(expr.right, self.strict)
         return any(self.expr_tainted(child) for child in ast.iter_child_nodes(expr))
 
     def propagate(self) -> None:
@@ -150,7 +164,11 @@ class _Scope:
                     pairs = [
                         (i.optional_vars, i.context_expr) for i in node.items if i.optional_vars
                     ]
-                elif isinstance(node, ast.Call) and _dotted(node.func)[1] in CONNECT_FUNCS:
+                elif (
+                    isinstance(node, ast.Call)
+                    and not self.strict
+                    and _dotted(node.func)[1] in CONNECT_FUNCS
+                ):
                     # whatever is opened with SQLite is a database path
                     for arg in node.args[:1]:
                         self.tainted.update(n.id for n in ast.walk(arg) if isinstance(n, ast.Name))
@@ -159,19 +177,21 @@ class _Scope:
                         self.tainted.update(_targets(target))
             changed = len(self.tainted) != before
 
-    def sinks(self, where: str) -> list[Finding]:
+    def sinks(self, where: str, funcs=SINK_FUNCS, methods=SINK_METHODS) -> list[Finding]:  # noqa: ANN001
         out = []
         for node in _walk_local(self.fn):
             if not isinstance(node, ast.Call):
                 continue
             mod, name = _dotted(node.func)
             args = list(node.args) + [k.value for k in node.keywords]
-            if (mod, name) in SINK_FUNCS or (mod == "" and name == "open"):
+            if (mod, name) in funcs or (funcs is SINK_FUNCS and mod == "" and name == "open"):
                 if any(self.expr_tainted(a) for a in args[:2]):
-                    out.append(Finding(where, node.lineno, ast.unparse(node)[:120]))
-            elif isinstance(node.func, ast.Attribute) and name in SINK_METHODS:
+                    out.append(Finding(where, node.lineno, ast.unparse(node)[:120], self.name))
+            elif isinstance(node.func, ast.Attribute) and name in methods:
+                if name in ("replace", "rename") and len(node.args) != 1:
+                    continue  # str.replace(old, new), not Path.replace(target)
                 if self.expr_tainted(node.func.value):
-                    out.append(Finding(where, node.lineno, ast.unparse(node)[:120]))
+                    out.append(Finding(where, node.lineno, ast.unparse(node)[:120], self.name))
         return out
 
 
@@ -196,13 +216,17 @@ def _nested(funcs: dict[str, ast.AST]) -> dict[str, list[str]]:
     return out
 
 
-def check_source(source: str, where: str) -> list[Finding]:
-    """Every file I/O call on a database path in one module's source."""
+def check_source(source: str, where: str, *, deletions: bool = False) -> list[Finding]:
+    """Every file I/O call on a database path in one module's source (with ``deletions``:
+    every unlink, rename or replace of one instead)."""
+    sink_funcs, sink_methods = (
+        (UNLINK_FUNCS, UNLINK_METHODS) if deletions else (SINK_FUNCS, SINK_METHODS)
+    )
     tree = ast.parse(source, filename=where)
     funcs = _functions(tree)
     inner = _nested(funcs)
     seeds: dict[str, set[str]] = {name: set() for name in funcs}
-    module_scope = _Scope(tree, set())
+    module_scope = _Scope(tree, set(), deletions)
     module_scope.propagate()
 
     def add(callee: str, names: set[str]) -> bool:
@@ -213,7 +237,7 @@ def check_source(source: str, where: str) -> list[Finding]:
     while True:
         grew = False
         for name, fn in funcs.items():
-            scope = _Scope(fn, seeds[name] | module_scope.tainted)
+            scope = _Scope(fn, seeds[name] | module_scope.tainted, deletions)
             scope.propagate()
             for child in inner[name]:  # closures see the enclosing function's names
                 grew |= add(child, scope.tainted - scope.clean)
@@ -237,9 +261,9 @@ def check_source(source: str, where: str) -> list[Finding]:
                 grew |= add(callee, hit)
         if not grew:
             break
-    found: set[Finding] = set(module_scope.sinks(where))
+    found: set[Finding] = set(module_scope.sinks(where, sink_funcs, sink_methods))
     for name, fn in funcs.items():
-        scope = _Scope(fn, seeds[name] | module_scope.tainted)
+        scope = _Scope(fn, seeds[name] | module_scope.tainted, deletions)
         scope.propagate()
-        found.update(scope.sinks(where))
+        found.update(scope.sinks(where, sink_funcs, sink_methods))
     return sorted(found, key=lambda f: (f.where, f.line))

@@ -142,3 +142,40 @@ def test_readers_are_not_blocked_by_a_writer(demo_dir: Path) -> None:
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
+
+
+def test_a_cli_writer_that_meets_a_busy_project_waits_then_exits_1_changing_nothing(
+    cli, demo_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Project.open(demo_dir) as p:  # it waits: SQLite's busy timeout on every connection
+        assert p.conn.execute("PRAGMA busy_timeout").fetchone() == (connection.BUSY_TIMEOUT_MS,)
+        before = len(p.codings.list())
+    monkeypatch.setattr(connection, "BUSY_TIMEOUT_MS", 200)
+    blocker = sqlite3.connect(demo_dir / "project.db", isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # a long import in another terminal
+    try:
+        res = cli(
+            "-p",
+            str(demo_dir),
+            "code",
+            "add",
+            SRC,
+            "--start",
+            "0",
+            "--end",
+            "9",
+            "--code",
+            "factors",
+            "--memo",
+            "refused",
+        )
+        assert res.exit_code == 1
+        assert "the project is busy" in res.stderr and "Nothing was changed" in res.stderr
+        assert "Traceback" not in res.stderr and "locked" not in res.stderr
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    with Project.open(demo_dir) as p:
+        assert len(p.codings.list()) == before and "refused" not in {
+            c.memo for c in p.codings.list()
+        }

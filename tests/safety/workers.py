@@ -9,12 +9,14 @@ that every ACK is in the file and every BEGIN is there completely or not at all.
 ``python workers.py codings FOLDER TAG N``: N single codings as fast as possible.
 ``python workers.py memo FOLDER CODING N`` / ``span FOLDER CODING N``: the two halves of the
 lost-update race on one coding. ``attrs FOLDER LABEL TAG N``: participant attributes.
+``hold FOLDER``: keep the project open (another window) until killed.
 """
 
 from __future__ import annotations
 
 import random
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -171,6 +173,15 @@ def attrs_loop(folder: Path, label: str, tag: str, n: int) -> None:
         say("DONE", tag)
 
 
+def hold(folder: Path) -> None:
+    """Another window: the project open (a read first, so SQLite holds its locks) until killed."""
+    p = Project.open(folder)
+    p.codings.list()
+    say("READY")
+    while True:
+        time.sleep(60)
+
+
 if __name__ == "__main__":
     mode, folder_arg, *rest = sys.argv[1:]
     folder_path = Path(folder_arg)
@@ -182,6 +193,8 @@ if __name__ == "__main__":
         memo_loop(folder_path, int(rest[0]), int(rest[1]))
     elif mode == "span":
         span_loop(folder_path, int(rest[0]), int(rest[1]))
+    elif mode == "hold":
+        hold(folder_path)
     elif mode == "attrs":
         attrs_loop(folder_path, rest[0], rest[1], int(rest[2]))
     else:

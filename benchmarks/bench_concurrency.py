@@ -1,0 +1,169 @@
+"""Benchmark: hundreds of concurrency-torture rounds; integrity failures and lost actions.
+
+Each round (tests/safety/torture.py) runs at once, on one project: a long writer (a
+``jobs import`` of ``--rows`` generated ads, an ``import qdpx`` of a multi-transcript
+project, or an ``autocode`` over a project of ``--transcripts`` transcripts, in turn),
+``code add``, ``participants set`` and ``undo``/``redo`` loops, ``code list`` and
+``export quotes`` readers, and the workbench in a real pseudo-terminal. After each round
+the file is checked with plain SQLite and every acknowledged and refused action is
+verified. A project is used for ``--epoch`` rounds, then a fresh one is made (the job-ad
+tables grow by the imported rows every jobs round).
+
+Prints per-round lines and a summary, and writes the summary to
+benchmarks/results/concurrency.txt. The baseline for the timings is each long writer run
+alone on the same project, measured in the same run.
+
+Usage: .venv/bin/python benchmarks/bench_concurrency.py [--rounds 300] [--rows 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests" / "safety"))
+RESULTS = ROOT / "benchmarks" / "results" / "concurrency.txt"
+
+from torture import LONG_KINDS, Torture  # noqa: E402  (tests/safety/torture.py)
+
+
+def fresh(work: Path, first_round: int, args: argparse.Namespace) -> Torture:
+    """A new project for the rounds from ``first_round`` on."""
+    torture = Torture(
+        work / f"project-from-round-{first_round:04d}",
+        job_rows=args.rows,
+        transcripts=args.transcripts,
+        qdpx_transcripts=args.qdpx_transcripts,
+        seed=first_round + 1,
+    )
+    torture.setup()
+    return torture
+
+
+def alone(torture: Torture, kind: str, number: int) -> float:
+    """The long writer with nothing else running: the baseline of its wall time."""
+    run = torture._long(number, kind)  # noqa: SLF001 - same command as in a round
+    t = time.perf_counter()
+    torture._run(run)  # noqa: SLF001
+    if not run.acked:
+        raise SystemExit(f"baseline {kind} failed: {run.err[-1000:]}")
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=300)
+    ap.add_argument("--rows", type=int, default=100_000, help="job ads per jobs import")
+    ap.add_argument("--transcripts", type=int, default=40, help="transcripts for autocode")
+    ap.add_argument("--qdpx-transcripts", type=int, default=20)
+    ap.add_argument("--epoch", type=int, default=15, help="rounds per project")
+    ap.add_argument(
+        "--jobs-every", type=int, default=5, help="a jobs import every N rounds (the longest)"
+    )
+    ap.add_argument("--keep", type=Path, help="keep the work folder here")
+    args = ap.parse_args()
+    work = args.keep or Path(tempfile.mkdtemp(prefix="bench-concurrency-"))
+    work.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    try:
+        base = fresh(work, 99_999, args)
+        baseline = {kind: alone(base, kind, 10_000 + i) for i, kind in enumerate(LONG_KINDS)}
+        shutil.rmtree(base.work, ignore_errors=True)
+        print("baseline (alone): " + ", ".join(f"{k} {s:.1f} s" for k, s in baseline.items()))
+
+        failed_rounds: list[str] = []
+        integrity_failures = lost = acked = refused = undone = traces = 0
+        commands: Counter[str] = Counter()
+        outcomes: Counter[str] = Counter()
+        long_times: dict[str, list[float]] = defaultdict(list)
+        round_times: list[float] = []
+        torture = None
+        for number in range(args.rounds):
+            if torture is None or number % args.epoch == 0:
+                if torture is not None:
+                    shutil.rmtree(torture.work, ignore_errors=True)
+                torture = fresh(work, number, args)
+            kind = "jobs" if number % args.jobs_every == 0 else ("qdpx", "autocode")[number % 2]
+            report = torture.run_round(number, kind)
+            round_times.append(report.seconds)
+            long_run = report.runs[0]
+            long_times[kind].append(long_run.seconds)
+            commands.update(r.kind for r in report.runs)
+            outcomes.update(
+                "acknowledged" if r.acked else "refused (busy)" if r.refused else "other"
+                for r in report.runs
+            )
+            acked += report.acked
+            refused += report.refused
+            lost += report.lost
+            undone += report.undone
+            traces += report.refused_traces
+            integrity_failures += 0 if report.integrity_ok else 1
+            status = "ok" if report.ok else "FAILED"
+            print(
+                f"round {number:4d} {kind:8s} {report.seconds:6.1f} s  {len(report.runs):3d} "
+                f"commands, {report.acked} acked, {report.refused} busy, {report.undone} "
+                f"undone: {status}",
+                flush=True,
+            )
+            if not report.ok:
+                failed_rounds.append(
+                    f"round {number} ({kind}): " + " | ".join(report.problems)[:800]
+                )
+                for line in report.problems:
+                    print("   ", line[:400], flush=True)
+                torture = None  # a damaged project is not used again; the next round starts fresh
+
+        total = time.perf_counter() - started
+        lines = [
+            f"bench_concurrency  {datetime.now(UTC).strftime('%Y-%m-%dT%H:%M:%S')}Z  "
+            f"cpus={len(__import__('os').sched_getaffinity(0))}  python={platform.python_version()}  "
+            f"sqlite={sqlite3.sqlite_version}",
+            f"rounds              : {args.rounds} ({args.epoch} per project; long writer: a jobs "
+            f"import of {args.rows:,} rows every {args.jobs_every} rounds, else in turn an import "
+            f"qdpx of {args.qdpx_transcripts} transcripts or an autocode over "
+            f"{args.transcripts} transcripts)",
+            "per round           : long writer + code add loop + participants set loop + "
+            "undo/redo loop + code list/export readers + workbench in a pty",
+            f"commands run        : {sum(commands.values()):,} ("
+            + ", ".join(f"{k} {n:,}" for k, n in sorted(commands.items()))
+            + ")",
+            "outcomes            : " + ", ".join(f"{k} {n:,}" for k, n in sorted(outcomes.items())),
+            f"integrity failures  : {integrity_failures}  (PRAGMA integrity_check / foreign_key_check after every round)",
+            f"lost acknowledged   : {lost}  ({acked:,} acknowledged writes checked)",
+            f"refused left traces : {traces}  ({refused:,} busy refusals checked)",
+            f"rounds with problems: {len(failed_rounds)}",
+            f"undone by undo      : {undone} acknowledged actions stayed undone (another action came between undo and redo)",
+            f"round time          : median {statistics.median(round_times):.1f} s, max {max(round_times):.1f} s; "
+            f"whole run {total / 60:.1f} min",
+        ]
+        for kind in LONG_KINDS:
+            times = long_times.get(kind)
+            if times:
+                med = statistics.median(times)
+                lines.append(
+                    f"{kind:9s} under load: median {med:.1f} s vs {baseline[kind]:.1f} s alone "
+                    f"(ratio {med / baseline[kind]:.2f})"
+                )
+        lines += [f"  {f}" for f in failed_rounds[:20]]
+        text = "\n".join(lines) + "\n"
+        print("\n" + text, end="")
+        RESULTS.write_text(text, encoding="utf-8")
+        print(f"wrote {RESULTS.relative_to(ROOT)}")
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
