@@ -18,7 +18,7 @@ from mpu_qual.export.summary import build_summary
 from mpu_qual.export.summary_render import write_summary
 from mpu_qual.pseudonymise import Pseudonymiser, project_pseudonymiser
 from mpu_qual.refi.guids import guid
-from mpu_qual.refi.writer import export_qdpx
+from mpu_qual.refi.qdpx_writer import export_qdpx
 from mpu_qual.store import Project
 from mpu_qual.transcript_files.parsed import ParsedSegment, ParsedTranscript
 

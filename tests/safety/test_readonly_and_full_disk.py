@@ -25,7 +25,7 @@ import pytest
 from safety_helpers import mode
 
 from mpu_qual.errors import MpuQualError
-from mpu_qual.maintenance import doctor
+from mpu_qual.maintenance import doctor, repair
 from mpu_qual.store import Project
 
 SRC = "focus-group-2025-12-08"
@@ -231,7 +231,7 @@ def test_doctor_repairs_nothing_it_cannot_write(demo_dir: Path) -> None:
         report = doctor.diagnose(demo_dir)
         assert report.ok and {"access", "permissions"} <= {f.check for f in report.findings}
         with pytest.raises(MpuQualError, match="folder is read-only; nothing was changed"):
-            doctor.repair(demo_dir)
+            repair.repair(demo_dir)
         assert mode(db) == 0o644
 
 
@@ -241,7 +241,7 @@ def test_repair_never_makes_a_read_only_file_writable(demo_dir: Path) -> None:
     loose = demo_dir / "backups" / "note.json"
     loose.write_text("{}")
     os.chmod(loose, 0o444)
-    doctor.repair(demo_dir)
+    repair.repair(demo_dir)
     assert mode(loose) == 0o400  # private, and still read-only
     assert mode(db) == 0o600
 
