@@ -15,9 +15,9 @@ from mpu_qual.cli.core import open_project
 from mpu_qual.cli.transcripts import transcripts_group
 from mpu_qual.errors import MpuQualError
 from mpu_qual.speech.flag_names import ALL_FLAGS
-from mpu_qual.transcript_files.reimport import reimport_transcript
-from mpu_qual.transcript_files.speakers import assign_speakers, parse_time
-from mpu_qual.transcript_files.timecode import format_clock
+from mpu_qual.store.reimport import reimport_transcript
+from mpu_qual.store.speaker_assignment import assign_speakers
+from mpu_qual.transcript_files.timecode import format_clock, parse_time
 
 err_console = Console(stderr=True)
 out_console = Console()

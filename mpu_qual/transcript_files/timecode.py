@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from mpu_qual.errors import MpuQualError
+
 _TS_RE = re.compile(r"^(?:(\d{1,3}):)?(\d{1,2}):(\d{1,2})(?:[.,](\d{1,3}))?$")
 
 
@@ -37,3 +39,22 @@ def format_vtt(ms: int) -> str:
 
 def format_srt(ms: int) -> str:
     return format_vtt(ms).replace(".", ",")
+
+
+def parse_time(value: str, field: str = "time") -> int:
+    """Milliseconds from ``hh:mm:ss(.mmm)``, ``mm:ss`` or plain seconds (``90``, ``12.5``)."""
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        ms = parse_timestamp(text)
+        if ms is None:
+            raise MpuQualError(
+                f"'{value}' is not a time",
+                field=field,
+                hint="Write hh:mm:ss, mm:ss or seconds (e.g. 1:02:03, 12:30, 95).",
+            ) from None
+        return ms
+    if seconds < 0 or seconds != seconds or seconds == float("inf"):
+        raise MpuQualError(f"'{value}' is not a time", field=field)
+    return int(round(seconds * 1000))

@@ -9,10 +9,11 @@ import pytest
 from mpu_qual.errors import MpuQualError
 from mpu_qual.speech.diarize import SpeakerTurn, apply_turns, load_diarizer
 from mpu_qual.store import Project
+from mpu_qual.store.reimport import LOST_MEMO_TITLE, find_quote, reimport_transcript
+from mpu_qual.store.speaker_assignment import assign_speakers, select_segments
 from mpu_qual.transcript_files.parsed import ParsedSegment, ParsedTranscript
 from mpu_qual.transcript_files.parsers import parse_file
-from mpu_qual.transcript_files.reimport import LOST_MEMO_TITLE, find_quote, reimport_transcript
-from mpu_qual.transcript_files.speakers import assign_speakers, parse_time, select_segments
+from mpu_qual.transcript_files.timecode import parse_time
 from mpu_qual.transcript_files.writers import to_vtt
 
 LINES = [

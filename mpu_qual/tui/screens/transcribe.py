@@ -38,7 +38,8 @@ from mpu_qual.errors import MpuQualError
 from mpu_qual.speech.model_lookup import offline_models
 from mpu_qual.speech.options import TranscribeOptions
 from mpu_qual.speech.review import review_items
-from mpu_qual.transcript_files.speakers import assign_speakers, parse_time, select_segments
+from mpu_qual.store.speaker_assignment import assign_speakers, select_segments
+from mpu_qual.transcript_files.timecode import parse_time
 from mpu_qual.tui.screens.form import press_button
 from mpu_qual.tui.transcription_job import TranscriptionJob, current_job, progress_line, start_job
 from mpu_qual.tui.workbench_view import fmt_ms

@@ -1,5 +1,7 @@
 """Bulk speaker assignment: label many segments at once, by time range or by pattern.
 
+(Times typed by a person are read by ``transcript_files.timecode.parse_time``.)
+
 Whisper does not know who speaks; the researcher does ("P3 spoke from 12:00 to 15:30",
 "every line starting with 'Moderator:'"). One call is one undoable action.
 """
@@ -11,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from mpu_qual.errors import MpuQualError
-from mpu_qual.transcript_files.timecode import parse_timestamp
 
 
 @dataclass
@@ -26,25 +27,6 @@ class SpeakerAssignment:
     @property
     def count(self) -> int:
         return len(self.segment_ids)
-
-
-def parse_time(value: str, field: str = "time") -> int:
-    """Milliseconds from ``hh:mm:ss(.mmm)``, ``mm:ss`` or plain seconds (``90``, ``12.5``)."""
-    text = value.strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        ms = parse_timestamp(text)
-        if ms is None:
-            raise MpuQualError(
-                f"'{value}' is not a time",
-                field=field,
-                hint="Write hh:mm:ss, mm:ss or seconds (e.g. 1:02:03, 12:30, 95).",
-            ) from None
-        return ms
-    if seconds < 0 or seconds != seconds or seconds == float("inf"):
-        raise MpuQualError(f"'{value}' is not a time", field=field)
-    return int(round(seconds * 1000))
 
 
 def select_segments(
