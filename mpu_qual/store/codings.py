@@ -108,7 +108,10 @@ class Codings:
                         [src.id, cid, start, end, quote, memo or None, coder or default_coder()],
                     ).lastrowid
                 )
-        return [self.get(i) for i in ids]
+            # read inside the transaction: what was committed is what we acknowledge, even if
+            # another window undoes or removes it the next instant
+            added = [self.get(i) for i in ids]
+        return added
 
     def update(
         self,
@@ -145,7 +148,8 @@ class Codings:
                     coding_id,
                 ],
             )
-        return self.get(coding_id)
+            updated = self.get(coding_id)  # as committed (see add_many)
+        return updated
 
     def remove(self, coding_id: int) -> Coding:
         """Delete one coding (one undoable action); returns it as it was."""

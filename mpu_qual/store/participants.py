@@ -136,4 +136,5 @@ class Participants:
                 )
             sets = ", ".join(f"{k} = ?" for k in updates)
             conn.execute(f"UPDATE participants SET {sets} WHERE id = ?", [*updates.values(), pid])
-        return self.get(new_label or label)
+            saved = self.get(new_label or label)  # as committed, whatever comes next
+        return saved

@@ -137,7 +137,8 @@ class Sources:
                     rows,
                 )
             check_and_index_source(conn, sid, text, index_segments=True)
-        return self.get(name)
+            added = self.get(name)  # as committed, even if another window undoes it next
+        return added
 
     def summaries(self) -> list[dict[str, Any]]:
         """Per transcript: name, segments, speakers, duration, coded share (no text)."""

@@ -179,3 +179,41 @@ def test_a_cli_writer_that_meets_a_busy_project_waits_then_exits_1_changing_noth
         assert len(p.codings.list()) == before and "refused" not in {
             c.memo for c in p.codings.list()
         }
+
+
+def test_an_action_is_acknowledged_as_committed_even_if_undone_the_next_instant(
+    demo_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Found by the torture benchmark (round 115 of 300): 'code add' committed, another
+    window's undo took the coding back before the command read it again to print
+    "Coding N: ...", and the command failed with "no coding with id N". What is acknowledged
+    is now read inside the transaction that commits it."""
+    from contextlib import contextmanager
+
+    original = Project.action
+
+    @contextmanager
+    def undone_at_once(self, *args, **kwargs):  # noqa: ANN001, ANN202
+        with original(self, *args, **kwargs) as conn:
+            yield conn
+        other = sqlite3.connect(demo_dir / "project.db", isolation_level=None)
+        try:  # another window takes it all back right after the commit
+            for sql in (
+                "DELETE FROM codings WHERE memo = 'race'",
+                "UPDATE participants SET attributes = '{}' WHERE label = 'IL1'",
+                "DELETE FROM segments WHERE source_id IN (SELECT id FROM sources WHERE name = 'race')",
+                "DELETE FROM sources WHERE name = 'race'",
+            ):
+                other.execute(sql)
+        finally:
+            other.close()
+
+    transcript = tmp_path / "race.txt"
+    transcript.write_text("[00:00:01] IL1: We need PLC technicians.\n", encoding="utf-8")
+    with Project.open(demo_dir) as p:
+        p.codings.add(SRC, 0, 5, "factors")  # the first write (and its backup) first
+        monkeypatch.setattr(Project, "action", undone_at_once)
+        c = p.codings.add(SRC, 0, 9, "factors", memo="race")
+        assert c.memo == "race" and c.quote == p.sources.get(SRC).text[0:9]
+        assert p.participants.set("IL1", attrs={"k": "v"}).attributes == {"k": "v"}
+        assert p.sources.import_file(transcript).name == "race"
