@@ -111,14 +111,15 @@ def build_quote_export(
     project: Project, flt: QuoteFilter | None = None, pseudo: Pseudonymiser | None = None
 ) -> QuoteExport:
     flt = flt or QuoteFilter()
-    codings = filtered_codings(project, flt)
-    rows = coding_rows(project, codings, pseudo)
-    used = {c.code_id for c in codings}
-    keep: list[str] = []
-    for code in project.codes.list():
-        if set(project.codes.descendant_ids(code.id)) & used:
-            keep.append(code.id)
-    matrix = frequencies(project, codings, code_ids=keep)
+    with project.snapshot():  # one committed state while other windows write
+        codings = filtered_codings(project, flt)
+        rows = coding_rows(project, codings, pseudo)
+        used = {c.code_id for c in codings}
+        keep: list[str] = []
+        for code in project.codes.list():
+            if set(project.codes.descendant_ids(code.id)) & used:
+                keep.append(code.id)
+        matrix = frequencies(project, codings, code_ids=keep)
     cb = project.codebook.load()
     title = f"Coded quotes: {cb.name}" if cb.name else "Coded quotes"
     if pseudo:

@@ -136,7 +136,28 @@ def build_summary(
     prose: ProseWriter | None = None,
     agreement_unit: str = "segment",
 ) -> Summary:
-    """Collect everything the summary prints; renderers only format it."""
+    """Collect everything the summary prints; renderers only format it. Read from one
+    committed state, while other windows may be writing."""
+    with project.snapshot():
+        return _build_summary(
+            project,
+            theme=theme,
+            quotes=quotes,
+            pseudo=pseudo,
+            prose=prose,
+            agreement_unit=agreement_unit,
+        )
+
+
+def _build_summary(
+    project: Project,
+    *,
+    theme: str | None,
+    quotes: int,
+    pseudo: Pseudonymiser | None,
+    prose: ProseWriter | None,
+    agreement_unit: str,
+) -> Summary:
     if not 0 <= quotes <= MAX_QUOTES:
         raise MpuQualError(f"--quotes must be between 0 and {MAX_QUOTES}", field="quotes")
     codes = project.codes.list()

@@ -30,6 +30,7 @@ from mpu_qual.safety.checks import (
     integrity,
     journal,
     offsets,
+    read_snapshot,
 )
 from mpu_qual.safety.netfs import storage_warning
 from mpu_qual.store.migrations import migration_sets, step_names
@@ -386,27 +387,28 @@ def diagnose(folder: str | Path) -> DoctorReport:
         report.findings.extend(_backup_findings(report))
         return report
     try:
-        foreign = untrusted_objects(conn)
-        if foreign:
-            report.findings.append(
-                Finding(
-                    ERROR,
-                    "trust",
-                    f"the database contains {', '.join(foreign[:5])} that mpu-qual did not "
-                    "create; mpu-qual refuses to open it",
-                    hint="Restore one of your own backups with 'mpu-qual restore'.",
-                    items=foreign[:MAX_ITEMS],
+        with read_snapshot(conn):  # one committed state, while other windows write
+            foreign = untrusted_objects(conn)
+            if foreign:
+                report.findings.append(
+                    Finding(
+                        ERROR,
+                        "trust",
+                        f"the database contains {', '.join(foreign[:5])} that mpu-qual did not "
+                        "create; mpu-qual refuses to open it",
+                        hint="Restore one of your own backups with 'mpu-qual restore'.",
+                        items=foreign[:MAX_ITEMS],
+                    )
                 )
-            )
-        damaged = integrity(conn)
-        report.findings.extend(damaged)
-        report.findings.extend(foreign_keys(conn))
-        report.findings.extend(offsets(conn))
-        report.findings.extend(fts(conn))
-        report.findings.extend(journal(conn))
-        report.findings.extend(_migration_findings(conn))
-        report.findings.extend(_codebook_findings(root, conn))
-        report.findings.extend(_file_findings(root, conn))
+            damaged = integrity(conn)
+            report.findings.extend(damaged)
+            report.findings.extend(foreign_keys(conn))
+            report.findings.extend(offsets(conn))
+            report.findings.extend(fts(conn))
+            report.findings.extend(journal(conn))
+            report.findings.extend(_migration_findings(conn))
+            report.findings.extend(_codebook_findings(root, conn))
+            report.findings.extend(_file_findings(root, conn))
     finally:
         conn.close()
     report.findings.extend(_backup_findings(report))

@@ -420,7 +420,8 @@ def _str(value: int | None) -> str | None:
 def qdpx_bytes(project: Project, pseudo: Pseudonymiser | None = None) -> tuple[bytes, QdpxReport]:
     """The whole .qdpx archive in memory (project.qde plus sources/*.txt)."""
     w = _ProjectWriter(project, pseudo)
-    qde = w.build()
+    with project.snapshot():  # one committed state while other windows write
+        qde = w.build()
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as z:
         z.writestr("project.qde", qde)

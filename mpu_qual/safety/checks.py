@@ -8,6 +8,8 @@ project is opened; doctor adds the full integrity check and the rest.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +41,25 @@ class Finding:
             "count": self.count,
             "items": self.items,
         }
+
+
+@contextmanager
+def read_snapshot(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """Several reads that see one committed state (a read transaction in WAL mode).
+
+    Without it each statement sees the newest commit: a check or an export that reads the
+    transcripts, then the codings, can see codings whose transcript another window committed
+    (or an undo took away) in between. Writes must not happen inside.
+    """
+    if conn.in_transaction:
+        yield conn
+        return
+    conn.execute("BEGIN")
+    try:
+        yield conn
+    finally:
+        if conn.in_transaction:
+            conn.execute("COMMIT")  # nothing was written: this only ends the snapshot
 
 
 def _tables(conn: sqlite3.Connection) -> set[str]:

@@ -18,7 +18,7 @@ from mpu_qual.errors import MpuQualError
 from mpu_qual.fileio import write_text_atomic
 from mpu_qual.paths import user_dir
 from mpu_qual.safety import backup
-from mpu_qual.safety.checks import Finding, blocking, open_checks
+from mpu_qual.safety.checks import Finding, blocking, open_checks, read_snapshot
 from mpu_qual.safety.netfs import storage_warning
 from mpu_qual.safety.notices import notify
 
@@ -85,7 +85,8 @@ def check_on_open(folder: Path, conn: sqlite3.Connection) -> list[Finding]:
     fp = backup.fingerprint(db_path)
     if was_verified(db_path, fp):
         return []
-    problems = blocking(open_checks(conn))
+    with read_snapshot(conn):  # one state, even while another window commits
+        problems = blocking(open_checks(conn))
     if problems:
         forget_verified(db_path)
         notify(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from mpu_qual.codebook import load_codebook
 from mpu_qual.errors import MpuQualError, ProjectNotFound
 from mpu_qual.fileio import write_bytes_atomic
 from mpu_qual.safety.access import write_error
+from mpu_qual.safety.checks import read_snapshot
 from mpu_qual.safety.guard import check_on_open
 from mpu_qual.safety.notices import notify
 from mpu_qual.store import autobackup
@@ -205,6 +206,11 @@ class Project:
     def conn(self) -> sqlite3.Connection:
         """The raw ``sqlite3`` connection (autocommit: writes go through ``transaction``)."""
         return self.db.conn
+
+    def snapshot(self) -> AbstractContextManager[sqlite3.Connection]:
+        """Reads that see one committed state, for work made of several queries (an export,
+        a summary): a window that commits meanwhile is never half-seen. No writes inside."""
+        return read_snapshot(self.conn)
 
     def check_writable(self) -> None:
         """Raise unless the project can be written (it opens read-only after failed checks,

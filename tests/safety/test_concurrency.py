@@ -217,3 +217,37 @@ def test_an_action_is_acknowledged_as_committed_even_if_undone_the_next_instant(
         assert c.memo == "race" and c.quote == p.sources.get(SRC).text[0:9]
         assert p.participants.set("IL1", attrs={"k": "v"}).attributes == {"k": "v"}
         assert p.sources.import_file(transcript).name == "race"
+
+
+def test_an_export_reads_one_state_while_another_window_takes_a_transcript_away(
+    demo_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Found by the torture benchmark (round 124 of 300): 'export quotes' read the codings,
+    another window's undo removed their transcript, and the export failed with "no transcript
+    '80'". Exports, summaries and the checks now read inside one read transaction."""
+    from mpu_qual.export.quotes import export_quotes
+
+    with Project.open(demo_dir) as p:
+        p.codings.add(SRC, 0, 12, "factors", memo="in the export")
+        other = sqlite3.connect(demo_dir / "project.db", isolation_level=None)
+        real_list = p.codings.list
+        removed: list[int] = []
+
+        def list_while_an_undo_runs(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            codings = real_list(*args, **kwargs)
+            if not removed:  # the other window commits right after the export read codings
+                other.execute("PRAGMA foreign_keys = ON")
+                sid = p.conn.execute("SELECT id FROM sources WHERE name = ?", [SRC]).fetchone()[0]
+                other.execute("DELETE FROM sources WHERE id = ?", [sid])
+                removed.append(sid)
+            return codings
+
+        monkeypatch.setattr(p.codings, "list", list_while_an_undo_runs)
+        try:
+            data = export_quotes(p, tmp_path / "q.csv", "csv")
+        finally:
+            other.close()
+        assert removed and "in the export" in {r.memo for r in data.rows}
+        assert p.conn.execute("SELECT count(*) FROM sources WHERE name = ?", [SRC]).fetchone() == (
+            0,
+        )  # the removal did commit: the export saw the state before it, whole
