@@ -59,7 +59,10 @@ def read_snapshot(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         yield conn
     finally:
         if conn.in_transaction:
-            conn.execute("COMMIT")  # nothing was written: this only ends the snapshot
+            try:
+                conn.execute("ROLLBACK")  # nothing was written: this only ends the snapshot
+            except sqlite3.Error:
+                pass  # a damaged file can fail even this; the reads already reported it
 
 
 def _tables(conn: sqlite3.Connection) -> set[str]:
