@@ -54,6 +54,7 @@ LOOP_CODE = "factors"  # code add
 AUTO_CODE = "training"  # autocode (nothing else uses it)
 LABEL = "IL1"  # participants set
 BUSY = "the project is busy"
+WORKBENCH_START_S = 60.0  # a loaded CI machine can take seconds to start Textual
 LONG_KINDS = ("jobs", "qdpx", "autocode")
 PHRASES = ("PLC", "technician", "training", "AI", "robot", "data", "standards", "finance")
 TITLES = ["Technician", "技術員", "Engineer", "機械工程師", "Buyer", "研究員", "Admin Clerk"]
@@ -342,6 +343,10 @@ class Torture:
             "readers": self._readers(number),
         }
         tui = Workbench(self) if self.workbench else None
+        if tui:
+            # The round starts once the workbench is on screen, so it is really open while the
+            # others write (a loaded machine can take seconds to start Textual).
+            tui.wait_drawn(WORKBENCH_START_S)
         threads = [
             threading.Thread(target=self._loop, args=(k, makers[k], done, loops[k]), daemon=True)
             for k in loops
@@ -589,8 +594,23 @@ class Workbench:
                 return
             i += 1
 
+    def drawn(self) -> bool:
+        return "MPU-QUAL" in self.output.decode("utf-8", "replace").upper()
+
+    def wait_drawn(self, timeout: float) -> bool:
+        """Wait until the screen has been drawn (or the process ended, or ``timeout``)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.drawn():
+                return True
+            if self.proc.poll() is not None:
+                return self.drawn()
+            time.sleep(0.05)
+        return self.drawn()
+
     def finish(self) -> str | None:
         """Quit; a problem as text, or None."""
+        self.wait_drawn(WORKBENCH_START_S)
         self.stop.set()
         self.keys.join(timeout=5)
         problem = None
@@ -611,5 +631,8 @@ class Workbench:
         if "Traceback" in text:
             problem = (problem or "") + " the workbench printed a traceback: " + text[-1500:]
         if "MPU-QUAL" not in text.upper():
-            problem = (problem or "") + " the workbench never drew its screen"
+            problem = (problem or "") + (
+                f" the workbench never drew its screen within {WORKBENCH_START_S:.0f} s: "
+                + repr(text[-500:])
+            )
         return problem
