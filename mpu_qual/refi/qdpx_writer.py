@@ -25,6 +25,7 @@ from mpu_qual.refi.writer import (
     audience_sets,
     codes_xml,
     identity,
+    sets_xml,
     turn_name,
     xsd_datetime,
 )
@@ -138,13 +139,7 @@ class _ProjectWriter:
                 )
                 b.el(n, "PlainTextContent", text=text)
             self.report.notes = len(self.notes)
-        sets = audience_sets(project, codes)
-        if sets:
-            sets_el = b.el(root, "Sets")
-            for set_guid, name, members in sets:
-                s = b.el(sets_el, "Set", {"guid": set_guid, "name": name})
-                for cid in members:
-                    b.el(s, "MemberCode", {"targetGUID": guid("code", cid)})
+        sets_xml(b, root, audience_sets(project, codes), member_attr="targetGUID")
         for g in project_notes:
             b.el(root, "NoteRef", {"targetGUID": g})
         if self.users:

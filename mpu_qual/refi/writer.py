@@ -142,19 +142,27 @@ def audience_sets(project: Project, codes: list[Code]) -> list[tuple[str, str, l
 
 
 # ----------------------------------------------------------------------------- .qdc
+def sets_xml(
+    b: XmlBuilder, root: ET.Element, sets: list[tuple[str, str, list[str]]], member_attr: str
+) -> None:
+    """``<Sets>`` of code members. The codebook schema names a member by ``guid``, the project
+    schema by ``targetGUID``: the caller says which."""
+    if not sets:
+        return
+    sets_el = b.el(root, "Sets")
+    for set_guid, name, members in sets:
+        s = b.el(sets_el, "Set", {"guid": set_guid, "name": name})
+        for cid in members:
+            b.el(s, "MemberCode", {member_attr: guid("code", cid)})
+
+
 def codebook_xml(project: Project, pseudo: Pseudonymiser | None = None) -> bytes:
     """The codebook as a QDA-XML Codebook document."""
     b = XmlBuilder(NS_CODEBOOK)
     root = b.el(None, "CodeBook", {"origin": ORIGIN})
     codes = project.codes.list()
     codes_xml(b, root, codes, pseudo)
-    sets = audience_sets(project, codes)
-    if sets:
-        sets_el = b.el(root, "Sets")
-        for set_guid, name, members in sets:
-            s = b.el(sets_el, "Set", {"guid": set_guid, "name": name})
-            for cid in members:
-                b.el(s, "MemberCode", {"guid": guid("code", cid)})
+    sets_xml(b, root, audience_sets(project, codes), member_attr="guid")
     return b.tostring(root)
 
 
