@@ -88,77 +88,98 @@ def main() -> None:
         long_times: dict[str, list[float]] = defaultdict(list)
         round_times: list[float] = []
         torture = None
-        for number in range(args.rounds):
-            if torture is None or number % args.epoch == 0:
-                if torture is not None:
-                    shutil.rmtree(torture.work, ignore_errors=True)
-                torture = fresh(work, number, args)
-            kind = "jobs" if number % args.jobs_every == 0 else ("qdpx", "autocode")[number % 2]
-            report = torture.run_round(number, kind)
-            round_times.append(report.seconds)
-            long_run = report.runs[0]
-            long_times[kind].append(long_run.seconds)
-            commands.update(r.kind for r in report.runs)
-            outcomes.update(
-                "acknowledged" if r.acked else "refused (busy)" if r.refused else "other"
-                for r in report.runs
-            )
-            acked += report.acked
-            refused += report.refused
-            lost += report.lost
-            undone += report.undone
-            traces += report.refused_traces
-            integrity_failures += 0 if report.integrity_ok else 1
-            status = "ok" if report.ok else "FAILED"
-            print(
-                f"round {number:4d} {kind:8s} {report.seconds:6.1f} s  {len(report.runs):3d} "
-                f"commands, {report.acked} acked, {report.refused} busy, {report.undone} "
-                f"undone: {status}",
-                flush=True,
-            )
-            if not report.ok:
-                failed_rounds.append(
-                    f"round {number} ({kind}): " + " | ".join(report.problems)[:800]
-                )
-                for line in report.problems:
-                    print("   ", line[:400], flush=True)
-                torture = None  # a damaged project is not used again; the next round starts fresh
 
-        total = time.perf_counter() - started
-        lines = [
-            f"bench_concurrency  {datetime.now(UTC).strftime('%Y-%m-%dT%H:%M:%S')}Z  "
-            f"cpus={len(__import__('os').sched_getaffinity(0))}  python={platform.python_version()}  "
-            f"sqlite={sqlite3.sqlite_version}",
-            f"rounds              : {args.rounds} ({args.epoch} per project; long writer: a jobs "
-            f"import of {args.rows:,} rows every {args.jobs_every} rounds, else in turn an import "
-            f"qdpx of {args.qdpx_transcripts} transcripts or an autocode over "
-            f"{args.transcripts} transcripts)",
-            "per round           : long writer + code add loop + participants set loop + "
-            "undo/redo loop + code list/export readers + workbench in a pty",
-            f"commands run        : {sum(commands.values()):,} ("
-            + ", ".join(f"{k} {n:,}" for k, n in sorted(commands.items()))
-            + ")",
-            "outcomes            : " + ", ".join(f"{k} {n:,}" for k, n in sorted(outcomes.items())),
-            f"integrity failures  : {integrity_failures}  (PRAGMA integrity_check / foreign_key_check after every round)",
-            f"lost acknowledged   : {lost}  ({acked:,} acknowledged writes checked)",
-            f"refused left traces : {traces}  ({refused:,} busy refusals checked)",
-            f"rounds with problems: {len(failed_rounds)}",
-            f"undone by undo      : {undone} acknowledged actions stayed undone (another action came between undo and redo)",
-            f"round time          : median {statistics.median(round_times):.1f} s, max {max(round_times):.1f} s; "
-            f"whole run {total / 60:.1f} min",
-        ]
-        for kind in LONG_KINDS:
-            times = long_times.get(kind)
-            if times:
-                med = statistics.median(times)
-                lines.append(
-                    f"{kind:9s} under load: median {med:.1f} s vs {baseline[kind]:.1f} s alone "
-                    f"(ratio {med / baseline[kind]:.2f})"
+        def summary(done: int) -> str:
+            total = time.perf_counter() - started
+            lines = [
+                f"bench_concurrency  {datetime.now(UTC).strftime('%Y-%m-%dT%H:%M:%S')}Z  "
+                f"cpus={len(__import__('os').sched_getaffinity(0))}  python={platform.python_version()}  "
+                f"sqlite={sqlite3.sqlite_version}",
+                f"rounds              : {done}"
+                + ("" if done == args.rounds else f" of {args.rounds} (stopped early)")
+                + f" ({args.epoch} per project; long writer: a jobs "
+                f"import of {args.rows:,} rows every {args.jobs_every} rounds, else in turn an import "
+                f"qdpx of {args.qdpx_transcripts} transcripts or an autocode over "
+                f"{args.transcripts} transcripts)",
+                "per round           : long writer + code add loop + participants set loop + "
+                "undo/redo loop + code list/export readers + workbench in a pty",
+                f"commands run        : {sum(commands.values()):,} ("
+                + ", ".join(f"{k} {n:,}" for k, n in sorted(commands.items()))
+                + ")",
+                "outcomes            : "
+                + ", ".join(f"{k} {n:,}" for k, n in sorted(outcomes.items())),
+                f"integrity failures  : {integrity_failures}  (PRAGMA integrity_check / foreign_key_check after every round)",
+                f"lost acknowledged   : {lost}  ({acked:,} acknowledged writes checked)",
+                f"refused left traces : {traces}  ({refused:,} busy refusals checked)",
+                f"rounds with problems: {len(failed_rounds)}",
+                f"undone by undo      : {undone} acknowledged actions stayed undone (another action came between undo and redo)",
+                f"round time          : median {statistics.median(round_times):.1f} s, max {max(round_times):.1f} s; "
+                f"whole run {total / 60:.1f} min",
+            ]
+            for kind in LONG_KINDS:
+                times = long_times.get(kind)
+                if times:
+                    med = statistics.median(times)
+                    lines.append(
+                        f"{kind:9s} under load: median {med:.1f} s vs {baseline[kind]:.1f} s alone "
+                        f"(ratio {med / baseline[kind]:.2f})"
+                    )
+            lines += [f"  {f}" for f in failed_rounds[:20]]
+            return "\n".join(lines) + "\n"
+
+        def record(done: int, final: bool = False) -> None:
+            """The summary so far, written after every round: a run stopped early keeps its figures."""
+            text = summary(done)
+            if final:
+                print("\n" + text, end="")
+            tmp = RESULTS.with_suffix(".txt.tmp")
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(RESULTS)
+
+        done_rounds = 0
+        try:
+            for number in range(args.rounds):
+                if torture is None or number % args.epoch == 0:
+                    if torture is not None:
+                        shutil.rmtree(torture.work, ignore_errors=True)
+                    torture = fresh(work, number, args)
+                kind = "jobs" if number % args.jobs_every == 0 else ("qdpx", "autocode")[number % 2]
+                report = torture.run_round(number, kind)
+                round_times.append(report.seconds)
+                long_run = report.runs[0]
+                long_times[kind].append(long_run.seconds)
+                commands.update(r.kind for r in report.runs)
+                outcomes.update(
+                    "acknowledged" if r.acked else "refused (busy)" if r.refused else "other"
+                    for r in report.runs
                 )
-        lines += [f"  {f}" for f in failed_rounds[:20]]
-        text = "\n".join(lines) + "\n"
-        print("\n" + text, end="")
-        RESULTS.write_text(text, encoding="utf-8")
+                acked += report.acked
+                refused += report.refused
+                lost += report.lost
+                undone += report.undone
+                traces += report.refused_traces
+                integrity_failures += 0 if report.integrity_ok else 1
+                status = "ok" if report.ok else "FAILED"
+                print(
+                    f"round {number:4d} {kind:8s} {report.seconds:6.1f} s  {len(report.runs):3d} "
+                    f"commands, {report.acked} acked, {report.refused} busy, {report.undone} "
+                    f"undone: {status}",
+                    flush=True,
+                )
+                if not report.ok:
+                    failed_rounds.append(
+                        f"round {number} ({kind}): " + " | ".join(report.problems)[:800]
+                    )
+                    for line in report.problems:
+                        print("   ", line[:400], flush=True)
+                    # a damaged project is not used again; the next round starts fresh
+                    torture = None
+                done_rounds = number + 1
+                record(done_rounds)
+        except KeyboardInterrupt:
+            print(f"stopped after {done_rounds} rounds", flush=True)
+        if done_rounds:
+            record(done_rounds, final=True)
         print(f"wrote {RESULTS.relative_to(ROOT)}")
     finally:
         if not args.keep:

@@ -37,18 +37,10 @@ def _link_row(link: EvidenceLink) -> dict[str, Any]:
 
 def _links_table(links: list[EvidenceLink], title: str) -> Table:
     table = Table(title=title, title_justify="left")
-    for h in ("Id", "On", "Query", "Figure", "Computed", "Note"):
+    for h in ("Id", "On", "Query", "Figure", "Computed", "Note"):  # EvidenceLink.COLUMNS
         table.add_column(h)
     for x in links:
-        on = f"code {x.code_id}" if x.code_id else f"coding {x.coding_id}"
-        table.add_row(
-            str(x.id),
-            on,
-            x.query.describe(),
-            x.figure.describe(),
-            x.figure.computed_at[:16].replace("T", " "),
-            x.note or "",
-        )
+        table.add_row(*x.cells())
     return table
 
 

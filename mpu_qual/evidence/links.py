@@ -82,6 +82,22 @@ class EvidenceLink:
     created_at: str
     via_code: bool = False
 
+    COLUMNS = ("Id", "On", "Query", "Figure", "Computed", "Note")
+
+    def cells(self) -> tuple[str, ...]:
+        """The link as a table row (``COLUMNS``), the same in the CLI and the workbench."""
+        on = f"code {self.code_id}" if self.code_id else f"coding {self.coding_id}"
+        if self.via_code:
+            on += " (its code)"
+        return (
+            str(self.id),
+            on,
+            self.query.describe(),
+            self.figure.describe(),
+            self.figure.computed_at[:16].replace("T", " "),
+            self.note or "",
+        )
+
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z"

@@ -176,7 +176,7 @@ class EvidenceScreen(ModalScreen[None]):
         for name, choices in rule_choices(self.rules).items():
             self.query_one(f"#ev-{name}", Select).set_options(choices)
         table = self.query_one(DataTable)
-        table.add_columns("Id", "On", "Query", "Figure", "Computed", "Note")
+        table.add_columns(*EvidenceLink.COLUMNS)
         self.reload_links()
         self.preview()
         self.query_one("#ev-target", Select).focus()
@@ -259,18 +259,7 @@ class EvidenceScreen(ModalScreen[None]):
             self.mpu_app.show_error(exc, "Could not list the evidence links")
             return
         for x in self.links:
-            on = f"code {x.code_id}" if x.code_id else f"coding {x.coding_id}"
-            if x.via_code:
-                on += " (its code)"
-            table.add_row(
-                str(x.id),
-                on,
-                x.query.describe(),
-                x.figure.describe(),
-                x.figure.computed_at[:16].replace("T", " "),
-                x.note or "",
-                key=str(x.id),
-            )
+            table.add_row(*x.cells(), key=str(x.id))
 
     def action_save(self) -> None:
         target = self.target
