@@ -130,13 +130,19 @@ def frequencies(
     return Frequencies(groups, rows)
 
 
-def code_frequencies_by_group(project: Project, *, parent: str | None = None) -> Frequencies:
+def code_frequencies_by_group(
+    project: Project, *, parent: str | None = None, coder: str | None = None
+) -> Frequencies:
     """Bar-chart data for the TUI and the summaries.
 
     Rows are the themes (``parent=None``) or the direct sub-codes of ``parent``; each counts
     the passages coded with it or any of its sub-codes, split by the speaker's group.
+    ``coder`` counts one coder's codings only (the workbench's blind mode).
     """
     if parent is not None:
         project.codes.get(parent)
     ids = [c.id for c in project.codes.list() if c.parent_id == parent]
-    return frequencies(project, project.codings.list(), code_ids=ids)
+    codings = project.codings.list()
+    if coder is not None:
+        codings = [c for c in codings if c.coder == coder]
+    return frequencies(project, codings, code_ids=ids)

@@ -11,6 +11,7 @@ from rich.console import Console
 from mpu_qual.store import Project
 from mpu_qual.team.coders import set_blind_default
 from mpu_qual.tui.app import create_app
+from mpu_qual.tui.screens.chart import ChartScreen
 from mpu_qual.tui.screens.dialogs import PromptScreen
 from mpu_qual.tui.screens.disagreements import DisagreementsScreen
 from mpu_qual.tui.widgets import StatusBar
@@ -65,6 +66,27 @@ async def test_blind_mode_shows_only_my_codings_and_counts(double_coded: Path) -
         assert wb.counts[FINANCE] == 4
     assert ("alice", FINANCE, 0) in coders_in_db(double_coded)
     assert sum(1 for c in coders_in_db(double_coded) if c[0] == "alice") == 3
+
+
+async def test_blind_mode_chart_counts_my_codings_only(double_coded: Path) -> None:
+    """The chart (C) is a view of the codings too: in blind mode it must not show bob's."""
+
+    async def chart_coders(blind: bool) -> set[str]:
+        app = create_app(double_coded, coder="alice", blind=blind)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await pilot.press("C")
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, ChartScreen) and screen.freq is not None
+            ids = {i for row in screen.freq.rows for i in row.coding_ids}
+        with Project.open(double_coded) as p:
+            return {p.codings.get(i).coder for i in ids}
+
+    assert await chart_coders(blind=True) == {"alice"}
+    assert await chart_coders(blind=False) == {"alice", "bob"}
 
 
 async def test_blind_project_setting_asks_for_the_name(

@@ -136,7 +136,11 @@ class ChartScreen(ModalScreen[None]):
     def _read(self, parent: str | None, select: str | None) -> None:
         """Count on the read-only connection: every coding is read, which takes a moment."""
         try:
-            freq = self.mpu_app.read(lambda p: code_frequencies_by_group(p, parent=parent))
+            coders = self.mpu_app.coders
+            me = coders.name if coders.blind else None  # blind: one's own codings only
+            freq = self.mpu_app.read(
+                lambda p: code_frequencies_by_group(p, parent=parent, coder=me)
+            )
         except (MpuQualError, sqlite3.Error) as exc:
             self.app.call_from_thread(self.mpu_app.show_error, exc, "Could not count the codings")
             return
