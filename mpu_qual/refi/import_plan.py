@@ -293,6 +293,8 @@ def _plan_source(
         metadata["description"] = src.description.strip()
     if rp.origin:
         metadata["origin"] = rp.origin
+    for var, value in src.variables.items():  # a source's variables (QualCoder: file attributes)
+        metadata[var if var not in metadata else f"variable {var}"] = value
     parsed = ParsedTranscript(segments=segments, metadata=metadata, format="txt")
     if parsed.full_text() != text:  # cannot happen; guards the offsets
         raise MpuQualError(f"{label}: internal error splitting the text", path=where)

@@ -73,6 +73,7 @@ class RSource:
     problem: str | None = None  # why it cannot be imported, if it cannot
     lost_codings: int = 0  # codings in the file that cannot come along (see lost_why)
     lost_why: str | None = None
+    variables: dict[str, str] = field(default_factory=dict)  # QualCoder's file attributes
 
 
 @dataclass
@@ -282,6 +283,19 @@ def _selection(el: Element, start: int, end: int) -> RSelection:
     )
 
 
+def _variable_values(el: Element, variables: dict[str, str]) -> dict[str, str]:
+    """``<VariableValue>`` children of a case or a source, by variable name (empty values
+    and references to undeclared variables are left out)."""
+    out: dict[str, str] = {}
+    for vv in children(el, "VariableValue"):
+        ref = child(vv, "VariableRef")
+        vname = variables.get(norm_guid(ref.get("targetGUID") if ref is not None else None))
+        value = next((text_of(x) for x in vv if local(str(x.tag)) != "VariableRef"), None)
+        if vname and value is not None and value.strip():
+            out[vname] = value.strip()
+    return out
+
+
 def _source(el: Element, ctx: _Ctx) -> RSource:
     kind = local(el.tag)
     g = norm_guid(el.get("guid"))
@@ -405,17 +419,14 @@ def parse_project(root: Element, archive: SafeZip | None, where: str) -> RProjec
             selection_refs=_refs(c, "SelectionRef"),
             description=(text_of(child(c, "Description")) or "").strip() or None,
         )
-        for vv in children(c, "VariableValue"):
-            ref = child(vv, "VariableRef")
-            vname = variables.get(norm_guid(ref.get("targetGUID") if ref is not None else None))
-            value = next((text_of(x) for x in vv if local(str(x.tag)) != "VariableRef"), None)
-            if vname and value is not None and value.strip():
-                case.variables[vname] = value.strip()
+        case.variables = _variable_values(c, variables)
         proj.cases.append(case)
     sources = child(root, "Sources")
     for s in list(sources) if sources is not None else ():
         if isinstance(s.tag, str):
-            proj.sources.append(_source(s, ctx))
+            src = _source(s, ctx)
+            src.variables = _variable_values(s, variables)
+            proj.sources.append(src)
     notes = child(root, "Notes")
     for n in children(notes, "Note") if notes is not None else ():
         text, problem = ctx.text(n, f"note '{n.get('name') or n.get('guid')}'")

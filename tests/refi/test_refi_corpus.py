@@ -121,9 +121,11 @@ def test_qualcoder_project(tmp_path: Path) -> None:
             "Employers and trainers disagree on who should pay."  # a text file in Sources/
         )
         assert memos["Project description"] == "Advanced manufacturing manpower update"
-        assert p.sources.get("FG1 industry.txt").metadata["description"] == (
-            "Focus group 1, industry leaders"
-        )
+        fg1 = p.sources.get("FG1 industry.txt").metadata
+        assert fg1["description"] == "Focus group 1, industry leaders"
+        # QualCoder's file attributes (a source's <VariableValue>) become transcript metadata
+        assert fg1["Venue"] == "HKPC Building, Kowloon Tong"
+        assert audio.metadata["Venue"] == "荃灣 培訓中心"
 
 
 def test_qualcoder_codebook_with_bom_and_crlf(small: Project) -> None:

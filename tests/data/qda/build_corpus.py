@@ -224,6 +224,14 @@ def build_qualcoder() -> dict[str, bytes]:
         "</TranscriptSelection>\n</Transcript>\n"
     )
     var_group, var_company = fixed_guid("qualcoder", "v1"), fixed_guid("qualcoder", "v2")
+    var_venue = fixed_guid("qualcoder", "v3")  # a file attribute (caseOrFile = "file")
+
+    def venue(value: str) -> str:  # source_variables_xml: after the selections and NoteRefs
+        return (
+            f'<VariableValue>\n<VariableRef targetGUID="{var_venue}" />\n'
+            f"<TextValue>{html.escape(value)}</TextValue>\n</VariableValue>\n"
+        )
+
     journal = fixed_guid("qualcoder", "journal")
     qde = (
         '<?xml version="1.0" encoding="utf-8"?>\n'
@@ -243,6 +251,8 @@ def build_qualcoder() -> dict[str, bytes]:
         f'<Variable guid="{var_group}" name="Stakeholder group" typeOfVariable="Text" >\n'
         "<Description />\n</Variable>\n"
         f'<Variable guid="{var_company}" name="Company size" typeOfVariable="Text" >\n'
+        "<Description />\n</Variable>\n"
+        f'<Variable guid="{var_venue}" name="Venue" typeOfVariable="Text" >\n'
         "<Description />\n</Variable>\n</Variables>\n"
         "<Cases>\n"
         f'<Case guid="{fixed_guid("qualcoder", "case1")}" name="IL1">\n<Description />\n'
@@ -259,10 +269,16 @@ def build_qualcoder() -> dict[str, bytes]:
         "<Sources>\n"
         f'<TextSource plainTextPath="internal://{doc_txt}.txt" creatingUser="{owner}" '
         f'creationDateTime="2025-03-01T09:40:00Z" guid="{doc}" name="FG1 industry.txt">\n'
-        "<Description>Focus group 1, industry leaders</Description>\n" + sels + "</TextSource>\n"
+        "<Description>Focus group 1, industry leaders</Description>\n"
+        + sels
+        + venue("HKPC Building, Kowloon Tong")
+        + "</TextSource>\n"
         f'<AudioSource creatingUser="{owner}" creationDateTime="2025-03-02T08:55:00Z" '
         f'path="absolute:///home/researcher/fieldwork/fg2.m4a" guid="{audio}" '
-        'name="fg2.m4a" >\n' + transcript_xml + "</AudioSource>\n</Sources>\n"
+        'name="fg2.m4a" >\n'
+        + transcript_xml
+        + venue("荃灣 培訓中心")
+        + "</AudioSource>\n</Sources>\n"
         "<Notes>\n"
         f'<Note guid="{journal}" creatingUser="{owner}" '
         'creationDateTime="2025-03-03T17:00:00Z" name="Reflections after FG1" '
