@@ -13,6 +13,7 @@ from mpu_qual.cli import main, project_option, report_error
 from mpu_qual.cli.core import console, dump_json, open_project, project_dir
 from mpu_qual.cli.transcript_preview import preview_files
 from mpu_qual.errors import MpuQualError
+from mpu_qual.figures import format_share
 from mpu_qual.fileio import write_text_atomic
 from mpu_qual.transcript_files.timecode import format_clock
 
@@ -89,7 +90,7 @@ def transcripts_list(ctx: click.Context, fmt: str) -> None:
             str(r["segments"]),
             str(r["speakers"]),
             str(r["codings"]),
-            f"{r['coded_share']:.0%}",
+            format_share(r["coded_share"]),
         )
     console.print(table)
 

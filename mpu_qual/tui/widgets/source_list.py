@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from mpu_qual.figures import format_share
 from mpu_qual.tui.workbench_view import fmt_ms
 
 
@@ -20,8 +21,8 @@ def source_prompt(summary: dict[str, Any]) -> Text:
         fmt_ms(summary.get("duration_ms"), short=True) if summary.get("duration_ms") else "no time"
     )
     if "coded_share" in summary:
-        share = summary["coded_share"] or 0.0
-        text.append(f"\n{dur} · {summary.get('speakers', 0)} spk · {share:.0%} coded", style="dim")
+        share = format_share(summary["coded_share"])
+        text.append(f"\n{dur} · {summary.get('speakers', 0)} spk · {share} coded", style="dim")
     else:
         text.append(f"\n{dur} · …", style="dim")
     return text
