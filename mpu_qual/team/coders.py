@@ -115,8 +115,12 @@ def resolve_coders(project: Project, names: list[str] | None) -> list[str]:
             f"agreement needs at least two coders; {who} "
             + ("was chosen" if names else "has codings in this project"),
             field="coders",
-            hint=f"Coders in this project: {listed}. Bring a colleague's work in with "
-            "'mpu-qual merge FOLDER' (or a .qdpx file), or pass --coders A,B.",
+            hint=f"Coders in this project: {listed}. "
+            + (
+                "Choose two or more of them with --coders A,B."
+                if names
+                else "Bring a colleague's work in with 'mpu-qual merge FOLDER' (or a .qdpx file)."
+            ),
         )
     return chosen
 

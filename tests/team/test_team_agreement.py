@@ -104,6 +104,10 @@ def test_one_coder_and_unknown_coders_are_clear_errors(team: dict[str, Path], cl
     assert res.exit_code == 1
     assert "at least two coders; only alice has codings" in res.stderr
     assert "mpu-qual merge" in res.stderr
+    assert "--coders" not in res.stderr  # choosing coders cannot help with one coder
+    res = cli("-p", str(team["alice"]), "agreement", "--coders", "alice")
+    assert res.exit_code == 1
+    assert "only alice was chosen" in res.stderr and "--coders A,B" in res.stderr
     res = cli("-p", str(team["alice"]), "agreement", "--coders", "alice,zoe")
     assert res.exit_code == 1
     assert "no codings by a coder named 'zoe'" in res.stderr
