@@ -1,4 +1,4 @@
-"""CLI: ``mpu-qual transcripts add|list|show|export|remove`` (more subcommands in cli/transcribe.py).\n"""
+"""CLI: ``mpu-qual transcripts add|audio|list|show|export|remove`` (more subcommands in cli/transcribe.py).\n"""
 
 from __future__ import annotations
 
@@ -38,6 +38,14 @@ def transcripts_group() -> None:
 @click.option(
     "--encoding", help="The files' encoding (e.g. gbk, big5hkscs, cp1252); default: detect."
 )
+@click.option(
+    "--audio",
+    type=click.Path(dir_okay=False),
+    help="The transcript's recording (one file only), for playback in the workbench.",
+)
+@click.option(
+    "--force-audio", is_flag=True, help="Attach --audio even if it is shorter than the transcript."
+)
 @click.pass_context
 def transcripts_add(
     ctx: click.Context,
@@ -46,29 +54,80 @@ def transcripts_add(
     preview: bool,
     speakers: str,
     encoding: str | None,
+    audio: str | None,
+    force_audio: bool,
 ) -> None:
     """Import transcripts (.txt, .vtt, .srt, .docx, .html). Each file is all or nothing."""
     if name and len(files) > 1:
         raise MpuQualError("--name works with one file at a time")
+    if audio and len(files) > 1:
+        raise MpuQualError(
+            "--audio works with one transcript file at a time",
+            hint="Import the others separately, or attach their recordings afterwards with "
+            "'mpu-qual transcripts audio NAME FILE'.",
+        )
     if preview:
         sys.exit(preview_files(project_dir(ctx), files, encoding=encoding, speakers=speakers))
     project = open_project(ctx)
     failed = 0
     for f in files:
         try:
-            src = project.sources.import_file(f, name=name, encoding=encoding, speakers=speakers)
+            src = project.sources.import_file(
+                f,
+                name=name,
+                encoding=encoding,
+                speakers=speakers,
+                audio=audio,
+                force_audio=force_audio,
+            )
         except MpuQualError as exc:
             failed += 1
             report_error(exc)
             continue
         n = len(project.sources.segments(src))
         click.echo(f"Imported {f} as '{src.name}' ({n} segments, {src.length} characters).")
+        if src.media_path:
+            click.echo(f"Its recording: {src.media_path} (p plays a segment in the workbench).")
     if failed:
         click.echo(
             f"{failed} of {len(files)} files were not imported; the project is unchanged for them.",
             err=True,
         )
         sys.exit(1)
+
+
+@transcripts_group.command("audio")
+@project_option
+@click.argument("name")
+@click.argument("file", required=False, type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Attach it even if it is shorter than the transcript.")
+@click.option("--detach", is_flag=True, help="Forget the recording (the file is not touched).")
+@click.pass_context
+def transcripts_audio(
+    ctx: click.Context, name: str, file: str | None, force: bool, detach: bool
+) -> None:
+    """Attach a recording to a transcript (a Zoom or Otter export, say), or show or detach it.
+
+    With the recording attached, the workbench plays segments (p) and 'transcripts clip' cuts
+    quotes. Undo with 'mpu-qual undo'.
+    """
+    project = open_project(ctx)
+    if detach:
+        if file:
+            raise MpuQualError("give either FILE or --detach, not both")
+        src = project.sources.detach_recording(name)
+        click.echo(f"Detached the recording from '{src.name}' (the file was not touched).")
+        return
+    if not file:
+        src = project.sources.get(name)
+        if not src.media_path:
+            click.echo(f"'{src.name}' has no recording attached.")
+        else:
+            click.echo(f"'{src.name}': {src.media_path}")
+        return
+    src, rec = project.sources.attach_recording(name, file, force=force)
+    click.echo(f"Attached {rec.stored} ({rec.describe()}) to '{src.name}'.")
+    click.echo("In the workbench, p plays the segment at the caret; P plays on.")
 
 
 @transcripts_group.command("list")

@@ -71,8 +71,7 @@ def media_of(project: Any, name: str | int) -> tuple[Any, Path]:
         raise MpuQualError(
             f"the transcript '{src.name}' has no recording attached",
             field="source",
-            hint="Only transcripts made with 'mpu-qual transcribe' (or imported with their "
-            "audio) know their recording.",
+            hint=f"Attach it: mpu-qual transcripts audio '{src.name}' RECORDING.m4a",
         )
     path = Path(src.media_path)
     if not path.is_absolute():
@@ -81,7 +80,8 @@ def media_of(project: Any, name: str | int) -> tuple[Any, Path]:
         raise MpuQualError(
             f"the recording of '{src.name}' is not there any more",
             path=path,
-            hint="Put the file back at that place (moved or renamed recordings cannot be found).",
+            hint="Put the file back at that place, or attach it where it is now: "
+            f"mpu-qual transcripts audio '{src.name}' FILE",
         )
     return src, path
 

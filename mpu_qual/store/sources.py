@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from mpu_qual.errors import MpuQualError, NotFound
 from mpu_qual.fileio import refuse_database_file
 from mpu_qual.store.bulk_rows import check_and_index_source, rows_checked_per_source
+from mpu_qual.store.recordings import Recording, check_fits, open_recording
 from mpu_qual.store.records import Segment, Source
 from mpu_qual.transcript_files.parsed import ParsedSegment, ParsedTranscript
 from mpu_qual.transcript_files.parsers import parse_file
@@ -33,14 +34,22 @@ class Sources:
         *,
         encoding: str | None = None,
         speakers: str = "auto",
+        audio: str | Path | None = None,
+        force_audio: bool = False,
     ) -> Source:
         """Parse a transcript file and store it (one action). Nothing is written on error.
 
-        ``encoding`` overrides detection; ``speakers="none"`` keeps every label in the text.
+        ``encoding`` overrides detection; ``speakers="none"`` keeps every label in the text;
+        ``audio`` is its recording (checked as in ``attach_recording`` before anything is stored).
         """
         p = Path(path)
         refuse_database_file(p, "transcript")  # before any read: see mpu_qual.fileio
         parsed = parse_file(p, encoding=encoding, speakers=speakers)
+        recording = None
+        if audio is not None:
+            recording = open_recording(audio, self.project.folder)
+            if not force_audio:
+                check_fits(recording, _end_ms(parsed.segments), name or p.stem, "--force-audio")
         digest = hashlib.sha256(p.read_bytes()).hexdigest()
         dup = self.project.conn.execute(
             "SELECT name FROM sources WHERE sha256 = ?", [digest]
@@ -51,7 +60,14 @@ class Sources:
                 path=p,
                 hint="Remove that transcript first to import it again.",
             )
-        return self.add(name or p.stem, parsed, original_path=str(p), sha256=digest)
+        return self.add(
+            name or p.stem,
+            parsed,
+            original_path=str(p),
+            sha256=digest,
+            media_path=recording.stored if recording else None,
+            duration_ms=recording.duration_ms if recording else None,  # None: from the timings
+        )
 
     def add(
         self,
@@ -263,6 +279,34 @@ class Sources:
             conn.execute("DELETE FROM sources WHERE id = ?", [src.id])
         return n
 
+    def attach_recording(
+        self, source: str | int | Source, path: str | Path, *, force: bool = False
+    ) -> tuple[Source, Recording]:
+        """Attach (or replace) a transcript's recording, one undoable action. The file must
+        open as audio, and (unless ``force``) be no shorter than the transcript's timings."""
+        src = source if isinstance(source, Source) else self.get(source)
+        recording = open_recording(path, self.project.folder)
+        if not force:
+            check_fits(recording, _end_ms(self.segments(src)), src.name)
+        with self.project.action(f"Attach recording to {src.name}", kind="source") as conn:
+            conn.execute(
+                "UPDATE sources SET media_path = ?, duration_ms = coalesce(?, duration_ms) "
+                "WHERE id = ?",
+                [recording.stored, recording.duration_ms, src.id],
+            )
+            updated = self.get(src.id)  # read inside the transaction: what was committed
+        return updated, recording
+
+    def detach_recording(self, source: str | int | Source) -> Source:
+        """Forget a transcript's recording (the file is not touched), one undoable action."""
+        src = source if isinstance(source, Source) else self.get(source)
+        if not src.media_path:
+            raise MpuQualError(f"the transcript '{src.name}' has no recording attached")
+        with self.project.action(f"Detach recording from {src.name}", kind="source") as conn:
+            conn.execute("UPDATE sources SET media_path = NULL WHERE id = ?", [src.id])
+            updated = self.get(src.id)
+        return updated
+
     def set_speaker(self, segment_ids: Iterable[int], label: str) -> int:
         """Assign speaker ``label`` to segments (one action); creates the participant."""
         ids = list(segment_ids)
@@ -286,3 +330,9 @@ class Sources:
             if n != len(ids):
                 raise MpuQualError(f"{len(ids) - n} of the segments do not exist", field="segment")
         return n
+
+
+def _end_ms(segments: Iterable[Any]) -> int | None:
+    """Where a transcript's timings end (its last end or start time), or None if untimed."""
+    times = [t for g in segments for t in (g.end_ms, g.start_ms) if t is not None]
+    return max(times) if times else None
