@@ -13,3 +13,8 @@ def format_share(share: float | None) -> str:
     if share < 1 and text == "100%":
         return ">99%"
     return text
+
+
+def count(n: int, singular: str, plural: str | None = None) -> str:
+    """``1 coded quote``, ``2 coded quotes``: messages read as sentences."""
+    return f"{n} {singular if n == 1 else plural or singular + 's'}"

@@ -11,6 +11,7 @@ from rich.tree import Tree
 from mpu_qual.cli import main, project_option
 from mpu_qual.cli.core import console, dump_json, open_project, parse_pairs, project_dir
 from mpu_qual.codebook import load_codebook
+from mpu_qual.figures import count
 
 
 @main.group("codebook")
@@ -58,7 +59,7 @@ def codebook_check(ctx: click.Context, file: str | None) -> None:
 
     path = Path(file) if file else project_dir(ctx) / "codebook.yaml"
     cb = load_codebook(path)
-    click.echo(f"{path}: OK ({len(cb.themes())} themes, {len(cb.codes)} codes)")
+    click.echo(f"{path}: OK ({count(len(cb.themes()), 'theme')}, {count(len(cb.codes), 'code')})")
 
 
 @codebook_group.command("load")
@@ -90,8 +91,8 @@ def codebook_load(
         ("removed", report.removed),
     ):
         if items:
-            click.echo(f"{len(items)} codes {prefix}{label}: {', '.join(items)}")
+            click.echo(f"{count(len(items), 'code')} {prefix}{label}: {', '.join(items)}")
     for old, new in report.renamed:
         click.echo(f"renamed {old} -> {new} (codings kept)")
     for old, new, n in report.merged:
-        click.echo(f"merged {old} into {new} ({n} codings moved)")
+        click.echo(f"merged {old} into {new} ({count(n, 'coding')} moved)")

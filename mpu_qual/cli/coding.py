@@ -10,6 +10,7 @@ from rich.table import Table
 
 from mpu_qual.cli import main, project_option
 from mpu_qual.cli.core import console, dump_json, open_project
+from mpu_qual.figures import count
 from mpu_qual.transcript_files.timecode import format_clock
 
 
@@ -101,7 +102,7 @@ def code_list(
             escape(quote[:80] + ("…" if len(quote) > 80 else "")),
         )
     console.print(table)
-    click.echo(f"{len(rows)} codings")
+    click.echo(f"{count(len(rows), 'coding')}")
 
 
 @code_group.command("remove")
@@ -160,11 +161,11 @@ def autocode(
             name, text = texts[sid]
             click.echo(f"{name} {s}-{e}: {text[s:e][:100]!r}")
         click.echo(
-            f"{len(result.spans)} passages would be coded ({result.skipped_existing} already are)."
+            f"{count(len(result.spans), 'passage')} would be coded ({result.skipped_existing} already are)."
         )
     else:
         click.echo(
-            f"Coded {result.created} passages with {code} ({result.skipped_existing} already coded)."
+            f"Coded {count(result.created, 'passage')} with {code} ({result.skipped_existing} already coded)."
         )
 
 

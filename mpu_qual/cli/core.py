@@ -13,6 +13,7 @@ from rich.console import Console
 
 from mpu_qual.cli import main, project_option
 from mpu_qual.errors import MpuQualError
+from mpu_qual.figures import count
 from mpu_qual.safety.notices import remove_handler
 from mpu_qual.store import Project
 from mpu_qual.store.project import DB_NAME
@@ -88,7 +89,7 @@ def init(folder: str, codebook: str | None, no_import: bool) -> None:
     write_default_rules(folder)
     n = len(project.sources.list())
     project.close()
-    click.echo(f"Created project in {folder} ({n} transcripts imported).")
+    click.echo(f"Created project in {folder} ({count(n, 'transcript')} imported).")
     click.echo(f"Next: mpu-qual -p {folder} transcripts add FILE, then mpu-qual -p {folder}")
 
 

@@ -12,6 +12,7 @@ import click
 from mpu_qual.cli import main, project_option
 from mpu_qual.cli.core import open_project
 from mpu_qual.errors import MpuQualError
+from mpu_qual.figures import count
 from mpu_qual.store import Project
 
 if TYPE_CHECKING:
@@ -112,7 +113,7 @@ def export_quotes_cmd(
     data = export_quotes(project, output, fmt, flt, pseudo)
     themes = len({r.theme_id for r in data.rows})
     click.echo(
-        f"Wrote {len(data.rows)} coded quotes from {themes} themes to {output} ({fmt}"
+        f"Wrote {count(len(data.rows), 'coded quote')} from {count(themes, 'theme')} to {output} ({fmt}"
         + (", pseudonymised)." if pseudo is not None else ").")
     )
     if not data.rows:
@@ -134,7 +135,7 @@ def export_qdc_cmd(
 
     project, pseudo = _open_pseudonymised(ctx, pseudonymise, pseudonyms)
     export_qdc(project, output, pseudo)
-    click.echo(f"Wrote {len(project.codes.list())} codes to {output}.")
+    click.echo(f"Wrote {count(len(project.codes.list()), 'code')} to {output}.")
 
 
 @export_group.command("qdpx")
@@ -152,8 +153,8 @@ def export_qdpx_cmd(
     project, pseudo = _open_pseudonymised(ctx, pseudonymise, pseudonyms)
     r = export_qdpx(project, output, pseudo)
     click.echo(
-        f"Wrote {output}: {r.sources} transcripts, {r.codings} codings, {r.cases} cases, "
-        f"{r.notes} notes" + (" (pseudonymised)." if pseudo is not None else ".")
+        f"Wrote {output}: {count(r.sources, 'transcript')}, {count(r.codings, 'coding')}, {count(r.cases, 'case')}, "
+        f"{count(r.notes, 'note')}" + (" (pseudonymised)." if pseudo is not None else ".")
     )
 
 
@@ -164,11 +165,11 @@ def import_group() -> None:
 
 def _print_report(report: ImportReport) -> None:
     click.echo(
-        f"Imported {report.file} into {report.folder}: {len(report.sources)} transcripts, "
-        f"{report.codings} codings, {report.participants} participants, "
+        f"Imported {report.file} into {report.folder}: {count(len(report.sources), 'transcript')}, "
+        f"{count(report.codings, 'coding')}, {count(report.participants, 'participant')}, "
         f"{report.memos} memos; {len(report.codes_added)} new codes"
         + (
-            f", {report.codes_reused} codes already in the codebook."
+            f", {count(report.codes_reused, 'code')} already in the codebook."
             if report.codes_reused
             else "."
         )
@@ -189,7 +190,9 @@ def _print_skipped(report: ImportReport) -> None:
         return
     click.echo(f"skipped: {counts(report.skipped)}:", err=True)
     for s in report.skipped:
-        click.echo(f"  - {s.why}" + (f" ({s.codings} codings)" if s.codings else ""), err=True)
+        click.echo(
+            f"  - {s.why}" + (f" ({count(s.codings, 'coding')})" if s.codings else ""), err=True
+        )
 
 
 @import_group.command("qdpx")
@@ -237,7 +240,7 @@ def import_qdc_cmd(ctx: click.Context, file: str) -> None:
     project = open_project(ctx)
     report = import_qdc(project, file)
     click.echo(
-        f"{len(report.codes_added)} codes added to codebook.yaml, "
+        f"{count(len(report.codes_added), 'code')} added to codebook.yaml, "
         f"{report.codes_reused} already there"
         + (f"; {report.memos} code sets kept as memos." if report.memos else ".")
     )
@@ -318,4 +321,4 @@ def summary_cmd(
         agreement_unit=agreement_unit,
     )
     write_summary(s, output, fmt)
-    click.echo(f"Wrote the summary of {len(s.themes)} themes to {Path(output)} ({fmt}).")
+    click.echo(f"Wrote the summary of {count(len(s.themes), 'theme')} to {Path(output)} ({fmt}).")

@@ -14,6 +14,7 @@ from rich.table import Table
 from mpu_qual.cli import main, project_option
 from mpu_qual.cli.core import console, dump_json, open_project
 from mpu_qual.errors import MpuQualError
+from mpu_qual.figures import count
 from mpu_qual.fileio import write_bytes_atomic
 
 
@@ -122,14 +123,14 @@ def merge_cmd(ctx: click.Context, other: str, dry_run: bool, skip_new_codes: boo
         )
     for name, n in r.differing:
         click.echo(
-            f"warning: transcript '{name}' has different text here; its {n} codings were left "
-            "out (positions into another text cannot be trusted)",
+            f"warning: transcript '{name}' has different text here; {count(n, 'coding')} left out "
+            "(positions into another text cannot be trusted)",
             err=True,
         )
     for name, n in r.missing:
         click.echo(
-            f"warning: transcript '{name}' is not in this project; its {n} codings were left "
-            "out. Import the same file here, then merge again.",
+            f"warning: transcript '{name}' is not in this project; {count(n, 'coding')} left out. "
+            "Import the same file here, then merge again.",
             err=True,
         )
     if r.new_codes:
@@ -138,7 +139,8 @@ def merge_cmd(ctx: click.Context, other: str, dry_run: bool, skip_new_codes: boo
         )
     for code, n in r.skipped_codes:
         click.echo(
-            f"warning: code '{code}' is not in this codebook; {n} codings left out", err=True
+            f"warning: code '{code}' is not in this codebook; {count(n, 'coding')} left out",
+            err=True,
         )
     for code in r.label_conflicts:
         click.echo(
@@ -151,9 +153,14 @@ def merge_cmd(ctx: click.Context, other: str, dry_run: bool, skip_new_codes: boo
             click.echo(f"  ... and {len(r.preview) - 200} more")
     by = ", ".join(f"{n} by {who}" for who, n in sorted(r.added.items()))
     click.echo(
-        f"{r.total_added} codings {would}added"
+        f"{count(r.total_added, 'coding')} {would}added"
         + (f" ({by})" if by else "")
-        + f"; {r.already} already here."
+        + f"; {r.already} already here"
+        + (
+            f"; {count(r.rejected, 'coding')} removed by a disagreement review here, left out."
+            if r.rejected
+            else "."
+        )
     )
     if not dry_run and (r.total_added or r.new_codes):
         click.echo("Undo it with 'mpu-qual undo'. Next: mpu-qual agreement")
@@ -302,7 +309,7 @@ def _disagreements_text(report, items) -> str:
             en, zh = report.labels.get(d.code_id, (d.code_id, ""))
             n = sum(1 for x in items if x.code_id == d.code_id)
             lines.append(
-                f"\n{d.code_id} ({en} / {zh}): {n} disagreements; agreement "
+                f"\n{d.code_id} ({en} / {zh}): {count(n, 'disagreement')}; agreement "
                 f"{fmt_percent(s.percent)}, kappa {fmt_coef(s.kappa)}, alpha {fmt_coef(s.alpha)}"
             )
         where = f"segment {d.segment}" if d.segment is not None else f"{d.start}-{d.end}"
@@ -313,5 +320,5 @@ def _disagreements_text(report, items) -> str:
             f"  {d.source_name} {where}: coded by {', '.join(d.coded_by)}; not by "
             f"{', '.join(d.not_coded_by)}\n    “{quote}”"
         )
-    lines.append(f"\n{len(items)} disagreements over {len(report.codes)} codes.")
+    lines.append(f"\n{count(len(items), 'disagreement')} over {count(len(report.codes), 'code')}.")
     return "\n".join(lines).lstrip("\n") + "\n"

@@ -14,6 +14,7 @@ from mpu_qual.cli import main, project_option, report_error
 from mpu_qual.cli.core import open_project
 from mpu_qual.cli.transcripts import transcripts_group
 from mpu_qual.errors import MpuQualError
+from mpu_qual.figures import count
 from mpu_qual.speech.flag_names import ALL_FLAGS
 from mpu_qual.store.reimport import reimport_transcript
 from mpu_qual.store.speaker_assignment import assign_speakers
@@ -169,7 +170,7 @@ def transcribe_cmd(
         done_s = (res.duration_ms - res.resumed_from_ms) / 1000
         speed = done_s / res.elapsed_s if res.elapsed_s else 0.0
         click.echo(
-            f"done: {res.path} -> '{res.name}': {res.segments} segments, "
+            f"done: {res.path} -> '{res.name}': {count(res.segments, 'segment')}, "
             f"{format_clock(res.duration_ms)} of audio at {speed:.1f}x real time "
             f"({res.mode}, {res.device}, language {res.language}); review flags: {flags}; "
             f"wrote {res.vtt_path}",
@@ -272,7 +273,7 @@ def transcripts_review(
             text,
         )
     out_console.print(table)
-    click.echo(f"{len(items)} segments to review.")
+    click.echo(f"{count(len(items), 'segment')} to review.")
 
 
 @transcripts_group.command("speakers")
@@ -315,10 +316,10 @@ def transcripts_speakers(
         unlabelled=unlabelled,
     )
     if dry_run:
-        click.echo(f"Would label {res.count} segments of '{res.source}' as {label}.")
+        click.echo(f"Would label {count(res.count, 'segment')} of '{res.source}' as {label}.")
     elif res.count:
         click.echo(
-            f"Labelled {res.count} segments of '{res.source}' as {label}. 'mpu-qual undo' reverts."
+            f"Labelled {count(res.count, 'segment')} of '{res.source}' as {label}. 'mpu-qual undo' reverts."
         )
     else:
         click.echo("No segment matched; nothing changed.")
@@ -336,7 +337,7 @@ def transcripts_reimport(ctx: click.Context, name: str, file: Path) -> None:
     rep = reimport_transcript(project, name, file)
     click.echo(
         f"Re-imported '{rep.source}' from {file}: {rep.segments_before} -> "
-        f"{rep.segments_after} segments; codings kept {rep.count('kept')}, moved "
+        f"{count(rep.segments_after, 'segment')}; codings kept {rep.count('kept')}, moved "
         f"{rep.count('moved')}, re-anchored fuzzily {rep.count('fuzzy')}, lost {len(rep.lost)}."
     )
     for lost in rep.lost:

@@ -13,7 +13,7 @@ from mpu_qual.cli import main, project_option, report_error
 from mpu_qual.cli.core import console, dump_json, open_project, project_dir
 from mpu_qual.cli.transcript_preview import preview_files
 from mpu_qual.errors import MpuQualError
-from mpu_qual.figures import format_share
+from mpu_qual.figures import count, format_share
 from mpu_qual.fileio import write_text_atomic
 from mpu_qual.transcript_files.timecode import format_clock
 
@@ -85,7 +85,9 @@ def transcripts_add(
             report_error(exc)
             continue
         n = len(project.sources.segments(src))
-        click.echo(f"Imported {f} as '{src.name}' ({n} segments, {src.length} characters).")
+        click.echo(
+            f"Imported {f} as '{src.name}' ({count(n, 'segment')}, {count(src.length, 'character')})."
+        )
         if src.media_path:
             click.echo(f"Its recording: {src.media_path} (p plays a segment in the workbench).")
     if failed:
@@ -205,4 +207,4 @@ def transcripts_remove(ctx: click.Context, name: str) -> None:
     """Remove a transcript and its codings (undo with 'mpu-qual undo')."""
     project = open_project(ctx)
     n = project.sources.remove(name)
-    click.echo(f"Removed '{name}' and {n} codings. 'mpu-qual undo' brings them back.")
+    click.echo(f"Removed '{name}' and {count(n, 'coding')}. 'mpu-qual undo' brings them back.")

@@ -203,6 +203,12 @@ def resolve(project: Project, d: Disagreement, decision: str, coder: str | None 
                     (other, s, e, memo) for (s, e), memo in everything.items() if (s, e) not in mine
                 ]
         for cid in deletes:
+            # remembered, so that merging the coder's copy again does not bring it back
+            conn.execute(
+                "INSERT OR IGNORE INTO review_rejections (source_id, code_id, coder, start, end) "
+                "SELECT source_id, code_id, coder, start, end FROM codings WHERE id = ?",
+                [cid],
+            )
             conn.execute("DELETE FROM codings WHERE id = ?", [cid])
         conn.executemany(
             "INSERT INTO codings (source_id, code_id, start, end, quote, memo, coder) "

@@ -14,8 +14,10 @@
   automatic backup. Their project is opened read-only through SQLite (never copied or read
   with file I/O, which would drop SQLite's locks in a process holding a connection).
 
-Merging again after a disagreement review brings back the codings that the review removed
-from their coders: merge everything first, then review.
+- A coding that a disagreement review here removed (``review_rejections``) stays out when
+  the colleague's copy still has it: merging the same copy again after the review does not
+  undo the review. Undoing the review forgets that, too. A coding removed by hand is not
+  remembered: it comes back with the next merge of a copy that still has it.
 """
 
 from __future__ import annotations
@@ -87,6 +89,7 @@ class MergeReport:
     added: Counter = field(default_factory=Counter)  # coder -> codings added
     per_source: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
     already: int = 0
+    rejected: int = 0  # removed by a disagreement review here: left out
     preview: list[tuple[str, InCoding]] = field(default_factory=list)  # (our source, coding)
 
     @property
@@ -273,6 +276,12 @@ def plan_merge(
                 "SELECT code_id, coder, start, end FROM codings WHERE source_id = ?", [sid]
             ).fetchall()
         )
+        rejected = set(
+            project.conn.execute(
+                "SELECT code_id, coder, start, end FROM review_rejections WHERE source_id = ?",
+                [sid],
+            ).fetchall()
+        )
         seen: set[tuple] = set()
         for c in src.codings:
             if c.code_id not in usable:
@@ -280,6 +289,10 @@ def plan_merge(
                 continue
             if c.key in existing or c.key in seen:
                 report.already += c.key in existing
+                continue
+            if c.key in rejected:
+                report.rejected += 1
+                seen.add(c.key)
                 continue
             seen.add(c.key)
             inserts.append((sid, our_text, c))

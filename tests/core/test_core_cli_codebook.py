@@ -94,7 +94,7 @@ def test_edited_labels_update_and_file_is_kept_verbatim(cli, demo_dir: Path) -> 
     text = cb.read_bytes()
     res = cli("-p", str(demo_dir), "codebook", "load")
     assert res.exit_code == 0, res.stderr
-    assert "1 codes updated: factors.ecosystem" in res.stdout
+    assert "1 code updated: factors.ecosystem" in res.stdout
     assert cb.read_bytes() == text  # comments and layout are the user's, not rewritten
     with Project.open(demo_dir) as p:
         assert p.codes.get("factors.ecosystem").label_en == "A robust ecosystem"
@@ -148,7 +148,7 @@ def test_removing_an_uncoded_code_works(cli, demo_dir: Path) -> None:
     remove_entry(demo_dir / "codebook.yaml", "factors.ecosystem.standards")
     res = cli("-p", str(demo_dir), "codebook", "load")
     assert res.exit_code == 0, res.stderr
-    assert "1 codes removed: factors.ecosystem.standards" in res.stdout
+    assert "1 code removed: factors.ecosystem.standards" in res.stdout
 
 
 def test_merge_into_moves_codings(cli, demo_dir: Path) -> None:
@@ -202,7 +202,7 @@ def test_dry_run_reports_and_changes_nothing(cli, demo_dir: Path, snapshot) -> N
     assert res.exit_code == 0, res.output
     assert "would be updated: factors.ecosystem" in res.stdout
     assert (
-        "merged factors.ecosystem.standards into factors.ecosystem.finance (1 codings" in res.stdout
+        "merged factors.ecosystem.standards into factors.ecosystem.finance (1 coding" in res.stdout
     )
     assert snapshot(demo_dir) == before
 

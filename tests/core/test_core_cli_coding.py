@@ -188,7 +188,7 @@ def test_autocode_chinese_phrase_by_sentence(cli, demo_dir: Path) -> None:
     )
     assert res.exit_code == 0, res.stderr
     assert "'融資其實係一個大問題。'" in res.stdout
-    assert "1 passages would be coded (0 already are)" in res.stdout
+    assert "1 passage would be coded (0 already are)" in res.stdout
     assert as_json(cli(*p_, "code", "list", "--format", "json")) == []
     res = cli(
         *p_,
@@ -200,7 +200,7 @@ def test_autocode_chinese_phrase_by_sentence(cli, demo_dir: Path) -> None:
         "--unit",
         "sentence",
     )
-    assert res.exit_code == 0 and "Coded 1 passages" in res.stdout
+    assert res.exit_code == 0 and "Coded 1 passage" in res.stdout
     rows = as_json(cli(*p_, "code", "list", "--format", "json"))
     assert [r["quote"] for r in rows] == ["融資其實係一個大問題。"]
     res = cli(

@@ -238,7 +238,7 @@ def test_remove_and_undo(cli, demo_dir: Path) -> None:
             len(p.sources.segments("focus-group-2025-12-08")),
         )
     res = cli("-p", str(demo_dir), "transcripts", "remove", "focus-group-2025-12-08")
-    assert res.exit_code == 0 and "and 1 codings" in res.stdout
+    assert res.exit_code == 0 and "and 1 coding" in res.stdout
     with Project.open(demo_dir) as p:
         assert p.sources.list() == [] and p.codings.list() == []
         assert p.search("technician") == []

@@ -50,7 +50,7 @@ def test_init_with_codebook_option_and_existing_transcripts(cli, tmp_path: Path)
     (folder / "transcripts" / "notes.md").write_text("# not a transcript\n", encoding="utf-8")
     res = cli("init", str(folder), "--codebook", str(cb))
     assert res.exit_code == 0, res.stderr
-    assert "1 transcripts imported" in res.stdout
+    assert "1 transcript imported" in res.stdout
     assert (folder / "codebook.yaml").read_bytes() == cb.read_bytes()
     with Project.open(folder) as p:
         assert [c.id for c in p.codes.list()] == ["a", "b"]

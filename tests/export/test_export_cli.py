@@ -8,6 +8,7 @@ from pathlib import Path
 
 import openpyxl
 
+from mpu_qual.figures import count
 from mpu_qual.store import Project
 
 
@@ -21,7 +22,7 @@ def test_export_quotes_with_filters(cli, small: Project, tmp_path: Path) -> None
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     assert rows and {row["Participant 參與者"] for row in rows} == {"AC1"}
     assert all(row["Theme id"] == "talent" for row in rows)
-    assert f"Wrote {len(rows)} coded quotes from 1 themes to {out} (csv)." in r.stdout
+    assert f"Wrote {count(len(rows), 'coded quote')} from 1 theme to {out} (csv)." in r.stdout
 
 
 def test_export_quotes_xlsx_pseudonymised(cli, small: Project, tmp_path: Path) -> None:

@@ -61,7 +61,7 @@ def test_review_lists_flagged_segments(cli, transcribed: Transcribed, tmp_path: 
         p.conn.execute("UPDATE segments SET meta = ? WHERE id = ?", [json.dumps(meta), seg.id])
     res = cli("-p", str(proj), "transcripts", "review", "fg")
     assert res.exit_code == 0, res.stderr
-    assert "low confidence" in res.stdout and "1 segments to review" in res.stdout
+    assert "low confidence" in res.stdout and "1 segment to review" in res.stdout
     res = cli("-p", str(proj), "transcripts", "review", "fg", "--format", "json")
     items = json.loads(res.stdout)
     assert [(i["segment"], i["flags"]) for i in items] == [(1, ["low_confidence", "repetition"])]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from mpu_qual.errors import MpuQualError
 from mpu_qual.refi.qdpx_writer import export_qdpx
 from mpu_qual.store import Project
+from mpu_qual.team.disagreements import find_disagreements, resolve
 from mpu_qual.team.merge import merge
 
 
@@ -81,7 +83,7 @@ def test_a_new_code_arrives_under_its_parent(team, cli) -> None:
         src = p.sources.list()[0]
         p.codings.add_many(src, 10, 40, ["factors.talent_gap.robots"], coder="bob", memo="new idea")
     skip = cli("-p", str(team["lead"]), "merge", str(team["bob"]), "--skip-new-codes")
-    assert "code 'factors.talent_gap.robots' is not in this codebook; 1 codings left out" in (
+    assert "code 'factors.talent_gap.robots' is not in this codebook; 1 coding left out" in (
         skip.stderr
     )
     res = cli("-p", str(team["lead"]), "merge", str(team["bob"]))
@@ -139,3 +141,35 @@ def test_a_busy_project_is_refused_with_nothing_changed(team) -> None:
         blocker.execute("ROLLBACK")
         blocker.close()
     assert codings(team["lead"]) == set()
+
+
+def test_merging_again_after_a_review_does_not_undo_the_review(team, cli) -> None:
+    lead = team["lead"]
+    for name in ("alice", "bob"):
+        assert cli("-p", str(lead), "merge", str(team[name])).exit_code == 0
+    merged = codings(lead)
+    with Project.open(lead) as p:
+        items = find_disagreements(p)[1]
+        assert len(items) >= 2
+        resolve(p, items[0], "neither")
+        resolve(p, items[1], "accept", items[1].coded_by[0])
+        rejected = p.conn.execute("SELECT count(*) FROM review_rejections").fetchone()[0]
+    after_review = codings(lead)
+    gone = merged - after_review
+    assert rejected == len(gone) >= 1
+    res = cli("-p", str(lead), "merge", str(team["bob"]))
+    res2 = cli("-p", str(lead), "merge", str(team["alice"]))
+    assert res.exit_code == 0 and res2.exit_code == 0
+    assert "0 codings added" in res.stdout and "0 codings added" in res2.stdout
+    said = re.findall(
+        r"(\d+) codings? removed by a disagreement review here", res.stdout + res2.stdout
+    )
+    assert sum(map(int, said)) == len(gone)
+    assert codings(lead) == after_review  # the review stands
+    # undoing the review forgets its rejections: the codings are back, and a merge adds nothing
+    with Project.open(lead) as p:
+        assert p.history.undo().startswith("Review: accept")
+        assert p.history.undo().startswith("Review: remove")
+        assert p.conn.execute("SELECT count(*) FROM review_rejections").fetchone()[0] == 0
+    res = cli("-p", str(lead), "merge", str(team["bob"]))
+    assert "0 codings added" in res.stdout and "review" not in res.stdout

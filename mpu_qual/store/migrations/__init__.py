@@ -7,7 +7,7 @@ schema trust check (``store/schema_trust.py``) rebuilds it to compare a file aga
 - ``core``: participants, sources, segments, codes, codings, memos, undo journal, search index;
 - ``transcription``: checkpoints of transcription runs (``mpu_qual.speech``);
 - ``job_ads``: job ads, their search index and evidence links (``mpu_qual.evidence``);
-- ``team``: the team's settings, e.g. blind mode (``mpu_qual.team``).
+- ``team``: the team's settings (blind mode) and review rejections (``mpu_qual.team``).
 
 Never edit an applied migration; add a new one.
 """
@@ -20,7 +20,7 @@ from sqlite_utils import Migrations
 from mpu_qual.store.migrations import core, job_ads, team, transcription
 
 # Tables whose row changes the undo journal records (core, then features).
-JOURNALED_TABLES = (*core.JOURNALED_TABLES, *job_ads.JOURNALED_TABLES)
+JOURNALED_TABLES = (*core.JOURNALED_TABLES, *job_ads.JOURNALED_TABLES, *team.JOURNALED_TABLES)
 
 
 def migration_sets() -> list[Migrations]:
