@@ -241,7 +241,11 @@ def scrub_transcript(conn: sqlite3.Connection, name: str) -> tuple[int, int, int
         rows += conn.execute("DELETE FROM transcription_runs WHERE name = ?", [name]).rowcount
     touched: set[int] = set()
     journal = 0
-    child_tables = [t for t, _c in _source_tables(conn) if t in ("segments", "codings", "memos")]
+    child_tables = [
+        t
+        for t, _c in _source_tables(conn)
+        if t in ("segments", "codings", "memos", "review_rejections")
+    ]
     for sid, (first, last) in lifetimes.items():
         window = "action_id >= ?" + (" AND action_id <= ?" if last is not None else "")
         args: list[int] = [first] + ([last] if last is not None else [])

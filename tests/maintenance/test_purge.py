@@ -173,3 +173,27 @@ def test_project_files_backups_and_exports_are_private(demo_dir: Path, tmp_path:
     assert raw is not None and all(mode(f) == 0o600 for f in raw.iterdir())
     export = write_text_atomic(tmp_path / "quotes.csv", "quote\n")  # what every export uses
     assert mode(export) == 0o600
+
+
+def test_purge_also_clears_a_review_of_the_transcript_from_the_journal(
+    demo_project: Project,
+) -> None:
+    from mpu_qual.team.disagreements import find_disagreements, resolve
+
+    p = demo_project
+    segs = p.sources.segments(SRC)
+    p.codings.add(SRC, segs[1].start, segs[1].end, "factors", coder="alice")
+    p.codings.add(SRC, segs[2].start, segs[2].end, "factors", coder="bob")
+    p.participants.set("IL1", name="Someone")  # an action that stays
+    item = find_disagreements(p)[1][0]
+    resolve(p, item, "neither")
+    assert p.conn.execute("SELECT count(*) FROM review_rejections").fetchone()[0] == 1
+    purge_transcript(p, SRC)
+    left = p.conn.execute(
+        "SELECT count(*) FROM changes WHERE tbl = 'review_rejections'"
+    ).fetchone()[0]
+    assert left == 0 and p.conn.execute("SELECT count(*) FROM review_rejections").fetchone()[0] == 0
+    # what is left of the history still undoes cleanly (no row pointing at the purged transcript)
+    assert p.history.undo() == "Edit participant IL1"
+    assert p.participants.get("IL1").name is None
+    assert p.conn.execute("PRAGMA foreign_key_check").fetchall() == []
