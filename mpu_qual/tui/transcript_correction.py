@@ -135,6 +135,10 @@ class TranscriptCorrection:
         src = self.screen.source
         if src is None:
             return False
+        if self.source_id != src.id:
+            # the review screen plays without the caret: without this, the first tick took the
+            # transcript for another one and stopped the segment a quarter second in
+            self._load_times()
         try:
             _src, media = media_of(self.project, src.id)
             if self.player is None:

@@ -188,6 +188,8 @@ async def test_review_mode_walks_the_flagged_segments(folder: Path) -> None:
         await _until(pilot, lambda: corr.player is not None and corr.player.finished)
         pos = sink.played()[:, 0].astype(np.int64) * 32768 + sink.played()[:, 1]
         assert abs(pos[0] * 1000 / RATE - 2500) <= 20
+        # all of it: the review plays without the caret, and once cut it off at the first tick
+        assert abs((pos[-1] + 1) * 1000 / RATE - 3100) <= 20
         await pilot.press("d")  # delete the invented "thanks for watching"
         await pilot.pause()
         assert [i.idx for i in screen.items] == [2, 3]  # the repeat moved up to index 2
