@@ -193,4 +193,4 @@ def search(ctx: click.Context, query: str, source: str | None, limit: int, fmt: 
             escape(h.snippet),
         )
     console.print(table)
-    click.echo(f"{len(hits)} hits")
+    click.echo(count(len(hits), "hit"))

@@ -17,6 +17,7 @@ import click
 from mpu_qual.cli import main, project_option
 from mpu_qual.cli.core import project_dir
 from mpu_qual.errors import MpuQualError
+from mpu_qual.figures import count
 from mpu_qual.safety import backup as backups
 from mpu_qual.safety.access import why_read_only
 from mpu_qual.safety.checks import ERROR, INFO, WARNING, Finding
@@ -194,10 +195,12 @@ def doctor_cmd(ctx: click.Context, repair: bool, fmt: str) -> None:
         if report.ok:
             n = len(report.warnings)
             click.secho(
-                "The project is healthy" + (f" ({n} warning(s))." if n else "."), fg="green"
+                "The project is healthy" + (f" ({count(n, 'warning')})." if n else "."), fg="green"
             )
         else:
-            click.secho(f"{len(report.errors)} problem(s) need attention.", fg="red", err=True)
+            click.secho(
+                f"{count(len(report.errors), 'problem')} need attention.", fg="red", err=True
+            )
             if report.only_access:
                 click.echo(
                     "These are about the folder or the disk, not about the project file: "
@@ -232,8 +235,8 @@ def _open_for_purge(ctx: click.Context):  # noqa: ANN202 - Project
 
 def _print_purge(report, purge_backups: bool) -> None:  # noqa: ANN001 - PurgeReport
     click.echo(
-        f"Purged the {report.what}: {report.rows} row(s), {report.journal_rows} undo record(s)"
-        + (f", {report.actions_dropped} undo step(s)" if report.actions_dropped else "")
+        f"Purged the {report.what}: {count(report.rows, 'row')}, {count(report.journal_rows, 'undo record')}"
+        + (f", {count(report.actions_dropped, 'undo step')}" if report.actions_dropped else "")
         + "."
     )
     for path in report.files_removed:
@@ -247,7 +250,7 @@ def _print_purge(report, purge_backups: bool) -> None:  # noqa: ANN001 - PurgeRe
         )
     if report.backups_untouched and not purge_backups:
         click.echo(
-            f"{report.backups_untouched} backup(s) may still contain it: run again with "
+            f"{count(report.backups_untouched, 'backup')} may still contain it: run again with "
             "--purge-backups to clean them too.",
             err=True,
         )

@@ -271,7 +271,7 @@ def _table(report) -> Table:
         "Kappa",
         "Alpha",
         title=f"Agreement of {', '.join(report.coders)} over {report.units_per_code:,} {unit} "
-        f"of {len(report.sources)} transcript(s)",
+        f"of {count(len(report.sources), 'transcript')}",
     )
     for row in table_rows(report):
         cid, en, zh, *figures = row

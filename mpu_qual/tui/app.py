@@ -19,6 +19,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from mpu_qual.errors import MpuQualError
+from mpu_qual.figures import count
 from mpu_qual.safety.notices import add_handler, remove_handler
 from mpu_qual.store import Project
 from mpu_qual.store.records import SearchHit
@@ -288,7 +289,7 @@ class MpuQualApp(App[None]):
         more = f" ({skipped} were coded already)" if skipped else ""
         if created:
             self.notify(
-                f"Coded {created} passage(s) as {label}{more}. Ctrl+Z undoes them all.",
+                f"Coded {count(created, 'passage')} as {label}{more}. Ctrl+Z undoes them all.",
                 title="Auto-coded",
                 timeout=6,
             )

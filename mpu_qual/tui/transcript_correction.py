@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from mpu_qual.errors import MpuQualError
+from mpu_qual.figures import count
 from mpu_qual.playback import SPEEDS, MiniaudioSink, NoAudioDevice, Player
 from mpu_qual.playback.clip import media_of
 from mpu_qual.store.segment_edits import EditReport, SegmentEditor
@@ -249,9 +250,9 @@ class TranscriptCorrection:
         self._load_times()
         more = ""
         if report.lost:
-            more = f" {len(report.lost)} coding(s) lost their words and were kept in a memo."
+            more = f" {count(len(report.lost), 'coding')} lost their words and were kept in a memo."
         elif report.reanchored:
-            more = f" {len(report.reanchored)} coding(s) now quote the corrected words."
+            more = f" {count(len(report.reanchored), 'coding')} now quote the corrected words."
         self.app.notify(f"{report.description}.{more} Ctrl+Z undoes it.", timeout=4)
         return report
 

@@ -13,6 +13,7 @@ from textual.app import App
 from textual.worker import Worker, get_current_worker
 
 from mpu_qual.errors import MpuQualError
+from mpu_qual.figures import count
 from mpu_qual.speech.options import TranscribeOptions
 from mpu_qual.speech.progress import RichProgress, clock
 from mpu_qual.speech.runner import Transcriber, TranscriptionInterrupted
@@ -120,7 +121,7 @@ def _job_finished(app: MpuQualApp, job: TranscriptionJob) -> None:
             wb.refresh_all()
         flags = ", ".join(f"{k} {v}" for k, v in sorted(res.flags.items())) or "none"
         app.notify(
-            f"'{res.name}': {res.segments} segment(s), {fmt_ms(res.duration_ms)} of audio "
+            f"'{res.name}': {count(res.segments, 'segment')}, {fmt_ms(res.duration_ms)} of audio "
             f"({res.mode}, {res.device}); review flags: {flags}. It is in the transcript list.",
             title="Transcription done",
             timeout=8,
@@ -146,5 +147,5 @@ def progress_line(ev: ProgressEvent | None) -> str:
 
     return (
         f"{ev.name}: {clock(ev.done_ms)} / {clock(ev.total_ms)} of audio · "
-        f"{ev.segments} segment(s) · {RichProgress.status(ev)}"
+        f"{count(ev.segments, 'segment')} · {RichProgress.status(ev)}"
     )

@@ -188,7 +188,7 @@ async def test_evidence_link_preview_save_refresh_and_unlink(ads_demo, tmp_path)
         await pilot.press("ctrl+r")
         await settle(pilot)
         assert [(x[8], x[9]) for x in db_links(folder)] == [(2, 3), (2, 5)]
-        assert any("2 figure(s) changed" in m for m in messages(app))
+        assert any("2 figures changed" in m for m in messages(app))
         # unlink the coding's own link (first row), after confirming
         table.focus()
         table.move_cursor(row=0)
@@ -282,7 +282,7 @@ async def test_chart_counts_by_group_and_drills_into_a_theme(demo_dir, opened):
         # the highlighted bar in words; Enter on "training" shows its codes
         bars.highlighted = themes.index("training")
         await pilot.pause()
-        assert "Training needs: 3 passage(s) — Industry leader 2, Academic 1" in texts(
+        assert "Training needs: 3 passages — Industry leader 2, Academic 1" in texts(
             screen, "#chart-detail"
         )
         await pilot.press("enter")
@@ -444,7 +444,7 @@ async def test_review_flags_jump_and_bulk_speaker_assignment(demo_dir):
         screen.query_one("#sp-label").focus()
         await pilot.press(*"P3", "tab", "tab", "tab", *"20", "tab", *"0:40")
         await settle(pilot)
-        assert "4 segment(s) selected" in texts(screen, "#sp-preview")
+        assert "4 segments selected" in texts(screen, "#sp-preview")
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert speakers(demo_dir, "aaa-whisper") == [None] * 4 + ["P3"] * 4 + [None] * 4
@@ -454,11 +454,11 @@ async def test_review_flags_jump_and_bulk_speaker_assignment(demo_dir):
         screen.query_one("#sp-label", Input).value = "Moderator"
         screen.query_one("#sp-match", Input).value = "^moderator"
         await settle(pilot)
-        assert "3 segment(s) selected" in texts(screen, "#sp-preview")
+        assert "3 segments selected" in texts(screen, "#sp-preview")
         screen.query_one("#sp-unlabelled").focus()
         await pilot.press("space")
         await settle(pilot)
-        assert "2 segment(s) selected" in texts(screen, "#sp-preview")
+        assert "2 segments selected" in texts(screen, "#sp-preview")
         await pilot.press("ctrl+s")
         await settle(pilot)
         expected = ["Moderator", None, None, None, "P3", "P3", "P3", "P3", "Moderator"]

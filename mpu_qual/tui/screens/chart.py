@@ -25,6 +25,7 @@ from textual.widgets.option_list import Option
 from mpu_qual.errors import MpuQualError
 from mpu_qual.export.charts import group_colors
 from mpu_qual.export.stats import Frequencies, FrequencyRow, GroupInfo, code_frequencies_by_group
+from mpu_qual.figures import count
 
 if TYPE_CHECKING:
     from mpu_qual.tui.app import MpuQualApp
@@ -219,7 +220,7 @@ class ChartScreen(ModalScreen[None]):
             return
         text = Text()
         text.append(row_label(r, self.lang), style="bold")
-        text.append(f": {r.total} passage(s)")
+        text.append(f": {count(r.total, 'passage')}")
         parts = [
             f"{group_name(g, self.lang)} {r.counts.get(g.id, 0)}"
             for g in self.freq.groups

@@ -32,6 +32,7 @@ from mpu_qual.evidence.links import (
     unlink_evidence,
 )
 from mpu_qual.evidence.rules import Rules, load_project_rules
+from mpu_qual.figures import count
 from mpu_qual.tui.screens.dialogs import ConfirmScreen
 from mpu_qual.tui.screens.form import press_button
 
@@ -336,7 +337,9 @@ class EvidenceScreen(ModalScreen[None]):
             (b.figure.count, b.figure.total) != (a.figure.count, a.figure.total) for b, a in pairs
         )
         self.reload_links()
-        self.notify(f"Refreshed {len(pairs)} link(s); {changed} figure(s) changed.", timeout=4)
+        self.notify(
+            f"Refreshed {count(len(pairs), 'link')}; {count(changed, 'figure')} changed.", timeout=4
+        )
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         press_button(

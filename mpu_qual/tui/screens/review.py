@@ -18,6 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from mpu_qual.figures import count
 from mpu_qual.speech.review import ReviewItem, file_notices, review_items
 from mpu_qual.store.segment_edits import SegmentEditor
 from mpu_qual.tui.workbench_view import fmt_ms
@@ -91,7 +92,7 @@ class ReviewScreen(Screen[None]):
         left = len(self.items)
         order = "as spoken" if self.order == "time" else "worst first"
         self.query_one("#review-title", Label).update(
-            f"{left} flagged segment(s) to review, {order}"
+            f"{count(left, 'flagged segment')} to review, {order}"
             if left
             else "Nothing left to review: every flagged segment is settled. Esc goes back."
         )

@@ -19,6 +19,7 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from mpu_qual.errors import MpuQualError
+from mpu_qual.figures import count
 from mpu_qual.store.records import SearchHit
 from mpu_qual.tui.workbench_view import fmt_ms
 
@@ -120,7 +121,8 @@ class SearchScreen(ModalScreen[SearchResult | None]):
         sources = len({h.source_id for h in hits})
         more = "+" if len(hits) >= LIMIT else ""
         if hits:
-            status = f"{len(hits)}{more} hits in {sources} transcript(s) for “{query}”"
+            found = count(len(hits), "hit") if not more else f"{len(hits)}+ hits"
+            status = f"{found} in {count(sources, 'transcript')} for “{query}”"
         else:
             status = f"No hits for “{query}”. Try a shorter phrase."
         self.query_one("#search-status", Label).update(status)

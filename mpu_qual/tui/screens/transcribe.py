@@ -35,6 +35,7 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 from mpu_qual.errors import MpuQualError
+from mpu_qual.figures import count
 from mpu_qual.speech.model_lookup import offline_models
 from mpu_qual.speech.options import TranscribeOptions
 from mpu_qual.speech.review import review_items
@@ -271,12 +272,12 @@ class TranscribeScreen(ModalScreen[None]):
     def load_review(self) -> None:
 
         box = self.query_one("#tx-review", OptionList)
-        count = self.query_one("#tx-review-count", Static)
+        counter = self.query_one("#tx-review-count", Static)
         box.clear_options()
         self.spans = {}
         sid = self.source_id
         if sid is None:
-            count.update("No transcript in the project yet.")
+            counter.update("No transcript in the project yet.")
             return
         project = self.mpu_app.project
         try:
@@ -286,9 +287,9 @@ class TranscribeScreen(ModalScreen[None]):
             self.mpu_app.show_error(exc, "Could not read the review flags")
             return
         if not items:
-            count.update("Nothing to review: no segment of this transcript is flagged.")
+            counter.update("Nothing to review: no segment of this transcript is flagged.")
             return
-        count.update(f"{len(items)} segment(s) to review. Enter jumps to one.")
+        counter.update(f"{count(len(items), 'segment')} to review. Enter jumps to one.")
         for i in items:
             t = Text(no_wrap=True, overflow="ellipsis")
             t.append(f"#{i.idx:<4} {fmt_ms(i.start_ms)}  ", style="dim")
@@ -378,7 +379,7 @@ class TranscribeScreen(ModalScreen[None]):
             msg = exc.message if isinstance(exc, MpuQualError) else str(exc)
             self.app.call_from_thread(self._show_count, Text(msg, style="bold red"))
             return
-        self.app.call_from_thread(self._show_count, Text(f"{n} segment(s) selected."))
+        self.app.call_from_thread(self._show_count, Text(f"{count(n, 'segment')} selected."))
 
     def _show_count(self, text: Text) -> None:
         if self.is_attached:
@@ -419,7 +420,7 @@ class TranscribeScreen(ModalScreen[None]):
         self.load_review()
         self.preview_speakers()
         self.notify(
-            f"Labelled {res.count} segment(s) of '{res.source}' as {res.label}. "
+            f"Labelled {count(res.count, 'segment')} of '{res.source}' as {res.label}. "
             "Ctrl+Z in the workbench undoes it.",
             timeout=5,
         )

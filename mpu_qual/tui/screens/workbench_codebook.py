@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from mpu_qual.figures import count
 from mpu_qual.store.records import Coding
 from mpu_qual.tui.screens.code_form import CodeFormResult, CodeFormScreen
 from mpu_qual.tui.screens.code_picker import CodePickerScreen
@@ -28,7 +29,7 @@ class CodebookActions:
             self.mpu_app.show_error(exc, "Could not list the passages")
             return
         participants = {p.label: p.group_id for p in self.mpu_app.project.participants.list()}
-        title = f"{self.mpu_app.labels.path(cid)}: {len(codings)} coded passage(s)"
+        title = f"{self.mpu_app.labels.path(cid)}: {count(len(codings), 'coded passage')}"
 
         def done(c: Coding | None) -> None:
             if c is not None:
@@ -216,11 +217,11 @@ class CodebookActions:
             )
             if n is not None:
                 self.refresh_all()
-                self.notify(f"{n} segment(s) now spoken by {label.strip()}.", timeout=3)
+                self.notify(f"{count(n, 'segment')} now spoken by {label.strip()}.", timeout=3)
 
         self.app.push_screen(
             PromptScreen(
-                f"Speaker of {len(ids)} segment(s)",
+                f"Speaker of {count(len(ids), 'segment')}",
                 "Type a speaker label (a new label creates a participant).",
                 current,
             ),
