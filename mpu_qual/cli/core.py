@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,6 @@ from rich.console import Console
 from mpu_qual.cli import main, project_option
 from mpu_qual.errors import MpuQualError
 from mpu_qual.figures import count
-from mpu_qual.safety.notices import remove_handler
 from mpu_qual.store import Project
 from mpu_qual.store.project import DB_NAME
 
@@ -54,11 +52,7 @@ def open_workbench(
         from mpu_qual.tui.app import run_app
     except ImportError as exc:  # pragma: no cover - only without the TUI installed
         raise MpuQualError(f"the workbench is not available: {exc}") from None
-    # The workbench shows library notices itself; printing them to stderr would draw over it.
-
-    printer = getattr(sys.modules.get("mpu_qual.cli.safety"), "print_notice", None)
-    if printer is not None:
-        remove_handler(printer)
+    # The workbench shows library notices itself while it runs (the innermost front end).
     run_app(folder, coder=coder, blind=blind)
 
 
