@@ -14,7 +14,6 @@ from mpu_qual.cli import main, project_option
 from mpu_qual.errors import MpuQualError
 from mpu_qual.figures import count
 from mpu_qual.store import Project
-from mpu_qual.store.project import DB_NAME
 
 console = Console()
 
@@ -25,14 +24,8 @@ def project_dir(ctx: click.Context) -> Path:
 
 
 def _open(folder: Path, *, create: bool = True) -> Project:
-    """Project.open, and the default job-ad rules for a project it has just set up."""
-    from mpu_qual.evidence.rules import write_default_rules
-
-    new = not (folder / DB_NAME).exists()
-    project = Project.open(folder, create=create)
-    if new and not project.readonly:
-        write_default_rules(folder)
-    return project
+    """Project.open (which sets up a folder that has a codebook but no database yet)."""
+    return Project.open(folder, create=create)
 
 
 def open_project(ctx: click.Context, *, create: bool = True) -> Project:
@@ -77,10 +70,7 @@ def dump_json(data: Any) -> None:
 @click.option("--no-import", is_flag=True, help="Do not import files already in transcripts/.")
 def init(folder: str, codebook: str | None, no_import: bool) -> None:
     """Create a project in FOLDER (codebook.yaml, transcripts/, project.db)."""
-    from mpu_qual.evidence.rules import write_default_rules
-
     project = Project.init(folder, codebook, import_transcripts=not no_import)
-    write_default_rules(folder)
     n = len(project.sources.list())
     project.close()
     click.echo(f"Created project in {folder} ({count(n, 'transcript')} imported).")
