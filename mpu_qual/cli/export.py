@@ -211,22 +211,37 @@ def _print_skipped(report: ImportReport) -> None:
     help="Import what can be imported when some sources or codings cannot come along "
     "(they are listed); without it such a file is refused and nothing is written.",
 )
+@click.option(
+    "--positions",
+    type=click.Choice(["auto", "code-points", "utf-16", "crlf-once"]),
+    default="auto",
+    show_default=True,
+    help="How the file counts selection positions; auto decides from the file and refuses "
+    "when it cannot tell.",
+)
 @click.pass_context
 def import_qdpx_cmd(
-    ctx: click.Context, file: str, new_folder: str | None, prefix: str, partial: bool
+    ctx: click.Context,
+    file: str,
+    new_folder: str | None,
+    prefix: str,
+    partial: bool,
+    positions: str,
 ) -> None:
     """Add a REFI-QDA project (.qdpx) to this project, or create one with --new DIR."""
     from mpu_qual.evidence.rules import write_default_rules
     from mpu_qual.refi.import_into_project import import_qdpx, import_qdpx_new
 
     if new_folder:
-        report = import_qdpx_new(file, new_folder, prefix=prefix, partial=partial)
+        report = import_qdpx_new(
+            file, new_folder, prefix=prefix, partial=partial, positions=positions
+        )
         write_default_rules(new_folder)
         _print_report(report)
         click.echo(f"Next: mpu-qual -p {new_folder}")
         return
     project = open_project(ctx)
-    _print_report(import_qdpx(project, file, prefix=prefix, partial=partial))
+    _print_report(import_qdpx(project, file, prefix=prefix, partial=partial, positions=positions))
 
 
 @import_group.command("qdc")
