@@ -16,9 +16,27 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from mpu_qual.transcript_files.languages import SCRIPTS, in_word_penalty, script_plausibility
+
 # Chinese families first: their plausibility check is strict, so they cannot win by accident.
 CJK_CANDIDATES = ("gb18030", "big5hkscs")
-LATIN_CANDIDATES = ("cp1252", "cp1250", "cp1251", "cp1257", "cp1254", "latin-1")
+LATIN_CANDIDATES = (
+    "cp1252",
+    "cp1250",
+    "cp1251",
+    "koi8-r",
+    "koi8-u",
+    "iso8859-5",
+    "iso8859-8",
+    "cp1255",
+    "cp1253",
+    "iso8859-7",
+    "iso8859-2",
+    "mac-roman",
+    "cp1257",
+    "cp1254",
+    "latin-1",
+)
 
 LABELS = {
     "utf-8": "UTF-8",
@@ -40,6 +58,15 @@ LABELS = {
     "cp1254": "Windows-1254 (Turkish)",
     "cp1257": "Windows-1257 (Baltic)",
     "latin-1": "ISO-8859-1 (Latin-1)",
+    "koi8-r": "KOI8-R (Russian)",
+    "koi8-u": "KOI8-U (Ukrainian)",
+    "iso8859-5": "ISO-8859-5 (Cyrillic)",
+    "iso8859-8": "ISO-8859-8 (Hebrew)",
+    "cp1255": "Windows-1255 (Hebrew)",
+    "cp1253": "Windows-1253 (Greek)",
+    "iso8859-7": "ISO-8859-7 (Greek)",
+    "iso8859-2": "ISO-8859-2 (Central European)",
+    "mac-roman": "Mac Roman (Western European)",
 }
 
 # Characters of Cantonese writing that Big5's frequent set lacks (HKSCS and Big5's second level).
@@ -48,6 +75,7 @@ CANTONESE = set("哋佢冇嘅喺咗啲嘢噉揾搵咁嚟睇咩乜嘥啱諗嗰俾
 CJK_PUNCT = set(
     "，。、；：？！「」『』（）《》〈〉【】〔〕…—─～·‧．﹐﹑﹔﹕﹖﹗　“”‘’％＋－＝＜＞／＆＃＊＠０１２３４５６７８９"
 )
+IN_WORD_MARKS = set("‘’·\u00a0")  # "it’s", Catalan "l·l"
 LATIN_PUNCT = set("‘’“”–—…€«»°§·•©®™£¥¢¡¿±×÷¼½¾¹²³µ¶ªº\u00a0")
 
 
@@ -151,7 +179,8 @@ LANGUAGES = {
     "cp1257": {"Latvian": "āčēģīķļņšūž", "Lithuanian": "ąčęėįšųūž", "Estonian": "äõöüšž"},
     "cp1254": {"Turkish": "çğıöşüâîû"},
 }
-LANGUAGES["latin-1"] = LANGUAGES["cp1252"]
+LANGUAGES["latin-1"] = LANGUAGES["mac-roman"] = LANGUAGES["cp1252"]
+LANGUAGES["iso8859-2"] = LANGUAGES["cp1250"]
 # How common each accented letter is in those languages (1 = very): the tie-break when two
 # code pages both give one-language text ("Règle ... à" against Slovak "Rčgle ... ŕ").
 _TYPICAL = {
@@ -163,7 +192,8 @@ _TYPICAL = {
     "cp1254": "ç.8 ğ.8 ı1 ö.7 ş.8 ü.8 â.2 î.1 û.1",
 }
 TYPICAL = {enc: {i[0]: float(i[1:]) for i in spec.split()} for enc, spec in _TYPICAL.items()}
-TYPICAL["latin-1"] = TYPICAL["cp1252"]
+TYPICAL["latin-1"] = TYPICAL["mac-roman"] = TYPICAL["cp1252"]
+TYPICAL["iso8859-2"] = TYPICAL["cp1250"]
 
 
 def typicality(text: str, encoding: str) -> float:
@@ -196,7 +226,7 @@ def latin_plausibility(text: str, encoding: str = "cp1252") -> float:
     """
     cyrillic = encoding == "cp1251"
     total = good = 0.0
-    run = 0
+    run = inside = 0
     chars = list(text)
     for i, ch in enumerate(chars):
         if ord(ch) < 0x80:
@@ -207,7 +237,12 @@ def latin_plausibility(text: str, encoding: str = "cp1252") -> float:
         if unicodedata.category(ch).startswith("C"):
             return 0.0  # control characters (C1) never appear in real text
         if ch in LATIN_PUNCT:
-            good += 1
+            prev = chars[i - 1] if i else ""
+            nxt = chars[i + 1] if i + 1 < len(chars) else ""
+            if prev.isalpha() and nxt.isalpha() and ch not in IN_WORD_MARKS:
+                inside += 1  # "porz±dku": a symbol inside a word
+            else:
+                good += 1
             continue
         if not ch.isalpha():
             continue
@@ -225,7 +260,8 @@ def latin_plausibility(text: str, encoding: str = "cp1252") -> float:
         good += 1
     if total == 0:
         return 0.0
-    return good / total * (1.0 if cyrillic else one_language_share(text, encoding))
+    language = 1.0 if cyrillic else one_language_share(text, encoding)
+    return good / total * language * in_word_penalty(inside, text)
 
 
 def plausibility(text: str, encoding: str) -> float:
@@ -235,6 +271,8 @@ def plausibility(text: str, encoding: str) -> float:
         if non_ascii and han < 0.3 * non_ascii:
             return 0.0  # not Chinese text at all (e.g. Latin-1 accents read as Big5)
         return chinese_plausibility(text, encoding)
+    if encoding in SCRIPTS:  # Cyrillic, Greek, Hebrew: case pattern and common words
+        return script_plausibility(text, encoding)
     return latin_plausibility(text, encoding)
 
 
@@ -304,7 +342,7 @@ def decide(cands: list[Candidate]) -> Detection:
     best = good[0]
     rivals = [c for c in good[1:] if _weight(c) > _weight(best) - 0.1]
     latin = [best, *rivals]
-    if rivals and not any(c.encoding.startswith(("gb", "big5")) for c in latin):
+    if rivals and all(c.encoding in TYPICAL for c in latin):
         latin.sort(key=lambda c: typicality(c.text, c.encoding), reverse=True)
         lead = typicality(latin[0].text, latin[0].encoding) - typicality(
             latin[1].text, latin[1].encoding
