@@ -355,3 +355,52 @@ def decide(cands: list[Candidate]) -> Detection:
     margin = _weight(best) - second
     confidence = round(min(1.0, 0.5 * best.plausibility + 0.5 * min(1.0, margin / 0.5)), 2)
     return Detection(best.encoding, confidence, "detected", [best])
+
+
+MIN_LINE_BYTES = 6  # non-ASCII bytes a line needs before its reading counts
+
+
+def _other_reading(line: bytes, own: str | None) -> str | None:
+    """The encoding that reads ``line`` clearly right, when one does."""
+    best, best_weight = None, 0.0
+    for name in (*CJK_CANDIDATES, *LATIN_CANDIDATES):
+        try:
+            text = line.decode(name)
+        except UnicodeDecodeError:
+            continue
+        if text == own:
+            continue
+        c = Candidate(name, text, plausibility(text, name))
+        if c.plausibility >= 0.8 and _weight(c) > best_weight:
+            best, best_weight = (narrow_gb(line) if name == "gb18030" else name), _weight(c)
+    return best
+
+
+def disagreeing_blocks(raw: bytes, chosen: str) -> list[tuple[int, int, str]]:
+    """Runs of lines that read as nonsense in ``chosen`` but clearly right in another
+    encoding: (first line, last line, that encoding), when they are more than a stray line.
+    A file put together from parts in different encodings (Big5-HKSCS lines and GBK lines)
+    cannot be read as one. Splitting at newlines is safe: no candidate uses 0x0A inside a
+    character."""
+    flagged: list[tuple[int, int, str]] = []
+    weight = 0
+    for n, line in enumerate(raw.split(b"\n"), 1):
+        high = sum(b >= 0x80 for b in line)
+        if high < MIN_LINE_BYTES:
+            continue
+        try:
+            own: str | None = line.decode(chosen)
+        except UnicodeDecodeError:
+            own = None
+        if own is not None and plausibility(own, chosen) >= 0.6:
+            continue
+        other = _other_reading(line, own)
+        if other is None:
+            continue
+        weight += high
+        if flagged and flagged[-1][2] == other:
+            flagged[-1] = (flagged[-1][0], n, other)
+        else:
+            flagged.append((n, n, other))
+    lines = sum(b - a + 1 for a, b, _e in flagged)
+    return flagged if lines >= 2 or weight >= 16 else []

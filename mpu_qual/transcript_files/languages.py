@@ -107,6 +107,9 @@ def script_plausibility(text: str, encoding: str) -> float:
         case_share = 1.0
     if len(words) < MIN_WORDS:
         return share * case_share
-    common = max(sum(w.lower() in lang for w in words) / len(words) for lang in languages)
+    # One-letter words ("с", "и", "в") turn up in mojibake by chance: only longer ones count.
+    common = max(
+        sum(len(w) > 1 and w.lower() in lang for w in words) / len(words) for lang in languages
+    )
     word_factor = min(1.0, common / 0.08)
     return share * case_share * word_factor
