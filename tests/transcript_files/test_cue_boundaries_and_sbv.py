@@ -173,3 +173,17 @@ def test_every_format_we_write_keeps_speakers_and_text(segments: list[ParsedSegm
         again = PARSERS[fmt](write(parsed, fmt))
         assert again.full_text() == parsed.full_text(), fmt
         assert [s.speaker for s in again.segments] == [s.speaker for s in segments], fmt
+
+
+def test_preview_names_the_sbv_format(cli, demo_dir: Path) -> None:
+    res = cli(
+        "-p",
+        str(demo_dir),
+        "transcripts",
+        "add",
+        "--preview",
+        str(DATA / "youtube-swiftsubtitles.sbv"),
+    )
+    assert res.exit_code == 0, res.stderr
+    assert "YouTube SubViewer (SBV)" in res.stdout and "YouTube SubViewer captions" in res.stdout
+    assert "This is a test of the SBV file converter." in res.stdout
