@@ -142,16 +142,24 @@ def export_qdc_cmd(
 @project_option
 @_output_option()
 @pseudonymise_options
+@click.option(
+    "--positions",
+    type=click.Choice(["code-points", "utf-16"]),
+    default="code-points",
+    show_default=True,
+    help="How selection positions are counted: code points, as the REFI-QDA standard says, "
+    "or UTF-16 units, as NVivo counts them.",
+)
 @click.pass_context
 def export_qdpx_cmd(
-    ctx: click.Context, output: str, pseudonymise: bool, pseudonyms: str | None
+    ctx: click.Context, output: str, pseudonymise: bool, pseudonyms: str | None, positions: str
 ) -> None:
     """The whole project as a REFI-QDA project (.qdpx): codes, transcripts, codings,
     participants as cases, memos as notes."""
     from mpu_qual.refi.qdpx_writer import export_qdpx
 
     project, pseudo = _open_pseudonymised(ctx, pseudonymise, pseudonyms)
-    r = export_qdpx(project, output, pseudo)
+    r = export_qdpx(project, output, pseudo, positions)
     click.echo(
         f"Wrote {output}: {count(r.sources, 'transcript')}, {count(r.codings, 'coding')}, {count(r.cases, 'case')}, "
         f"{count(r.notes, 'note')}" + (" (pseudonymised)." if pseudo is not None else ".")

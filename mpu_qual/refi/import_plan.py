@@ -260,7 +260,9 @@ def _plan_source(
             codings.append(
                 _coding_row(rp, c, 0, len(text), mapping, [], None, None, used_notes, label, where)
             )
-    sync = sorted((pos, ms) for pos, ms in src.sync.values() if pos is not None and ms is not None)
+    # Sync points count positions as the selections do.
+    synced = ((f(pos), ms) for pos, ms in src.sync.values() if pos is not None and ms is not None)
+    sync = sorted((pos, ms) for pos, ms in synced if pos is not None)
     sync_pos = [pos for pos, _ms in sync]
     # Lines are the smallest segments; consecutive lines of the same speaker turn are one.
     runs: list[tuple[int, int, int | None]] = []  # (start, end, turn index)

@@ -96,10 +96,22 @@ def _loose(name: str, span: str) -> bool:
     return bool(n) and (t == n or (len(n) >= 10 and t.startswith(n)))
 
 
+# What mpu-qual's own export adds to ``origin`` when asked for NVivo's counting.
+UTF16_ORIGIN_NOTE = "positions in UTF-16 units"
+
+
+def utf16_units(text: str) -> Callable[[int], int]:
+    """The UTF-16 unit offset of a code-point offset into ``text`` (for ``export qdpx
+    --positions utf-16``)."""
+    astral = [m.start() for m in _ASTRAL.finditer(text)]
+    return lambda pos: pos + bisect.bisect_left(astral, pos)
+
+
 # What ``--positions`` accepts, and the reading each names.
 POSITION_CHOICES = {"code-points": CODE_POINTS, "utf-16": UTF16, "crlf-once": CRLF_AS_ONE}
 # Tools whose way of counting is known (matched in the project's ``origin``, lower case).
 TOOL_READINGS = (
+    (UTF16_ORIGIN_NOTE, UTF16, "the exporting program says it counts UTF-16 units"),
     ("nvivo", UTF16, "NVivo counts positions in UTF-16 units"),
     ("qualcoder", CODE_POINTS, "QualCoder counts code points"),
     ("taguette", CODE_POINTS, "Taguette counts code points"),

@@ -150,3 +150,49 @@ def test_selections_before_the_first_emoji_need_no_decision() -> None:
     text = "hello world 😀"
     r = decide_reading(text, [sel(0, 5)])
     assert (r.name, r.why) == (CODE_POINTS, "")
+
+
+# ----------------------------------------------------------------------------- export for NVivo
+def positions_of(qdpx: Path) -> list[tuple[int, int]]:
+    with zipfile.ZipFile(qdpx) as z:
+        q = z.read("project.qde").decode("utf-8")
+    pairs = re.findall(r"<PlainTextSelection[^>]*?>", q)
+    out = []
+    for sel in pairs:
+        a = re.search(r'startPosition="(\d+)"', sel)
+        b = re.search(r'endPosition="(\d+)"', sel)
+        out.append((int(a.group(1)), int(b.group(1))))
+    return sorted(out)
+
+
+def test_export_for_nvivo_writes_the_positions_nvivo_wrote(tmp_path: Path, cli) -> None:
+    import_qdpx_new(NVIVO, tmp_path / "p")
+    out = tmp_path / "for-nvivo.qdpx"
+    res = cli("-p", str(tmp_path / "p"), "export", "qdpx", "-o", str(out), "--positions", "utf-16")
+    assert res.exit_code == 0, res.stderr
+    assert positions_of(out) == positions_of(NVIVO)  # the very positions NVivo wrote
+    import_qdpx_new(out, tmp_path / "q")  # and mpu-qual reads its own NVivo export right
+    assert quotes_by_label(tmp_path / "q") == quotes_by_label(tmp_path / "p")
+
+
+def test_audio_transcript_sync_points_count_as_the_selections_do(tmp_path: Path) -> None:
+    from mpu_qual.transcript_files.parsed import ParsedSegment, ParsedTranscript
+
+    import_qdpx_new(NVIVO, tmp_path / "p")
+    with Project.open(tmp_path / "p") as p:
+        parsed = ParsedTranscript(
+            [
+                ParsedSegment("😀😀 first turn here.", "IL1", 0, 2000),
+                ParsedSegment("🙏🏻 second turn, 第二段.", "AC1", 2000, 5000),
+            ]
+        )
+        src = p.sources.add("recording", parsed, media_path="media/rec.wav")
+        text = p.sources.get("recording").text
+        a = text.index("second")
+        code = p.codes.list()[0].id
+        p.codings.add(src, a, a + 6, code)
+        export_qdpx(p, tmp_path / "u.qdpx", positions="utf-16")
+    import_qdpx_new(tmp_path / "u.qdpx", tmp_path / "q")
+    with Project.open(tmp_path / "q") as q:
+        assert [c.quote for c in q.codings.list(source="recording")] == ["second"]
+        assert [g.start_ms for g in q.sources.segments("recording")] == [0, 2000]
