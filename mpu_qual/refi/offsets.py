@@ -10,8 +10,10 @@ gives, strongest first:
    of a surrogate pair, or between the CR and LF of a line end is ruled out;
 2. selection names (most tools store the selected text; NVivo writes ``name=""``): the
    reading under which more names match their text wins;
-3. word boundaries: a person selects whole words and lines, so the reading whose selections
-   start and end inside words far more often is ruled out;
+3. boundaries: a person selects whole words, lines and sentences, so the reading whose
+   selections start and end inside words far more often is ruled out, and then the reading
+   whose selections fall on line and sentence boundaries (Chinese has no spaces) far more
+   often wins;
 4. the exporting tool named in the project header (NVivo counts UTF-16 units; QualCoder,
    Taguette, qc and mpu-qual count code points).
 
@@ -131,6 +133,7 @@ class Evidence:
     exact: int = 0
     loose: int = 0
     mid_word: int = 0  # ends between two letters or digits of a word
+    aligned: int = 0  # ends at a line's or a sentence's start or end
 
     @property
     def valid(self) -> bool:
@@ -153,6 +156,18 @@ def _inside_word(text: str, pos: int) -> bool:
     return a.isascii() and b.isascii() and a.isalnum() and b.isalnum()
 
 
+_SENTENCE_END = set("。！？!?.；;")
+
+
+def _at_start(text: str, pos: int) -> bool:
+    before = text[:pos].rstrip(" \t\u3000")
+    return not before or before[-1] in "\n\r" or before[-1] in _SENTENCE_END
+
+
+def _at_end(text: str, pos: int) -> bool:
+    return pos >= len(text) or text[pos] in "\r\n" or (pos > 0 and text[pos - 1] in _SENTENCE_END)
+
+
 def evidence(
     text: str, selections: Sequence[RSelection], f: Callable[[int], int | None]
 ) -> Evidence:
@@ -166,6 +181,7 @@ def evidence(
         ev.spans.append((a, b))
         ev.crlf_split += sum(text[p - 1 : p + 1] == "\r\n" for p in {a, b} if p > 0)
         ev.mid_word += _inside_word(text, a) + _inside_word(text, b)
+        ev.aligned += _at_start(text, a) + _at_end(text, b)
         if sel.name and len(_squash(sel.name)) >= _MIN_NAME:
             ev.named += 1
             ev.exact += _exact(sel.name, text[a:b])
@@ -257,6 +273,15 @@ def decide_reading(
     if (least == 0 and next_ >= 2) or (next_ >= 3 and least * 4 <= next_):
         why = f"{least} selection ends fall inside a word under it, {next_} as {by_cut[1]}"
         return Reading(by_cut[0], options[by_cut[0]], why)
+    # Lines and sentences: people select whole ones, in Chinese as much as in English.
+    by_line = sorted(alive, key=lambda n: alive[n].aligned, reverse=True)
+    most, then = alive[by_line[0]].aligned, alive[by_line[1]].aligned
+    if most >= 2 and most >= 3 * then + 2:
+        why = (
+            f"{most} selection ends fall on a line or sentence boundary under it, {then} as "
+            f"{by_line[1]}"
+        )
+        return Reading(by_line[0], options[by_line[0]], why)
     tool = origin.casefold()
     for key, name, says in TOOL_READINGS:
         if name == UTF16 and UTF16 not in options:

@@ -196,3 +196,14 @@ def test_audio_transcript_sync_points_count_as_the_selections_do(tmp_path: Path)
     with Project.open(tmp_path / "q") as q:
         assert [c.quote for c in q.codings.list(source="recording")] == ["second"]
         assert [g.start_ms for g in q.sources.segments("recording")] == [0, 2000]
+
+
+def test_whole_sentences_decide_in_chinese_text_without_words_or_names() -> None:
+    text = "😀 大家好。\n🙏🏻 我哋公司請唔到人。\n政府應該資助培訓。\n多謝大家今日嚟。\n以上係今日嘅討論。"
+    units = lambda i: len(text[:i].encode("utf-16-le")) // 2  # noqa: E731
+    chosen = ["我哋公司請唔到人。", "政府應該資助培訓。", "多謝大家今日嚟。"]
+    spans = [(text.index(q), text.index(q) + len(q)) for q in chosen]
+    r = decide_reading(text, [sel(units(a), units(b)) for a, b in spans])
+    assert r.name == UTF16 and "line or sentence boundary" in r.why
+    r = decide_reading(text, [sel(a, b) for a, b in spans])
+    assert r.name == CODE_POINTS
