@@ -58,9 +58,17 @@ def _split_at_timings(
 
     WebVTT: a line holding ``-->`` after a cue's timing line ends that cue and starts the next
     (youtube-dl and yt-dlp write cues whose text runs straight into the next timing line).
-    SRT (``numbered``): the same, and a cue number just above such a line belongs to the next
-    cue.
+    SRT (``numbered``) has no specification; as players do, a line that is a well-formed
+    timing line starts the next cue (a subtitle reading "Paris --> London" stays text), and a
+    cue number just above it belongs to that cue.
     """
+
+    def starts_cue(line: str) -> bool:
+        if not numbered:
+            return "-->" in line
+        m = _CUE_TIME_RE.match(line.strip())
+        return bool(m) and None not in (parse_timestamp(m["a"]), parse_timestamp(m["b"]))
+
     out: list[tuple[int, list[str]]] = []
     for start, lines in blocks:
         own = next((i for i, line in enumerate(lines[:2]) if "-->" in line), None)
@@ -70,7 +78,7 @@ def _split_at_timings(
         cut = own + 1
         begin = 0
         while cut < len(lines):
-            if "-->" not in lines[cut]:
+            if not starts_cue(lines[cut]):
                 cut += 1
                 continue
             at = cut

@@ -187,3 +187,8 @@ def test_preview_names_the_sbv_format(cli, demo_dir: Path) -> None:
     assert res.exit_code == 0, res.stderr
     assert "YouTube SubViewer (SBV)" in res.stdout and "YouTube SubViewer captions" in res.stdout
     assert "This is a test of the SBV file converter." in res.stdout
+
+
+def test_an_arrow_in_srt_text_stays_text() -> None:
+    srt = "1\n00:00:01,000 --> 00:00:02,000\nThe route: Paris --> London\nthen home\n"
+    assert rows(parse_srt(srt)) == [(None, 1000, "The route: Paris --> London\nthen home")]
