@@ -12,11 +12,16 @@ candidates whose text is plausible and refuse, listing them, when two different 
 from __future__ import annotations
 
 import codecs
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from mpu_qual.transcript_files.languages import SCRIPTS, in_word_penalty, script_plausibility
+from mpu_qual.transcript_files.languages import (
+    SCRIPTS,
+    category,
+    in_word_penalty,
+    script_of,
+    script_plausibility,
+)
 
 # Chinese families first: their plausibility check is strict, so they cannot win by accident.
 CJK_CANDIDATES = ("gb18030", "big5hkscs")
@@ -234,7 +239,7 @@ def latin_plausibility(text: str, encoding: str = "cp1252") -> float:
             continue
         run += 1
         total += 1
-        if unicodedata.category(ch).startswith("C"):
+        if category(ch).startswith("C"):
             return 0.0  # control characters (C1) never appear in real text
         if ch in LATIN_PUNCT:
             prev = chars[i - 1] if i else ""
@@ -249,13 +254,13 @@ def latin_plausibility(text: str, encoding: str = "cp1252") -> float:
         prev = chars[i - 1] if i else ""
         nxt = chars[i + 1] if i + 1 < len(chars) else ""
         if cyrillic:
-            is_cyr = "CYRILLIC" in unicodedata.name(ch, "")
+            is_cyr = script_of(ch) == "CYRILLIC"
             touches_latin = (prev.isascii() and prev.isalpha()) or (nxt.isascii() and nxt.isalpha())
             # Capitals start words (or fill all-caps ones); mojibake mixes cases inside words.
             mid_word_capital = ch.isupper() and prev.isalpha() and prev.islower()
             good += 1.0 if is_cyr and not touches_latin and not mid_word_capital else 0.0
             continue
-        if "LATIN" not in unicodedata.name(ch, "") or run > 2:
+        if script_of(ch) != "LATIN" or run > 2:
             continue
         good += 1
     if total == 0:
@@ -304,6 +309,18 @@ def narrow_gb(raw: bytes) -> str:
     return "gb18030"
 
 
+SAMPLE_CHARS = 120_000
+
+
+def sample(text: str) -> str:
+    """Enough of a long text to judge a reading by: its start, middle and end (a part in
+    another encoding anywhere is found by the line-by-line check, ``disagreeing_blocks``)."""
+    if len(text) <= SAMPLE_CHARS:
+        return text
+    mid = len(text) // 2
+    return "\n".join((text[:80_000], text[mid : mid + 20_000], text[-20_000:]))
+
+
 def legacy_candidates(raw: bytes) -> list[Candidate]:
     """Every plausible reading of bytes that are not UTF-8, best first; same texts merged."""
     names = [*CJK_CANDIDATES, *LATIN_CANDIDATES]
@@ -315,7 +332,7 @@ def legacy_candidates(raw: bytes) -> list[Candidate]:
             text = raw.decode(name)
         except (UnicodeDecodeError, LookupError):
             continue
-        score = plausibility(text, name)
+        score = plausibility(sample(text), name)
         if name == "gb18030":
             name = narrow_gb(raw)
         if text in by_text:

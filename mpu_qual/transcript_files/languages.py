@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 RUSSIAN = set(
     "и в не на я что он с а как это по но они к у ты из мы за вы так же от все всё она бы "
@@ -53,6 +54,18 @@ _WORD = re.compile(r"[^\W\d_]+")
 MIN_WORDS = 6  # below this, common words say too little to count
 
 
+@lru_cache(maxsize=4096)
+def script_of(ch: str) -> str:
+    """The script word of a character's Unicode name ("CYRILLIC", "LATIN", ...), cached: the
+    checks ask it for every character of every candidate reading."""
+    return unicodedata.name(ch, "").split(" ", 1)[0]
+
+
+@lru_cache(maxsize=4096)
+def category(ch: str) -> str:
+    return unicodedata.category(ch)
+
+
 def in_word_penalty(inside: int, text: str) -> float:
     """Real text never has a symbol (box drawing, ``±``) between two letters of a word; each
     one is strong evidence of a wrong reading."""
@@ -65,7 +78,7 @@ def in_word_penalty(inside: int, text: str) -> float:
 def _script_words(text: str, script: str) -> list[str]:
     out = []
     for w in _WORD.findall(text):
-        if ord(w[0]) >= 0x80 and script in unicodedata.name(w[0], ""):
+        if ord(w[0]) >= 0x80 and script_of(w[0]) == script:
             out.append(w)
     return out
 
@@ -78,11 +91,11 @@ def script_plausibility(text: str, encoding: str) -> float:
         if ord(ch) < 0x80:
             continue
         total += 1
-        cat = unicodedata.category(ch)
+        cat = category(ch)
         if cat.startswith("C"):
             return 0.0  # control characters (C1) never appear in real text
         prev, nxt = text[i - 1 : i], text[i + 1 : i + 2]
-        if ch.isalpha() and script in unicodedata.name(ch, ""):
+        if ch.isalpha() and script_of(ch) == script:
             # A letter of this script glued to a Latin letter ("Rиgle", "Dzieс") is mojibake.
             if not ((prev.isascii() and prev.isalpha()) or (nxt.isascii() and nxt.isalpha())):
                 good += 1
