@@ -375,6 +375,7 @@ def decide(cands: list[Candidate]) -> Detection:
 
 
 MIN_LINE_BYTES = 6  # non-ASCII bytes a line needs before its reading counts
+RUN_LINES = 8
 
 
 def _other_reading(line: bytes, own: str | None) -> str | None:
@@ -393,6 +394,26 @@ def _other_reading(line: bytes, own: str | None) -> str | None:
     return best
 
 
+def _suspect_lines(raw: bytes, chosen: str) -> list[tuple[int, bytes]]:
+    """Lines worth a closer look: those of each run of ``RUN_LINES`` lines whose reading in
+    ``chosen`` is not clearly right as a whole (one check per run, not per line: most runs of
+    a file in one encoding read right)."""
+    lines = raw.split(b"\n")
+    out: list[tuple[int, bytes]] = []
+    for k in range(0, len(lines), RUN_LINES):
+        run = lines[k : k + RUN_LINES]
+        chunk = b"\n".join(run)
+        if sum(b >= 0x80 for b in chunk) < MIN_LINE_BYTES:
+            continue
+        try:
+            if plausibility(chunk.decode(chosen), chosen) >= 0.85:
+                continue
+        except UnicodeDecodeError:
+            pass
+        out.extend((k + i + 1, line) for i, line in enumerate(run))
+    return out
+
+
 def disagreeing_blocks(raw: bytes, chosen: str) -> list[tuple[int, int, str]]:
     """Runs of lines that read as nonsense in ``chosen`` but clearly right in another
     encoding: (first line, last line, that encoding), when they are more than a stray line.
@@ -401,7 +422,7 @@ def disagreeing_blocks(raw: bytes, chosen: str) -> list[tuple[int, int, str]]:
     character."""
     flagged: list[tuple[int, int, str]] = []
     weight = 0
-    for n, line in enumerate(raw.split(b"\n"), 1):
+    for n, line in _suspect_lines(raw, chosen):
         high = sum(b >= 0x80 for b in line)
         if high < MIN_LINE_BYTES:
             continue
