@@ -16,6 +16,14 @@ import click
 from mpu_qual import __version__
 from mpu_qual.errors import MpuQualError
 from mpu_qual.safety.access import write_error
+from mpu_qual.safety.notices import shown_by
+
+_NOTICE_COLORS = {"error": "red", "warning": "yellow", "info": "cyan"}
+
+
+def print_notice(level: str, message: str) -> None:
+    """How a command shows the library's notices (read-only open, network folder): stderr."""
+    click.secho(f"{level}: {message}", fg=_NOTICE_COLORS.get(level), err=True)
 
 
 def report_error(exc: MpuQualError) -> None:
@@ -30,7 +38,8 @@ class MpuGroup(click.Group):
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         try:
-            return super().invoke(ctx)
+            with shown_by(print_notice):  # the workbench, opened inside, shows its own
+                return super().invoke(ctx)
         except MpuQualError as exc:
             report_error(exc)
             sys.exit(1)

@@ -237,14 +237,12 @@ def import_qdpx_cmd(
     positions: str,
 ) -> None:
     """Add a REFI-QDA project (.qdpx) to this project, or create one with --new DIR."""
-    from mpu_qual.evidence.rules import write_default_rules
     from mpu_qual.refi.import_into_project import import_qdpx, import_qdpx_new
 
     if new_folder:
         report = import_qdpx_new(
             file, new_folder, prefix=prefix, partial=partial, positions=positions
         )
-        write_default_rules(new_folder)
         _print_report(report)
         click.echo(f"Next: mpu-qual -p {new_folder}")
         return

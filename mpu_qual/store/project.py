@@ -38,8 +38,10 @@ from mpu_qual.store.sources import Sources
 
 DB_NAME = "project.db"
 CODEBOOK_NAME = "codebook.yaml"
+RULES_NAME = "jobrules.yaml"  # the job-ad rules (evidence/rules.py reads them)
 TRANSCRIPTS_DIR = "transcripts"
 BUNDLED_CODEBOOK = Path(__file__).resolve().parent.parent / "data" / "codebook.yaml"
+BUNDLED_RULES = Path(__file__).resolve().parent.parent / "data" / "jobrules.yaml"
 
 
 class Project:
@@ -102,13 +104,15 @@ class Project:
             source_cb = BUNDLED_CODEBOOK
         cb = load_codebook(source_cb or root / CODEBOOK_NAME)  # validate before writing anything
         del cb
-        made = [root, root / TRANSCRIPTS_DIR, root / CODEBOOK_NAME]
+        made = [root, root / TRANSCRIPTS_DIR, root / CODEBOOK_NAME, root / RULES_NAME]
         made = [p for p in made if not p.exists()]  # what a failed set-up must take away again
         # confidential recordings and transcripts: private folders whatever the umask
         root.mkdir(mode=0o700, parents=True, exist_ok=True)
         (root / TRANSCRIPTS_DIR).mkdir(mode=0o700, exist_ok=True)
         if source_cb is not None and source_cb.resolve() != (root / CODEBOOK_NAME).resolve():
             write_bytes_atomic(root / CODEBOOK_NAME, Path(source_cb).read_bytes())
+        if not (root / RULES_NAME).exists():  # a job-ad rules file to edit, as shipped
+            write_bytes_atomic(root / RULES_NAME, BUNDLED_RULES.read_bytes())
         project = cls(root, connect(root / DB_NAME))
         try:
             apply_all(project.db)
