@@ -57,7 +57,7 @@ def transcripts_add(
     audio: str | None,
     force_audio: bool,
 ) -> None:
-    """Import transcripts (.txt, .vtt, .srt, .docx, .html). Each file is all or nothing."""
+    """Import transcripts (.txt, .vtt, .srt, .sbv, .docx, .html). Each file is all or nothing."""
     if name and len(files) > 1:
         raise MpuQualError("--name works with one file at a time")
     if audio and len(files) > 1:

@@ -145,7 +145,12 @@ def _existing_names(project: Project) -> set[str]:
 
 
 def import_qdpx(
-    project: Project, path: str | Path, *, prefix: str = "", partial: bool = False
+    project: Project,
+    path: str | Path,
+    *,
+    prefix: str = "",
+    partial: bool = False,
+    positions: str = "auto",
 ) -> ImportReport:
     """Add a .qdpx project's codes, sources, codings, cases and notes to ``project``.
 
@@ -156,7 +161,8 @@ def import_qdpx(
     rp = read_qdpx(p)
     cb = project.codebook.load()
     report = ImportReport(p.name, project.folder)
-    plan = plan_import(cb, rp, str(p), prefix, _existing_names(project), group_resolver(cb), report)
+    names = _existing_names(project)
+    plan = plan_import(cb, rp, str(p), prefix, names, group_resolver(cb), report, positions)
     refuse_if_lost(report.skipped, str(p), partial=partial)
     if not plan.new_codes:
         return _apply(project, plan, None, p.name, report)
@@ -198,7 +204,12 @@ def import_qdc(project: Project, path: str | Path) -> ImportReport:
 
 
 def import_qdpx_new(
-    path: str | Path, folder: str | Path, *, prefix: str = "", partial: bool = False
+    path: str | Path,
+    folder: str | Path,
+    *,
+    prefix: str = "",
+    partial: bool = False,
+    positions: str = "auto",
 ) -> ImportReport:
     """Create a new project in ``folder`` from a .qdpx (stakeholder groups and audiences come
     from the bundled codebook). On error the folder is left as it was."""
@@ -213,7 +224,7 @@ def import_qdpx_new(
     base = load_codebook(BUNDLED_CODEBOOK)
     empty = Codebook(rp.name or p.stem, rp.name or p.stem, base.groups, base.audiences, [])
     report = ImportReport(p.name, root)
-    plan = plan_import(empty, rp, str(p), prefix, set(), group_resolver(empty), report)
+    plan = plan_import(empty, rp, str(p), prefix, set(), group_resolver(empty), report, positions)
     refuse_if_lost(report.skipped, str(p), partial=partial)
     if not plan.new_codes:
         raise MpuQualError(

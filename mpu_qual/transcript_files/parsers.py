@@ -21,7 +21,7 @@ import defusedxml.ElementTree as DET
 
 from mpu_qual.errors import MpuQualError
 from mpu_qual.fileio import refuse_database_file
-from mpu_qual.transcript_files.cue_files import parse_srt, parse_vtt
+from mpu_qual.transcript_files.cue_files import parse_sbv, parse_srt, parse_vtt
 from mpu_qual.transcript_files.encoding import read_decoded
 from mpu_qual.transcript_files.html_files import html_lines
 from mpu_qual.transcript_files.labels import (
@@ -40,7 +40,15 @@ from mpu_qual.transcript_files.labels import (
 from mpu_qual.transcript_files.parsed import ParsedSegment, ParsedTranscript, finish_turns
 from mpu_qual.transcript_files.timecode import parse_timestamp
 
-__all__ = ["HEADER_KEYS", "parse_file", "parse_lines", "parse_srt", "parse_txt", "parse_vtt"]
+__all__ = [
+    "HEADER_KEYS",
+    "parse_file",
+    "parse_lines",
+    "parse_sbv",
+    "parse_srt",
+    "parse_txt",
+    "parse_vtt",
+]
 
 FORMATS = {
     ".txt": "txt",
@@ -48,6 +56,7 @@ FORMATS = {
     ".md": "txt",
     ".vtt": "vtt",
     ".srt": "srt",
+    ".sbv": "sbv",
     ".docx": "docx",
     ".html": "html",
     ".htm": "html",
@@ -64,7 +73,7 @@ def detect_format(path: Path) -> str:
         raise MpuQualError(
             f"unknown transcript format '{path.suffix or '(no extension)'}'",
             path=path,
-            hint="Use .txt, .vtt, .srt, .docx or .html.",
+            hint="Use .txt, .vtt, .srt, .sbv, .docx or .html.",
         )
     return fmt
 
@@ -95,6 +104,8 @@ def parse_file(
             parsed = parse_vtt(decoded.text, p)
         elif fmt == "srt":
             parsed = parse_srt(decoded.text, p)
+        elif fmt == "sbv":
+            parsed = parse_sbv(decoded.text, p)
         elif fmt == "html":
             parsed = parse_lines(html_lines(decoded.text), p, "html")
         else:

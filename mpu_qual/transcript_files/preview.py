@@ -17,6 +17,7 @@ FORMAT_NAMES = {
     "txt": "plain text",
     "vtt": "WebVTT",
     "srt": "SubRip (SRT)",
+    "sbv": "YouTube SubViewer (SBV)",
     "docx": "Word (DOCX)",
     "html": "HTML",
 }
@@ -32,6 +33,7 @@ LAYOUT_NAMES = {
     "subtitles": "subtitles without speakers",
     "plain": "paragraphs without speakers",
     "vtt": "captions without speakers",
+    "youtube-sbv": "YouTube SubViewer captions",
 }
 
 
