@@ -35,6 +35,7 @@ from mpu_qual.store.participants import Participants
 from mpu_qual.store.records import SearchHit
 from mpu_qual.store.search import search_text
 from mpu_qual.store.sources import Sources
+from mpu_qual.transcript_files.formats import is_transcript_file
 
 DB_NAME = "project.db"
 CODEBOOK_NAME = "codebook.yaml"
@@ -122,7 +123,7 @@ class Project:
             project.conn.execute("DELETE FROM actions")
             if import_transcripts:
                 for path in sorted((root / TRANSCRIPTS_DIR).iterdir()):
-                    if path.is_file() and path.suffix.lower() in (".txt", ".vtt", ".srt", ".docx"):
+                    if is_transcript_file(path):
                         project.sources.import_file(path)
         except BaseException:
             # All or nothing: a bad file in transcripts/ must not leave a half-set-up project

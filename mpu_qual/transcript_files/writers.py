@@ -9,8 +9,6 @@ from mpu_qual.transcript_files.parsed import ParsedTranscript
 from mpu_qual.transcript_files.parsers import HEADER_KEYS
 from mpu_qual.transcript_files.timecode import format_clock, format_srt, format_vtt
 
-WRITE_FORMATS = ("txt", "vtt", "srt")
-
 
 def _times(parsed: ParsedTranscript) -> list[tuple[int, int]]:
     """Start/end for every segment; unknown times are estimated from neighbours.
@@ -122,13 +120,3 @@ def to_srt(parsed: ParsedTranscript) -> str:
     if [s.speaker for s in again.segments] == [s.speaker for s in parsed.segments]:
         return plain
     return _srt(parsed, voices=True)
-
-
-def write(parsed: ParsedTranscript, fmt: str) -> str:
-    if fmt == "txt":
-        return to_txt(parsed)
-    if fmt == "vtt":
-        return to_vtt(parsed)
-    if fmt == "srt":
-        return to_srt(parsed)
-    raise MpuQualError(f"unknown export format '{fmt}'", hint="Use txt, vtt or srt.")

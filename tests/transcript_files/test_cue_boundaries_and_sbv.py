@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 from mpu_qual.errors import MpuQualError
 from mpu_qual.store import Project
+from mpu_qual.transcript_files.formats import WRITE_NAMES, parse_file, write
 from mpu_qual.transcript_files.parsed import ParsedSegment, ParsedTranscript
-from mpu_qual.transcript_files.parsers import parse_file, parse_sbv, parse_srt, parse_txt, parse_vtt
-from mpu_qual.transcript_files.writers import WRITE_FORMATS, write
+from mpu_qual.transcript_files.parsers import parse_sbv, parse_srt, parse_txt, parse_vtt
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "transcripts"
 PARSERS = {"txt": parse_txt, "vtt": parse_vtt, "srt": parse_srt}
@@ -63,7 +63,7 @@ def test_teams_vtt_with_two_speakers_who_each_speak_once() -> None:
     ]
 
 
-@pytest.mark.parametrize("fmt", WRITE_FORMATS)
+@pytest.mark.parametrize("fmt", WRITE_NAMES)
 def test_teams_speakers_survive_export_and_a_new_import(
     fmt: str, cli, demo_dir: Path, tmp_path: Path
 ) -> None:
@@ -169,7 +169,7 @@ def test_every_format_we_write_keeps_speakers_and_text(segments: list[ParsedSegm
         if seg.start_ms is not None:
             seg.start_ms = last = last + seg.start_ms
     parsed = ParsedTranscript(segments=segments)
-    for fmt in WRITE_FORMATS:
+    for fmt in WRITE_NAMES:
         again = PARSERS[fmt](write(parsed, fmt))
         assert again.full_text() == parsed.full_text(), fmt
         assert [s.speaker for s in again.segments] == [s.speaker for s in segments], fmt

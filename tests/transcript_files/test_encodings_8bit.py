@@ -13,8 +13,8 @@ import pytest
 from mpu_qual.errors import EncodingUnclear, MpuQualError
 from mpu_qual.store import Project
 from mpu_qual.transcript_files.encoding import decode_bytes
+from mpu_qual.transcript_files.formats import parse_file
 from mpu_qual.transcript_files.languages import script_plausibility
-from mpu_qual.transcript_files.parsers import parse_file
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "transcripts"
 
