@@ -248,6 +248,7 @@ class Project:
         except BaseException as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
+            self.codebook.finish(committed=False)  # codebook.yaml as it was, too
             if isinstance(exc, UnicodeEncodeError):
                 raise MpuQualError(
                     "the text contains a character that cannot be stored (an unpaired "
@@ -264,10 +265,12 @@ class Project:
             except BaseException as exc:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
+                self.codebook.finish(committed=False)
                 mapped = write_error(exc, self.db_path)
                 if mapped is not None:
                     raise mapped from None
                 raise
+            self.codebook.finish(committed=True)
 
     @contextmanager
     def action(self, description: str, kind: str | None = None) -> Iterator[sqlite3.Connection]:
@@ -296,9 +299,10 @@ class Project:
             ).fetchone()[0]
             if n == 0:
                 conn.execute("DELETE FROM actions WHERE id = ?", [action_id])
-        # A load from codebook.yaml leaves the file as the user wrote it (comments, `was:`).
-        if kind == "codebook" or (kind != "codebook-sync" and touched_codes(conn, action_id)):
-            self.codebook.write_file()
+            # codebook.yaml follows the codes with this commit (journaled: all or nothing). A
+            # load from codebook.yaml leaves the file as the user wrote it (comments, `was:`).
+            if kind == "codebook" or (kind != "codebook-sync" and touched_codes(conn, action_id)):
+                self.codebook.write_file()
 
     def prepare_bulk(self, kind: str) -> None:
         """The automatic backup before a bulk operation of ``kind`` (import, autocode, merge,
