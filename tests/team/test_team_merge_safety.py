@@ -220,3 +220,19 @@ def test_a_qdpx_transcript_without_its_text_is_refused_and_listed(team, cli, tmp
     assert "nothing was merged" in res.stderr and name in res.stderr
     assert f"({n} codings)" in res.stderr
     assert coding_rows(team["lead"]) == []
+
+
+def test_merge_then_undo_keeps_the_shipped_header(team, cli) -> None:
+    cb = team["lead"] / "codebook.yaml"
+    before = cb.read_text(encoding="utf-8")
+    with Project.open(team["alice"]) as p:
+        p.codes.add("factors.alices_code", "Alice's code", "愛麗絲", parent_id="factors")
+        src = p.sources.list()[0]
+        p.codings.add_many(src, 0, 5, ["factors.alices_code"], coder="alice")
+    res = cli("-p", str(team["lead"]), "merge", str(team["alice"]))
+    assert res.exit_code == 0, res.output
+    merged = cb.read_text(encoding="utf-8")
+    assert "factors.alices_code" in merged
+    assert merged.splitlines()[:16] == before.splitlines()[:16]  # the shipped header
+    assert cli("-p", str(team["lead"]), "undo").exit_code == 0
+    assert cb.read_text(encoding="utf-8") == before
