@@ -22,7 +22,7 @@ from mpu_qual.errors import MpuQualError, ProjectNotFound
 from mpu_qual.fileio import write_bytes_atomic
 from mpu_qual.safety.access import write_error
 from mpu_qual.safety.checks import read_snapshot
-from mpu_qual.safety.guard import check_on_open
+from mpu_qual.safety.guard import check_on_open, database_error
 from mpu_qual.safety.notices import notify
 from mpu_qual.store import autobackup
 from mpu_qual.store.codebook_sync import CodebookFile
@@ -172,11 +172,7 @@ class Project:
                 apply_all(db)
             except sqlite3.DatabaseError as exc:
                 db.close()
-                raise MpuQualError(
-                    f"project database cannot be opened: {exc}",
-                    path=root / DB_NAME,
-                    hint="Run 'mpu-qual doctor' or restore a backup.",
-                ) from None
+                raise database_error(exc, root / DB_NAME) from None
         project = cls(root, db, readonly=readonly)
         project.open_problems = problems
         project.read_only_reason = why
