@@ -34,6 +34,7 @@ from mpu_qual.codebook import COLOR_RE, ID_RE, Codebook, CodeDef, save_codebook
 from mpu_qual.codebook_roundtrip import update_text
 from mpu_qual.errors import MpuQualError
 from mpu_qual.figures import count
+from mpu_qual.fileio import write_text_atomic
 from mpu_qual.refi.import_plan import plan_codes
 from mpu_qual.refi.offsets import choose_reading
 from mpu_qual.refi.reader import RSource, read_qdpx
@@ -436,7 +437,7 @@ def merge(
                         cb_file,
                     )
                 else:
-                    cb_file.write_text(updated, encoding="utf-8")
+                    write_text_atomic(cb_file, updated)
                 # codebook.yaml changes with this action's commit (journaled), never before
                 project.codebook.sync(cb_file)
         if inserts:
