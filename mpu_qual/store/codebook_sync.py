@@ -25,6 +25,7 @@ from mpu_qual.codebook_roundtrip import same_codes, update_text
 from mpu_qual.errors import MpuQualError
 from mpu_qual.fileio import read_small_text, write_bytes_atomic, write_text_atomic
 from mpu_qual.safety.notices import notify
+from mpu_qual.store.connection import BUSY_TIMEOUT_MS
 from mpu_qual.store.records import Code, SyncReport
 
 if TYPE_CHECKING:
@@ -141,10 +142,16 @@ class CodebookFile:
         if not journals:
             return False
         conn = self.project.conn
+        # No transaction of another process is half-way while we hold the write lock. Busy:
+        # the process writing it is alive and settles its own journal (or the next open does);
+        # an open never waits for a long import to finish just for this.
+        conn.execute("PRAGMA busy_timeout = 0")
         try:
-            conn.execute("BEGIN IMMEDIATE")  # no transaction of another process is half-way now
+            conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError:
-            return False  # busy: the process writing it may be alive; the next open settles it
+            return False
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         try:
             journals = self._journal_glob()
             path = self.project.codebook_path
@@ -161,7 +168,7 @@ class CodebookFile:
                         changed = "put back as it was before a change that was interrupted"
                         break
                 else:
-                    self.write_file()
+                    write_text_atomic(path, self._file_text())  # not journaled: we hold the lock
                     changed = "rewritten from the project's codes (a change to it was interrupted)"
             for j in journals:
                 j.unlink(missing_ok=True)
@@ -194,12 +201,28 @@ class CodebookFile:
         Only the entries that changed are edited: comments and layout stay
         (``codebook_roundtrip``). Inside a transaction the change is journaled (``stage``)."""
 
-        path = self.project.codebook_path
-        codes = self._codes_as_defs()
+        text = self._current_text()
+        updated = self._file_text(text)
+        if updated != text:
+            self.stage(updated)
+        self._cached = None
+
+    def _current_text(self) -> str | None:
         try:
-            text = read_small_text(path, "codebook", max_bytes=MAX_CODEBOOK_BYTES)
+            return read_small_text(
+                self.project.codebook_path, "codebook", max_bytes=MAX_CODEBOOK_BYTES
+            )
         except MpuQualError:
-            text = None
+            return None
+
+    def _file_text(self, text: str | None = None, codes: list[CodeDef] | None = None) -> str:
+        """codebook.yaml's text (``text``, else the file's) edited to list ``codes`` (else the
+        project's): in place when it can be, else written afresh with its groups."""
+        path = self.project.codebook_path
+        if text is None:
+            text = self._current_text()
+        if codes is None:
+            codes = self._codes_as_defs()
         updated = update_text(text, codes) if text is not None else None
         if updated is None:
             try:
@@ -210,9 +233,12 @@ class CodebookFile:
                 Codebook(cb.name, cb.name_zh, cb.groups, cb.audiences, codes, path)
             )
             parse_codebook(updated, path)  # never write something we could not read back
-        if updated != text:
-            self.stage(updated)
-        self._cached = None
+        return updated
+
+    def text_with_codes_added(self, new: list[CodeDef]) -> str:
+        """codebook.yaml with ``new`` codes added under their parents (a merge, an import),
+        its comments and layout kept; for ``sync`` to load as one action."""
+        return self._file_text(codes=[*self.load().codes, *new])
 
     def sync(
         self,

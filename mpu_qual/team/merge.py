@@ -30,8 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from mpu_qual.codebook import COLOR_RE, ID_RE, Codebook, CodeDef, save_codebook
-from mpu_qual.codebook_roundtrip import update_text
+from mpu_qual.codebook import COLOR_RE, ID_RE, Codebook, CodeDef
 from mpu_qual.errors import MpuQualError
 from mpu_qual.figures import count
 from mpu_qual.fileio import write_text_atomic
@@ -425,19 +424,10 @@ def merge(
         report, inserts, new_codes = plan_merge(project, incoming, skip_new_codes=skip_new_codes)
         project.history.rename_current(f"Merge {name} ({report.total_added} codings)")
         if new_codes:
-            cb = project.codebook.load()
-            merged = [*cb.codes, *new_codes]
-            text = project.codebook_path.read_text(encoding="utf-8")
             with tempfile.TemporaryDirectory(prefix="mpu-qual-merge-") as tmp:
                 cb_file = Path(tmp) / "codebook.yaml"
-                updated = update_text(text, merged)
-                if updated is None:
-                    save_codebook(
-                        Codebook(cb.name, cb.name_zh, cb.groups, cb.audiences, merged, cb.path),
-                        cb_file,
-                    )
-                else:
-                    write_text_atomic(cb_file, updated)
+                # their codes added to ours, comments and layout kept
+                write_text_atomic(cb_file, project.codebook.text_with_codes_added(new_codes))
                 # codebook.yaml changes with this action's commit (journaled), never before
                 project.codebook.sync(cb_file)
         if inserts:

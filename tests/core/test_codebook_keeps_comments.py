@@ -112,3 +112,43 @@ def test_a_hand_edit_not_yet_loaded_is_left_alone(demo_dir, notices) -> None:
         pass
     assert cb.read_text(encoding="utf-8") == edited
     assert notices == [] or not any("codebook" in m for _, m in notices)
+
+
+def test_an_import_with_new_codes_keeps_comments(demo_dir, tmp_path, cli) -> None:
+    import shutil
+
+    from mpu_qual.refi.qdpx_writer import export_qdpx
+
+    other = tmp_path / "other"
+    shutil.copytree(demo_dir, other)
+    with Project.open(other) as p:
+        p.codes.add("factors.imported_one", "Imported", "匯入", parent_id="factors")
+        p.codings.add_many(p.sources.list()[0], 0, 5, ["factors.imported_one"], coder="o")
+        export_qdpx(p, tmp_path / "other.qdpx")
+    header = comments(demo_dir / "codebook.yaml")
+    res = cli("-p", str(demo_dir), "import", "qdpx", str(tmp_path / "other.qdpx"), "--prefix", "o-")
+    assert res.exit_code == 0, res.output
+    assert comments(demo_dir / "codebook.yaml") == header
+    assert "factors.imported_one" in (demo_dir / "codebook.yaml").read_text(encoding="utf-8")
+
+
+def test_opening_never_waits_for_a_long_writer_to_settle_a_journal(demo_dir) -> None:
+    import sqlite3
+    import time
+
+    journal = demo_dir / ".codebook.yaml.1-1.journal"
+    journal.write_bytes(b"saved\n" + (demo_dir / "codebook.yaml").read_bytes())
+    holder = sqlite3.connect(demo_dir / "project.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # a long import holds the write lock
+    try:
+        t = time.monotonic()
+        with Project.open(demo_dir) as p:
+            assert not p.readonly
+        assert time.monotonic() - t < 5  # not the 10 s busy timeout
+        assert journal.exists()  # left for its writer, or the next open
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    with Project.open(demo_dir):
+        pass
+    assert not journal.exists()
