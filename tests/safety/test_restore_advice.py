@@ -117,3 +117,29 @@ def test_restore_without_a_name_says_which_to_give(demo_dir: Path, cli) -> None:
     assert res.exit_code == 1
     assert "say which backup to restore" in res.stderr
     assert "mpu-qual restore NAME (or --latest)" in res.stderr
+
+
+def test_doctor_advises_restore_only_with_a_finding_that_needs_it(demo_dir: Path) -> None:
+    """Each doctor hint that names restore comes with an error finding about the file."""
+    healthy = doctor.diagnose(demo_dir)
+    assert healthy.ok and not any("restore" in (f.hint or "") for f in healthy.findings)
+    cb = demo_dir / "codebook.yaml"
+    good = cb.read_text(encoding="utf-8")
+    cb.write_text(good.replace("codes:\n", "codes: [\n", 1), encoding="utf-8")
+    broken = doctor.diagnose(demo_dir)
+    [f] = [f for f in broken.errors if f.check == "codebook"]
+    assert "codebook.yaml has an error" in f.message and "'mpu-qual restore'" in f.hint
+    cb.write_text(good, encoding="utf-8")
+    conn = sqlite3.connect(demo_dir / "project.db")
+    conn.execute("CREATE VIEW not_ours AS SELECT 1")
+    conn.close()
+    foreign = doctor.diagnose(demo_dir)
+    [f] = [f for f in foreign.errors if f.check == "trust"]
+    assert "not_ours" in f.message and "Restore one of your own backups" in f.hint
+
+
+def test_doctor_on_a_file_that_is_not_sqlite_advises_restore(demo_dir: Path) -> None:
+    (demo_dir / "project.db").write_bytes(b"not sqlite" * 1000)
+    [f] = [f for f in doctor.diagnose(demo_dir).errors if f.check == "file"]
+    assert "not a readable SQLite database" in f.message
+    assert f.hint == "Restore a backup with 'mpu-qual restore'."
