@@ -152,3 +152,60 @@ def test_opening_never_waits_for_a_long_writer_to_settle_a_journal(demo_dir) -> 
     with Project.open(demo_dir):
         pass
     assert not journal.exists()
+
+
+def agrees(p: Project) -> bool:
+    from mpu_qual.codebook_roundtrip import same_codes
+
+    return same_codes(load_codebook(p.codebook_path).codes, p.codebook._codes_as_defs())
+
+
+def test_moves_recolours_deletes_and_merges_keep_comments(demo_dir, notices) -> None:
+    cb = demo_dir / "codebook.yaml"
+    header = comments(cb)
+    with Project.open(demo_dir) as p:
+        p.codes.update("factors.ecosystem.finance", parent_id="factors.talent_gap")
+        assert agrees(p)
+        p.codes.update("factors", color="#123456", label_en="Factors (renamed)")
+        assert agrees(p)
+        p.codes.add("factors.spare", "Spare", "備用", parent_id="factors")
+        p.codes.merge("factors.spare", "factors.ecosystem")
+        assert agrees(p)
+        p.codes.delete("training.core.technical")
+        assert agrees(p)
+        for _ in range(4):
+            p.history.undo()
+            assert agrees(p)
+    assert comments(cb) == header
+
+
+def test_another_layout_is_kept_too(demo_dir, cli) -> None:
+    """Two-space lists without indentation, flow-style codes and an explicit parent."""
+    cb = demo_dir / "codebook.yaml"
+    text = (
+        "# my own codebook\n"
+        "version: 1\n"
+        "name: Mine\n"
+        "codes:\n"
+        "- id: alpha   # the first theme\n"
+        "  en: Alpha\n"
+        "  zh: 甲\n"
+        "  codes:\n"
+        "  - {id: alpha.one, en: One, zh: 一}\n"
+        "  - {id: alpha.two, en: Two, zh: 二}\n"
+        "- id: beta\n"
+        "  en: Beta\n"
+        "  zh: 乙\n"
+        "- id: beta.one\n"
+        "  parent: beta\n"
+        "  en: Beta one\n"
+        "  zh: 乙一\n"
+    )
+    cb.write_text(text, encoding="utf-8")
+    res = cli("-p", str(demo_dir), "codebook", "load", "--merge-into", "factors=alpha")
+    assert res.exit_code == 0, res.output
+    with Project.open(demo_dir) as p:
+        p.codes.update("alpha.two", label_en="Two (edited)")
+        assert agrees(p)
+    after = cb.read_text(encoding="utf-8")
+    assert after == text.replace("en: Two,", "en: Two (edited),")
