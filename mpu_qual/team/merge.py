@@ -278,6 +278,7 @@ def read_qdpx_file(path: Path) -> Incoming:
         )
     mapping, new, _reused = plan_codes(rp.codes, Codebook(), str(path))
     sources = []
+    malformed: list[str] = []
     for src in rp.sources:
         text = src.text or ""
         _name, f = choose_reading(text, src.selections)
@@ -285,6 +286,11 @@ def read_qdpx_file(path: Path) -> Incoming:
         for sel in src.selections:
             a, b = f(sel.start), f(sel.end)
             if a is None or b is None or a >= b:
+                if sel.codings and (a is None or b is None or a > b):  # off the text: wrong
+                    malformed.append(
+                        f"selection {sel.guid} ('{src.name}'): {sel.start}-{sel.end} is not a "
+                        f"span of the text ({count(len(sel.codings), 'coding')})"
+                    )
                 continue
             for c in sel.codings:
                 code = mapping.get(c.code)
@@ -303,7 +309,7 @@ def read_qdpx_file(path: Path) -> Incoming:
                 coder = rp.users.get(c.user or "") or None
                 codings.append(InCoding(code, coder, 0, len(text), None, c.created))
         sources.append(InSource(src.name, text, codings))
-    return Incoming(str(path), sources, new)
+    return Incoming(str(path), sources, new, malformed)
 
 
 # ----------------------------------------------------------------------------- planning

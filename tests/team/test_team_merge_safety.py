@@ -236,3 +236,36 @@ def test_merge_then_undo_keeps_the_shipped_header(team, cli) -> None:
     assert merged.splitlines()[:16] == before.splitlines()[:16]  # the shipped header
     assert cli("-p", str(team["lead"]), "undo").exit_code == 0
     assert cb.read_text(encoding="utf-8") == before
+
+
+def test_a_qdpx_selection_off_its_text_is_named_not_merged(team, cli, tmp_path) -> None:
+    import re
+
+    full = tmp_path / "carol.qdpx"
+    with Project.open(team["carol"]) as p:
+        export_qdpx(p, full)
+    bad = tmp_path / "bad.qdpx"
+    with zipfile.ZipFile(full) as zin, zipfile.ZipFile(bad, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename.endswith(".qde"):
+                text = data.decode("utf-8")
+                m = re.search(  # a selection that carries a coding
+                    r'<PlainTextSelection guid="([^"]+)"[^>]*(?<!/)>'
+                    r"(?:(?!</?PlainTextSelection).)*?<Coding ",
+                    text,
+                    re.DOTALL,
+                )
+                guid = m.group(1)
+                text = (
+                    text[: m.start()]
+                    + re.sub(r'endPosition="\d+"', 'endPosition="99999999"', m.group(0))
+                    + text[m.end() :]
+                )
+                data = text.encode("utf-8")
+            zout.writestr(info, data)
+    res = cli("-p", str(team["lead"]), "merge", str(bad))
+    assert res.exit_code == 0, res.output
+    assert f"selection {guid} " in res.stderr and "is not a span of the text" in res.stderr
+    assert "a problem of their copy" in res.stderr
+    assert len(coding_rows(team["lead"])) == len(coding_rows(team["carol"])) - 1
