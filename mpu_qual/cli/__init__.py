@@ -19,7 +19,7 @@ import click
 
 from mpu_qual import __version__
 from mpu_qual.errors import MpuQualError
-from mpu_qual.safety.access import write_error
+from mpu_qual.safety.guard import database_error
 from mpu_qual.safety.notices import shown_by
 
 _NOTICE_COLORS = {"error": "red", "warning": "yellow", "info": "cyan"}
@@ -98,14 +98,9 @@ class MpuGroup(click.Group):
             sys.exit(1)
         except sqlite3.DatabaseError as exc:
             folder = (ctx.find_root().obj or {}).get("project_dir") or "."
-            report_error(
-                # a full disk or a read-only folder is said as such, not as a damaged file
-                write_error(exc, Path(folder) / "project.db")
-                or MpuQualError(
-                    f"the project database could not be read: {exc}",
-                    hint="Run 'mpu-qual doctor' to check it, or 'mpu-qual restore --latest'.",
-                )
-            )
+            # a full disk or a read-only folder is said as such; a damaged file (and only
+            # then) with doctor and restore; else: another command changed it, run it again
+            report_error(database_error(exc, Path(folder) / "project.db"))
             sys.exit(1)
 
     def group(self, *args, **kwargs):  # type: ignore[override]

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from mpu_qual.codebook import Codebook, load_codebook, save_codebook
 from mpu_qual.errors import MpuQualError
-from mpu_qual.fileio import write_bytes_atomic
+from mpu_qual.fileio import write_bytes_atomic, write_text_atomic
 from mpu_qual.refi.import_plan import (
     ImportPlan,
     ImportReport,
@@ -168,7 +168,8 @@ def import_qdpx(
         return _apply(project, plan, None, p.name, report)
     with tempfile.TemporaryDirectory(prefix="mpu-qual-import-") as tmp:
         cb_file = Path(tmp) / "codebook.yaml"
-        save_codebook(merged_codebook(cb, plan.new_codes), cb_file)
+        # comments and layout of codebook.yaml kept
+        write_text_atomic(cb_file, project.codebook.text_with_codes_added(plan.new_codes))
         return _apply(project, plan, cb_file, p.name, report)
 
 
@@ -189,7 +190,8 @@ def import_qdc(project: Project, path: str | Path) -> ImportReport:
     backup = project.codebook_path.read_bytes()
     with tempfile.TemporaryDirectory(prefix="mpu-qual-import-") as tmp:
         cb_file = Path(tmp) / "codebook.yaml"
-        save_codebook(merged_codebook(cb, new), cb_file)
+        # comments and layout of codebook.yaml kept
+        write_text_atomic(cb_file, project.codebook.text_with_codes_added(new))
         try:
             with project.action(f"Import {p.name}", kind="import") as conn:
                 if new:

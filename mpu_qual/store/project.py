@@ -22,7 +22,7 @@ from mpu_qual.errors import MpuQualError, ProjectNotFound
 from mpu_qual.fileio import write_bytes_atomic
 from mpu_qual.safety.access import write_error
 from mpu_qual.safety.checks import read_snapshot
-from mpu_qual.safety.guard import check_on_open
+from mpu_qual.safety.guard import check_on_open, database_error
 from mpu_qual.safety.notices import notify
 from mpu_qual.store import autobackup
 from mpu_qual.store.codebook_sync import CodebookFile
@@ -177,11 +177,7 @@ class Project:
                 apply_all(db)
             except sqlite3.DatabaseError as exc:
                 db.close()
-                raise MpuQualError(
-                    f"project database cannot be opened: {exc}",
-                    path=root / DB_NAME,
-                    hint="Run 'mpu-qual doctor' or restore a backup.",
-                ) from None
+                raise database_error(exc, root / DB_NAME) from None
         project = cls(root, db, readonly=readonly)
         project.open_problems = problems
         project.read_only_reason = why
@@ -253,6 +249,7 @@ class Project:
         except BaseException as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
+            self.codebook.finish(committed=False)  # codebook.yaml as it was, too
             if isinstance(exc, UnicodeEncodeError):
                 raise MpuQualError(
                     "the text contains a character that cannot be stored (an unpaired "
@@ -269,10 +266,12 @@ class Project:
             except BaseException as exc:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
+                self.codebook.finish(committed=False)
                 mapped = write_error(exc, self.db_path)
                 if mapped is not None:
                     raise mapped from None
                 raise
+            self.codebook.finish(committed=True)
 
     @contextmanager
     def action(self, description: str, kind: str | None = None) -> Iterator[sqlite3.Connection]:
@@ -301,9 +300,10 @@ class Project:
             ).fetchone()[0]
             if n == 0:
                 conn.execute("DELETE FROM actions WHERE id = ?", [action_id])
-        # A load from codebook.yaml leaves the file as the user wrote it (comments, `was:`).
-        if kind == "codebook" or (kind != "codebook-sync" and touched_codes(conn, action_id)):
-            self.codebook.write_file()
+            # codebook.yaml follows the codes with this commit (journaled: all or nothing). A
+            # load from codebook.yaml leaves the file as the user wrote it (comments, `was:`).
+            if kind == "codebook" or (kind != "codebook-sync" and touched_codes(conn, action_id)):
+                self.codebook.write_file()
 
     def prepare_bulk(self, kind: str) -> None:
         """The automatic backup before a bulk operation of ``kind`` (import, autocode, merge,
