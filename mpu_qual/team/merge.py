@@ -281,7 +281,7 @@ def read_qdpx_file(path: Path) -> Incoming:
     malformed: list[str] = []
     for src in rp.sources:
         text = src.text or ""
-        _name, f = choose_reading(text, src.selections)
+        _name, f = choose_reading(text, src.selections, origin=rp.origin)
         codings = []
         for sel in src.selections:
             a, b = f(sel.start), f(sel.end)
