@@ -150,6 +150,18 @@ def export_quotes(
     return data
 
 
+def save_zip(save: Callable[[IO[bytes]], None], fh: IO[bytes]) -> None:
+    """Build a zip-based file (XLSX, DOCX) in memory, then write it out in one piece.
+
+    A disk that fills up mid-way then fails our own write, once, with the plain message;
+    written straight to ``fh``, the failure left a half-written ZipFile whose ``__del__``
+    printed a traceback after that message (issue 19).
+    """
+    buf = io.BytesIO()
+    save(buf)
+    fh.write(buf.getbuffer())
+
+
 def write_quotes(data: QuoteExport, path: str | Path, fmt: str) -> Path:
     writers: dict[str, Callable[[QuoteExport, IO[bytes]], None]] = {
         "csv": _write_csv,
@@ -226,7 +238,7 @@ def _write_xlsx(data: QuoteExport, fh: IO[bytes]) -> None:
     if data.agreement is not None:
         xlsx_sheet(wb.create_sheet("Agreement"), data.agreement)
     _force_text(wb)
-    wb.save(fh)
+    save_zip(wb.save, fh)
 
 
 def _matrix_sheet(ws: Worksheet, matrix: Frequencies) -> None:
@@ -434,7 +446,7 @@ def _write_docx(data: QuoteExport, fh: IO[bytes]) -> None:
                     doc.add_paragraph(x(f"Memo: {row.memo}")).runs[0].italic = True
     doc.add_heading("Matrix: coded passages by stakeholder group", level=1)
     matrix_docx(doc, data.matrix)
-    doc.save(fh)
+    save_zip(doc.save, fh)
 
 
 def matrix_docx(doc: DocxDocument, matrix: Frequencies) -> None:
