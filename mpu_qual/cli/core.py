@@ -44,6 +44,15 @@ def open_project(ctx: click.Context, *, create: bool = True) -> Project:
     return project
 
 
+def refuse_project_output(project: Project, output: str | Path | None) -> None:
+    """Refuse ``-o`` naming one of the project's own files (database, codebook.yaml,
+    jobrules.yaml, backups, transcripts): every command that writes a file checks it."""
+    if output is not None:
+        from mpu_qual.export.targets import refuse_project_file
+
+        refuse_project_file(project, output)
+
+
 def open_workbench(
     ctx: click.Context, *, coder: str | None = None, blind: bool | None = None
 ) -> None:

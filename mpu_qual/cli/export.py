@@ -39,10 +39,14 @@ def _pseudonymiser(project: Project, enabled: bool, names: str | None) -> Pseudo
 
 
 def _open_pseudonymised(
-    ctx: click.Context, enabled: bool, names: str | None
+    ctx: click.Context, enabled: bool, names: str | None, output: str
 ) -> tuple[Project, Pseudonymiser | None]:
-    """Open the project and its pseudonymiser: every pseudonymisable export starts so."""
+    """Open the project and its pseudonymiser, and refuse an output that is one of the
+    project's own files: every export starts so."""
+    from mpu_qual.export.targets import refuse_project_file
+
     project = open_project(ctx)
+    refuse_project_file(project, output)
     return project, _pseudonymiser(project, enabled, names)
 
 
@@ -108,7 +112,7 @@ def export_quotes_cmd(
     from mpu_qual.export.quotes import export_quotes, format_for
 
     fmt = format_for(output, fmt)
-    project, pseudo = _open_pseudonymised(ctx, pseudonymise, pseudonyms)
+    project, pseudo = _open_pseudonymised(ctx, pseudonymise, pseudonyms, output)
     flt = QuoteFilter(codes=codes, theme=theme, group=group, participant=participant, source=source)
     data = export_quotes(project, output, fmt, flt, pseudo)
     themes = len({r.theme_id for r in data.rows})
@@ -133,7 +137,7 @@ def export_qdc_cmd(
     """The codebook as a REFI-QDA codebook (.qdc) for other QDA programs."""
     from mpu_qual.refi.writer import export_qdc
 
-    project, pseudo = _open_pseudonymised(ctx, pseudonymise, pseudonyms)
+    project, pseudo = _open_pseudonymised(ctx, pseudonymise, pseudonyms, output)
     export_qdc(project, output, pseudo)
     click.echo(f"Wrote {count(len(project.codes.list()), 'code')} to {output}.")
 
@@ -150,7 +154,7 @@ def export_qdpx_cmd(
     participants as cases, memos as notes."""
     from mpu_qual.refi.qdpx_writer import export_qdpx
 
-    project, pseudo = _open_pseudonymised(ctx, pseudonymise, pseudonyms)
+    project, pseudo = _open_pseudonymised(ctx, pseudonymise, pseudonyms, output)
     r = export_qdpx(project, output, pseudo)
     click.echo(
         f"Wrote {output}: {count(r.sources, 'transcript')}, {count(r.codings, 'coding')}, {count(r.cases, 'case')}, "
@@ -311,7 +315,7 @@ def summary_cmd(
 
     fmt = summary_format(output, fmt)
     prose = _load_prose_writer(prose_writer) if prose_writer else None
-    project, pseudo = _open_pseudonymised(ctx, pseudonymise, pseudonyms)
+    project, pseudo = _open_pseudonymised(ctx, pseudonymise, pseudonyms, output)
     s = build_summary(
         project,
         theme=theme,

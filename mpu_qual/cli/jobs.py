@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from mpu_qual.cli import main, project_option, report_error
-from mpu_qual.cli.core import open_project, project_dir
+from mpu_qual.cli.core import open_project, project_dir, refuse_project_output
 from mpu_qual.errors import MpuQualError
 from mpu_qual.evidence.fields import FIELDS
 from mpu_qual.evidence.render import FORMATS
@@ -186,6 +186,7 @@ def jobs_table(ctx: click.Context, rules_file: str | None, fmt: str, output: str
 
     rules = rules_from(ctx, rules_file)
     project = open_project(ctx)
+    refuse_project_output(project, output)
     tables = compute_tables(project.db, rules)
     warn_stale(tables.rules_stale)
     out = render_tables(tables, rules, fmt)

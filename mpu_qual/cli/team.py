@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from mpu_qual.cli import main, project_option
-from mpu_qual.cli.core import console, dump_json, open_project
+from mpu_qual.cli.core import console, dump_json, open_project, refuse_project_output
 from mpu_qual.errors import MpuQualError
 from mpu_qual.figures import count
 from mpu_qual.fileio import write_bytes_atomic
@@ -212,6 +212,7 @@ def agreement_cmd(
     from mpu_qual.team.reliability import measure_agreement
 
     project = open_project(ctx)
+    refuse_project_output(project, output)
     args = dict(
         coders=_split_coders(coders),
         codes=list(codes) or None,

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from mpu_qual.cli import main, project_option, report_error
-from mpu_qual.cli.core import open_project
+from mpu_qual.cli.core import open_project, refuse_project_output
 from mpu_qual.cli.transcripts import transcripts_group
 from mpu_qual.errors import MpuQualError
 from mpu_qual.figures import count
@@ -376,6 +376,7 @@ def transcripts_clip(
     from mpu_qual.playback.clip import write_clip
 
     project = open_project(ctx)
+    refuse_project_output(project, output)
     report = write_clip(project, name, segments, output)
     nums = ", ".join(str(n) for n in report.segments)
     click.echo(

@@ -10,7 +10,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from mpu_qual.cli import main, project_option, report_error
-from mpu_qual.cli.core import console, dump_json, open_project, project_dir
+from mpu_qual.cli.core import (
+    console,
+    dump_json,
+    open_project,
+    project_dir,
+    refuse_project_output,
+)
 from mpu_qual.cli.transcript_preview import preview_files
 from mpu_qual.errors import MpuQualError
 from mpu_qual.figures import count, format_share
@@ -191,6 +197,7 @@ def transcripts_show(ctx: click.Context, name: str, offsets: bool) -> None:
 def transcripts_export(ctx: click.Context, name: str, fmt: str, output: str | None) -> None:
     """Write a transcript as plain text, WebVTT or SRT."""
     project = open_project(ctx)
+    refuse_project_output(project, output)
     text = project.sources.export(name, fmt)
     if output:
         write_text_atomic(Path(output), text)

@@ -22,6 +22,7 @@ from mpu_qual.errors import MpuQualError
 from mpu_qual.export.agreement_render import agreement_for, xlsx_sheet
 from mpu_qual.export.quote_rows import QuoteFilter, QuoteRow, coding_rows, filtered_codings
 from mpu_qual.export.stats import Frequencies, frequencies
+from mpu_qual.export.targets import refuse_project_file
 from mpu_qual.fileio import write_atomic
 from mpu_qual.pseudonymise import Pseudonymiser
 from mpu_qual.safe_text import docx_text, md_cell, md_inline, neutralise, xml_safe
@@ -145,6 +146,7 @@ def export_quotes(
 ) -> QuoteExport:
     """Select, pseudonymise and write coded quotes in one call (what the CLI runs)."""
     fmt = format_for(path, fmt)
+    refuse_project_file(project, path)
     data = build_quote_export(project, flt, pseudo)
     write_quotes(data, path, fmt)
     return data
