@@ -82,3 +82,30 @@ def md_inline(text: str) -> str:
 def md_cell(text: str) -> str:
     """Text for a Markdown table cell: escaped, pipes and newlines made harmless."""
     return md_inline(text.replace("\r\n", " ").replace("\n", " "))
+
+
+# ----------------------------------------------------------------------------- terminal
+# Stored text never reaches the terminal raw (issue 19: a transcript line holding
+# "ESC ]0;TITLE BEL" retitled the terminal, "ESC [2J" cleared it). Control characters are
+# shown as Unicode's control pictures (ESC as ␛, BEL as ␇); C1 controls (U+0080-U+009F, which
+# some terminals obey as ESC sequences) and the bidirectional overrides and isolates (which
+# make text read in another order than it is stored) as <U+XXXX>. Newline and tab pass; a
+# CR of a CRLF line end is dropped, a lone CR (which would overwrite the line) is shown.
+_TERMINAL = {c: chr(0x2400 + c) for c in range(0x20) if c not in (0x09, 0x0A)}
+_TERMINAL[0x7F] = "\u2421"  # ␡
+for _c in [*range(0x80, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A)]:
+    _TERMINAL[_c] = f"<U+{_c:04X}>"
+_TERMINAL_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_text(text: str) -> str:
+    """Text as a terminal may show it: no character in it can control the terminal."""
+    if not _TERMINAL_UNSAFE.search(text):
+        return text
+    return text.replace("\r\n", "\n").translate(_TERMINAL)
+
+
+def json_terminal_safe(text: str) -> str:
+    """JSON text (``json.dumps`` escapes C0 controls itself) with DEL, C1 controls and
+    bidirectional overrides written as ``\\uXXXX`` escapes: the same data, nothing raw."""
+    return _TERMINAL_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

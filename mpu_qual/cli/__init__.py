@@ -14,15 +14,16 @@ from pathlib import Path
 import click
 
 from mpu_qual import __version__
+from mpu_qual.cli.output import echo, secho
 from mpu_qual.errors import MpuQualError
 from mpu_qual.safety.access import write_error
 
 
 def report_error(exc: MpuQualError) -> None:
     """Print an MpuQualError for a person: what happened, where, what to do next."""
-    click.secho(f"error: {exc}", fg="red", err=True)
+    secho(f"error: {exc}", fg="red", err=True)
     if exc.hint:
-        click.echo(f"  {exc.hint}", err=True)
+        echo(f"  {exc.hint}", err=True)
 
 
 class MpuGroup(click.Group):

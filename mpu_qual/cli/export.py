@@ -11,6 +11,7 @@ import click
 
 from mpu_qual.cli import main, project_option
 from mpu_qual.cli.core import open_project
+from mpu_qual.cli.output import echo
 from mpu_qual.errors import MpuQualError
 from mpu_qual.figures import count
 from mpu_qual.store import Project
@@ -29,7 +30,7 @@ def _pseudonymiser(project: Project, enabled: bool, names: str | None) -> Pseudo
         return None
     pseudo = project_pseudonymiser(project, names)
     if not pseudo:
-        click.echo(
+        echo(
             "note: no participant has a name and there is no pseudonym list, so no "
             "names were replaced. Set names with 'mpu-qual participants set LABEL --name' "
             "or write pseudonyms.yaml.",
@@ -116,14 +117,12 @@ def export_quotes_cmd(
     flt = QuoteFilter(codes=codes, theme=theme, group=group, participant=participant, source=source)
     data = export_quotes(project, output, fmt, flt, pseudo)
     themes = len({r.theme_id for r in data.rows})
-    click.echo(
+    echo(
         f"Wrote {count(len(data.rows), 'coded quote')} from {count(themes, 'theme')} to {output} ({fmt}"
         + (", pseudonymised)." if pseudo is not None else ").")
     )
     if not data.rows:
-        click.echo(
-            "note: no codings matched; check the filters with 'mpu-qual code list'.", err=True
-        )
+        echo("note: no codings matched; check the filters with 'mpu-qual code list'.", err=True)
 
 
 @export_group.command("qdc")
@@ -139,7 +138,7 @@ def export_qdc_cmd(
 
     project, pseudo = _open_pseudonymised(ctx, pseudonymise, pseudonyms, output)
     export_qdc(project, output, pseudo)
-    click.echo(f"Wrote {count(len(project.codes.list()), 'code')} to {output}.")
+    echo(f"Wrote {count(len(project.codes.list()), 'code')} to {output}.")
 
 
 @export_group.command("qdpx")
@@ -156,7 +155,7 @@ def export_qdpx_cmd(
 
     project, pseudo = _open_pseudonymised(ctx, pseudonymise, pseudonyms, output)
     r = export_qdpx(project, output, pseudo)
-    click.echo(
+    echo(
         f"Wrote {output}: {count(r.sources, 'transcript')}, {count(r.codings, 'coding')}, {count(r.cases, 'case')}, "
         f"{count(r.notes, 'note')}" + (" (pseudonymised)." if pseudo is not None else ".")
     )
@@ -168,7 +167,7 @@ def import_group() -> None:
 
 
 def _print_report(report: ImportReport) -> None:
-    click.echo(
+    echo(
         f"Imported {report.file} into {report.folder}: {count(len(report.sources), 'transcript')}, "
         f"{count(report.codings, 'coding')}, {count(report.participants, 'participant')}, "
         f"{report.memos} memos; {len(report.codes_added)} new codes"
@@ -179,12 +178,12 @@ def _print_report(report: ImportReport) -> None:
         )
     )
     for line in report.sets:
-        click.echo(line)
+        echo(line)
     for w in report.warnings:
-        click.echo(f"warning: {w}", err=True)
+        echo(f"warning: {w}", err=True)
     _print_skipped(report)
     if report.sources or report.codes_added or report.memos:
-        click.echo("Undo it with 'mpu-qual undo' if this was not what you wanted.")
+        echo("Undo it with 'mpu-qual undo' if this was not what you wanted.")
 
 
 def _print_skipped(report: ImportReport) -> None:
@@ -192,11 +191,9 @@ def _print_skipped(report: ImportReport) -> None:
 
     if not report.skipped:
         return
-    click.echo(f"skipped: {counts(report.skipped)}:", err=True)
+    echo(f"skipped: {counts(report.skipped)}:", err=True)
     for s in report.skipped:
-        click.echo(
-            f"  - {s.why}" + (f" ({count(s.codings, 'coding')})" if s.codings else ""), err=True
-        )
+        echo(f"  - {s.why}" + (f" ({count(s.codings, 'coding')})" if s.codings else ""), err=True)
 
 
 @import_group.command("qdpx")
@@ -227,7 +224,7 @@ def import_qdpx_cmd(
         report = import_qdpx_new(file, new_folder, prefix=prefix, partial=partial)
         write_default_rules(new_folder)
         _print_report(report)
-        click.echo(f"Next: mpu-qual -p {new_folder}")
+        echo(f"Next: mpu-qual -p {new_folder}")
         return
     project = open_project(ctx)
     _print_report(import_qdpx(project, file, prefix=prefix, partial=partial))
@@ -243,15 +240,15 @@ def import_qdc_cmd(ctx: click.Context, file: str) -> None:
 
     project = open_project(ctx)
     report = import_qdc(project, file)
-    click.echo(
+    echo(
         f"{count(len(report.codes_added), 'code')} added to codebook.yaml, "
         f"{report.codes_reused} already there"
         + (f"; {report.memos} code sets kept as memos." if report.memos else ".")
     )
     for line in report.sets:
-        click.echo(line)
+        echo(line)
     for w in report.warnings:
-        click.echo(f"warning: {w}", err=True)
+        echo(f"warning: {w}", err=True)
 
 
 def _load_prose_writer(spec: str) -> Callable[..., str]:
@@ -325,4 +322,4 @@ def summary_cmd(
         agreement_unit=agreement_unit,
     )
     write_summary(s, output, fmt)
-    click.echo(f"Wrote the summary of {count(len(s.themes), 'theme')} to {Path(output)} ({fmt}).")
+    echo(f"Wrote the summary of {count(len(s.themes), 'theme')} to {Path(output)} ({fmt}).")
