@@ -44,7 +44,12 @@ _MD_ESCAPES = str.maketrans(
     }
 )
 _LINE_BREAKS = re.compile("(\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029])")
-_MD_LINE_START = re.compile(r"^([ \t]*)(?:([#+=>-])|(\d{1,9})([.)]))")
+# What opens a block at a line's start: a heading ("# "), a list item ("- ", "+ ", "1. ",
+# "1) "), a block quote (">"), a setext underline or thematic break (a line of "=" or "-").
+_MD_LINE_START = re.compile(
+    r"^([ \t]*)(?:(#{1,6}(?=[ \t]|$)|[+-](?=[ \t]|$)|>|=+[ \t]*$|-[- \t]*$)"
+    r"|(\d{1,9})([.)])(?=[ \t]|$))"
+)
 
 
 # "_" only where it could open or close emphasis: "qa_compliance" stays as written.
