@@ -87,6 +87,9 @@ def _fold_unit(unit: str) -> str:
     return text.casefold().translate(_FOLD_PUNCT)
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
 def fold(text: str) -> tuple[str, list[int] | None]:
     """The folded text, and for each of its characters where it starts in ``text`` (plus
     the length of ``text`` at the end); None when folding kept every position (ASCII)."""
@@ -94,16 +97,28 @@ def fold(text: str) -> tuple[str, list[int] | None]:
         return text.lower(), None
     out: list[str] = []
     where: list[int] = []
-    i, n = 0, len(text)
-    while i < n:
-        j = i + 1
-        while j < n and unicodedata.combining(text[j]):
-            j += 1
-        folded = _fold_unit(text[i:j])
-        out.append(folded)
-        where.extend([i] * len(folded))
-        i = j
-    where.append(n)
+    pos = 0
+    for run in _NON_ASCII.finditer(text):
+        a, b = run.span()
+        if a > pos and unicodedata.combining(text[a]):
+            a -= 1  # the ASCII letter that the accent sits on goes with it
+        if a > pos:  # ASCII: folded by lower(), one character for one
+            out.append(text[pos:a].lower())
+            where.extend(range(pos, a))
+        i = a
+        while i < b:
+            j = i + 1
+            while j < b and unicodedata.combining(text[j]):
+                j += 1
+            folded = _fold_unit(text[i:j])
+            out.append(folded)
+            where.extend([i] * len(folded))
+            i = j
+        pos = b
+    if pos < len(text):
+        out.append(text[pos:].lower())
+        where.extend(range(pos, len(text)))
+    where.append(len(text))
     return "".join(out), where
 
 

@@ -47,7 +47,7 @@ def project_file_reason(project: Project, path: str | Path) -> str | None:
     folder = _real(project.folder)
     if is_database_file(target) or is_database_file(real) or real.name.startswith("project.db"):
         if real.parent == folder or is_database_file(target) or is_database_file(real):
-            return "the project's database"
+            return "the project database file"
     for name in PROTECTED_FILES:
         own = folder / name
         if real == own or _same_file(target, own):
