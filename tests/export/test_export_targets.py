@@ -36,7 +36,7 @@ WRITERS: dict[str, list[str]] = {
     "jobs table": ["jobs", "table", "--format", "md"],
     "agreement": ["agreement", "--format", "csv"],
 }
-# -o of 'backup' names where a copy of the database goes (an external disk): not an export
+# -o of "backup" copies the database to an external disk; it never overwrites any file
 NOT_EXPORTS = {"backup"}
 
 
@@ -117,3 +117,25 @@ def test_an_ordinary_file_beside_the_project_is_written(cli, project_folder: Pat
 def test_the_library_refuses_too(demo_project: Project) -> None:
     with pytest.raises(MpuQualError, match="the project's codebook.yaml"):
         export_quotes(demo_project, demo_project.folder / "codebook.yaml", "csv")
+
+
+def test_a_transcript_imported_from_elsewhere_and_its_recording_are_protected(
+    cli, project_folder: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "elsewhere" / "interview.txt"
+    outside.parent.mkdir()
+    outside.write_text("[00:00:01] IL1: We need technicians.\n", encoding="utf-8")
+    recording = tmp_path / "elsewhere" / "interview.m4a"
+    recording.write_bytes(b"not really audio")
+    assert cli("-p", str(project_folder), "transcripts", "add", str(outside)).exit_code == 0
+    with Project.open(project_folder) as p:
+        p.conn.execute(
+            "UPDATE sources SET media_path = ? WHERE name = 'interview'", [str(recording)]
+        )
+    for target in (outside, recording):
+        before = digest(target)
+        res = cli(
+            "-p", str(project_folder), "export", "quotes", "--format", "csv", "-o", str(target)
+        )
+        assert res.exit_code == 1 and "a transcript or recording of this project" in res.stderr
+        assert digest(target) == before
