@@ -31,17 +31,21 @@ print(json.dumps([loaded, commands]), file=sys.stderr)
 @pytest.mark.parametrize(
     ("command", "modules"),
     [
-        (["code", "list"], ["mpu_qual.cli.coding", "mpu_qual.cli.core"]),
+        (["code", "list"], ["mpu_qual.cli.coding", "mpu_qual.cli.core", "mpu_qual.cli.output"]),
         (
             ["transcripts", "list"],
             [
                 "mpu_qual.cli.core",
+                "mpu_qual.cli.output",
                 "mpu_qual.cli.transcribe",
                 "mpu_qual.cli.transcript_preview",
                 "mpu_qual.cli.transcripts",
             ],
         ),
-        (["codebook", "show"], ["mpu_qual.cli.codebook", "mpu_qual.cli.core"]),
+        (
+            ["codebook", "show"],
+            ["mpu_qual.cli.codebook", "mpu_qual.cli.core", "mpu_qual.cli.output"],
+        ),
     ],
 )
 def test_reading_commands_load_no_heavy_package(

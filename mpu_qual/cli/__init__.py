@@ -18,6 +18,7 @@ from pathlib import Path
 import click
 
 from mpu_qual import __version__
+from mpu_qual.cli.output import echo, secho
 from mpu_qual.errors import MpuQualError
 from mpu_qual.safety.guard import database_error
 from mpu_qual.safety.notices import shown_by
@@ -27,14 +28,14 @@ _NOTICE_COLORS = {"error": "red", "warning": "yellow", "info": "cyan"}
 
 def print_notice(level: str, message: str) -> None:
     """How a command shows the library's notices (read-only open, network folder): stderr."""
-    click.secho(f"{level}: {message}", fg=_NOTICE_COLORS.get(level), err=True)
+    secho(f"{level}: {message}", fg=_NOTICE_COLORS.get(level), err=True)
 
 
 def report_error(exc: MpuQualError) -> None:
     """Print an MpuQualError for a person: what happened, where, what to do next."""
-    click.secho(f"error: {exc}", fg="red", err=True)
+    secho(f"error: {exc}", fg="red", err=True)
     if exc.hint:
-        click.echo(f"  {exc.hint}", err=True)
+        echo(f"  {exc.hint}", err=True)
 
 
 # command name -> the modules of mpu_qual.cli that define it (and its subcommands)

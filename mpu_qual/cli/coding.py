@@ -9,7 +9,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from mpu_qual.cli import main, project_option
-from mpu_qual.cli.core import console, dump_json, open_project
+from mpu_qual.cli.core import dump_json, open_project
+from mpu_qual.cli.output import console, echo
 from mpu_qual.figures import count
 from mpu_qual.transcript_files.timecode import format_clock
 
@@ -33,7 +34,7 @@ def code_add(
     """Code SOURCE from --start to --end with one or more codes."""
     project = open_project(ctx)
     for c in project.codings.add_many(source, start, end, list(codes), memo=memo):
-        click.echo(
+        echo(
             f"Coding {c.id}: {c.code_id} on '{c.quote[:60]}'" + ("..." if len(c.quote) > 60 else "")
         )
 
@@ -102,7 +103,7 @@ def code_list(
             escape(quote[:80] + ("…" if len(quote) > 80 else "")),
         )
     console.print(table)
-    click.echo(f"{count(len(rows), 'coding')}")
+    echo(f"{count(len(rows), 'coding')}")
 
 
 @code_group.command("remove")
@@ -112,7 +113,7 @@ def code_list(
 def code_remove(ctx: click.Context, coding_id: int) -> None:
     """Remove coding CODING_ID (undo with 'mpu-qual undo')."""
     c = open_project(ctx).codings.remove(coding_id)
-    click.echo(f"Removed coding {c.id} ({c.code_id}).")
+    echo(f"Removed coding {c.id} ({c.code_id}).")
 
 
 @code_group.command("memo")
@@ -123,7 +124,7 @@ def code_remove(ctx: click.Context, coding_id: int) -> None:
 def code_memo(ctx: click.Context, coding_id: int, text: str) -> None:
     """Set the memo of coding CODING_ID ('' clears it)."""
     c = open_project(ctx).codings.update(coding_id, memo=text)
-    click.echo(f"Coding {c.id} memo: {c.memo or '(none)'}")
+    echo(f"Coding {c.id} memo: {c.memo or '(none)'}")
 
 
 @main.command()
@@ -159,12 +160,12 @@ def autocode(
         texts = {s.id: (s.name, s.text) for s in project.sources.list()}
         for sid, s, e in result.spans:
             name, text = texts[sid]
-            click.echo(f"{name} {s}-{e}: {text[s:e][:100]!r}")
-        click.echo(
+            echo(f"{name} {s}-{e}: {text[s:e][:100]!r}")
+        echo(
             f"{count(len(result.spans), 'passage')} would be coded ({result.skipped_existing} already are)."
         )
     else:
-        click.echo(
+        echo(
             f"Coded {count(result.created, 'passage')} with {code} ({result.skipped_existing} already coded)."
         )
 
@@ -193,4 +194,4 @@ def search(ctx: click.Context, query: str, source: str | None, limit: int, fmt: 
             escape(h.snippet),
         )
     console.print(table)
-    click.echo(count(len(hits), "hit"))
+    echo(count(len(hits), "hit"))

@@ -8,14 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 
 from mpu_qual.cli import main, project_option
+from mpu_qual.cli.output import echo, echo_json
 from mpu_qual.errors import MpuQualError
 from mpu_qual.figures import count
 from mpu_qual.store import Project
-
-console = Console()
 
 
 def project_dir(ctx: click.Context) -> Path:
@@ -33,6 +31,15 @@ def open_project(ctx: click.Context, *, create: bool = True) -> Project:
     project = _open(project_dir(ctx), create=create)
     ctx.call_on_close(project.close)
     return project
+
+
+def refuse_project_output(project: Project, output: str | Path | None) -> None:
+    """Refuse ``-o`` naming one of the project's own files (database, codebook.yaml,
+    jobrules.yaml, backups, transcripts): every command that writes a file checks it."""
+    if output is not None:
+        from mpu_qual.export.targets import refuse_project_file
+
+        refuse_project_file(project, output)
 
 
 def open_workbench(
@@ -60,7 +67,7 @@ def parse_pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
 
 
 def dump_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    echo_json(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
 # ----------------------------------------------------------------------------- init / tui
@@ -73,8 +80,8 @@ def init(folder: str, codebook: str | None, no_import: bool) -> None:
     project = Project.init(folder, codebook, import_transcripts=not no_import)
     n = len(project.sources.list())
     project.close()
-    click.echo(f"Created project in {folder} ({count(n, 'transcript')} imported).")
-    click.echo(f"Next: mpu-qual -p {folder} transcripts add FILE, then mpu-qual -p {folder}")
+    echo(f"Created project in {folder} ({count(n, 'transcript')} imported).")
+    echo(f"Next: mpu-qual -p {folder} transcripts add FILE, then mpu-qual -p {folder}")
 
 
 @main.command()
@@ -115,7 +122,7 @@ def tui(ctx: click.Context, coder: str | None, blind: bool | None) -> None:
 def undo(ctx: click.Context) -> None:
     """Undo the last action (also after a restart)."""
     what = open_project(ctx).history.undo()
-    click.echo(f"Undone: {what}" if what else "Nothing to undo.")
+    echo(f"Undone: {what}" if what else "Nothing to undo.")
 
 
 @main.command()
@@ -124,7 +131,7 @@ def undo(ctx: click.Context) -> None:
 def redo(ctx: click.Context) -> None:
     """Redo the last undone action."""
     what = open_project(ctx).history.redo()
-    click.echo(f"Redone: {what}" if what else "Nothing to redo.")
+    echo(f"Redone: {what}" if what else "Nothing to redo.")
 
 
 @main.command()
@@ -135,4 +142,4 @@ def history(ctx: click.Context, limit: int) -> None:
     """List recent actions (newest first)."""
     for a in open_project(ctx).history.recent(limit):
         mark = " (undone)" if a["undone"] else ""
-        click.echo(f"{a['id']:>5}  {a['created_at']}  {a['description']}{mark}")
+        echo(f"{a['id']:>5}  {a['created_at']}  {a['description']}{mark}")

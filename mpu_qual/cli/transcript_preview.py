@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from mpu_qual.cli import report_error
+from mpu_qual.cli.output import console, echo
 from mpu_qual.codebook import load_codebook
 from mpu_qual.errors import MpuQualError
 from mpu_qual.transcript_files.preview import preview_file
 from mpu_qual.transcript_files.timecode import format_clock
-
-console = Console()
 
 
 def _groups(folder: Path) -> list:
@@ -59,5 +56,5 @@ def preview_files(
             text = t["text"].replace("\n", " ")
             text = text if len(text) <= 100 else text[:99] + "…"
             console.print(f"    {escape(when + who + text)}", soft_wrap=True)
-    click.echo("Preview only: nothing was imported.", err=True)
+    echo("Preview only: nothing was imported.", err=True)
     return 1 if failed else 0

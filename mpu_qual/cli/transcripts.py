@@ -10,7 +10,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from mpu_qual.cli import main, project_option, report_error
-from mpu_qual.cli.core import console, dump_json, open_project, project_dir
+from mpu_qual.cli.core import (
+    dump_json,
+    open_project,
+    project_dir,
+    refuse_project_output,
+)
+from mpu_qual.cli.output import console, echo
 from mpu_qual.cli.transcript_preview import preview_files
 from mpu_qual.errors import MpuQualError
 from mpu_qual.figures import count, format_share
@@ -88,13 +94,13 @@ def transcripts_add(
             report_error(exc)
             continue
         n = len(project.sources.segments(src))
-        click.echo(
+        echo(
             f"Imported {f} as '{src.name}' ({count(n, 'segment')}, {count(src.length, 'character')})."
         )
         if src.media_path:
-            click.echo(f"Its recording: {src.media_path} (p plays a segment in the workbench).")
+            echo(f"Its recording: {src.media_path} (p plays a segment in the workbench).")
     if failed:
-        click.echo(
+        echo(
             f"{failed} of {len(files)} files were not imported; the project is unchanged for them.",
             err=True,
         )
@@ -121,18 +127,18 @@ def transcripts_audio(
         if file:
             raise MpuQualError("give either FILE or --detach, not both")
         src = project.sources.detach_recording(name)
-        click.echo(f"Detached the recording from '{src.name}' (the file was not touched).")
+        echo(f"Detached the recording from '{src.name}' (the file was not touched).")
         return
     if not file:
         src = project.sources.get(name)
         if not src.media_path:
-            click.echo(f"'{src.name}' has no recording attached.")
+            echo(f"'{src.name}' has no recording attached.")
         else:
-            click.echo(f"'{src.name}': {src.media_path}")
+            echo(f"'{src.name}': {src.media_path}")
         return
     src, rec = project.sources.attach_recording(name, file, force=force)
-    click.echo(f"Attached {rec.stored} ({rec.describe()}) to '{src.name}'.")
-    click.echo("In the workbench, p plays the segment at the caret; P plays on.")
+    echo(f"Attached {rec.stored} ({rec.describe()}) to '{src.name}'.")
+    echo("In the workbench, p plays the segment at the caret; P plays on.")
 
 
 @transcripts_group.command("list")
@@ -192,12 +198,13 @@ def transcripts_show(ctx: click.Context, name: str, offsets: bool) -> None:
 def transcripts_export(ctx: click.Context, name: str, fmt: str, output: str | None) -> None:
     """Write a transcript in one of the formats we write (plain text, WebVTT, SRT)."""
     project = open_project(ctx)
+    refuse_project_output(project, output)
     text = project.sources.export(name, fmt)
     if output:
         write_text_atomic(Path(output), text)
-        click.echo(f"Wrote {output}", err=True)
+        echo(f"Wrote {output}", err=True)
     else:
-        click.echo(text, nl=False)
+        echo(text, nl=False)
 
 
 @transcripts_group.command("remove")
@@ -208,4 +215,4 @@ def transcripts_remove(ctx: click.Context, name: str) -> None:
     """Remove a transcript and its codings (undo with 'mpu-qual undo')."""
     project = open_project(ctx)
     n = project.sources.remove(name)
-    click.echo(f"Removed '{name}' and {count(n, 'coding')}. 'mpu-qual undo' brings them back.")
+    echo(f"Removed '{name}' and {count(n, 'coding')}. 'mpu-qual undo' brings them back.")

@@ -179,7 +179,10 @@ class _ProjectWriter:
 
     def _case(self, parent: ET.Element, part: Participant, groups: dict[str, Group]) -> None:
         b = self.b
-        case = b.el(parent, "Case", {"guid": guid("case", part.label), "name": self.p(part.label)})
+        # pseudonymised, the GUID comes from the label as exported: it cannot confirm a name
+        case = b.el(
+            parent, "Case", {"guid": guid("case", self.p(part.label)), "name": self.p(part.label)}
+        )
         values: list[tuple[str, str]] = []
         if part.group_id:
             g = groups.get(part.group_id)

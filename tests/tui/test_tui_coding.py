@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, Static
 from tui_helpers import SIZE, db_codings, settle
 
 from mpu_qual.evidence.links import EvidenceQuery, link_evidence
@@ -13,6 +13,7 @@ from mpu_qual.tui.app import create_app
 from mpu_qual.tui.screens.code_picker import CodePickerScreen
 from mpu_qual.tui.screens.details import DetailsScreen
 from mpu_qual.tui.screens.dialogs import ChoiceScreen, MemoScreen
+from mpu_qual.tui.screens.workbench import WorkbenchScreen
 from mpu_qual.tui.widgets import TranscriptView
 
 FIRST_SENTENCE = "Good afternoon everyone, and thank you for coming out on a Monday."
@@ -227,3 +228,22 @@ async def test_double_click_word_and_click_on_the_margin(demo_dir, opened):
         margin_x = region.x + region.width - 5
         await pilot.click(offset=(margin_x, region.y))
         assert view.selection == (15, 24)
+
+
+async def test_enter_three_times_quickly_in_the_picker_applies_once_and_does_not_crash(
+    app, demo_dir
+):
+    """Issue 19.6: the second and third Enter reached a picker already dismissed
+    (ScreenStackError "Can't pop screen"); now they are ignored and one coding is made."""
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s", "c", *"talent")
+        assert isinstance(app.screen, CodePickerScreen)
+        picker = app.screen
+        # three Enters before the app gets a chance to process the first dismissal
+        picker.post_message(Input.Submitted(picker.query_one(Input), "talent"))
+        picker.post_message(Input.Submitted(picker.query_one(Input), "talent"))
+        picker.post_message(Input.Submitted(picker.query_one(Input), "talent"))
+        await settle(pilot)
+        assert not isinstance(app.screen, CodePickerScreen)
+        assert app.is_running and isinstance(app.screen_stack[-1], WorkbenchScreen)
+    assert len(db_codings(demo_dir)) == 1

@@ -67,6 +67,7 @@ class CodePickerScreen(ModalScreen[list[str] | None]):
         self.allow_root = allow_root
         self.chosen: list[str] = []
         self.shown: list[str] = []
+        self._answered = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog dialog-wide", id="picker"):
@@ -149,9 +150,19 @@ class CodePickerScreen(ModalScreen[list[str] | None]):
             return None
         return self.shown[ol.highlighted]
 
+    def _answer(self, result: list[str] | None) -> None:
+        """Dismiss once: Enter pressed again before the screen is gone (keys typed ahead
+        quickly) must not pop the workbench too (ScreenStackError, issue 19)."""
+        if self._answered:
+            return
+        self._answered = True
+        self.dismiss(result)
+
     def _finish(self) -> None:
+        if self._answered:
+            return
         if self.chosen:
-            self.dismiss(list(self.chosen))
+            self._answer(list(self.chosen))
             return
         cid = self._highlighted()
         if cid is None:
@@ -161,7 +172,7 @@ class CodePickerScreen(ModalScreen[list[str] | None]):
                 severity="warning",
             )
             return
-        self.dismiss([cid])
+        self._answer([cid])
 
     def action_move(self, step: int) -> None:
         ol = self.query_one(OptionList)
@@ -188,4 +199,4 @@ class CodePickerScreen(ModalScreen[list[str] | None]):
             self.action_toggle()
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self._answer(None)
