@@ -140,7 +140,7 @@ def merge_cmd(ctx: click.Context, other: str, dry_run: bool, skip_new_codes: boo
     if r.malformed:
         shown = "".join(f"\n  - {why}" for why in r.malformed[:20])
         more = f"\n  ... and {len(r.malformed) - 20} more" if len(r.malformed) > 20 else ""
-        click.echo(
+        echo(
             f"warning: {count(len(r.malformed), 'row')} in the colleague's project cannot be "
             f"right and {'were' if len(r.malformed) != 1 else 'was'} left out (a problem of "
             f"their copy; this project is fine):{shown}{more}\n"

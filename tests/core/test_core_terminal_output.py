@@ -195,8 +195,12 @@ NOT_RUN = {
 
 
 def leaf_commands(group: click.Group, prefix: str = "") -> set[str]:
+    """Every command, walked the way --help does (the main group loads its modules lazily)."""
     out: set[str] = set()
-    for name, cmd in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        cmd = group.get_command(ctx, name)
+        assert cmd is not None, name
         if isinstance(cmd, click.Group):
             out |= leaf_commands(cmd, f"{prefix}{name} ")
         else:

@@ -20,7 +20,7 @@ from mpu_qual.pseudonymise import Pseudonymiser, fold, label_is_name, project_ps
 from mpu_qual.refi.qdpx_writer import export_qdpx
 from mpu_qual.refi.writer import export_qdc
 from mpu_qual.store import Project
-from mpu_qual.transcript_files.parsers import parse_file
+from mpu_qual.transcript_files.formats import parse_file
 
 LISTED = {"Chan Tai Man": "IL1", "José Ng": "TP1", "O'Brien Siu-ming": "AC2", "Zoë": "TE1"}
 
