@@ -140,3 +140,76 @@ def _wrap_clusters(text: str, pos: int, end: int, width: int, out: list[tuple[in
 def wrap_lines(text: str, width: int) -> list[str]:
     """``text`` as the lines :func:`wrap_spans` makes (for printing to a terminal)."""
     return [drawn(text[a:b]).rstrip(" ") for a, b in wrap_spans(text, 0, len(text), width)]
+
+
+def _wordy(ch: str) -> bool:
+    """A character of a word written with spaces (Latin letters, digits): never cut inside."""
+    return ch.isalnum() and cell_len(ch) == 1
+
+
+def context_window(text: str, start: int, end: int, width: int) -> tuple[str, int, int]:
+    """A window of ``text`` around ``text[start:end]`` that fits ``width`` cells on one line.
+
+    The match stays in the middle; the context either side is cut between two Chinese
+    characters or between words, never inside an English word or a drawn character, and a
+    cut is marked with "…". Newlines and tabs become spaces (other characters are kept as
+    stored: the display shows control characters). Returns (window, match start, match end), the match as indices into the window.
+    """
+    width = max(1, width)
+    shown = lambda a, b: text[a:b].replace("\n", " ").replace("\t", " ")  # noqa: E731
+    match = shown(start, end)
+    if cell_len(match) >= width:
+        cl = clusters(text, start, end)
+        used, k = 0, 0
+        while k < len(cl) and used + cl[k][2] <= width - 1:
+            used += cl[k][2]
+            k += 1
+        head = shown(start, cl[k][0] if k < len(cl) else end) + "…"
+        return head, 0, len(head)
+    before_cl = clusters(text, max(0, start - 4 * width), start)
+    after_cl = clusters(text, end, min(len(text), end + 4 * width))
+    room = width - cell_len(match)
+    left_room = room // 2
+    right_need = sum(w for _a, _b, w in after_cl)
+    left_need = sum(w for _a, _b, w in before_cl)
+    if right_need < room - left_room:  # little text after the match: more room before it
+        left_room = room - right_need
+    elif left_need < left_room:
+        left_room = left_need
+    right_room = room - left_room
+
+    # before the match: whole clusters backwards, one cell kept for "…" when cut
+    a = start
+    full = left_need <= left_room
+    budget = left_room if full else left_room - 1
+    used = 0
+    for x, _y, w in reversed(before_cl):
+        if used + w > budget:
+            break
+        used += w
+        a = x
+    cut_left = a > 0 and not full
+    if cut_left and a < start and _wordy(text[a]) and _wordy(text[a - 1]):
+        while a < start and _wordy(text[a]):  # a partial word: leave it out
+            a += 1
+        while a < start and text[a] in " \t\n":
+            a += 1
+    # after the match
+    b = end
+    full = right_need <= right_room and end + 4 * width >= len(text)
+    budget = right_room if full else right_room - 1
+    used = 0
+    for _x, y, w in after_cl:
+        if used + w > budget:
+            break
+        used += w
+        b = y
+    cut_right = b < len(text) and not full
+    if cut_right and b > end and _wordy(text[b - 1]) and _wordy(text[b]):
+        while b > end and _wordy(text[b - 1]):
+            b -= 1
+        while b > end and text[b - 1] in " \t\n":
+            b -= 1
+    left = ("…" if cut_left else "") + shown(a, start)
+    right = shown(end, b) + ("…" if cut_right else "")
+    return left + match + right, len(left), len(left) + len(match)

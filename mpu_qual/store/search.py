@@ -1,4 +1,6 @@
-"""Find text in every transcript: case-insensitive, Chinese substrings too (trigram index)."""
+"""Find text in every transcript: case-insensitive, Chinese substrings too (trigram index),
+Simplified and Traditional alike (mpu_qual.chinese_scripts: the stored text is never converted,
+the query is matched character by character, so offsets point at the stored characters)."""
 
 from __future__ import annotations
 
@@ -6,17 +8,24 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from mpu_qual import chinese_scripts
 from mpu_qual.errors import MpuQualError
+from mpu_qual.linebreak import context_window
 from mpu_qual.store.records import SearchHit
 
 if TYPE_CHECKING:
     from mpu_qual.store.project import Project
 
 
+#: Cells of context a hit's snippet holds (the match in its middle); displays cut it further.
+SNIPPET_CELLS = 120
+
+
 def search_text(
     project: Project, query: str, *, limit: int = 200, source: str | int | None = None
 ) -> list[SearchHit]:
-    """Find text in every transcript (case-insensitive; Chinese substrings too)."""
+    """Find text in every transcript (case-insensitive; Chinese substrings too; a Simplified
+    query finds Traditional text and the reverse when OpenCC is installed)."""
     q = query.strip()
     if not q:
         return []
@@ -30,7 +39,7 @@ def search_text(
             field="query",
         ) from None
     src_filter = project.sources.get(source).id if source is not None else None
-    pattern = re.compile(re.escape(q), re.IGNORECASE)
+    pattern = re.compile(chinese_scripts.pattern_source(q), re.IGNORECASE)
     hits: list[SearchHit] = []
     texts: dict[int, str] = {}
 
@@ -47,7 +56,7 @@ def search_text(
                 ).fetchone()[0]
             seg_text = texts[sid][gs:ge]
             for m in pattern.finditer(seg_text):
-                a, b = max(0, m.start() - 30), min(len(seg_text), m.end() + 30)
+                snippet, ma, mb = context_window(seg_text, m.start(), m.end(), SNIPPET_CELLS)
                 hits.append(
                     SearchHit(
                         sid,
@@ -56,8 +65,10 @@ def search_text(
                         speaker,
                         gs + m.start(),
                         gs + m.end(),
-                        seg_text[a:b].replace("\n", " "),
+                        snippet,
                         start_ms,
+                        ma,
+                        mb,
                     )
                 )
                 if len(hits) >= limit:
@@ -65,18 +76,21 @@ def search_text(
         return False
 
     cols = "g.id, g.source_id, s.name, g.speaker, g.start, g.end, g.start_ms"
-    if len(q) >= 3:
+    forms = chinese_scripts.spellings(q) if len(q) >= 3 else None
+    if forms is not None:
+        # every spelling of the query in either script, as one index look-up
         sql = (
             f"SELECT {cols} FROM segments_fts f JOIN segments g ON g.id = f.rowid "
             "JOIN sources s ON s.id = g.source_id WHERE segments_fts MATCH ?"
         )
-        args: list[Any] = ['"' + q.replace('"', '""') + '"']
+        args: list[Any] = [" OR ".join('"' + f.replace('"', '""') + '"' for f in forms)]
         if src_filter is not None:
             sql += " AND g.source_id = ?"
             args.append(src_filter)
         collect(project.conn.execute(sql + " ORDER BY s.name, g.start", args))
         return hits
-    # One or two characters: the trigram index cannot help. Check each transcript as a
+    # One or two characters (or a long Chinese query with too many spellings to list): the
+    # trigram index cannot help. Check each transcript as a
     # whole first (one instr per transcript), then its segments, in name order, and stop
     # at ``limit``: common terms end early, rare ones cost one pass over the text.
     where: list[str] = []

@@ -14,8 +14,21 @@ from dataclasses import dataclass
 
 from mpu_qual.linebreak import cells, clusters, drawn, wrap_spans
 
+__all__ = [
+    "GAP",
+    "PAD",
+    "TEXT",
+    "SegmentInfo",
+    "TranscriptLayout",
+    "cells",
+    "clusters",
+    "drawn",
+    "wrap_spans",
+]
+
 #: Row kinds: a text row of a segment, a padding row (segment shorter than its gutter), a gap.
 TEXT, PAD, GAP = 0, 1, 2
+
 
 @dataclass
 class SegmentInfo:
