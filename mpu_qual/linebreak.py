@@ -156,18 +156,25 @@ def context_window(text: str, start: int, end: int, width: int) -> tuple[str, in
     stored: the display shows control characters). Returns (window, match start, match end), the match as indices into the window.
     """
     width = max(1, width)
-    shown = lambda a, b: text[a:b].replace("\n", " ").replace("\t", " ")  # noqa: E731
-    match = shown(start, end)
-    if cell_len(match) >= width:
+    lo, hi = max(0, start - 4 * width), min(len(text), end + 4 * width)
+    at_start, at_end = lo == 0, hi == len(text)
+    # newlines and tabs as the spaces they are shown as (a newline is no cell to the
+    # terminal's width function): the same length, so the offsets hold
+    text = text[lo:hi].replace("\n", " ").replace("\t", " ")
+    start, end = start - lo, end - lo
+    match = text[start:end]
+    if width - 2 < cell_len(match) <= width:  # no room for context and its "…"
+        return match, 0, len(match)
+    if cell_len(match) > width:
         cl = clusters(text, start, end)
         used, k = 0, 0
         while k < len(cl) and used + cl[k][2] <= width - 1:
             used += cl[k][2]
             k += 1
-        head = shown(start, cl[k][0] if k < len(cl) else end) + "…"
+        head = text[start : cl[k][0] if k < len(cl) else end] + "…"
         return head, 0, len(head)
-    before_cl = clusters(text, max(0, start - 4 * width), start)
-    after_cl = clusters(text, end, min(len(text), end + 4 * width))
+    before_cl = clusters(text, 0, start)
+    after_cl = clusters(text, end, len(text))
     room = width - cell_len(match)
     left_room = room // 2
     right_need = sum(w for _a, _b, w in after_cl)
@@ -180,7 +187,7 @@ def context_window(text: str, start: int, end: int, width: int) -> tuple[str, in
 
     # before the match: whole clusters backwards, one cell kept for "…" when cut
     a = start
-    full = left_need <= left_room
+    full = left_need <= left_room and at_start
     budget = left_room if full else left_room - 1
     used = 0
     for x, _y, w in reversed(before_cl):
@@ -188,15 +195,15 @@ def context_window(text: str, start: int, end: int, width: int) -> tuple[str, in
             break
         used += w
         a = x
-    cut_left = a > 0 and not full
-    if cut_left and a < start and _wordy(text[a]) and _wordy(text[a - 1]):
+    cut_left = not (a == 0 and at_start)
+    if cut_left and 0 < a < start and _wordy(text[a]) and _wordy(text[a - 1]):
         while a < start and _wordy(text[a]):  # a partial word: leave it out
             a += 1
-        while a < start and text[a] in " \t\n":
+        while a < start and text[a] == " ":
             a += 1
     # after the match
     b = end
-    full = right_need <= right_room and end + 4 * width >= len(text)
+    full = right_need <= right_room and at_end
     budget = right_room if full else right_room - 1
     used = 0
     for _x, y, w in after_cl:
@@ -204,12 +211,12 @@ def context_window(text: str, start: int, end: int, width: int) -> tuple[str, in
             break
         used += w
         b = y
-    cut_right = b < len(text) and not full
-    if cut_right and b > end and _wordy(text[b - 1]) and _wordy(text[b]):
+    cut_right = not (b == len(text) and at_end)
+    if cut_right and end < b < len(text) and _wordy(text[b - 1]) and _wordy(text[b]):
         while b > end and _wordy(text[b - 1]):
             b -= 1
-        while b > end and text[b - 1] in " \t\n":
+        while b > end and text[b - 1] == " ":
             b -= 1
-    left = ("…" if cut_left else "") + shown(a, start)
-    right = shown(end, b) + ("…" if cut_right else "")
+    left = ("…" if cut_left else "") + text[a:start]
+    right = text[end:b] + ("…" if cut_right else "")
     return left + match + right, len(left), len(left) + len(match)

@@ -133,7 +133,11 @@ def code_memo(ctx: click.Context, coding_id: int, text: str) -> None:
 @main.command()
 @project_option
 @click.option("--code", required=True, help="Code id to apply.")
-@click.option("--phrase", help="Text to find (case-insensitive; Chinese or English).")
+@click.option(
+    "--phrase",
+    help="Text to find (case-insensitive; English whole words; Chinese in either script: "
+    "培训 codes 培訓, with the [chinese] extra).",
+)
 @click.option("--regex", help="Regular expression to find (Python syntax, case-insensitive).")
 @click.option(
     "--unit",
