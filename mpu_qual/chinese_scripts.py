@@ -123,6 +123,24 @@ def spellings(text: str, limit: int = 64) -> list[str] | None:
     return ["".join(p) for p in product(*choices)]
 
 
+def index_spellings(text: str, limit: int = 64) -> list[str] | None:
+    """The spellings of the longest piece of ``text`` (three characters at least) that has at
+    most ``limit`` of them: a text holding ``text`` in any script holds one of these, so an
+    index look-up of them finds every candidate. None when no such piece exists."""
+    counts = [len(matching_chars(ch)) for ch in text[:200]]
+    n = len(counts)
+    for length in range(n, 2, -1):
+        for i in range(n - length + 1):
+            total = 1
+            for c in counts[i : i + length]:
+                total *= c
+                if total > limit:
+                    break
+            if total <= limit:
+                return spellings(text[i : i + length], limit)
+    return None
+
+
 def contains(haystack: str, needle: str) -> bool:
     """Is ``needle`` in ``haystack``, ignoring case and the Chinese script?"""
     return fold(needle.casefold()) in fold(haystack.casefold())

@@ -5,6 +5,7 @@ the query is matched character by character, so offsets point at the stored char
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -76,9 +77,10 @@ def search_text(
         return False
 
     cols = "g.id, g.source_id, s.name, g.speaker, g.start, g.end, g.start_ms"
-    forms = chinese_scripts.spellings(q) if len(q) >= 3 else None
+    forms = chinese_scripts.index_spellings(q) if len(q) >= 3 else None
     if forms is not None:
-        # every spelling of the query in either script, as one index look-up
+        # every spelling of the query in either script (of a piece of it, for a long query
+        # with too many), as one index look-up; collect() checks the whole query
         sql = (
             f"SELECT {cols} FROM segments_fts f JOIN segments g ON g.id = f.rowid "
             "JOIN sources s ON s.id = g.source_id WHERE segments_fts MATCH ?"
@@ -89,8 +91,8 @@ def search_text(
             args.append(src_filter)
         collect(project.conn.execute(sql + " ORDER BY s.name, g.start", args))
         return hits
-    # One or two characters (or a long Chinese query with too many spellings to list): the
-    # trigram index cannot help. Check each transcript as a
+    # One or two characters (or a query whose every three characters have too many
+    # spellings to list): the trigram index cannot help. Check each transcript as a
     # whole first (one instr per transcript), then its segments, in name order, and stop
     # at ``limit``: common terms end early, rare ones cost one pass over the text.
     where: list[str] = []
@@ -105,18 +107,56 @@ def search_text(
         args.append(q.lower())
     sql = "SELECT id FROM sources" + (" WHERE " + " AND ".join(where) if where else "")
     for (sid,) in project.conn.execute(sql + " ORDER BY name", args).fetchall():
-        texts[sid] = project.conn.execute(
+        text = texts[sid] = project.conn.execute(
             "SELECT text FROM sources WHERE id = ?", [sid]
         ).fetchone()[0]
         # Python's case folding, as in collect(): SQLite's lower() folds ASCII only, so
         # a search for 'É' would skip a transcript that has only 'é'.
-        found = pattern.search(texts[sid]) is not None
-        if found and collect(
-            project.conn.execute(
-                f"SELECT {cols} FROM segments g JOIN sources s ON s.id = g.source_id "
-                "WHERE g.source_id = ? ORDER BY g.start",
-                [sid],
-            )
-        ):
+        m = pattern.search(text)
+        if m is None:
+            continue
+        rows = project.conn.execute(
+            f"SELECT {cols} FROM segments g JOIN sources s ON s.id = g.source_id "
+            "WHERE g.source_id = ? ORDER BY g.start",
+            [sid],
+        ).fetchall()
+        if _scan(text, pattern, m, rows, hits, limit):
             break
     return hits
+
+
+def _scan(
+    text: str,
+    pattern: re.Pattern[str],
+    m: re.Match[str] | None,
+    rows: list[tuple],
+    hits: list[SearchHit],
+    limit: int,
+) -> bool:
+    """Add the matches of one transcript, found in one pass over its text and placed in
+    their segments by bisection (a match is the query's length: one stored character for
+    each character of the query); True once ``limit`` hits are found."""
+    starts = [r[4] for r in rows]
+    ends = [r[5] for r in rows]
+    while m is not None:
+        k = bisect_right(starts, m.start()) - 1
+        if k < 0 or m.start() >= ends[k]:  # between two segments: on to the next one
+            if k + 1 >= len(starts):
+                return False
+            m = pattern.search(text, starts[k + 1])
+            continue
+        if m.end() > ends[k]:  # runs past its segment's end: look inside the segment
+            m = pattern.search(text, m.start() + 1, ends[k])
+            if m is None:
+                m = pattern.search(text, ends[k])
+                continue
+        seg_id, sid, name, speaker, gs, ge, start_ms = rows[k]
+        seg_text = text[gs:ge]
+        snippet, ma, mb = context_window(seg_text, m.start() - gs, m.end() - gs, SNIPPET_CELLS)
+        hits.append(
+            SearchHit(sid, name, seg_id, speaker, m.start(), m.end(), snippet, start_ms, ma, mb)
+        )
+        if len(hits) >= limit:
+            return True
+        m = pattern.search(text, max(m.end(), m.start() + 1))
+    return False

@@ -13,12 +13,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rich.cells import cell_len
 
 from mpu_qual import chinese_scripts
 from mpu_qual.cli import main
 from mpu_qual.linebreak import context_window
 from mpu_qual.store import Project
+from mpu_qual.store.search import _scan
 from mpu_qual.tui.screens.code_picker import matches
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "transcripts"
@@ -160,3 +163,31 @@ def test_without_opencc_matching_is_exact(project: Project, monkeypatch) -> None
     monkeypatch.setattr(chinese_scripts, "_tables", lambda: None)
     assert found(project, "培训") == occurrences(project, "培训")
     assert found(project, "技術員") == occurrences(project, "技術員")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.text(alphabet="ab培訓训 \n", max_size=12), min_size=1, max_size=8),
+    st.sampled_from(["a", "ab", "aba", "培训", "訓a", "b\nb", " a"]),
+    st.integers(min_value=1, max_value=30),
+)
+def test_one_pass_scan_finds_what_a_search_of_each_segment_finds(parts, query, limit):
+    """The scan of a whole transcript (one regex pass, hits placed by bisection) finds the
+    same hits as searching each segment alone, matches across two segments left out."""
+    text = "\n".join(parts)
+    rows, pos = [], 0
+    for i, part in enumerate(parts):
+        rows.append((i, 1, "t", None, pos, pos + len(part), None))
+        pos += len(part) + 1
+    pattern = re.compile(chinese_scripts.pattern_source(query), re.IGNORECASE)
+    want = [
+        (r[0], r[4] + m.start(), r[4] + m.end())
+        for r in rows
+        for m in pattern.finditer(text[r[4] : r[5]])
+    ][:limit]
+    hits: list = []
+    full = _scan(text, pattern, pattern.search(text), rows, hits, limit)
+    assert [(h.segment_id, h.start, h.end) for h in hits] == want
+    assert full == (len(want) == limit)
+    for h in hits:
+        assert h.snippet[h.snippet_start : h.snippet_end] == text[h.start : h.end]
