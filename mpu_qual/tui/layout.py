@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from mpu_qual.linebreak import cells, clusters, drawn, wrap_spans
@@ -52,14 +52,21 @@ class SegmentInfo:
 class TranscriptLayout:
     """Display lines of one transcript at one width.
 
-    Each segment takes at least ``min_rows`` rows (the gutter shows time and speaker on the
-    first, the stakeholder group on the second) and is followed by a one-row gap.
+    Each segment takes at least as many rows as its gutter needs (``gutter_rows``: time and
+    speaker, then the stakeholder group) and is followed by a one-row gap.
     """
 
-    def __init__(self, text: str, segments: Sequence[SegmentInfo], width: int) -> None:
+    def __init__(
+        self,
+        text: str,
+        segments: Sequence[SegmentInfo],
+        width: int,
+        gutter_rows: Callable[[bool], int] = lambda group: 2 if group else 1,
+    ) -> None:
         self.text = text
         self.segments = list(segments)
         self.width = max(4, width)
+        self.gutter_rows = gutter_rows
         self.seg_starts = [s.start for s in self.segments]
         self._build()
 
@@ -87,12 +94,12 @@ class TranscriptLayout:
             en_l.extend(y for _, y in spans)
             kind_l.extend([TEXT] * n)
             row_l.extend(range(n))
-            if seg.group and n < 2:
+            for row in range(n, self.gutter_rows(bool(seg.group))):
                 seg_l.append(k)
                 st_l.append(b)
                 en_l.append(b)
                 kind_l.append(PAD)
-                row_l.append(n)
+                row_l.append(row)
             if k != last:
                 seg_l.append(k)
                 st_l.append(b)
