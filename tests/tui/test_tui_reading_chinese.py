@@ -146,3 +146,19 @@ async def test_the_margin_appears_with_the_first_coding(demo_dir: Path) -> None:
         assert [c.start for c in view.codings] == [start]
         assert view.margin_width > 0 and view.text_width == before - view.margin_width
         assert view.layout_ is not None and view.layout_.width == view.text_width - 1
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30), (160, 48)])
+def test_snapshot_long_cantonese_turns(snap_compare, demo_dir: Path, size) -> None:
+    """The long-turn transcript as a reader sees it, caret in the TP1 turn (596 characters),
+    its coded passages in the margin. Update with ``--snapshot-update`` after an intended
+    change and look at the report before accepting."""
+    app, sid = long_turns_app(demo_dir)
+
+    async def before(pilot) -> None:
+        view = await open_long(app, sid, pilot)
+        assert view.doc is not None
+        view.move_to(view.doc.text.index("我同意人手短缺"), center=False)
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=before)

@@ -15,6 +15,13 @@ from mpu_qual.tui.widgets.transcript_sizes import GUTTER
 from mpu_qual.tui.workbench_view import ViewCoding
 
 
+def fit(label: str, width: int) -> str:
+    """``label`` in exactly ``width`` cells: padded, or cut with "…" where it is longer."""
+    if cell_len(label) > width:
+        return set_cell_size(label, width - 1) + "…"
+    return set_cell_size(label, width)
+
+
 class TranscriptDrawing:
     """Mixed into TranscriptView (before ScrollView, so its render_line is the one used)."""
 
@@ -87,7 +94,7 @@ class TranscriptDrawing:
                 spk_style += self._fg_style(color, bold=True)
             if gutter != GUTTER:  # narrow: the speaker, then the time below it
                 if row == 0:
-                    return [Segment(" " + set_cell_size(seg.speaker, gutter - 2) + " ", spk_style)]
+                    return [Segment(" " + fit(seg.speaker, gutter - 2) + " ", spk_style)]
                 return [Segment(" " + set_cell_size(seg.time, gutter - 1), time_style)]
             speaker = set_cell_size(seg.speaker, GUTTER - 11)
             return [
@@ -95,7 +102,7 @@ class TranscriptDrawing:
                 Segment(speaker + " ", spk_style),
             ]
         if row == lay.gutter_rows(True) - 1 and seg.group:
-            return [Segment(" " + set_cell_size(seg.group, gutter - 2) + " ", group_style)]
+            return [Segment(" " + fit(seg.group, gutter - 2) + " ", group_style)]
         # styled like the group row, so exported screenshots keep gutter and text apart
         return [Segment(" " * gutter, group_style)]
 
