@@ -13,6 +13,7 @@ from rich.text import Text
 
 from mpu_qual.cli import main, project_option
 from mpu_qual.cli.core import console, dump_json, open_project
+from mpu_qual.cli.wrapped import Wrapped
 from mpu_qual.figures import count
 from mpu_qual.linebreak import context_window
 from mpu_qual.transcript_files.timecode import format_clock
@@ -103,7 +104,7 @@ def code_list(
             escape(r["source"]),
             r["time"],
             escape(r["participant"] or ""),
-            escape(quote[:80] + ("…" if len(quote) > 80 else "")),
+            Wrapped(safe_line(quote[:80] + ("…" if len(quote) > 80 else ""))),
         )
     console.print(table)
     click.echo(f"{count(len(rows), 'coding')}")
