@@ -162,3 +162,37 @@ def test_snapshot_long_cantonese_turns(snap_compare, demo_dir: Path, size) -> No
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=before)
+
+
+@pytest.mark.parametrize(("query", "stored"), [("人手短缺", "人手短缺"), ("培训", "培訓")])
+async def test_workbench_search_shows_each_match_and_ignores_the_script(
+    demo_dir: Path, query: str, stored: str
+) -> None:
+    """Every listed hit shows its match (highlighted) in its context at 100 columns; a
+    Simplified query finds the Traditional passages, and Enter selects the stored text."""
+    app, sid = long_turns_app(demo_dir)
+    with Project.open(demo_dir) as p:
+        texts = {s.id: s.text for s in p.sources.list()}
+    text = texts[sid]
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_long(app, sid, pilot)
+        await pilot.press("slash", *query, "enter")
+        await settle(pilot)
+        screen = app.screen
+        hits = [h for h in screen.hits if h.source_id == sid]
+        assert len(hits) == text.count(stored) >= 3
+        ol = screen.query_one("#search-results")
+        width = ol.scrollable_content_region.width
+        for i, h in enumerate(screen.hits):
+            prompt = ol.get_option_at_index(i).prompt
+            assert prompt.cell_len <= width
+            marked = [s for s in prompt.spans if "reverse" in str(s.style)]
+            assert len(marked) == 1, prompt.plain
+            shown = prompt.plain[marked[0].start : marked[0].end]
+            assert shown == texts[h.source_id][h.start : h.end], prompt.plain
+        first = next(i for i, h in enumerate(screen.hits) if h.source_id == sid)
+        await pilot.press("down", *(["down"] * first), "enter")
+        await settle(pilot)
+        view = app.screen.query_one(TranscriptView)
+        sel = view.selection
+        assert sel is not None and text[sel[0] : sel[1]] == stored
