@@ -11,8 +11,11 @@ from textual.color import Color
 from textual.strip import Strip
 
 from mpu_qual.tui.layout import PAD, TEXT, cells, clusters, drawn
-from mpu_qual.tui.widgets.transcript_sizes import GUTTER
+from mpu_qual.tui.widgets.transcript_sizes import GUTTER, MAX_LANES, MAX_LANES_COMPACT
 from mpu_qual.tui.workbench_view import ViewCoding
+
+#: Lanes drawn beside the wide gutter (fewer beside the narrow one).
+GUTTER_LANES = {GUTTER: MAX_LANES}
 
 
 def fit(label: str, width: int) -> str:
@@ -76,15 +79,19 @@ class TranscriptDrawing:
         line = y + round(self.scroll_offset.y)
         if lay is None or self.doc is None or line >= len(lay):
             return Strip.blank(width, base)
-        segments = self._gutter(line, base) + self._text(line, base) + self._margin(line, base)
+        gutter, margin, text_width = self._geometry()  # once a line: the region is not free
+        segments = (
+            self._gutter(line, base, gutter)
+            + self._text(line, base, text_width)
+            + self._margin(line, base, margin, GUTTER_LANES.get(gutter, MAX_LANES_COMPACT))
+        )
         return Strip(segments).adjust_cell_length(width, base)
 
-    def _gutter(self, y: int, base: Style) -> list[Segment]:
+    def _gutter(self, y: int, base: Style, gutter: int) -> list[Segment]:
         lay = self.layout_
         assert lay is not None and self.doc is not None
         row = lay.line_row[y]
         seg = lay.segments[lay.line_seg[y]]
-        gutter = self.gutter_width
         time_style = base + self.get_component_rich_style("transcript-view--time")
         group_style = base + self.get_component_rich_style("transcript-view--group")
         if row == 0 or (row == 1 and gutter != GUTTER):
@@ -106,10 +113,9 @@ class TranscriptDrawing:
         # styled like the group row, so exported screenshots keep gutter and text apart
         return [Segment(" " * gutter, group_style)]
 
-    def _text(self, y: int, base: Style) -> list[Segment]:
+    def _text(self, y: int, base: Style, width: int) -> list[Segment]:
         lay = self.layout_
         assert lay is not None and self.doc is not None
-        width = self.text_width
         if lay.line_kind[y] != TEXT:
             return [Segment(" " * width, base)]
         text = self.doc.text
@@ -186,13 +192,11 @@ class TranscriptDrawing:
                 out.append(h)
         return out
 
-    def _margin(self, y: int, base: Style) -> list[Segment]:
-        width = self.margin_width
+    def _margin(self, y: int, base: Style, width: int, most: int) -> list[Segment]:
         if width <= 0:
             return []
         style = base + self.get_component_rich_style("transcript-view--margin")
         covering = self._line_codings(y)
-        most = self.max_lanes
         n_lanes = min(self._lanes, most)
         lanes = [Segment(" ", style)] * n_lanes
         for c in covering:
