@@ -7,6 +7,7 @@ The transcripts are the corpus's mainland (Simplified, GB2312), Hong Kong and Ta
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from pathlib import Path
@@ -16,9 +17,10 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len
+from rich.console import Console
 
 from mpu_qual import chinese_scripts
-from mpu_qual.cli import main
+from mpu_qual.cli import coding, main
 from mpu_qual.linebreak import context_window
 from mpu_qual.store import Project
 from mpu_qual.store.search import _scan
@@ -191,3 +193,20 @@ def test_one_pass_scan_finds_what_a_search_of_each_segment_finds(parts, query, l
     assert full == (len(want) == limit)
     for h in hits:
         assert h.snippet[h.snippet_start : h.snippet_end] == text[h.start : h.end]
+
+
+def test_cli_highlights_the_match_on_a_terminal_only(project: Project, monkeypatch) -> None:
+    """On a terminal the match is drawn bold and reversed; into a pipe or a file the table
+    holds plain text (no escape sequences)."""
+    buf = io.StringIO()
+    terminal = Console(file=buf, force_terminal=True, width=100, color_system="standard")
+    monkeypatch.setattr(coding, "console", terminal)
+    out = CliRunner().invoke(main, ["-p", str(project.folder), "search", "培训"])
+    assert out.exit_code == 0, out.output
+    shown = buf.getvalue()
+    every = sum(t.count("培訓") for t in texts(project).values())
+    assert shown.count("\x1b[1;7m培訓\x1b[0m") == every  # each hit's match, marked once
+    assert "\x1b[1;7m培训\x1b[0m" in shown  # the mainland file's own spelling
+    monkeypatch.undo()  # the CLI's own console: CliRunner's output is no terminal
+    plain = CliRunner().invoke(main, ["-p", str(project.folder), "search", "培训"])
+    assert "\x1b[" not in plain.output and "培訓" in plain.output
