@@ -200,6 +200,7 @@ def test_cli_highlights_the_match_on_a_terminal_only(project: Project, monkeypat
     holds plain text (no escape sequences)."""
     buf = io.StringIO()
     terminal = Console(file=buf, force_terminal=True, width=100, color_system="standard")
+    own = coding.console
     monkeypatch.setattr(coding, "console", terminal)
     out = CliRunner().invoke(main, ["-p", str(project.folder), "search", "培训"])
     assert out.exit_code == 0, out.output
@@ -207,6 +208,6 @@ def test_cli_highlights_the_match_on_a_terminal_only(project: Project, monkeypat
     every = sum(t.count("培訓") for t in texts(project).values())
     assert shown.count("\x1b[1;7m培訓\x1b[0m") == every  # each hit's match, marked once
     assert "\x1b[1;7m培训\x1b[0m" in shown  # the mainland file's own spelling
-    monkeypatch.undo()  # the CLI's own console: CliRunner's output is no terminal
+    monkeypatch.setattr(coding, "console", own)  # CliRunner's output is no terminal
     plain = CliRunner().invoke(main, ["-p", str(project.folder), "search", "培训"])
     assert "\x1b[" not in plain.output and "培訓" in plain.output
