@@ -218,6 +218,18 @@ def test_every_character_is_drawn_once_at_every_width(texts):
                     lay.text[a:b],
                     lay.text[c:_d],
                 )
+            # an English word is cut only where its line had no other place to break: no
+            # space and no Chinese character beside which the rules allow a break
+            for (a, b), (c, _d) in zip(lines, lines[1:], strict=False):
+                t = lay.text
+                if not (t[b - 1].isascii() and t[b - 1].isalnum() and t[c].isascii()):
+                    continue
+                if not t[c].isalnum():
+                    continue
+                cl = clusters(t, a, b) + clusters(t, b, b + 1)
+                for (x0, _x1, w0), (y0, _y1, w1) in zip(cl, cl[1:-1], strict=False):
+                    place = t[x0] in " \t" or w0 == 2 or w1 == 2
+                    assert not (place and break_allowed(t[x0], t[y0])), (width, t[a:b], t[c:_d])
 
 
 @settings(max_examples=40, deadline=None)
