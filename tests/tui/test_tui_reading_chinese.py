@@ -196,3 +196,28 @@ async def test_workbench_search_shows_each_match_and_ignores_the_script(
         view = app.screen.query_one(TranscriptView)
         sel = view.selection
         assert sel is not None and text[sel[0] : sel[1]] == stored
+
+
+async def test_code_picker_filter_in_simplified_finds_traditional_labels(
+    demo_dir: Path,
+) -> None:
+    """Typing 培训 (Simplified) in the code picker lists the codes labelled 培訓… (the
+    codebook is in Traditional), and Enter codes the selection with the first of them."""
+    app, sid = long_turns_app(demo_dir)
+    async with app.run_test(size=(100, 30)) as pilot:
+        view = await open_long(app, sid, pilot)
+        assert view.doc is not None
+        labels = app.labels
+        want = {c.id for c in labels.codes if "培訓" in c.label_zh}
+        assert want
+        start = view.doc.text.index("培訓需求")
+        view.select(start, start + 4)
+        await pilot.press("c", *"培训")
+        await pilot.pause()
+        picker = app.screen
+        direct = {c.id for c in labels.codes if c.id in picker.shown and "培訓" in c.label_zh}
+        assert direct == want
+        await pilot.press("enter")
+        await settle(pilot)
+        coded = [c for c in view.codings if (c.start, c.end) == (start, start + 4)]
+        assert len(coded) == 1 and coded[0].code_id in want
