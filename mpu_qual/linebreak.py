@@ -162,6 +162,8 @@ def context_window(text: str, start: int, end: int, width: int) -> tuple[str, in
     # terminal's width function): the same length, so the offsets hold
     text = text[lo:hi].replace("\n", " ").replace("\t", " ")
     start, end = start - lo, end - lo
+    if at_start and at_end and cell_len(text) <= width:  # all of it fits: nothing to cut
+        return text, start, end
     match = text[start:end]
     if width - 2 < cell_len(match) <= width:  # no room for context and its "…"
         return match, 0, len(match)
