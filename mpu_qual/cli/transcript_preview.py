@@ -6,9 +6,11 @@ from pathlib import Path
 
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from mpu_qual.cli import report_error
 from mpu_qual.cli.output import console, echo
+from mpu_qual.cli.wrapped import Wrapped
 from mpu_qual.codebook import load_codebook
 from mpu_qual.errors import MpuQualError
 from mpu_qual.transcript_files.preview import preview_file
@@ -55,6 +57,7 @@ def preview_files(
             who = f"{t['speaker']}: " if t["speaker"] else ""
             text = t["text"].replace("\n", " ")
             text = text if len(text) <= 100 else text[:99] + "…"
-            console.print(f"    {escape(when + who + text)}", soft_wrap=True)
+            # wrapped by the Chinese line-breaking rules, lined up under the turn's text
+            console.print(Wrapped(text, prefix=Text("    " + when + who)), highlight=False)
     echo("Preview only: nothing was imported.", err=True)
     return 1 if failed else 0

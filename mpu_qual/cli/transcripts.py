@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from mpu_qual.cli import main, project_option, report_error
 from mpu_qual.cli.core import (
@@ -18,6 +19,7 @@ from mpu_qual.cli.core import (
 )
 from mpu_qual.cli.output import console, echo
 from mpu_qual.cli.transcript_preview import preview_files
+from mpu_qual.cli.wrapped import Wrapped
 from mpu_qual.errors import MpuQualError
 from mpu_qual.figures import count, format_share
 from mpu_qual.fileio import write_text_atomic
@@ -177,14 +179,15 @@ def transcripts_show(ctx: click.Context, name: str, offsets: bool) -> None:
     project = open_project(ctx)
     src = project.sources.get(name)
     for g in project.sources.segments(src):
-        where = f"[dim]{g.start}-{g.end}[/] " if offsets else ""
-        console.print(
-            f"{where}[cyan]{format_clock(g.start_ms)}[/] [bold]{escape(g.speaker or '?')}[/]: ",
-            escape(src.text[g.start : g.end]),  # "[laughs]" is transcript text, not markup
-            sep="",
-            markup=True,
-            highlight=False,
-        )
+        head = Text()
+        if offsets:
+            head.append(f"{g.start}-{g.end} ", style="dim")
+        head.append(format_clock(g.start_ms), style="cyan")
+        head.append(" ")
+        head.append(g.speaker or "?", style="bold")  # "[laughs]" is text, not markup
+        head.append(": ")
+        # wrapped by the Chinese line-breaking rules, lined up under the first line's text
+        console.print(Wrapped(src.text[g.start : g.end], prefix=head), highlight=False)
 
 
 @transcripts_group.command("export")

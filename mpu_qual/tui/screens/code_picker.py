@@ -15,18 +15,20 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from mpu_qual import chinese_scripts
 from mpu_qual.store.records import Code
 from mpu_qual.tui.workbench_view import Labels
 
 
 def matches(code: Code, needle: str) -> bool:
-    """Does a code match the filter text (id, English or Chinese label, case-insensitive)?"""
+    """Does a code match the filter text (id, English or Chinese label, case-insensitive;
+    Simplified and Traditional alike: 培训 finds 培訓需求)?"""
     if not needle:
         return True
     return (
         needle in code.id.casefold()
         or needle in code.label_en.casefold()
-        or needle in code.label_zh.casefold()
+        or chinese_scripts.contains(code.label_zh, needle)
     )
 
 
