@@ -12,8 +12,7 @@ from rich.text import Text
 
 from mpu_qual.cli import main, project_option
 from mpu_qual.cli.core import dump_json, open_project
-from mpu_qual.cli.output import console, echo
-from mpu_qual.cli.wrapped import Wrapped
+from mpu_qual.cli.output import Wrapped, console, echo
 from mpu_qual.figures import count
 from mpu_qual.linebreak import context_window
 from mpu_qual.safe_text import terminal_text

@@ -9,8 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from mpu_qual.cli import report_error
-from mpu_qual.cli.output import console, echo
-from mpu_qual.cli.wrapped import Wrapped
+from mpu_qual.cli.output import Wrapped, console, echo
 from mpu_qual.codebook import load_codebook
 from mpu_qual.errors import MpuQualError
 from mpu_qual.transcript_files.preview import preview_file

@@ -17,9 +17,8 @@ from mpu_qual.cli.core import (
     project_dir,
     refuse_project_output,
 )
-from mpu_qual.cli.output import console, echo
+from mpu_qual.cli.output import Wrapped, console, echo
 from mpu_qual.cli.transcript_preview import preview_files
-from mpu_qual.cli.wrapped import Wrapped
 from mpu_qual.errors import MpuQualError
 from mpu_qual.figures import count, format_share
 from mpu_qual.fileio import write_text_atomic
