@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,17 @@ from mpu_qual.speech import cluster_tasks as tasks
 from mpu_qual.speech.audio import SAMPLE_RATE
 from mpu_qual.speech.batch import BatchReport
 from mpu_qual.speech.checkpoint import Run, SavedSegment
-from mpu_qual.speech.cluster_plan import CHUNK_S, IDX_STRIDE, LONG_FACTOR, Address, chunks
+from mpu_qual.speech.cluster_plan import (
+    CHUNK_S,
+    IDX_STRIDE,
+    LONG_FACTOR,
+    Address,
+    chunks,
+    connect,
+    distributed_module,
+    parse_address,
+)
+from mpu_qual.speech.diarize import Diarizer
 from mpu_qual.speech.flags import LanguageCheck
 from mpu_qual.speech.options import TranscribeOptions
 from mpu_qual.speech.results import ProgressEvent, TranscriptionInterrupted, TranscriptionResult
@@ -80,48 +90,6 @@ class _File:
     on: set[str] = field(default_factory=set)
 
 
-def _distributed() -> Any:
-    try:
-        import distributed
-    except ImportError:
-        raise MpuQualError(
-            "transcribing on a cluster needs Dask distributed, which is not installed",
-            field="cluster",
-            hint="pip install 'mpu-qual[cluster]' here and on every worker machine.",
-        ) from None
-    return distributed
-
-
-@contextlib.contextmanager
-def connect(address: Address, timeout_s: float = 20.0) -> Iterator[Any]:
-    """A Dask client for the address; a local cluster is started here and stopped after."""
-    distributed = _distributed()
-    if address.scheduler is None:
-        cluster = distributed.LocalCluster(
-            n_workers=address.local_workers,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-        )
-        try:
-            with distributed.Client(cluster) as client:
-                yield client
-        finally:
-            cluster.close()
-        return
-    try:
-        client = distributed.Client(address.scheduler, timeout=timeout_s)
-    except OSError as exc:
-        raise MpuQualError(
-            f"cannot reach {address.describe()} ({exc})",
-            field="cluster",
-            hint="Check that 'dask scheduler' runs there and that this machine may reach it.",
-        ) from None
-    with client:
-        yield client
-
-
 class ClusterTranscriber:
     """Transcribe many recordings on one Dask cluster into one open project."""
 
@@ -133,6 +101,7 @@ class ClusterTranscriber:
         *,
         chunk_s: float = CHUNK_S,
         transport: str = "auto",
+        diarizer: Diarizer | None = None,
         on_progress: ProgressCallback | None = None,
         on_result: Callable[[TranscriptionResult], None] | None = None,
         on_failure: Callable[[Path, MpuQualError], None] | None = None,
@@ -151,16 +120,17 @@ class ClusterTranscriber:
         self.on_result = on_result
         self.on_failure = on_failure
         self.cancel = cancel
-        self.distributed = _distributed()
+        self.distributed = distributed_module()
         if not client.scheduler_info().get("workers"):
             with contextlib.suppress(Exception):
                 client.wait_for_workers(1, timeout=30)
         self.model = self._resolve()
-        self.tr = Transcriber(project, options, model=self.model)
+        self.tr = Transcriber(project, options, model=self.model, diarizer=diarizer)
         self.checkpoints = self.tr.checkpoints
         self.report = ClusterReport()
         self._owner: dict[str, tuple[_File, str, int]] = {}  # future key -> file, kind, part
-        self._seen_on: dict[str, str] = {}  # future key -> the worker last seen running it
+        self._seen_on: dict[str, set[str]] = {}  # future key -> the workers seen running it
+        self._known: set[str] = set()  # the workers of the last look
 
     # ------------------------------------------------------------------ setup
     def _resolve(self) -> Any:
@@ -354,6 +324,11 @@ class ClusterTranscriber:
             processing = self.client.processing()
         except Exception:  # noqa: BLE001 - progress only
             return
+        now = set(processing)
+        for gone in sorted(self._known - now):  # lost, or stopped by its cluster manager
+            if gone not in self.report.lost_workers:
+                self.report.lost_workers.append(gone)
+        self._known = now
         for f in active:
             f.on = set()
         for worker, keys in processing.items():
@@ -361,7 +336,7 @@ class ClusterTranscriber:
                 owner = self._owner.get(key)
                 if owner is None:
                     continue
-                self._seen_on[key] = worker
+                self._seen_on.setdefault(key, set()).add(worker)
                 owner[0].on.add(_short(worker))
         for f in active:
             if f.futures and not f.state.get("failed"):
@@ -372,12 +347,12 @@ class ClusterTranscriber:
         try:
             out = fut.result()
         except Exception as exc:  # noqa: BLE001 - KilledWorker, a lost scheduler, ...
-            where = self._seen_on.get(key)
+            where = ", ".join(sorted(self._seen_on.get(key, ())))
             self._fail_file(
                 f,
                 MpuQualError(
                     f"the cluster could not finish this file"
-                    f"{f' (last on worker {where})' if where else ''}: {type(exc).__name__}: {exc}",
+                    f"{f' (ran on {where})' if where else ''}: {type(exc).__name__}: {exc}",
                     path=f.path,
                     hint="A worker may have died on it repeatedly (out of memory?). Run the "
                     "same command again to resume; the other files went on.",
@@ -385,11 +360,8 @@ class ClusterTranscriber:
             )
             return
         worker = out.get("worker", "?")
-        seen = self._seen_on.pop(key, None)
-        if seen is not None and seen != worker:
-            self.report.reruns += 1
-            if seen not in self.report.lost_workers:
-                self.report.lost_workers.append(seen)
+        if self._seen_on.pop(key, set()) - {worker}:
+            self.report.reruns += 1  # started on a worker that left, finished on this one
         stats = self.report.workers.setdefault(worker, WorkerStats())
         if "error" in out:
             stats.failed += 1
@@ -523,7 +495,7 @@ class ClusterTranscriber:
             f.futures.clear()
             if not f.state.get("failed") and not f.state.get("finished"):
                 self.tr._fail(f.run, "interrupted", f.path)
-                with contextlib.suppress(Exception):
+                with contextlib.suppress(Exception, KeyboardInterrupt):  # a second Ctrl+C
                     self._emit(f, "failed")
                 exc = self.tr._interrupted(f.path, f.run)
                 self.report.failures.append((f.path, exc))
@@ -543,6 +515,7 @@ def transcribe_on_cluster(
     restart: bool = False,
     chunk_s: float = CHUNK_S,
     transport: str = "auto",
+    diarizer: Diarizer | None = None,
     on_progress: ProgressCallback | None = None,
     on_result: Callable[[TranscriptionResult], None] | None = None,
     on_failure: Callable[[Path, MpuQualError], None] | None = None,
@@ -550,8 +523,6 @@ def transcribe_on_cluster(
     cancel: threading.Event | None = None,
 ) -> ClusterReport:
     """Connect (or start ``local:N``), transcribe every file, disconnect."""
-    from mpu_qual.speech.cluster_plan import parse_address
-
     addr = parse_address(address) if isinstance(address, str) else address
     with connect(addr) as client:
         ct = ClusterTranscriber(
@@ -560,6 +531,7 @@ def transcribe_on_cluster(
             client,
             chunk_s=chunk_s,
             transport=transport,
+            diarizer=diarizer,
             on_progress=on_progress,
             on_result=on_result,
             on_failure=on_failure,

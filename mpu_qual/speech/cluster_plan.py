@@ -1,4 +1,4 @@
-"""Where ``transcribe --cluster`` cuts a long recording, and how its address is read.
+"""Where ``transcribe --cluster`` cuts a long recording, and how it reaches the cluster.
 
 A long recording is cut only inside silences that voice activity detection found between
 speech regions, the cut in the middle of the silence, so no word is ever split between two
@@ -11,13 +11,15 @@ samples).
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from mpu_qual.errors import MpuQualError
 
 CHUNK_S = 600.0  # about 10 minutes per chunk
 LONG_FACTOR = 1.5  # files up to 1.5 chunks stay whole (and equal a sequential run exactly)
-MIN_GAP_MS = 300  # a cut needs at least this much silence between two speech regions
 # Segment numbers of chunk k start at (k + 1) * IDX_STRIDE, so the saved rows say which chunks
 # are complete; a sequential run's rows start at 0.
 IDX_STRIDE = 1_000_000
@@ -88,11 +90,10 @@ def cut_points(
     if total <= chunk * LONG_FACTOR or not regions:
         return []
     spans = groups(sorted((int(a), int(b)) for a, b in regions if b > a), mode, rate)
-    min_gap = MIN_GAP_MS * rate // 1000
+    # Between two regions lies silence the VAD heard, even where their padding makes them
+    # touch (the boundary is then the middle of that silence).
     gaps = [
-        (g[-1][1], h[0][0])
-        for g, h in zip(spans, spans[1:], strict=False)
-        if h[0][0] - g[-1][1] >= min_gap
+        (g[-1][1], h[0][0]) for g, h in zip(spans, spans[1:], strict=False) if h[0][0] >= g[-1][1]
     ]
     cuts: list[int] = []
     last = 0
@@ -107,7 +108,7 @@ def cut_points(
         # the longest silence, the nearer to the target on ties
         best = max(window, key=lambda g: (g[1] - g[0], -abs((g[0] + g[1]) // 2 - target)))
         cut = (best[0] + best[1]) // 2
-        if total - cut < min_gap:
+        if cut >= total:
             break
         cuts.append(cut)
         last = cut
@@ -120,3 +121,45 @@ def chunks(
     """The (start, end) sample ranges the cuts make; one range for a short file."""
     bounds = [0, *cut_points(regions, total, chunk_s, mode, rate), total]
     return list(zip(bounds, bounds[1:], strict=False))
+
+
+def distributed_module() -> Any:
+    try:
+        import distributed
+    except ImportError:
+        raise MpuQualError(
+            "transcribing on a cluster needs Dask distributed, which is not installed",
+            field="cluster",
+            hint="pip install 'mpu-qual[cluster]' here and on every worker machine.",
+        ) from None
+    return distributed
+
+
+@contextlib.contextmanager
+def connect(address: Address, timeout_s: float = 20.0) -> Iterator[Any]:
+    """A Dask client for the address; a local cluster is started here and stopped after."""
+    distributed = distributed_module()
+    if address.scheduler is None:
+        cluster = distributed.LocalCluster(
+            n_workers=address.local_workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        )
+        try:
+            with distributed.Client(cluster) as client:
+                yield client
+        finally:
+            cluster.close()
+        return
+    try:
+        client = distributed.Client(address.scheduler, timeout=timeout_s)
+    except OSError as exc:
+        raise MpuQualError(
+            f"cannot reach {address.describe()} ({exc})",
+            field="cluster",
+            hint="Check that 'dask scheduler' runs there and that this machine may reach it.",
+        ) from None
+    with client:
+        yield client
