@@ -13,6 +13,7 @@ from mpu_qual.cli import report_error
 from mpu_qual.figures import count
 from mpu_qual.speech.cluster import ClusterTranscriber, transcribe_on_cluster
 from mpu_qual.speech.cluster_plan import parse_address
+from mpu_qual.speech.cluster_report import WorkerStats
 from mpu_qual.speech.options import TranscribeOptions
 from mpu_qual.speech.progress import RichProgress
 from mpu_qual.speech.results import TranscriptionResult
@@ -61,6 +62,23 @@ def transcribe_on_cluster_cmd(
             click.secho(f"warning: {notice}", fg="yellow", err=True)
 
     with RichProgress(err_console) as progress:
+        rows: dict[str, Any] = {}
+
+        def workers(busy: dict[str, list[str]], stats: dict[str, WorkerStats]) -> None:
+            """One progress row per worker: what it runs now, the audio it has done."""
+            for worker in sorted(set(busy) | set(rows)):
+                st = stats.get(worker, WorkerStats())
+                doing = ", ".join(busy.get(worker, [])) or (
+                    "idle" if worker in busy else "left the cluster"
+                )
+                fields = {"status": doing, "segments": st.segments, "completed": st.audio_ms}
+                if worker not in rows:
+                    rows[worker] = progress.progress.add_task(
+                        "", total=None, name=f"worker {worker.split('://')[-1]}", **fields
+                    )
+                else:
+                    progress.progress.update(rows[worker], **fields)
+
         report = transcribe_on_cluster(
             project,
             audio,
@@ -74,6 +92,7 @@ def transcribe_on_cluster_cmd(
             on_progress=progress,
             on_result=done,
             on_ready=ready,
+            on_workers=workers,
         )
     for worker, st in sorted(report.workers.items()):
         click.echo(

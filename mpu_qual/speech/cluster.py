@@ -17,7 +17,6 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +24,7 @@ from mpu_qual.errors import MpuQualError
 from mpu_qual.speech import audio as audio_mod
 from mpu_qual.speech import cluster_tasks as tasks
 from mpu_qual.speech.audio import SAMPLE_RATE
-from mpu_qual.speech.batch import BatchReport
-from mpu_qual.speech.checkpoint import Run, SavedSegment
+from mpu_qual.speech.checkpoint import SavedSegment
 from mpu_qual.speech.cluster_plan import (
     CHUNK_S,
     IDX_STRIDE,
@@ -37,6 +35,7 @@ from mpu_qual.speech.cluster_plan import (
     distributed_module,
     parse_address,
 )
+from mpu_qual.speech.cluster_report import ClusterReport, FileJob, WorkersCallback, WorkerStats
 from mpu_qual.speech.diarize import Diarizer
 from mpu_qual.speech.flags import LanguageCheck
 from mpu_qual.speech.options import TranscribeOptions
@@ -45,49 +44,7 @@ from mpu_qual.speech.runner import ProgressCallback, Transcriber, check_name
 
 TRANSPORTS = ("auto", "path", "bytes")
 POLL_S = 0.3
-
-
-@dataclass
-class WorkerStats:
-    """What one worker did in this run."""
-
-    tasks: int = 0
-    audio_ms: int = 0
-    busy_s: float = 0.0
-    failed: int = 0
-
-
-@dataclass
-class ClusterReport(BatchReport):
-    """A batch report plus what each worker did and how audio reached them."""
-
-    workers: dict[str, WorkerStats] = field(default_factory=dict)
-    transports: dict[str, str] = field(default_factory=dict)  # file -> "path" or "bytes"
-    reruns: int = 0  # tasks seen on a worker that was lost, finished by another one
-    lost_workers: list[str] = field(default_factory=list)
-
-
-@dataclass
-class _File:
-    path: Path
-    name: str
-    run: Run
-    vtt_path: Path
-    started: float
-    ref: dict[str, Any]
-    data: Any = None  # the scattered bytes (a Future) when the workers cannot see the file
-    parts: list[tuple[int, int]] = field(default_factory=list)
-    whole: bool = True
-    resume_ms: int = 0
-    next_part: int = 0
-    deferred: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
-    done_parts: set[int] = field(default_factory=set)
-    waiting: dict[int, dict[str, Any]] = field(default_factory=dict)
-    state: dict[str, Any] = field(default_factory=dict)
-    done_ms: int = 0
-    segments: int = 0
-    futures: list[Any] = field(default_factory=list)
-    on: set[str] = field(default_factory=set)
+WAIT_FOR_WORKERS_S = 60.0
 
 
 class ClusterTranscriber:
@@ -105,6 +62,7 @@ class ClusterTranscriber:
         on_progress: ProgressCallback | None = None,
         on_result: Callable[[TranscriptionResult], None] | None = None,
         on_failure: Callable[[Path, MpuQualError], None] | None = None,
+        on_workers: WorkersCallback | None = None,
         cancel: threading.Event | None = None,
     ) -> None:
         options.validate()
@@ -119,16 +77,23 @@ class ClusterTranscriber:
         self.on_progress = on_progress
         self.on_result = on_result
         self.on_failure = on_failure
+        self.on_workers = on_workers
         self.cancel = cancel
         self.distributed = distributed_module()
         if not client.scheduler_info().get("workers"):
-            with contextlib.suppress(Exception):
-                client.wait_for_workers(1, timeout=30)
+            try:
+                client.wait_for_workers(1, timeout=WAIT_FOR_WORKERS_S)
+            except (TimeoutError, self.distributed.TimeoutError):
+                raise MpuQualError(
+                    f"no worker joined the cluster in {WAIT_FOR_WORKERS_S:.0f} s",
+                    field="cluster",
+                    hint="Start workers with: dask worker SCHEDULER_ADDRESS --nthreads 1",
+                ) from None
         self.model = self._resolve()
         self.tr = Transcriber(project, options, model=self.model, diarizer=diarizer)
         self.checkpoints = self.tr.checkpoints
         self.report = ClusterReport()
-        self._owner: dict[str, tuple[_File, str, int]] = {}  # future key -> file, kind, part
+        self._owner: dict[str, tuple[FileJob, str, int]] = {}  # future key -> file, kind, part
         self._seen_on: dict[str, set[str]] = {}  # future key -> the workers seen running it
         self._known: set[str] = set()  # the workers of the last look
 
@@ -150,7 +115,7 @@ class ClusterTranscriber:
     def warnings(self) -> list[str]:
         return list(self.tr.warnings)
 
-    def _request(self, f: _File) -> dict[str, Any]:
+    def _request(self, f: FileJob) -> dict[str, Any]:
         req = self.tr._request(f.path)
         return {**req.__dict__, "audio_path": f.ref.get("path", str(f.path))}
 
@@ -167,7 +132,7 @@ class ClusterTranscriber:
         return ref, data, how
 
     # ------------------------------------------------------------------ files
-    def _open(self, p: str | Path, name: str | None, restart: bool) -> _File:
+    def _open(self, p: str | Path, name: str | None, restart: bool) -> FileJob:
         path = Path(p)
         started = time.monotonic()
         audio_mod.precheck(path)
@@ -187,9 +152,9 @@ class ClusterTranscriber:
             self.tr._fail(run, "interrupted", path)
             raise
         self.report.transports[str(path)] = how
-        return _File(path, name, run, vtt_path, started, ref, data)
+        return FileJob(path, name, run, vtt_path, started, ref, data)
 
-    def _emit(self, f: _File, phase: str) -> None:
+    def _emit(self, f: FileJob, phase: str) -> None:
         if self.on_progress is None:
             return
         total = f.run.duration_ms
@@ -210,12 +175,12 @@ class ClusterTranscriber:
             )
         )
 
-    def _submit(self, f: _File, fn: Any, kind: str, part: int, *args: Any) -> None:
+    def _submit(self, f: FileJob, fn: Any, kind: str, part: int, *args: Any) -> None:
         fut = self.client.submit(fn, f.ref, f.data, *args, pure=False)
         f.futures.append(fut)
         self._owner[fut.key] = (f, kind, part)
 
-    def _start(self, f: _File) -> None:
+    def _start(self, f: FileJob) -> None:
         saved = self.checkpoints.segments(f.run.id)
         f.segments = len(saved)
         long_ms = self.chunk_s * LONG_FACTOR * 1000
@@ -228,18 +193,23 @@ class ClusterTranscriber:
             self._submit(f, tasks.plan_file, "plan", 0, self._request(f), long_ms / 1000)
             self._emit(f, "finding silences")
 
-    def _plan_whole(self, f: _File, resume_ms: int) -> None:
+    def _plan_whole(self, f: FileJob, resume_ms: int) -> None:
         f.whole, f.resume_ms, f.done_ms = True, resume_ms, resume_ms
         f.parts = [(resume_ms, f.run.duration_ms or 0)]
         part = {"whole": True, "start_ms": resume_ms}
         self._submit(f, tasks.transcribe_part, "part", 0, self._request(f), part)
         self._emit(f, "queued")
 
-    def _plan_chunks(self, f: _File, plan: dict[str, Any], saved: list[SavedSegment]) -> None:
+    def _plan_chunks(self, f: FileJob, plan: dict[str, Any], saved: list[SavedSegment]) -> None:
         f.whole = False
         regions = [(int(a), int(b)) for a, b in plan["regions"]]
         spans = chunks(regions, int(plan["samples"]), self.chunk_s, plan["mode"], SAMPLE_RATE)
-        f.parts = [(a * 1000 // SAMPLE_RATE, b * 1000 // SAMPLE_RATE) for a, b in spans]
+        parts = [(a * 1000 // SAMPLE_RATE, b * 1000 // SAMPLE_RATE) for a, b in spans]
+        if any(_outside(s, parts) for s in saved):
+            # a local run went on after a cluster run stopped: go on as it would
+            self._plan_whole(f, saved[-1].end_ms)
+            return
+        f.parts = parts
         f.done_parts = {s.idx // IDX_STRIDE - 1 for s in saved}
         f.resume_ms = sum(b - a for k, (a, b) in enumerate(f.parts) if k in f.done_parts)
         f.done_ms = f.resume_ms
@@ -259,7 +229,7 @@ class ClusterTranscriber:
             self._release(f, language)
         self._emit(f, "queued")
 
-    def _release(self, f: _File, language: str | None) -> None:
+    def _release(self, f: FileJob, language: str | None) -> None:
         req = {**self._request(f), "language": language}
         for k, part in f.deferred:
             self._submit(f, tasks.transcribe_part, "part", k, req, part)
@@ -272,7 +242,7 @@ class ClusterTranscriber:
         """Transcribe every file; a bad file is reported and the others go on."""
         if name is not None and len(paths) > 1:
             raise MpuQualError("--name works with one audio file only", field="name")
-        active: list[_File] = []
+        active: list[FileJob] = []
         try:
             for p in paths:
                 try:
@@ -296,10 +266,10 @@ class ClusterTranscriber:
         if self.on_failure:
             self.on_failure(path, exc)
 
-    def _pending(self, active: list[_File]) -> list[Any]:
+    def _pending(self, active: list[FileJob]) -> list[Any]:
         return [fut for f in active for fut in f.futures if not fut.done()]
 
-    def _loop(self, active: list[_File]) -> None:
+    def _loop(self, active: list[FileJob]) -> None:
         while True:
             if self.cancel is not None and self.cancel.is_set():
                 raise TranscriptionInterrupted("transcription cancelled")
@@ -318,7 +288,7 @@ class ClusterTranscriber:
                     self._pending(active), timeout=POLL_S, return_when="FIRST_COMPLETED"
                 )
 
-    def _watch_workers(self, active: list[_File]) -> None:
+    def _watch_workers(self, active: list[FileJob]) -> None:
         """Which worker runs which task (progress per worker; counts re-runs of lost ones)."""
         try:
             processing = self.client.processing()
@@ -331,18 +301,23 @@ class ClusterTranscriber:
         self._known = now
         for f in active:
             f.on = set()
+        busy: dict[str, list[str]] = {}
         for worker, keys in processing.items():
+            busy[worker] = []
             for key in keys:
                 owner = self._owner.get(key)
                 if owner is None:
                     continue
                 self._seen_on.setdefault(key, set()).add(worker)
                 owner[0].on.add(_short(worker))
+                busy[worker].append(_label(*owner))
+        if self.on_workers is not None:
+            self.on_workers(busy, self.report.workers)
         for f in active:
             if f.futures and not f.state.get("failed"):
                 self._emit(f, "transcribing" if f.on else "waiting for a worker")
 
-    def _handle(self, f: _File, kind: str, part: int, fut: Any) -> None:
+    def _handle(self, f: FileJob, kind: str, part: int, fut: Any) -> None:
         key = fut.key
         try:
             out = fut.result()
@@ -373,6 +348,7 @@ class ClusterTranscriber:
             return
         stats.tasks += 1
         stats.busy_s += float(out.get("elapsed_s", 0.0))
+        stats.segments += len(out["segments"])
         a, b = f.parts[part]
         stats.audio_ms += max(0, (out["duration_ms"] - a) if f.whole else b - a)
         f.waiting[part] = out
@@ -380,7 +356,7 @@ class ClusterTranscriber:
             self._release(f, out["language"])
         self._flush(f)
 
-    def _planned(self, f: _File, out: dict[str, Any]) -> None:
+    def _planned(self, f: FileJob, out: dict[str, Any]) -> None:
         duration = int(out["duration_ms"])
         self.checkpoints.update(f.run.id, duration_ms=duration)
         f.run.duration_ms = duration
@@ -394,7 +370,7 @@ class ClusterTranscriber:
         self._plan_chunks(f, out, saved)
         self._flush(f)
 
-    def _flush(self, f: _File) -> None:
+    def _flush(self, f: FileJob) -> None:
         """Write the finished parts in order, each in one transaction; finish the file."""
         if not f.parts:
             return
@@ -417,7 +393,7 @@ class ClusterTranscriber:
         if f.next_part >= len(f.parts) and not f.futures and not f.state.get("failed"):
             self._finish(f)
 
-    def _write(self, f: _File, k: int, out: dict[str, Any]) -> None:
+    def _write(self, f: FileJob, k: int, out: dict[str, Any]) -> None:
         tr, run = self.tr, f.run
         if k == 0 or not f.state.get("language"):
             f.state.update(
@@ -455,7 +431,7 @@ class ClusterTranscriber:
         else:
             f.done_ms += f.parts[k][1] - f.parts[k][0]
 
-    def _finish(self, f: _File) -> None:
+    def _finish(self, f: FileJob) -> None:
         self._emit(f, "saving")
         try:
             res = self.tr._finish(
@@ -473,7 +449,7 @@ class ClusterTranscriber:
         if self.on_result:
             self.on_result(res)
 
-    def _fail_file(self, f: _File, exc: MpuQualError) -> None:
+    def _fail_file(self, f: FileJob, exc: MpuQualError) -> None:
         f.state["failed"] = True
         for fut in f.futures:
             self._owner.pop(fut.key, None)
@@ -486,7 +462,7 @@ class ClusterTranscriber:
             self._emit(f, "failed")
         self._failed_early(f.path, exc)
 
-    def _stop_all(self, active: list[_File]) -> None:
+    def _stop_all(self, active: list[FileJob]) -> None:
         """Ctrl+C: cancel what runs, keep every finished part for the resume."""
         for f in active:
             for fut in f.futures:
@@ -499,6 +475,20 @@ class ClusterTranscriber:
                     self._emit(f, "failed")
                 exc = self.tr._interrupted(f.path, f.run)
                 self.report.failures.append((f.path, exc))
+
+
+def _outside(seg: SavedSegment, parts: list[tuple[int, int]]) -> bool:
+    """True for a saved segment that does not lie in the part its number says."""
+    k = seg.idx // IDX_STRIDE - 1
+    return not 0 <= k < len(parts) or not parts[k][0] - 50 <= seg.start_ms <= parts[k][1] + 50
+
+
+def _label(f: FileJob, kind: str, part: int) -> str:
+    if kind == "plan":
+        return f"{f.name} (finding silences)"
+    if f.whole:
+        return f.name
+    return f"{f.name} part {part + 1}/{len(f.parts)}"
 
 
 def _short(worker: str) -> str:
@@ -520,6 +510,7 @@ def transcribe_on_cluster(
     on_result: Callable[[TranscriptionResult], None] | None = None,
     on_failure: Callable[[Path, MpuQualError], None] | None = None,
     on_ready: Callable[[ClusterTranscriber], None] | None = None,
+    on_workers: WorkersCallback | None = None,
     cancel: threading.Event | None = None,
 ) -> ClusterReport:
     """Connect (or start ``local:N``), transcribe every file, disconnect."""
@@ -535,6 +526,7 @@ def transcribe_on_cluster(
             on_progress=on_progress,
             on_result=on_result,
             on_failure=on_failure,
+            on_workers=on_workers,
             cancel=cancel,
         )
         if on_ready is not None:

@@ -7,11 +7,19 @@ default, and it decodes windows the cut cannot change, so a cut file has the sam
 
 from __future__ import annotations
 
+import contextlib
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cluster_helpers import DaskProcesses, with_pauses
+from cluster_helpers import ROOT, DaskProcesses, with_pauses
 from tx_helpers import MAX_WER, espeak, tiny_options, wer, words
 
 from mpu_qual.errors import MpuQualError
@@ -269,3 +277,56 @@ def test_addresses() -> None:
     for bad in ("local:0", "local:x", "10.0.0.5", "http://x:1", "tcp://host"):
         with pytest.raises(MpuQualError, match="not a Dask cluster address"):
             parse_address(bad)
+
+
+def test_a_killed_command_leaves_a_run_the_same_command_resumes(
+    cli,
+    tmp_path: Path,
+    recordings: dict[str, Path],
+    sequential: dict[str, list[tuple[int, int, str]]],
+    dask_cluster: DaskProcesses,
+    workers: dict[str, str],
+) -> None:
+    """SIGKILL of ``mpu-qual transcribe --cluster`` once the first part is saved; run it again."""
+    proj = tmp_path / "proj"
+    assert cli("init", str(proj)).exit_code == 0
+    args = [
+        "-p", str(proj), "transcribe", str(recordings["long"]), "--cluster", dask_cluster.address,
+        "--model", "tiny.en", "--language", "en", "--device", "cpu", "--threads", "1",
+        "--beam-size", "1", "--mode", "batched", "--chunk-minutes", str(CHUNK_S / 60),
+    ]  # fmt: skip
+    env = {**os.environ, "MPU_QUAL_HOME": str(tmp_path / "mpu-home"), "HF_HUB_OFFLINE": "1"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mpu_qual", *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        saved = 0
+        while not saved and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+            with contextlib.closing(
+                sqlite3.connect(f"file:{proj / 'project.db'}?mode=ro", uri=True)
+            ) as db:
+                with contextlib.suppress(sqlite3.OperationalError):
+                    saved = db.execute("SELECT count(*) FROM transcription_segments").fetchone()[0]
+        assert saved, "no part was saved before the command ended"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    with Project.open(proj) as p:
+        (run,) = Checkpoints(p).runs()
+        assert run.status == "running" and run.owner_pid == proc.pid  # the dead command's
+        assert p.sources.list() == []
+    res = cli(*args)
+    assert res.exit_code == 0, res.stderr
+    done = [int(n) for n in re.findall(r"worker tcp://\S+: (\d+) parts?,", res.stderr)]
+    assert sum(done) == 1  # only the part that was missing
+    with Project.open(proj) as p:
+        _same_words(_segments(p, "long"), sequential["long"])
+        assert Checkpoints(p).runs() == []
