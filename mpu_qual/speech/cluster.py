@@ -281,6 +281,8 @@ class ClusterTranscriber:
                     continue
                 self._handle(f, kind, part, fut)
             if not any(f.futures for f in active):
+                if self.on_workers is not None:  # the last look: every worker is idle now
+                    self.on_workers({w: [] for w in self._known}, self.report.workers)
                 return
             self._watch_workers(active)
             with contextlib.suppress(self.distributed.TimeoutError, TimeoutError):
