@@ -124,7 +124,10 @@ class ClusterTranscriber:
         how = self.transport
         if how == "auto":
             sig = tasks.file_signature(str(path))
-            seen = self.client.run(tasks.sees_file, ref["path"], sig)
+            try:
+                seen = self.client.run(tasks.sees_file, ref["path"], sig)
+            except Exception:  # noqa: BLE001 - a worker that cannot answer gets the bytes
+                seen = {}
             how = "path" if seen and all(seen.values()) else "bytes"
         data = None
         if how == "bytes":

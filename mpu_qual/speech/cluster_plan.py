@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mpu_qual.errors import MpuQualError
+from mpu_qual.figures import count
 
 CHUNK_S = 600.0  # about 10 minutes per chunk
 LONG_FACTOR = 1.5  # files up to 1.5 chunks stay whole (and equal a sequential run exactly)
@@ -36,7 +37,7 @@ class Address:
     def describe(self) -> str:
         if self.scheduler:
             return f"the Dask scheduler at {self.scheduler}"
-        return f"a local Dask cluster of {self.local_workers} workers"
+        return f"a local Dask cluster of {count(self.local_workers, 'worker')}"
 
 
 def parse_address(text: str) -> Address:

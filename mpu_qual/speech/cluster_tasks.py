@@ -44,6 +44,7 @@ _DECODED: dict[str, Any] = {}  # the last recording decoded for chunks (one at a
 _LOCAL = threading.local()
 _STATE: dict[str, Any] = {"tmp": None, "vad_hooked": False}
 HEAD_BYTES = 1 << 16
+KEEP_FILES = 4  # recordings received as bytes kept on a worker's disk for their other parts
 
 
 def worker_address() -> str:
@@ -106,6 +107,9 @@ def _local_path(ref: dict[str, Any], data: bytes | None) -> str:
         if _STATE["tmp"] is None:
             _STATE["tmp"] = tempfile.TemporaryDirectory(prefix="mpu-qual-cluster-")
         target = os.path.join(_STATE["tmp"].name, sha + str(ref.get("suffix", "")))
+        while len(_FILES) >= KEEP_FILES:  # the oldest recording received goes first
+            with contextlib.suppress(OSError):
+                os.unlink(_FILES.pop(next(iter(_FILES))))
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

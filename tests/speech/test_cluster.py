@@ -332,3 +332,31 @@ def test_a_killed_command_leaves_a_run_the_same_command_resumes(
     with Project.open(proj) as p:
         _same_words(_segments(p, "long"), sequential["long"])
         assert Checkpoints(p).runs() == []
+
+
+def test_local_cluster_starts_and_stops_its_workers(
+    cli, tmp_path: Path, recordings: dict[str, Path], sequential
+) -> None:
+    """``--cluster local:1``: a worker process started here for the run, and gone after it."""
+    import psutil
+
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    proj = tmp_path / "proj"
+    cli("init", str(proj))
+    res = cli(
+        "-p", str(proj), "transcribe", str(recordings["two"]), "--cluster", "local:1",
+        "--model", "tiny.en", "--language", "en", "--device", "cpu", "--threads", "1",
+        "--beam-size", "1", "--mode", "batched", "--audio-transport", "bytes",
+    )  # fmt: skip
+    assert res.exit_code == 0, res.stderr
+    assert "a local Dask cluster of 1 worker" in res.stderr and "1 worker" in res.stderr
+    with Project.open(proj) as p:
+        assert _segments(p, "two") == sequential["two"]
+    left = [
+        p
+        for p in psutil.Process().children(recursive=True)
+        if p.pid not in before and p.is_running()
+    ]
+    # multiprocessing's resource tracker stays with this process (one per process, gone with it)
+    running = [p for p in left if p.status() != psutil.STATUS_ZOMBIE]
+    assert [p for p in running if "resource_tracker" not in " ".join(p.cmdline())] == []
