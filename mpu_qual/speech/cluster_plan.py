@@ -146,7 +146,7 @@ def connect(address: Address, timeout_s: float = 20.0) -> Iterator[Any]:
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
-            dashboard_address=None,
+            dashboard_address=":0",  # its HTTP server on a free port of 127.0.0.1 (8787 may be taken)
         )
         try:
             with distributed.Client(cluster) as client:
