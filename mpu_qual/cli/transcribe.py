@@ -90,6 +90,27 @@ def _list_models(ctx: click.Context, _param: click.Parameter, value: bool) -> No
 @click.option("--restart", is_flag=True, help="Discard a saved partial run instead of resuming.")
 @click.option("--diarizer", help="Name of an installed diarizer plugin (see docs).")
 @click.option(
+    "--cluster",
+    metavar="ADDRESS",
+    help="Transcribe on Dask workers: tcp://HOST:8786, or local:N for N workers here "
+    "(needs mpu-qual[cluster]; --model then names a model on the workers).",
+)
+@click.option(
+    "--audio-transport",
+    type=click.Choice(["auto", "path", "bytes"]),
+    default="auto",
+    show_default=True,
+    help="With --cluster: workers read the file at its path (shared file system) or get its "
+    "bytes; auto checks what every worker sees.",
+)
+@click.option(
+    "--chunk-minutes",
+    type=float,
+    default=10.0,
+    show_default=True,
+    help="With --cluster: long recordings are cut at silences into parts of about this length.",
+)
+@click.option(
     "--list-models",
     is_flag=True,
     expose_value=False,
@@ -118,6 +139,9 @@ def transcribe_cmd(
     allow_download: bool,
     restart: bool,
     diarizer: str | None,
+    cluster: str | None,
+    audio_transport: str,
+    chunk_minutes: float,
 ) -> None:
     """Transcribe recordings (WAV, MP3, M4A, MP4/MOV ...) into the project.
 
@@ -152,6 +176,14 @@ def transcribe_cmd(
     options.validate()
     plugin = load_diarizer(diarizer) if diarizer else None
     project = open_project(ctx)
+    if cluster:
+        from mpu_qual.cli.transcribe_cluster import transcribe_on_cluster_cmd
+
+        transcribe_on_cluster_cmd(
+            project, list(audio), options, cluster, name=name, restart=restart,
+            diarizer=plugin, transport=audio_transport, chunk_minutes=chunk_minutes,
+        )  # fmt: skip
+        return
     from mpu_qual.speech.languages import check_language
     from mpu_qual.speech.model_lookup import resolve_model
 
