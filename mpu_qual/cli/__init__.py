@@ -104,6 +104,7 @@ def main(ctx: click.Context) -> None:
 # The command modules decorate ``main`` (and the groups of cli/core.py), so they are imported
 # after it exists.
 from mpu_qual.cli import (  # noqa: E402, F401
+    analysis,
     codebook,
     coding,
     core,
