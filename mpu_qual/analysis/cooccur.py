@@ -115,6 +115,7 @@ def cooccurrence(
 
     for p in member:  # the same passage
         add(p, p)
+    same = [row[:] for row in counts]  # |A ∩ B|: passages coded with both
     if mode != "passage":
         by_source: dict[int, list[int]] = {}
         for p in member:
@@ -132,7 +133,7 @@ def cooccurrence(
                 continue
             denom = sizes[a] + sizes[b] - counts[a][b]
             cc[a][b] = counts[a][b] / denom if denom > 0 else None
-            union = _union_size(facts, code_list[a], code_list[b], keep)
+            union = sizes[a] + sizes[b] - same[a][b]
             joint = len(met.get((min(a, b), max(a, b)), ()))
             jac[a][b] = joint / union if union else None
     return Cooccurrence(
@@ -146,10 +147,6 @@ def cooccurrence(
         cc,
         met,
     )
-
-
-def _union_size(facts: Facts, a: str, b: str, keep: list[bool]) -> int:
-    return len({i for i in (*facts.by_code.get(a, ()), *facts.by_code.get(b, ())) if keep[i]})
 
 
 def _sweep(facts: Facts, plist: list[int], mode: str, near: int, add) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from mpu_qual.errors import MpuQualError
 from mpu_qual.store import Project
@@ -22,8 +23,7 @@ NON_PARTICIPANT_GROUPS = frozenset({"moderator", "facilitator", "interviewer"})
 NOT_SET = ""  # the column of passages without a group / attribute value / speaker
 
 
-@dataclass(frozen=True)
-class Passage:
+class Passage(NamedTuple):
     """A distinct coded span, with whoever speaks where it starts."""
 
     source_id: int
@@ -40,11 +40,20 @@ class Facts:
     participants: dict[int, Participant]
     sources: dict[int, SourceHeader]
     groups: list[tuple[str, str, str]]  # (id, en, zh) in codebook order
-    talk: list[Talk]
+    reads: AnalysisReads
     passages: list[Passage]
     direct: list[frozenset[str]]  # codes applied to each passage
     codings: list[list[tuple[int, str]]]  # (coding id, code id) per passage
     by_code: dict[str, list[int]] = field(default_factory=dict)  # with sub-codes
+    _talk: list[Talk] | None = None
+
+    @property
+    def talk(self) -> list[Talk]:
+        """Characters spoken per transcript and speaker: read when a share is first asked for
+        (a scan of every segment, which counts of passages do not need)."""
+        if self._talk is None:
+            self._talk = self.reads.talk()
+        return self._talk
 
     @classmethod
     def load(cls, project: Project) -> Facts:
@@ -53,7 +62,6 @@ class Facts:
             codes = project.codes.list()
             people = {p.id: p for p in project.participants.list()}
             sources = {s.id: s for s in reads.source_headers()}
-            talk = reads.talk()
             facts = reads.coding_facts()
         groups = [(g.id, g.en, g.zh) for g in project.codebook.load().groups]
         index: dict[tuple[int, int, int], int] = {}
@@ -73,7 +81,7 @@ class Facts:
             direct[i].add(f.code_id)
             codings[i].append((f.id, f.code_id))
         out = cls(
-            codes, people, sources, groups, talk, passages, [frozenset(d) for d in direct], codings
+            codes, people, sources, groups, reads, passages, [frozenset(d) for d in direct], codings
         )
         out.by_code = out._index_codes()
         return out
