@@ -64,22 +64,20 @@ class Facts:
             sources = {s.id: s for s in reads.source_headers()}
             facts = reads.coding_facts()
         groups = [(g.id, g.en, g.zh) for g in project.codebook.load().groups]
-        index: dict[tuple[int, int, int], int] = {}
         passages: list[Passage] = []
-        direct: list[set[str]] = []
+        direct: list[list[str]] = []
         codings: list[list[tuple[int, str]]] = []
-        for f in facts:
-            key = (f.source_id, f.start, f.end)
-            i = index.get(key)
-            if i is None:
-                i = index[key] = len(passages)
-                passages.append(
-                    Passage(f.source_id, f.start, f.end, f.participant_id, f.seg_first, f.seg_last)
-                )
-                direct.append(set())
-                codings.append([])
-            direct[i].add(f.code_id)
-            codings[i].append((f.id, f.code_id))
+        prev = None
+        for f in facts:  # ordered by transcript, start, end: one span's codings are adjacent
+            key = (f[1], f[3], f[4])
+            if key != prev:
+                prev = key
+                passages.append(Passage(f[1], f[3], f[4], f[5], f[6], f[7]))
+                direct.append([f[2]])
+                codings.append([(f[0], f[2])])
+            else:
+                direct[-1].append(f[2])
+                codings[-1].append((f[0], f[2]))
         out = cls(
             codes, people, sources, groups, reads, passages, [frozenset(d) for d in direct], codings
         )
@@ -89,15 +87,20 @@ class Facts:
     def _index_codes(self) -> dict[str, list[int]]:
         parent = {c.id: c.parent_id for c in self.codes}
         by_code: dict[str, list[int]] = {c.id: [] for c in self.codes}
+        up: dict[str, tuple[str, ...]] = {}  # a code and its ancestors
+        for cid in by_code:
+            chain, cur = [], cid
+            while cur is not None and cur in by_code and cur not in chain:
+                chain.append(cur)
+                cur = parent.get(cur)
+            up[cid] = tuple(chain)
         for i, codes in enumerate(self.direct):
-            seen: set[str] = set()
-            for cid in codes:
-                cur: str | None = cid
-                while cur is not None and cur not in seen and cur in by_code:
-                    seen.add(cur)
-                    cur = parent.get(cur)
-            for cid in seen:
-                by_code[cid].append(i)
+            if len(codes) == 1:
+                for a in up.get(next(iter(codes)), ()):
+                    by_code[a].append(i)
+            else:
+                for a in {a for cid in codes for a in up.get(cid, ())}:
+                    by_code[a].append(i)
         return by_code
 
     # ------------------------------------------------------------------ codes
