@@ -94,6 +94,11 @@ class AnalysisReads:
         """
         return list(map(CodingFact._make, self.project.conn.execute(sql)))
 
+    def data_version(self) -> int:
+        """Changes when another connection commits (SQLite's ``data_version``): a reader can
+        keep what it read until then."""
+        return int(self.project.conn.execute("PRAGMA data_version").fetchone()[0])
+
     def source_headers(self) -> list[SourceHeader]:
         """Every transcript (id, name, metadata), by name, without its text."""
         rows = self.project.conn.execute("SELECT id, name, metadata FROM sources ORDER BY name")

@@ -76,11 +76,17 @@ async def test_matrix_screen_moves_by_cell_opens_passages_switches_and_filters(
         assert not isinstance(app.screen, (MatrixScreen, PassagesScreen))
         first = min(passages.codings, key=lambda x: x.start)
         assert app.screen.view.selection == (first.start, first.end)
-        # again: Tab switches the measure, / filters the codes, c the columns
+        # a coding made meanwhile shows when the matrix opens again (what was read is kept
+        # only until something is committed)
+        src = app.project.sources.list()[0]
+        seg = app.project.sources.segments(src)[-1]
+        app.project.codings.add(src, seg.start, seg.end, "challenges.skills_gap")
         await pilot.press("X")
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, MatrixScreen)
+        assert screen.matrix.row_total(r) == 5
+        # Tab switches the measure, / filters the codes, c the columns
         await pilot.press("tab")
         await pilot.pause()
         assert screen.matrix.measure == "participants"

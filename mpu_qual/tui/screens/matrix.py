@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
 from rich.text import Text
 from textual import work
@@ -32,6 +33,9 @@ if TYPE_CHECKING:
     from mpu_qual.tui.app import MpuQualApp
 
 COLUMNS = ("group", "participant", "transcript")
+# What the last matrix read, per app, with the read connection's data_version then: opening
+# the matrix again before anything is committed draws at once.
+_READ: WeakKeyDictionary[Any, tuple[int, Facts]] = WeakKeyDictionary()
 COLUMN_NAMES = {
     "group": "stakeholder groups",
     "participant": "participants",
@@ -111,8 +115,17 @@ class MatrixScreen(ModalScreen[None]):
     # ------------------------------------------------------------------ data
     @work(thread=True, exclusive=True, group="matrix")
     def _load(self) -> None:
+        def load(p: Any) -> Facts:
+            version = AnalysisReads(p).data_version()
+            cached = _READ.get(self.app)
+            if cached is not None and cached[0] == version:
+                return cached[1]
+            facts = Facts.load(p)
+            _READ[self.app] = (version, facts)
+            return facts
+
         try:
-            facts = self.mpu_app.read(Facts.load)
+            facts = self.mpu_app.read(load)
         except (MpuQualError, sqlite3.Error) as exc:
             self.app.call_from_thread(self.mpu_app.show_error, exc, "Could not read the coding")
             return
