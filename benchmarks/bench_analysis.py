@@ -93,9 +93,7 @@ def main() -> None:
     )
     t_ids, ids = timed(lambda: m.cell_codings(r, c), n)
     t_cell, full = timed(lambda: AnalysisReads(p).codings(m.cell_codings(r, c)), n)
-    t_expr, _ = timed(
-        lambda: code_matrix(facts, [f"{all_codes[1]} & !{all_codes[5]}"], "group"), n
-    )
+    t_expr, _ = timed(lambda: code_matrix(facts, [f"{all_codes[1]} & !{all_codes[5]}"], "group"), n)
     t_pass, _ = timed(lambda: cooccurrence(facts, mode="passage"), n)
     t_over, co = timed(lambda: cooccurrence(facts, mode="overlap"), n)
     t_near, _ = timed(lambda: cooccurrence(facts, mode="near", near=2), n)
@@ -114,7 +112,11 @@ def main() -> None:
     lines.append("")
     row("baseline: codings.list() (exports read this)", base_list)
     row("baseline: code_frequencies_by_group (summary)", base_freq)
-    row("Facts.load (read the coding once)", t_load, f"ratio {t_load / base_list:.2f} x codings.list()")
+    row(
+        "Facts.load (read the coding once)",
+        t_load,
+        f"ratio {t_load / base_list:.2f} x codings.list()",
+    )
     row(f"matrix {len(all_codes)} codes x {len(m.cols)} groups, passages", t_group)
     row("  the same as participants", t_parts_measure)
     row("  the same as share of talk", t_share)
