@@ -110,6 +110,20 @@ async def test_matrix_screen_moves_by_cell_opens_passages_switches_and_filters(
         await pilot.press("escape")  # clears the filter
         await pilot.pause()
         assert len(screen.matrix.rows) > 1
+        # Enter on a theme's name folds its sub-codes (and again unfolds them)
+        table = screen.query_one(DataTable)
+        before = len(screen.matrix.rows)
+        r = [x.id for x in screen.matrix.rows].index("challenges")
+        table.move_cursor(row=r, column=0)
+        await pilot.press("enter")
+        await pilot.pause()
+        ids = [x.id for x in screen.matrix.rows]
+        assert "challenges" in ids and "challenges.ageing" not in ids
+        assert len(ids) == before - 4  # its four sub-codes
+        table.move_cursor(row=ids.index("challenges"), column=0)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert len(screen.matrix.rows) == before
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, MatrixScreen)

@@ -3,7 +3,8 @@
 The figures come from ``mpu_qual.analysis`` (the same query as ``mpu-qual matrix``), read on
 the app's read-only connection in a worker. Arrows move by cell; Enter opens the passages
 behind the cell in the passages list (choosing one jumps to it, and n / N then step through
-the cell's passages); Tab switches the measure; c switches the columns; / filters the codes.
+the cell's passages), and on a code's name folds its sub-codes; Tab switches the measure; c
+switches the columns; / filters the codes.
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ class MatrixScreen(ModalScreen[None]):
         self.cols = "group"
         self.measure = "passages"
         self.text_filter = ""
+        self.collapsed: set[str] = set()  # codes whose sub-codes are hidden
 
     @property
     def mpu_app(self) -> MpuQualApp:
@@ -95,8 +97,8 @@ class MatrixScreen(ModalScreen[None]):
             yield DataTable(id="matrix-table", cursor_type="cell", zebra_stripes=True)
             yield Static("", id="matrix-detail")
             yield Label(
-                "Arrows: move · Enter: the passages behind a cell · Tab: measure · "
-                "c: columns · /: filter codes · Esc closes",
+                "Arrows: move · Enter: the passages behind a cell (on a code: fold its "
+                "sub-codes) · Tab: measure · c: columns · /: filter codes · Esc closes",
                 classes="dialog-keys",
             )
 
@@ -150,6 +152,17 @@ class MatrixScreen(ModalScreen[None]):
             or wanted in c.label_en.casefold()
             or wanted in c.label_zh.casefold()
         ]
+        parent = {c.id: c.parent_id for c in self.facts.codes}
+
+        def hidden(cid: str) -> bool:
+            cur = parent.get(cid)
+            while cur is not None:
+                if cur in self.collapsed:
+                    return True
+                cur = parent.get(cur)
+            return False
+
+        rows = [r for r in rows if not hidden(r)]
         self.matrix = code_matrix(self.facts, rows, self.cols, self.measure)
         self.draw()
 
@@ -167,7 +180,10 @@ class MatrixScreen(ModalScreen[None]):
         cells = m.cells
         for r, row in enumerate(m.rows):
             label = row.label_zh if lang == "zh" else row.label_en
-            head = Text("  " * row.depth + visible(label), style="bold" if row.depth == 0 else "")
+            mark = "▸ " if row.id in self.collapsed else ""
+            head = Text(
+                "  " * row.depth + mark + visible(label), style="bold" if row.depth == 0 else ""
+            )
             table.add_row(head, *[_cell(v, m.measure) for v in cells[r]], key=row.id)
         if m.rows and m.cols:
             table.cursor_coordinate = where if where.row < len(m.rows) else where._replace(row=0)
@@ -220,6 +236,9 @@ class MatrixScreen(ModalScreen[None]):
 
     def open_cell(self) -> None:
         m, at = self.matrix, self.current()
+        if m is not None and at is None and m.rows:
+            self.toggle(m.rows[self.query_one(DataTable).cursor_coordinate.row].id)
+            return
         if m is None or at is None:
             return
         r, c = at
@@ -251,6 +270,14 @@ class MatrixScreen(ModalScreen[None]):
         self.app.push_screen(
             PassagesScreen(visible(title), codings, self.mpu_app.labels, participants), done
         )
+
+    def toggle(self, code_id: str) -> None:
+        """Enter on a code's name: hide (or show again) its sub-codes."""
+        if self.facts is None or not any(c.parent_id == code_id for c in self.facts.codes):
+            self.notify("This code has no sub-codes to fold.", timeout=2)
+            return
+        self.collapsed ^= {code_id}
+        self.rebuild()
 
     def action_measure(self, step: int = 1) -> None:
         if self.query_one(Input).has_focus:
