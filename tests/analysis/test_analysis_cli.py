@@ -250,7 +250,7 @@ def test_framework_xlsx_docx_summary_and_undo(cli, small: Project, tmp_path: Pat
     assert r.exit_code == 1 and "no participant 'NOBODY'" in r.stderr
 
 
-def test_job_ad_figures_beside_codes(small: Project, tmp_path: Path) -> None:
+def test_job_ad_figures_beside_codes(cli, small: Project, tmp_path: Path) -> None:
     folder = small.db_path.parent
     write_default_rules(folder)
     rules = load_rules(folder / "jobrules.yaml")
@@ -272,3 +272,8 @@ def test_job_ad_figures_beside_codes(small: Project, tmp_path: Path) -> None:
         f"window=2024-2025: {new.figure.describe()}, {change:+.0f}% since 2023-2024"
     )
     assert figures["talent"][0] == f"window=2023-2024: {old.figure.describe()}"
+    # beside the matrix row, in JSON and in the table
+    data = _json(cli("-p", str(folder), "matrix", "--rows", "themes", "--jobs", "--format", "json"))
+    assert data["job_ads"] == {"talent": figures["talent"]}
+    table = cli("-p", str(folder), "matrix", "--rows", "talent", "--jobs").stdout
+    assert "Job ads" in table and "since 2023-2024" in table.replace("\n", "")
