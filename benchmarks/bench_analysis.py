@@ -6,7 +6,8 @@ time.perf_counter, the median of several runs of:
 
 - reading the coding (``Facts.load``: codings without text, speakers, segments, talk);
 - a code matrix of every code by group (passages, participants, share), by participant, and
-  the first draw the workbench's matrix screen makes (load + matrix);
+  the first draw the workbench's matrix screen makes (load + matrix of passages); the talk
+  per speaker that shares divide by is read once, when a share is first asked for;
 - the codings behind the biggest cell (ids, then the full codings with their quotes);
 - co-occurrence of every code (same passage, overlapping, within 2 segments);
 - the framework matrix by group (with every quote).
@@ -86,6 +87,7 @@ def main() -> None:
     t_parts_measure, _ = timed(lambda: m.with_measure("participants").cells, n)
     t_share, _ = timed(lambda: m.with_measure("share").cells, n)
     t_first, _ = timed(lambda: code_matrix(Facts.load(p), all_codes, "group").cells, n)
+    t_talk, _ = timed(lambda: AnalysisReads(p).talk(), n)
     # the biggest cell that is not a theme's (a sub-code's: what a researcher opens)
     r, c = max(
         ((r, c) for r in range(len(m.rows)) if m.rows[r].depth > 0 for c in range(len(m.cols))),
@@ -120,6 +122,7 @@ def main() -> None:
     row(f"matrix {len(all_codes)} codes x {len(m.cols)} groups, passages", t_group)
     row("  the same as participants", t_parts_measure)
     row("  the same as share of talk", t_share)
+    row("  talk per speaker, read once (for shares)", t_talk)
     row("matrix every code x participant", t_part)
     row("matrix code expression 'A & !B'", t_expr)
     row(

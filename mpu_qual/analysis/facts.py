@@ -42,10 +42,15 @@ class Facts:
     groups: list[tuple[str, str, str]]  # (id, en, zh) in codebook order
     reads: AnalysisReads
     passages: list[Passage]
-    direct: list[frozenset[str]]  # codes applied to each passage
+    direct: list[list[str]]  # codes applied to each passage (a code twice: two coders)
     codings: list[list[tuple[int, str]]]  # (coding id, code id) per passage
     by_code: dict[str, list[int]] = field(default_factory=dict)  # with sub-codes
     _talk: list[Talk] | None = None
+
+    @property
+    def talk_read(self) -> bool:
+        """Whether ``talk`` has been read (reading it scans every segment)."""
+        return self._talk is not None
 
     @property
     def talk(self) -> list[Talk]:
@@ -62,7 +67,7 @@ class Facts:
             codes = project.codes.list()
             people = {p.id: p for p in project.participants.list()}
             sources = {s.id: s for s in reads.source_headers()}
-            facts = reads.coding_facts()
+            facts = reads.coding_fact_rows()  # CodingFact's fields, as tuples
         groups = [(g.id, g.en, g.zh) for g in project.codebook.load().groups]
         passages: list[Passage] = []
         direct: list[list[str]] = []
@@ -78,9 +83,7 @@ class Facts:
             else:
                 direct[-1].append(f[2])
                 codings[-1].append((f[0], f[2]))
-        out = cls(
-            codes, people, sources, groups, reads, passages, [frozenset(d) for d in direct], codings
-        )
+        out = cls(codes, people, sources, groups, reads, passages, direct, codings)
         out.by_code = out._index_codes()
         return out
 

@@ -46,8 +46,16 @@ class Matrix:
     measure: str
     filter_text: str
     passages: list[list[list[int]]]  # passage indexes per cell
-    talk: dict[str, int]  # characters spoken per column key
+    dim: Dimension  # what the columns are; its talk() is read when a share is first asked for
     job_figures: dict[str, list[str]] = field(default_factory=dict)  # per row id
+    _talk: dict[str, int] | None = None
+
+    @property
+    def talk(self) -> dict[str, int]:
+        """Characters spoken per column key (read on first use: a scan of every segment)."""
+        if self._talk is None:
+            self._talk = self.dim.talk()
+        return self._talk
 
     @property
     def cells(self) -> list[list[float | int]]:
@@ -64,7 +72,7 @@ class Matrix:
         if measure == "participants":
             ps = {self.facts.passages[i].participant_id for i in idx}
             return sum(1 for p in ps if self.facts.is_stakeholder(p))
-        talk = self.talk.get(self.cols[c].key, 0)
+        talk = self.talk.get(self.cols[c].key, 0)  # every segment is read once, when needed
         return covered_chars(self.facts, idx) / talk if talk else 0.0
 
     def row_total(self, r: int) -> int:
@@ -95,8 +103,9 @@ class Matrix:
             measure,
             self.filter_text,
             self.passages,
-            self.talk,
+            self.dim,
             self.job_figures,
+            self._talk,
         )
 
     def keep_rows(self, nonzero: Sequence[str] = (), zero: Sequence[str] = ()) -> Matrix:
@@ -230,5 +239,5 @@ def code_matrix(
         measure,
         (where or PassageFilter()).describe(),
         cells,
-        dim.talk(),
+        dim,
     )

@@ -132,6 +132,10 @@ class MatrixScreen(ModalScreen[None]):
             self.app.call_from_thread(self.mpu_app.show_error, exc, "Could not read the coding")
             return
         self.app.call_from_thread(self._loaded, facts)
+        try:  # what each column says in all, for the share of talk (a scan of every segment)
+            self.mpu_app.read(lambda _p: facts.talk)
+        except (MpuQualError, sqlite3.Error):
+            pass  # read again, with its error shown, when a share is asked for
 
     def _loaded(self, facts: Facts) -> None:
         if not self.is_attached:
@@ -170,6 +174,8 @@ class MatrixScreen(ModalScreen[None]):
         m, table = self.matrix, self.query_one(DataTable)
         if m is None:
             return
+        if m.measure == "share":  # on the read connection, under its lock
+            self.mpu_app.read(lambda _p: m.talk)
         lang = self.mpu_app.labels.lang
         where = table.cursor_coordinate
         table.clear(columns=True)
@@ -220,9 +226,10 @@ class MatrixScreen(ModalScreen[None]):
         text.append(visible(col.label_zh if lang == "zh" else col.label_en), style="bold")
         text.append(
             f": {count(m.value(r, c, 'passages'), 'passage')}, "
-            f"{count(int(m.value(r, c, 'participants')), 'participant')}, "
-            f"{shown(m.value(r, c, 'share'), 'share')} of the column's talk"
+            f"{count(int(m.value(r, c, 'participants')), 'participant')}"
         )
+        if m.facts.talk_read:  # read in the background after the first draw
+            text.append(f", {shown(m.value(r, c, 'share'), 'share')} of the column's talk")
         detail.update(text)
 
     # ------------------------------------------------------------------ keys
