@@ -114,7 +114,7 @@ class Facts:
         raise MpuQualError(
             f"no code '{code_id}'",
             field="code",
-            hint="List the codes with 'mpu-qual codes list'.",
+            hint="List the codes with 'mpu-qual codebook show'.",
         )
 
     def descendants(self, code_id: str) -> set[str]:

@@ -180,7 +180,7 @@ def parse_rows(facts: Facts, specs: Sequence[str]) -> list[Row]:
                 raise MpuQualError(
                     f"no code '{cid}' (in the rows '{spec}')",
                     field="rows",
-                    hint="List the codes with 'mpu-qual codes list'.",
+                    hint="List the codes with 'mpu-qual codebook show'.",
                 )
         if node.op == "code":
             c = by_id[node.code or ""]
