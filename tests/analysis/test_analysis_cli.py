@@ -277,3 +277,23 @@ def test_job_ad_figures_beside_codes(cli, small: Project, tmp_path: Path) -> Non
     assert data["job_ads"] == {"talent": figures["talent"]}
     table = cli("-p", str(folder), "matrix", "--rows", "talent", "--jobs").stdout
     assert "Job ads" in table and "since 2023-2024" in table.replace("\n", "")
+
+
+def test_framework_summaries_follow_a_code_merge_and_its_undo(small: Project) -> None:
+    from mpu_qual.analysis.framework import framework_matrix, set_summary
+
+    set_summary(small, "participant", "IL1", "rec.gov", "Fund retraining.")
+    set_summary(small, "participant", "IL1", "rec.emp", "Mentors.")
+    set_summary(small, "group", "academic", "talent", "Ageing staff. 老化。")
+    small.codes.merge("rec.gov", "rec.emp")
+    fw = framework_matrix(small, themes=["rec.emp"])
+    assert fw.cell("IL1", "rec.emp").summary == "Fund retraining.\n\nMentors."  # oldest first
+    assert framework_matrix(small, by="group").cell("academic", "talent").summary == (
+        "Ageing staff. 老化。"
+    )
+    small.history.undo()
+    fw = framework_matrix(small, themes=["rec.gov", "rec.emp"])
+    assert fw.cell("IL1", "rec.gov").summary == "Fund retraining."
+    assert fw.cell("IL1", "rec.emp").summary == "Mentors."
+    small.history.undo()  # the group's summary
+    assert framework_matrix(small, by="group").cell("academic", "talent").summary == ""
