@@ -8,6 +8,7 @@ neutralised; DOCX text has XML-illegal characters dropped.
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 from pathlib import Path
@@ -24,7 +25,7 @@ from mpu_qual.safe_text import docx_text, md_cell, neutralise, xml_safe
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
-MATRIX_FORMATS = {".json": "json", ".csv": "csv", ".xlsx": "xlsx"}
+MATRIX_FORMATS = {".json": "json", ".csv": "csv", ".xlsx": "xlsx", ".html": "html", ".htm": "html"}
 FRAMEWORK_FORMATS = {".xlsx": "xlsx", ".docx": "docx", ".md": "md"}
 EAST_ASIAN_FONT = "Microsoft JhengHei"
 XLSX_CELL_LIMIT = 32_000  # Excel holds at most 32,767 characters in a cell
@@ -115,8 +116,58 @@ def cooc_rows(co: Cooccurrence, measure: str = "counts") -> list[list[Any]]:
     return out
 
 
+_CSS = (
+    "body{font-family:system-ui,'Noto Sans TC','Microsoft JhengHei',sans-serif;margin:2em}"
+    "table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:.3em .5em}"
+    "th.row{text-align:left;font-weight:normal;max-width:28em;white-space:normal}"
+    "th.theme{font-weight:bold}td{text-align:right}thead th{max-width:10em;white-space:normal}"
+)
+
+
+def matrix_html(m: Matrix, title: str = "Code matrix 編碼矩陣") -> str:
+    """A page with the matrix as a table: labels wrap (never cut off), cells shaded by value."""
+    e = html.escape
+    cells = m.cells
+    top = max([v for line in cells for v in line] + [0]) or 1
+    head = "".join(f"<th>{e(_label(c.label_en, c.label_zh))}</th>" for c in m.cols)
+    rows = []
+    for r, row in enumerate(m.rows):
+        label = e(row.label_en) + (
+            f' · <span lang="zh-Hant">{e(row.label_zh)}</span>'
+            if row.label_zh != row.label_en
+            else ""
+        )
+        cls = "row theme" if row.depth == 0 else "row"
+        pad = f' style="padding-left:{0.5 + 1.2 * row.depth:.1f}em"'
+        line = "".join(
+            f'<td style="background:rgba(0,114,178,{0.6 * v / top:.2f})" '
+            f'title="{e(str(len(m.cell_codings(r, c))))} codings">{e(shown(v, m.measure))}</td>'
+            for c, v in enumerate(cells[r])
+        )
+        rows.append(f'<tr><th class="{cls}"{pad} title="{e(row.id)}">{label}</th>{line}</tr>')
+    note = f"Cells: {m.measure}" + (f"; where {m.filter_text}" if m.filter_text else "")
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="en"><head><meta charset="utf-8">',
+            '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+            "style-src 'unsafe-inline'\">",
+            f"<title>{e(title)}</title><style>{_CSS}</style></head><body>",
+            f"<h1>{e(title)}</h1><p>{e(note)}</p>",
+            f"<table><thead><tr><th>Code 編碼</th>{head}</tr></thead>",
+            f"<tbody>{''.join(rows)}</tbody></table>",
+            "</body></html>",
+            "",
+        ]
+    )
+
+
 def write_table(path: str | Path, fmt: str, data: dict[str, Any], sheets: dict) -> Path:
-    """Write JSON (``data``), CSV (the first sheet) or XLSX (every sheet: name -> rows)."""
+    """Write JSON (``data``), CSV (the first sheet), XLSX (every sheet: name -> rows) or
+    HTML (``data["html"]``, a whole page)."""
+    if fmt == "html":
+        page = data["html"]
+        return write_atomic(path, lambda fh: fh.write(page.encode("utf-8")))
     if fmt == "json":
         text = json.dumps(data, ensure_ascii=False, indent=2)
         return write_atomic(path, lambda fh: fh.write(text.encode("utf-8")))

@@ -110,7 +110,7 @@ def _show_codings(project, ids: list[int], what: str) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "csv", "json", "xlsx"]),
+    type=click.Choice(["table", "csv", "json", "xlsx", "html"]),
     default="table",
     show_default=True,
 )
@@ -147,7 +147,7 @@ def matrix_cmd(
     from mpu_qual.analysis.facts import Facts, PassageFilter
     from mpu_qual.analysis.jobfigures import job_figures
     from mpu_qual.analysis.matrix import code_matrix
-    from mpu_qual.analysis.render import matrix_data, matrix_rows, shown
+    from mpu_qual.analysis.render import matrix_data, matrix_html, matrix_rows, shown
 
     project = open_project(ctx)
     facts = Facts.load(project)
@@ -167,7 +167,13 @@ def matrix_cmd(
         _show_codings(project, m.cell_codings(r, c), f"{m.rows[r].id} x {m.cols[c].label_en}")
         return
     if fmt != "table" or output is not None:
-        _emit(fmt, output, matrix_data(m), {"Matrix": matrix_rows(m)})
+        data = matrix_data(m)
+        if fmt == "html" or (output or "").lower().endswith((".html", ".htm")):
+            data = {"html": matrix_html(m)}
+            if output is None:
+                click.echo(data["html"], nl=False)
+                return
+        _emit(fmt, output, data, {"Matrix": matrix_rows(m)})
         return
     table = Table("Code", *[escape(_label(c.label_en, c.label_zh, "\n")) for c in m.cols])
     if jobs:

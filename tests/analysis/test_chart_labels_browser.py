@@ -57,7 +57,25 @@ def _code_everything(project: Project) -> int:
     return len(codes)
 
 
-def _measure(page: Path, tmp_path: Path) -> list[dict]:
+TABLE_MEASURE = """
+<script>
+const out = [];
+const width = document.documentElement.scrollWidth;
+for (const th of document.querySelectorAll("th")) {
+  const r = th.getBoundingClientRect();
+  out.push({label: th.textContent, x: r.left, right: r.right, top: r.top,
+            bottom: r.bottom, width: width, height: document.documentElement.scrollHeight,
+            clipped: th.scrollWidth > th.clientWidth + 1});
+}
+const pre = document.createElement("pre");
+pre.id = "label-check";
+pre.textContent = JSON.stringify(out);
+document.body.appendChild(pre);
+</script>
+"""
+
+
+def _measure(page: Path, tmp_path: Path, script: str = MEASURE) -> list[dict]:
     text = page.read_text(encoding="utf-8")
     # the summary's policy forbids scripts; the measuring copy allows this one inline script
     text = re.sub(
@@ -67,7 +85,7 @@ def _measure(page: Path, tmp_path: Path) -> list[dict]:
         text,
     )
     probe = tmp_path / "probe.html"
-    probe.write_text(text.replace("</body>", MEASURE + "</body>"), encoding="utf-8")
+    probe.write_text(text.replace("</body>", script + "</body>"), encoding="utf-8")
     run = subprocess.run(
         [
             CHROMIUM or "chromium",
@@ -130,3 +148,24 @@ def test_labels_are_shortened_with_the_full_label_on_hover(
     out = write_summary(build_summary(demo_project), tmp_path / "summary.docx")
     body = "\n".join(p.text for p in docx.Document(str(out)).paragraphs)
     assert "Balanced and inclusive growth · 制定平衡共融的增長策略" in body
+
+
+def test_every_label_of_the_matrix_page_is_whole(
+    cli, demo_project: Project, tmp_path: Path
+) -> None:
+    assert CHROMIUM, (
+        "Debian's chromium is missing: './dev test' installs it (apt-get install chromium)"
+    )
+    n_codes = _code_everything(demo_project)
+    page = tmp_path / "matrix.html"
+    r = cli(
+        "-p", str(demo_project.db_path.parent), "matrix", "--cols", "participant", "-o", str(page)
+    )
+    assert r.exit_code == 0, r.stderr
+    boxes = _measure(page, tmp_path, TABLE_MEASURE)
+    labels = [b["label"] for b in boxes]
+    assert "Balanced and inclusive growth · 制定平衡共融的增長策略" in labels
+    # a header per column (participants who said something), then one per code (every code)
+    assert len(boxes) - 1 - n_codes >= 2
+    bad = [b for b in boxes if b["clipped"] or b["x"] < 0 or b["right"] > b["width"] + 0.5]
+    assert bad == [], bad[:5]
