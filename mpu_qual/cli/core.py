@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +13,7 @@ from rich.console import Console
 from mpu_qual.cli import main, project_option
 from mpu_qual.errors import MpuQualError
 from mpu_qual.figures import count
-from mpu_qual.safety.notices import remove_handler
 from mpu_qual.store import Project
-from mpu_qual.store.project import DB_NAME
 
 console = Console()
 
@@ -27,14 +24,8 @@ def project_dir(ctx: click.Context) -> Path:
 
 
 def _open(folder: Path, *, create: bool = True) -> Project:
-    """Project.open, and the default job-ad rules for a project it has just set up."""
-    from mpu_qual.evidence.rules import write_default_rules
-
-    new = not (folder / DB_NAME).exists()
-    project = Project.open(folder, create=create)
-    if new and not project.readonly:
-        write_default_rules(folder)
-    return project
+    """Project.open (which sets up a folder that has a codebook but no database yet)."""
+    return Project.open(folder, create=create)
 
 
 def open_project(ctx: click.Context, *, create: bool = True) -> Project:
@@ -54,11 +45,7 @@ def open_workbench(
         from mpu_qual.tui.app import run_app
     except ImportError as exc:  # pragma: no cover - only without the TUI installed
         raise MpuQualError(f"the workbench is not available: {exc}") from None
-    # The workbench shows library notices itself; printing them to stderr would draw over it.
-
-    printer = getattr(sys.modules.get("mpu_qual.cli.safety"), "print_notice", None)
-    if printer is not None:
-        remove_handler(printer)
+    # The workbench shows library notices itself while it runs (the innermost front end).
     run_app(folder, coder=coder, blind=blind)
 
 
@@ -83,10 +70,7 @@ def dump_json(data: Any) -> None:
 @click.option("--no-import", is_flag=True, help="Do not import files already in transcripts/.")
 def init(folder: str, codebook: str | None, no_import: bool) -> None:
     """Create a project in FOLDER (codebook.yaml, transcripts/, project.db)."""
-    from mpu_qual.evidence.rules import write_default_rules
-
     project = Project.init(folder, codebook, import_transcripts=not no_import)
-    write_default_rules(folder)
     n = len(project.sources.list())
     project.close()
     click.echo(f"Created project in {folder} ({count(n, 'transcript')} imported).")

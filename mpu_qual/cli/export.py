@@ -142,16 +142,24 @@ def export_qdc_cmd(
 @project_option
 @_output_option()
 @pseudonymise_options
+@click.option(
+    "--positions",
+    type=click.Choice(["code-points", "utf-16"]),
+    default="code-points",
+    show_default=True,
+    help="How selection positions are counted: code points, as the REFI-QDA standard says, "
+    "or UTF-16 units, as NVivo counts them.",
+)
 @click.pass_context
 def export_qdpx_cmd(
-    ctx: click.Context, output: str, pseudonymise: bool, pseudonyms: str | None
+    ctx: click.Context, output: str, pseudonymise: bool, pseudonyms: str | None, positions: str
 ) -> None:
     """The whole project as a REFI-QDA project (.qdpx): codes, transcripts, codings,
     participants as cases, memos as notes."""
     from mpu_qual.refi.qdpx_writer import export_qdpx
 
     project, pseudo = _open_pseudonymised(ctx, pseudonymise, pseudonyms)
-    r = export_qdpx(project, output, pseudo)
+    r = export_qdpx(project, output, pseudo, positions)
     click.echo(
         f"Wrote {output}: {count(r.sources, 'transcript')}, {count(r.codings, 'coding')}, {count(r.cases, 'case')}, "
         f"{count(r.notes, 'note')}" + (" (pseudonymised)." if pseudo is not None else ".")
@@ -211,22 +219,35 @@ def _print_skipped(report: ImportReport) -> None:
     help="Import what can be imported when some sources or codings cannot come along "
     "(they are listed); without it such a file is refused and nothing is written.",
 )
+@click.option(
+    "--positions",
+    type=click.Choice(["auto", "code-points", "utf-16", "crlf-once"]),
+    default="auto",
+    show_default=True,
+    help="How the file counts selection positions; auto decides from the file and refuses "
+    "when it cannot tell.",
+)
 @click.pass_context
 def import_qdpx_cmd(
-    ctx: click.Context, file: str, new_folder: str | None, prefix: str, partial: bool
+    ctx: click.Context,
+    file: str,
+    new_folder: str | None,
+    prefix: str,
+    partial: bool,
+    positions: str,
 ) -> None:
     """Add a REFI-QDA project (.qdpx) to this project, or create one with --new DIR."""
-    from mpu_qual.evidence.rules import write_default_rules
     from mpu_qual.refi.import_into_project import import_qdpx, import_qdpx_new
 
     if new_folder:
-        report = import_qdpx_new(file, new_folder, prefix=prefix, partial=partial)
-        write_default_rules(new_folder)
+        report = import_qdpx_new(
+            file, new_folder, prefix=prefix, partial=partial, positions=positions
+        )
         _print_report(report)
         click.echo(f"Next: mpu-qual -p {new_folder}")
         return
     project = open_project(ctx)
-    _print_report(import_qdpx(project, file, prefix=prefix, partial=partial))
+    _print_report(import_qdpx(project, file, prefix=prefix, partial=partial, positions=positions))
 
 
 @import_group.command("qdc")

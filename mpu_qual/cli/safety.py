@@ -21,17 +21,9 @@ from mpu_qual.figures import count
 from mpu_qual.safety import backup as backups
 from mpu_qual.safety.access import why_read_only
 from mpu_qual.safety.checks import ERROR, INFO, WARNING, Finding
-from mpu_qual.safety.notices import add_handler
 from mpu_qual.store import Project
 
 _COLORS = {ERROR: "red", WARNING: "yellow", INFO: "cyan"}
-
-
-def print_notice(level: str, message: str) -> None:
-    click.secho(f"{level}: {message}", fg=_COLORS.get(level), err=True)
-
-
-add_handler(print_notice)
 
 
 def _age(created: datetime) -> str:

@@ -137,6 +137,16 @@ def merge_cmd(ctx: click.Context, other: str, dry_run: bool, skip_new_codes: boo
         click.echo(
             f"{len(r.new_codes)} new codes {would}added to the codebook: " + ", ".join(r.new_codes)
         )
+    if r.malformed:
+        shown = "".join(f"\n  - {why}" for why in r.malformed[:20])
+        more = f"\n  ... and {len(r.malformed) - 20} more" if len(r.malformed) > 20 else ""
+        click.echo(
+            f"warning: {count(len(r.malformed), 'row')} in the colleague's project cannot be "
+            f"right and {'were' if len(r.malformed) != 1 else 'was'} left out (a problem of "
+            f"their copy; this project is fine):{shown}{more}\n"
+            "  Ask them to run 'mpu-qual doctor' on their project and send a fresh copy.",
+            err=True,
+        )
     for code, n in r.skipped_codes:
         click.echo(
             f"warning: code '{code}' is not in this codebook; {count(n, 'coding')} left out",

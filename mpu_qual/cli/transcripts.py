@@ -15,6 +15,7 @@ from mpu_qual.cli.transcript_preview import preview_files
 from mpu_qual.errors import MpuQualError
 from mpu_qual.figures import count, format_share
 from mpu_qual.fileio import write_text_atomic
+from mpu_qual.transcript_files.formats import READ_SUFFIXES, WRITE_NAMES
 from mpu_qual.transcript_files.timecode import format_clock
 
 
@@ -23,7 +24,10 @@ def transcripts_group() -> None:
     """Import, list, show and export transcripts."""
 
 
-@transcripts_group.command("add")
+@transcripts_group.command(
+    "add",
+    help=f"Import transcripts ({', '.join(READ_SUFFIXES)}). Each file is all or nothing.",
+)
 @project_option
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--name", help="Name for the transcript (one file only).")
@@ -57,7 +61,6 @@ def transcripts_add(
     audio: str | None,
     force_audio: bool,
 ) -> None:
-    """Import transcripts (.txt, .vtt, .srt, .docx, .html). Each file is all or nothing."""
     if name and len(files) > 1:
         raise MpuQualError("--name works with one file at a time")
     if audio and len(files) > 1:
@@ -181,15 +184,13 @@ def transcripts_show(ctx: click.Context, name: str, offsets: bool) -> None:
 @transcripts_group.command("export")
 @project_option
 @click.argument("name")
-@click.option(
-    "--format", "fmt", type=click.Choice(["txt", "vtt", "srt"]), default="txt", show_default=True
-)
+@click.option("--format", "fmt", type=click.Choice(WRITE_NAMES), default="txt", show_default=True)
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: stdout)."
 )
 @click.pass_context
 def transcripts_export(ctx: click.Context, name: str, fmt: str, output: str | None) -> None:
-    """Write a transcript as plain text, WebVTT or SRT."""
+    """Write a transcript in one of the formats we write (plain text, WebVTT, SRT)."""
     project = open_project(ctx)
     text = project.sources.export(name, fmt)
     if output:

@@ -13,9 +13,8 @@ from mpu_qual.fileio import refuse_database_file
 from mpu_qual.store.bulk_rows import check_and_index_source, rows_checked_per_source
 from mpu_qual.store.recordings import Recording, check_fits, open_recording
 from mpu_qual.store.records import Segment, Source
+from mpu_qual.transcript_files.formats import parse_file, write
 from mpu_qual.transcript_files.parsed import ParsedSegment, ParsedTranscript
-from mpu_qual.transcript_files.parsers import parse_file
-from mpu_qual.transcript_files.writers import write
 
 if TYPE_CHECKING:
     from mpu_qual.store.project import Project
