@@ -65,6 +65,10 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "restore": ("safety",),
     "doctor": ("safety",),
     "purge": ("safety",),
+    "matrix": ("analysis",),
+    "cooccurrence": ("analysis",),
+    "framework": ("analysis",),
+    "framework-summary": ("analysis",),
 }
 
 

@@ -314,6 +314,7 @@ def _load_prose_writer(spec: str) -> Callable[..., str]:
     show_default=True,
     help="Unit of the intercoder-agreement section (written when two or more coders coded).",
 )
+@click.option("--framework", is_flag=True, help="Add the framework matrix (participants x themes).")
 @pseudonymise_options
 @click.pass_context
 def summary_cmd(
@@ -324,10 +325,12 @@ def summary_cmd(
     n_quotes: int,
     prose_writer: str | None,
     agreement_unit: str,
+    framework: bool,
     pseudonymise: bool,
     pseudonyms: str | None,
 ) -> None:
-    """Theme summaries: codes with counts, representative quotes, job-ad evidence."""
+    """Theme summaries: codes with counts, representative quotes, job-ad evidence, codes that
+    co-occur with each theme, and (--framework) the framework matrix."""
     from mpu_qual.export.summary import build_summary
     from mpu_qual.export.summary_render import summary_format, write_summary
 
@@ -341,6 +344,7 @@ def summary_cmd(
         pseudo=pseudo,
         prose=prose,
         agreement_unit=agreement_unit,
+        framework=framework,
     )
     write_summary(s, output, fmt)
     echo(f"Wrote the summary of {count(len(s.themes), 'theme')} to {Path(output)} ({fmt}).")

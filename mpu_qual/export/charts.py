@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import struct
+import unicodedata
 import zlib
 from dataclasses import dataclass
 
@@ -50,12 +51,40 @@ def _truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def text_width(text: str, font_px: float = 12) -> float:
+    """A generous estimate of how wide ``text`` is drawn (pixels): a wide (Chinese) character
+    takes a full em, a Latin capital or m/w nearly one, other characters at most 0.6 em. It
+    errs on the wide side, so a label it says fits is never cut off."""
+    w = 0.0
+    for ch in text:
+        if unicodedata.east_asian_width(ch) in ("W", "F"):
+            w += 1.05
+        elif ch in "mwMW@%":
+            w += 0.95
+        elif ch.isupper() or ch.isdigit():
+            w += 0.75
+        elif ch in " .,:;'|!il":
+            w += 0.35
+        else:
+            w += 0.6
+    return w * font_px
+
+
+def fit_label(text: str, max_px: float, font_px: float = 12) -> str:
+    """``text``, or as much of it as fits in ``max_px`` followed by "…"."""
+    if text_width(text, font_px) <= max_px:
+        return text
+    while text and text_width(text + "…", font_px) > max_px:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
 # ----------------------------------------------------------------------------- SVG
 def bar_chart_svg(freq: Frequencies, *, title: str = "") -> str:
     """A self-contained SVG stacked bar chart (no scripts, no external references)."""
     e = html.escape
     colors = group_colors(freq.groups)
-    row_h, label_w, bar_w, top_pad = 28, 320, 380, 56 if title else 36
+    row_h, label_w, bar_w, top_pad = 34, 320, 380, 56 if title else 36
     legend_h = 22 * ((len(freq.groups) + 1) // 2)
     height = top_pad + row_h * max(len(freq.rows), 1) + 40 + legend_h
     width = label_w + bar_w + 60
@@ -68,7 +97,10 @@ def bar_chart_svg(freq: Frequencies, *, title: str = "") -> str:
         f"<title>{e(title or 'Coded passages by stakeholder group')}</title>",
     ]
     if title:
-        out.append(f'<text x="0" y="18" font-size="15" font-weight="bold">{e(title)}</text>')
+        out.append(
+            f'<text x="0" y="18" font-size="15" font-weight="bold">'
+            f"<title>{e(title)}</title>{e(fit_label(title, width - 4, 15))}</text>"
+        )
     y0 = top_pad
     for t in _ticks(top):
         x = label_w + t * scale
@@ -80,9 +112,14 @@ def bar_chart_svg(freq: Frequencies, *, title: str = "") -> str:
     for i, r in enumerate(freq.rows):
         y = y0 + i * row_h
         label = f"{r.label_en} · {r.label_zh}"
+        # English above Chinese, each shortened to the label column; the full label on hover
+        room = label_w - 8 - 4
         out.append(
-            f'<text x="{label_w - 8}" y="{y + 18}" text-anchor="end">'
-            f"<title>{e(label)} ({r.code_id})</title>{e(_truncate(label, 46))}</text>"
+            f'<text x="{label_w - 8}" y="{y + 13}" text-anchor="end" class="row-label">'
+            f"<title>{e(label)} ({r.code_id})</title>"
+            f"<tspan>{e(fit_label(r.label_en, room))}</tspan>"
+            f'<tspan x="{label_w - 8}" dy="14" fill="#444" lang="zh-Hant">'
+            f"{e(fit_label(r.label_zh, room))}</tspan></text>"
         )
         x = float(label_w)
         for g in freq.groups:
@@ -91,17 +128,21 @@ def bar_chart_svg(freq: Frequencies, *, title: str = "") -> str:
                 continue
             w = n * scale
             out.append(
-                f'<rect x="{x:.1f}" y="{y + 5}" width="{w:.1f}" height="{row_h - 10}" '
+                f'<rect x="{x:.1f}" y="{y + 6}" width="{w:.1f}" height="{row_h - 12}" '
                 f'fill="{colors[g.id]}"><title>{e(g.en)} {e(g.zh)}: {n}</title></rect>'
             )
             x += w
-        out.append(f'<text x="{x + 6:.1f}" y="{y + 18}" fill="#333">{r.total}</text>')
+        out.append(f'<text x="{x + 6:.1f}" y="{y + 21}" fill="#333">{r.total}</text>')
     ly = y0 + row_h * len(freq.rows) + 24
     for i, g in enumerate(freq.groups):
         lx = (i % 2) * (width // 2)
         yy = ly + (i // 2) * 22
         out.append(f'<rect x="{lx}" y="{yy - 11}" width="12" height="12" fill="{colors[g.id]}"/>')
-        out.append(f'<text x="{lx + 18}" y="{yy}">{e(g.en)} · {e(g.zh)}</text>')
+        name = f"{g.en} · {g.zh}"
+        out.append(
+            f'<text x="{lx + 18}" y="{yy}"><title>{e(name)}</title>'
+            f"{e(fit_label(name, width // 2 - 24))}</text>"
+        )
     out.append("</svg>")
     return "\n".join(out)
 

@@ -24,6 +24,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
+from mpu_qual.analysis.facts import Facts
+from mpu_qual.analysis.framework import Framework
 from mpu_qual.codebook import Group
 from mpu_qual.errors import MpuQualError
 from mpu_qual.export.agreement_render import agreement_for
@@ -34,6 +36,7 @@ from mpu_qual.export.stats import (
     frequencies,
     tally,
 )
+from mpu_qual.export.summary_analysis import Cooccurring, summary_framework, theme_cooccurrence
 from mpu_qual.export.summary_evidence import EvidenceItem, evidence_for
 from mpu_qual.pseudonymise import Pseudonymiser
 from mpu_qual.store import Project
@@ -103,6 +106,7 @@ class ThemeSummary:
     by_audience: bool
     prose: str | None = None
     prose_by: str | None = None
+    cooccurring: list[Cooccurring] = field(default_factory=list)  # codes of other themes
 
 
 @dataclass
@@ -116,6 +120,7 @@ class Summary:
     rule: str = REPRESENTATIVE_RULE
     notes: list[str] = field(default_factory=list)
     agreement: AgreementReport | None = None  # with two or more coders: the methods section
+    framework: Framework | None = None  # participants x themes, when asked
 
 
 ProseWriter = Callable[[ThemeSummary], str]
@@ -135,11 +140,13 @@ def build_summary(
     pseudo: Pseudonymiser | None = None,
     prose: ProseWriter | None = None,
     agreement_unit: str = "segment",
+    framework: bool = False,
 ) -> Summary:
     """Collect everything the summary prints; renderers only format it. Read from one
-    committed state, while other windows may be writing."""
+    committed state, while other windows may be writing. ``framework`` adds the framework
+    matrix (participants x themes)."""
     with project.snapshot():
-        return _build_summary(
+        s = _build_summary(
             project,
             theme=theme,
             quotes=quotes,
@@ -147,6 +154,12 @@ def build_summary(
             prose=prose,
             agreement_unit=agreement_unit,
         )
+        facts = Facts.load(project)
+        for ts in s.themes:
+            ts.cooccurring = theme_cooccurrence(facts, ts.theme_id, pseudo)
+        if framework:
+            s.framework = summary_framework(project, pseudo)
+        return s
 
 
 def _build_summary(

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from mpu_qual.errors import MpuQualError
-from mpu_qual.export import agreement_render
+from mpu_qual.export import agreement_render, summary_analysis
 from mpu_qual.export.charts import bar_chart_png, bar_chart_svg, png_legend
 from mpu_qual.export.quotes import html_page, new_document, save_zip
 from mpu_qual.export.summary import CodeLine, Quote, Section, Summary, ThemeSummary
@@ -113,10 +113,12 @@ def render_markdown(s: Summary) -> str:
             ]
         if t.chart.rows and t.chart.groups:
             out += ["Coded passages by stakeholder group:", ""] + _chart_table(t) + [""]
+        out += summary_analysis.cooccurrence_md(t.cooccurring)
         for sec in t.sections:
             if t.by_audience:
                 out += [f"### {md_inline(sec.heading_en)} · {md_inline(sec.heading_zh)}", ""]
             out += _section_md(sec, s.quotes_per_section)
+    out += summary_analysis.framework_md(s.framework)
     if s.agreement is not None:
         out += agreement_render.markdown(s.agreement)
     return "\n".join(out).rstrip() + "\n"
@@ -201,10 +203,12 @@ def render_html(s: Summary) -> str:
             )
         if t.chart.rows and t.chart.groups:
             body.append(f"<figure>{bar_chart_svg(t.chart, title=t.label_en)}</figure>")
+        body += summary_analysis.cooccurrence_html(t.cooccurring)
         for sec in t.sections:
             if t.by_audience:
                 body.append(f"<h3>{e(sec.heading_en)} · {e(sec.heading_zh)}</h3>")
             body += _section_html(sec, s.quotes_per_section)
+    body += summary_analysis.framework_html(s.framework)
     if s.agreement is not None:
         body += agreement_render.html_section(s.agreement)
     return html_page(f"Theme summary: {s.title}", body)
@@ -281,10 +285,12 @@ def _write_docx(s: Summary, fh: IO[bytes]) -> None:
                 legend.add_run(x(label) + "   ")
             for r in rows:
                 doc.add_paragraph(x(r)).runs[0].font.size = Pt(9)
+        summary_analysis.cooccurrence_docx(doc, t.cooccurring)
         for sec in t.sections:
             if t.by_audience:
                 doc.add_heading(x(f"{sec.heading_en} · {sec.heading_zh}"), level=2)
             _section_docx(doc, sec, s.quotes_per_section)
+    summary_analysis.framework_docx(doc, s.framework)
     if s.agreement is not None:
         agreement_render.docx_section(doc, s.agreement)
     save_zip(doc.save, fh)

@@ -7,7 +7,8 @@ schema trust check (``store/schema_trust.py``) rebuilds it to compare a file aga
 - ``core``: participants, sources, segments, codes, codings, memos, undo journal, search index;
 - ``transcription``: checkpoints of transcription runs (``mpu_qual.speech``);
 - ``job_ads``: job ads, their search index and evidence links (``mpu_qual.evidence``);
-- ``team``: the team's settings (blind mode) and review rejections (``mpu_qual.team``).
+- ``team``: the team's settings (blind mode) and review rejections (``mpu_qual.team``);
+- ``analysis``: the framework matrix's cell summaries (``mpu_qual.analysis``).
 
 Never edit an applied migration; add a new one.
 """
@@ -17,15 +18,26 @@ from __future__ import annotations
 import sqlite_utils
 from sqlite_utils import Migrations
 
-from mpu_qual.store.migrations import core, job_ads, team, transcription
+from mpu_qual.store.migrations import analysis, core, job_ads, team, transcription
 
 # Tables whose row changes the undo journal records (core, then features).
-JOURNALED_TABLES = (*core.JOURNALED_TABLES, *job_ads.JOURNALED_TABLES, *team.JOURNALED_TABLES)
+JOURNALED_TABLES = (
+    *core.JOURNALED_TABLES,
+    *job_ads.JOURNALED_TABLES,
+    *team.JOURNALED_TABLES,
+    *analysis.JOURNALED_TABLES,
+)
 
 
 def migration_sets() -> list[Migrations]:
     """The core set first, then every feature's set."""
-    return [core.migrations, transcription.migrations, job_ads.migrations, team.migrations]
+    return [
+        core.migrations,
+        transcription.migrations,
+        job_ads.migrations,
+        team.migrations,
+        analysis.migrations,
+    ]
 
 
 def step_names(migrations: Migrations) -> list[str]:

@@ -16,6 +16,7 @@ from mpu_qual.tui.screens.chart import ChartScreen
 from mpu_qual.tui.screens.disagreements import DisagreementsScreen
 from mpu_qual.tui.screens.evidence import EvidenceScreen, targets_for
 from mpu_qual.tui.screens.history import HistoryScreen
+from mpu_qual.tui.screens.matrix import MatrixScreen
 from mpu_qual.tui.screens.participants import ParticipantsScreen
 from mpu_qual.tui.screens.review import ReviewScreen
 from mpu_qual.tui.screens.transcribe import TranscribeScreen
@@ -62,6 +63,13 @@ SCREENS: dict[str, ScreenEntry] = {
             lambda app: ChartScreen(),
             key="C",
             description="Bars per theme (Enter: its codes), split by stakeholder group",
+        ),
+        ScreenEntry(
+            "matrix",
+            "Matrix: codes by group, participant or transcript",
+            lambda app: MatrixScreen(),
+            key="X",
+            description="Move by cell, Enter: the passages behind it, Tab: measure, /: filter codes",
         ),
         ScreenEntry(
             "transcribe",
