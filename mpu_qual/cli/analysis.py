@@ -4,8 +4,8 @@ the coding (``mpu_qual.analysis``), printed as a table or written as JSON, CSV, 
 from __future__ import annotations
 
 import csv
+import io
 import json
-import sys
 from pathlib import Path
 
 import click
@@ -13,11 +13,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from mpu_qual.cli import main, project_option
-from mpu_qual.cli.core import console, open_project
+from mpu_qual.cli.core import open_project
+from mpu_qual.cli.output import console, echo, echo_json
 from mpu_qual.errors import MpuQualError
 from mpu_qual.figures import count
 from mpu_qual.fileio import read_small_text
-from mpu_qual.safe_text import neutralise
+from mpu_qual.safe_text import neutralise, terminal_text
 from mpu_qual.store.analysis_reads import AnalysisReads
 
 _WHERE = click.option(
@@ -42,27 +43,30 @@ def _emit(fmt: str, output: str | None, data: dict, sheets: dict) -> None:
     if output is not None:
         fmt = format_of(output, MATRIX_FORMATS) if fmt in ("table", "auto") else fmt
         path = write_table(output, fmt, data, sheets)
-        click.echo(f"Wrote {path}.")
+        echo(f"Wrote {path}.")
         return
     if fmt == "xlsx":
         raise MpuQualError("XLSX needs a file", field="format", hint="Add -o FILE.xlsx.")
     if fmt == "json":
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        echo_json(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    w = csv.writer(sys.stdout)
+    buf = io.StringIO()
+    w = csv.writer(buf)
     for row in next(iter(sheets.values())):
         w.writerow([neutralise(v) for v in row])
+    echo(buf.getvalue(), nl=False)
 
 
 def _visible(text: str) -> str:
-    """Stored text for one table line: breaks and tabs as spaces, other controls shown."""
+    """Stored text for one table line: breaks and tabs as spaces, control and escape
+    characters shown (``safe_text.terminal_text``, as everywhere in the CLI)."""
     text = text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ").replace("\t", " ")
-    return "".join(ch if ch.isprintable() or ch == " " else f"\\x{ord(ch):02x}" for ch in text)
+    return terminal_text(text)
 
 
 def _show_codings(project, ids: list[int], what: str) -> None:
     codings = AnalysisReads(project).codings(ids)
-    click.echo(f"{what}: {count(len(codings), 'coding')}.")
+    echo(f"{what}: {count(len(codings), 'coding')}.")
     table = Table("Id", "Code", "Transcript", "Speaker", "Quote")
     for c in codings:
         quote = _visible(c.quote)
@@ -171,7 +175,7 @@ def matrix_cmd(
         if fmt == "html" or (output or "").lower().endswith((".html", ".htm")):
             data = {"html": matrix_html(m)}
             if output is None:
-                click.echo(data["html"], nl=False)
+                echo(data["html"], nl=False)
                 return
         _emit(fmt, output, data, {"Matrix": matrix_rows(m)})
         return
@@ -186,7 +190,7 @@ def matrix_cmd(
         table.add_row(*line)
     console.print(table)
     what = {"passages": "coded passages", "participants": "participants (moderators left out)"}
-    click.echo(
+    echo(
         f"{count(len(m.rows), 'row')}; cells: {what.get(m.measure, 'share of the column talk')}"
         + (f"; where {m.filter_text}" if m.filter_text else "")
         + ". Open a cell's passages with --cell ROW COL."
@@ -298,7 +302,7 @@ def cooccurrence_cmd(
             label = f"{cid}  {by_id[cid].label_en} · {by_id[cid].label_zh}"
             table.add_row(escape(label), str(n), shown(c, "c"), shown(co.jaccard[i][j], "j"))
         console.print(table)
-        click.echo(
+        echo(
             f"{with_code} has {count(co.counts[i][i], 'passage')}; "
             f"{count(len(co.partners(with_code)), 'code')} meet it ({mode}). "
             f"Open the passages with --pair {with_code} CODE."
@@ -313,9 +317,7 @@ def cooccurrence_cmd(
         label = f"{k + 1}. {line[0]}  {_label(line[1], line[2])}"
         table.add_row(escape(_visible(label)), *[shown(v, measure) for v in line[3:]])
     console.print(table)
-    click.echo(
-        f"{count(len(co.codes), 'code')}; {measure} ({mode}). The diagonal: each code's passages."
-    )
+    echo(f"{count(len(co.codes), 'code')}; {measure} ({mode}). The diagonal: each code's passages.")
 
 
 # ----------------------------------------------------------------------------- framework
@@ -358,12 +360,12 @@ def framework_cmd(
         moderators=moderators,
     )
     if output is None:
-        click.echo(framework_markdown(fw), nl=False)
+        echo(framework_markdown(fw), nl=False)
         return
     path = write_framework(fw, output)
     n = sum(len(c.quotes) for line in fw.cells for c in line)
     s = sum(1 for line in fw.cells for c in line if c.summary)
-    click.echo(
+    echo(
         f"Wrote {path}: {count(len(fw.rows), 'row')} x {count(len(fw.themes), 'theme')}, "
         f"{count(n, 'passage')}, {count(s, 'summary', 'summaries')}."
     )
@@ -401,4 +403,4 @@ def framework_summary_cmd(
         raise MpuQualError("give the summary text (or --file FILE, or --clear)", field="text")
     project = open_project(ctx)
     done = set_summary(project, by, row, theme, text)
-    click.echo(f"{done}. Undo with 'mpu-qual undo'.")
+    echo(f"{done}. Undo with 'mpu-qual undo'.")

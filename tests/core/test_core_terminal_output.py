@@ -138,6 +138,9 @@ SHOWS_STORED_TEXT: dict[str, list[str]] = {
     "code add": ["code", "add", SRC, "--start", "0", "--end", "40", "--code", "factors"],
     "code memo": ["code", "memo", "1", f"memo {EVIL}"],
     "code list": ["code", "list"],
+    "matrix": ["matrix", "--cols", "participant"],
+    "cooccurrence": ["cooccurrence"],
+    "framework": ["framework"],
     "search": ["search", "technicians"],
     "participants list": ["participants", "list"],
     "participants set": ["participants", "set", "TP2", "--name", f"Wong {EVIL}"],
@@ -156,6 +159,7 @@ SHOWS_STORED_TEXT: dict[str, list[str]] = {
 # what a unit test cannot give (a Whisper model, a terminal UI). They print through
 # mpu_qual.cli.output all the same (test_no_cli_module_prints_except_through_the_output_module).
 NOT_RUN = {
+    "framework-summary": "our own words (the summary is stored; framework shows it)",
     "tui": "opens the workbench (Textual draws stored text itself)",
     "transcribe": "needs a Whisper model; prints progress and counts",
     "init": "counts and paths",
