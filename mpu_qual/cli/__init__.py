@@ -115,4 +115,5 @@ from mpu_qual.cli import (  # noqa: E402, F401
     team,
     transcribe,
     transcripts,
+    voices,
 )
