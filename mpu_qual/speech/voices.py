@@ -22,9 +22,11 @@ mpu-qual user folder instead (``MPU_QUAL_HOME/senko``).
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import re
 import time
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +36,7 @@ import numpy as np
 
 from mpu_qual.errors import MpuQualError
 from mpu_qual.paths import user_dir
+from mpu_qual.speech import audio as audio_mod
 from mpu_qual.speech.diarize import SpeakerTurn
 
 SAME_VOICE = 0.875  # cosine of two clusters' mean voices above which they are one person
@@ -151,8 +154,6 @@ class SenkoDiarizer:
         return self._engine
 
     def __call__(self, audio_path: Path, duration_ms: int) -> Sequence[SpeakerTurn]:
-        from mpu_qual.speech import audio as audio_mod
-
         try:
             decoded = audio_mod.decode(str(audio_path))
         except audio_mod.AudioError as exc:
@@ -181,9 +182,6 @@ class SenkoDiarizer:
 @contextlib.contextmanager
 def _quiet() -> Iterator[None]:
     """senko and its libraries print progress and warnings; a CLI must not show them raw."""
-    import io
-    import warnings
-
     with (
         contextlib.redirect_stdout(io.StringIO()),
         contextlib.redirect_stderr(io.StringIO()),
