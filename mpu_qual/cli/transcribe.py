@@ -315,6 +315,9 @@ def transcripts_review(
     metavar="TURN=SPEAKER",
     help="Turn number TURN goes to SPEAKER (12=S3).",
 )
+@click.option(
+    "--split", "split", multiple=True, type=int, metavar="TURN", help="These turns are a new voice."
+)
 @click.option("--from", "from_", help="Start of a time range (hh:mm:ss, mm:ss or seconds).")
 @click.option("--to", help="End of a time range (exclusive).")
 @click.option("--match", "pattern", help="Regular expression searched in each segment's text.")
@@ -330,6 +333,7 @@ def transcripts_speakers(
     assign: tuple[str, ...],
     merge: tuple[str, ...],
     move: tuple[str, ...],
+    split: tuple[int, ...],
     from_: str | None,
     to: str | None,
     pattern: str | None,
@@ -342,7 +346,7 @@ def transcripts_speakers(
     or turn found voices into participants: --assign S1=IL1, --merge S4=S2, --move 12=S3."""
 
     project = open_project(ctx)
-    if assign or merge or move:
+    if assign or merge or move or split:
         from mpu_qual.cli.voices import relabel_voices
 
         if label or from_ or to or pattern or current or unlabelled or dry_run:
@@ -351,7 +355,7 @@ def transcripts_speakers(
                 "its selection options",
                 field="assign",
             )
-        relabel_voices(project, name, assign, merge, move)
+        relabel_voices(project, name, assign, merge, move, split)
         return
     if not label:
         raise MpuQualError(

