@@ -74,11 +74,24 @@ def echo_voices(project: Any, name: str) -> None:
             f"{count(len(v.segments), 'turn')}{conf}{overlap}",
             err=True,
         )
+    _echo_suggestions(project, name)
     if any(v.participant is None for v in voices):
         first = next(v.speaker for v in voices if v.participant is None)
         click.echo(
             f"Say who they are: mpu-qual transcripts speakers '{display(name)}' "
             f"--assign {display(first)}=P1 (or press V in the workbench).",
+            err=True,
+        )
+
+
+def _echo_suggestions(project: Any, name: str) -> None:
+    from mpu_qual.speech.known_voices import suggest
+
+    for s in suggest(project, name):
+        click.echo(
+            f"  {display(s.voice)} sounds like {display(s.participant)} (similarity "
+            f"{s.similarity:.2f}, from {', '.join(display(n) for n in s.sources)}): confirm with "
+            f"--assign {display(s.voice)}={display(s.participant)}",
             err=True,
         )
 
@@ -138,3 +151,4 @@ def transcripts_voices(ctx: click.Context, name: str) -> None:
             f"{display(v.speaker)}\t{who}\t{format_clock(v.talk_ms)}\t"
             f"{len(v.segments)}\t{conf}\t{format_clock(v.overlap_ms)}"
         )
+    _echo_suggestions(project, name)

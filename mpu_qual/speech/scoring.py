@@ -10,7 +10,9 @@ Frame-based, 10 ms frames, as the NIST md-eval and pyannote.metrics define it:
 * frames within ``collar_ms`` of a reference boundary are not scored (0.25 s is usual);
 * attribution: of the time when exactly one person speaks in the reference, the share the
   diarization gives to that person (under the same mapping), which is what a researcher
-  counting quotes per participant needs.
+  counting quotes per participant needs; ``attribution_labelled`` counts only the part the
+  diarization labelled at all (a transcript segment in a gap between voice turns still gets
+  the nearest voice, so this is closer to what the transcript shows).
 
 RTTM (``SPEAKER file 1 start duration <NA> <NA> speaker ...``) is read by ``read_rttm``.
 """
@@ -36,6 +38,7 @@ class Score:
     false_alarm: float
     confusion: float
     attribution: float
+    attribution_labelled: float  # the same, of the single-speaker time the diarization labelled
     speakers_ref: int
     speakers_found: int
     scored_s: float
@@ -91,12 +94,16 @@ def score(reference: Sequence[Span], found: Sequence[Span], *, collar_ms: int = 
     conf = (np.minimum(n_ref, n_hyp) - correct).sum() / total
     single = n_ref == 1
     right = (ref & mapped)[:, single].any(0).sum()
+    labelled = single & (n_hyp > 0)
     return Score(
         der=float(missed + fa + conf),
         missed=float(missed),
         false_alarm=float(fa),
         confusion=float(conf),
         attribution=float(right / max(int(single.sum()), 1)),
+        attribution_labelled=float(
+            (ref & mapped)[:, labelled].any(0).sum() / max(int(labelled.sum()), 1)
+        ),
         speakers_ref=len(ref_names),
         speakers_found=len(hyp_names),
         scored_s=float(keep.sum() * FRAME_MS / 1000),

