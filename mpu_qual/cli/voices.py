@@ -103,7 +103,8 @@ def _echo_suggestions(project: Any, name: str) -> None:
     "--speakers",
     default="auto",
     show_default=True,
-    help="How many voices: auto, a number (6) or a range (5-8).",
+    help="How many voices: auto (the transcript's Participants header if it has one), a "
+    "number (6) or a range (5-8).",
 )
 @click.option("--replace", is_flag=True, help="Label again a transcript that has speakers.")
 @click.option("--threads", type=int, default=0, help="CPU threads (0 = PyTorch default).")
@@ -123,6 +124,12 @@ def transcripts_diarize(
     project = open_project(ctx)
     click.echo("finding speakers (loading the voice model) ...", err=True)
     rep = diarize_transcript(project, name, SenkoDiarizer(wanted, threads=threads), replace=replace)
+    if rep.speakers_from_header:
+        click.echo(
+            f"clustered into the {count(rep.speakers_from_header, 'participant')} the "
+            "transcript's Participants header lists (--speakers overrides it)",
+            err=True,
+        )
     secs = f" in {rep.seconds:.0f} s" if rep.seconds is not None else ""
     click.echo(
         f"'{display(rep.source)}': {count(rep.voices, 'voice')} found{secs}; "

@@ -11,6 +11,8 @@ transcript as it was, and running the command again starts it afresh.
 
 from __future__ import annotations
 
+import copy
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +21,7 @@ from mpu_qual.playback.clip import media_of
 from mpu_qual.speech.diarize import Diarizer
 from mpu_qual.speech.turns import diarization_metadata, split_by_turns
 from mpu_qual.store.voices import VoicePiece, apply_voices, summaries
+from mpu_qual.transcript_files.labels import PARTICIPANT_KEYS, is_label
 from mpu_qual.transcript_files.parsed import ParsedSegment
 
 
@@ -30,6 +33,20 @@ class DiarizeReport:
     segments_after: int
     seconds: float | None
     talk_ms: dict[str, int]
+    speakers_from_header: int | None = None  # the count the transcript's header gave
+
+
+def listed_participants(metadata: dict[str, Any]) -> list[str]:
+    """The speakers a transcript's ``Participants:`` header lists (empty when it has none)."""
+    out: list[str] = []
+    for key, value in (metadata or {}).items():
+        if str(key).casefold() not in PARTICIPANT_KEYS or not isinstance(value, str):
+            continue
+        for item in re.split(r"[,，;；、]", value):
+            label = re.split(r"[(（]", item, maxsplit=1)[0].strip()
+            if label and is_label(label) and label not in out:
+                out.append(label)
+    return out
 
 
 def diarize_transcript(
@@ -52,6 +69,14 @@ def diarize_transcript(
             field="speakers",
             hint="Pass --replace to label it again from the recording (undoable).",
         )
+    from_header = None
+    asked = getattr(diarizer, "speakers", None)
+    listed = listed_participants(src.metadata)
+    if listed and asked is not None and getattr(asked, "auto", False):
+        # the session's participant list is what the researcher knows: cluster into that many
+        diarizer = copy.copy(diarizer)  # the caller's diarizer keeps its own setting
+        diarizer.speakers = type(asked)(len(listed), len(listed), auto=False)  # type: ignore[attr-defined]
+        from_header = len(listed)
     turns = list(diarizer(path, src.duration_ms or 0))
     if not turns:
         raise MpuQualError(
@@ -83,6 +108,7 @@ def diarize_transcript(
         after,
         meta.get("seconds"),  # type: ignore[arg-type]
         talk,
+        from_header,
     )
 
 

@@ -311,3 +311,32 @@ def test_known_voices_are_suggested_from_another_recording(
         assert [g.speaker for g in p.sources.segments("two")] == before  # only suggested
     finally:
         p.close()
+
+
+def test_the_participants_header_sets_the_number_of_voices(
+    diarizer, tmp_path: Path, no_network: None
+) -> None:
+    from mpu_qual.speech.relabel import diarize_transcript
+    from mpu_qual.store.voices import summaries
+
+    txt = tmp_path / "call.txt"
+    txt.write_text(
+        "Participants: MOD (moderator), IL1, IL2\n\n"
+        "[00:06] Hello hello oh hello I did not know you were there.\n"
+        "[00:14] This is Diane in New Jersey and I am Sheila in Texas.\n"
+        "[00:21] Well there is not that much difference.\n",
+        encoding="utf-8",
+    )
+    p = Project.init(tmp_path / "proj")
+    try:
+        p.sources.import_file(txt)
+        p.sources.attach_recording("call", SAMPLE)
+        rep = diarize_transcript(p, "call", diarizer)
+        assert rep.speakers_from_header == 3
+        assert rep.voices == 3  # the header said three, although two people speak
+        assert diarizer.speakers.auto  # the shared diarizer is left as it was
+        assert len(summaries(p, "call")) <= 3
+        meta = p.sources.get("call").metadata["diarization"]
+        assert meta["speakers_asked"] == "3"
+    finally:
+        p.close()
