@@ -66,6 +66,25 @@ def _grid(spans: Iterable[Span], names: list[str], frames: int) -> np.ndarray:
     return grid
 
 
+def overlap_marks(
+    reference: Sequence[Span], marked: Sequence[tuple[int, int]]
+) -> tuple[float, float, float]:
+    """How well stretches marked as overlapping speech match the reference's overlap:
+    (share of the reference's overlapped time marked, share of the marked time that is
+    overlapped, overlapped share of the reference's speech)."""
+    end = max([b for _, b, _ in reference] + [b for _, b in marked] + [0])
+    frames = end // FRAME_MS + 1
+    names = sorted({s for _, _, s in reference})
+    n_ref = _grid(reference, names, frames).sum(0)
+    mark = np.zeros(frames, dtype=bool)
+    for a, b in marked:
+        mark[a // FRAME_MS : b // FRAME_MS] = True
+    both = n_ref >= 2
+    recall = float((both & mark).sum() / max(int(both.sum()), 1))
+    precision = float((both & mark).sum() / max(int(mark.sum()), 1))
+    return recall, precision, float(both.sum() / max(int((n_ref > 0).sum()), 1))
+
+
 def score(reference: Sequence[Span], found: Sequence[Span], *, collar_ms: int = 250) -> Score:
     from scipy.optimize import linear_sum_assignment
 

@@ -94,6 +94,17 @@ def test_scoring_counts_missed_false_alarm_confusion_and_attribution() -> None:
     assert wrong.confusion == pytest.approx(0.25) and wrong.attribution == pytest.approx(0.75)
     missing = score(ref, [(0, 10_000, "x")], collar_ms=0)
     assert missing.missed == pytest.approx(0.5) and missing.speakers_found == 1
+    assert missing.attribution == pytest.approx(0.5) and missing.attribution_labelled == 1
+
+
+def test_overlap_marks_are_scored_against_the_reference_overlap() -> None:
+    from mpu_qual.speech.scoring import overlap_marks
+
+    ref = [(0, 6000, "A"), (5000, 10_000, "B")]  # one second of two voices at once
+    recall, precision, share = overlap_marks(ref, [(4500, 5500)])
+    assert share == pytest.approx(0.1)
+    assert recall == pytest.approx(0.5) and precision == pytest.approx(0.5)
+    assert overlap_marks(ref, []) == (0.0, 0.0, pytest.approx(0.1))
 
 
 def test_missing_extra_gives_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
