@@ -8,16 +8,12 @@ import click
 
 from mpu_qual.cli import project_option
 from mpu_qual.cli.core import open_project
+from mpu_qual.cli.output import echo
 from mpu_qual.cli.transcripts import transcripts_group
 from mpu_qual.errors import MpuQualError
 from mpu_qual.figures import count
 from mpu_qual.store.voices import relabel, summaries
 from mpu_qual.transcript_files.timecode import format_clock
-
-
-def display(text: str) -> str:
-    """A label as the terminal shows it: control characters written out, not sent."""
-    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
@@ -53,8 +49,8 @@ def relabel_voices(
         move=moves,
         split=list(split),
     )
-    click.echo(
-        f"'{display(res.source)}': {'; '.join(display(s) for s in res.steps)} "
+    echo(
+        f"'{res.source}': {'; '.join(s for s in res.steps)} "
         f"({count(res.changed, 'segment')} changed). 'mpu-qual undo' reverts."
     )
 
@@ -63,23 +59,23 @@ def echo_voices(project: Any, name: str) -> None:
     """The speakers of a transcript with talk time and confidence, and what to do next."""
     voices = summaries(project, name)
     if not voices:
-        click.echo(f"'{display(name)}' has no speakers.", err=True)
+        echo(f"'{name}' has no speakers.", err=True)
         return
     for v in voices:
-        who = f" = {display(v.participant)}" if v.participant else ""
+        who = f" = {v.participant}" if v.participant else ""
         conf = f", confidence {v.confidence:.2f}" if v.confidence is not None else ""
         overlap = f", {format_clock(v.overlap_ms)} possibly overlapped" if v.overlap_ms else ""
-        click.echo(
-            f"  {display(v.speaker)}{who}: {format_clock(v.talk_ms)} in "
+        echo(
+            f"  {v.speaker}{who}: {format_clock(v.talk_ms)} in "
             f"{count(len(v.segments), 'turn')}{conf}{overlap}",
             err=True,
         )
     _echo_suggestions(project, name)
     if any(v.participant is None for v in voices):
         first = next(v.speaker for v in voices if v.participant is None)
-        click.echo(
-            f"Say who they are: mpu-qual transcripts speakers '{display(name)}' "
-            f"--assign {display(first)}=P1 (or press V in the workbench).",
+        echo(
+            f"Say who they are: mpu-qual transcripts speakers '{name}' "
+            f"--assign {first}=P1 (or press V in the workbench).",
             err=True,
         )
 
@@ -88,10 +84,10 @@ def _echo_suggestions(project: Any, name: str) -> None:
     from mpu_qual.speech.known_voices import suggest
 
     for s in suggest(project, name):
-        click.echo(
-            f"  {display(s.voice)} sounds like {display(s.participant)} (similarity "
-            f"{s.similarity:.2f}, from {', '.join(display(n) for n in s.sources)}): confirm with "
-            f"--assign {display(s.voice)}={display(s.participant)}",
+        echo(
+            f"  {s.voice} sounds like {s.participant} (similarity "
+            f"{s.similarity:.2f}, from {', '.join(n for n in s.sources)}): confirm with "
+            f"--assign {s.voice}={s.participant}",
             err=True,
         )
 
@@ -122,17 +118,17 @@ def transcripts_diarize(
 
     wanted = parse_speakers(speakers)
     project = open_project(ctx)
-    click.echo("finding speakers (loading the voice model) ...", err=True)
+    echo("finding speakers (loading the voice model) ...", err=True)
     rep = diarize_transcript(project, name, SenkoDiarizer(wanted, threads=threads), replace=replace)
     if rep.speakers_from_header:
-        click.echo(
+        echo(
             f"clustered into the {count(rep.speakers_from_header, 'participant')} the "
             "transcript's Participants header lists (--speakers overrides it)",
             err=True,
         )
     secs = f" in {rep.seconds:.0f} s" if rep.seconds is not None else ""
-    click.echo(
-        f"'{display(rep.source)}': {count(rep.voices, 'voice')} found{secs}; "
+    echo(
+        f"'{rep.source}': {count(rep.voices, 'voice')} found{secs}; "
         f"{count(rep.segments_before, 'turn')} became {rep.segments_after}. "
         "'mpu-qual undo' reverts.",
         err=True,
@@ -149,13 +145,13 @@ def transcripts_voices(ctx: click.Context, name: str) -> None:
     project = open_project(ctx)
     voices = summaries(project, name)
     if not voices:
-        click.echo(f"'{display(name)}' has no speakers.")
+        echo(f"'{name}' has no speakers.")
         return
     for v in voices:
-        who = display(v.participant) if v.participant else "-"
+        who = v.participant if v.participant else "-"
         conf = f"{v.confidence:.2f}" if v.confidence is not None else "-"
-        click.echo(
-            f"{display(v.speaker)}\t{who}\t{format_clock(v.talk_ms)}\t"
+        echo(
+            f"{v.speaker}\t{who}\t{format_clock(v.talk_ms)}\t"
             f"{len(v.segments)}\t{conf}\t{format_clock(v.overlap_ms)}"
         )
     _echo_suggestions(project, name)
