@@ -164,3 +164,57 @@ async def test_voices_become_participants_from_one_screen(folder: Path) -> None:
 
     with Project.open(folder) as p:  # what is on disk
         assert [g.speaker for g in p.sources.segments("fg")] == [t[0] for t in TURNS]
+
+
+async def test_a_known_voice_is_suggested_and_applied_only_when_confirmed(tmp_path: Path) -> None:
+    """Voice prints stand in for CAM++ embeddings here (the real model is tested in
+    tests/speech/test_diarize.py); the screen shows the suggestion and ``y`` applies it."""
+    rng = np.random.default_rng(1)
+    il1, mod = rng.normal(size=192), rng.normal(size=192)
+    p = Project.init(tmp_path / "proj")
+    earlier = [
+        ParsedSegment("Earlier words.", speaker="S1", start_ms=0, end_ms=900, meta={"voice": "S1"})
+    ]
+    p.sources.add(
+        "fg-1",
+        ParsedTranscript(
+            earlier, format="vtt", metadata={"diarization": {"embeddings": {"S1": list(il1)}}}
+        ),
+    )
+    from mpu_qual.store.voices import relabel
+
+    relabel(p, "fg-1", assign={"S1": "IL1"})
+    now = ParsedTranscript(
+        [
+            ParsedSegment(t, speaker=v, start_ms=a, end_ms=b, meta={"voice": v})
+            for v, a, b, t, _c in TURNS[:2]
+        ],
+        format="vtt",
+        metadata={
+            "diarization": {
+                "embeddings": {"S1": list(mod), "S2": list(il1 + 0.3 * rng.normal(size=192))}
+            }
+        },
+    )
+    p.sources.add("fg-2", now)
+    p.close()
+    app = create_app(tmp_path / "proj")
+    async with app.run_test(size=SIZE) as pilot:
+        app.workbench.open_source(app.project.sources.get("fg-2").id)
+        await pilot.pause()
+        await pilot.press("V")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, VoicesScreen)
+        assert set(screen.suggestions) == {"S2"}  # S1 sounds like nobody known
+        assert screen.suggestions["S2"].participant == "IL1"
+        row = [v.speaker for v in screen.voices].index("S2")
+        assert "sounds like IL1" in str(screen._line(screen.voices[row]))
+        assert [g.speaker for g in app.project.sources.segments("fg-2")] == ["S1", "S2"]
+        screen.query_one("#voices-list").highlighted = row
+        await pilot.press("y")
+        await pilot.pause()
+        assert [g.speaker for g in app.project.sources.segments("fg-2")] == ["S1", "IL1"]
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        assert [g.speaker for g in app.project.sources.segments("fg-2")] == ["S1", "S2"]
