@@ -351,3 +351,39 @@ def test_the_participants_header_sets_the_number_of_voices(
         assert meta["speakers_asked"] == "3"
     finally:
         p.close()
+
+
+def test_a_run_stopped_while_finding_speakers_resumes(
+    diarizer, tmp_path: Path, no_network: None
+) -> None:
+    """Ctrl+C while the voices are being found: the decoded segments (with their word times)
+    stay saved, and the same command finishes the job without decoding them again."""
+    from tx_helpers import tiny_options
+
+    from mpu_qual.speech.checkpoint import Checkpoints
+    from mpu_qual.speech.runner import Transcriber
+
+    class StoppedHere:
+        speakers = diarizer.speakers
+
+        def __call__(self, path: Path, duration_ms: int) -> list[SpeakerTurn]:
+            raise KeyboardInterrupt
+
+    p = Project.init(tmp_path / "proj")
+    try:
+        opts = tiny_options(word_timestamps=True)
+        with pytest.raises(KeyboardInterrupt):
+            Transcriber(p, opts, diarizer=StoppedHere()).transcribe(SAMPLE, name="call")
+        checkpoints = Checkpoints(p)
+        run = checkpoints.get("call")
+        assert run is not None
+        saved = checkpoints.segments(run.id)
+        assert saved and all(s.words for s in saved)  # word times kept for the split
+        assert [s.name for s in p.sources.list()] == []
+        res = Transcriber(p, opts, diarizer=diarizer).transcribe(SAMPLE, name="call")
+        assert res.resumed_from_ms == saved[-1].end_ms > 0
+        segs = p.sources.segments("call")
+        assert {g.speaker for g in segs} == {"S1", "S2"} and len(segs) > len(saved)
+        assert checkpoints.get("call") is None
+    finally:
+        p.close()
