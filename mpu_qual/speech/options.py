@@ -59,6 +59,8 @@ class TranscribeOptions:
     convert: str | None = None  # OpenCC config (s2hk, s2t, s2tw) or None
     cpu_threads: int = 0  # 0 = CTranslate2 default
     allow_download: bool = False
+    # Word start/end times from Whisper (for splitting segments where the speaker changes)
+    word_timestamps: bool = False
     thresholds: FlagThresholds = field(default_factory=FlagThresholds)
 
     def validate(self) -> None:
@@ -118,6 +120,8 @@ class TranscribeOptions:
             "initial_prompt": self.initial_prompt,
             "condition_on_previous_text": self.condition_on_previous_text,
             "convert": self.convert,
+            # only when on, so that runs saved before the option existed still resume
+            **({"word_timestamps": True} if self.word_timestamps else {}),
         }
 
     def as_metadata(self) -> dict[str, object]:

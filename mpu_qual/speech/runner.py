@@ -26,7 +26,7 @@ from mpu_qual.safety.access import WriteRefused
 from mpu_qual.speech import audio as audio_mod
 from mpu_qual.speech.checkpoint import Checkpoints, Run, SavedSegment
 from mpu_qual.speech.chinese import to_traditional
-from mpu_qual.speech.diarize import Diarizer, apply_turns
+from mpu_qual.speech.diarize import Diarizer
 from mpu_qual.speech.flags import LanguageCheck
 from mpu_qual.speech.hallucinations import load_hallucinations
 from mpu_qual.speech.languages import check_language
@@ -39,6 +39,7 @@ from mpu_qual.speech.results import (
     build_transcript,
     clock,
 )
+from mpu_qual.speech.turns import diarization_metadata, split_by_turns
 from mpu_qual.speech.worker import WorkerRequest
 from mpu_qual.speech.worker_process import POLL_S, WorkerDied, WorkerProcess
 from mpu_qual.transcript_files.writers import to_vtt
@@ -136,6 +137,7 @@ class Transcriber:
             initial_prompt=o.initial_prompt,
             condition_on_previous_text=o.condition_on_previous_text,
             language_check_model=self._language_check_model(),
+            word_timestamps=o.word_timestamps,
         )
 
     def _language_check_model(self) -> str | None:
@@ -353,6 +355,7 @@ class Transcriber:
             no_speech_prob=payload.get("no_speech_prob"),
             compression_ratio=payload.get("compression_ratio"),
             temperature=payload.get("temperature"),
+            words=payload.get("words") if self.options.word_timestamps else None,
         )
         self.checkpoints.add_segment(run_id, seg)
         return seg
@@ -431,8 +434,10 @@ class Transcriber:
             language_check=state.get("language_check"),
         )
         if self.diarizer is not None:
+            self._emit(ProgressEvent(path, name, "finding speakers", total_ms=duration_ms))
             turns = self.diarizer(path, duration_ms)
-            apply_turns(parsed.segments, turns)
+            parsed.segments = split_by_turns(parsed.segments, turns, [s.words for s in saved])
+            parsed.metadata["diarization"] = diarization_metadata(self.diarizer, turns)
 
         vtt_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         # the file is complete and synced before the transcript is stored, and takes its

@@ -62,6 +62,7 @@ class WorkerRequest:
     batched_from_s: float = BATCHED_FROM_S
     # A multilingual model to ask which language the audio is in (English-only runs only).
     language_check_model: str | None = None
+    word_timestamps: bool = False
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -174,6 +175,7 @@ def _run(conn: Connection, req: WorkerRequest) -> None:
         "beam_size": req.beam_size,
         "initial_prompt": req.initial_prompt,
         "vad_filter": req.vad,
+        "word_timestamps": req.word_timestamps,
     }
     import ctranslate2
 
@@ -245,6 +247,14 @@ def _run(conn: Connection, req: WorkerRequest) -> None:
                     "no_speech_prob": float(seg.no_speech_prob),
                     "compression_ratio": float(seg.compression_ratio),
                     "temperature": None if seg.temperature is None else float(seg.temperature),
+                    "words": [
+                        [
+                            offset_ms + int(round(w.start * 1000)),
+                            offset_ms + int(round(w.end * 1000)),
+                            w.word,
+                        ]
+                        for w in seg.words or []
+                    ],
                 },
             )
         )

@@ -125,7 +125,8 @@ class Sources:
                 zip(parsed.segments, parsed.spans(), strict=True)
             ):
                 pid = None
-                if seg.speaker:
+                # a diarizer's voice ("S1") is no participant until the researcher says who
+                if seg.speaker and seg.meta.get("voice") != seg.speaker:
                     if seg.speaker not in pids:
                         role = parsed.roles.get(seg.speaker)
                         pids[seg.speaker] = self.project.participants.ensure(

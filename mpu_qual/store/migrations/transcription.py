@@ -69,3 +69,10 @@ def m003_speech_regions(db: sqlite_utils.Database) -> None:
     The review flags compare them with the segments: speech without text was dropped.
     """
     db.conn.execute("ALTER TABLE transcription_runs ADD COLUMN speech TEXT")
+
+
+@migrations()
+def m004_word_times(db: sqlite_utils.Database) -> None:
+    """Whisper's word times of a saved segment (JSON [[start_ms, end_ms, word], ...]) when
+    the run labels speakers: a segment is split where the speaker changes between words."""
+    db.conn.execute("ALTER TABLE transcription_segments ADD COLUMN words TEXT")

@@ -20,6 +20,7 @@ from mpu_qual.tui.screens.matrix import MatrixScreen
 from mpu_qual.tui.screens.participants import ParticipantsScreen
 from mpu_qual.tui.screens.review import ReviewScreen
 from mpu_qual.tui.screens.transcribe import TranscribeScreen
+from mpu_qual.tui.screens.voices import VoicesScreen
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,13 @@ SCREENS: dict[str, ScreenEntry] = {
             lambda app: ReviewScreen(),
             key="R",
             description="Walk Whisper's flagged segments: listen, accept, edit, inaudible, delete",
+        ),
+        ScreenEntry(
+            "voices",
+            "Voices: who speaks in this transcript",
+            lambda app: VoicesScreen(),
+            key="V",
+            description="Voices found by diarization: listen, say who they are, merge, split, move a turn",
         ),
     )
 }
