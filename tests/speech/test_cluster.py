@@ -376,3 +376,14 @@ def test_local_cluster_starts_and_stops_its_workers(
     # multiprocessing's resource tracker stays with this process (one per process, gone with it)
     running = [p for p in left if p.status() != psutil.STATUS_ZOMBIE]
     assert [p for p in running if "resource_tracker" not in " ".join(p.cmdline())] == []
+
+
+def test_speakers_with_a_cluster_is_refused_before_anything_runs(cli, demo_dir: Path) -> None:
+    """Voices are found after a cluster run with 'transcripts diarize', not during it: the
+    refusal says so, and nothing starts (no cluster, no model)."""
+    res = cli(
+        "-p", str(demo_dir), "transcribe", "missing.wav", "--speakers", "2", "--cluster", "local:1"
+    )
+    assert res.exit_code == 1
+    assert "--speakers does not work with --cluster yet; nothing was transcribed" in res.stderr
+    assert "transcripts diarize NAME" in res.stderr
