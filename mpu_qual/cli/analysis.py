@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from mpu_qual.cli import main, project_option
-from mpu_qual.cli.core import open_project
+from mpu_qual.cli.core import open_project, refuse_project_output
 from mpu_qual.cli.output import console, echo, echo_json
 from mpu_qual.errors import MpuQualError
 from mpu_qual.figures import count
@@ -154,6 +154,7 @@ def matrix_cmd(
     from mpu_qual.analysis.render import matrix_data, matrix_html, matrix_rows, shown
 
     project = open_project(ctx)
+    refuse_project_output(project, output)
     facts = Facts.load(project)
     specs: list[str] = []
     for spec in rows or ("codes",):
@@ -277,6 +278,7 @@ def cooccurrence_cmd(
     from mpu_qual.analysis.render import cooc_data, cooc_rows, shown
 
     project = open_project(ctx)
+    refuse_project_output(project, output)
     facts = Facts.load(project)
     chosen = _split(codes)
     if not chosen and (level is not None or under is not None):
@@ -352,6 +354,7 @@ def framework_cmd(
     from mpu_qual.analysis.render import framework_markdown, write_framework
 
     project = open_project(ctx)
+    refuse_project_output(project, output)
     fw = framework_matrix(
         project,
         by=by,

@@ -35,6 +35,9 @@ WRITERS: dict[str, list[str]] = {
     "transcripts clip": ["transcripts", "clip", SRC, "1"],
     "jobs table": ["jobs", "table", "--format", "md"],
     "agreement": ["agreement", "--format", "csv"],
+    "matrix": ["matrix", "--format", "csv"],
+    "cooccurrence": ["cooccurrence", "--format", "csv"],
+    "framework": ["framework"],
 }
 # -o of "backup" copies the database to an external disk; it never overwrites any file
 NOT_EXPORTS = {"backup"}
@@ -42,7 +45,10 @@ NOT_EXPORTS = {"backup"}
 
 def commands_with_output(group: click.Group, prefix: str = "") -> set[str]:
     found: set[str] = set()
-    for name, cmd in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):  # as --help walks them (the main group is lazy)
+        cmd = group.get_command(ctx, name)
+        assert cmd is not None, name
         full = f"{prefix}{name}"
         if isinstance(cmd, click.Group):
             found |= commands_with_output(cmd, full + " ")
