@@ -205,15 +205,8 @@ def apply_codings(project: Project) -> int:
     return n
 
 
-def link_demo_evidence(project: Project, workdir: Path) -> int:
-    """Import the fictional ads and link three figures (skipped if evidence is unavailable)."""
-    try:
-        from mpu_qual.evidence.importer import import_job_ads
-        from mpu_qual.evidence.links import EvidenceQuery, link_evidence
-        from mpu_qual.evidence.rules import load_project_rules
-    except ImportError:
-        return 0
-    path = workdir / "demo-job-ads.csv"
+def write_demo_ads(path: Path) -> Path:
+    """The fictional job ads as a CSV file, the way a job board exports them."""
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["platform", "ad_id", "date", "title", "company", "industry", "description"])
@@ -234,6 +227,18 @@ def link_demo_evidence(project: Project, workdir: Path) -> int:
                         desc,
                     ]
                 )
+    return path
+
+
+def link_demo_evidence(project: Project, workdir: Path) -> int:
+    """Import the fictional ads and link three figures (skipped if evidence is unavailable)."""
+    try:
+        from mpu_qual.evidence.importer import import_job_ads
+        from mpu_qual.evidence.links import EvidenceQuery, link_evidence
+        from mpu_qual.evidence.rules import load_project_rules
+    except ImportError:
+        return 0
+    path = write_demo_ads(workdir / "demo-job-ads.csv")
     rules = load_project_rules(project.folder)
     import_job_ads(project, [path], rules)
     job_market = [

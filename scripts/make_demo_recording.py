@@ -38,8 +38,16 @@ TRANSCRIPT = ROOT / "transcripts" / "focus-group-2025-12-08.txt"
 # The introductions and one mixed Cantonese-English turn: about two minutes of speech. The
 # Cantonese (espeak's yue voice) is what an English-only model cannot transcribe, and TE1 speaks
 # fast: both give the review something real to flag.
-TURNS = ("00:00:05", "00:00:32", "00:00:46", "00:00:59", "00:01:09", "00:01:20", "00:01:31",
-         "00:04:18")
+TURNS = (
+    "00:00:05",
+    "00:00:32",
+    "00:00:46",
+    "00:00:59",
+    "00:01:09",
+    "00:01:20",
+    "00:01:31",
+    "00:04:18",
+)
 SPEED = {"TE1": 280}
 VOICES = {
     "Moderator": "en-gb",

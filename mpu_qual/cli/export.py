@@ -269,7 +269,13 @@ def _load_prose_writer(spec: str) -> Callable[..., str]:
 
 @main.command("summary")
 @project_option
-@_output_option("report.md, report.html or report.docx.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="report.md, report.html or report.docx (default: summary.md, or summary.FORMAT with "
+    "--format, in the project folder).",
+)
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "docx"]))
 @click.option("--theme", metavar="ID", help="Only this theme.")
 @click.option(
@@ -296,7 +302,7 @@ def _load_prose_writer(spec: str) -> Callable[..., str]:
 @click.pass_context
 def summary_cmd(
     ctx: click.Context,
-    output: str,
+    output: str | None,
     fmt: str | None,
     theme: str | None,
     n_quotes: int,
@@ -309,9 +315,11 @@ def summary_cmd(
     from mpu_qual.export.summary import build_summary
     from mpu_qual.export.summary_render import summary_format, write_summary
 
-    fmt = summary_format(output, fmt)
     prose = _load_prose_writer(prose_writer) if prose_writer else None
     project, pseudo = _open_pseudonymised(ctx, pseudonymise, pseudonyms)
+    if output is None:
+        output = str(project.folder / f"summary.{fmt or 'md'}")
+    fmt = summary_format(output, fmt)
     s = build_summary(
         project,
         theme=theme,
