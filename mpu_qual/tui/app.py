@@ -17,6 +17,9 @@ from typing import Any, TypeVar
 from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.css.query import NoMatches
+from textual.notifications import Notifications
+from textual.widgets._toast import ToastRack
 
 from mpu_qual.errors import MpuQualError
 from mpu_qual.figures import count
@@ -160,6 +163,45 @@ class MpuQualApp(App[None]):
     def _show_notice(self, level: str, message: str) -> None:
         severity = {"error": "error", "warning": "warning"}.get(level, "information")
         self.notify(message, title="Project", severity=severity, timeout=10)
+
+    # ------------------------------------------------------------------ notifications
+    def _on_notify(self, event: Any) -> None:
+        """A message already on show is not shown again while it is still there (Textual's own
+        handler, next in line, adds the others)."""
+        new = event.notification
+        for shown in self._notifications:
+            if not shown.has_expired and (shown.title, shown.message, shown.severity) == (
+                new.title,
+                new.message,
+                new.severity,
+            ):
+                event.prevent_default()
+                return
+
+    def _refresh_notifications(self) -> None:
+        """On the workbench, the latest message goes to the status bar's reserved line (it never
+        covers the transcript); on other screens, only the latest shows as a toast."""
+        try:
+            screen = self.screen
+        except Exception:  # no screen yet: the message shows when one is there
+            return
+        live = [n for n in self._notifications if not n.has_expired]
+        latest = live[-1] if live else None
+        if isinstance(screen, WorkbenchScreen):
+            for rack in screen.query(ToastRack):
+                self.call_later(rack.show, Notifications())
+            screen.show_message(latest)
+            if latest is not None:
+                self.set_timer(latest.time_left + 0.05, self._refresh_notifications)
+            return
+        try:
+            rack = screen.get_child_by_type(ToastRack)
+        except NoMatches:
+            return
+        one = Notifications()
+        if latest is not None:
+            one.add(latest)
+        self.call_later(rack.show, one)
 
     def on_unmount(self) -> None:
         remove_handler(self._on_notice)

@@ -26,6 +26,7 @@ from mpu_qual.tui.screens.workbench_coding import CodingActions
 from mpu_qual.tui.screens.workbench_navigation import NavigationActions
 from mpu_qual.tui.transcript_correction import install as install_correction
 from mpu_qual.tui.widgets import CodebookTree, SourceList, StatusBar, TranscriptView
+from mpu_qual.tui.widgets.status_bar import message_line
 from mpu_qual.tui.widgets.transcript_sizes import NARROW
 from mpu_qual.tui.widgets.transcript_view import ViewCoding
 
@@ -233,6 +234,19 @@ class WorkbenchScreen(NavigationActions, CodebookActions, CodingActions, Screen[
     # ------------------------------------------------------------------ status
     def on_transcript_view_cursor_moved(self, _event: TranscriptView.CursorMoved) -> None:
         self.update_status()
+
+    def show_message(self, notification: Any) -> None:
+        """The latest notification (or None) on the status bar's message line."""
+        line = None
+        if notification is not None:
+            line = message_line(
+                notification.title,
+                notification.message,
+                notification.severity,
+                notification.markup,
+            )
+        for status in self.query(StatusBar):
+            status.set_message(line)
 
     def update_status(self) -> None:
         status = self.query_one(StatusBar)
