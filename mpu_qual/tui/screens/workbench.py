@@ -27,7 +27,7 @@ from mpu_qual.tui.screens.workbench_navigation import NavigationActions
 from mpu_qual.tui.transcript_correction import install as install_correction
 from mpu_qual.tui.widgets import CodebookTree, SourceList, StatusBar, TranscriptView
 from mpu_qual.tui.widgets.status_bar import message_line
-from mpu_qual.tui.widgets.transcript_sizes import NARROW
+from mpu_qual.tui.widgets.transcript_sizes import NARROW, WIDE
 from mpu_qual.tui.widgets.transcript_view import ViewCoding
 
 if TYPE_CHECKING:
@@ -38,7 +38,8 @@ class WorkbenchScreen(NavigationActions, CodebookActions, CodingActions, Screen[
     """Coding a transcript, keyboard first."""
 
     # Narrow terminals give the transcript the whole width; Ctrl+T / Ctrl+B show the panel.
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW, "-normal")]
+    # Wide ones give the codebook room for its codes' full names.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW, "-normal"), (WIDE, "-wide")]
 
     BINDINGS = [
         Binding("c", "code_selection", "Code", key_display="c"),

@@ -69,7 +69,14 @@ class TranscriptDrawing:
         line = y + round(self.scroll_offset.y)
         if lay is None or self.doc is None or line >= len(lay):
             return Strip.blank(width, base)
+        current = lay.line_seg[line] == lay.segment_at(self.cursor)
+        if current:  # the segment at the caret is tinted as a whole, gutter to margin
+            base = base + self.get_component_rich_style("transcript-view--current")
         segments = self._gutter(line, base) + self._text(line, base) + self._margin(line, base)
+        if current and segments and segments[0].text.startswith(" "):
+            mark = base + self.get_component_rich_style("transcript-view--current-mark")
+            segments[0] = Segment(segments[0].text[1:], segments[0].style)
+            segments.insert(0, Segment("▌", mark))
         return Strip(segments).adjust_cell_length(width, base)
 
     def _gutter(self, y: int, base: Style) -> list[Segment]:
