@@ -118,3 +118,21 @@ async def test_the_same_message_is_not_stacked(demo_app: MpuQualApp) -> None:
             demo_app.notify("Nothing to undo.", title="Undo")
         await pilot.pause()
         assert [n.message for n in demo_app._notifications] == ["Nothing to undo."]
+
+
+async def test_undo_and_redo_speak_in_peoples_words(demo_app: MpuQualApp) -> None:
+    async with demo_app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("right_square_bracket", "t", "c")
+        await pilot.pause()
+        await pilot.press(*"infrastructure", "enter")
+        await pilot.pause()
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        await pilot.press("ctrl+y")
+        await pilot.pause()
+        said = [n.message for n in demo_app._notifications]
+        words = "coding 'Infrastructure 加強基建' on IL1's turn at 00:00:32 in focus-group-2025-12-08"
+        assert f"Undone: {words}" in said
+        assert f"Redone: {words}" in said
+        assert f"✓ Redone: {words}".startswith(demo_app.screen.query_one(StatusBar).message[:40])

@@ -15,7 +15,7 @@ from textual.screen import Screen
 from mpu_qual.tui.screens.chart import ChartScreen
 from mpu_qual.tui.screens.disagreements import DisagreementsScreen
 from mpu_qual.tui.screens.evidence import EvidenceScreen, targets_for
-from mpu_qual.tui.screens.history import HistoryScreen
+from mpu_qual.tui.screens.history import HistoryScreen, history_rows
 from mpu_qual.tui.screens.participants import ParticipantsScreen
 from mpu_qual.tui.screens.review import ReviewScreen
 from mpu_qual.tui.screens.transcribe import TranscribeScreen
@@ -45,7 +45,7 @@ SCREENS: dict[str, ScreenEntry] = {
         ScreenEntry(
             "history",
             "History of actions",
-            lambda app: HistoryScreen(app.project.history.recent(200)),
+            lambda app: HistoryScreen(history_rows(app.project, 200)),
             key="H",
             description="Recent actions; undo and redo survive restarts",
         ),

@@ -331,6 +331,7 @@ class WorkbenchScreen(NavigationActions, CodebookActions, CodingActions, Screen[
             self.notify("Auto-coding is still running; try again in a moment.", severity="warning")
             return
         project = self.mpu_app.project
+        action = project.history.next_action(undo)
         desc = self.mpu_app.run_write(
             project.history.undo if undo else project.history.redo,
             "Could not undo" if undo else "Could not redo",
@@ -343,6 +344,8 @@ class WorkbenchScreen(NavigationActions, CodebookActions, CodingActions, Screen[
             return
         self.rescoping = None
         self.refresh_all()
+        if action is not None:  # in people's words, read from what the action changed
+            desc = project.history.describe(action) or desc
         self.notify(f"{'Undone' if undo else 'Redone'}: {desc}", timeout=3)
 
     def action_toggle_blind(self) -> None:
