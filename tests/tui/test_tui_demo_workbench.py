@@ -132,7 +132,9 @@ async def test_undo_and_redo_speak_in_peoples_words(demo_app: MpuQualApp) -> Non
         await pilot.press("ctrl+y")
         await pilot.pause()
         said = [n.message for n in demo_app._notifications]
-        words = "coding 'Infrastructure 加強基建' on IL1's turn at 00:00:32 in focus-group-2025-12-08"
+        words = (
+            "coding 'Infrastructure 加強基建' on IL1's turn at 00:00:32 in focus-group-2025-12-08"
+        )
         assert f"Undone: {words}" in said
         assert f"Redone: {words}" in said
         assert f"✓ Redone: {words}".startswith(demo_app.screen.query_one(StatusBar).message[:40])
