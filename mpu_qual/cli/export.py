@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -250,23 +249,6 @@ def import_qdc_cmd(ctx: click.Context, file: str) -> None:
         click.echo(f"warning: {w}", err=True)
 
 
-def _load_prose_writer(spec: str) -> Callable[..., str]:
-    module, sep, attr = spec.partition(":")
-    if not sep or not module or not attr:
-        raise MpuQualError(
-            f"--prose-writer must look like module:function, got '{spec}'", field="prose-writer"
-        )
-    try:
-        fn = getattr(importlib.import_module(module), attr)
-    except (ImportError, AttributeError) as exc:
-        raise MpuQualError(
-            f"cannot load the prose writer '{spec}': {exc}", field="prose-writer"
-        ) from None
-    if not callable(fn):
-        raise MpuQualError(f"'{spec}' is not callable", field="prose-writer")
-    return fn
-
-
 @main.command("summary")
 @project_option
 @click.option(
@@ -313,9 +295,9 @@ def summary_cmd(
 ) -> None:
     """Theme summaries: codes with counts, representative quotes, job-ad evidence."""
     from mpu_qual.export.summary import build_summary
-    from mpu_qual.export.summary_render import summary_format, write_summary
+    from mpu_qual.export.summary_render import load_prose_writer, summary_format, write_summary
 
-    prose = _load_prose_writer(prose_writer) if prose_writer else None
+    prose = load_prose_writer(prose_writer) if prose_writer else None
     project, pseudo = _open_pseudonymised(ctx, pseudonymise, pseudonyms)
     if output is None:
         output = str(project.folder / f"summary.{fmt or 'md'}")

@@ -8,10 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from textual.widgets import Checkbox, Input
 from textual.widgets._toast import Toast
 
 from mpu_qual.playback.sinks import no_device
 from mpu_qual.tui.app import MpuQualApp, create_app
+from mpu_qual.tui.screens.export import ExportScreen
 from mpu_qual.tui.screens.workbench import WorkbenchScreen
 from mpu_qual.tui.widgets import SourceList, StatusBar
 
@@ -138,3 +140,82 @@ async def test_undo_and_redo_speak_in_peoples_words(demo_app: MpuQualApp) -> Non
         assert f"Undone: {words}" in said
         assert f"Redone: {words}" in said
         assert f"✓ Redone: {words}".startswith(demo_app.screen.query_one(StatusBar).message[:40])
+
+
+async def test_export_quotes_from_the_workbench_as_the_cli_does(
+    demo_app: MpuQualApp, tmp_path: Path
+) -> None:
+    import csv
+
+    from click.testing import CliRunner
+
+    from mpu_qual.cli import main
+
+    folder = demo_app.folder
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        palette = {title for title, _h, _a in demo_app.screen.palette_commands()}
+        assert any("Export coded quotes" in t for t in palette)
+        assert any("Write the theme summary" in t for t in palette)
+        await pilot.press("X")
+        await pilot.pause()
+        form = demo_app.screen
+        assert isinstance(form, ExportScreen)
+        form.query_one("#export-output", Input).value = "tui-quotes.csv"
+        form.query_one("#export-theme", Input).value = "factors"
+        form.query_one("#export-group", Input).value = "industry_leader"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(demo_app.screen, WorkbenchScreen)
+        said = [n.message for n in demo_app._notifications if n.title == "Exported"]
+        assert said and said[0].startswith("Wrote ") and "tui-quotes.csv (csv)" in said[0]
+    result = CliRunner().invoke(
+        main,
+        [
+            "-p",
+            str(folder),
+            "export",
+            "quotes",
+            "-o",
+            str(tmp_path / "cli.csv"),
+            "--theme",
+            "factors",
+            "--group",
+            "industry_leader",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    tui_rows = list(csv.reader((folder / "tui-quotes.csv").open(encoding="utf-8-sig")))
+    cli_rows = list(csv.reader((tmp_path / "cli.csv").open(encoding="utf-8-sig")))
+    assert len(tui_rows) > 3
+    assert tui_rows == cli_rows
+    assert result.output.split(" to ")[0] == said[0].split(" to ")[0]
+
+
+async def test_write_the_summary_from_the_workbench(demo_app: MpuQualApp) -> None:
+    from docx import Document
+
+    async with demo_app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("S")
+        await pilot.pause()
+        form = demo_app.screen
+        assert isinstance(form, ExportScreen) and form.kind == "summary"
+        form.query_one("#export-output", Input).value = "report.docx"
+        form.query_one("#export-quotes", Input).value = "x"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert demo_app.screen is form  # refused: the form stays open with what was typed
+        assert any("--quotes must be a whole number" in n.message for n in demo_app._notifications)
+        form.query_one("#export-quotes", Input).value = "1"
+        form.query_one("#export-pseudonymise", Checkbox).value = True
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(demo_app.screen, WorkbenchScreen)
+    doc = Document(str(demo_app.folder / "report.docx"))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    cells = {c.text for t in doc.tables for row in t.rows for c in row.cells}
+    assert "Theme summary: Advanced Manufacturing Manpower Update 2026" in text
+    assert any("Infrastructure" in c for c in cells)
+    said = [n.message for n in demo_app._notifications if n.title == "Summary"]
+    assert said and "report.docx (docx) (pseudonymised)" in said[0]

@@ -15,6 +15,7 @@ from textual.screen import Screen
 from mpu_qual.tui.screens.chart import ChartScreen
 from mpu_qual.tui.screens.disagreements import DisagreementsScreen
 from mpu_qual.tui.screens.evidence import EvidenceScreen, targets_for
+from mpu_qual.tui.screens.export import ExportScreen
 from mpu_qual.tui.screens.history import HistoryScreen, history_rows
 from mpu_qual.tui.screens.participants import ParticipantsScreen
 from mpu_qual.tui.screens.review import ReviewScreen
@@ -76,6 +77,20 @@ SCREENS: dict[str, ScreenEntry] = {
             lambda app: DisagreementsScreen(),
             key="D",
             description="Coders side by side; accept one coder's coding, both, or neither",
+        ),
+        ScreenEntry(
+            "export",
+            "Export coded quotes (CSV, XLSX, Markdown, DOCX, HTML)",
+            lambda app: ExportScreen("quotes", app.project.folder),
+            key="X",
+            description="mpu-qual export quotes, with its filters and --pseudonymise",
+        ),
+        ScreenEntry(
+            "summary",
+            "Write the theme summary (Markdown, HTML, DOCX)",
+            lambda app: ExportScreen("summary", app.project.folder),
+            key="S",
+            description="mpu-qual summary: codes with counts, quotes, job-ad evidence, agreement",
         ),
         ScreenEntry(
             "review",

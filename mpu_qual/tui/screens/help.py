@@ -69,7 +69,7 @@ TASKS: list[tuple[str, tuple[str, ...]]] = [
     ),
     ("Team", ("toggle_blind", "open_screen('disagreements')")),
     ("Evidence", ("open_screen('evidence')", "open_screen('chart')")),
-    ("Export", ("export_quotes", "write_summary")),
+    ("Export", ("open_screen('export')", "open_screen('summary')")),
     ("Move and select", ("move(", "extend(", "swap_ends", "copy", "screen.view_escape")),
 ]
 
