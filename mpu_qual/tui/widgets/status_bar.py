@@ -78,7 +78,16 @@ class StatusBar(Static):
             keys.append(
                 "Recent codes appear here (keys 1-9) after you code a passage with c.", style="dim"
             )
+        # each line cut to the width here: the widget would wrap a long first line onto the
+        # second and push the recent codes out of sight
+        width = self.content_region.width or self.size.width
+        if width > 0:
+            for part in (line, keys):
+                part.truncate(width, overflow="ellipsis")
         out = Text("\n").join([line, keys])
         out.no_wrap = True
         out.overflow = "ellipsis"
         self.update(out)
+
+    def on_resize(self) -> None:
+        self._draw()
