@@ -64,6 +64,15 @@ class History:
         ).fetchone()
         return row[0] if row else None
 
+    def tables(self, action_id: int) -> set[str]:
+        """The tables an action changed (what a screen must read again after its undo)."""
+        return {
+            r[0]
+            for r in self.project.conn.execute(
+                "SELECT DISTINCT tbl FROM changes WHERE action_id = ?", [action_id]
+            )
+        }
+
     def describe(self, action_id: int) -> str:
         """The action in people's words ("coding 'Infrastructure 加強基建' on IL1's turn at
         00:03:12"); actions other than codings keep their stored description."""

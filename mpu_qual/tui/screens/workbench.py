@@ -332,6 +332,9 @@ class WorkbenchScreen(NavigationActions, CodebookActions, CodingActions, Screen[
             return
         project = self.mpu_app.project
         action = project.history.next_action(undo)
+        # an action on codings alone (most undos): read the codings again, not everything
+        # (the whole workbench took 100-350 ms: codebook.yaml parsed, tree and text rebuilt)
+        codings_only = action is not None and project.history.tables(action) == {"codings"}
         desc = self.mpu_app.run_write(
             project.history.undo if undo else project.history.redo,
             "Could not undo" if undo else "Could not redo",
@@ -343,7 +346,10 @@ class WorkbenchScreen(NavigationActions, CodebookActions, CodingActions, Screen[
             self.notify("Nothing to undo." if undo else "Nothing to redo.", timeout=2)
             return
         self.rescoping = None
-        self.refresh_all()
+        if codings_only:
+            self.reload_codings()
+        else:
+            self.refresh_all()
         if action is not None:  # in people's words, read from what the action changed
             desc = project.history.describe(action) or desc
         self.notify(f"{'Undone' if undo else 'Redone'}: {desc}", timeout=3)
