@@ -219,3 +219,19 @@ async def test_write_the_summary_from_the_workbench(demo_app: MpuQualApp) -> Non
     assert any("Infrastructure" in c for c in cells)
     said = [n.message for n in demo_app._notifications if n.title == "Summary"]
     assert said and "report.docx (docx) (pseudonymised)" in said[0]
+
+
+async def test_a_real_session_freezes_its_startup_objects(demo_app: MpuQualApp) -> None:
+    """run_app sets freeze_gc: what the first screen built is out of the collector's sight
+    (full collections paused 160-170 ms on the demo; benchmarks/bench_keys.py)."""
+    import gc
+
+    demo_app.freeze_gc = True
+    try:
+        async with demo_app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await pilot.pause()
+            assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()
+    assert gc.get_freeze_count() == 0
