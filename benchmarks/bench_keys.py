@@ -156,6 +156,58 @@ def coding_cost(folder: Path, n: int) -> list[str]:
     ]
 
 
+def gc_pauses(folder: Path, presses: int) -> list[str]:
+    """The stalls' cause: garbage collections during ] / [ in the workbench (Pilot, in this
+    process), without and with the freeze a real session does after its first screen."""
+    import asyncio
+    import gc
+
+    from mpu_qual.tui.app import create_app
+
+    def run(freeze: bool) -> tuple[int, float, float]:
+        pauses: list[tuple[float, int]] = []
+        started = [0.0]
+
+        def callback(phase: str, info: dict) -> None:
+            if phase == "start":
+                started[0] = time.perf_counter()
+            else:
+                pauses.append(((time.perf_counter() - started[0]) * 1000, info["generation"]))
+
+        async def drive() -> None:
+            with tempfile.TemporaryDirectory(dir=OUT) as tmp:
+                copy = Path(tmp) / "p"
+                shutil.copytree(folder, copy, ignore=shutil.ignore_patterns("backups"))
+                app = create_app(copy)
+                app.freeze_gc = freeze
+                async with app.run_test(size=(100, 30)) as pilot:
+                    await pilot.pause(0.5)
+                    gc.callbacks.append(callback)
+                    try:
+                        for i in range(presses):
+                            forward = (i // 30) % 2 == 0
+                            await pilot.press(
+                                "right_square_bracket" if forward else "left_square_bracket"
+                            )
+                            await pilot.pause()
+                    finally:
+                        gc.callbacks.remove(callback)
+                gc.unfreeze()
+
+        asyncio.run(drive())
+        full = [ms for ms, gen in pauses if gen == 2]
+        return len(full), max(full, default=0.0), max((ms for ms, _ in pauses), default=0.0)
+
+    n0, full0, any0 = run(False)
+    n1, full1, any1 = run(True)
+    return [
+        f"stalls   full collections during {presses} presses: {n0}, longest {full0:.0f} ms "
+        f"(any collection: {any0:.0f} ms)",
+        f"         after the startup freeze: {n1}, longest {full1:.0f} ms "
+        f"(any collection: {any1:.0f} ms)",
+    ]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--presses", type=int, default=60)
@@ -211,6 +263,7 @@ def main() -> int:
     finally:
         subprocess.run(["tmux", "-L", SOCKET, "kill-server"], capture_output=True)
     lines += coding_cost(demo, args.codings)
+    lines += gc_pauses(demo, max(60, args.presses * 2))
     load = os.getloadavg()[0]
     head = (
         f"bench_keys  {time.strftime('%Y-%m-%dT%H:%M:%S')}  cpus={os.cpu_count()}  "
