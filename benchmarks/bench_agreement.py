@@ -37,8 +37,8 @@ import numpy as np  # noqa: E402
 
 from mpu_qual.store import Project  # noqa: E402
 from mpu_qual.team.reliability import measure_agreement  # noqa: E402
+from mpu_qual.transcript_files.formats import parse_file  # noqa: E402
 from mpu_qual.transcript_files.parsed import ParsedSegment  # noqa: E402
-from mpu_qual.transcript_files.parsers import parse_file  # noqa: E402
 
 CODERS = ("alice", "bob", "carol")
 

@@ -13,12 +13,20 @@ Prints per-round lines and a summary, and writes the summary to
 benchmarks/results/concurrency.txt. The baseline for the timings is each long writer run
 alone on the same project, measured in the same run.
 
+Team merges (issue 19; tests/safety/merge_torture.py): ``--merge-rounds N`` rounds of two
+merges at once, a merge SIGKILLed after a random delay and a merge racing undo/redo, each
+checked (every coding once, codebook.yaml agreeing with the codes, the file intact); figures
+in benchmarks/results/concurrency_merge.txt, against a merge run alone in the same run.
+``--rounds 0 --merge-rounds 20`` runs only those.
+
 Usage: .venv/bin/python benchmarks/bench_concurrency.py [--rounds 300] [--rows 100000]
+       [--merge-rounds 10] [--merge-codings 20000]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import shutil
 import sqlite3
@@ -34,7 +42,58 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "safety"))
 RESULTS = ROOT / "benchmarks" / "results" / "concurrency.txt"
 
+from merge_torture import MergeScene  # noqa: E402  (tests/safety/merge_torture.py)
 from torture import LONG_KINDS, Torture  # noqa: E402  (tests/safety/torture.py)
+
+MERGE_RESULTS = ROOT / "benchmarks" / "results" / "concurrency_merge.txt"
+
+
+def merge_rounds(work: Path, rounds: int, codings: int) -> None:
+    """Two merges at once, a killed merge and a merge racing undo, ``rounds`` times."""
+    scene = MergeScene(work / "merge", codings=codings, seed=19)
+    t = time.perf_counter()
+    scene.setup()
+    print(f"merge scene set up in {time.perf_counter() - t:.1f} s ({scene.expected:,} codings)")
+    lead = scene.fresh_lead("alone")
+    t = time.perf_counter()
+    res = scene.run(lead, "merge", str(scene.colleague))
+    alone_s = time.perf_counter() - t
+    assert res.returncode == 0, res.stderr
+    times: dict[str, list[float]] = defaultdict(list)
+    for number in range(rounds):
+        before = len(scene.problems)
+        for name, scene_fn in (
+            ("two merges at once", scene.two_merges),
+            ("merge killed", scene.killed_merge),
+            ("merge racing undo", scene.merge_and_undo),
+        ):
+            t = time.perf_counter()
+            scene_fn(number)
+            times[name].append(time.perf_counter() - t)
+        status = "ok" if len(scene.problems) == before else "FAILED"
+        print(f"merge round {number:3d}: {status}", flush=True)
+        for line in scene.problems[before:]:
+            print("   ", line[:400], flush=True)
+        for folder in scene.work.glob(f"*-{number}"):
+            shutil.rmtree(folder, ignore_errors=True)
+    lines = [
+        f"bench_concurrency merges  {datetime.now(UTC).strftime('%Y-%m-%dT%H:%M:%S')}Z  "
+        f"cpus={len(os.sched_getaffinity(0))}  python={platform.python_version()}  "
+        f"sqlite={sqlite3.sqlite_version}",
+        f"rounds              : {rounds} (colleague's project: {scene.expected:,} codings, one "
+        "new code)",
+        f"problems            : {len(scene.problems)} (duplicates, partial merges, codebook.yaml "
+        "not agreeing with the codes, journals left, tracebacks, advice to restore)",
+        f"baseline            : one merge alone {alone_s:.1f} s",
+    ]
+    for name, ts in times.items():
+        med = statistics.median(ts)
+        lines.append(f"{name:20s}: median {med:.1f} s (ratio {med / alone_s:.2f} to a merge alone)")
+    lines += [f"  {p}" for p in scene.problems[:20]]
+    text = "\n".join(lines) + "\n"
+    print("\n" + text, end="")
+    MERGE_RESULTS.write_text(text, encoding="utf-8")
+    print(f"wrote {MERGE_RESULTS.relative_to(ROOT)}")
 
 
 def fresh(work: Path, first_round: int, args: argparse.Namespace) -> Torture:
@@ -71,11 +130,17 @@ def main() -> None:
         "--jobs-every", type=int, default=5, help="a jobs import every N rounds (the longest)"
     )
     ap.add_argument("--keep", type=Path, help="keep the work folder here")
+    ap.add_argument("--merge-rounds", type=int, default=10, help="team-merge rounds (issue 19)")
+    ap.add_argument("--merge-codings", type=int, default=20_000, help="the colleague's codings")
     args = ap.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench-concurrency-"))
     work.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     try:
+        if args.merge_rounds:
+            merge_rounds(work, args.merge_rounds, args.merge_codings)
+        if not args.rounds:
+            return
         base = fresh(work, 99_999, args)
         baseline = {kind: alone(base, kind, 10_000 + i) for i, kind in enumerate(LONG_KINDS)}
         shutil.rmtree(base.work, ignore_errors=True)

@@ -34,7 +34,7 @@ from mpu_qual.pseudonymise import Pseudonymiser  # noqa: E402
 from mpu_qual.refi.import_into_project import import_qdpx_new  # noqa: E402
 from mpu_qual.refi.qdpx_writer import export_qdpx  # noqa: E402
 from mpu_qual.store import Project  # noqa: E402
-from mpu_qual.transcript_files.parsers import parse_file  # noqa: E402
+from mpu_qual.transcript_files.formats import parse_file  # noqa: E402
 
 
 def build(folder: Path, transcripts: int) -> Project:

@@ -39,7 +39,7 @@ from mpu_qual.maintenance import doctor  # noqa: E402
 from mpu_qual.maintenance.purge import purge_transcript  # noqa: E402
 from mpu_qual.safety import backup, guard  # noqa: E402
 from mpu_qual.store import Project  # noqa: E402
-from mpu_qual.transcript_files.parsers import parse_file  # noqa: E402
+from mpu_qual.transcript_files.formats import parse_file  # noqa: E402
 
 
 def build(folder: Path, transcripts: int) -> None:

@@ -46,6 +46,12 @@ def _temp_name(target: Path) -> Path:
     return target.with_name(f".{target.name[:180]}.{secrets.token_hex(8)}.tmp")
 
 
+def temp_name_beside(target: Path) -> Path:
+    """An unused, unguessable temp name beside ``target`` for a file another library writes
+    (SQLite); ``backup.stale_temp_files`` recognises it when a kill leaves it behind."""
+    return _temp_name(Path(target))
+
+
 def _disk_error(exc: OSError, path: Path) -> MpuQualError:
     """What a failed write means, in the user's terms; the old file is always still there."""
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):

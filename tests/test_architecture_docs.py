@@ -115,3 +115,39 @@ def test_the_checks_see_a_stale_name() -> None:
     assert not _exists("mpu_qual/transcribe/models.py")
     assert _exists("store/codings.py") and _exists("schema_trust.py")
     assert not hasattr(type(_probe().codes), "tree")
+
+
+def architecture_map() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "architecture_map", ROOT / "scripts" / "architecture_map.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_package_map_and_schema_are_generated_from_the_code_and_current() -> None:
+    """A new package, module or table changes the document, or this test fails."""
+    gen = architecture_map()
+    text = DOC.read_text(encoding="utf-8")
+    for key, body in gen.blocks().items():
+        assert gen.current_doc_block(text, key) == body, (
+            f"the {key} section of docs/ARCHITECTURE.md is out of date: "
+            "run python scripts/architecture_map.py --write"
+        )
+
+
+def test_the_package_map_lists_every_package_and_the_schema_every_table(tmp_path: Path) -> None:
+    text = DOC.read_text(encoding="utf-8")
+    packages = sorted(p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file())
+    assert [p for p in packages if f"  {p}/ " not in text] == []
+    with Project.init(tmp_path / "p", import_transcripts=False) as p:
+        tables = [
+            name
+            for (name,) in p.conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%fts_%' "
+                "AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
+    assert [t for t in tables if f"\n{t}(" not in text and f"\n{t} " not in text] == []

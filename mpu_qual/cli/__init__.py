@@ -1,12 +1,16 @@
 """The ``mpu-qual`` command line: a thin click layer over the library API.
 
-The modules imported at the end each add their
-commands to ``main``; to add a command module, import it there. Errors caused by input are
-printed to stderr as ``error: file:line: message`` with a hint, never as a traceback.
+``COMMANDS`` is the registry of commands: each names the module(s) under ``cli/`` that define
+it on ``main``. A command's module is imported only when that command runs (``--help`` loads
+them all), so ``mpu-qual code list`` never pays for job ads, transcription or exports. To add
+a command: a function decorated with ``@main.command()`` in its module, and one line here.
+Errors caused by input are printed to stderr as ``error: file:line: message`` with a hint,
+never as a traceback.
 """
 
 from __future__ import annotations
 
+import importlib
 import sqlite3
 import sys
 from pathlib import Path
@@ -14,23 +18,73 @@ from pathlib import Path
 import click
 
 from mpu_qual import __version__
+from mpu_qual.cli.output import echo, secho
 from mpu_qual.errors import MpuQualError
-from mpu_qual.safety.access import write_error
+from mpu_qual.safety.guard import database_error
+from mpu_qual.safety.notices import shown_by
+
+_NOTICE_COLORS = {"error": "red", "warning": "yellow", "info": "cyan"}
+
+
+def print_notice(level: str, message: str) -> None:
+    """How a command shows the library's notices (read-only open, network folder): stderr."""
+    secho(f"{level}: {message}", fg=_NOTICE_COLORS.get(level), err=True)
 
 
 def report_error(exc: MpuQualError) -> None:
     """Print an MpuQualError for a person: what happened, where, what to do next."""
-    click.secho(f"error: {exc}", fg="red", err=True)
+    secho(f"error: {exc}", fg="red", err=True)
     if exc.hint:
-        click.echo(f"  {exc.hint}", err=True)
+        echo(f"  {exc.hint}", err=True)
+
+
+# command name -> the modules of mpu_qual.cli that define it (and its subcommands)
+COMMANDS: dict[str, tuple[str, ...]] = {
+    "init": ("core",),
+    "tui": ("core",),
+    "undo": ("core",),
+    "redo": ("core",),
+    "history": ("core",),
+    "code": ("coding",),
+    "autocode": ("coding",),
+    "search": ("coding",),
+    "codebook": ("codebook",),
+    "participants": ("participants",),
+    # transcribe.py adds clip, review, speakers and reimport to the transcripts group
+    "transcripts": ("transcripts", "transcribe"),
+    "transcribe": ("transcribe",),
+    "export": ("export",),
+    "import": ("export",),
+    "summary": ("export",),
+    "jobs": ("jobs",),
+    "evidence": ("evidence",),
+    "coders": ("team",),
+    "merge": ("team",),
+    "agreement": ("team",),
+    "backup": ("safety",),
+    "restore": ("safety",),
+    "doctor": ("safety",),
+    "purge": ("safety",),
+}
 
 
 class MpuGroup(click.Group):
-    """A click group that turns MpuQualError into a clean message and exit code 1."""
+    """The main group: commands load from the ``COMMANDS`` registry when they run, and
+    MpuQualError becomes a clean message and exit code 1."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(COMMANDS) | set(self.commands))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            for module in COMMANDS.get(cmd_name, ()):
+                importlib.import_module(f"mpu_qual.cli.{module}")
+        return self.commands.get(cmd_name)
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         try:
-            return super().invoke(ctx)
+            with shown_by(print_notice):  # the workbench, opened inside, shows its own
+                return super().invoke(ctx)
         except MpuQualError as exc:
             report_error(exc)
             sys.exit(1)
@@ -45,14 +99,9 @@ class MpuGroup(click.Group):
             sys.exit(1)
         except sqlite3.DatabaseError as exc:
             folder = (ctx.find_root().obj or {}).get("project_dir") or "."
-            report_error(
-                # a full disk or a read-only folder is said as such, not as a damaged file
-                write_error(exc, Path(folder) / "project.db")
-                or MpuQualError(
-                    f"the project database could not be read: {exc}",
-                    hint="Run 'mpu-qual doctor' to check it, or 'mpu-qual restore --latest'.",
-                )
-            )
+            # a full disk or a read-only folder is said as such; a damaged file (and only
+            # then) with doctor and restore; else: another command changed it, run it again
+            report_error(database_error(exc, Path(folder) / "project.db"))
             sys.exit(1)
 
     def group(self, *args, **kwargs):  # type: ignore[override]
@@ -98,21 +147,6 @@ def main(ctx: click.Context) -> None:
     """
     ctx.ensure_object(dict)
     if ctx.invoked_subcommand is None:
-        core.open_workbench(ctx)
+        from mpu_qual.cli.core import open_workbench
 
-
-# The command modules decorate ``main`` (and the groups of cli/core.py), so they are imported
-# after it exists.
-from mpu_qual.cli import (  # noqa: E402, F401
-    codebook,
-    coding,
-    core,
-    evidence,
-    export,
-    jobs,
-    participants,
-    safety,
-    team,
-    transcribe,
-    transcripts,
-)
+        open_workbench(ctx)

@@ -9,7 +9,8 @@ from rich.markup import escape
 from rich.tree import Tree
 
 from mpu_qual.cli import main, project_option
-from mpu_qual.cli.core import console, dump_json, open_project, parse_pairs, project_dir
+from mpu_qual.cli.core import dump_json, open_project, parse_pairs, project_dir
+from mpu_qual.cli.output import console, echo
 from mpu_qual.codebook import load_codebook
 from mpu_qual.figures import count
 
@@ -59,7 +60,7 @@ def codebook_check(ctx: click.Context, file: str | None) -> None:
 
     path = Path(file) if file else project_dir(ctx) / "codebook.yaml"
     cb = load_codebook(path)
-    click.echo(f"{path}: OK ({count(len(cb.themes()), 'theme')}, {count(len(cb.codes), 'code')})")
+    echo(f"{path}: OK ({count(len(cb.themes()), 'theme')}, {count(len(cb.codes), 'code')})")
 
 
 @codebook_group.command("load")
@@ -84,15 +85,15 @@ def codebook_load(
     )
     prefix = "would be " if dry_run else ""
     if not report.changed:
-        click.echo("Codebook unchanged.")
+        echo("Codebook unchanged.")
     for label, items in (
         ("added", report.added),
         ("updated", report.updated),
         ("removed", report.removed),
     ):
         if items:
-            click.echo(f"{count(len(items), 'code')} {prefix}{label}: {', '.join(items)}")
+            echo(f"{count(len(items), 'code')} {prefix}{label}: {', '.join(items)}")
     for old, new in report.renamed:
-        click.echo(f"renamed {old} -> {new} (codings kept)")
+        echo(f"renamed {old} -> {new} (codings kept)")
     for old, new, n in report.merged:
-        click.echo(f"merged {old} into {new} ({count(n, 'coding')} moved)")
+        echo(f"merged {old} into {new} ({count(n, 'coding')} moved)")

@@ -5,12 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 import click
+from rich.cells import cell_len
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from mpu_qual.cli import main, project_option
-from mpu_qual.cli.core import console, dump_json, open_project
+from mpu_qual.cli.core import dump_json, open_project
+from mpu_qual.cli.output import Wrapped, console, echo
 from mpu_qual.figures import count
+from mpu_qual.linebreak import context_window
+from mpu_qual.safe_text import terminal_text
 from mpu_qual.transcript_files.timecode import format_clock
 
 
@@ -33,7 +38,7 @@ def code_add(
     """Code SOURCE from --start to --end with one or more codes."""
     project = open_project(ctx)
     for c in project.codings.add_many(source, start, end, list(codes), memo=memo):
-        click.echo(
+        echo(
             f"Coding {c.id}: {c.code_id} on '{c.quote[:60]}'" + ("..." if len(c.quote) > 60 else "")
         )
 
@@ -99,10 +104,10 @@ def code_list(
             escape(r["source"]),
             r["time"],
             escape(r["participant"] or ""),
-            escape(quote[:80] + ("…" if len(quote) > 80 else "")),
+            Wrapped(safe_line(quote[:80] + ("…" if len(quote) > 80 else ""))),
         )
     console.print(table)
-    click.echo(f"{count(len(rows), 'coding')}")
+    echo(f"{count(len(rows), 'coding')}")
 
 
 @code_group.command("remove")
@@ -112,7 +117,7 @@ def code_list(
 def code_remove(ctx: click.Context, coding_id: int) -> None:
     """Remove coding CODING_ID (undo with 'mpu-qual undo')."""
     c = open_project(ctx).codings.remove(coding_id)
-    click.echo(f"Removed coding {c.id} ({c.code_id}).")
+    echo(f"Removed coding {c.id} ({c.code_id}).")
 
 
 @code_group.command("memo")
@@ -123,13 +128,17 @@ def code_remove(ctx: click.Context, coding_id: int) -> None:
 def code_memo(ctx: click.Context, coding_id: int, text: str) -> None:
     """Set the memo of coding CODING_ID ('' clears it)."""
     c = open_project(ctx).codings.update(coding_id, memo=text)
-    click.echo(f"Coding {c.id} memo: {c.memo or '(none)'}")
+    echo(f"Coding {c.id} memo: {c.memo or '(none)'}")
 
 
 @main.command()
 @project_option
 @click.option("--code", required=True, help="Code id to apply.")
-@click.option("--phrase", help="Text to find (case-insensitive; Chinese or English).")
+@click.option(
+    "--phrase",
+    help="Text to find (case-insensitive; English whole words; Chinese in either script: "
+    "培训 codes 培訓, with the [chinese] extra).",
+)
 @click.option("--regex", help="Regular expression to find (Python syntax, case-insensitive).")
 @click.option(
     "--unit",
@@ -159,12 +168,12 @@ def autocode(
         texts = {s.id: (s.name, s.text) for s in project.sources.list()}
         for sid, s, e in result.spans:
             name, text = texts[sid]
-            click.echo(f"{name} {s}-{e}: {text[s:e][:100]!r}")
-        click.echo(
+            echo(f"{name} {s}-{e}: {text[s:e][:100]!r}")
+        echo(
             f"{count(len(result.spans), 'passage')} would be coded ({result.skipped_existing} already are)."
         )
     else:
-        click.echo(
+        echo(
             f"Coded {count(result.created, 'passage')} with {code} ({result.skipped_existing} already coded)."
         )
 
@@ -177,20 +186,54 @@ def autocode(
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.pass_context
 def search(ctx: click.Context, query: str, source: str | None, limit: int, fmt: str) -> None:
-    """Full-text search over all transcripts (Chinese and English)."""
+    """Full-text search over all transcripts (Chinese and English, case-insensitive).
+
+    Chinese matches in either script: 培训 finds 培訓 and the reverse, 生產綫 finds 生产线
+    and 生產線 (with the [chinese] extra, OpenCC). The stored text is never converted, and
+    the offsets shown point at the stored characters. Each hit shows the match with its
+    context (JSON: snippet, with snippet_start and snippet_end marking the match in it).
+    """
     project = open_project(ctx)
     hits = project.search(query, limit=limit, source=source)
     if fmt == "json":
         dump_json([h.__dict__ for h in hits])
         return
     table = Table("Source", "Time", "Speaker", "Offsets", "Context")
-    for h in hits:
-        table.add_row(
-            escape(h.source_name),
+    rows = [
+        (
+            escape(safe_line(h.source_name)),
             format_clock(h.start_ms),
-            escape(h.speaker or ""),
+            escape(safe_line(h.speaker or "")),
             f"{h.start}-{h.end}",
-            escape(h.snippet),
         )
+        for h in hits
+    ]
+    # the context column gets what the other columns leave (3 cells of border and padding
+    # per column), and each snippet is cut to it around the match, so the match is seen
+    others = [max((cell_len(r[i]) for r in rows), default=0) for i in range(4)]
+    others = [
+        max(w, cell_len(t))
+        for w, t in zip(others, ("Source", "Time", "Speaker", "Offsets"), strict=True)
+    ]
+    room = max(20, console.width - sum(others) - 16)
+    for r, h in zip(rows, hits, strict=True):
+        table.add_row(*r, match_text(h.snippet, h.snippet_start, h.snippet_end, room))
     console.print(table)
-    click.echo(count(len(hits), "hit"))
+    echo(count(len(hits), "hit"))
+
+
+def safe_line(text: str) -> str:
+    """One line of stored text for the terminal: line breaks and tabs as spaces, control and
+    escape characters shown (``safe_text.terminal_text``, as everywhere), never sent."""
+    return terminal_text(text.replace("\n", " ").replace("\t", " "))
+
+
+def match_text(snippet: str, start: int, end: int, width: int) -> Text:
+    """The snippet cut to ``width`` cells around the match, the match highlighted (shown
+    bold and reversed on a terminal; plain when the output is a file or a pipe)."""
+    window, a, b = context_window(snippet, start, end, width)
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(safe_line(window[:a]))
+    text.append(safe_line(window[a:b]), style="bold reverse")
+    text.append(safe_line(window[b:]))
+    return text

@@ -4,21 +4,16 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 
 from mpu_qual.cli import main, project_option
+from mpu_qual.cli.output import echo, echo_json
 from mpu_qual.errors import MpuQualError
 from mpu_qual.figures import count
-from mpu_qual.safety.notices import remove_handler
 from mpu_qual.store import Project
-from mpu_qual.store.project import DB_NAME
-
-console = Console()
 
 
 def project_dir(ctx: click.Context) -> Path:
@@ -27,14 +22,8 @@ def project_dir(ctx: click.Context) -> Path:
 
 
 def _open(folder: Path, *, create: bool = True) -> Project:
-    """Project.open, and the default job-ad rules for a project it has just set up."""
-    from mpu_qual.evidence.rules import write_default_rules
-
-    new = not (folder / DB_NAME).exists()
-    project = Project.open(folder, create=create)
-    if new and not project.readonly:
-        write_default_rules(folder)
-    return project
+    """Project.open (which sets up a folder that has a codebook but no database yet)."""
+    return Project.open(folder, create=create)
 
 
 def open_project(ctx: click.Context, *, create: bool = True) -> Project:
@@ -42,6 +31,15 @@ def open_project(ctx: click.Context, *, create: bool = True) -> Project:
     project = _open(project_dir(ctx), create=create)
     ctx.call_on_close(project.close)
     return project
+
+
+def refuse_project_output(project: Project, output: str | Path | None) -> None:
+    """Refuse ``-o`` naming one of the project's own files (database, codebook.yaml,
+    jobrules.yaml, backups, transcripts): every command that writes a file checks it."""
+    if output is not None:
+        from mpu_qual.export.targets import refuse_project_file
+
+        refuse_project_file(project, output)
 
 
 def open_workbench(
@@ -54,11 +52,7 @@ def open_workbench(
         from mpu_qual.tui.app import run_app
     except ImportError as exc:  # pragma: no cover - only without the TUI installed
         raise MpuQualError(f"the workbench is not available: {exc}") from None
-    # The workbench shows library notices itself; printing them to stderr would draw over it.
-
-    printer = getattr(sys.modules.get("mpu_qual.cli.safety"), "print_notice", None)
-    if printer is not None:
-        remove_handler(printer)
+    # The workbench shows library notices itself while it runs (the innermost front end).
     run_app(folder, coder=coder, blind=blind)
 
 
@@ -73,7 +67,7 @@ def parse_pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
 
 
 def dump_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    echo_json(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
 # ----------------------------------------------------------------------------- init / tui
@@ -83,14 +77,11 @@ def dump_json(data: Any) -> None:
 @click.option("--no-import", is_flag=True, help="Do not import files already in transcripts/.")
 def init(folder: str, codebook: str | None, no_import: bool) -> None:
     """Create a project in FOLDER (codebook.yaml, transcripts/, project.db)."""
-    from mpu_qual.evidence.rules import write_default_rules
-
     project = Project.init(folder, codebook, import_transcripts=not no_import)
-    write_default_rules(folder)
     n = len(project.sources.list())
     project.close()
-    click.echo(f"Created project in {folder} ({count(n, 'transcript')} imported).")
-    click.echo(f"Next: mpu-qual -p {folder} transcripts add FILE, then mpu-qual -p {folder}")
+    echo(f"Created project in {folder} ({count(n, 'transcript')} imported).")
+    echo(f"Next: mpu-qual -p {folder} transcripts add FILE, then mpu-qual -p {folder}")
 
 
 @main.command()
@@ -131,7 +122,7 @@ def tui(ctx: click.Context, coder: str | None, blind: bool | None) -> None:
 def undo(ctx: click.Context) -> None:
     """Undo the last action (also after a restart)."""
     what = open_project(ctx).history.undo()
-    click.echo(f"Undone: {what}" if what else "Nothing to undo.")
+    echo(f"Undone: {what}" if what else "Nothing to undo.")
 
 
 @main.command()
@@ -140,7 +131,7 @@ def undo(ctx: click.Context) -> None:
 def redo(ctx: click.Context) -> None:
     """Redo the last undone action."""
     what = open_project(ctx).history.redo()
-    click.echo(f"Redone: {what}" if what else "Nothing to redo.")
+    echo(f"Redone: {what}" if what else "Nothing to redo.")
 
 
 @main.command()
@@ -151,4 +142,4 @@ def history(ctx: click.Context, limit: int) -> None:
     """List recent actions (newest first)."""
     for a in open_project(ctx).history.recent(limit):
         mark = " (undone)" if a["undone"] else ""
-        click.echo(f"{a['id']:>5}  {a['created_at']}  {a['description']}{mark}")
+        echo(f"{a['id']:>5}  {a['created_at']}  {a['description']}{mark}")

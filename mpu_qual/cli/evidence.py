@@ -10,7 +10,8 @@ from rich.table import Table
 
 from mpu_qual.cli import main, project_option
 from mpu_qual.cli.core import open_project
-from mpu_qual.cli.jobs import console, rules_from, rules_option
+from mpu_qual.cli.jobs import rules_from, rules_option
+from mpu_qual.cli.output import console, echo, echo_json
 
 if TYPE_CHECKING:
     from mpu_qual.evidence.links import EvidenceLink
@@ -76,9 +77,7 @@ def evidence_link(
     q = EvidenceQuery(sector=sector, window=window, role=role, term=term, text=text)
     link = link_evidence(project, q, code_id=code_id, coding_id=coding_id, note=note, rules=rules)
     on = f"code {link.code_id}" if link.code_id else f"coding {link.coding_id}"
-    click.echo(
-        f"Linked evidence {link.id} to {on}: {link.query.describe()} -> {link.figure.describe()}"
-    )
+    echo(f"Linked evidence {link.id} to {on}: {link.query.describe()} -> {link.figure.describe()}")
 
 
 @evidence_group.command("list")
@@ -94,10 +93,10 @@ def evidence_list(ctx: click.Context, code_id: str | None, coding_id: int | None
     project = open_project(ctx)
     links = list_evidence(project.db, code_id=code_id, coding_id=coding_id)
     if fmt == "json":
-        click.echo(json.dumps([_link_row(x) for x in links], ensure_ascii=False, indent=2))
+        echo_json(json.dumps([_link_row(x) for x in links], ensure_ascii=False, indent=2))
         return
     if not links:
-        click.echo("No evidence links yet. Add one with 'mpu-qual evidence link --code ID ...'.")
+        echo("No evidence links yet. Add one with 'mpu-qual evidence link --code ID ...'.")
         return
     console.print(_links_table(links, f"{len(links)} evidence links"))
 
@@ -120,8 +119,8 @@ def evidence_refresh(ctx: click.Context, link_ids: tuple[int, ...]) -> None:
         )
         changed += not same
         mark = "unchanged" if same else f"was {before.figure.describe()}"
-        click.echo(f"{after.id}: {after.query.describe()} -> {after.figure.describe()} ({mark})")
-    click.echo(f"Refreshed {len(pairs)} links; {changed} figures changed.")
+        echo(f"{after.id}: {after.query.describe()} -> {after.figure.describe()} ({mark})")
+    echo(f"Refreshed {len(pairs)} links; {changed} figures changed.")
 
 
 @evidence_group.command("unlink")
@@ -134,4 +133,4 @@ def evidence_unlink(ctx: click.Context, link_id: int) -> None:
 
     project = open_project(ctx)
     link = unlink_evidence(project, link_id)
-    click.echo(f"Removed evidence link {link.id} ({link.query.describe()}).")
+    echo(f"Removed evidence link {link.id} ({link.query.describe()}).")

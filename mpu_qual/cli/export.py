@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 import click
 
 from mpu_qual.cli import main, project_option
-from mpu_qual.cli.core import open_project
+from mpu_qual.cli.core import open_project, project_dir
+from mpu_qual.cli.output import echo
 from mpu_qual.errors import MpuQualError
 from mpu_qual.figures import count
 from mpu_qual.store import Project
@@ -28,7 +29,7 @@ def _pseudonymiser(project: Project, enabled: bool, names: str | None) -> Pseudo
         return None
     pseudo = project_pseudonymiser(project, names)
     if not pseudo:
-        click.echo(
+        echo(
             "note: no participant has a name and there is no pseudonym list, so no "
             "names were replaced. Set names with 'mpu-qual participants set LABEL --name' "
             "or write pseudonyms.yaml.",
@@ -38,10 +39,14 @@ def _pseudonymiser(project: Project, enabled: bool, names: str | None) -> Pseudo
 
 
 def _open_pseudonymised(
-    ctx: click.Context, enabled: bool, names: str | None
+    ctx: click.Context, enabled: bool, names: str | None, output: str
 ) -> tuple[Project, Pseudonymiser | None]:
-    """Open the project and its pseudonymiser: every pseudonymisable export starts so."""
+    """Open the project and its pseudonymiser, and refuse an output that is one of the
+    project's own files: every export starts so."""
+    from mpu_qual.export.targets import refuse_project_file
+
     project = open_project(ctx)
+    refuse_project_file(project, output)
     return project, _pseudonymiser(project, enabled, names)
 
 
@@ -107,18 +112,16 @@ def export_quotes_cmd(
     from mpu_qual.export.quotes import export_quotes, format_for
 
     fmt = format_for(output, fmt)
-    project, pseudo = _open_pseudonymised(ctx, pseudonymise, pseudonyms)
+    project, pseudo = _open_pseudonymised(ctx, pseudonymise, pseudonyms, output)
     flt = QuoteFilter(codes=codes, theme=theme, group=group, participant=participant, source=source)
     data = export_quotes(project, output, fmt, flt, pseudo)
     themes = len({r.theme_id for r in data.rows})
-    click.echo(
+    echo(
         f"Wrote {count(len(data.rows), 'coded quote')} from {count(themes, 'theme')} to {output} ({fmt}"
         + (", pseudonymised)." if pseudo is not None else ").")
     )
     if not data.rows:
-        click.echo(
-            "note: no codings matched; check the filters with 'mpu-qual code list'.", err=True
-        )
+        echo("note: no codings matched; check the filters with 'mpu-qual code list'.", err=True)
 
 
 @export_group.command("qdc")
@@ -132,26 +135,34 @@ def export_qdc_cmd(
     """The codebook as a REFI-QDA codebook (.qdc) for other QDA programs."""
     from mpu_qual.refi.writer import export_qdc
 
-    project, pseudo = _open_pseudonymised(ctx, pseudonymise, pseudonyms)
+    project, pseudo = _open_pseudonymised(ctx, pseudonymise, pseudonyms, output)
     export_qdc(project, output, pseudo)
-    click.echo(f"Wrote {count(len(project.codes.list()), 'code')} to {output}.")
+    echo(f"Wrote {count(len(project.codes.list()), 'code')} to {output}.")
 
 
 @export_group.command("qdpx")
 @project_option
 @_output_option()
 @pseudonymise_options
+@click.option(
+    "--positions",
+    type=click.Choice(["code-points", "utf-16"]),
+    default="code-points",
+    show_default=True,
+    help="How selection positions are counted: code points, as the REFI-QDA standard says, "
+    "or UTF-16 units, as NVivo counts them.",
+)
 @click.pass_context
 def export_qdpx_cmd(
-    ctx: click.Context, output: str, pseudonymise: bool, pseudonyms: str | None
+    ctx: click.Context, output: str, pseudonymise: bool, pseudonyms: str | None, positions: str
 ) -> None:
     """The whole project as a REFI-QDA project (.qdpx): codes, transcripts, codings,
     participants as cases, memos as notes."""
     from mpu_qual.refi.qdpx_writer import export_qdpx
 
-    project, pseudo = _open_pseudonymised(ctx, pseudonymise, pseudonyms)
-    r = export_qdpx(project, output, pseudo)
-    click.echo(
+    project, pseudo = _open_pseudonymised(ctx, pseudonymise, pseudonyms, output)
+    r = export_qdpx(project, output, pseudo, positions)
+    echo(
         f"Wrote {output}: {count(r.sources, 'transcript')}, {count(r.codings, 'coding')}, {count(r.cases, 'case')}, "
         f"{count(r.notes, 'note')}" + (" (pseudonymised)." if pseudo is not None else ".")
     )
@@ -163,7 +174,7 @@ def import_group() -> None:
 
 
 def _print_report(report: ImportReport) -> None:
-    click.echo(
+    echo(
         f"Imported {report.file} into {report.folder}: {count(len(report.sources), 'transcript')}, "
         f"{count(report.codings, 'coding')}, {count(report.participants, 'participant')}, "
         f"{report.memos} memos; {len(report.codes_added)} new codes"
@@ -174,12 +185,12 @@ def _print_report(report: ImportReport) -> None:
         )
     )
     for line in report.sets:
-        click.echo(line)
+        echo(line)
     for w in report.warnings:
-        click.echo(f"warning: {w}", err=True)
+        echo(f"warning: {w}", err=True)
     _print_skipped(report)
     if report.sources or report.codes_added or report.memos:
-        click.echo("Undo it with 'mpu-qual undo' if this was not what you wanted.")
+        echo("Undo it with 'mpu-qual undo' if this was not what you wanted.")
 
 
 def _print_skipped(report: ImportReport) -> None:
@@ -187,11 +198,9 @@ def _print_skipped(report: ImportReport) -> None:
 
     if not report.skipped:
         return
-    click.echo(f"skipped: {counts(report.skipped)}:", err=True)
+    echo(f"skipped: {counts(report.skipped)}:", err=True)
     for s in report.skipped:
-        click.echo(
-            f"  - {s.why}" + (f" ({count(s.codings, 'coding')})" if s.codings else ""), err=True
-        )
+        echo(f"  - {s.why}" + (f" ({count(s.codings, 'coding')})" if s.codings else ""), err=True)
 
 
 @import_group.command("qdpx")
@@ -210,22 +219,35 @@ def _print_skipped(report: ImportReport) -> None:
     help="Import what can be imported when some sources or codings cannot come along "
     "(they are listed); without it such a file is refused and nothing is written.",
 )
+@click.option(
+    "--positions",
+    type=click.Choice(["auto", "code-points", "utf-16", "crlf-once"]),
+    default="auto",
+    show_default=True,
+    help="How the file counts selection positions; auto decides from the file and refuses "
+    "when it cannot tell.",
+)
 @click.pass_context
 def import_qdpx_cmd(
-    ctx: click.Context, file: str, new_folder: str | None, prefix: str, partial: bool
+    ctx: click.Context,
+    file: str,
+    new_folder: str | None,
+    prefix: str,
+    partial: bool,
+    positions: str,
 ) -> None:
     """Add a REFI-QDA project (.qdpx) to this project, or create one with --new DIR."""
-    from mpu_qual.evidence.rules import write_default_rules
     from mpu_qual.refi.import_into_project import import_qdpx, import_qdpx_new
 
     if new_folder:
-        report = import_qdpx_new(file, new_folder, prefix=prefix, partial=partial)
-        write_default_rules(new_folder)
+        report = import_qdpx_new(
+            file, new_folder, prefix=prefix, partial=partial, positions=positions
+        )
         _print_report(report)
-        click.echo(f"Next: mpu-qual -p {new_folder}")
+        echo(f"Next: mpu-qual -p {new_folder}")
         return
     project = open_project(ctx)
-    _print_report(import_qdpx(project, file, prefix=prefix, partial=partial))
+    _print_report(import_qdpx(project, file, prefix=prefix, partial=partial, positions=positions))
 
 
 @import_group.command("qdc")
@@ -238,15 +260,15 @@ def import_qdc_cmd(ctx: click.Context, file: str) -> None:
 
     project = open_project(ctx)
     report = import_qdc(project, file)
-    click.echo(
+    echo(
         f"{count(len(report.codes_added), 'code')} added to codebook.yaml, "
         f"{report.codes_reused} already there"
         + (f"; {report.memos} code sets kept as memos." if report.memos else ".")
     )
     for line in report.sets:
-        click.echo(line)
+        echo(line)
     for w in report.warnings:
-        click.echo(f"warning: {w}", err=True)
+        echo(f"warning: {w}", err=True)
 
 
 @main.command("summary")
@@ -298,10 +320,10 @@ def summary_cmd(
     from mpu_qual.export.summary_render import load_prose_writer, summary_format, write_summary
 
     prose = load_prose_writer(prose_writer) if prose_writer else None
-    project, pseudo = _open_pseudonymised(ctx, pseudonymise, pseudonyms)
-    if output is None:
-        output = str(project.folder / f"summary.{fmt or 'md'}")
+    if output is None:  # summary.md (summary.FORMAT with --format) in the project folder
+        output = str(Path(project_dir(ctx)) / f"summary.{fmt or 'md'}")
     fmt = summary_format(output, fmt)
+    project, pseudo = _open_pseudonymised(ctx, pseudonymise, pseudonyms, output)
     s = build_summary(
         project,
         theme=theme,
@@ -311,4 +333,4 @@ def summary_cmd(
         agreement_unit=agreement_unit,
     )
     write_summary(s, output, fmt)
-    click.echo(f"Wrote the summary of {count(len(s.themes), 'theme')} to {Path(output)} ({fmt}).")
+    echo(f"Wrote the summary of {count(len(s.themes), 'theme')} to {Path(output)} ({fmt}).")

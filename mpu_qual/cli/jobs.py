@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from mpu_qual.cli import main, project_option, report_error
-from mpu_qual.cli.core import open_project, project_dir
+from mpu_qual.cli.core import open_project, project_dir, refuse_project_output
+from mpu_qual.cli.output import console, echo, echo_json, err_console
 from mpu_qual.errors import MpuQualError
 from mpu_qual.evidence.fields import FIELDS
 from mpu_qual.evidence.render import FORMATS
@@ -24,9 +24,6 @@ from mpu_qual.fileio import refuse_database_file, write_text_atomic
 if TYPE_CHECKING:
     from mpu_qual.evidence.importer import FileReport
     from mpu_qual.evidence.rules import Rules
-
-console = Console()
-err_console = Console(stderr=True)
 
 
 def rules_option(func):
@@ -50,7 +47,7 @@ def rules_from(ctx: click.Context, rules_file: str | None) -> Rules:
 
 def print_out(out: Any) -> None:
     if isinstance(out, str):
-        click.echo(out, nl=not out.endswith("\n"))
+        echo(out, nl=not out.endswith("\n"))
     else:
         console.print(out)
 
@@ -79,12 +76,12 @@ def _summary_line(f: FileReport) -> str:
 def _reasons(title: str, reasons: Counter[str], limit: int = 8) -> None:
     if not reasons:
         return
-    click.echo(f"  {title}:")
+    echo(f"  {title}:")
     for reason, n in reasons.most_common(limit):
-        click.echo(f"    {n:>7,}  {reason}")
+        echo(f"    {n:>7,}  {reason}")
     rest = sum(reasons.values()) - sum(n for _, n in reasons.most_common(limit))
     if rest:
-        click.echo(f"    {rest:>7,}  (other reasons)")
+        echo(f"    {rest:>7,}  (other reasons)")
 
 
 @jobs_group.command("import")
@@ -137,36 +134,36 @@ def jobs_import(
         if f.status == "failed":
             assert f.error is not None
             report_error(f.error)
-            click.echo("  Nothing from this file was imported.", err=True)
+            echo("  Nothing from this file was imported.", err=True)
             continue
         if f.status == "already imported":
-            click.echo(f"{f.path}: already imported ({f.imported_at}); nothing added.")
+            echo(f"{f.path}: already imported ({f.imported_at}); nothing added.")
             continue
         enc = f", {f.encoding}" if f.format == "csv" else ""
-        click.echo(f"{f.path} ({f.format}{enc}): {_summary_line(f)}")
+        echo(f"{f.path} ({f.format}{enc}): {_summary_line(f)}")
         _reasons("duplicates", f.duplicate_reasons)
         _reasons("out of scope", f.out_of_scope_reasons)
         _reasons("rejected", f.rejected_reasons)
         for r in f.rejections[:20]:
             where = f"{f.path}:{r.line}" + (f" [{r.field}]" if r.field else "")
-            click.echo(f"    {where}: {r.reason}", err=True)
+            echo(f"    {where}: {r.reason}", err=True)
         if f.rejected > 20:
-            click.echo(f"    … and {f.rejected - 20:,} more rejected rows", err=True)
+            echo(f"    … and {f.rejected - 20:,} more rejected rows", err=True)
     done = [f for f in report.files if f.status == "imported"]
     if len(done) > 1:
-        click.echo(
+        echo(
             f"All files: {report.total('rows_read'):,} rows read: "
             f"{report.total('imported'):,} imported, {report.total('duplicates'):,} duplicates, "
             f"{report.total('out_of_scope'):,} out of scope, {report.total('rejected'):,} rejected"
         )
     if any(f.out_of_scope_reasons for f in done):
-        click.echo(
+        echo(
             f"Out-of-scope ads are kept: add their industry to a sector in {RULES_NAME} and run "
             "'mpu-qual jobs reclassify' to count them."
         )
     warn_stale(report.rules_changed)
     if report.failed:
-        click.echo(
+        echo(
             f"{len(report.failed)} of {len(report.files)} files failed; fix them and import again.",
             err=True,
         )
@@ -186,6 +183,7 @@ def jobs_table(ctx: click.Context, rules_file: str | None, fmt: str, output: str
 
     rules = rules_from(ctx, rules_file)
     project = open_project(ctx)
+    refuse_project_output(project, output)
     tables = compute_tables(project.db, rules)
     warn_stale(tables.rules_stale)
     out = render_tables(tables, rules, fmt)
@@ -193,7 +191,7 @@ def jobs_table(ctx: click.Context, rules_file: str | None, fmt: str, output: str
         if not isinstance(out, str):
             raise MpuQualError("--output needs --format md, csv or json", field="format")
         _write_file(Path(output), out)
-        click.echo(f"Wrote {output}", err=True)
+        echo(f"Wrote {output}", err=True)
         return
     print_out(out)
     if fmt == "rich" and tables.out_of_scope:
@@ -256,7 +254,7 @@ def jobs_roles(
     if unmatched:
         rows = unmatched_titles(project.db, rules, limit=limit)
         if fmt == "json":
-            click.echo(json.dumps([{"title": t, "ads": n} for t, n in rows], ensure_ascii=False))
+            echo_json(json.dumps([{"title": t, "ads": n} for t, n in rows], ensure_ascii=False))
             return
         table = Table(title=f"Titles in '{rules.other.label} {rules.other.en}' (no rule matched)")
         table.add_column("Ads", justify="right")
@@ -265,7 +263,7 @@ def jobs_roles(
             table.add_row(f"{n:,}", t)
         console.print(table)
         if rows:
-            click.echo(
+            echo(
                 f"Add patterns to roles.rules in {RULES_NAME}, check a title with "
                 "'mpu-qual jobs classify TITLE', then run 'mpu-qual jobs reclassify'."
             )
@@ -275,7 +273,7 @@ def jobs_roles(
     items = role_counts(project.db, rules, sector=s, window=w)
     if fmt == "json":
         data = [{"role": r.role, "en": r.en, "ads": r.count, "share": r.share} for r in items]
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        echo_json(json.dumps(data, ensure_ascii=False, indent=2))
         return
     table = Table(title="Ads per role (in scope)")
     for h in ("Role", "English", "Ads", "Share"):
@@ -310,26 +308,26 @@ def jobs_classify(
     rm = clf.role_for(title)
     where = rules.path or default_rules_path()
     if rm.rule is None:
-        click.echo(f"'{title}' -> {rm.role} ({rules.other.en}): no rule matched.")
-        click.echo(f"  Folded title: '{rm.folded}'. Add a pattern to roles.rules in {where}.")
+        echo(f"'{title}' -> {rm.role} ({rules.other.en}): no rule matched.")
+        echo(f"  Folded title: '{rm.folded}'. Add a pattern to roles.rules in {where}.")
     else:
         rule = rules.role_rules[rm.rule - 1]
         line = f", line {rule.line}" if rule.line else ""
-        click.echo(f"'{title}' -> {rm.role} ({rules.role_en(rm.role)})")
-        click.echo(
+        echo(f"'{title}' -> {rm.role} ({rules.role_en(rm.role)})")
+        echo(
             f"  rule {rm.rule} of {len(rules.role_rules)} ({where}{line}) matched "
             f"pattern '{rm.pattern}' in '{rm.folded}'."
         )
         earlier = [r.index for r in rules.role_rules[: rm.rule - 1]]
         if earlier:
-            click.echo(f"  Rules 1-{rm.rule - 1} were tried first and did not match.")
+            echo(f"  Rules 1-{rm.rule - 1} were tried first and did not match.")
     if industry is not None:
         sm = clf.sector_for(industry)
         if sm is None:
-            click.echo(f"Industry '{industry}' -> out of scope: no sector lists it.")
+            echo(f"Industry '{industry}' -> out of scope: no sector lists it.")
         else:
             how = "is a label of" if sm.how == "label" else f"contains '{sm.pattern}' of"
-            click.echo(
+            echo(
                 f"Industry '{industry}' -> {sm.sector} ({rules.sector_en(sm.sector)}): "
                 f"it {how} that sector."
             )
@@ -339,7 +337,7 @@ def jobs_classify(
         except RowError as exc:
             raise MpuQualError(exc.reason, field="date") from None
         w = rules.window_for(day)
-        click.echo(f"Date {day.isoformat()} -> " + (f"window {w}" if w else "outside every window"))
+        echo(f"Date {day.isoformat()} -> " + (f"window {w}" if w else "outside every window"))
 
 
 @jobs_group.command("duplicates")
@@ -355,30 +353,30 @@ def jobs_duplicates(ctx: click.Context, rules_file: str | None, show: bool, limi
     rules = rules_from(ctx, rules_file)
     project = open_project(ctx)
     s = duplicate_summary(project.db)
-    click.echo(rule_text(rules))
-    click.echo(
+    echo(rule_text(rules))
+    echo(
         f"{s.postings:,} postings are {s.ads:,} ads: {s.reposted_ads:,} ads were posted more "
         f"than once ({s.merged:,} postings merged)."
     )
     for combo, n in s.by_platforms[:10]:
-        click.echo(f"  {n:>7,}  {combo}")
+        echo(f"  {n:>7,}  {combo}")
     if not show:
         if s.reposted_ads:
-            click.echo("Run with --show to see each merged ad and why.")
+            echo("Run with --show to see each merged ad and why.")
         return
     for g in duplicate_groups(project.db, limit=limit):
         first = g.postings[0]
-        click.echo(
+        echo(
             f"\nAd {g.ad_id}: {g.title}"
             + (f" — {g.company}" if g.company else "")
             + f"  [{', '.join(g.platforms)}]"
         )
-        click.echo(f"  key: title '{g.folded_title}', company '{g.folded_company}', description")
+        echo(f"  key: title '{g.folded_title}', company '{g.folded_company}', description")
         for i, p in enumerate(g.postings):
             days = _days_between(first.posted_on, p.posted_on)
             tag = "kept (earliest)" if i == 0 else f"+{days} days"
             src = f"{p.file}:{p.line}" if p.file else ""
-            click.echo(
+            echo(
                 f"  {p.posted_on}  {p.platform:<12} {p.ad_ref or '-':<14} {tag:<16} "
                 f"'{p.title}'  {src}"
             )
@@ -400,7 +398,7 @@ def jobs_reclassify(ctx: click.Context, rules_file: str | None) -> None:
     rules = rules_from(ctx, rules_file)
     project = open_project(ctx)
     rep = reclassify(project, rules)
-    click.echo(
+    echo(
         f"Reclassified {rep.ads:,} ads: {rep.changed:,} changed "
         f"({rep.sector_changed:,} sector, {rep.window_changed:,} window, "
         f"{rep.role_changed:,} role)" + ("; skill terms recounted." if rep.terms_recounted else ".")
@@ -444,7 +442,7 @@ def jobs_search(
         limit=limit,
     )
     if fmt == "json":
-        click.echo(
+        echo(
             json.dumps(
                 {"count": count, "hits": [h.__dict__ for h in hits]}, ensure_ascii=False, indent=2
             )
@@ -478,19 +476,19 @@ def jobs_rules(ctx: click.Context, rules_file: str | None, init_: bool) -> None:
                 hint="Edit it, or delete it first to start again from the defaults.",
             )
         write_default_rules(target.parent)
-        click.echo(f"Wrote the default rules to {target}.")
+        echo(f"Wrote the default rules to {target}.")
         return
     rules = rules_from(ctx, rules_file)
-    click.echo(f"Rules: {rules.path} (valid)")
+    echo(f"Rules: {rules.path} (valid)")
     if not rules_file and not target.exists():
-        click.echo(f"  (shipped defaults; 'mpu-qual jobs rules --init' copies them to {target})")
-    click.echo("Windows: " + ", ".join(f"{w.label} ({w.start} to {w.end})" for w in rules.windows))
-    click.echo("Sectors: " + ", ".join(f"{s.label} {s.en}" for s in rules.sectors))
-    click.echo(
+        echo(f"  (shipped defaults; 'mpu-qual jobs rules --init' copies them to {target})")
+    echo("Windows: " + ", ".join(f"{w.label} ({w.start} to {w.end})" for w in rules.windows))
+    echo("Sectors: " + ", ".join(f"{s.label} {s.en}" for s in rules.sectors))
+    echo(
         f"Roles: {', '.join(r.label for r in rules.roles)} + {rules.other.label} "
         f"({len(rules.role_rules)} ordered rules)"
     )
-    click.echo(f"Skill terms: {len(rules.terms)}; reposts merged within {rules.repost_days} days")
+    echo(f"Skill terms: {len(rules.terms)}; reposts merged within {rules.repost_days} days")
 
 
 # --------------------------------------------------------------------------- evidence

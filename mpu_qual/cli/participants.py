@@ -7,7 +7,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from mpu_qual.cli import main, project_option
-from mpu_qual.cli.core import console, dump_json, open_project, parse_pairs
+from mpu_qual.cli.core import dump_json, open_project, parse_pairs
+from mpu_qual.cli.output import console, echo
 
 
 @main.group("participants")
@@ -66,4 +67,4 @@ def participants_set(
     p = project.participants.set(
         label, name=name, group=group, attrs=parse_pairs(attrs, "--attr"), new_label=new_label
     )
-    click.echo(f"{p.label}: group={p.group_id or '-'} attributes={p.attributes}")
+    echo(f"{p.label}: group={p.group_id or '-'} attributes={p.attributes}")

@@ -16,22 +16,15 @@ import click
 
 from mpu_qual.cli import main, project_option
 from mpu_qual.cli.core import project_dir
+from mpu_qual.cli.output import echo, secho
 from mpu_qual.errors import MpuQualError
 from mpu_qual.figures import count
 from mpu_qual.safety import backup as backups
 from mpu_qual.safety.access import why_read_only
 from mpu_qual.safety.checks import ERROR, INFO, WARNING, Finding
-from mpu_qual.safety.notices import add_handler
 from mpu_qual.store import Project
 
 _COLORS = {ERROR: "red", WARNING: "yellow", INFO: "cyan"}
-
-
-def print_notice(level: str, message: str) -> None:
-    click.secho(f"{level}: {message}", fg=_COLORS.get(level), err=True)
-
-
-add_handler(print_notice)
 
 
 def _age(created: datetime) -> str:
@@ -53,11 +46,11 @@ def _size(n: int) -> str:
 def _list_backups(folder: Path) -> None:
     items = backups.list_backups(folder)
     if not items:
-        click.echo("No backups yet. Make one with 'mpu-qual backup'.")
+        echo("No backups yet. Make one with 'mpu-qual backup'.")
         return
     for b in items:
-        click.echo(f"{b.name}  {b.kind:<6} {b.reason:<16} {_size(b.size):>10}  {_age(b.created)}")
-    click.echo(f"{len(items)} backups in {backups.backups_dir(folder)}")
+        echo(f"{b.name}  {b.kind:<6} {b.reason:<16} {_size(b.size):>10}  {_age(b.created)}")
+    echo(f"{len(items)} backups in {backups.backups_dir(folder)}")
 
 
 # ----------------------------------------------------------------------------- backup
@@ -80,13 +73,13 @@ def backup_cmd(ctx: click.Context, reason: str, list_only: bool, output: str | N
         return
     why = why_read_only(Path(folder) / backups.DB_NAME)
     if output and why is not None and why.reason in ("folder", "disk"):
-        click.echo(f"note: {why.notice.split(':')[0]}: no backup in backups/.", err=True)
+        echo(f"note: {why.notice.split(':')[0]}: no backup in backups/.", err=True)
     else:
         info = backups.make_backup(folder, reason, kind="manual")
-        click.echo(f"Backed up to {info.path} ({_size(info.size)}).")
+        echo(f"Backed up to {info.path} ({_size(info.size)}).")
     if output:
         target = backups.export_backup(folder, output)
-        click.echo(f"Copied to {target}.")
+        echo(f"Copied to {target}.")
 
 
 # ----------------------------------------------------------------------------- restore
@@ -127,27 +120,27 @@ def restore_cmd(ctx: click.Context, name: str | None, latest: bool, yes: bool) -
             err=True,
         )
     report = restore_backup(folder, name)
-    click.echo(f"Restored {report.restored.name}.")
+    echo(f"Restored {report.restored.name}.")
     if report.safety_copy:
-        click.echo(f"The project as it was is in {report.safety_copy}.")
+        echo(f"The project as it was is in {report.safety_copy}.")
     if report.codebook_rewritten:
-        click.echo("codebook.yaml was rewritten to match the restored codes.")
+        echo("codebook.yaml was rewritten to match the restored codes.")
     elif report.codebook_restored:
-        click.echo("codebook.yaml was restored from the backup.")
+        echo("codebook.yaml was restored from the backup.")
 
 
 # ----------------------------------------------------------------------------- doctor
 def _print_finding(f: Finding) -> None:
-    click.secho(f"{f.level.upper():<8}", fg=_COLORS.get(f.level), nl=False)
-    click.echo(f"[{f.check}] {f.message}")
+    secho(f"{f.level.upper():<8}", fg=_COLORS.get(f.level), nl=False)
+    echo(f"[{f.check}] {f.message}")
     for item in f.items[:10]:
-        click.echo(f"         - {item}")
+        echo(f"         - {item}")
     if len(f.items) > 10:
-        click.echo(f"         - ... {len(f.items) - 10} more")
+        echo(f"         - ... {len(f.items) - 10} more")
     if f.hint:
-        click.echo(f"         {f.hint}")
+        echo(f"         {f.hint}")
     if f.repair:
-        click.echo(f"         --repair will: {f.repair}")
+        echo(f"         --repair will: {f.repair}")
 
 
 @main.command("doctor")
@@ -168,7 +161,7 @@ def doctor_cmd(ctx: click.Context, repair: bool, fmt: str) -> None:
     folder = project_dir(ctx)
     report = repair_project(folder) if repair else doctor.diagnose(folder)
     if fmt == "json":
-        click.echo(
+        echo(
             json.dumps(
                 {
                     "folder": str(report.folder),
@@ -185,37 +178,35 @@ def doctor_cmd(ctx: click.Context, repair: bool, fmt: str) -> None:
     else:
         if repair:
             if report.safety_copy:
-                click.echo(f"Saved the project as it was to {report.safety_copy}.")
+                echo(f"Saved the project as it was to {report.safety_copy}.")
             for line in report.repaired:
-                click.echo(f"repaired: {line}")
+                echo(f"repaired: {line}")
             if not report.repaired:
-                click.echo("Nothing to repair automatically.")
+                echo("Nothing to repair automatically.")
         for f in report.findings:
             _print_finding(f)
         if report.ok:
             n = len(report.warnings)
-            click.secho(
+            secho(
                 "The project is healthy" + (f" ({count(n, 'warning')})." if n else "."), fg="green"
             )
         else:
-            click.secho(
-                f"{count(len(report.errors), 'problem')} need attention.", fg="red", err=True
-            )
+            secho(f"{count(len(report.errors), 'problem')} need attention.", fg="red", err=True)
             if report.only_access:
-                click.echo(
+                echo(
                     "These are about the folder or the disk, not about the project file: "
                     "do what the hint says; no restore is needed.",
                     err=True,
                 )
             elif report.good_backup is not None:
-                click.echo(
+                echo(
                     f"Newest backup that passes the checks: {report.good_backup.name} "
                     f"({_age(report.good_backup.created)}). "
                     f"Restore it with: mpu-qual restore {report.good_backup.name}",
                     err=True,
                 )
             elif not repair:
-                click.echo("Try 'mpu-qual doctor --repair' first.", err=True)
+                echo("Try 'mpu-qual doctor --repair' first.", err=True)
     if not report.ok:
         sys.exit(1)
 
@@ -234,36 +225,36 @@ def _open_for_purge(ctx: click.Context):  # noqa: ANN202 - Project
 
 
 def _print_purge(report, purge_backups: bool) -> None:  # noqa: ANN001 - PurgeReport
-    click.echo(
+    echo(
         f"Purged the {report.what}: {count(report.rows, 'row')}, {count(report.journal_rows, 'undo record')}"
         + (f", {count(report.actions_dropped, 'undo step')}" if report.actions_dropped else "")
         + "."
     )
     for path in report.files_removed:
-        click.echo(f"Deleted {path}")
+        echo(f"Deleted {path}")
     for path in report.files_left:
-        click.echo(f"Not deleted (outside the project folder): {path}", err=True)
+        echo(f"Not deleted (outside the project folder): {path}", err=True)
     if report.backups_scrubbed or report.backups_deleted:
-        click.echo(
+        echo(
             f"Backups: {len(report.backups_scrubbed)} cleaned, "
             f"{len(report.backups_deleted)} deleted (could not be cleaned)."
         )
     if report.backups_untouched and not purge_backups:
-        click.echo(
+        echo(
             f"{count(report.backups_untouched, 'backup')} may still contain it: run again with "
             "--purge-backups to clean them too.",
             err=True,
         )
     if not report.checkpoint_complete:
-        click.echo(
+        echo(
             "Another program has the project open, so old pages may remain in project.db-wal: "
             "close every mpu-qual window, then run 'mpu-qual purge finish'.",
             err=True,
         )
     for line in report.still_mentioned:
-        click.echo(f"Note: {line} (content is not changed by a purge).", err=True)
+        echo(f"Note: {line} (content is not changed by a purge).", err=True)
     for path in report.files_with_traces:
-        click.echo(f"Still found in {path}", err=True)
+        echo(f"Still found in {path}", err=True)
 
 
 _purge_backups_opt = click.option(
@@ -333,7 +324,7 @@ def purge_finish(ctx: click.Context) -> None:
             hint="Run 'mpu-qual doctor' first.",
         )
     if finish(project.conn):
-        click.echo("Done: deleted data no longer remains in project.db or its WAL.")
+        echo("Done: deleted data no longer remains in project.db or its WAL.")
     else:
         raise MpuQualError(
             "another program still has the project open",

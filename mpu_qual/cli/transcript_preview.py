@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from mpu_qual.cli import report_error
+from mpu_qual.cli.output import Wrapped, console, echo
 from mpu_qual.codebook import load_codebook
 from mpu_qual.errors import MpuQualError
 from mpu_qual.transcript_files.preview import preview_file
 from mpu_qual.transcript_files.timecode import format_clock
-
-console = Console()
 
 
 def _groups(folder: Path) -> list:
@@ -58,6 +56,7 @@ def preview_files(
             who = f"{t['speaker']}: " if t["speaker"] else ""
             text = t["text"].replace("\n", " ")
             text = text if len(text) <= 100 else text[:99] + "…"
-            console.print(f"    {escape(when + who + text)}", soft_wrap=True)
-    click.echo("Preview only: nothing was imported.", err=True)
+            # wrapped by the Chinese line-breaking rules, lined up under the turn's text
+            console.print(Wrapped(text, prefix=Text("    " + when + who)), highlight=False)
+    echo("Preview only: nothing was imported.", err=True)
     return 1 if failed else 0

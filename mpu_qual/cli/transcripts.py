@@ -8,13 +8,21 @@ from pathlib import Path
 import click
 from rich.markup import escape
 from rich.table import Column, Table
+from rich.text import Text
 
 from mpu_qual.cli import main, project_option, report_error
-from mpu_qual.cli.core import console, dump_json, open_project, project_dir
+from mpu_qual.cli.core import (
+    dump_json,
+    open_project,
+    project_dir,
+    refuse_project_output,
+)
+from mpu_qual.cli.output import Wrapped, console, echo
 from mpu_qual.cli.transcript_preview import preview_files
 from mpu_qual.errors import MpuQualError
 from mpu_qual.figures import count, format_share
 from mpu_qual.fileio import write_text_atomic
+from mpu_qual.transcript_files.formats import READ_SUFFIXES, WRITE_NAMES
 from mpu_qual.transcript_files.timecode import format_clock
 
 
@@ -23,7 +31,10 @@ def transcripts_group() -> None:
     """Import, list, show and export transcripts."""
 
 
-@transcripts_group.command("add")
+@transcripts_group.command(
+    "add",
+    help=f"Import transcripts ({', '.join(READ_SUFFIXES)}). Each file is all or nothing.",
+)
 @project_option
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--name", help="Name for the transcript (one file only).")
@@ -57,7 +68,6 @@ def transcripts_add(
     audio: str | None,
     force_audio: bool,
 ) -> None:
-    """Import transcripts (.txt, .vtt, .srt, .docx, .html). Each file is all or nothing."""
     if name and len(files) > 1:
         raise MpuQualError("--name works with one file at a time")
     if audio and len(files) > 1:
@@ -85,13 +95,13 @@ def transcripts_add(
             report_error(exc)
             continue
         n = len(project.sources.segments(src))
-        click.echo(
+        echo(
             f"Imported {f} as '{src.name}' ({count(n, 'segment')}, {count(src.length, 'character')})."
         )
         if src.media_path:
-            click.echo(f"Its recording: {src.media_path} (p plays a segment in the workbench).")
+            echo(f"Its recording: {src.media_path} (p plays a segment in the workbench).")
     if failed:
-        click.echo(
+        echo(
             f"{failed} of {len(files)} files were not imported; the project is unchanged for them.",
             err=True,
         )
@@ -118,18 +128,18 @@ def transcripts_audio(
         if file:
             raise MpuQualError("give either FILE or --detach, not both")
         src = project.sources.detach_recording(name)
-        click.echo(f"Detached the recording from '{src.name}' (the file was not touched).")
+        echo(f"Detached the recording from '{src.name}' (the file was not touched).")
         return
     if not file:
         src = project.sources.get(name)
         if not src.media_path:
-            click.echo(f"'{src.name}' has no recording attached.")
+            echo(f"'{src.name}' has no recording attached.")
         else:
-            click.echo(f"'{src.name}': {src.media_path}")
+            echo(f"'{src.name}': {src.media_path}")
         return
     src, rec = project.sources.attach_recording(name, file, force=force)
-    click.echo(f"Attached {rec.stored} ({rec.describe()}) to '{src.name}'.")
-    click.echo("In the workbench, p plays the segment at the caret; P plays on.")
+    echo(f"Attached {rec.stored} ({rec.describe()}) to '{src.name}'.")
+    echo("In the workbench, p plays the segment at the caret; P plays on.")
 
 
 @transcripts_group.command("list")
@@ -177,35 +187,35 @@ def transcripts_show(ctx: click.Context, name: str, offsets: bool) -> None:
     project = open_project(ctx)
     src = project.sources.get(name)
     for g in project.sources.segments(src):
-        where = f"[dim]{g.start}-{g.end}[/] " if offsets else ""
-        console.print(
-            f"{where}[cyan]{format_clock(g.start_ms)}[/] [bold]{escape(g.speaker or '?')}[/]: ",
-            escape(src.text[g.start : g.end]),  # "[laughs]" is transcript text, not markup
-            sep="",
-            markup=True,
-            highlight=False,
-        )
+        head = Text()
+        if offsets:
+            head.append(f"{g.start}-{g.end} ", style="dim")
+        head.append(format_clock(g.start_ms), style="cyan")
+        head.append(" ")
+        head.append(g.speaker or "?", style="bold")  # "[laughs]" is text, not markup
+        head.append(": ")
+        # wrapped by the Chinese line-breaking rules, lined up under the first line's text
+        console.print(Wrapped(src.text[g.start : g.end], prefix=head), highlight=False)
 
 
 @transcripts_group.command("export")
 @project_option
 @click.argument("name")
-@click.option(
-    "--format", "fmt", type=click.Choice(["txt", "vtt", "srt"]), default="txt", show_default=True
-)
+@click.option("--format", "fmt", type=click.Choice(WRITE_NAMES), default="txt", show_default=True)
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: stdout)."
 )
 @click.pass_context
 def transcripts_export(ctx: click.Context, name: str, fmt: str, output: str | None) -> None:
-    """Write a transcript as plain text, WebVTT or SRT."""
+    """Write a transcript in one of the formats we write (plain text, WebVTT, SRT)."""
     project = open_project(ctx)
+    refuse_project_output(project, output)
     text = project.sources.export(name, fmt)
     if output:
         write_text_atomic(Path(output), text)
-        click.echo(f"Wrote {output}", err=True)
+        echo(f"Wrote {output}", err=True)
     else:
-        click.echo(text, nl=False)
+        echo(text, nl=False)
 
 
 @transcripts_group.command("remove")
@@ -216,4 +226,4 @@ def transcripts_remove(ctx: click.Context, name: str) -> None:
     """Remove a transcript and its codings (undo with 'mpu-qual undo')."""
     project = open_project(ctx)
     n = project.sources.remove(name)
-    click.echo(f"Removed '{name}' and {count(n, 'coding')}. 'mpu-qual undo' brings them back.")
+    echo(f"Removed '{name}' and {count(n, 'coding')}. 'mpu-qual undo' brings them back.")

@@ -18,15 +18,14 @@ import yaml
 from mpu_qual.codebook import parse_yaml_text
 from mpu_qual.errors import MpuQualError
 from mpu_qual.fileio import read_small_text, write_bytes_atomic
+from mpu_qual.store.project import BUNDLED_RULES, RULES_NAME
 
-RULES_NAME = "jobrules.yaml"
 MAX_RULES_BYTES = 1024 * 1024
-_DEFAULT = Path(__file__).resolve().parent / "rules.default.yaml"
 
 
 def default_rules_path() -> Path:
-    """The rules shipped with mpu-qual (copied beside codebook.yaml when a project is made)."""
-    return _DEFAULT
+    """The rules shipped with mpu-qual (``Project.init`` copies them beside codebook.yaml)."""
+    return BUNDLED_RULES
 
 
 def project_rules_path(folder: str | Path) -> Path:
@@ -36,7 +35,8 @@ def project_rules_path(folder: str | Path) -> Path:
 
 def write_default_rules(folder: str | Path) -> bool:
     """Copy the shipped rules beside the codebook unless the project has its own; True when
-    written. A new project gets them (``mpu-qual init``) so there is a file to edit."""
+    written (``jobs rules --init`` after the user deleted theirs; ``Project.init`` writes
+    them for a new project, whichever front end creates it)."""
     target = project_rules_path(folder)
     if target.exists():
         return False

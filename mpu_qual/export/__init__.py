@@ -1,4 +1,4 @@
-"""Exports of a coding project: coded quotes, theme summaries, charts and REFI-QDA exchange.
+"""Exports of a coding project: coded quotes, theme summaries and their charts.
 
 Nothing here imports the UI; every writer goes through ``mpu_qual.fileio`` so an export is
 either complete or absent, never half-written.

@@ -22,6 +22,7 @@ from mpu_qual.errors import MpuQualError
 from mpu_qual.export.agreement_render import agreement_for, xlsx_sheet
 from mpu_qual.export.quote_rows import QuoteFilter, QuoteRow, coding_rows, filtered_codings
 from mpu_qual.export.stats import Frequencies, frequencies
+from mpu_qual.export.targets import refuse_project_file
 from mpu_qual.fileio import write_atomic
 from mpu_qual.pseudonymise import Pseudonymiser
 from mpu_qual.safe_text import docx_text, md_cell, md_inline, neutralise, xml_safe
@@ -145,9 +146,22 @@ def export_quotes(
 ) -> QuoteExport:
     """Select, pseudonymise and write coded quotes in one call (what the CLI runs)."""
     fmt = format_for(path, fmt)
+    refuse_project_file(project, path)
     data = build_quote_export(project, flt, pseudo)
     write_quotes(data, path, fmt)
     return data
+
+
+def save_zip(save: Callable[[IO[bytes]], None], fh: IO[bytes]) -> None:
+    """Build a zip-based file (XLSX, DOCX) in memory, then write it out in one piece.
+
+    A disk that fills up mid-way then fails our own write, once, with the plain message;
+    written straight to ``fh``, the failure left a half-written ZipFile whose ``__del__``
+    printed a traceback after that message (issue 19).
+    """
+    buf = io.BytesIO()
+    save(buf)
+    fh.write(buf.getbuffer())
 
 
 def write_quotes(data: QuoteExport, path: str | Path, fmt: str) -> Path:
@@ -226,7 +240,7 @@ def _write_xlsx(data: QuoteExport, fh: IO[bytes]) -> None:
     if data.agreement is not None:
         xlsx_sheet(wb.create_sheet("Agreement"), data.agreement)
     _force_text(wb)
-    wb.save(fh)
+    save_zip(wb.save, fh)
 
 
 def _matrix_sheet(ws: Worksheet, matrix: Frequencies) -> None:
@@ -434,7 +448,7 @@ def _write_docx(data: QuoteExport, fh: IO[bytes]) -> None:
                     doc.add_paragraph(x(f"Memo: {row.memo}")).runs[0].italic = True
     doc.add_heading("Matrix: coded passages by stakeholder group", level=1)
     matrix_docx(doc, data.matrix)
-    doc.save(fh)
+    save_zip(doc.save, fh)
 
 
 def matrix_docx(doc: DocxDocument, matrix: Frequencies) -> None:

@@ -12,7 +12,7 @@ from typing import IO, TYPE_CHECKING
 from mpu_qual.errors import MpuQualError
 from mpu_qual.export import agreement_render
 from mpu_qual.export.charts import bar_chart_png, bar_chart_svg, png_legend
-from mpu_qual.export.quotes import html_page, new_document
+from mpu_qual.export.quotes import html_page, new_document, save_zip
 from mpu_qual.export.summary import CodeLine, Quote, Section, Summary, ThemeSummary
 from mpu_qual.export.summary_evidence import EvidenceItem
 from mpu_qual.fileio import write_atomic
@@ -289,7 +289,7 @@ def _write_docx(s: Summary, fh: IO[bytes]) -> None:
             _section_docx(doc, sec, s.quotes_per_section)
     if s.agreement is not None:
         agreement_render.docx_section(doc, s.agreement)
-    doc.save(fh)
+    save_zip(doc.save, fh)
 
 
 def _section_docx(doc: DocxDocument, sec: Section, n_quotes: int) -> None:

@@ -35,8 +35,7 @@ from mpu_qual.safety.checks import (
 from mpu_qual.safety.netfs import storage_warning
 from mpu_qual.store.migrations import migration_sets, step_names
 from mpu_qual.store.schema_trust import applied_migrations, untrusted_objects
-
-TRANSCRIPT_SUFFIXES = (".txt", ".vtt", ".srt", ".docx")
+from mpu_qual.transcript_files.formats import is_transcript_file
 
 
 def _listing(level: str, check: str, message: str, *, names: list[str], **more: str) -> Finding:
@@ -271,7 +270,7 @@ def _transcript_file_findings(folder: Path, conn: sqlite3.Connection) -> list[Fi
         for path in sorted(tdir.iterdir()):
             if is_database_file(path):
                 continue  # never hash a database file here: it would drop SQLite's locks
-            if path.is_file() and path.suffix.lower() in TRANSCRIPT_SUFFIXES:
+            if is_transcript_file(path):
                 digest = hashlib.sha256(path.read_bytes()).hexdigest()
                 if digest not in hashes:
                     unimported.append(path.name)

@@ -11,7 +11,6 @@ merge), then VACUUMs with secure_delete on and truncates the WAL. A purge cannot
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from mpu_qual.errors import MpuQualError, NotFound
-from mpu_qual.fileio import private_umask, write_text_atomic
+from mpu_qual.fileio import write_text_atomic
 from mpu_qual.maintenance.repair import rebuild_fts
 from mpu_qual.safety import backup, rawfiles
+from mpu_qual.safety.replace_file import replace_database_file
 from mpu_qual.store import Project
 from mpu_qual.store.schema_trust import untrusted_objects
 
@@ -369,17 +369,10 @@ def _scrub_one_backup(path: Path, scrub) -> None:  # noqa: ANN001 - callable(con
             rebuild_fts(mem)
             mem.execute("INSERT INTO segments_fts (segments_fts) VALUES ('optimize')")
         mem.execute("COMMIT")
-        tmp = path.with_name(f".{path.name}.purge.{os.getpid()}.tmp")
-        tmp.unlink(missing_ok=True)
-        try:
-            # SQLite creates (0600 under this umask), writes and, with synchronous FULL,
-            # fsyncs the new file; we never open it ourselves
-            mem.execute("PRAGMA synchronous = FULL")
-            with private_umask():
-                mem.execute("VACUUM INTO ?", [str(tmp)])
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        # SQLite writes (and, with synchronous FULL, fsyncs) the scrubbed copy; we never
+        # open it ourselves
+        mem.execute("PRAGMA synchronous = FULL")
+        replace_database_file(path, lambda new_file: mem.execute("VACUUM INTO ?", [str(new_file)]))
     finally:
         mem.close()
 

@@ -21,6 +21,7 @@ from mpu_qual.maintenance.doctor import verify_database
 from mpu_qual.safety import backup, rawfiles
 from mpu_qual.safety.access import why_read_only, write_error
 from mpu_qual.safety.guard import forget_verified
+from mpu_qual.safety.replace_file import replace_database_file
 from mpu_qual.store import Project
 from mpu_qual.store.connection import BUSY_TIMEOUT_MS
 
@@ -80,13 +81,14 @@ def _replace_file(src_path: Path, db_path: Path) -> None:
             path=db_path,
             hint="Close every mpu-qual window and command using this project, then restore.",
         )
-    tmp = db_path.with_name(f".{db_path.name}.restore.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
-    backup.copy_database(src_path, tmp)
-    for suffix in ("-wal", "-shm", "-journal"):
-        Path(str(db_path) + suffix).unlink(missing_ok=True)
-    os.replace(tmp, db_path)
-    os.chmod(db_path, 0o600)
+    try:
+        replace_database_file(
+            db_path, lambda new_file: backup.write_copy(src_path, new_file), drop_sidecars=True
+        )
+    except (sqlite3.DatabaseError, OSError) as exc:
+        raise write_error(exc, db_path) or MpuQualError(
+            f"the restore failed: {exc}; the project is as it was", path=db_path
+        ) from None
     conn = sqlite3.connect(str(db_path), isolation_level=None)
     try:
         conn.execute("PRAGMA journal_mode = WAL")

@@ -8,6 +8,7 @@ exactly which sample is which, and the stretch is cut to the sample.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from mpu_qual.errors import MpuQualError
+from mpu_qual.fileio import is_database_file
 
 # Seek this far before the wanted start: demuxers land on the packet at or before the target,
 # and some codecs need a little lead-in to decode the first wanted frame correctly.
@@ -49,6 +51,19 @@ class MediaReader:
         import av.error
 
         self.path = Path(path)
+        # Checked at every use, not only when the recording was attached: a recording
+        # replaced since by a link to project.db must never reach FFmpeg, whose open and
+        # close of the file would drop SQLite's locks (issue 19). The link itself (by its
+        # name, or its inode when the database is open here) and where it leads are checked.
+        for candidate in (self.path, Path(os.path.realpath(self.path))):
+            if is_database_file(candidate):
+                raise MpuQualError(
+                    "this recording is now a project database file (or a link to one); "
+                    "mpu-qual does not read it outside SQLite",
+                    path=self.path,
+                    hint="Put the real recording back, or attach it again: "
+                    "mpu-qual transcripts audio NAME FILE",
+                )
         if not self.path.is_file():
             raise MpuQualError(
                 "the recording is not there any more",

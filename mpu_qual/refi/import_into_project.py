@@ -30,7 +30,7 @@ from pathlib import Path
 
 from mpu_qual.codebook import Codebook, load_codebook, save_codebook
 from mpu_qual.errors import MpuQualError
-from mpu_qual.fileio import write_bytes_atomic
+from mpu_qual.fileio import write_bytes_atomic, write_text_atomic
 from mpu_qual.refi.import_plan import (
     ImportPlan,
     ImportReport,
@@ -145,7 +145,12 @@ def _existing_names(project: Project) -> set[str]:
 
 
 def import_qdpx(
-    project: Project, path: str | Path, *, prefix: str = "", partial: bool = False
+    project: Project,
+    path: str | Path,
+    *,
+    prefix: str = "",
+    partial: bool = False,
+    positions: str = "auto",
 ) -> ImportReport:
     """Add a .qdpx project's codes, sources, codings, cases and notes to ``project``.
 
@@ -156,13 +161,15 @@ def import_qdpx(
     rp = read_qdpx(p)
     cb = project.codebook.load()
     report = ImportReport(p.name, project.folder)
-    plan = plan_import(cb, rp, str(p), prefix, _existing_names(project), group_resolver(cb), report)
+    names = _existing_names(project)
+    plan = plan_import(cb, rp, str(p), prefix, names, group_resolver(cb), report, positions)
     refuse_if_lost(report.skipped, str(p), partial=partial)
     if not plan.new_codes:
         return _apply(project, plan, None, p.name, report)
     with tempfile.TemporaryDirectory(prefix="mpu-qual-import-") as tmp:
         cb_file = Path(tmp) / "codebook.yaml"
-        save_codebook(merged_codebook(cb, plan.new_codes), cb_file)
+        # comments and layout of codebook.yaml kept
+        write_text_atomic(cb_file, project.codebook.text_with_codes_added(plan.new_codes))
         return _apply(project, plan, cb_file, p.name, report)
 
 
@@ -183,7 +190,8 @@ def import_qdc(project: Project, path: str | Path) -> ImportReport:
     backup = project.codebook_path.read_bytes()
     with tempfile.TemporaryDirectory(prefix="mpu-qual-import-") as tmp:
         cb_file = Path(tmp) / "codebook.yaml"
-        save_codebook(merged_codebook(cb, new), cb_file)
+        # comments and layout of codebook.yaml kept
+        write_text_atomic(cb_file, project.codebook.text_with_codes_added(new))
         try:
             with project.action(f"Import {p.name}", kind="import") as conn:
                 if new:
@@ -198,7 +206,12 @@ def import_qdc(project: Project, path: str | Path) -> ImportReport:
 
 
 def import_qdpx_new(
-    path: str | Path, folder: str | Path, *, prefix: str = "", partial: bool = False
+    path: str | Path,
+    folder: str | Path,
+    *,
+    prefix: str = "",
+    partial: bool = False,
+    positions: str = "auto",
 ) -> ImportReport:
     """Create a new project in ``folder`` from a .qdpx (stakeholder groups and audiences come
     from the bundled codebook). On error the folder is left as it was."""
@@ -213,7 +226,7 @@ def import_qdpx_new(
     base = load_codebook(BUNDLED_CODEBOOK)
     empty = Codebook(rp.name or p.stem, rp.name or p.stem, base.groups, base.audiences, [])
     report = ImportReport(p.name, root)
-    plan = plan_import(empty, rp, str(p), prefix, set(), group_resolver(empty), report)
+    plan = plan_import(empty, rp, str(p), prefix, set(), group_resolver(empty), report, positions)
     refuse_if_lost(report.skipped, str(p), partial=partial)
     if not plan.new_codes:
         raise MpuQualError(

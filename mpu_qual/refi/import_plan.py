@@ -14,7 +14,7 @@ from pathlib import Path
 
 from mpu_qual.codebook import COLOR_RE, ID_RE, Codebook, CodeDef
 from mpu_qual.errors import MpuQualError
-from mpu_qual.refi.offsets import CODE_POINTS, choose_reading
+from mpu_qual.refi.offsets import CODE_POINTS, decide_reading
 from mpu_qual.refi.reader import (
     RCode,
     RCoding,
@@ -212,12 +212,16 @@ def _plan_source(
     report: ImportReport,
     used_notes: set[str],
     where: str,
+    positions: str = "auto",
 ) -> _PlannedSource:
     text = src.text or ""
     label = f"source '{src.name}'"
-    reading, f = choose_reading(text, src.selections)
-    if reading != CODE_POINTS:
-        report.warnings.append(f"{label}: positions read as {reading}")
+    reading = decide_reading(
+        text, src.selections, origin=rp.origin, choice=positions, label=label, where=where
+    )
+    f = reading.f
+    if reading.name != CODE_POINTS:  # the standard's reading needs no word
+        report.warnings.append(f"{label}: positions read as {reading.name} ({reading.why})")
     speaker_spans: list[tuple[int, int, str, int | None, int | None]] = []
     codings: list[tuple[int, int, str, str | None, str | None, str | None]] = []
     for sel in src.selections:
@@ -256,7 +260,9 @@ def _plan_source(
             codings.append(
                 _coding_row(rp, c, 0, len(text), mapping, [], None, None, used_notes, label, where)
             )
-    sync = sorted((pos, ms) for pos, ms in src.sync.values() if pos is not None and ms is not None)
+    # Sync points count positions as the selections do.
+    synced = ((f(pos), ms) for pos, ms in src.sync.values() if pos is not None and ms is not None)
+    sync = sorted((pos, ms) for pos, ms in synced if pos is not None)
     sync_pos = [pos for pos, _ms in sync]
     # Lines are the smallest segments; consecutive lines of the same speaker turn are one.
     runs: list[tuple[int, int, int | None]] = []  # (start, end, turn index)
@@ -343,6 +349,7 @@ def plan_import(
     taken_names: set[str],
     resolve_group: Callable[[str], str | None],
     report: ImportReport,
+    positions: str = "auto",
 ) -> ImportPlan:
     mapping, new, reused = plan_codes(rp.codes, project_cb, where)
     report.codes_added = [c.id for c in new]
@@ -367,7 +374,9 @@ def plan_import(
                 hint="Pass --prefix TEXT to import under other names.",
             )
         names.add(name)
-        sources.append(_plan_source(rp, src, mapping, turns, name, report, used_notes, where))
+        sources.append(
+            _plan_source(rp, src, mapping, turns, name, report, used_notes, where, positions)
+        )
         planned[src.guid] = sources[-1]
     for note in rp.notes.values():
         if note.problem:

@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import zipfile
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -14,6 +15,7 @@ from mpu_qual.codebook import Group
 from mpu_qual.fileio import write_atomic
 from mpu_qual.pseudonymise import OffsetMap, Pseudonymiser
 from mpu_qual.refi.guids import guid
+from mpu_qual.refi.offsets import UTF16_ORIGIN_NOTE, utf16_units
 from mpu_qual.refi.paths import media_path_to_xml
 from mpu_qual.refi.writer import (
     GROUP_VARIABLE,
@@ -43,8 +45,9 @@ class QdpxReport:
 
 
 class _ProjectWriter:
-    def __init__(self, project: Project, pseudo: Pseudonymiser | None):
+    def __init__(self, project: Project, pseudo: Pseudonymiser | None, positions: str):
         self.project = project
+        self.utf16 = positions == "utf-16"
         self.pseudo = pseudo
         self.p = pseudo.apply if pseudo else identity
         self.b = XmlBuilder(NS_PROJECT)
@@ -84,7 +87,7 @@ class _ProjectWriter:
             "Project",
             {
                 "name": self.p(cb.name or project.folder.name or "mpu-qual project"),
-                "origin": ORIGIN,
+                "origin": f"{ORIGIN} ({UTF16_ORIGIN_NOTE})" if self.utf16 else ORIGIN,
                 "creationDateTime": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             },
         )
@@ -176,7 +179,10 @@ class _ProjectWriter:
 
     def _case(self, parent: ET.Element, part: Participant, groups: dict[str, Group]) -> None:
         b = self.b
-        case = b.el(parent, "Case", {"guid": guid("case", part.label), "name": self.p(part.label)})
+        # pseudonymised, the GUID comes from the label as exported: it cannot confirm a name
+        case = b.el(
+            parent, "Case", {"guid": guid("case", self.p(part.label)), "name": self.p(part.label)}
+        )
         values: list[tuple[str, str]] = []
         if part.group_id:
             g = groups.get(part.group_id)
@@ -207,11 +213,12 @@ class _ProjectWriter:
             spans[(c.start, c.end)].append(c)
         file_name = f"{sg}.txt"
         self.files[f"sources/{file_name}"] = text
+        u = utf16_units(text) if self.utf16 else _same
         name = self.p(src.name)
         meta = "\n".join(f"{k}: {v}" for k, v in src.metadata.items() if v not in (None, ""))
         common = {"guid": sg, "name": name, "creationDateTime": xsd_datetime(src.imported_at)}
         if src.media_path:
-            self._audio(parent, src, text, omap, segs, spans, meta, note_refs, file_name)
+            self._audio(parent, src, text, omap, segs, spans, meta, note_refs, file_name, u)
             return
         el = b.el(parent, "TextSource", {**common, "plainTextPath": f"internal://{file_name}"})
         if meta:
@@ -227,8 +234,8 @@ class _ProjectWriter:
                 {
                     "guid": tg,
                     "name": self.p(turn_name(seg.speaker, seg)),
-                    "startPosition": str(s),
-                    "endPosition": str(e),
+                    "startPosition": str(u(s)),
+                    "endPosition": str(u(e)),
                 },
             )
             self.turns_of[seg.speaker].append(tg)
@@ -242,8 +249,8 @@ class _ProjectWriter:
                 {
                     "guid": guid("selection", self._src_key(src), start, end),
                     "name": text[s:e][:SELECTION_NAME_CHARS],
-                    "startPosition": str(s),
-                    "endPosition": str(e),
+                    "startPosition": str(u(s)),
+                    "endPosition": str(u(e)),
                     "creatingUser": self.user(first.coder),
                     "creationDateTime": xsd_datetime(first.created_at),
                 },
@@ -289,6 +296,7 @@ class _ProjectWriter:
         meta: str,
         note_refs: list[str],
         file_name: str,
+        u: Callable[[int], int],
     ) -> None:
         b = self.b
         sg = guid("source", self._src_key(src))
@@ -362,7 +370,7 @@ class _ProjectWriter:
             b.el(
                 tr,
                 "SyncPoint",
-                {"guid": points[pos], "position": str(pos), "timeStamp": _str(time_at(pos))},
+                {"guid": points[pos], "position": str(u(pos)), "timeStamp": _str(time_at(pos))},
             )
         for speaker, s, e, name in turn_sel:
             tg = guid("turn", self._src_key(src), s)
@@ -412,9 +420,15 @@ def _str(value: int | None) -> str | None:
     return None if value is None else str(value)
 
 
-def qdpx_bytes(project: Project, pseudo: Pseudonymiser | None = None) -> tuple[bytes, QdpxReport]:
+def _same(pos: int) -> int:
+    return pos
+
+
+def qdpx_bytes(
+    project: Project, pseudo: Pseudonymiser | None = None, positions: str = "code-points"
+) -> tuple[bytes, QdpxReport]:
     """The whole .qdpx archive in memory (project.qde plus sources/*.txt)."""
-    w = _ProjectWriter(project, pseudo)
+    w = _ProjectWriter(project, pseudo, positions)
     with project.snapshot():  # one committed state while other windows write
         qde = w.build()
     buf = io.BytesIO()
@@ -426,9 +440,14 @@ def qdpx_bytes(project: Project, pseudo: Pseudonymiser | None = None) -> tuple[b
 
 
 def export_qdpx(
-    project: Project, path: str | Path, pseudo: Pseudonymiser | None = None
+    project: Project,
+    path: str | Path,
+    pseudo: Pseudonymiser | None = None,
+    positions: str = "code-points",
 ) -> QdpxReport:
-    """Write the project as a .qdpx archive (atomically, mode 0600)."""
-    data, report = qdpx_bytes(project, pseudo)
+    """Write the project as a .qdpx archive (atomically, mode 0600). Positions count code
+    points, as the standard says; ``positions="utf-16"`` counts UTF-16 units, as NVivo
+    reads them (the header says so, and mpu-qual reads such a file back right)."""
+    data, report = qdpx_bytes(project, pseudo, positions)
     write_atomic(path, lambda fh: fh.write(data))
     return report

@@ -24,9 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from mpu_qual.errors import MpuQualError, NotFound
-from mpu_qual.fileio import private_umask, register_database, write_text_atomic
+from mpu_qual.fileio import register_database, write_text_atomic
 from mpu_qual.safety import rawfiles
 from mpu_qual.safety.access import open_for_reading, why_read_only
+from mpu_qual.safety.replace_file import replace_database_file
 
 DB_NAME = "project.db"
 CODEBOOK_NAME = "codebook.yaml"
@@ -132,19 +133,6 @@ def _clean_reason(reason: str) -> str:
     return slug or "manual"
 
 
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def open_readonly(path: str | Path) -> sqlite3.Connection:
     """A read-only connection that never creates or changes the file."""
 
@@ -156,32 +144,32 @@ def open_readonly(path: str | Path) -> sqlite3.Connection:
     return conn
 
 
+def write_copy(src_path: Path, new_file: Path) -> None:
+    """Write a consistent copy of ``src_path`` into the new file ``new_file`` (SQLite's
+    backup API). The copy uses the rollback journal, so it is one self-contained file."""
+    src = open_for_reading(src_path)  # also a project in a read-only folder
+    try:
+        dst = sqlite3.connect(str(new_file), isolation_level=None)
+        try:
+            # a new file: no journal while copying (a failed copy is deleted); with
+            # synchronous FULL the one backup step ends with an fsync of the copy
+            dst.execute("PRAGMA journal_mode = OFF")
+            dst.execute("PRAGMA synchronous = FULL")
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            dst.close()
+    finally:
+        src.close()
+
+
 def copy_database(src_path: Path, dest: Path) -> None:
     """Consistent copy of ``src_path`` into a new private file ``dest`` (temp + rename).
 
-    The copy is switched to the rollback journal, so it is one self-contained file. SQLite
-    creates, writes and syncs it; we never open it with Python's file I/O.
+    SQLite creates, writes and syncs it; we never open it with Python's file I/O.
     """
-    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
     try:
-        src = open_for_reading(src_path)  # also a project in a read-only folder
-        try:
-            with private_umask():  # SQLite creates the file: 0600
-                dst = sqlite3.connect(str(tmp), isolation_level=None)
-            try:
-                # a temp file: no journal while copying (a failed copy is deleted); with
-                # synchronous FULL the one backup step ends with an fsync of the copy
-                dst.execute("PRAGMA journal_mode = OFF")
-                dst.execute("PRAGMA synchronous = FULL")
-                src.backup(dst)
-                dst.execute("PRAGMA journal_mode = DELETE")
-            finally:
-                dst.close()
-        finally:
-            src.close()
-        os.replace(tmp, dest)
-        _fsync_dir(dest.parent)
+        replace_database_file(dest, lambda new_file: write_copy(src_path, new_file))
     except sqlite3.DatabaseError as exc:
         raise MpuQualError(
             f"cannot back up the project database: {exc}",
@@ -194,9 +182,6 @@ def copy_database(src_path: Path, dest: Path) -> None:
             path=dest,
             hint="Check free disk space and permissions of the backups/ folder.",
         ) from None
-    finally:
-        tmp.unlink(missing_ok=True)
-        Path(str(tmp) + "-journal").unlink(missing_ok=True)
 
 
 def _write_json_private(path: Path, data: dict[str, Any]) -> None:

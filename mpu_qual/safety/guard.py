@@ -18,6 +18,7 @@ from mpu_qual.errors import MpuQualError
 from mpu_qual.fileio import write_text_atomic
 from mpu_qual.paths import user_dir
 from mpu_qual.safety import backup
+from mpu_qual.safety.access import open_for_reading, write_error
 from mpu_qual.safety.checks import Finding, blocking, open_checks, read_snapshot
 from mpu_qual.safety.netfs import storage_warning
 from mpu_qual.safety.notices import notify
@@ -98,3 +99,44 @@ def check_on_open(folder: Path, conn: sqlite3.Connection) -> list[Finding]:
         return problems
     remember_verified(db_path, fp)
     return []
+
+
+def database_error(exc: BaseException, db_path: Path) -> MpuQualError:
+    """The user's version of an SQLite error that stopped a command, true about the file.
+
+    A full disk or a read-only folder is said as such (``write_error``). Otherwise the
+    project's quick checks (what ``doctor`` checks first) decide: only when they find the
+    file damaged is doctor and restore advised; a healthy file means the command met a change
+    another command or window made at the same moment, and running it again is the answer.
+    Restoring a backup then would throw recent work away.
+    """
+    mapped = write_error(exc, db_path)
+    if mapped is not None:
+        return mapped
+    try:
+        conn = open_for_reading(db_path)
+    except (sqlite3.Error, MpuQualError):
+        problems = ["it cannot be opened"]
+    else:
+        try:
+            with read_snapshot(conn):
+                problems = [f.message for f in blocking(open_checks(conn))]
+        except sqlite3.DatabaseError as err:
+            problems = [str(err)]
+        finally:
+            conn.close()
+    if problems:
+        return MpuQualError(
+            f"the project database is damaged ({'; '.join(problems[:3])}); the command "
+            f"stopped at: {exc}",
+            path=db_path,
+            hint="Run 'mpu-qual doctor' to see the details, then 'mpu-qual doctor --repair' "
+            "or 'mpu-qual restore --latest'.",
+        )
+    return MpuQualError(
+        f"the command stopped ({exc}) and the step it was on was not saved. The project file "
+        "is healthy (its checks pass): most likely another command or window changed the "
+        "project at the same moment",
+        path=db_path,
+        hint="Run the command again. No restore is needed.",
+    )

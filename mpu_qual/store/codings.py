@@ -10,6 +10,7 @@ import os
 import re
 from typing import TYPE_CHECKING, Any
 
+from mpu_qual import chinese_scripts
 from mpu_qual.errors import MpuQualError, NotFound
 from mpu_qual.store.records import AutocodeResult, Coding, Source
 
@@ -32,9 +33,10 @@ def phrase_pattern(phrase: str) -> re.Pattern[str]:
     """Case-insensitive phrase search; Latin words match whole words only.
 
     "ISO" must not code "supervisor", but 技術 must still match inside 技術員, since
-    Chinese has no spaces between words.
+    Chinese has no spaces between words. Chinese matches in either script (培训 codes 培訓,
+    生產綫 codes 生产线; see mpu_qual.chinese_scripts).
     """
-    body = re.escape(phrase.strip())
+    body = chinese_scripts.pattern_source(phrase.strip())
     if re.match(r"[A-Za-z0-9]", phrase.strip()[0]):
         body = r"(?<![A-Za-z0-9])" + body
     if re.match(r"[A-Za-z0-9]", phrase.strip()[-1]):

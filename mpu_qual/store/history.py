@@ -41,10 +41,17 @@ class History:
                 self.project.codebook.load()
             journal.replay(conn, row[0], reverse=undo)
             conn.execute("UPDATE actions SET undone = ? WHERE id = ?", [1 if undo else 0, row[0]])
-            touched = touched_codes(self.project.conn, row[0])
-        if touched:
-            self.project.codebook.write_file()
+            if touched_codes(self.project.conn, row[0]):
+                self.project.codebook.write_file()  # with this commit (journaled)
         return row[1]
+
+    def rename_current(self, description: str) -> None:
+        """Set the description of the action under way (known only once it has run)."""
+        self.project.conn.execute(
+            "UPDATE actions SET description = ? "
+            "WHERE id = (SELECT action_id FROM journal_state WHERE id = 1)",
+            [description],
+        )
 
     def undo(self) -> str | None:
         """Undo the last action; returns its description (None if nothing to undo)."""

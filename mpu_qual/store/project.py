@@ -22,7 +22,7 @@ from mpu_qual.errors import MpuQualError, ProjectNotFound
 from mpu_qual.fileio import write_bytes_atomic
 from mpu_qual.safety.access import write_error
 from mpu_qual.safety.checks import read_snapshot
-from mpu_qual.safety.guard import check_on_open
+from mpu_qual.safety.guard import check_on_open, database_error
 from mpu_qual.safety.notices import notify
 from mpu_qual.store import autobackup
 from mpu_qual.store.codebook_sync import CodebookFile
@@ -35,11 +35,14 @@ from mpu_qual.store.participants import Participants
 from mpu_qual.store.records import SearchHit
 from mpu_qual.store.search import search_text
 from mpu_qual.store.sources import Sources
+from mpu_qual.transcript_files.formats import is_transcript_file
 
 DB_NAME = "project.db"
 CODEBOOK_NAME = "codebook.yaml"
+RULES_NAME = "jobrules.yaml"  # the job-ad rules (evidence/rules.py reads them)
 TRANSCRIPTS_DIR = "transcripts"
 BUNDLED_CODEBOOK = Path(__file__).resolve().parent.parent / "data" / "codebook.yaml"
+BUNDLED_RULES = Path(__file__).resolve().parent.parent / "data" / "jobrules.yaml"
 
 
 class Project:
@@ -102,13 +105,15 @@ class Project:
             source_cb = BUNDLED_CODEBOOK
         cb = load_codebook(source_cb or root / CODEBOOK_NAME)  # validate before writing anything
         del cb
-        made = [root, root / TRANSCRIPTS_DIR, root / CODEBOOK_NAME]
+        made = [root, root / TRANSCRIPTS_DIR, root / CODEBOOK_NAME, root / RULES_NAME]
         made = [p for p in made if not p.exists()]  # what a failed set-up must take away again
         # confidential recordings and transcripts: private folders whatever the umask
         root.mkdir(mode=0o700, parents=True, exist_ok=True)
         (root / TRANSCRIPTS_DIR).mkdir(mode=0o700, exist_ok=True)
         if source_cb is not None and source_cb.resolve() != (root / CODEBOOK_NAME).resolve():
             write_bytes_atomic(root / CODEBOOK_NAME, Path(source_cb).read_bytes())
+        if not (root / RULES_NAME).exists():  # a job-ad rules file to edit, as shipped
+            write_bytes_atomic(root / RULES_NAME, BUNDLED_RULES.read_bytes())
         project = cls(root, connect(root / DB_NAME))
         try:
             apply_all(project.db)
@@ -118,7 +123,7 @@ class Project:
             project.conn.execute("DELETE FROM actions")
             if import_transcripts:
                 for path in sorted((root / TRANSCRIPTS_DIR).iterdir()):
-                    if path.is_file() and path.suffix.lower() in (".txt", ".vtt", ".srt", ".docx"):
+                    if is_transcript_file(path):
                         project.sources.import_file(path)
         except BaseException:
             # All or nothing: a bad file in transcripts/ must not leave a half-set-up project
@@ -172,11 +177,7 @@ class Project:
                 apply_all(db)
             except sqlite3.DatabaseError as exc:
                 db.close()
-                raise MpuQualError(
-                    f"project database cannot be opened: {exc}",
-                    path=root / DB_NAME,
-                    hint="Run 'mpu-qual doctor' or restore a backup.",
-                ) from None
+                raise database_error(exc, root / DB_NAME) from None
         project = cls(root, db, readonly=readonly)
         project.open_problems = problems
         project.read_only_reason = why
@@ -248,6 +249,7 @@ class Project:
         except BaseException as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
+            self.codebook.finish(committed=False)  # codebook.yaml as it was, too
             if isinstance(exc, UnicodeEncodeError):
                 raise MpuQualError(
                     "the text contains a character that cannot be stored (an unpaired "
@@ -264,10 +266,12 @@ class Project:
             except BaseException as exc:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
+                self.codebook.finish(committed=False)
                 mapped = write_error(exc, self.db_path)
                 if mapped is not None:
                     raise mapped from None
                 raise
+            self.codebook.finish(committed=True)
 
     @contextmanager
     def action(self, description: str, kind: str | None = None) -> Iterator[sqlite3.Connection]:
@@ -296,9 +300,10 @@ class Project:
             ).fetchone()[0]
             if n == 0:
                 conn.execute("DELETE FROM actions WHERE id = ?", [action_id])
-        # A load from codebook.yaml leaves the file as the user wrote it (comments, `was:`).
-        if kind == "codebook" or (kind != "codebook-sync" and touched_codes(conn, action_id)):
-            self.codebook.write_file()
+            # codebook.yaml follows the codes with this commit (journaled: all or nothing). A
+            # load from codebook.yaml leaves the file as the user wrote it (comments, `was:`).
+            if kind == "codebook" or (kind != "codebook-sync" and touched_codes(conn, action_id)):
+                self.codebook.write_file()
 
     def prepare_bulk(self, kind: str) -> None:
         """The automatic backup before a bulk operation of ``kind`` (import, autocode, merge,

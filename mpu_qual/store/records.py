@@ -85,8 +85,10 @@ class SearchHit:
     speaker: str | None
     start: int  # offset of the hit in the source text
     end: int
-    snippet: str
+    snippet: str  # the match with context either side, cut between words or characters
     start_ms: int | None = None
+    snippet_start: int = 0  # the match inside ``snippet`` (indices into it)
+    snippet_end: int = 0
 
 
 @dataclass

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from mpu_qual.errors import MpuQualError
+from mpu_qual.transcript_files.formats import parse_file
 from mpu_qual.transcript_files.parsed import ParsedTranscript
-from mpu_qual.transcript_files.parsers import parse_file
 
 # A fuzzy match must be at least this similar (difflib ratio) to the old quote. 0.8 accepts
 # a corrected word or two in a sentence-long quote, and rejects a different sentence.

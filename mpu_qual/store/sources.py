@@ -13,9 +13,8 @@ from mpu_qual.fileio import refuse_database_file
 from mpu_qual.store.bulk_rows import check_and_index_source, rows_checked_per_source
 from mpu_qual.store.recordings import Recording, check_fits, open_recording
 from mpu_qual.store.records import Segment, Source
+from mpu_qual.transcript_files.formats import parse_file, write
 from mpu_qual.transcript_files.parsed import ParsedSegment, ParsedTranscript
-from mpu_qual.transcript_files.parsers import parse_file
-from mpu_qual.transcript_files.writers import write
 
 if TYPE_CHECKING:
     from mpu_qual.store.project import Project
@@ -217,6 +216,12 @@ class Sources:
     @staticmethod
     def _source_row(r: tuple) -> Source:
         return Source(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), r[7], r[8], r[9])
+
+    def file_paths(self) -> list[str]:
+        """Where each transcript was imported from and its recording (as stored): the files
+        an export must never write over."""
+        rows = self.project.conn.execute("SELECT original_path, media_path FROM sources").fetchall()
+        return [p for row in rows for p in row if p]
 
     def get(self, name_or_id: str | int) -> Source:
         """One transcript by name or id; NotFound lists the names there are."""

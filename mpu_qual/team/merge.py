@@ -28,16 +28,18 @@ import tempfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
-from mpu_qual.codebook import Codebook, CodeDef, save_codebook
+from mpu_qual.codebook import COLOR_RE, ID_RE, Codebook, CodeDef
 from mpu_qual.errors import MpuQualError
-from mpu_qual.fileio import write_bytes_atomic
+from mpu_qual.figures import count
+from mpu_qual.fileio import write_text_atomic
 from mpu_qual.refi.import_plan import plan_codes
 from mpu_qual.refi.offsets import choose_reading
-from mpu_qual.refi.reader import read_qdpx
+from mpu_qual.refi.reader import RSource, read_qdpx
 from mpu_qual.store import Project
-from mpu_qual.store.connection import connect
 from mpu_qual.store.project import DB_NAME
+from mpu_qual.store.schema_trust import refuse_unknown_names
 
 
 def text_hash(text: str) -> str:
@@ -72,6 +74,9 @@ class Incoming:
     label: str
     sources: list[InSource]
     codes: list[CodeDef]  # parents before children
+    # rows of theirs that cannot be right (a NULL code, a start of 1.5, a span past the
+    # text): named, left out, and reported as their project's problem
+    malformed: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -91,6 +96,7 @@ class MergeReport:
     already: int = 0
     rejected: int = 0  # removed by a disagreement review here: left out
     preview: list[tuple[str, InCoding]] = field(default_factory=list)  # (our source, coding)
+    malformed: list[str] = field(default_factory=list)  # their rows that cannot be right
 
     @property
     def total_added(self) -> int:
@@ -123,6 +129,70 @@ def read_other(path: str | Path, here: Project) -> Incoming:
     )
 
 
+def _open_theirs(db_path: Path) -> sqlite3.Connection:
+    """Their project.db read-only and immutable: no lock taken, no -wal or -shm left in their
+    folder. Changes still in their -wal (a copy made while mpu-qual had it open) would be
+    invisible that way, so such a copy is refused with what to do."""
+    wal = Path(str(db_path) + "-wal")
+    try:
+        wal_size = wal.stat().st_size
+    except FileNotFoundError:
+        wal_size = 0
+    if wal_size:
+        raise MpuQualError(
+            "the colleague's latest changes are still in project.db-wal (their copy was made "
+            "while mpu-qual had it open); merging it now would miss them. Nothing was changed",
+            path=wal,
+            hint="Have them close mpu-qual and copy the folder again (or open that copy once "
+            "with 'mpu-qual -p FOLDER doctor'), then merge again.",
+        )
+    uri = f"file:{quote(str(db_path.resolve()))}?mode=ro&immutable=1"
+    try:
+        conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        conn.execute("PRAGMA trusted_schema = OFF")  # reading their schema runs none of its SQL
+        conn.execute("PRAGMA query_only = ON")
+    except sqlite3.DatabaseError as exc:
+        raise _unreadable(db_path, exc) from None
+    refuse_unknown_names(conn, db_path)  # closes it and raises for foreign triggers or views
+    return conn
+
+
+def _unreadable(db_path: Path, exc: sqlite3.DatabaseError) -> MpuQualError:
+    return MpuQualError(
+        f"the colleague's project cannot be read: {exc}; nothing was changed here",
+        path=db_path,
+        hint="Ask for a fresh copy, or for an 'mpu-qual export qdpx' file.",
+    )
+
+
+def _whole(v: object) -> bool:
+    return type(v) is int
+
+
+def _text_or_none(v: object) -> bool:
+    return v is None or isinstance(v, str)
+
+
+def _coding_problem(row: tuple, text: str | None, codes: set[str]) -> str | None:
+    """Why one of their codings rows cannot be right (None: it can)."""
+    _id, _sid, code, coder, start, end, memo, created = row
+    if not isinstance(code, str) or not code:
+        return f"code is {code!r}"
+    if code not in codes:
+        return f"code '{code}' is not in their codes table"
+    for what, v in (("start", start), ("end", end)):
+        if not _whole(v):
+            return f"{what} {v!r} is not a whole number"
+    if not 0 <= start < end:
+        return f"span {start}-{end} is empty or negative"
+    if text is not None and end > len(text):
+        return f"span {start}-{end} ends after the transcript's {len(text)} characters"
+    for what, v in (("coder", coder), ("memo", memo), ("created_at", created)):
+        if not _text_or_none(v):
+            return f"{what} {v!r} is not text"
+    return None
+
+
 def read_project_folder(folder: Path) -> Incoming:
     db_path = folder / DB_NAME
     if not db_path.is_file():
@@ -131,63 +201,96 @@ def read_project_folder(folder: Path) -> Incoming:
             path=folder,
             hint="Name the folder that holds the colleague's project.db.",
         )
-    db = connect(db_path, readonly=True)
+    conn = _open_theirs(db_path)
+    malformed: list[str] = []
     try:
-        conn = db.conn
-        try:
-            codes = [
-                CodeDef(
-                    id=r[0],
-                    parent=r[1],
-                    en=r[2],
-                    zh=r[3],
-                    rule=r[4] or "",
-                    color=r[5],
-                    addresses=r[6],
-                )
-                for r in conn.execute(
-                    "SELECT id, parent_id, label_en, label_zh, rule, color, addresses FROM codes "
-                    "ORDER BY depth, position, id"
-                )
-            ]
-            by_source: dict[int, list[InCoding]] = defaultdict(list)
-            for sid, code, coder, start, end, memo, created in conn.execute(
-                "SELECT source_id, code_id, coder, start, end, memo, created_at FROM codings "
-                "ORDER BY source_id, start, end, id"
-            ):
-                by_source[sid].append(InCoding(code, coder, start, end, memo, created))
-            sources = [
-                InSource(name, text, by_source.get(sid, []))
-                for sid, name, text in conn.execute(
-                    "SELECT id, name, text FROM sources ORDER BY name"
-                )
-            ]
-        except sqlite3.DatabaseError as exc:
-            raise MpuQualError(
-                f"the colleague's project cannot be read: {exc}",
-                path=db_path,
-                hint="Ask for a fresh copy, or for an 'mpu-qual export qdpx' file.",
-            ) from None
+        codes = []
+        for r in conn.execute(
+            "SELECT id, parent_id, label_en, label_zh, rule, color, addresses FROM codes "
+            "ORDER BY depth, position, id"
+        ):
+            cid, parent, en, zh, rule, color, addresses = r
+            if not isinstance(cid, str) or not ID_RE.match(cid):
+                malformed.append(f"codes row with id {cid!r}: not a code id")
+                continue
+            if not all(_text_or_none(v) for v in (parent, en, zh, rule, color, addresses)):
+                malformed.append(f"codes row '{cid}': a label, rule or colour is not text")
+                continue
+            if color is not None and not COLOR_RE.match(color):
+                color = None
+            codes.append(
+                CodeDef(cid, en or cid, zh or en or cid, rule or "", color, addresses, parent)
+            )
+        code_ids = {c.id for c in codes}
+        texts: dict[object, tuple[str, str]] = {}
+        for sid, name, text in conn.execute("SELECT id, name, text FROM sources ORDER BY name"):
+            if not isinstance(name, str) or not isinstance(text, str):
+                malformed.append(f"sources row {sid!r}: its name or text is missing")
+                continue
+            texts[sid] = (name, text)
+        by_source: dict[object, list[InCoding]] = defaultdict(list)
+        for row in conn.execute(
+            "SELECT id, source_id, code_id, coder, start, end, memo, created_at FROM codings "
+            "ORDER BY source_id, id"
+        ):
+            sid = row[1]
+            if sid not in texts:
+                malformed.append(f"codings row {row[0]!r}: transcript {sid!r} is not readable")
+                continue
+            why = _coding_problem(row, texts[sid][1], code_ids)
+            if why is not None:
+                malformed.append(f"codings row {row[0]!r} ('{texts[sid][0]}'): {why}")
+                continue
+            by_source[sid].append(InCoding(row[2], row[3], row[4], row[5], row[6], row[7]))
+    except sqlite3.DatabaseError as exc:
+        raise _unreadable(db_path, exc) from None
     finally:
-        db.close()
-    return Incoming(str(folder), sources, codes)
+        conn.close()
+    sources = [InSource(name, text, by_source.get(sid, [])) for sid, (name, text) in texts.items()]
+    for s in sources:
+        s.codings.sort(key=lambda c: (c.start, c.end))
+    return Incoming(str(folder), sources, codes, malformed)
+
+
+def _codings_in(src: RSource) -> int:
+    return sum(len(sel.codings) for sel in src.selections) + len(src.codings)
 
 
 def read_qdpx_file(path: Path) -> Incoming:
     """A REFI-QDA project: codes keep mpu-qual ids (from their descriptions) when it was
-    written by mpu-qual, other tools' codes get the importer's stable ids."""
+    written by mpu-qual, other tools' codes get the importer's stable ids. A transcript whose
+    text cannot be read is refused with its codings counted, as 'import qdpx' does."""
 
     rp = read_qdpx(path)
+    unreadable = [s for s in rp.sources if s.problem or s.text is None]
+    if unreadable:
+        shown = "\n".join(
+            f"  - {s.problem or f'{s.name}: its text is missing'} "
+            f"({count(s.lost_codings or _codings_in(s), 'coding')})"
+            for s in unreadable[:20]
+        )
+        more = f"\n  ... and {len(unreadable) - 20} more" if len(unreadable) > 20 else ""
+        raise MpuQualError(
+            f"nothing was merged: {count(len(unreadable), 'transcript')} in the file cannot be "
+            f"read, and their codings would be lost:\n{shown}{more}",
+            path=path,
+            hint="Ask for a fresh 'mpu-qual export qdpx' (or their project folder) and merge that.",
+        )
     mapping, new, _reused = plan_codes(rp.codes, Codebook(), str(path))
     sources = []
+    malformed: list[str] = []
     for src in rp.sources:
-        if src.text is None:
-            continue
-        _name, f = choose_reading(src.text, src.selections)
+        text = src.text or ""
+        _name, f = choose_reading(text, src.selections, origin=rp.origin)
         codings = []
         for sel in src.selections:
             a, b = f(sel.start), f(sel.end)
             if a is None or b is None or a >= b:
+                if sel.codings and (a is None or b is None or a > b):  # off the text: wrong
+                    malformed.append(
+                        f"selection {sel.guid} ('{src.name}'): {sel.start}-{sel.end} is not a "
+                        f"span of the text ({count(len(sel.codings), 'coding')})"
+                    )
                 continue
             for c in sel.codings:
                 code = mapping.get(c.code)
@@ -202,11 +305,11 @@ def read_qdpx_file(path: Path) -> Incoming:
                 codings.append(InCoding(code, coder, a, b, memo or None, c.created or sel.created))
         for c in src.codings:
             code = mapping.get(c.code)
-            if code is not None and src.text:
+            if code is not None and text:
                 coder = rp.users.get(c.user or "") or None
-                codings.append(InCoding(code, coder, 0, len(src.text), None, c.created))
-        sources.append(InSource(src.name, src.text, codings))
-    return Incoming(str(path), sources, new)
+                codings.append(InCoding(code, coder, 0, len(text), None, c.created))
+        sources.append(InSource(src.name, text, codings))
+    return Incoming(str(path), sources, new, malformed)
 
 
 # ----------------------------------------------------------------------------- planning
@@ -251,7 +354,7 @@ def plan_merge(
     project: Project, incoming: Incoming, *, skip_new_codes: bool = False, dry_run: bool = False
 ) -> tuple[MergeReport, list[tuple[int, str, InCoding]], list[CodeDef]]:
     """What would come in: (report, codings to insert as (source id, text, coding), codes)."""
-    report = MergeReport(incoming.label, dry_run=dry_run)
+    report = MergeReport(incoming.label, dry_run=dry_run, malformed=list(incoming.malformed))
     usable, new_codes = _plan_codes(incoming, project, report, skip_new_codes)
     report.new_codes = [c.id for c in new_codes]
     rows = project.conn.execute("SELECT id, name, text FROM sources ORDER BY id").fetchall()
@@ -319,19 +422,21 @@ def merge(
     if dry_run or (not inserts and not new_codes):
         return report
     project.prepare_bulk("merge")
-    backup = project.codebook_path.read_bytes()
     name = Path(str(other)).name
-    try:
-        with project.action(f"Merge {name} ({report.total_added} codings)", kind="merge") as conn:
-            if new_codes:
-                cb = project.codebook.load()
-                merged = Codebook(
-                    cb.name, cb.name_zh, cb.groups, cb.audiences, [*cb.codes, *new_codes], cb.path
-                )
-                with tempfile.TemporaryDirectory(prefix="mpu-qual-merge-") as tmp:
-                    cb_file = Path(tmp) / "codebook.yaml"
-                    save_codebook(merged, cb_file)
-                    project.codebook.sync(cb_file)
+    # The plan above decides only whether there is anything to do (and so a backup to make).
+    # The plan that counts is made again under the write lock: two merges at once must not
+    # both add the same codings.
+    with project.action(f"Merge {name}", kind="merge") as conn:
+        report, inserts, new_codes = plan_merge(project, incoming, skip_new_codes=skip_new_codes)
+        project.history.rename_current(f"Merge {name} ({report.total_added} codings)")
+        if new_codes:
+            with tempfile.TemporaryDirectory(prefix="mpu-qual-merge-") as tmp:
+                cb_file = Path(tmp) / "codebook.yaml"
+                # their codes added to ours, comments and layout kept
+                write_text_atomic(cb_file, project.codebook.text_with_codes_added(new_codes))
+                # codebook.yaml changes with this action's commit (journaled), never before
+                project.codebook.sync(cb_file)
+        if inserts:
             conn.executemany(
                 "INSERT INTO codings (source_id, code_id, start, end, quote, memo, coder, "
                 "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, "
@@ -342,19 +447,12 @@ def merge(
                         c.code_id,
                         c.start,
                         c.end,
-                        text[c.start : c.end],
+                        text_[c.start : c.end],
                         c.memo,
                         c.coder,
                         c.created_at,
                     )
-                    for sid, text, c in inserts
+                    for sid, text_, c in inserts
                 ],
             )
-    except BaseException:
-        try:
-            if project.codebook_path.read_bytes() != backup:
-                write_bytes_atomic(project.codebook_path, backup)
-        except OSError:
-            pass
-        raise
     return report

@@ -12,13 +12,36 @@ candidates whose text is plausible and refuse, listing them, when two different 
 from __future__ import annotations
 
 import codecs
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from mpu_qual.transcript_files.languages import (
+    SCRIPTS,
+    category,
+    in_word_penalty,
+    script_of,
+    script_plausibility,
+)
+
 # Chinese families first: their plausibility check is strict, so they cannot win by accident.
 CJK_CANDIDATES = ("gb18030", "big5hkscs")
-LATIN_CANDIDATES = ("cp1252", "cp1250", "cp1251", "cp1257", "cp1254", "latin-1")
+LATIN_CANDIDATES = (
+    "cp1252",
+    "cp1250",
+    "cp1251",
+    "koi8-r",
+    "koi8-u",
+    "iso8859-5",
+    "iso8859-8",
+    "cp1255",
+    "cp1253",
+    "iso8859-7",
+    "iso8859-2",
+    "mac-roman",
+    "cp1257",
+    "cp1254",
+    "latin-1",
+)
 
 LABELS = {
     "utf-8": "UTF-8",
@@ -40,6 +63,15 @@ LABELS = {
     "cp1254": "Windows-1254 (Turkish)",
     "cp1257": "Windows-1257 (Baltic)",
     "latin-1": "ISO-8859-1 (Latin-1)",
+    "koi8-r": "KOI8-R (Russian)",
+    "koi8-u": "KOI8-U (Ukrainian)",
+    "iso8859-5": "ISO-8859-5 (Cyrillic)",
+    "iso8859-8": "ISO-8859-8 (Hebrew)",
+    "cp1255": "Windows-1255 (Hebrew)",
+    "cp1253": "Windows-1253 (Greek)",
+    "iso8859-7": "ISO-8859-7 (Greek)",
+    "iso8859-2": "ISO-8859-2 (Central European)",
+    "mac-roman": "Mac Roman (Western European)",
 }
 
 # Characters of Cantonese writing that Big5's frequent set lacks (HKSCS and Big5's second level).
@@ -48,6 +80,7 @@ CANTONESE = set("哋佢冇嘅喺咗啲嘢噉揾搵咁嚟睇咩乜嘥啱諗嗰俾
 CJK_PUNCT = set(
     "，。、；：？！「」『』（）《》〈〉【】〔〕…—─～·‧．﹐﹑﹔﹕﹖﹗　“”‘’％＋－＝＜＞／＆＃＊＠０１２３４５６７８９"
 )
+IN_WORD_MARKS = set("‘’·\u00a0")  # "it’s", Catalan "l·l"
 LATIN_PUNCT = set("‘’“”–—…€«»°§·•©®™£¥¢¡¿±×÷¼½¾¹²³µ¶ªº\u00a0")
 
 
@@ -151,7 +184,8 @@ LANGUAGES = {
     "cp1257": {"Latvian": "āčēģīķļņšūž", "Lithuanian": "ąčęėįšųūž", "Estonian": "äõöüšž"},
     "cp1254": {"Turkish": "çğıöşüâîû"},
 }
-LANGUAGES["latin-1"] = LANGUAGES["cp1252"]
+LANGUAGES["latin-1"] = LANGUAGES["mac-roman"] = LANGUAGES["cp1252"]
+LANGUAGES["iso8859-2"] = LANGUAGES["cp1250"]
 # How common each accented letter is in those languages (1 = very): the tie-break when two
 # code pages both give one-language text ("Règle ... à" against Slovak "Rčgle ... ŕ").
 _TYPICAL = {
@@ -163,7 +197,8 @@ _TYPICAL = {
     "cp1254": "ç.8 ğ.8 ı1 ö.7 ş.8 ü.8 â.2 î.1 û.1",
 }
 TYPICAL = {enc: {i[0]: float(i[1:]) for i in spec.split()} for enc, spec in _TYPICAL.items()}
-TYPICAL["latin-1"] = TYPICAL["cp1252"]
+TYPICAL["latin-1"] = TYPICAL["mac-roman"] = TYPICAL["cp1252"]
+TYPICAL["iso8859-2"] = TYPICAL["cp1250"]
 
 
 def typicality(text: str, encoding: str) -> float:
@@ -196,7 +231,7 @@ def latin_plausibility(text: str, encoding: str = "cp1252") -> float:
     """
     cyrillic = encoding == "cp1251"
     total = good = 0.0
-    run = 0
+    run = inside = 0
     chars = list(text)
     for i, ch in enumerate(chars):
         if ord(ch) < 0x80:
@@ -204,28 +239,34 @@ def latin_plausibility(text: str, encoding: str = "cp1252") -> float:
             continue
         run += 1
         total += 1
-        if unicodedata.category(ch).startswith("C"):
+        if category(ch).startswith("C"):
             return 0.0  # control characters (C1) never appear in real text
         if ch in LATIN_PUNCT:
-            good += 1
+            prev = chars[i - 1] if i else ""
+            nxt = chars[i + 1] if i + 1 < len(chars) else ""
+            if prev.isalpha() and nxt.isalpha() and ch not in IN_WORD_MARKS:
+                inside += 1  # "porz±dku": a symbol inside a word
+            else:
+                good += 1
             continue
         if not ch.isalpha():
             continue
         prev = chars[i - 1] if i else ""
         nxt = chars[i + 1] if i + 1 < len(chars) else ""
         if cyrillic:
-            is_cyr = "CYRILLIC" in unicodedata.name(ch, "")
+            is_cyr = script_of(ch) == "CYRILLIC"
             touches_latin = (prev.isascii() and prev.isalpha()) or (nxt.isascii() and nxt.isalpha())
             # Capitals start words (or fill all-caps ones); mojibake mixes cases inside words.
             mid_word_capital = ch.isupper() and prev.isalpha() and prev.islower()
             good += 1.0 if is_cyr and not touches_latin and not mid_word_capital else 0.0
             continue
-        if "LATIN" not in unicodedata.name(ch, "") or run > 2:
+        if script_of(ch) != "LATIN" or run > 2:
             continue
         good += 1
     if total == 0:
         return 0.0
-    return good / total * (1.0 if cyrillic else one_language_share(text, encoding))
+    language = 1.0 if cyrillic else one_language_share(text, encoding)
+    return good / total * language * in_word_penalty(inside, text)
 
 
 def plausibility(text: str, encoding: str) -> float:
@@ -235,6 +276,8 @@ def plausibility(text: str, encoding: str) -> float:
         if non_ascii and han < 0.3 * non_ascii:
             return 0.0  # not Chinese text at all (e.g. Latin-1 accents read as Big5)
         return chinese_plausibility(text, encoding)
+    if encoding in SCRIPTS:  # Cyrillic, Greek, Hebrew: case pattern and common words
+        return script_plausibility(text, encoding)
     return latin_plausibility(text, encoding)
 
 
@@ -266,6 +309,18 @@ def narrow_gb(raw: bytes) -> str:
     return "gb18030"
 
 
+SAMPLE_CHARS = 120_000
+
+
+def sample(text: str) -> str:
+    """Enough of a long text to judge a reading by: its start, middle and end (a part in
+    another encoding anywhere is found by the line-by-line check, ``disagreeing_blocks``)."""
+    if len(text) <= SAMPLE_CHARS:
+        return text
+    mid = len(text) // 2
+    return "\n".join((text[:80_000], text[mid : mid + 20_000], text[-20_000:]))
+
+
 def legacy_candidates(raw: bytes) -> list[Candidate]:
     """Every plausible reading of bytes that are not UTF-8, best first; same texts merged."""
     names = [*CJK_CANDIDATES, *LATIN_CANDIDATES]
@@ -277,7 +332,7 @@ def legacy_candidates(raw: bytes) -> list[Candidate]:
             text = raw.decode(name)
         except (UnicodeDecodeError, LookupError):
             continue
-        score = plausibility(text, name)
+        score = plausibility(sample(text), name)
         if name == "gb18030":
             name = narrow_gb(raw)
         if text in by_text:
@@ -304,7 +359,7 @@ def decide(cands: list[Candidate]) -> Detection:
     best = good[0]
     rivals = [c for c in good[1:] if _weight(c) > _weight(best) - 0.1]
     latin = [best, *rivals]
-    if rivals and not any(c.encoding.startswith(("gb", "big5")) for c in latin):
+    if rivals and all(c.encoding in TYPICAL for c in latin):
         latin.sort(key=lambda c: typicality(c.text, c.encoding), reverse=True)
         lead = typicality(latin[0].text, latin[0].encoding) - typicality(
             latin[1].text, latin[1].encoding
@@ -317,3 +372,73 @@ def decide(cands: list[Candidate]) -> Detection:
     margin = _weight(best) - second
     confidence = round(min(1.0, 0.5 * best.plausibility + 0.5 * min(1.0, margin / 0.5)), 2)
     return Detection(best.encoding, confidence, "detected", [best])
+
+
+MIN_LINE_BYTES = 6  # non-ASCII bytes a line needs before its reading counts
+RUN_LINES = 8
+
+
+def _other_reading(line: bytes, own: str | None) -> str | None:
+    """The encoding that reads ``line`` clearly right, when one does."""
+    best, best_weight = None, 0.0
+    for name in (*CJK_CANDIDATES, *LATIN_CANDIDATES):
+        try:
+            text = line.decode(name)
+        except UnicodeDecodeError:
+            continue
+        if text == own:
+            continue
+        c = Candidate(name, text, plausibility(text, name))
+        if c.plausibility >= 0.8 and _weight(c) > best_weight:
+            best, best_weight = (narrow_gb(line) if name == "gb18030" else name), _weight(c)
+    return best
+
+
+def _suspect_lines(raw: bytes, chosen: str) -> list[tuple[int, bytes]]:
+    """Lines worth a closer look: those of each run of ``RUN_LINES`` lines whose reading in
+    ``chosen`` is not clearly right as a whole (one check per run, not per line: most runs of
+    a file in one encoding read right)."""
+    lines = raw.split(b"\n")
+    out: list[tuple[int, bytes]] = []
+    for k in range(0, len(lines), RUN_LINES):
+        run = lines[k : k + RUN_LINES]
+        chunk = b"\n".join(run)
+        if sum(b >= 0x80 for b in chunk) < MIN_LINE_BYTES:
+            continue
+        try:
+            if plausibility(chunk.decode(chosen), chosen) >= 0.85:
+                continue
+        except UnicodeDecodeError:
+            pass
+        out.extend((k + i + 1, line) for i, line in enumerate(run))
+    return out
+
+
+def disagreeing_blocks(raw: bytes, chosen: str) -> list[tuple[int, int, str]]:
+    """Runs of lines that read as nonsense in ``chosen`` but clearly right in another
+    encoding: (first line, last line, that encoding), when they are more than a stray line.
+    A file put together from parts in different encodings (Big5-HKSCS lines and GBK lines)
+    cannot be read as one. Splitting at newlines is safe: no candidate uses 0x0A inside a
+    character."""
+    flagged: list[tuple[int, int, str]] = []
+    weight = 0
+    for n, line in _suspect_lines(raw, chosen):
+        high = sum(b >= 0x80 for b in line)
+        if high < MIN_LINE_BYTES:
+            continue
+        try:
+            own: str | None = line.decode(chosen)
+        except UnicodeDecodeError:
+            own = None
+        if own is not None and plausibility(own, chosen) >= 0.6:
+            continue
+        other = _other_reading(line, own)
+        if other is None:
+            continue
+        weight += high
+        if flagged and flagged[-1][2] == other:
+            flagged[-1] = (flagged[-1][0], n, other)
+        else:
+            flagged.append((n, n, other))
+    lines = sum(b - a + 1 for a, b, _e in flagged)
+    return flagged if lines >= 2 or weight >= 16 else []

@@ -15,10 +15,11 @@ from collections import Counter
 from pathlib import Path
 
 from mpu_qual.errors import MpuQualError
-from mpu_qual.transcript_files.labels import accepted_labels, split_label
+from mpu_qual.transcript_files.labels import accepted_labels, name_shaped, split_label
 from mpu_qual.transcript_files.parsed import ParsedSegment, ParsedTranscript, finish_turns
 from mpu_qual.transcript_files.timecode import parse_timestamp
 
+_HEADER_FIELD_RE = re.compile(r"^([A-Za-z][\w -]{0,30}):(.*)$")
 _CUE_TIME_RE = re.compile(r"^(?P<a>\S+)\s+-->\s+(?P<b>\S+)(?P<settings>.*)$")
 _VOICE_RE = re.compile(r"<v(?:\.[^\s>]*)?\s+([^>]+)>")
 _TAG_RE = re.compile(r"</?[a-zA-Z][^>]*>|<\d[\d:.]*>")
@@ -47,6 +48,45 @@ def _blocks(text: str, *, webvtt: bool = False) -> list[tuple[int, list[str]]]:
             cur = []
     if cur:
         out.append((start, cur))
+    return out
+
+
+def _split_at_timings(
+    blocks: list[tuple[int, list[str]]], *, numbered: bool = False
+) -> list[tuple[int, list[str]]]:
+    """Cue boundaries by the specifications, blank line or not.
+
+    WebVTT: a line holding ``-->`` after a cue's timing line ends that cue and starts the next
+    (youtube-dl and yt-dlp write cues whose text runs straight into the next timing line).
+    SRT (``numbered``) has no specification; as players do, a line that is a well-formed
+    timing line starts the next cue (a subtitle reading "Paris --> London" stays text), and a
+    cue number just above it belongs to that cue.
+    """
+
+    def starts_cue(line: str) -> bool:
+        if not numbered:
+            return "-->" in line
+        m = _CUE_TIME_RE.match(line.strip())
+        return bool(m) and None not in (parse_timestamp(m["a"]), parse_timestamp(m["b"]))
+
+    out: list[tuple[int, list[str]]] = []
+    for start, lines in blocks:
+        own = next((i for i, line in enumerate(lines[:2]) if "-->" in line), None)
+        if own is None:
+            out.append((start, lines))
+            continue
+        cut = own + 1
+        begin = 0
+        while cut < len(lines):
+            if not starts_cue(lines[cut]):
+                cut += 1
+                continue
+            at = cut
+            if numbered and lines[cut - 1].strip().isdigit() and cut - 1 > own:
+                at = cut - 1
+            out.append((start + begin, lines[begin:at]))
+            begin, own, cut = at, cut, cut + 1
+        out.append((start + begin, lines[begin:]))
     return out
 
 
@@ -96,10 +136,11 @@ def _label_cues(
     labelled = sum(counts.values())
     # Zoom names every cue, and the same few names come back; subtitles that happen to
     # start "Règle numéro un:" and "Deuxième chose:" do not repeat.
-    dominant = (
-        bool(split)
-        and labelled >= max(2, layout_share * len(split))
-        and labelled >= 1.5 * len(counts)
+    enough = bool(split) and labelled >= max(2, layout_share * len(split))
+    # Or every label is shaped like a name ("Yuri Bakulin", "陳大文"), as in a meeting's
+    # captions where each person speaks once; "Règle numéro un" is not.
+    dominant = enough and (
+        labelled >= 1.5 * len(counts) or all(name_shaped(label) for label in counts)
     )
     accepted = accepted_labels(counts, layout_says_so=dominant)
     segs: list[ParsedSegment] = []
@@ -206,13 +247,13 @@ def parse_vtt(text: str, path: Path | None = None) -> ParsedTranscript:
     if title:
         metadata["title"] = title
     for hdr in blocks[0][1][1:]:
-        if ":" in hdr:
-            k, v = hdr.split(":", 1)
-            metadata[k.strip().lower()] = v.strip()
+        m = _HEADER_FIELD_RE.match(hdr)
+        if m:  # "Kind: captions"; not the CSS of a "Style:" block ("::cue(c) {")
+            metadata[m.group(1).strip().lower()] = m.group(2).strip()
     raw_cues: list[tuple[int, int, int, str, list[str]]] = []
     ids: list[str | None] = []
     teams_ids = notes = 0
-    for start, lines in blocks[1:]:
+    for start, lines in _split_at_timings(blocks[1:]):
         head = lines[0]
         if head.startswith(("NOTE", "STYLE", "REGION")):
             note = " ".join(lines)[4:].strip() if head.startswith("NOTE") else ""
@@ -250,7 +291,7 @@ def parse_vtt(text: str, path: Path | None = None) -> ParsedTranscript:
 def parse_srt(text: str, path: Path | None = None) -> ParsedTranscript:
     """SubRip; a ``SPEAKER:`` prefix names the speaker when it behaves like a label."""
     cues: list[tuple[int, int, int, str | None, str]] = []
-    for start, lines in _blocks(text):
+    for start, lines in _split_at_timings(_blocks(text), numbered=True):
         k = 0
         if "-->" not in lines[0]:
             if not lines[0].strip().isdigit():
@@ -264,10 +305,40 @@ def parse_srt(text: str, path: Path | None = None) -> ParsedTranscript:
             raise MpuQualError("cue has no timing line", path=path, line=start)
         a, b = _cue_times(lines[k], path, start + k)
         body = "\n".join(lines[k + 1 :])
-        _voice, clean = clean_cue_text(body)
+        voice, clean = clean_cue_text(body)  # a <v Name> tag (mpu-qual writes one when needed)
         if clean:
-            cues.append((start, a, b, None, clean))
+            cues.append((start, a, b, voice, clean))
     segments, dominant = _label_cues(cues)
     finish_turns(segments, path)
     layout = "speaker-lines" if any(s.speaker for s in segments) else "subtitles"
     return ParsedTranscript(segments=segments, metadata={}, format="srt", layout=layout)
+
+
+_SBV_TIME_RE = re.compile(r"^(\d{1,2}:\d{2}:\d{2}\.\d{3}),(\d{1,2}:\d{2}:\d{2}\.\d{3})$")
+_SBV_SPEAKER_RE = re.compile(r"^>>\s*")
+
+
+def parse_sbv(text: str, path: Path | None = None) -> ParsedTranscript:
+    """YouTube's SubViewer captions (``.sbv``): ``0:00:00.599,0:00:04.160`` above each cue's
+    text, cues separated by a blank line; ``>> ALICE: text`` marks a change of speaker."""
+    cues: list[tuple[int, int, int, str | None, str]] = []
+    for start, lines in _blocks(text):
+        m = _SBV_TIME_RE.match(lines[0].strip())
+        if not m:
+            raise MpuQualError(
+                f"expected a timing line such as 0:00:01.000,0:00:04.000, found '{lines[0][:40]}'",
+                path=path,
+                line=start,
+            )
+        a, b = parse_timestamp(m.group(1)), parse_timestamp(m.group(2))
+        if a is None or b is None:
+            raise MpuQualError(f"malformed cue timing '{lines[0]}'", path=path, line=start)
+        if b < a:
+            raise MpuQualError("cue ends before it starts", path=path, line=start)
+        body = _SBV_SPEAKER_RE.sub("", "\n".join(lines[1:]))
+        if body.strip():
+            cues.append((start, a, b, None, body.strip()))
+    segments, _dominant = _label_cues(cues)
+    finish_turns(segments, path)
+    layout = "speaker-lines" if any(s.speaker for s in segments) else "youtube-sbv"
+    return ParsedTranscript(segments=segments, metadata={}, format="sbv", layout=layout)

@@ -14,7 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mpu_qual.errors import EncodingUnclear, MpuQualError
-from mpu_qual.transcript_files.charsets import LABELS, Candidate, decide, legacy_candidates
+from mpu_qual.transcript_files.charsets import (
+    LABELS,
+    Candidate,
+    decide,
+    disagreeing_blocks,
+    legacy_candidates,
+)
 
 __all__ = ["LABELS", "Decoded", "decode_bytes", "decode_text", "read_decoded", "read_text_file"]
 
@@ -170,14 +176,61 @@ def detect(raw: bytes, path: str | Path | None = None, encoding: str | None = No
             ) from None
     try:
         return Decoded(raw.decode("utf-8"), "utf-8", 1.0, "valid UTF-8")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        if _broken_utf8(raw, exc):
+            _refuse_broken_utf8(raw, exc, path)
     cands = legacy_candidates(raw)
     found = decide(cands)
     if found.encoding is None:
         _refuse(raw, found.candidates, path, found.how)
     best = found.candidates[0]
+    mixed = disagreeing_blocks(raw, best.encoding)
+    if mixed:
+        _refuse_mixed(raw, best, mixed, path)
     return Decoded(best.text, best.encoding, found.confidence, "detected")
+
+
+def _broken_utf8(raw: bytes, exc: UnicodeDecodeError) -> bool:
+    """UTF-8 with damage, not another encoding: the rest of the file holds valid multi-byte
+    UTF-8 sequences (no legacy text makes many by chance), or it ends inside a sequence of
+    two or more bytes (a file cut off while being copied)."""
+    text = raw.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd") - raw.count("\ufffd".encode())
+    good = sum(1 for ch in text if ord(ch) >= 0x80 and ch != "\ufffd")
+    cut_off = exc.reason == "unexpected end of data" and exc.end == len(raw)
+    if cut_off and (len(raw) - exc.start >= 2 or good):
+        return True
+    return good >= 2 and good >= 4 * bad
+
+
+def _refuse_broken_utf8(raw: bytes, exc: UnicodeDecodeError, path: str | Path | None) -> None:
+    if exc.reason == "unexpected end of data" and exc.end == len(raw):
+        what = "the file ends in the middle of a character (it was probably cut off)"
+    else:
+        what = f"byte 0x{raw[exc.start]:02x} cannot stand there"
+    raise MpuQualError(
+        f"the file is UTF-8 but broken at byte offset {exc.start}: {what}; nothing was imported",
+        path=path,
+        line=_line_of(raw, exc.start),
+        hint="Repair the file or save it again as UTF-8 from the program that wrote it; if it "
+        "is not UTF-8 at all, pass --encoding.",
+    )
+
+
+def _refuse_mixed(
+    raw: bytes, best: Candidate, mixed: list[tuple[int, int, str]], path: str | Path | None
+) -> None:
+    parts = "; ".join(
+        f"lines {a}-{b} read right only as {LABELS.get(enc, enc)}" for a, b, enc in mixed
+    )
+    raise MpuQualError(
+        f"parts of this file are in different encodings: most of it reads as "
+        f"{best.label}, but {parts}; nothing was imported",
+        path=path,
+        line=mixed[0][0],
+        hint="Convert each part to UTF-8 on its own (or with --encoding, import the parts as "
+        "separate files).",
+    )
 
 
 def finish_text(text: str, path: str | Path | None = None) -> str:

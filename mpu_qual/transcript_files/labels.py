@@ -120,6 +120,17 @@ def known_label(label: str) -> bool:
     )
 
 
+def name_shaped(label: str) -> bool:
+    """A label written like a person's name: every word capitalised (``Yuri Bakulin``,
+    ``Dr. Chan``) or in a script without case (``陳大文``), or a known label."""
+    core = re.sub(r"\s*[(（][^)）]*[)）]\s*", " ", label).strip()
+    if not is_label(label) or not core:
+        return False
+    if known_label(label):
+        return True
+    return all(w[0].isalpha() and not w[0].islower() for w in core.split())
+
+
 def split_label(text: str) -> tuple[str | None, str]:
     """``("IL1", "text")`` for ``IL1: text`` when the prefix can be a label; else ``(None, text)``."""
     m = SPEAKER_RE.match(text)

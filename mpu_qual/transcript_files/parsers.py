@@ -1,7 +1,7 @@
-"""Transcript files into a ParsedTranscript: the entry point, and the turn-per-line layouts.
+"""Transcript files into a ParsedTranscript: the turn-per-line layouts.
 
-``parse_file`` picks the reader by extension: plain text, DOCX and HTML paragraphs are read
-here as lines (with the layouts of Otter.ai, Rev, noScribe and hand-typed focus groups);
+``formats.parse_file`` picks the reader by extension: plain text, DOCX and HTML paragraphs are
+read here as lines (with the layouts of Otter.ai, Rev, noScribe and hand-typed focus groups);
 WebVTT and SRT are cue files (``cue_files``). Every parser reports problems with the file and
 line, and never guesses a timestamp.
 """
@@ -20,10 +20,7 @@ import defusedxml
 import defusedxml.ElementTree as DET
 
 from mpu_qual.errors import MpuQualError
-from mpu_qual.fileio import refuse_database_file
-from mpu_qual.transcript_files.cue_files import parse_srt, parse_vtt
-from mpu_qual.transcript_files.encoding import read_decoded
-from mpu_qual.transcript_files.html_files import html_lines
+from mpu_qual.transcript_files.cue_files import parse_sbv, parse_srt, parse_vtt
 from mpu_qual.transcript_files.labels import (
     HEADER_KEYS,
     HEADER_RE,
@@ -40,71 +37,19 @@ from mpu_qual.transcript_files.labels import (
 from mpu_qual.transcript_files.parsed import ParsedSegment, ParsedTranscript, finish_turns
 from mpu_qual.transcript_files.timecode import parse_timestamp
 
-__all__ = ["HEADER_KEYS", "parse_file", "parse_lines", "parse_srt", "parse_txt", "parse_vtt"]
+__all__ = [
+    "HEADER_KEYS",
+    "parse_lines",
+    "parse_sbv",
+    "parse_srt",
+    "parse_txt",
+    "parse_vtt",
+]
 
-FORMATS = {
-    ".txt": "txt",
-    ".text": "txt",
-    ".md": "txt",
-    ".vtt": "vtt",
-    ".srt": "srt",
-    ".docx": "docx",
-    ".html": "html",
-    ".htm": "html",
-}
 SPEAKER_MODES = ("auto", "none")
 MAX_DOCX_UNCOMPRESSED = 200 * 1024 * 1024
 
 _BRACKET_RE = re.compile(r"^\s*\[([^\]]*)\]\s*(.*)$", re.DOTALL)
-
-
-def detect_format(path: Path) -> str:
-    fmt = FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise MpuQualError(
-            f"unknown transcript format '{path.suffix or '(no extension)'}'",
-            path=path,
-            hint="Use .txt, .vtt, .srt, .docx or .html.",
-        )
-    return fmt
-
-
-def parse_file(
-    path: str | Path,
-    fmt: str | None = None,
-    *,
-    encoding: str | None = None,
-    speakers: str = "auto",
-) -> ParsedTranscript:
-    """Parse a transcript file; the format comes from the extension unless given.
-
-    ``encoding`` overrides detection; ``speakers="none"`` keeps every label in the text.
-    """
-    p = Path(path)
-    refuse_database_file(p, "transcript")
-    if speakers not in SPEAKER_MODES:
-        raise MpuQualError(f"unknown speakers mode '{speakers}'", hint="Use auto or none.")
-    fmt = fmt or detect_format(p)
-    if fmt == "docx":
-        parsed = parse_docx(p)
-    else:
-        decoded = read_decoded(p, encoding)
-        if fmt == "txt":
-            parsed = parse_txt(decoded.text, p)
-        elif fmt == "vtt":
-            parsed = parse_vtt(decoded.text, p)
-        elif fmt == "srt":
-            parsed = parse_srt(decoded.text, p)
-        elif fmt == "html":
-            parsed = parse_lines(html_lines(decoded.text), p, "html")
-        else:
-            raise MpuQualError(f"unknown transcript format '{fmt}'", path=p)
-        parsed.encoding = decoded.encoding
-        parsed.encoding_confidence = decoded.confidence
-        parsed.encoding_how = decoded.how
-    if speakers == "none":
-        keep_labels_in_text(parsed)
-    return parsed
 
 
 def keep_labels_in_text(parsed: ParsedTranscript) -> None:

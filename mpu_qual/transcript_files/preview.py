@@ -9,14 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from mpu_qual.transcript_files.encoding import LABELS
+from mpu_qual.transcript_files.formats import parse_file
 from mpu_qual.transcript_files.labels import group_for_label, group_for_role
 from mpu_qual.transcript_files.parsed import ParsedTranscript
-from mpu_qual.transcript_files.parsers import parse_file
 
 FORMAT_NAMES = {
     "txt": "plain text",
     "vtt": "WebVTT",
     "srt": "SubRip (SRT)",
+    "sbv": "YouTube SubViewer (SBV)",
     "docx": "Word (DOCX)",
     "html": "HTML",
 }
@@ -32,6 +33,7 @@ LAYOUT_NAMES = {
     "subtitles": "subtitles without speakers",
     "plain": "paragraphs without speakers",
     "vtt": "captions without speakers",
+    "youtube-sbv": "YouTube SubViewer captions",
 }
 
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from mpu_qual.errors import MpuQualError
-from mpu_qual.transcript_files.cue_files import clean_cue_text
+from mpu_qual.transcript_files.cue_files import clean_cue_text, parse_srt
 from mpu_qual.transcript_files.labels import known_label
 from mpu_qual.transcript_files.parsed import ParsedTranscript
 from mpu_qual.transcript_files.parsers import HEADER_KEYS
 from mpu_qual.transcript_files.timecode import format_clock, format_srt, format_vtt
-
-WRITE_FORMATS = ("txt", "vtt", "srt")
 
 
 def _times(parsed: ParsedTranscript) -> list[tuple[int, int]]:
@@ -97,21 +95,28 @@ def _escape_srt(text: str) -> str:
     return text if clean_cue_text(text)[1] == text.strip() else _escape_vtt(text)
 
 
-def to_srt(parsed: ParsedTranscript) -> str:
+def _srt(parsed: ParsedTranscript, voices: bool) -> str:
     out: list[str] = []
     for n, ((start, end), seg) in enumerate(zip(_times(parsed), parsed.segments, strict=True), 1):
         body = _escape_srt(seg.text).replace("\n\n", "\n")
-        if seg.speaker:
+        if seg.speaker and voices:
+            body = f"<v {seg.speaker}>{_escape_vtt(seg.text).replace(chr(10) * 2, chr(10))}"
+        elif seg.speaker:
             body = f"{seg.speaker}: {body}"
         out += [str(n), f"{format_srt(start)} --> {format_srt(end)}", body, ""]
     return "\n".join(out)
 
 
-def write(parsed: ParsedTranscript, fmt: str) -> str:
-    if fmt == "txt":
-        return to_txt(parsed)
-    if fmt == "vtt":
-        return to_vtt(parsed)
-    if fmt == "srt":
-        return to_srt(parsed)
-    raise MpuQualError(f"unknown export format '{fmt}'", hint="Use txt, vtt or srt.")
+def to_srt(parsed: ParsedTranscript) -> str:
+    """SRT names speakers as ``Name: text``, which players show as it is. Where the reader
+    would not take those names for speakers (people who speak once, among cues without a
+    speaker), the speakers are written as WebVTT voice tags, ``<v Name>``, which the reader
+    (and many players) understand: speakers always survive an export and a new import."""
+    plain = _srt(parsed, voices=False)
+    try:
+        again = parse_srt(plain)
+    except MpuQualError:
+        return plain
+    if [s.speaker for s in again.segments] == [s.speaker for s in parsed.segments]:
+        return plain
+    return _srt(parsed, voices=True)

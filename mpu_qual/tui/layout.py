@@ -7,102 +7,27 @@ Offsets are ``str`` indices into the source text, as everywhere in mpu-qual.
 
 from __future__ import annotations
 
-import re
 from array import array
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from rich.cells import cell_len, split_graphemes
+from mpu_qual.linebreak import cells, clusters, drawn, wrap_spans
+
+__all__ = [
+    "GAP",
+    "PAD",
+    "TEXT",
+    "SegmentInfo",
+    "TranscriptLayout",
+    "cells",
+    "clusters",
+    "drawn",
+    "wrap_spans",
+]
 
 #: Row kinds: a text row of a segment, a padding row (segment shorter than its gutter), a gap.
 TEXT, PAD, GAP = 0, 1, 2
-
-
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0 and C1, but tab and newline
-
-
-def drawn(text: str) -> str:
-    """What the screen shows for a piece of a display line: a tab as one space, other control
-    characters (a CRLF file's carriage returns) as nothing, everything else as it is."""
-    text = text.replace("\t", " ")
-    return _CONTROL.sub("", text) if _CONTROL.search(text) else text
-
-
-def cells(text: str, start: int, end: int) -> int:
-    """Cells that ``text[start:end]`` takes on screen (as the terminal draws it)."""
-    return cell_len(drawn(text[start:end]))
-
-
-def clusters(text: str, start: int, end: int) -> list[tuple[int, int, int]]:
-    """(start, end, cells) of each character as the terminal draws it: a base character with
-    its combining marks, variation selector or skin tone, or a whole ZWJ emoji sequence."""
-    piece = text[start:end].replace("\t", " ")
-    if piece.isascii() and not _CONTROL.search(piece):
-        return [(i, i + 1, 1) for i in range(start, end)]
-    spans, _total = split_graphemes(piece)
-    return [(start + a, start + b, w) for a, b, w in spans]
-
-
-def wrap_spans(text: str, start: int, end: int, width: int) -> list[tuple[int, int]]:
-    """Split ``text[start:end]`` into lines of at most ``width`` cells.
-
-    Breaks after spaces and around wide (CJK) characters, hard-breaks long words, never
-    inside a character as drawn (a base and its marks, an emoji sequence), and ends a line at
-    every newline (the newline itself belongs to no line). Returns (start, end) pairs; a line
-    may go one cell over ``width`` only with the space it breaks after.
-    """
-    width = max(1, width)
-    spans: list[tuple[int, int]] = []
-    pos = start
-    while True:
-        nl = text.find("\n", pos, end)
-        hard = end if nl == -1 else nl
-        piece = text[pos:hard]
-        if piece.isascii() and "\t" not in piece and not _CONTROL.search(piece):
-            _wrap_ascii(text, pos, hard, width, spans)
-        else:
-            _wrap_clusters(text, pos, hard, width, spans)
-        if nl == -1:
-            return spans
-        pos = nl + 1
-
-
-def _wrap_ascii(text: str, pos: int, end: int, width: int, out: list[tuple[int, int]]) -> None:
-    while end - pos > width:
-        brk = text.rfind(" ", pos, pos + width + 1)
-        nxt = brk + 1 if brk > pos else pos + width
-        out.append((pos, nxt))
-        pos = nxt
-    out.append((pos, end))
-
-
-def _wrap_clusters(text: str, pos: int, end: int, width: int, out: list[tuple[int, int]]) -> None:
-    cl = clusters(text, pos, end)
-    before = [0]  # cells before each cluster
-    for _a, _b, w in cl:
-        before.append(before[-1] + w)
-    line = 0  # index of the cluster that starts the current line
-    brk = -1  # index of the cluster a new line may start at
-    i = 0
-    while i < len(cl):
-        a, _b, w = cl[i]
-        if w == 2 and i > line:
-            brk = i  # a line may break before a wide character
-        if before[i + 1] - before[line] > width and i > line:
-            if text[a] == " " and before[i] - before[line] == width:
-                i += 1  # a space right after a full line ends it (in the caret's spare cell)
-                out.append((cl[line][0], cl[i][0] if i < len(cl) else end))
-                line, brk = i, -1
-                continue
-            nxt = brk if brk > line else i
-            out.append((cl[line][0], cl[nxt][0]))
-            line, brk = nxt, -1
-            continue
-        i += 1
-        if text[a] == " " or w == 2:
-            brk = i
-    out.append((cl[line][0] if line < len(cl) else end, end))
 
 
 @dataclass
@@ -127,14 +52,21 @@ class SegmentInfo:
 class TranscriptLayout:
     """Display lines of one transcript at one width.
 
-    Each segment takes at least ``min_rows`` rows (the gutter shows time and speaker on the
-    first, the stakeholder group on the second) and is followed by a one-row gap.
+    Each segment takes at least as many rows as its gutter needs (``gutter_rows``: time and
+    speaker, then the stakeholder group) and is followed by a one-row gap.
     """
 
-    def __init__(self, text: str, segments: Sequence[SegmentInfo], width: int) -> None:
+    def __init__(
+        self,
+        text: str,
+        segments: Sequence[SegmentInfo],
+        width: int,
+        gutter_rows: Callable[[bool], int] = lambda group: 2 if group else 1,
+    ) -> None:
         self.text = text
         self.segments = list(segments)
         self.width = max(4, width)
+        self.gutter_rows = gutter_rows
         self.seg_starts = [s.start for s in self.segments]
         self._build()
 
@@ -162,12 +94,12 @@ class TranscriptLayout:
             en_l.extend(y for _, y in spans)
             kind_l.extend([TEXT] * n)
             row_l.extend(range(n))
-            if seg.group and n < 2:
+            for row in range(n, self.gutter_rows(bool(seg.group))):
                 seg_l.append(k)
                 st_l.append(b)
                 en_l.append(b)
                 kind_l.append(PAD)
-                row_l.append(n)
+                row_l.append(row)
             if k != last:
                 seg_l.append(k)
                 st_l.append(b)

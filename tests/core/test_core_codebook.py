@@ -38,7 +38,7 @@ def test_bundled_codebook_is_identical_to_the_repository_root_one() -> None:
 
 def test_demo_job_rules_are_the_shipped_defaults() -> None:
     """The demo project's jobrules.yaml is what `init` copies for a new project."""
-    shipped = REPO_ROOT / "mpu_qual" / "evidence" / "rules.default.yaml"
+    shipped = REPO_ROOT / "mpu_qual" / "data" / "jobrules.yaml"
     assert shipped.read_bytes() == (REPO_ROOT / "jobrules.yaml").read_bytes()
 
 

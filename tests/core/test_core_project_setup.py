@@ -89,6 +89,31 @@ def test_init_is_all_or_nothing_when_a_transcript_is_bad(cli, tmp_path: Path) ->
         assert [s.name for s in p.sources.list()] == ["a-good", "b-bad", "c-good"]
 
 
+def test_a_project_made_through_the_library_has_the_job_ad_rules_to_edit(tmp_path: Path) -> None:
+    """Project set-up lives in one place: whichever front end creates a project (CLI init,
+    a QDPX import into a new folder, a script), it gets the shipped jobrules.yaml."""
+    from mpu_qual.evidence.rules import default_rules_path, load_project_rules
+
+    with Project.init(tmp_path / "lib") as p:
+        rules_file = p.folder / "jobrules.yaml"
+        assert rules_file.read_bytes() == default_rules_path().read_bytes()
+        assert load_project_rules(p.folder).sectors  # and it loads as the project's rules
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "jobrules.yaml").write_text("# mine\n", encoding="utf-8")
+    Project.init(own).close()
+    assert (own / "jobrules.yaml").read_text(encoding="utf-8") == "# mine\n"  # never replaced
+
+
+def test_a_failed_set_up_takes_the_rules_file_away_again(tmp_path: Path) -> None:
+    folder = tmp_path / "p"
+    (folder / "transcripts").mkdir(parents=True)
+    (folder / "transcripts" / "bad.txt").write_text("[00:61:00] IL2: broken\n", encoding="utf-8")
+    with pytest.raises(MpuQualError):
+        Project.init(folder)
+    assert sorted(p.name for p in folder.iterdir()) == ["transcripts"]
+
+
 # ----------------------------------------------------------------------------- demo folder
 def test_demo_folder_first_use(cli, tmp_path: Path) -> None:
     demo = tmp_path / "demo"

@@ -235,14 +235,14 @@ def test_not_a_project_folder(tmp_path: Path) -> None:
 
 
 def test_an_interrupted_codebook_write_is_finished_on_open(demo_dir: Path, notices) -> None:
-    """Killed between the database commit and the rewrite of codebook.yaml (see the crash
-    harness): the next open rewrites the file, so a later 'codebook load' cannot undo it."""
+    """A journal left by a killed save (see CodebookFile.stage), and neither the file nor the
+    saved copy lists the committed codes: the next open rewrites the file from the codes, so
+    a later 'codebook load' cannot undo them."""
     before = (demo_dir / "codebook.yaml").read_bytes()
-    old = time.time() - 60
     with Project.open(demo_dir) as p:
         p.codes.add("factors.new_one", "New one", "新一", parent_id="factors")
     (demo_dir / "codebook.yaml").write_bytes(before)  # as if the rewrite never happened
-    os.utime(demo_dir / "codebook.yaml", (old, old))
+    (demo_dir / ".codebook.yaml.1-1.journal").write_bytes(b"saved\n" + before)
     with Project.open(demo_dir) as p:
         assert "factors.new_one" in (demo_dir / "codebook.yaml").read_text(encoding="utf-8")
         assert p.codebook.sync().added == []  # loading the file changes nothing now

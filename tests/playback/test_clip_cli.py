@@ -74,3 +74,37 @@ def test_clip_refuses_and_explains(tmp_path: Path, coded_wav: Path, cli) -> None
     res = cli("-p", str(gone), "transcripts", "clip", "fg", "1", "-o", str(out))
     assert res.exit_code != 0 and "not there any more" in res.stderr and "moved.wav" in res.stderr
     assert not out.exists()
+
+
+def test_clip_refuses_a_recording_replaced_by_a_link_to_the_database(
+    tmp_path: Path, coded_wav: Path, cli, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Issue 19.14: the guard ran only when the recording was attached; a recording later
+    replaced by a symbolic link to project.db was handed to FFmpeg (whose open and close
+    of the file would drop SQLite's locks). Now every use checks it, before FFmpeg sees it."""
+    import shutil
+
+    import av
+
+    proj = _project(tmp_path / "p", None)
+    media = proj / "fg.wav"
+    shutil.copy(coded_wav, media)
+    with Project.open(proj) as p:
+        p.conn.execute("UPDATE sources SET media_path = 'fg.wav'")
+    media.unlink()
+    media.symlink_to(proj / "project.db")
+    opened: list[str] = []
+    real_open = av.open
+    monkeypatch.setattr(
+        av, "open", lambda f, *a, **k: (opened.append(str(f)), real_open(f, *a, **k))[1]
+    )
+    out = tmp_path / "x.wav"
+    res = cli("-p", str(proj), "transcripts", "clip", "fg", "1", "-o", str(out))
+    assert res.exit_code == 1 and "project database" in res.stderr, res.output
+    assert opened == [] and not out.exists()
+    # a hard link to it is the same file under another name: refused too
+    media.unlink()
+    media.hardlink_to(proj / "project.db")
+    res = cli("-p", str(proj), "transcripts", "clip", "fg", "1", "-o", str(out))
+    assert res.exit_code == 1 and "project database" in res.stderr, res.output
+    assert opened == []

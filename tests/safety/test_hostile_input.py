@@ -24,8 +24,8 @@ from safety_helpers import scaled
 from mpu_qual.codebook import load_codebook, parse_codebook
 from mpu_qual.errors import MpuQualError
 from mpu_qual.store import Project
-from mpu_qual.transcript_files.encoding import decode_text
-from mpu_qual.transcript_files.parsers import parse_srt, parse_txt, parse_vtt
+from mpu_qual.transcript_files.encoding import LABELS, decode_text
+from mpu_qual.transcript_files.parsers import parse_sbv, parse_srt, parse_txt, parse_vtt
 
 
 def cfg(n: int) -> settings:
@@ -206,18 +206,29 @@ def test_decoding_any_bytes_gives_clean_text_or_a_located_error(raw: bytes) -> N
         assert_located(exc, path)
         return
     assert "\r" not in text and "\x00" not in text and text.strip()
-    unicode = ("utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le")
-    legacy = ("gb2312", "gbk", "gb18030", "big5hkscs", "cp1252", "cp1250", "cp1251", "cp1254")
-    assert enc in (*unicode, "utf-32-be", *legacy, "cp1257", "latin-1")
+    assert enc in LABELS  # one of the encodings mpu-qual names (UTF-*, Chinese, code pages)
+
+
+def sbv_cue(a: int, b: int, body: str) -> str:
+    def ts(ms: int) -> str:
+        return f"{ms // 3600000}:{ms // 60000 % 60:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}"
+
+    return f"{ts(a)},{ts(b)}\n{body}\n"
+
+
+sbv_text = st.lists(
+    st.tuples(st.integers(0, 10**7), st.integers(-5000, 60000), hostile_text), max_size=8
+).map(lambda cues: "\n".join(sbv_cue(a, max(a + d, 0), body) for a, d, body in cues))
 
 
 # ----------------------------------------------------------------------------- parsers
 @cfg(120)
-@given(fmt=st.sampled_from(["txt", "vtt", "srt"]), data=st.data())
+@given(fmt=st.sampled_from(["txt", "vtt", "srt", "sbv"]), data=st.data())
 def test_parsers_return_consistent_segments_or_a_located_error(fmt: str, data) -> None:  # noqa: ANN001
-    text = data.draw({"txt": transcript_lines("txt"), "vtt": vtt_text, "srt": srt_text}[fmt])
+    strategies = {"txt": transcript_lines("txt"), "vtt": vtt_text, "srt": srt_text, "sbv": sbv_text}
+    text = data.draw(strategies[fmt])
     path = Path(f"t.{fmt}")
-    parser = {"txt": parse_txt, "vtt": parse_vtt, "srt": parse_srt}[fmt]
+    parser = {"txt": parse_txt, "vtt": parse_vtt, "srt": parse_srt, "sbv": parse_sbv}[fmt]
     try:
         parsed = parser(text, path)
     except MpuQualError as exc:

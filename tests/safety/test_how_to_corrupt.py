@@ -37,8 +37,9 @@ def sources() -> dict[Path, str]:
 def test_project_files_are_deleted_or_replaced_in_two_reviewed_places_only() -> None:
     """Deleting a hot WAL or journal, or renaming a database in use, corrupts it. The only
     code that unlinks or replaces project.db or its -wal/-shm/-journal: a failed set-up
-    removing the files it has just created, and a restore of a file SQLite cannot open (which
-    refuses while any process holds it: test below). A new place makes this test fail."""
+    removing the files it has just created, and the one database-file replacer (used by a
+    restore of a file SQLite cannot open, which refuses while any process holds it: test
+    below). A new place makes this test fail."""
     found = {
         (str(path.relative_to(REPO_ROOT)), f.function)
         for path, text in sources().items()
@@ -46,8 +47,7 @@ def test_project_files_are_deleted_or_replaced_in_two_reviewed_places_only() -> 
     }
     assert found <= {
         ("mpu_qual/store/project.py", "init"),
-        ("mpu_qual/maintenance/restore.py", "_replace_file"),
-        ("mpu_qual/safety/backup.py", "copy_database"),  # its own private temp copy's journal
+        ("mpu_qual/safety/replace_file.py", "replace_database_file"),
     }, found
 
 

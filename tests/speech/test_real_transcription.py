@@ -10,7 +10,7 @@ from tx_helpers import MAX_WER, SCRIPT, Transcribed, tiny_options, wer
 
 from mpu_qual.speech.runner import Transcriber
 from mpu_qual.store import Project
-from mpu_qual.transcript_files.parsers import parse_file
+from mpu_qual.transcript_files.formats import parse_file
 
 
 def _stored(folder: Path) -> tuple[str, list[tuple[int, int, int, int, str]], int | None]:

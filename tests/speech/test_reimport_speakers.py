@@ -11,8 +11,8 @@ from mpu_qual.speech.diarize import SpeakerTurn, apply_turns, load_diarizer
 from mpu_qual.store import Project
 from mpu_qual.store.reimport import LOST_MEMO_TITLE, find_quote, reimport_transcript
 from mpu_qual.store.speaker_assignment import assign_speakers, select_segments
+from mpu_qual.transcript_files.formats import parse_file
 from mpu_qual.transcript_files.parsed import ParsedSegment, ParsedTranscript
-from mpu_qual.transcript_files.parsers import parse_file
 from mpu_qual.transcript_files.timecode import parse_time
 from mpu_qual.transcript_files.writers import to_vtt
 

@@ -14,7 +14,7 @@ import pytest
 
 from mpu_qual.errors import MpuQualError
 from mpu_qual.store import Project
-from mpu_qual.transcript_files.parsers import parse_file
+from mpu_qual.transcript_files.formats import parse_file
 
 TURNS = ["IL1: We need PLC technicians.", "TE1: And training that employers trust."]
 

@@ -14,7 +14,7 @@ import pytest
 from mpu_qual.errors import EncodingUnclear, MpuQualError
 from mpu_qual.store import Project
 from mpu_qual.transcript_files.encoding import decode_text
-from mpu_qual.transcript_files.parsers import parse_file
+from mpu_qual.transcript_files.formats import parse_file
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "transcripts"
 DEMO = Path(__file__).resolve().parents[2] / "transcripts" / "focus-group-2025-12-08.txt"

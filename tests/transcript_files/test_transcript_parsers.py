@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 
 from mpu_qual.errors import MpuQualError
 from mpu_qual.transcript_files.encoding import decode_text
+from mpu_qual.transcript_files.formats import parse_file, write
 from mpu_qual.transcript_files.parsed import ParsedSegment, ParsedTranscript
-from mpu_qual.transcript_files.parsers import parse_file, parse_srt, parse_txt, parse_vtt
+from mpu_qual.transcript_files.parsers import parse_srt, parse_txt, parse_vtt
 from mpu_qual.transcript_files.timecode import format_srt, format_vtt, parse_timestamp
-from mpu_qual.transcript_files.writers import write
 
 ZH_TXT = (
     "Title: 焦點小組\n"

@@ -16,7 +16,6 @@ from mpu_qual.transcript_files.parsed import ParsedSegment, ParsedTranscript
 from mpu_qual.tui.app import MpuQualApp, create_app
 from mpu_qual.tui.layout import TEXT, drawn
 from mpu_qual.tui.widgets import TranscriptView
-from mpu_qual.tui.widgets.transcript_sizes import GUTTER
 
 IL2_END = "大概一百二十個員工。"
 
@@ -35,7 +34,8 @@ async def screen_lines(app: MpuQualApp, pilot) -> list[tuple[int, str]]:
         first = round(view.scroll_offset.y)  # the last page stops at the end
         for dy in range(min(height, len(lay) - first)):
             strip = view.render_line(dy)
-            seen[first + dy] = strip.crop(GUTTER, GUTTER + view.text_width).text
+            g = view.gutter_width
+            seen[first + dy] = strip.crop(g, g + view.text_width).text
     assert sorted(seen) == list(range(len(lay)))
     out.extend(sorted(seen.items()))
     return out
@@ -69,7 +69,9 @@ async def test_the_il2_turn_ends_on_screen_at_160_columns(app: MpuQualApp) -> No
         await pilot.press("right_square_bracket", "right_square_bracket")
         await pilot.pause()
         view = app.screen.query_one(TranscriptView)
-        screen = "\n".join(view.render_line(y).text for y in range(view.size.height))
+        g, w = view.gutter_width, view.text_width
+        rows = [view.render_line(y).crop(g, g + w).text.rstrip() for y in range(view.size.height)]
+        screen = "".join(rows)  # the text column, its wrapped lines joined again
         assert "廠房喺將軍澳工業邨" in screen and IL2_END in screen
 
 

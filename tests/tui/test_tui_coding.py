@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, Static
 from tui_helpers import SIZE, db_codings, settle
 
 from mpu_qual.evidence.links import EvidenceQuery, link_evidence
@@ -14,6 +14,7 @@ from mpu_qual.tui.app import create_app
 from mpu_qual.tui.screens.code_picker import CodePickerScreen
 from mpu_qual.tui.screens.details import DetailsScreen
 from mpu_qual.tui.screens.dialogs import ChoiceScreen, MemoScreen
+from mpu_qual.tui.screens.workbench import WorkbenchScreen
 from mpu_qual.tui.widgets import TranscriptView
 
 FIRST_SENTENCE = "Good afternoon everyone, and thank you for coming out on a Monday."
@@ -112,9 +113,9 @@ async def test_mouse_drag_selects_a_span(app, demo_dir):
         view = app.screen.query_one(TranscriptView)
         await pilot.pause()
         region = view.content_region
-        # the first text row: gutter is 21 cells wide, text starts after it
+        # the first text row: the text starts after the gutter
         y = region.y
-        x0 = region.x + 21
+        x0 = region.x + view.gutter_width
         await pilot.mouse_down(offset=(x0, y))
         await pilot.hover(offset=(x0 + 4, y))
         await pilot.mouse_up(offset=(x0 + 4, y))
@@ -165,7 +166,7 @@ async def test_overlapping_codings_are_drawn_distinctly(demo_dir, opened):
             for _ in seg.text:
                 styles[pos] = seg.style
                 pos += 1
-        gutter = 21
+        gutter = view.gutter_width
         only_first = styles[gutter + 5]
         overlap = styles[gutter + 15]
         only_second = styles[gutter + 40]
@@ -227,9 +228,30 @@ async def test_double_click_word_and_click_on_the_margin(demo_dir, opened):
     async with app.run_test(size=SIZE) as pilot:
         view = app.screen.query_one(TranscriptView)
         region = view.content_region
-        await pilot.click(offset=(region.x + 21 + 6, region.y), times=2)  # in "afternoon"
+        x0 = region.x + view.gutter_width
+        await pilot.click(offset=(x0 + 6, region.y), times=2)  # in "afternoon"
         assert view.selection == (5, 14)
-        # the coding's label sits in the margin on its first line: a click selects its span
-        margin_x = region.x + region.width - 5
+        # the coding's lane (and label, where the view is wide enough) sits in the margin on
+        # its first line: a click selects its span
+        margin_x = x0 + view.text_width + 1
         await pilot.click(offset=(margin_x, region.y))
         assert view.selection == (15, 24)
+
+
+async def test_enter_three_times_quickly_in_the_picker_applies_once_and_does_not_crash(
+    app, demo_dir
+):
+    """Issue 19.6: the second and third Enter reached a picker already dismissed
+    (ScreenStackError "Can't pop screen"); now they are ignored and one coding is made."""
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s", "c", *"talent")
+        assert isinstance(app.screen, CodePickerScreen)
+        picker = app.screen
+        # three Enters before the app gets a chance to process the first dismissal
+        picker.post_message(Input.Submitted(picker.query_one(Input), "talent"))
+        picker.post_message(Input.Submitted(picker.query_one(Input), "talent"))
+        picker.post_message(Input.Submitted(picker.query_one(Input), "talent"))
+        await settle(pilot)
+        assert not isinstance(app.screen, CodePickerScreen)
+        assert app.is_running and isinstance(app.screen_stack[-1], WorkbenchScreen)
+    assert len(db_codings(demo_dir)) == 1

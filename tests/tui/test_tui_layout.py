@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len
 
@@ -24,6 +24,42 @@ def test_wrap_breaks_after_spaces_and_hard_breaks_long_words():
     text = "aaa bbb ccc " + "x" * 25
     spans = wrap_spans(text, 0, len(text), 10)
     assert [text[a:b] for a, b in spans] == ["aaa bbb ", "ccc ", "x" * 10, "x" * 10, "x" * 5]
+
+
+# The rules of Chinese line breaking (W3C clreq 3.1.7), written out here independently of
+# mpu_qual.linebreak: what may not start a line, what may not end one, what is never split.
+CLOSING = set("，。、？！：；）」』》〉】,.;:!?)")
+OPENING = set("（「『《〈【(")
+DOUBLED = ("……", "——")
+
+
+def break_allowed(before: str, after: str) -> bool:
+    return after not in CLOSING and before not in OPENING and before + after not in DOUBLED
+
+
+def test_closing_punctuation_never_starts_a_line():
+    text = "我哋公司做醫療器材，請咗好多人。"
+    for width in range(4, 34):
+        lines = [text[a:b] for a, b in wrap_spans(text, 0, len(text), width)]
+        assert "".join(lines) == text
+        assert not any(line[0] in CLOSING for line in lines[1:]), (width, lines)
+    # at 18 cells the first line holds nine characters and the comma was next: 材 moves down
+    assert [text[a:b] for a, b in wrap_spans(text, 0, len(text), 18)][:2] == [
+        "我哋公司做醫療器",
+        "材，請咗好多人。",
+    ]
+
+
+def test_opening_brackets_pairs_and_english_words():
+    text = "佢話「人手短缺」好嚴重……我哋要請 PLC programmer 同 diagnostic 人才——即刻。"
+    for width in range(6, 60):
+        lines = [text[a:b] for a, b in wrap_spans(text, 0, len(text), width)]
+        assert "".join(lines) == text
+        for prev, line in zip(lines, lines[1:], strict=False):
+            assert break_allowed(prev.rstrip(" ")[-1], line[0]), (width, prev, line)
+        if width >= 12:  # an English word is cut only when it is longer than the line
+            for word in ("PLC", "programmer", "diagnostic"):
+                assert any(word in line for line in lines), (width, word, lines)
 
 
 def test_wrap_counts_chinese_as_two_cells_and_ends_lines_at_newlines():
@@ -111,6 +147,12 @@ PIECES = [
     "」",
     "（",
     "）",
+    "、",
+    "？",
+    "《",
+    "》",
+    "……",
+    "——",
     "　",
     "PLC ",
     "diagnostic devices",
@@ -146,6 +188,7 @@ def drawn_lines(lay: TranscriptLayout, k: int) -> list[tuple[int, int]]:
 
 @settings(max_examples=40, deadline=None)
 @given(st.lists(transcript_text, min_size=1, max_size=3))
+@example(["我我我我我我我Règle1️⃣"])  # a keycap emoji ends an English word: no break before it
 def test_every_character_is_drawn_once_at_every_width(texts):
     """At every width from 20 to 200 cells, each character of each segment is on exactly one
     display line, in order, whole (an emoji sequence or an accented letter is never split),
@@ -164,6 +207,30 @@ def test_every_character_is_drawn_once_at_every_width(texts):
                 assert a in starts, "a line starts inside a character"
                 assert cells(lay.text, a, b) <= width + 1
                 assert cells(lay.text, a, b) <= width or drawn(lay.text[a:b]).endswith(" ")
+            # Chinese line breaking: no line starts with closing punctuation or ends with an
+            # opening bracket, and "……" stays whole, unless the line before has no place at
+            # all where the rules allow a break (a run of punctuation wider than the line)
+            for (a, b), (c, _d) in zip(lines, lines[1:], strict=False):
+                if break_allowed(lay.text[b - 1], lay.text[c]):
+                    continue
+                inner = [x for x, _y, _w in clusters(lay.text, a, b)][1:]
+                assert not any(break_allowed(lay.text[x - 1], lay.text[x]) for x in inner), (
+                    width,
+                    lay.text[a:b],
+                    lay.text[c:_d],
+                )
+            # an English word is cut only where its line had no other place to break: no
+            # space and no Chinese character beside which the rules allow a break
+            for (a, b), (c, _d) in zip(lines, lines[1:], strict=False):
+                t = lay.text
+                if not (t[b - 1].isascii() and t[b - 1].isalnum() and t[c].isascii()):
+                    continue
+                if not t[c].isalnum():
+                    continue
+                cl = clusters(t, a, b) + clusters(t, b, b + 1)
+                for (x0, _x1, w0), (y0, _y1, w1) in zip(cl, cl[1:-1], strict=False):
+                    place = t[x0] in " \t" or w0 == 2 or w1 == 2
+                    assert not (place and break_allowed(t[x0], t[y0])), (width, t[a:b], t[c:_d])
 
 
 @settings(max_examples=40, deadline=None)

@@ -7,7 +7,7 @@ import shutil
 
 from tui_helpers import settle
 
-from mpu_qual.safety.notices import _handlers
+from mpu_qual.safety import notices
 from mpu_qual.tui.app import create_app
 
 
@@ -19,4 +19,24 @@ async def test_cloud_folder_warning_is_a_notification(demo_dir, tmp_path):
         await settle(pilot)
         notes = [(n.severity, n.message) for n in app._notifications]
         assert any(sev == "warning" and "Dropbox" in msg for sev, msg in notes), notes
-    assert app._on_notice not in _handlers  # unregistered when the app ends
+    assert app._on_notice not in notices._shown_by  # unregistered when the app ends
+
+
+def test_the_cli_shows_notices_only_while_a_command_runs_and_the_workbench_shows_its_own(
+    demo_dir, tmp_path
+):
+    """No front end registers itself on import: the CLI shows notices for the length of a
+    command; a front end opened inside it (the workbench) is the one that shows them."""
+    import mpu_qual.cli  # noqa: F401 - importing the CLI must not register anything
+    import mpu_qual.cli.safety  # noqa: F401
+
+    assert notices._shown_by == []
+    outer: list[str] = []
+    inner: list[str] = []
+    with notices.shown_by(lambda level, msg: outer.append(msg)):
+        notices.notify("warning", "first")
+        with notices.shown_by(lambda level, msg: inner.append(msg)):
+            notices.notify("warning", "second")
+        notices.notify("warning", "third")
+    assert (outer, inner) == (["first", "third"], ["second"])
+    assert notices._shown_by == []

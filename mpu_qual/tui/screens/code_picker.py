@@ -15,18 +15,20 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from mpu_qual import chinese_scripts
 from mpu_qual.store.records import Code
 from mpu_qual.tui.workbench_view import Labels
 
 
 def matches(code: Code, needle: str) -> bool:
-    """Does a code match the filter text (id, English or Chinese label, case-insensitive)?"""
+    """Does a code match the filter text (id, English or Chinese label, case-insensitive;
+    Simplified and Traditional alike: 培训 finds 培訓需求)?"""
     if not needle:
         return True
     return (
         needle in code.id.casefold()
         or needle in code.label_en.casefold()
-        or needle in code.label_zh.casefold()
+        or chinese_scripts.contains(code.label_zh, needle)
     )
 
 
@@ -72,6 +74,7 @@ class CodePickerScreen(ModalScreen[list[str] | None]):
         self.allow_root = allow_root
         self.chosen: list[str] = []
         self.shown: list[str] = []
+        self._answered = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog dialog-wide", id="picker"):
@@ -169,9 +172,19 @@ class CodePickerScreen(ModalScreen[list[str] | None]):
             return None
         return self.shown[ol.highlighted]
 
+    def _answer(self, result: list[str] | None) -> None:
+        """Dismiss once: Enter pressed again before the screen is gone (keys typed ahead
+        quickly) must not pop the workbench too (ScreenStackError, issue 19)."""
+        if self._answered:
+            return
+        self._answered = True
+        self.dismiss(result)
+
     def _finish(self) -> None:
+        if self._answered:
+            return
         if self.chosen:
-            self.dismiss(list(self.chosen))
+            self._answer(list(self.chosen))
             return
         cid = self._highlighted()
         if cid is None:
@@ -181,7 +194,7 @@ class CodePickerScreen(ModalScreen[list[str] | None]):
                 severity="warning",
             )
             return
-        self.dismiss([cid])
+        self._answer([cid])
 
     def action_move(self, step: int) -> None:
         ol = self.query_one(OptionList)
@@ -208,4 +221,4 @@ class CodePickerScreen(ModalScreen[list[str] | None]):
             self.action_toggle()
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self._answer(None)

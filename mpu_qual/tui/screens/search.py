@@ -20,6 +20,7 @@ from textual.worker import get_current_worker
 
 from mpu_qual.errors import MpuQualError
 from mpu_qual.figures import count
+from mpu_qual.linebreak import context_window, drawn
 from mpu_qual.store.records import SearchHit
 from mpu_qual.tui.workbench_view import fmt_ms
 
@@ -37,20 +38,19 @@ class SearchResult:
 
 
 def hit_prompt(hit: SearchHit, query: str, width: int) -> Text:
-    """One line: where the hit is, then the snippet with the query in bold."""
+    """One line: where the hit is, then the match with the context either side that fits,
+    cut between words or characters, the match in bold reverse (``query`` is kept for the
+    callers; the hit knows where its match is, in either Chinese script)."""
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(hit.source_name, style="bold")
     text.append(f" · {fmt_ms(hit.start_ms)} · ", style="dim")
     text.append(hit.speaker or "?", style="bold")
     text.append("  ")
-    snippet = hit.snippet
-    at = snippet.casefold().find(query.casefold()) if query else -1
-    if at >= 0 and len(snippet.casefold()) == len(snippet):
-        text.append(snippet[:at])
-        text.append(snippet[at : at + len(query)], style="bold reverse")
-        text.append(snippet[at + len(query) :])
-    else:
-        text.append(snippet)
+    room = max(8, width - text.cell_len)
+    window, a, b = context_window(hit.snippet, hit.snippet_start, hit.snippet_end, room)
+    text.append(drawn(window[:a]))
+    text.append(drawn(window[a:b]), style="bold reverse")
+    text.append(drawn(window[b:]))
     text.truncate(width, overflow="ellipsis")
     return text
 

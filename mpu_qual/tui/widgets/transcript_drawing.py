@@ -11,8 +11,18 @@ from textual.color import Color
 from textual.strip import Strip
 
 from mpu_qual.tui.layout import PAD, TEXT, cells, clusters, drawn
-from mpu_qual.tui.widgets.transcript_sizes import GUTTER, MAX_LANES
+from mpu_qual.tui.widgets.transcript_sizes import GUTTER, MAX_LANES, MAX_LANES_COMPACT
 from mpu_qual.tui.workbench_view import ViewCoding
+
+#: Lanes drawn beside the wide gutter (fewer beside the narrow one).
+GUTTER_LANES = {GUTTER: MAX_LANES}
+
+
+def fit(label: str, width: int) -> str:
+    """``label`` in exactly ``width`` cells: padded, or cut with "…" where it is longer."""
+    if cell_len(label) > width:
+        return set_cell_size(label, width - 1) + "…"
+    return set_cell_size(label, width)
 
 
 class TranscriptDrawing:
@@ -72,40 +82,47 @@ class TranscriptDrawing:
         current = lay.line_seg[line] == lay.segment_at(self.cursor)
         if current:  # the segment at the caret is tinted as a whole, gutter to margin
             base = base + self.get_component_rich_style("transcript-view--current")
-        segments = self._gutter(line, base) + self._text(line, base) + self._margin(line, base)
+        gutter, margin, text_width = self._geometry()  # once a line: the region is not free
+        segments = (
+            self._gutter(line, base, gutter)
+            + self._text(line, base, text_width)
+            + self._margin(line, base, margin, GUTTER_LANES.get(gutter, MAX_LANES_COMPACT))
+        )
         if current and segments and segments[0].text.startswith(" "):
             mark = base + self.get_component_rich_style("transcript-view--current-mark")
             segments[0] = Segment(segments[0].text[1:], segments[0].style)
             segments.insert(0, Segment("▌", mark))
         return Strip(segments).adjust_cell_length(width, base)
 
-    def _gutter(self, y: int, base: Style) -> list[Segment]:
+    def _gutter(self, y: int, base: Style, gutter: int) -> list[Segment]:
         lay = self.layout_
         assert lay is not None and self.doc is not None
         row = lay.line_row[y]
         seg = lay.segments[lay.line_seg[y]]
-        if row == 0:
-            time_style = base + self.get_component_rich_style("transcript-view--time")
+        time_style = base + self.get_component_rich_style("transcript-view--time")
+        group_style = base + self.get_component_rich_style("transcript-view--group")
+        if row == 0 or (row == 1 and gutter != GUTTER):
             spk_style = base + self.get_component_rich_style("transcript-view--speaker")
             color = self.doc.speaker_colors.get(seg.speaker)
             if color:
                 spk_style += self._fg_style(color, bold=True)
+            if gutter != GUTTER:  # narrow: the speaker, then the time below it
+                if row == 0:
+                    return [Segment(" " + fit(seg.speaker, gutter - 2) + " ", spk_style)]
+                return [Segment(" " + set_cell_size(seg.time, gutter - 1), time_style)]
             speaker = set_cell_size(seg.speaker, GUTTER - 11)
             return [
                 Segment(" " + set_cell_size(seg.time, 9), time_style),
                 Segment(speaker + " ", spk_style),
             ]
-        if row == 1 and seg.group:
-            style = base + self.get_component_rich_style("transcript-view--group")
-            return [Segment(" " + set_cell_size(seg.group, GUTTER - 2) + " ", style)]
+        if row == lay.gutter_rows(True) - 1 and seg.group:
+            return [Segment(" " + fit(seg.group, gutter - 2) + " ", group_style)]
         # styled like the group row, so exported screenshots keep gutter and text apart
-        style = base + self.get_component_rich_style("transcript-view--group")
-        return [Segment(" " * GUTTER, style)]
+        return [Segment(" " * gutter, group_style)]
 
-    def _text(self, y: int, base: Style) -> list[Segment]:
+    def _text(self, y: int, base: Style, width: int) -> list[Segment]:
         lay = self.layout_
         assert lay is not None and self.doc is not None
-        width = self.text_width
         if lay.line_kind[y] != TEXT:
             return [Segment(" " * width, base)]
         text = self.doc.text
@@ -182,28 +199,33 @@ class TranscriptDrawing:
                 out.append(h)
         return out
 
-    def _margin(self, y: int, base: Style) -> list[Segment]:
-        width = self.margin_width
+    def _margin(self, y: int, base: Style, width: int, most: int) -> list[Segment]:
+        if width <= 0:
+            return []
         style = base + self.get_component_rich_style("transcript-view--margin")
         covering = self._line_codings(y)
-        lanes = [Segment(" ", style)] * self._lanes
+        n_lanes = min(self._lanes, most)
+        lanes = [Segment(" ", style)] * n_lanes
         for c in covering:
-            lane = min(c.lane, MAX_LANES - 1)
-            char = "┃" if c.lane < MAX_LANES else "+"
+            lane = min(c.lane, most - 1)
+            char = "┃" if c.lane < most else "+"
             lanes[lane] = Segment(char, style + self._fg_style(c.color))
-        out = [Segment(" ", style), *lanes, Segment(" ", style)]
-        room = width - self._lanes - 2
-        for n, i in enumerate(self._label_rows.get(y, [])):
-            c = self.codings[i]
-            label = c.label + ("*" if c.memo else "")
-            if n:
-                label = " " + label
-            if room <= 1:
-                break
-            if cell_len(label) > room:
-                label = set_cell_size(label, room - 1) + "…"
-            out.append(Segment(label, style + self._fg_style(c.color, bold=True)))
-            room -= cell_len(label)
+        out = [Segment(" ", style), *lanes]
+        room = width - n_lanes - 1
+        if room > 1:
+            out.append(Segment(" ", style))
+            room -= 1
+            for n, i in enumerate(self._label_rows.get(y, [])):
+                c = self.codings[i]
+                label = c.label + ("*" if c.memo else "")
+                if n:
+                    label = " " + label
+                if room <= 1:
+                    break
+                if cell_len(label) > room:
+                    label = set_cell_size(label, room - 1) + "…"
+                out.append(Segment(label, style + self._fg_style(c.color, bold=True)))
+                room -= cell_len(label)
         if room > 0:
             out.append(Segment(" " * room, style))
         return out

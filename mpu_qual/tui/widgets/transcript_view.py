@@ -18,8 +18,32 @@ from mpu_qual.tui import textnav
 from mpu_qual.tui.layout import GAP, PAD, TEXT, TranscriptLayout
 from mpu_qual.tui.widgets.transcript_caret import CaretMovement
 from mpu_qual.tui.widgets.transcript_drawing import TranscriptDrawing
-from mpu_qual.tui.widgets.transcript_sizes import GUTTER, LEFT_PANEL, MAX_LANES, NARROW
+from mpu_qual.tui.widgets.transcript_sizes import (
+    GUTTER,
+    LEFT_PANEL,
+    MAX_LANES,
+    MAX_LANES_COMPACT,
+    NARROW,
+    geometry,
+    gutter_rows,
+)
 from mpu_qual.tui.workbench_view import ViewCoding, ViewDoc
+
+
+def assign_lanes(codings: list[ViewCoding]) -> int:
+    """Give each coding (sorted by start) a margin lane, the first one free at its start;
+    returns how many lanes they need."""
+    lane_end: list[int] = []
+    for c in codings:
+        for lane, end in enumerate(lane_end):
+            if end <= c.start:
+                c.lane = lane
+                lane_end[lane] = c.end
+                break
+        else:
+            c.lane = len(lane_end)
+            lane_end.append(c.end)
+    return len(lane_end)
 
 
 class TranscriptView(
@@ -103,28 +127,42 @@ class TranscriptView(
         self._line_cache: dict[int, int] = {}
         self._label_rows: dict[int, list[int]] = {}
         self._lanes = 1
+        self._lane_count = 0  # lanes the codings need (0: nothing coded, no margin)
+        self._layout_gutter = GUTTER
         self._style_cache: dict[tuple, Style] = {}
         self._goal_column: int | None = None
         self._dragging = False
         self._last_extend: str | None = None
 
     # ------------------------------------------------------------------ geometry
-    @property
-    def margin_width(self) -> int:
-        width = self.size.width
-        return 28 if width >= 120 else 20 if width >= 80 else 12
-
-    @property
-    def text_width(self) -> int:
+    def _geometry(self) -> tuple[int, int, int]:
+        """(gutter, margin, text) cells: the text first (transcript_sizes.geometry)."""
         width = self.scrollable_content_region.width
-        margin = self.margin_width
         if not width:
             # Not laid out yet (first load happens on mount): guess from the terminal width
             # and the stylesheet, so that the resize that follows rarely has to wrap again.
             left = LEFT_PANEL if self.app.size.width >= NARROW else 0
             width = max(0, self.app.size.width - left - 3)
-            margin = 28 if width + 1 >= 120 else 20 if width + 1 >= 80 else 12
-        return max(10, width - GUTTER - margin)
+        return geometry(width, self._lane_count)
+
+    @property
+    def gutter_width(self) -> int:
+        """Cells left of the text: time, speaker and group."""
+        return self._geometry()[0]
+
+    @property
+    def margin_width(self) -> int:
+        """Cells right of the text: the lanes of codes and their labels (none when nothing
+        in the transcript is coded)."""
+        return self._geometry()[1]
+
+    @property
+    def text_width(self) -> int:
+        return self._geometry()[2]
+
+    @property
+    def max_lanes(self) -> int:
+        return MAX_LANES if self.gutter_width == GUTTER else MAX_LANES_COMPACT
 
     # ------------------------------------------------------------------ data
     def load(self, doc: ViewDoc, codings: list[ViewCoding], *, cursor: int = 0) -> None:
@@ -132,6 +170,8 @@ class TranscriptView(
         self.doc = doc
         self.hits = []
         self.anchor = None
+        codings = sorted(codings, key=lambda c: (c.start, -c.end, c.id))
+        self._lane_count = assign_lanes(codings)  # the margin's width, before wrapping once
         self._relayout()
         self.set_codings(codings)
         self.cursor = self.layout_.clamp(cursor) if self.layout_ else 0
@@ -143,6 +183,7 @@ class TranscriptView(
         """Show nothing (the project has no transcripts)."""
         self.doc = None
         self.codings = []
+        self._lane_count = 0
         self._seg_codings = {}
         self._label_rows = {}
         self.hits = []
@@ -156,14 +197,22 @@ class TranscriptView(
             self.layout_ = None
             self.virtual_size = Size(0, 0)
             return
-        width = self.text_width - 1  # one cell for the caret after the last character
+        gutter, _margin, text_width = self._geometry()
+        width = text_width - 1  # one cell for the caret after the last character
         if (
             self.layout_ is not None
             and self.layout_.text is self.doc.text
             and self.layout_.width == width
+            and self._layout_gutter == gutter
         ):
             return
-        self.layout_ = TranscriptLayout(self.doc.text, self.doc.segments, width)
+        self._layout_gutter = gutter
+        self.layout_ = TranscriptLayout(
+            self.doc.text,
+            self.doc.segments,
+            width,
+            lambda group: gutter_rows(gutter, group),
+        )
         self._line_cache = {}
         self.virtual_size = Size(self.scrollable_content_region.width, len(self.layout_))
         if self.codings:
@@ -174,18 +223,14 @@ class TranscriptView(
     def set_codings(self, codings: list[ViewCoding]) -> None:
         """Replace the codings drawn (after any change to them)."""
         codings = sorted(codings, key=lambda c: (c.start, -c.end, c.id))
-        lane_end: list[int] = []
-        for c in codings:
-            for lane, end in enumerate(lane_end):
-                if end <= c.start:
-                    c.lane = lane
-                    lane_end[lane] = c.end
-                    break
-            else:
-                c.lane = len(lane_end)
-                lane_end.append(c.end)
+        lanes = assign_lanes(codings)
         self.codings = codings
-        self._lanes = max(1, min(MAX_LANES, len(lane_end)))
+        self._lanes = max(1, min(MAX_LANES, lanes))
+        if lanes != self._lane_count:
+            # the margin appears with the first coding (and widens with a new lane):
+            # the text may have to wrap again
+            self._lane_count = lanes
+            self._relayout()
         self._index_codings()
         self.refresh()
 
@@ -299,14 +344,14 @@ class TranscriptView(
             return None
         pos = event.get_content_offset_capture(self)
         y = pos.y + round(self.scroll_offset.y)
-        x = pos.x - GUTTER
+        x = pos.x - self.gutter_width
         if y >= len(self.layout_):
             return self.layout_.segments[-1].end
         return self.layout_.offset_at(max(0, y), max(0, min(x, self.text_width)))
 
     def _margin_coding(self, event: MouseDown) -> ViewCoding | None:
         pos = event.get_content_offset_capture(self)
-        if pos.x < GUTTER + self.text_width or self.layout_ is None:
+        if pos.x < self.gutter_width + self.text_width or self.layout_ is None:
             return None
         y = pos.y + round(self.scroll_offset.y)
         for i in self._label_rows.get(y, []):

@@ -4,8 +4,8 @@ tools could be had as text; see tests/data/SOURCES.md for the source each layout
 
     .venv/bin/python tests/data/qda/build_corpus.py
 
-Writes qc_1.3.2.qdpx, qualcoder_3.8.qdpx, maxqda_24.qdpx and atlasti_24.qdpx next to this
-file. The output is deterministic (fixed GUIDs, dates and zip timestamps), and
+Writes qc_1.3.2.qdpx, qualcoder_3.8.qdpx, maxqda_24.qdpx, atlasti_24.qdpx and
+nvivo_14_emoji.qdpx next to this file. The output is deterministic (fixed GUIDs, dates and zip timestamps), and
 tests/refi/test_refi_corpus.py checks that the committed archives equal a fresh build.
 """
 
@@ -510,11 +510,93 @@ def build_atlasti() -> dict[str, bytes]:
     }
 
 
+# ----------------------------------------------------------------------------- NVivo 14
+# Social-media posts collected for a focus-group study: emoji (outside the Basic Multilingual
+# Plane) before most selections, as chat and social-media data has them.
+NVIVO_POSTS = [
+    "Post 1 (Facebook group, 2024-03-02): 搵咗三個月工都冇回覆 😩😩 PLC technician 真係好難入行",
+    "Post 2: Our firm pays for the apprenticeship 👍 but nobody applies. 後生仔覺得工廠污糟 🏭",
+    "Post 3: 政府資助在職培訓先得 🙏🏻 short courses after work would help me a lot",
+    "Post 4: I retired last year 👴 and half my team will follow within five years",
+    "Post 5: 我哋公司請唔到人 😭😭😭 automation is the only way forward",
+    "Post 6 (WhatsApp, forwarded): training centres should run robotics maintenance classes "
+    "at night 🤖🔧",
+    "Moderator note: thanks everyone for sharing, the survey closes on Friday and the focus "
+    "group will follow in April.",
+]
+NVIVO_CODES = [
+    ("Recruitment difficulty", ["搵咗三個月工都冇回覆", "我哋公司請唔到人"]),
+    ("Apprenticeship", ["Our firm pays for the apprenticeship", "nobody applies"]),
+    ("Image of manufacturing", ["後生仔覺得工廠污糟"]),
+    (
+        "Training",
+        [
+            "short courses after work would help me a lot",
+            "training centres should run robotics maintenance classes at night",
+        ],
+    ),
+    ("Ageing workforce", ["half my team will follow within five years"]),
+    ("Automation", ["automation is the only way forward"]),
+]
+
+
+def utf16_span(text: str, phrase: str) -> tuple[int, int]:
+    """NVivo's positions: UTF-16 code units (an emoji counts two)."""
+    a, b = span(text, phrase)
+    units = lambda s: len(s.encode("utf-16-le")) // 2  # noqa: E731
+    return units(text[:a]), units(text[:b])
+
+
+def build_nvivo() -> dict[str, bytes]:
+    """NVivo 14 (Windows) as its REFI export writes a project: the one-line XML, attribute
+    order and GUID style of the NVivo for Mac 15 export in tests/data/refi, ``origin`` naming
+    the program, ``name=""`` on every selection, positions in UTF-16 code units."""
+    user = fixed_guid("nvivo", "user")
+    when = "2025-03-14T10:00:00Z"
+    text = "\n".join(NVIVO_POSTS) + "\n"
+    src = fixed_guid("nvivo", "source")
+    codes = "".join(
+        f'<Code guid="{fixed_guid("nvivo", "code", name)}" isCodable="true" name="{name}"/>'
+        for name, _ in NVIVO_CODES
+    )
+    sels = []
+    for name, phrases in NVIVO_CODES:
+        for phrase in phrases:
+            a, b = utf16_span(text, phrase)
+            sels.append(
+                (a, b, fixed_guid("nvivo", "sel", phrase), fixed_guid("nvivo", "code", name))
+            )
+    sels.sort()
+    sel_xml = "".join(
+        f'<PlainTextSelection creatingUser="{user}" creationDateTime="{when}" '
+        f'endPosition="{b}" guid="{g}" modifiedDateTime="{when}" modifyingUser="{user}" '
+        f'name="" startPosition="{a}"><Coding creatingUser="{user}" creationDateTime="{when}" '
+        f'guid="{fixed_guid("nvivo", "coding", g)}"><CodeRef targetGUID="{code}"/></Coding>'
+        "</PlainTextSelection>"
+        for a, b, g, code in sels
+    )
+    qde = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="no" ?>'
+        f'<Project basePath="" creatingUserGUID="{user}" creationDateTime="{when}" '
+        f'modifiedDateTime="{when}" modifyingUserGUID="{user}" name="Social media posts" '
+        'origin="NVivo 14.24.0 (Windows)" xmlns="urn:QDA-XML:project:1.0" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+        'xsi:schemaLocation="urn:QDA-XML:project:1.0 Project.xsd">'
+        f'<Users><User guid="{user}" id="RA" name="research assistant"/></Users>'
+        f"<CodeBook><Codes>{codes}</Codes></CodeBook>"
+        f'<Sources><TextSource creatingUser="{user}" creationDateTime="{when}" guid="{src}" '
+        f'modifiedDateTime="{when}" modifyingUser="{user}" name="Posts" '
+        f'plainTextPath="internal://{src}.txt">{sel_xml}</TextSource></Sources></Project>'
+    )
+    return {"project.qde": qde.encode("utf-8"), f"sources/{src}.txt": text.encode("utf-8")}
+
+
 BUILDERS = {
     "qc_1.3.2.qdpx": build_qc,
     "qualcoder_3.8.qdpx": build_qualcoder,
     "maxqda_24.qdpx": build_maxqda,
     "atlasti_24.qdpx": build_atlasti,
+    "nvivo_14_emoji.qdpx": build_nvivo,
 }
 
 
