@@ -89,9 +89,12 @@ def command_path(words: list[str]) -> str:
     group: click.Command = main
     path: list[str] = []
     for w in words:
-        if not isinstance(group, click.Group) or w not in group.commands:
+        if not isinstance(group, click.Group):
             break
-        group = group.commands[w]
+        sub = group.get_command(click.Context(group), w)  # the CLI loads its groups lazily
+        if sub is None:
+            break
+        group = sub
         path.append(w)
     return " ".join(path)
 
