@@ -1,13 +1,19 @@
-"""Code the demo focus group as a researcher would, then write its theme summary.
+"""Build the demo project: two coders, a recording with flagged segments, job ads, a summary.
 
     .venv/bin/python scripts/code_demo.py                  # writes docs/summary-demo.md
     .venv/bin/python scripts/code_demo.py --project /tmp/demo --summary /tmp/demo.md
+    .venv/bin/python scripts/code_demo.py --project . --no-summary   # what `./dev demo` runs
 
-It copies the repository's codebook.yaml and transcripts/ into a fresh project folder (a
-temporary one unless --project names a new folder; the repository root is never touched),
-applies the codings listed below (each is a turn of the transcript, or the sentences of it
-between two phrases), imports a small set of FICTIONAL job ads (the demo transcript is
-fictional too) and links three of their figures as evidence, then writes the summary.
+The project folder is a new (or empty) folder, a temporary one unless --project names one; it
+gets copies of the repository's codebook.yaml, transcripts/ and demo/. The repository root
+itself is set up only when --project names it and it has no project.db yet (`./dev demo`).
+The script then codes the fictional focus group as a researcher would (CODINGS below: each is a
+turn of the transcript, or the sentences of it between two phrases), merges a colleague's
+project that double-coded the first part (a second coder, for agreement and the review of
+disagreements), stores the machine transcript of demo/recording.ogg (made once by
+scripts/make_demo_recording.py: espeak-ng speech, tiny.en, with real review flags), attaches the
+recording and names its speakers, imports a small set of FICTIONAL job ads (the demo transcript
+is fictional too) and links three of their figures as evidence, then writes the summary.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import json
 import shutil
 import sys
 import tempfile
@@ -26,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 from mpu_qual.export.summary import build_summary  # noqa: E402
 from mpu_qual.export.summary_render import write_summary  # noqa: E402
 from mpu_qual.store import Project  # noqa: E402
+from mpu_qual.transcript_files.parsed import ParsedSegment, ParsedTranscript  # noqa: E402
 from mpu_qual.transcript_files.timecode import parse_timestamp  # noqa: E402
 
 SOURCE = "focus-group-2025-12-08"
@@ -35,6 +43,18 @@ NOTE = (
     "\n> this file. Real summaries come from `mpu-qual summary -o report.md|.html|.docx`."
 )
 CODER = "demo-researcher"
+COLLEAGUE = "demo-colleague"
+RECORDING = "introductions-recording"
+# The colleague double-codes the first part of the focus group. Where they chose another code
+# than the researcher (turn time -> their code), the agreement report and the review of
+# disagreements have something to show.
+COLLEAGUE_UNTIL = "00:07:17"
+COLLEAGUE_OTHER = {
+    "00:02:27": "factors.government_support.industry_academia",
+    "00:03:39": "manpower.qa_compliance",
+    "00:04:46": "challenges.skills_gap",
+    "00:06:03": "factors.government_support.funding_tools",
+}
 
 # (turn time, first words or None for the turn's start, last words or None for its end,
 #  codes, memo)
@@ -185,15 +205,8 @@ def apply_codings(project: Project) -> int:
     return n
 
 
-def link_demo_evidence(project: Project, workdir: Path) -> int:
-    """Import the fictional ads and link three figures (skipped if evidence is unavailable)."""
-    try:
-        from mpu_qual.evidence.importer import import_job_ads
-        from mpu_qual.evidence.links import EvidenceQuery, link_evidence
-        from mpu_qual.evidence.rules import load_project_rules
-    except ImportError:
-        return 0
-    path = workdir / "demo-job-ads.csv"
+def write_demo_ads(path: Path) -> Path:
+    """The fictional job ads as a CSV file, the way a job board exports them."""
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["platform", "ad_id", "date", "title", "company", "industry", "description"])
@@ -214,6 +227,18 @@ def link_demo_evidence(project: Project, workdir: Path) -> int:
                         desc,
                     ]
                 )
+    return path
+
+
+def link_demo_evidence(project: Project, workdir: Path) -> int:
+    """Import the fictional ads and link three figures (skipped if evidence is unavailable)."""
+    try:
+        from mpu_qual.evidence.importer import import_job_ads
+        from mpu_qual.evidence.links import EvidenceQuery, link_evidence
+        from mpu_qual.evidence.rules import load_project_rules
+    except ImportError:
+        return 0
+    path = write_demo_ads(workdir / "demo-job-ads.csv")
     rules = load_project_rules(project.folder)
     import_job_ads(project, [path], rules)
     job_market = [
@@ -241,28 +266,116 @@ def link_demo_evidence(project: Project, workdir: Path) -> int:
     return len(links)
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--project", type=Path, help="new folder to keep the coded project in")
-    ap.add_argument("--summary", type=Path, default=ROOT / "docs" / "summary-demo.md")
-    ap.add_argument("--quotes", type=int, default=3)
-    args = ap.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="mpu-qual-demo-") as tmp:
-        folder = args.project or Path(tmp) / "demo"
-        if folder.exists() and any(folder.iterdir()):
-            raise SystemExit(f"{folder} is not empty; name a new folder")
-        folder.mkdir(parents=True, exist_ok=True)
+def apply_colleague_codings(project: Project) -> int:
+    """The colleague's double coding: the first part, whole turns, four different choices."""
+    src = project.sources.get(SOURCE)
+    turns = {g.start_ms: g for g in project.sources.segments(src)}
+    limit = parse_timestamp(COLLEAGUE_UNTIL)
+    n = 0
+    done: set[tuple[str, str]] = set()
+    for time, _first, _last, codes, _memo in CODINGS:
+        ms = parse_timestamp(time)
+        if ms > limit:
+            break
+        seg = turns[ms]
+        for code in [COLLEAGUE_OTHER.get(time, codes[0])]:
+            if (time, code) in done:
+                continue
+            done.add((time, code))
+            project.codings.add(src, seg.start, seg.end, code, coder=COLLEAGUE)
+            n += 1
+    return n
+
+
+def merge_colleague(project: Project, workdir: Path) -> int:
+    """Build the colleague's copy of the project, then merge it (one undoable action)."""
+    from mpu_qual.team.merge import merge
+
+    other = workdir / "colleague-copy"
+    other.mkdir()
+    shutil.copyfile(project.folder / "codebook.yaml", other / "codebook.yaml")
+    (other / "transcripts").mkdir()
+    shutil.copyfile(
+        project.folder / "transcripts" / f"{SOURCE}.txt", other / "transcripts" / f"{SOURCE}.txt"
+    )
+    with Project.open(other) as theirs:
+        apply_colleague_codings(theirs)
+    return merge(project, other).total_added
+
+
+def add_recording(project: Project) -> tuple[int, int]:
+    """Store the recording's machine transcript, attach the recording, name the speakers.
+
+    Returns (segments, flagged segments)."""
+    doc = json.loads((project.folder / "demo" / "recording.whisper.json").read_text("utf-8"))
+    parsed = ParsedTranscript(
+        segments=[
+            ParsedSegment(s["text"], start_ms=s["start_ms"], end_ms=s["end_ms"], meta=s["meta"])
+            for s in doc["segments"]
+        ],
+        metadata=doc["metadata"],
+        format="vtt",
+    )
+    src = project.sources.add(RECORDING, parsed)
+    project.sources.attach_recording(src, project.folder / "demo" / "recording.ogg")
+    # Who spoke: the turn each segment's middle falls in (the times the speech was made with).
+    turns = doc["speakers"]
+    by_speaker: dict[str, list[int]] = {}
+    for seg in project.sources.segments(src):
+        mid = ((seg.start_ms or 0) + (seg.end_ms or 0)) // 2
+        who = [t["speaker"] for t in turns if t["start_ms"] <= mid][-1:] or [turns[0]["speaker"]]
+        by_speaker.setdefault(who[0], []).append(seg.id)
+    for label, ids in by_speaker.items():
+        project.sources.set_speaker(ids, label)
+    flagged = sum(1 for s in doc["segments"] if s["meta"].get("flags"))
+    return len(doc["segments"]), flagged
+
+
+def build_demo(folder: Path, workdir: Path) -> str:
+    """Set up the demo project in ``folder``; returns what was done, in words."""
+    if folder.resolve() != ROOT:
         shutil.copyfile(ROOT / "codebook.yaml", folder / "codebook.yaml")
         shutil.copytree(ROOT / "transcripts", folder / "transcripts")
         (folder / "transcripts" / "README.md").unlink(missing_ok=True)
-        with Project.open(folder) as project:
-            n = apply_codings(project)
-            links = link_demo_evidence(project, Path(tmp))
-            write_summary(build_summary(project, quotes=args.quotes), args.summary)
-    if args.summary.suffix == ".md":
+        (folder / "demo").mkdir()
+        for name in ("recording.ogg", "recording.whisper.json"):
+            shutil.copyfile(ROOT / "demo" / name, folder / "demo" / name)
+    with Project.open(folder) as project:
+        n = apply_codings(project)
+        merged = merge_colleague(project, workdir)
+        segments, flagged = add_recording(project)
+        links = link_demo_evidence(project, workdir)
+    return (
+        f"coded {n} passages as {CODER}, merged {merged} codings by {COLLEAGUE}, stored "
+        f"'{RECORDING}' ({segments} segments, {flagged} flagged for review) with its recording, "
+        f"linked {links} job-ad figures"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--project", type=Path, help="new folder to keep the demo project in")
+    ap.add_argument("--summary", type=Path, default=ROOT / "docs" / "summary-demo.md")
+    ap.add_argument("--no-summary", action="store_true", help="write no summary")
+    ap.add_argument("--quotes", type=int, default=3)
+    args = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="mpu-qual-demo-") as tmp:
+        folder = (args.project or Path(tmp) / "demo").resolve()
+        if folder == ROOT:
+            if (ROOT / "project.db").exists():
+                raise SystemExit(f"{ROOT / 'project.db'} exists; remove it to build the demo again")
+        elif folder.exists() and any(folder.iterdir()):
+            raise SystemExit(f"{folder} is not empty; name a new folder")
+        folder.mkdir(parents=True, exist_ok=True)
+        done = build_demo(folder, Path(tmp))
+        if not args.no_summary:
+            with Project.open(folder) as project:
+                write_summary(build_summary(project, quotes=args.quotes), args.summary)
+    if not args.no_summary and args.summary.suffix == ".md":
         title, rest = args.summary.read_text(encoding="utf-8").split("\n", 1)
         args.summary.write_text(f"{title}\n\n{NOTE}\n{rest}", encoding="utf-8")
-    print(f"Coded {n} codings, linked {links} job-ad figures; wrote {args.summary}")
+    wrote = "" if args.no_summary else f"; wrote {args.summary}"
+    print(f"Demo project in {folder}: {done}{wrote}")
     return 0
 
 

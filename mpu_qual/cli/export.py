@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -10,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from mpu_qual.cli import main, project_option
-from mpu_qual.cli.core import open_project
+from mpu_qual.cli.core import open_project, project_dir
 from mpu_qual.cli.output import echo
 from mpu_qual.errors import MpuQualError
 from mpu_qual.figures import count
@@ -272,26 +271,15 @@ def import_qdc_cmd(ctx: click.Context, file: str) -> None:
         echo(f"warning: {w}", err=True)
 
 
-def _load_prose_writer(spec: str) -> Callable[..., str]:
-    module, sep, attr = spec.partition(":")
-    if not sep or not module or not attr:
-        raise MpuQualError(
-            f"--prose-writer must look like module:function, got '{spec}'", field="prose-writer"
-        )
-    try:
-        fn = getattr(importlib.import_module(module), attr)
-    except (ImportError, AttributeError) as exc:
-        raise MpuQualError(
-            f"cannot load the prose writer '{spec}': {exc}", field="prose-writer"
-        ) from None
-    if not callable(fn):
-        raise MpuQualError(f"'{spec}' is not callable", field="prose-writer")
-    return fn
-
-
 @main.command("summary")
 @project_option
-@_output_option("report.md, report.html or report.docx.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="report.md, report.html or report.docx (default: summary.md, or summary.FORMAT with "
+    "--format, in the project folder).",
+)
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "docx"]))
 @click.option("--theme", metavar="ID", help="Only this theme.")
 @click.option(
@@ -319,7 +307,7 @@ def _load_prose_writer(spec: str) -> Callable[..., str]:
 @click.pass_context
 def summary_cmd(
     ctx: click.Context,
-    output: str,
+    output: str | None,
     fmt: str | None,
     theme: str | None,
     n_quotes: int,
@@ -332,10 +320,12 @@ def summary_cmd(
     """Theme summaries: codes with counts, representative quotes, job-ad evidence, codes that
     co-occur with each theme, and (--framework) the framework matrix."""
     from mpu_qual.export.summary import build_summary
-    from mpu_qual.export.summary_render import summary_format, write_summary
+    from mpu_qual.export.summary_render import load_prose_writer, summary_format, write_summary
 
+    prose = load_prose_writer(prose_writer) if prose_writer else None
+    if output is None:  # summary.md (summary.FORMAT with --format) in the project folder
+        output = str(Path(project_dir(ctx)) / f"summary.{fmt or 'md'}")
     fmt = summary_format(output, fmt)
-    prose = _load_prose_writer(prose_writer) if prose_writer else None
     project, pseudo = _open_pseudonymised(ctx, pseudonymise, pseudonyms, output)
     s = build_summary(
         project,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 from rich.markup import escape
-from rich.table import Table
+from rich.table import Column, Table
 from rich.text import Text
 
 from mpu_qual.cli import main, project_option, report_error
@@ -147,17 +147,26 @@ def transcripts_audio(
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.pass_context
 def transcripts_list(ctx: click.Context, fmt: str) -> None:
-    """List transcripts with duration, speakers and coded share."""
+    """List transcripts with duration, recording (Audio: yes), speakers and coded share."""
     project = open_project(ctx)
     rows = project.sources.summaries()
     if fmt == "json":
         dump_json(rows)
         return
-    table = Table("Name", "Duration", "Segments", "Speakers", "Codings", "Coded")
+    table = Table(
+        Column("Name", overflow="fold"),  # names in full, over two lines if need be
+        "Duration",
+        "Audio",
+        "Segments",
+        "Speakers",
+        "Codings",
+        "Coded",
+    )
     for r in rows:
         table.add_row(
             escape(r["name"]),
             format_clock(r["duration_ms"]),
+            "yes" if r["recording"] else "",
             str(r["segments"]),
             str(r["speakers"]),
             str(r["codings"]),

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import html
+import importlib
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -334,3 +336,21 @@ def _section_docx(doc: DocxDocument, sec: Section, n_quotes: int) -> None:
         doc.add_heading("Job-ad evidence", level=3)
         for e in sec.evidence:
             doc.add_paragraph(x(_evidence_text(e)), style="List Bullet")
+
+
+def load_prose_writer(spec: str) -> Callable[..., str]:
+    """The user's ``module:function`` that drafts a paragraph per theme (``--prose-writer``)."""
+    module, sep, attr = spec.partition(":")
+    if not sep or not module or not attr:
+        raise MpuQualError(
+            f"--prose-writer must look like module:function, got '{spec}'", field="prose-writer"
+        )
+    try:
+        fn = getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError) as exc:
+        raise MpuQualError(
+            f"cannot load the prose writer '{spec}': {exc}", field="prose-writer"
+        ) from None
+    if not callable(fn):
+        raise MpuQualError(f"'{spec}' is not callable", field="prose-writer")
+    return fn

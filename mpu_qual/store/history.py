@@ -6,6 +6,7 @@ import sqlite3
 from typing import TYPE_CHECKING, Any
 
 from mpu_qual.store import journal
+from mpu_qual.store.history_words import describe_action
 
 if TYPE_CHECKING:
     from mpu_qual.store.project import Project
@@ -59,6 +60,35 @@ class History:
     def redo(self) -> str | None:
         """Redo the last undone action; returns its description (None if nothing to redo)."""
         return self._step(undo=False)
+
+    def next_action(self, undo: bool) -> int | None:
+        """The id of the action an undo (or redo) would replay now, if any."""
+        row = self.project.conn.execute(
+            "SELECT id FROM actions WHERE undone = ? ORDER BY id "
+            + ("DESC" if undo else "ASC")
+            + " LIMIT 1",
+            [0 if undo else 1],
+        ).fetchone()
+        return row[0] if row else None
+
+    def tables(self, action_id: int) -> set[str]:
+        """The tables an action changed (what a screen must read again after its undo)."""
+        return {
+            r[0]
+            for r in self.project.conn.execute(
+                "SELECT DISTINCT tbl FROM changes WHERE action_id = ?", [action_id]
+            )
+        }
+
+    def describe(self, action_id: int) -> str:
+        """The action in people's words ("coding 'Infrastructure 加強基建' on IL1's turn at
+        00:03:12"); actions other than codings keep their stored description."""
+        row = self.project.conn.execute(
+            "SELECT description FROM actions WHERE id = ?", [action_id]
+        ).fetchone()
+        if row is None:
+            return ""
+        return describe_action(self.project.conn, action_id, row[0])
 
     def recent(self, limit: int = 50) -> list[dict[str, Any]]:
         """The latest ``limit`` actions, newest first (id, description, kind, created_at, undone)."""

@@ -157,10 +157,11 @@ class Sources:
         return added
 
     def summaries(self) -> list[dict[str, Any]]:
-        """Per transcript: name, segments, speakers, duration, coded share (no text)."""
+        """Per transcript: name, segments, speakers, duration, recording (its stored path or
+        None), coded share (no text)."""
         rows = self.project.conn.execute(
             """
-            SELECT s.id, s.name, s.length, s.duration_ms, s.format,
+            SELECT s.id, s.name, s.length, s.duration_ms, s.format, s.media_path,
                    (SELECT count(*) FROM segments g WHERE g.source_id = s.id),
                    (SELECT count(DISTINCT speaker) FROM segments g WHERE g.source_id = s.id),
                    (SELECT count(*) FROM codings c WHERE c.source_id = s.id)
@@ -168,7 +169,7 @@ class Sources:
             """
         ).fetchall()
         out = []
-        for sid, name, length, dur, fmt, nseg, nspk, ncod in rows:
+        for sid, name, length, dur, fmt, media, nseg, nspk, ncod in rows:
             out.append(
                 {
                     "id": sid,
@@ -176,6 +177,7 @@ class Sources:
                     "length": length,
                     "duration_ms": dur,
                     "format": fmt,
+                    "recording": media,
                     "segments": nseg,
                     "speakers": nspk,
                     "codings": ncod,

@@ -71,6 +71,7 @@ class TranscriptCorrection:
         self.times: list[tuple[int | None, int | None]] = []
         self.timer: Timer | None = None
         self.speed = 1.0
+        self.no_device = False  # told once; then the status line says it, no more messages
 
     # ------------------------------------------------------------------ plumbing
     @property
@@ -105,7 +106,7 @@ class TranscriptCorrection:
 
     def status_text(self) -> str:
         if self.player is None or not self.player.playing:
-            return ""
+            return "no sound" if self.no_device else ""
         from mpu_qual.tui.workbench_view import fmt_ms
 
         what = {"segment": "segment", "on": "playing on", "edge": "edge"}.get(self.mode or "", "")
@@ -147,9 +148,12 @@ class TranscriptCorrection:
             self.player.sink_factory = self._sink_factory()
             self.player.play(media, start_ms, end_ms, speed=self.speed)
         except NoAudioDevice as exc:
-            self.app.notify(
-                f"{exc.message}\n{exc.hint}", title="No sound", severity="warning", timeout=12
-            )
+            if not self.no_device:  # the same news once: it stays true for the session
+                self.no_device = True
+                self.app.notify(
+                    f"{exc.message}\n{exc.hint}", title="No sound", severity="warning", timeout=12
+                )
+            self.screen.update_status()
             return False
         except MpuQualError as exc:
             self.app.show_error(exc, "Cannot play the recording")

@@ -212,10 +212,13 @@ def recent_code_ids(project: Project, limit: int = 9) -> list[str]:
 
 
 def source_list(project: Project) -> list[dict[str, Any]]:
-    """Names and durations only: enough to list transcripts before their statistics arrive."""
+    """Names, durations and recordings only: enough to list transcripts before their
+    statistics arrive."""
     return [
-        {"id": r[0], "name": r[1], "duration_ms": r[2]}
-        for r in project.conn.execute("SELECT id, name, duration_ms FROM sources ORDER BY name")
+        {"id": r[0], "name": r[1], "duration_ms": r[2], "recording": r[3]}
+        for r in project.conn.execute(
+            "SELECT id, name, duration_ms, media_path FROM sources ORDER BY name"
+        )
     ]
 
 

@@ -38,7 +38,7 @@ async def test_matrix_screen_moves_by_cell_opens_passages_switches_and_filters(
     il_ids, _ = _code_demo(demo_dir)
     app = create_app(demo_dir)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("X")
+        await pilot.press("Q")
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, MatrixScreen)
@@ -81,7 +81,7 @@ async def test_matrix_screen_moves_by_cell_opens_passages_switches_and_filters(
         src = app.project.sources.list()[0]
         seg = app.project.sources.segments(src)[-1]
         app.project.codings.add(src, seg.start, seg.end, "challenges.skills_gap")
-        await pilot.press("X")
+        await pilot.press("Q")
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, MatrixScreen)

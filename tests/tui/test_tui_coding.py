@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from textual.widgets import DataTable, Input, Static
@@ -209,8 +210,13 @@ async def test_details_history_and_copy(demo_dir, opened):
         table = app.screen.query_one("#history-table", DataTable)
         # linking evidence is an undoable action of its own, after the coding
         first, second = ([str(c) for c in table.get_row_at(i)] for i in (0, 1))
-        assert first[1] == "Link evidence to code factors.ecosystem.finance"
-        assert second[1] == "Code factors.ecosystem.finance in focus-group-2025-12-08"
+        assert re.fullmatch(r"\d\d:\d\d", first[1])  # when, in local time (today)
+        assert first[2] == "Link evidence to code factors.ecosystem.finance"
+        # a coding in people's words: the code's names, whose turn, when in the recording
+        assert second[2] == (
+            "coding 'Access to finance 財務資源獲取途徑' on Moderator's turn at 00:00:05 "
+            "in focus-group-2025-12-08"
+        )
         await pilot.press("escape", "ctrl+shift+right", "ctrl+c")
         assert app.clipboard == "Good"
 

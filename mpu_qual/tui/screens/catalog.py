@@ -15,7 +15,8 @@ from textual.screen import Screen
 from mpu_qual.tui.screens.chart import ChartScreen
 from mpu_qual.tui.screens.disagreements import DisagreementsScreen
 from mpu_qual.tui.screens.evidence import EvidenceScreen, targets_for
-from mpu_qual.tui.screens.history import HistoryScreen
+from mpu_qual.tui.screens.export import ExportScreen
+from mpu_qual.tui.screens.history import HistoryScreen, history_rows
 from mpu_qual.tui.screens.matrix import MatrixScreen
 from mpu_qual.tui.screens.participants import ParticipantsScreen
 from mpu_qual.tui.screens.review import ReviewScreen
@@ -47,7 +48,7 @@ SCREENS: dict[str, ScreenEntry] = {
         ScreenEntry(
             "history",
             "History of actions",
-            lambda app: HistoryScreen(app.project.history.recent(200)),
+            lambda app: HistoryScreen(history_rows(app.project, 200)),
             key="H",
             description="Recent actions; undo and redo survive restarts",
         ),
@@ -69,7 +70,7 @@ SCREENS: dict[str, ScreenEntry] = {
             "matrix",
             "Matrix: codes by group, participant or transcript",
             lambda app: MatrixScreen(),
-            key="X",
+            key="Q",
             description="Move by cell, Enter: the passages behind it, Tab: measure, /: filter codes",
         ),
         ScreenEntry(
@@ -85,6 +86,20 @@ SCREENS: dict[str, ScreenEntry] = {
             lambda app: DisagreementsScreen(),
             key="D",
             description="Coders side by side; accept one coder's coding, both, or neither",
+        ),
+        ScreenEntry(
+            "export",
+            "Export coded quotes (CSV, XLSX, Markdown, DOCX, HTML)",
+            lambda app: ExportScreen("quotes", app.project.folder),
+            key="X",
+            description="mpu-qual export quotes, with its filters and --pseudonymise",
+        ),
+        ScreenEntry(
+            "summary",
+            "Write the theme summary (Markdown, HTML, DOCX)",
+            lambda app: ExportScreen("summary", app.project.folder),
+            key="S",
+            description="mpu-qual summary: codes with counts, quotes, job-ad evidence, agreement",
         ),
         ScreenEntry(
             "review",

@@ -32,6 +32,11 @@ def matches(code: Code, needle: str) -> bool:
     )
 
 
+# Rows the picker needs besides its list: border 2, title, context line, filter 3, key hints,
+# and one free row above and below the dialog.
+PICKER_CHROME = 10
+
+
 class CodePickerScreen(ModalScreen[list[str] | None]):
     """Returns the chosen code ids, or None when cancelled."""
 
@@ -84,6 +89,21 @@ class CodePickerScreen(ModalScreen[list[str] | None]):
     def on_mount(self) -> None:
         self.refilter(self.initial)
         self.query_one(Input).focus()
+
+    def on_resize(self) -> None:
+        """Fit the list to the terminal (the title, filter and key hints always show; 8 codes
+        or more from 24 rows), and draw the options again at the list's real width."""
+        rows = self.size.height - PICKER_CHROME
+        self.query_one(OptionList).styles.height = max(4, min(20, rows))
+        self.call_after_refresh(self._redraw_prompts)
+
+    def _redraw_prompts(self) -> None:
+        ol = self.query_one(OptionList)
+        by_id = self.labels.by_id
+        needle = self.query_one(Input).value.casefold().strip()
+        for cid in self.shown:
+            if cid in by_id:
+                ol.replace_option_prompt(cid, self._prompt(by_id[cid], matches(by_id[cid], needle)))
 
     def _prompt(self, code: Code, direct: bool) -> Text:
         lang = self.labels.lang

@@ -26,7 +26,8 @@ from mpu_qual.tui.screens.workbench_coding import CodingActions
 from mpu_qual.tui.screens.workbench_navigation import NavigationActions
 from mpu_qual.tui.transcript_correction import install as install_correction
 from mpu_qual.tui.widgets import CodebookTree, SourceList, StatusBar, TranscriptView
-from mpu_qual.tui.widgets.transcript_sizes import NARROW
+from mpu_qual.tui.widgets.status_bar import message_line
+from mpu_qual.tui.widgets.transcript_sizes import NARROW, WIDE
 from mpu_qual.tui.widgets.transcript_view import ViewCoding
 
 if TYPE_CHECKING:
@@ -37,7 +38,8 @@ class WorkbenchScreen(NavigationActions, CodebookActions, CodingActions, Screen[
     """Coding a transcript, keyboard first."""
 
     # Narrow terminals give the transcript the whole width; Ctrl+T / Ctrl+B show the panel.
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW, "-normal")]
+    # Wide ones give the codebook room for its codes' full names.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW, "-normal"), (WIDE, "-wide")]
 
     BINDINGS = [
         Binding("c", "code_selection", "Code", key_display="c"),
@@ -234,6 +236,19 @@ class WorkbenchScreen(NavigationActions, CodebookActions, CodingActions, Screen[
     def on_transcript_view_cursor_moved(self, _event: TranscriptView.CursorMoved) -> None:
         self.update_status()
 
+    def show_message(self, notification: Any) -> None:
+        """The latest notification (or None) on the status bar's message line."""
+        line = None
+        if notification is not None:
+            line = message_line(
+                notification.title,
+                notification.message,
+                notification.severity,
+                notification.markup,
+            )
+        for status in self.query(StatusBar):
+            status.set_message(line)
+
     def update_status(self) -> None:
         status = self.query_one(StatusBar)
         view = self.view
@@ -316,6 +331,10 @@ class WorkbenchScreen(NavigationActions, CodebookActions, CodingActions, Screen[
             self.notify("Auto-coding is still running; try again in a moment.", severity="warning")
             return
         project = self.mpu_app.project
+        action = project.history.next_action(undo)
+        # an action on codings alone (most undos): read the codings again, not everything
+        # (the whole workbench took 100-350 ms: codebook.yaml parsed, tree and text rebuilt)
+        codings_only = action is not None and project.history.tables(action) == {"codings"}
         desc = self.mpu_app.run_write(
             project.history.undo if undo else project.history.redo,
             "Could not undo" if undo else "Could not redo",
@@ -327,7 +346,12 @@ class WorkbenchScreen(NavigationActions, CodebookActions, CodingActions, Screen[
             self.notify("Nothing to undo." if undo else "Nothing to redo.", timeout=2)
             return
         self.rescoping = None
-        self.refresh_all()
+        if codings_only:
+            self.reload_codings()
+        else:
+            self.refresh_all()
+        if action is not None:  # in people's words, read from what the action changed
+            desc = project.history.describe(action) or desc
         self.notify(f"{'Undone' if undo else 'Redone'}: {desc}", timeout=3)
 
     def action_toggle_blind(self) -> None:

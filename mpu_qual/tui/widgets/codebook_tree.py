@@ -34,6 +34,14 @@ class CodebookTree(Tree[str]):
         self.border_title = "Codebook"
         self._code_nodes: dict[str, TreeNode[str]] = {}
         self._shown: dict[str, tuple[int, int]] = {}  # (own, total) each label shows
+        self._codes: dict[str, Code] = {}
+
+    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[str]) -> None:
+        """The highlighted code's full name, both languages and id, as the panel's tooltip
+        (the panel cuts long names at its width)."""
+        code = self._codes.get(event.node.data or "")
+        if code is not None:
+            self.tooltip = f"{code.label_en}\n{code.label_zh}\n{code.id}"
 
     @staticmethod
     def node_label(code: Code, labels: Labels, count: int, total: int) -> Text:
@@ -56,6 +64,7 @@ class CodebookTree(Tree[str]):
         self._code_nodes = {}
         self._shown = {}
         totals = self._totals(labels.codes, counts)
+        self._codes = {c.id: c for c in labels.codes}
         for code in labels.codes:
             parent = self._code_nodes.get(code.parent_id) if code.parent_id else self.root
             if parent is None:
@@ -89,6 +98,7 @@ class CodebookTree(Tree[str]):
     def update_counts(self, labels: Labels, counts: dict[str, int]) -> None:
         """Refresh the labels whose numbers changed (the fast path after a coding)."""
         totals = self._totals(labels.codes, counts)
+        self._codes = {c.id: c for c in labels.codes}
         shown = self._shown
         for code in labels.codes:
             node = self._code_nodes.get(code.id)

@@ -14,12 +14,15 @@ from mpu_qual.tui.workbench_view import fmt_ms
 
 
 def source_prompt(summary: dict[str, Any]) -> Text:
-    """Two lines: the name, then duration, speakers and coded share."""
+    """Two lines: the name, then duration, a note when a recording is attached ("♪ rec"),
+    speakers and coded share."""
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(summary["name"], style="bold")
     dur = (
         fmt_ms(summary.get("duration_ms"), short=True) if summary.get("duration_ms") else "no time"
     )
+    if summary.get("recording"):
+        dur += " · ♪ rec"
     if "coded_share" in summary:
         share = format_share(summary["coded_share"])
         text.append(f"\n{dur} · {summary.get('speakers', 0)} spk · {share} coded", style="dim")

@@ -1,34 +1,93 @@
-"""The status line: where the caret is (segment, time, speaker, group) and the recent codes."""
+"""The status line: where the caret is (segment, time, speaker, group), then one reserved
+line for messages and the recent codes."""
 
 from __future__ import annotations
 
+from rich.errors import MarkupError
 from rich.text import Text
 from textual.widgets import Static
 
+SEVERITY_STYLE = {"error": "bold red", "warning": "bold yellow", "information": "bold green"}
+SEVERITY_MARK = {"error": "✗ ", "warning": "! ", "information": "✓ "}
+
+
+def message_line(title: str, message: str, severity: str, markup: bool = True) -> Text:
+    """A notification on one line: its title and message, newlines turned into ' · '."""
+    line = Text(no_wrap=True, overflow="ellipsis")
+    style = SEVERITY_STYLE.get(severity, "bold")
+    line.append(SEVERITY_MARK.get(severity, ""), style=style)
+    if title:
+        line.append(f"{title}: ", style=style)
+    plain = message
+    if markup and "[" in message:
+        try:
+            plain = Text.from_markup(message).plain
+        except MarkupError:  # brackets that are text ("[laughs]"), not markup
+            plain = message
+    line.append(" · ".join(part.strip() for part in plain.splitlines() if part.strip()))
+    return line
+
 
 class StatusBar(Static):
-    """Two lines under the transcript; no clock, so screenshots are stable."""
+    """Two lines under the transcript; no clock, so screenshots are stable.
+
+    Line 1: where the caret is (and the mode: blind, playing, re-scope). Line 2: the latest
+    message (what just happened), then the recent codes for the number keys. Messages live
+    here, in this reserved line, so they never cover the text being read."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._position: Text = Text()
+        self._recent: list[tuple[str, str, str]] = []
+        self._mode = ""
+        self._message: Text | None = None
 
     def show(
         self, position: Text | str, recent: list[tuple[str, str, str]], mode: str = ""
     ) -> None:
         """``recent`` holds (key, label, colour) for the number keys."""
+        self._position = position if isinstance(position, Text) else Text(position)
+        self._recent, self._mode = recent, mode
+        self._draw()
+
+    def set_message(self, message: Text | None) -> None:
+        """Show ``message`` at the start of the second line (None: no message)."""
+        self._message = message
+        self._draw()
+
+    @property
+    def message(self) -> str:
+        return self._message.plain if self._message is not None else ""
+
+    def _draw(self) -> None:
         line = Text(no_wrap=True, overflow="ellipsis")
-        if mode:
-            line.append(f" {mode} ", style="bold reverse")
+        if self._mode:
+            line.append(f" {self._mode} ", style="bold reverse")
             line.append(" ")
-        line.append_text(position if isinstance(position, Text) else Text(position))
+        line.append_text(self._position)
         keys = Text(no_wrap=True, overflow="ellipsis")
-        if recent:
+        if self._message is not None:
+            keys.append_text(self._message)
+            keys.append("  │  ", style="dim")
+        if self._recent:
             keys.append("Recent codes ", style="dim")
-            for key, label, color in recent:
+            for key, label, color in self._recent:
                 keys.append(f" {key} ", style="bold reverse")
                 keys.append(f" {label}  ", style=color)
-        else:
+        elif self._message is None:
             keys.append(
                 "Recent codes appear here (keys 1-9) after you code a passage with c.", style="dim"
             )
+        # each line cut to the width here: the widget would wrap a long first line onto the
+        # second and push the recent codes out of sight
+        width = self.content_region.width or self.size.width
+        if width > 0:
+            for part in (line, keys):
+                part.truncate(width, overflow="ellipsis")
         out = Text("\n").join([line, keys])
         out.no_wrap = True
         out.overflow = "ellipsis"
         self.update(out)
+
+    def on_resize(self) -> None:
+        self._draw()

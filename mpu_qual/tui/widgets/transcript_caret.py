@@ -31,6 +31,22 @@ class CaretMovement:
         elif y >= sy + height:
             self.scroll_to(y=y - height + 1, animate=False, immediate=True)
 
+    def show_whole_segment(self, k: int) -> None:
+        """Scroll so that segment ``k`` is visible from its first row to its last (its first
+        rows when it is taller than the view): after ], [ and the other segment jumps."""
+        lay = self.layout_
+        if lay is None or not 0 <= k < len(lay.segments):
+            return
+        seg = lay.segments[k]
+        first = lay.line_of(seg.start)
+        last = max(first + 1, lay.line_of(seg.end))  # the gutter takes two rows
+        height = max(1, self.scrollable_content_region.height or self.size.height)
+        sy = round(self.scroll_offset.y)
+        if first < sy:
+            self.scroll_to(y=first, animate=False, immediate=True)
+        elif last >= sy + height:
+            self.scroll_to(y=min(first, last - height + 1), animate=False, immediate=True)
+
     def _target(self, unit: str, direction: int) -> int:
         lay = self.layout_
         assert lay is not None and self.doc is not None
@@ -195,6 +211,7 @@ class CaretMovement:
         k = lay.segment_at(self.cursor) + direction
         if 0 <= k < len(lay.segments):
             self.move_to(lay.segments[k].start, center=False)
+            self.show_whole_segment(k)
 
     def action_jump_speaker(self, direction: int) -> None:
         lay = self.layout_

@@ -79,12 +79,19 @@ class TranscriptDrawing:
         line = y + round(self.scroll_offset.y)
         if lay is None or self.doc is None or line >= len(lay):
             return Strip.blank(width, base)
+        current = lay.line_seg[line] == lay.segment_at(self.cursor)
+        if current:  # the segment at the caret is tinted as a whole, gutter to margin
+            base = base + self.get_component_rich_style("transcript-view--current")
         gutter, margin, text_width = self._geometry()  # once a line: the region is not free
         segments = (
             self._gutter(line, base, gutter)
             + self._text(line, base, text_width)
             + self._margin(line, base, margin, GUTTER_LANES.get(gutter, MAX_LANES_COMPACT))
         )
+        if current and segments and segments[0].text.startswith(" "):
+            mark = base + self.get_component_rich_style("transcript-view--current-mark")
+            segments[0] = Segment(segments[0].text[1:], segments[0].style)
+            segments.insert(0, Segment("▌", mark))
         return Strip(segments).adjust_cell_length(width, base)
 
     def _gutter(self, y: int, base: Style, gutter: int) -> list[Segment]:

@@ -11,6 +11,7 @@ GUTTER = 21  # time and speaker on one row, the group below, left of the text
 GUTTER_COMPACT = 10  # speaker, time and group on three rows, where the view is narrow
 LEFT_PANEL = 32  # #left in app.tcss: only used to guess the width before layout
 NARROW = 100  # below this terminal width the left panel hides (WorkbenchScreen breakpoints)
+WIDE = 150  # from this terminal width the left panel is wide enough for codes' full names
 MAX_LANES = 4  # margin lanes that show which codes cover a line; more share the last
 MAX_LANES_COMPACT = 3
 TEXT_WIDE = 81  # 40 Chinese characters and the caret's cell: kept before code labels get room

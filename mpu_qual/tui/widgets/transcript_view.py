@@ -60,6 +60,8 @@ class TranscriptView(
         "transcript-view--cursor",
         "transcript-view--margin",
         "transcript-view--hit",
+        "transcript-view--current",
+        "transcript-view--current-mark",
     }
 
     BINDINGS = [
