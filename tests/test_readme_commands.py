@@ -195,12 +195,43 @@ FILL: dict[str, dict[str, object]] = {
     "restore": {"NAME": _backup_name},
     "purge name": {"LABEL": "IL1"},
     "purge transcript": {"NAME": RECORDING},
+    "transcripts diarize": {"NAME": "unlabelled"},
+    "transcripts voices": {"NAME": RECORDING},
+    "transcripts speakers": {"NAME": RECORDING},
+    "framework-summary": {"ROW": "IL1", "THEME": "challenges", "TEXT": "Hiring is slow."},
 }
 # Before the command: what it needs to find (an undone action to redo, a colleague's copy).
 BEFORE: dict[str, Callable[[Here], None]] = {
     "redo": lambda h: None if h.run("undo").exit_code == 0 else pytest.fail("undo failed"),
     "merge": lambda h: _make_colleague(h),
+    "transcripts diarize": lambda h: _unlabelled_recording(h),
+    "transcripts speakers": lambda h: _four_voices(h),
 }
+
+
+def _ok(h: Here, *args: str) -> str:
+    result = h.run(*args)
+    assert result.exit_code == 0, f"mpu-qual {' '.join(args)}:\n{result.output}"
+    return result.output
+
+
+def _unlabelled_recording(h: Here) -> None:
+    """The demo recording's transcript as a meeting tool exports it: times, no speakers."""
+    vtt = _ok(h, "transcripts", "export", RECORDING, "--format", "vtt")
+    plain = h.tmp / "unlabelled.vtt"
+    plain.write_text(re.sub(r"<v [^>]*>", "", vtt), encoding="utf-8")
+    _ok(h, "transcripts", "add", str(plain), "--audio", "demo/recording.ogg")
+
+
+def _four_voices(h: Here) -> None:
+    """The recording's turns as diarization labels them: voices S1-S4, nobody named yet."""
+    for label, start, end in (
+        ("S1", "0:00", "0:29"),
+        ("S2", "0:29", "1:07"),
+        ("S3", "1:07", "1:30"),
+        ("S4", "1:30", "2:00"),
+    ):
+        _ok(h, "transcripts", "speakers", RECORDING, "--label", label, "--from", start, "--to", end)
 
 
 def _make_colleague(h: Here) -> None:

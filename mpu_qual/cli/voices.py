@@ -113,11 +113,14 @@ def transcripts_diarize(
     Turns are split where the voice changes; the voices are S1, S2, ... until you say who
     they are (transcripts speakers NAME --assign S1=P1). One undoable action.
     """
-    from mpu_qual.speech.relabel import diarize_transcript
-    from mpu_qual.speech.voices import SenkoDiarizer, parse_speakers
+    from mpu_qual.speech.relabel import check_diarizable, diarize_transcript
+    from mpu_qual.speech.voices import parse_speakers
 
     wanted = parse_speakers(speakers)
     project = open_project(ctx)
+    check_diarizable(project, name, replace=replace)  # refused before the model loads
+    from mpu_qual.speech.voices import SenkoDiarizer  # PyTorch: seconds to load
+
     echo("finding speakers (loading the voice model) ...", err=True)
     rep = diarize_transcript(project, name, SenkoDiarizer(wanted, threads=threads), replace=replace)
     if rep.speakers_from_header:

@@ -49,10 +49,10 @@ def listed_participants(metadata: dict[str, Any]) -> list[str]:
     return out
 
 
-def diarize_transcript(
-    project: Any, name: str | int, diarizer: Diarizer, *, replace: bool = False
-) -> DiarizeReport:
-    """Label the speakers of a stored transcript from its recording (one action)."""
+def check_diarizable(project: Any, name: str | int, *, replace: bool = False) -> tuple[Any, Any]:
+    """Refuse, before any model loads, a transcript that cannot be labelled from its
+    recording: no recording, no timestamps, or speakers already named (without ``replace``).
+    Returns the source and its recording's path."""
     src, path = media_of(project, name)
     segs = project.sources.segments(src)
     if not any(g.start_ms is not None for g in segs):
@@ -69,6 +69,15 @@ def diarize_transcript(
             field="speakers",
             hint="Pass --replace to label it again from the recording (undoable).",
         )
+    return src, path
+
+
+def diarize_transcript(
+    project: Any, name: str | int, diarizer: Diarizer, *, replace: bool = False
+) -> DiarizeReport:
+    """Label the speakers of a stored transcript from its recording (one action)."""
+    src, path = check_diarizable(project, name, replace=replace)
+    segs = project.sources.segments(src)
     from_header = None
     asked = getattr(diarizer, "speakers", None)
     listed = listed_participants(src.metadata)
