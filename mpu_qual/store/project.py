@@ -35,6 +35,7 @@ from mpu_qual.store.participants import Participants
 from mpu_qual.store.records import SearchHit
 from mpu_qual.store.search import search_text
 from mpu_qual.store.sources import Sources
+from mpu_qual.store.team_reads import TeamReads
 from mpu_qual.transcript_files.formats import is_transcript_file
 
 DB_NAME = "project.db"
@@ -59,6 +60,7 @@ class Project:
         self.sources = Sources(self)
         self.codings = Codings(self)
         self.history = History(self)
+        self.team = TeamReads(self)  # coders, agreement units, review, merge (team_reads.py)
         # Automatic backups (store/autobackup.py) before bulk operations (import, auto-code,
         # merge, codebook sync) and, as kind "open", before the first write after opening;
         # switched on by open() and init().
