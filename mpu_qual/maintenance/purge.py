@@ -19,10 +19,10 @@ from typing import Any
 
 from mpu_qual.errors import MpuQualError, NotFound
 from mpu_qual.fileio import write_text_atomic
-from mpu_qual.maintenance.repair import rebuild_fts
 from mpu_qual.safety import backup, rawfiles
 from mpu_qual.safety.replace_file import replace_database_file
 from mpu_qual.store import Project
+from mpu_qual.store.health_repair import rebuild_fts
 from mpu_qual.store.schema_trust import untrusted_objects
 
 PURGED = "[purged]"

@@ -7,8 +7,8 @@ The store owns the SQL on its tables; ``project.team`` gives the team package pl
 - ``coder_totals()`` / ``coder_per_source()`` / ``coders()``: who coded what;
 - ``setting(key)`` / ``set_setting(key, value)``: the team settings (blind mode);
 - ``unit_codings(...)``, ``reject_codings(...)``, ``add_copies(...)``: a review decision;
-- ``sources_by_id()``, ``coding_keys(sid)``, ``rejected_keys(sid)``, ``add_merged(...)``: a
-  merge. ``their_codes/their_sources/their_codings(conn)`` read a colleague's project.db.
+- ``sources_by_id()``, ``coding_keys(sid)``, ``rejected_keys(sid)``: a merge (its
+  codings go in with ``project.codings.insert_rows``). ``their_codes/their_sources/their_codings(conn)`` read a colleague's project.db.
 """
 
 from __future__ import annotations
@@ -178,20 +178,6 @@ class TeamReads:
                 "SELECT code_id, coder, start, end FROM review_rejections WHERE source_id = ?",
                 [source_id],
             )
-        )
-
-    def add_merged(
-        self,
-        conn: sqlite3.Connection,
-        rows: Iterable[tuple[int, str, int, int, str, str | None, str | None, str | None]],
-    ) -> None:
-        """Insert merged codings (source id, code, start, end, quote, memo, coder, created_at;
-        no created_at: now) inside the caller's action."""
-        conn.executemany(
-            "INSERT INTO codings (source_id, code_id, start, end, quote, memo, coder, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, "
-            "coalesce(?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))",
-            rows,
         )
 
 

@@ -423,7 +423,7 @@ def merge(
                 # codebook.yaml changes with this action's commit (journaled), never before
                 project.codebook.sync(cb_file)
         if inserts:
-            project.team.add_merged(
+            project.codings.insert_rows(
                 conn,
                 [
                     (
