@@ -8,12 +8,14 @@ The table names come from a freshly created project's ``sqlite_master`` (every m
 set applied), never from a hand-written list, so a new table is covered the day it appears.
 A string literal (an f-string counts as one, its placeholders blanked) is SQL naming a table
 when it holds an SQL verb and the table's name follows FROM, JOIN, INTO, UPDATE, TABLE or
-EXISTS, or sits in ``table_info(...)``. Docstrings are prose and are skipped.
+EXISTS, or sits in ``table_info(...)``. Docstrings are prose and are skipped. sqlite-utils'
+table objects count too: ``db["codings"]`` and ``db.table("codings")``.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from pathlib import Path
 
@@ -55,16 +57,17 @@ VERB = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|REPLACE|PRA
 
 
 @pytest.fixture
-def table_names(tmp_path: Path) -> set[str]:
+def table_names(tmp_path: Path) -> frozenset[str]:
     """Every table of a new project (core, FTS shadow tables and feature migration sets)."""
     with Project.init(tmp_path / "fresh") as p:
         rows = p.conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
         ).fetchall()
-    return {r[0] for r in rows}
+    return frozenset(r[0] for r in rows)
 
 
-def naming_pattern(tables: set[str]) -> re.Pattern[str]:
+@functools.cache
+def naming_pattern(tables: frozenset[str]) -> re.Pattern[str]:
     alt = "|".join(sorted(map(re.escape, tables), key=len, reverse=True))
     return re.compile(
         rf"\b(?:FROM|JOIN|INTO|UPDATE|TABLE|EXISTS)\s+[\"\[`]?({alt})\b"
@@ -92,39 +95,71 @@ def literals(tree: ast.AST) -> list[tuple[int, str]]:
     return out
 
 
-def sql_naming_tables(source: str, pattern: re.Pattern[str]) -> list[tuple[int, set[str]]]:
+def _is_db(node: ast.expr) -> bool:
+    """``db`` or ``something.db``: a sqlite_utils.Database by this project's naming."""
+    return (isinstance(node, ast.Name) and node.id == "db") or (
+        isinstance(node, ast.Attribute) and node.attr == "db"
+    )
+
+
+def table_objects(tree: ast.AST, tables: set[str]) -> list[tuple[int, set[str]]]:
+    """sqlite-utils table objects by name: ``db["codings"]``, ``db.table("codings")``."""
     hits = []
-    for line, text in literals(ast.parse(source)):
+    for node in ast.walk(tree):
+        key = None
+        if (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.slice, ast.Constant)
+            and _is_db(node.value)
+        ):
+            key = node.slice.value
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "table"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        ):
+            key = node.args[0].value
+        if isinstance(key, str) and key in tables:
+            hits.append((node.lineno, {key}))
+    return hits
+
+
+def sql_naming_tables(source: str, tables: frozenset[str]) -> list[tuple[int, set[str]]]:
+    pattern = naming_pattern(tables)
+    tree = ast.parse(source)
+    hits = []
+    for line, text in literals(tree):
         if not VERB.search(text):
             continue
         found = {a or b for a, b in pattern.findall(text)}
         if found:
             hits.append((line, found))
+    hits += table_objects(tree, tables)
     return sorted(hits, key=lambda h: h[0])
 
 
-def offenders(tables: set[str]) -> dict[str, list[tuple[int, set[str]]]]:
-    pattern = naming_pattern(tables)
+def offenders(tables: frozenset[str]) -> dict[str, list[tuple[int, set[str]]]]:
     out = {}
     for path in sorted(PACKAGE.rglob("*.py")):
         rel = path.relative_to(PACKAGE).as_posix()
         if rel.startswith("store/"):
             continue
-        hits = sql_naming_tables(path.read_text(encoding="utf-8"), pattern)
+        hits = sql_naming_tables(path.read_text(encoding="utf-8"), tables)
         if hits:
             out[rel] = hits
     return out
 
 
-def test_the_table_names_come_from_a_real_project(table_names: set[str]) -> None:
+def test_the_table_names_come_from_a_real_project(table_names: frozenset[str]) -> None:
     core = {"sources", "segments", "codings", "codes", "memos", "participants", "actions"}
     assert core | {"changes", "journal_state", "segments_fts", "review_rejections"} <= table_names
     # feature migration sets are applied too (transcription checkpoints, job ads)
     assert {"transcription_runs", "job_ads", "team_settings"} <= table_names
 
 
-def test_the_detector_finds_sql_and_skips_prose(table_names: set[str]) -> None:
-    pattern = naming_pattern(table_names)
+def test_the_detector_finds_sql_and_skips_prose(table_names: frozenset[str]) -> None:
     code = (
         '"""Reads FROM codings, in a docstring: prose."""\n'
         'a = conn.execute("SELECT id FROM codings WHERE x = ?")\n'
@@ -133,17 +168,22 @@ def test_the_detector_finds_sql_and_skips_prose(table_names: set[str]) -> None:
         'd = "the codings from sources you chose"\n'
         "e = \"SELECT * FROM pragma_table_info('memos')\"\n"
         'f = "INSERT INTO team_settings (key) VALUES (?)"\n'
+        'g = project.db["codings"].count\n'
+        'h = db.table("memos")\n'
+        'i = data["codes"]\n'
     )
-    hits = sql_naming_tables(code, pattern)
+    hits = sql_naming_tables(code, table_names)
     assert hits == [
         (2, {"codings"}),
         (4, {"segments", "sources"}),
         (6, {"memos"}),
         (7, {"team_settings"}),
+        (8, {"codings"}),
+        (9, {"memos"}),
     ]
 
 
-def test_only_the_store_names_its_tables_in_sql(table_names: set[str]) -> None:
+def test_only_the_store_names_its_tables_in_sql(table_names: frozenset[str]) -> None:
     found = offenders(table_names)
     new = {
         rel: [f"line {line}: {', '.join(sorted(t))}" for line, t in hits]
@@ -156,7 +196,7 @@ def test_only_the_store_names_its_tables_in_sql(table_names: set[str]) -> None:
     )
 
 
-def test_the_allow_list_only_shrinks(table_names: set[str]) -> None:
+def test_the_allow_list_only_shrinks(table_names: frozenset[str]) -> None:
     found = offenders(table_names)
     stale = sorted(rel for rel in ALLOWED if rel not in found)
     assert not stale, f"these modules no longer name store tables: remove their entries {stale}"
