@@ -146,7 +146,7 @@ def main() -> None:
     def open_checks_only() -> None:
         conn = backup.open_readonly(db)
         try:
-            from mpu_qual.safety.checks import open_checks
+            from mpu_qual.store.health import open_checks
 
             open_checks(conn)
         finally:

@@ -20,8 +20,8 @@ import click
 from mpu_qual import __version__
 from mpu_qual.cli.output import echo, secho
 from mpu_qual.errors import MpuQualError
-from mpu_qual.safety.guard import database_error
 from mpu_qual.safety.notices import shown_by
+from mpu_qual.store.health import database_error
 
 _NOTICE_COLORS = {"error": "red", "warning": "yellow", "info": "cyan"}
 

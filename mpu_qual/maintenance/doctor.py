@@ -26,13 +26,11 @@ from mpu_qual.safety.checks import (
     WARNING,
     Finding,
     foreign_keys,
-    fts,
     integrity,
-    journal,
-    offsets,
     read_snapshot,
 )
 from mpu_qual.safety.netfs import storage_warning
+from mpu_qual.store.health import code_labels, fts, journal, offsets, source_files
 from mpu_qual.store.migrations import migration_sets, step_names
 from mpu_qual.store.schema_trust import applied_migrations, untrusted_objects
 from mpu_qual.transcript_files.formats import is_transcript_file
@@ -177,10 +175,9 @@ def _codebook_findings(folder: Path, conn: sqlite3.Connection) -> list[Finding]:
             )
         ]
     try:
-        rows = conn.execute("SELECT id, parent_id, label_en, label_zh FROM codes").fetchall()
+        in_db = code_labels(conn)
     except sqlite3.DatabaseError:
         return []
-    in_db = {r[0]: (r[1], r[2], r[3]) for r in rows}
     in_file = {c.id: (c.parent, c.en, c.zh) for c in cb.codes}
     renamed = {old for c in cb.codes for old in c.was}
     differ = sorted(
@@ -260,7 +257,7 @@ def _file_findings(folder: Path, conn: sqlite3.Connection | None) -> list[Findin
 def _transcript_file_findings(folder: Path, conn: sqlite3.Connection) -> list[Finding]:
     out: list[Finding] = []
     try:
-        rows = conn.execute("SELECT name, sha256, media_path FROM sources").fetchall()
+        rows = source_files(conn)
     except sqlite3.DatabaseError:
         return out
     hashes = {r[1] for r in rows if r[1]}

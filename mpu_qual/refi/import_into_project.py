@@ -77,10 +77,8 @@ def _apply(
             for ps in plan.sources:
                 src = project.sources.add(ps.name, ps.parsed, media_path=ps.media_path)
                 with rows_checked_per_source(conn):  # checked once per source, not per row
-                    conn.executemany(
-                        "INSERT INTO codings (source_id, code_id, start, end, quote, memo, "
-                        "coder, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, "
-                        "coalesce(?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))",
+                    project.codings.insert_rows(
+                        conn,
                         [
                             (src.id, code, a, b, src.text[a:b], memo, coder, created)
                             for a, b, code, memo, coder, created in sorted(
@@ -91,17 +89,17 @@ def _apply(
                 check_and_index_source(conn, src.id, src.text, index_segments=False)
                 report.codings += len(set(ps.codings))
                 for title, text, author, created in ps.memos:
-                    _memo(conn, src.id, None, title, text, author, created)
+                    project.memos.insert(conn, src.id, None, title, text, author, created)
                     report.memos += 1
                 report.sources.append(ps.name)
             for label, name, group, attrs in plan.participants:
                 project.participants.set(label, name=name, group=group, attrs=attrs)
                 report.participants += 1
             for code, title, text, author, created in plan.code_memos:
-                _memo(conn, None, code, title, text, author, created)
+                project.memos.insert(conn, None, code, title, text, author, created)
                 report.memos += 1
             for title, text, author, created in plan.project_memos:
-                _memo(conn, None, None, title, text, author, created)
+                project.memos.insert(conn, None, None, title, text, author, created)
                 report.memos += 1
     except sqlite3.DatabaseError as exc:
         _restore(project, backup)
@@ -116,22 +114,6 @@ def _coding_key(row: tuple) -> tuple:
     return tuple("" if v is None else v for v in row)
 
 
-def _memo(
-    conn: sqlite3.Connection,
-    source_id: int | None,
-    code_id: str | None,
-    title: str | None,
-    text: str,
-    author: str | None,
-    created: str | None,
-) -> None:
-    conn.execute(
-        "INSERT INTO memos (source_id, code_id, title, text, author, created_at) VALUES "
-        "(?, ?, ?, ?, ?, coalesce(?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))",
-        [source_id, code_id, title, text, author, created],
-    )
-
-
 def _restore(project: Project, backup: bytes) -> None:
     try:
         if project.codebook_path.read_bytes() != backup:
@@ -141,7 +123,7 @@ def _restore(project: Project, backup: bytes) -> None:
 
 
 def _existing_names(project: Project) -> set[str]:
-    return {r[0] for r in project.conn.execute("SELECT name FROM sources")}
+    return project.sources.names()
 
 
 def import_qdpx(
@@ -197,7 +179,7 @@ def import_qdc(project: Project, path: str | Path) -> ImportReport:
                 if new:
                     project.codebook.sync(cb_file)
                 for title, text, author, created in memos:
-                    _memo(conn, None, None, title, text, author, created)
+                    project.memos.insert(conn, None, None, title, text, author, created)
                     report.memos += 1
         except BaseException:
             _restore(project, backup)

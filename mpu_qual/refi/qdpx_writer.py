@@ -93,9 +93,7 @@ class _ProjectWriter:
         )
         users_el = b.el(root, "Users")
         codes = project.codes.list()
-        memo_rows = project.conn.execute(
-            "SELECT id, source_id, code_id, title, text, author, created_at FROM memos ORDER BY id"
-        ).fetchall()
+        memo_rows = project.memos.list()
         code_notes: dict[str, list[str]] = defaultdict(list)
         source_notes: dict[int, list[str]] = defaultdict(list)
         project_notes: list[str] = []

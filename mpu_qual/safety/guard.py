@@ -3,7 +3,7 @@
 On open: warn about network or cloud folders; run the quick checks (unless this exact file
 state passed them before) and, when they fail, have the project opened read-only with a
 message that says what to do. Works on a raw connection and knows nothing of the store,
-which calls it (the schema trust check is the store's own, ``store/schema_trust.py``; the
+which calls it with its checks (``store/health.py``) (the schema trust check is the store's own, ``store/schema_trust.py``; the
 automatic backups are attached by ``store/autobackup.py``).
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 from mpu_qual.errors import MpuQualError
@@ -19,11 +20,14 @@ from mpu_qual.fileio import write_text_atomic
 from mpu_qual.paths import user_dir
 from mpu_qual.safety import backup
 from mpu_qual.safety.access import open_for_reading, write_error
-from mpu_qual.safety.checks import Finding, blocking, open_checks, read_snapshot
+from mpu_qual.safety.checks import Finding, blocking, read_snapshot
 from mpu_qual.safety.netfs import storage_warning
 from mpu_qual.safety.notices import notify
 
 VERIFIED_FILE = "verified-projects.json"
+# The checks to run on a connection; the store gives its own (``store/health.open_checks``):
+# this module sits below the store and knows none of its tables.
+Checks = Callable[[sqlite3.Connection], list[Finding]]
 MAX_REMEMBERED = 200
 
 
@@ -72,10 +76,11 @@ def summarize(findings: list[Finding]) -> str:
     return "; ".join(f.message for f in findings[:3]) + (" ..." if len(findings) > 3 else "")
 
 
-def check_on_open(folder: Path, conn: sqlite3.Connection) -> list[Finding]:
+def check_on_open(folder: Path, conn: sqlite3.Connection, checks: Checks) -> list[Finding]:
     """Run by ``Project.open`` on a writable connection before migrations or writes.
 
-    Returns the blocking problems (the caller reopens read-only when there are any). Files
+    ``checks``: the quick checks (the store's ``health.open_checks``). Returns the blocking
+    problems (the caller reopens read-only when there are any). Files
     with foreign triggers or views never get here: ``connect`` refuses them
     (``store.schema_trust``) before its first write.
     """
@@ -87,7 +92,7 @@ def check_on_open(folder: Path, conn: sqlite3.Connection) -> list[Finding]:
     if was_verified(db_path, fp):
         return []
     with read_snapshot(conn):  # one state, even while another window commits
-        problems = blocking(open_checks(conn))
+        problems = blocking(checks(conn))
     if problems:
         forget_verified(db_path)
         notify(
@@ -101,11 +106,11 @@ def check_on_open(folder: Path, conn: sqlite3.Connection) -> list[Finding]:
     return []
 
 
-def database_error(exc: BaseException, db_path: Path) -> MpuQualError:
+def database_error(exc: BaseException, db_path: Path, checks: Checks) -> MpuQualError:
     """The user's version of an SQLite error that stopped a command, true about the file.
 
     A full disk or a read-only folder is said as such (``write_error``). Otherwise the
-    project's quick checks (what ``doctor`` checks first) decide: only when they find the
+    project's quick checks, ``checks`` (what ``doctor`` checks first), decide: only when they find the
     file damaged is doctor and restore advised; a healthy file means the command met a change
     another command or window made at the same moment, and running it again is the answer.
     Restoring a backup then would throw recent work away.
@@ -120,7 +125,7 @@ def database_error(exc: BaseException, db_path: Path) -> MpuQualError:
     else:
         try:
             with read_snapshot(conn):
-                problems = [f.message for f in blocking(open_checks(conn))]
+                problems = [f.message for f in blocking(checks(conn))]
         except sqlite3.DatabaseError as err:
             problems = [str(err)]
         finally:

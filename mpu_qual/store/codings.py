@@ -8,6 +8,8 @@ from __future__ import annotations
 import getpass
 import os
 import re
+import sqlite3
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from mpu_qual import chinese_scripts
@@ -114,6 +116,20 @@ class Codings:
             # another window undoes or removes it the next instant
             added = [self.get(i) for i in ids]
         return added
+
+    def insert_rows(
+        self,
+        conn: sqlite3.Connection,
+        rows: Iterable[tuple[int, str, int, int, str, str | None, str | None, str | None]],
+    ) -> None:
+        """Insert many codings inside the caller's action (an import, a merge): each row is
+        (source id, code, start, end, quote, memo, coder, created_at; None: now)."""
+        conn.executemany(
+            "INSERT INTO codings (source_id, code_id, start, end, quote, memo, coder, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, "
+            "coalesce(?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))",
+            rows,
+        )
 
     def update(
         self,

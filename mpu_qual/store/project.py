@@ -3,8 +3,8 @@
 ``Project`` is a small facade: it opens and sets up the folder and owns the write API (every
 write is one ``transaction``; user actions also go through the undo journal with ``action``).
 Each concern has an object of its own, as sqlite-utils gives a table its own object:
-``project.codes``, ``.codebook``, ``.participants``, ``.sources``, ``.codings``, ``.history``
-and ``project.search(...)``. Front ends (CLI, TUI) call only this API.
+``project.codes``, ``.codebook``, ``.participants``, ``.sources``, ``.codings``, ``.memos``,
+``.history``, ``.team`` and ``project.search(...)``. Front ends (CLI, TUI) call only this API.
 """
 
 from __future__ import annotations
@@ -22,19 +22,21 @@ from mpu_qual.errors import MpuQualError, ProjectNotFound
 from mpu_qual.fileio import write_bytes_atomic
 from mpu_qual.safety.access import write_error
 from mpu_qual.safety.checks import read_snapshot
-from mpu_qual.safety.guard import check_on_open, database_error
 from mpu_qual.safety.notices import notify
 from mpu_qual.store import autobackup
 from mpu_qual.store.codebook_sync import CodebookFile
 from mpu_qual.store.codes import Codes
 from mpu_qual.store.codings import Codings
 from mpu_qual.store.connection import ProjectReadOnly, connect
+from mpu_qual.store.health import check_on_open, database_error
 from mpu_qual.store.history import History, touched_codes
+from mpu_qual.store.memos import Memos
 from mpu_qual.store.migrations import apply_all
 from mpu_qual.store.participants import Participants
 from mpu_qual.store.records import SearchHit
 from mpu_qual.store.search import search_text
 from mpu_qual.store.sources import Sources
+from mpu_qual.store.team_reads import TeamReads
 from mpu_qual.transcript_files.formats import is_transcript_file
 
 DB_NAME = "project.db"
@@ -59,6 +61,8 @@ class Project:
         self.sources = Sources(self)
         self.codings = Codings(self)
         self.history = History(self)
+        self.memos = Memos(self)
+        self.team = TeamReads(self)  # coders, agreement units, review, merge (team_reads.py)
         # Automatic backups (store/autobackup.py) before bulk operations (import, auto-code,
         # merge, codebook sync) and, as kind "open", before the first write after opening;
         # switched on by open() and init().

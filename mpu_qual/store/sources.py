@@ -224,6 +224,10 @@ class Sources:
         rows = self.project.conn.execute("SELECT original_path, media_path FROM sources").fetchall()
         return [p for row in rows for p in row if p]
 
+    def names(self) -> set[str]:
+        """The names of every transcript."""
+        return {r[0] for r in self.project.conn.execute("SELECT name FROM sources")}
+
     def get(self, name_or_id: str | int) -> Source:
         """One transcript by name or id; NotFound lists the names there are."""
         if isinstance(name_or_id, int):

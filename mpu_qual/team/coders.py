@@ -37,26 +37,11 @@ class CoderCount:
 
 def coder_counts(project: Project, *, source: str | None = None) -> list[CoderCount]:
     """Every coder with codings (in one transcript with ``source``), most codings first."""
-    where, args = "", []
-    if source is not None:
-        where = "WHERE c.source_id = ?"
-        args.append(project.sources.get(source).id)
-    rows = project.conn.execute(
-        f"""
-        SELECT c.coder, count(*), count(DISTINCT c.code_id), count(DISTINCT c.source_id),
-               min(c.created_at), max(c.created_at)
-        FROM codings c {where} GROUP BY c.coder
-        """,
-        args,
-    ).fetchall()
-    out = {r[0]: CoderCount(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows}
-    per = project.conn.execute(
-        f"""
-        SELECT c.coder, s.name, count(*) FROM codings c JOIN sources s ON s.id = c.source_id
-        {where} GROUP BY c.coder, s.name ORDER BY s.name
-        """,
-        args,
-    ).fetchall()
+    sid = project.sources.get(source).id if source is not None else None
+    out = {
+        r[0]: CoderCount(r[0], r[1], r[2], r[3], r[4], r[5]) for r in project.team.coder_totals(sid)
+    }
+    per = project.team.coder_per_source(sid)
     for coder, name, n in per:
         out[coder].per_source[name] = n
     return sorted(out.values(), key=lambda c: (-c.codings, c.name.casefold()))
@@ -64,10 +49,7 @@ def coder_counts(project: Project, *, source: str | None = None) -> list[CoderCo
 
 def known_coders(project: Project) -> list[str]:
     """Names of the coders who have codings, in name order."""
-    rows = project.conn.execute(
-        "SELECT DISTINCT coder FROM codings WHERE coder IS NOT NULL"
-    ).fetchall()
-    return sorted((r[0] for r in rows), key=str.casefold)
+    return sorted(project.team.coders(), key=str.casefold)
 
 
 def check_coder_name(name: str | None, *, what: str = "coder") -> str:
@@ -127,26 +109,12 @@ def resolve_coders(project: Project, names: list[str] | None) -> list[str]:
 
 # ----------------------------------------------------------------------------- settings
 def get_setting(project: Project, key: str) -> str | None:
-    try:
-        row = project.conn.execute(
-            "SELECT value FROM team_settings WHERE key = ?", [key]
-        ).fetchone()
-    except Exception:  # a read-only project of an older version has no such table
-        return None
-    return row[0] if row else None
+    return project.team.setting(key)
 
 
 def set_setting(project: Project, key: str, value: str | None) -> None:
     """Set (or, with None, remove) a team setting in one transaction."""
-    with project.transaction() as conn:
-        if value is None:
-            conn.execute("DELETE FROM team_settings WHERE key = ?", [key])
-        else:
-            conn.execute(
-                "INSERT INTO team_settings (key, value) VALUES (?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                [key, value],
-            )
+    project.team.set_setting(key, value)
 
 
 def blind_default(project: Project) -> bool:

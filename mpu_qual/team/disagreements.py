@@ -94,13 +94,7 @@ def _runs(scope: Scope, code_id: str, src_id: int, length: int) -> list[tuple[in
 
 
 def disagreements_in(project: Project, scope: Scope, report: AgreementReport) -> list[Disagreement]:
-    texts = {
-        sid: text
-        for sid, text in project.conn.execute(
-            f"SELECT id, text FROM sources WHERE id IN ({','.join('?' * len(scope.sources))})",
-            [s.id for s in scope.sources],
-        )
-    }
+    texts = project.team.source_texts([s.id for s in scope.sources])
     out: list[Disagreement] = []
     for code_id in report.worst_first():
         for src in scope.sources:
@@ -144,10 +138,8 @@ def find_disagreements(
 def unit_codings(project: Project, d: Disagreement) -> dict[str, list[tuple]]:
     """Each coder's codings of the code overlapping the unit: (id, start, end, memo)."""
     out: dict[str, list[tuple]] = {c: [] for c in d.values}
-    for cid, coder, start, end, memo in project.conn.execute(
-        "SELECT id, coder, start, end, memo FROM codings WHERE source_id = ? AND code_id = ? "
-        "AND start < ? AND end > ? ORDER BY start, end, id",
-        [d.source_id, d.code_id, d.end, d.start],
+    for cid, coder, start, end, memo in project.team.unit_codings(
+        d.source_id, d.code_id, d.start, d.end
     ):
         if coder in out:
             out[coder].append((cid, start, end, memo))
@@ -171,14 +163,11 @@ def resolve(project: Project, d: Disagreement, decision: str, coder: str | None 
         "both": f"Review: keep both codings of {d.code_id} in {d.source_name} {where}",
         "neither": f"Review: remove the codings of {d.code_id} in {d.source_name} {where}",
     }[decision]
-    src_text = project.conn.execute(
-        "SELECT text FROM sources WHERE id = ?", [d.source_id]
-    ).fetchone()
-    if src_text is None:
+    text = project.team.source_text(d.source_id)
+    if text is None:
         raise MpuQualError(
             f"the transcript '{d.source_name}' is gone; list the disagreements again"
         )
-    text = src_text[0]
     changed = 0
     with project.action(desc, kind="review") as conn:
         have = unit_codings(project, d)  # read under the write lock
@@ -202,17 +191,9 @@ def resolve(project: Project, d: Disagreement, decision: str, coder: str | None 
                 copies += [
                     (other, s, e, memo) for (s, e), memo in everything.items() if (s, e) not in mine
                 ]
-        for cid in deletes:
-            # remembered, so that merging the coder's copy again does not bring it back
-            conn.execute(
-                "INSERT OR IGNORE INTO review_rejections (source_id, code_id, coder, start, end) "
-                "SELECT source_id, code_id, coder, start, end FROM codings WHERE id = ?",
-                [cid],
-            )
-            conn.execute("DELETE FROM codings WHERE id = ?", [cid])
-        conn.executemany(
-            "INSERT INTO codings (source_id, code_id, start, end, quote, memo, coder) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        project.team.reject_codings(conn, deletes)
+        project.team.add_copies(
+            conn,
             [(d.source_id, d.code_id, s, e, text[s:e], memo, who) for who, s, e, memo in copies],
         )
         changed = len(deletes) + len(copies)

@@ -40,6 +40,7 @@ from mpu_qual.refi.reader import RSource, read_qdpx
 from mpu_qual.store import Project
 from mpu_qual.store.project import DB_NAME
 from mpu_qual.store.schema_trust import refuse_unknown_names
+from mpu_qual.store.team_reads import their_codes, their_codings, their_sources
 
 
 def text_hash(text: str) -> str:
@@ -205,10 +206,7 @@ def read_project_folder(folder: Path) -> Incoming:
     malformed: list[str] = []
     try:
         codes = []
-        for r in conn.execute(
-            "SELECT id, parent_id, label_en, label_zh, rule, color, addresses FROM codes "
-            "ORDER BY depth, position, id"
-        ):
+        for r in their_codes(conn):
             cid, parent, en, zh, rule, color, addresses = r
             if not isinstance(cid, str) or not ID_RE.match(cid):
                 malformed.append(f"codes row with id {cid!r}: not a code id")
@@ -223,16 +221,13 @@ def read_project_folder(folder: Path) -> Incoming:
             )
         code_ids = {c.id for c in codes}
         texts: dict[object, tuple[str, str]] = {}
-        for sid, name, text in conn.execute("SELECT id, name, text FROM sources ORDER BY name"):
+        for sid, name, text in their_sources(conn):
             if not isinstance(name, str) or not isinstance(text, str):
                 malformed.append(f"sources row {sid!r}: its name or text is missing")
                 continue
             texts[sid] = (name, text)
         by_source: dict[object, list[InCoding]] = defaultdict(list)
-        for row in conn.execute(
-            "SELECT id, source_id, code_id, coder, start, end, memo, created_at FROM codings "
-            "ORDER BY source_id, id"
-        ):
+        for row in their_codings(conn):
             sid = row[1]
             if sid not in texts:
                 malformed.append(f"codings row {row[0]!r}: transcript {sid!r} is not readable")
@@ -357,7 +352,7 @@ def plan_merge(
     report = MergeReport(incoming.label, dry_run=dry_run, malformed=list(incoming.malformed))
     usable, new_codes = _plan_codes(incoming, project, report, skip_new_codes)
     report.new_codes = [c.id for c in new_codes]
-    rows = project.conn.execute("SELECT id, name, text FROM sources ORDER BY id").fetchall()
+    rows = project.team.sources_by_id()
     by_hash: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
     names = {}
     for sid, name, text in rows:
@@ -374,17 +369,8 @@ def plan_merge(
         # several transcripts with the same text: the one with the same name, else the first
         sid, our_name, our_text = next((c for c in candidates if c[1] == src.name), candidates[0])
         report.matched.append((src.name, our_name))
-        existing = set(
-            project.conn.execute(
-                "SELECT code_id, coder, start, end FROM codings WHERE source_id = ?", [sid]
-            ).fetchall()
-        )
-        rejected = set(
-            project.conn.execute(
-                "SELECT code_id, coder, start, end FROM review_rejections WHERE source_id = ?",
-                [sid],
-            ).fetchall()
-        )
+        existing = project.team.coding_keys(sid)
+        rejected = project.team.rejected_keys(sid)
         seen: set[tuple] = set()
         for c in src.codings:
             if c.code_id not in usable:
@@ -437,10 +423,8 @@ def merge(
                 # codebook.yaml changes with this action's commit (journaled), never before
                 project.codebook.sync(cb_file)
         if inserts:
-            conn.executemany(
-                "INSERT INTO codings (source_id, code_id, start, end, quote, memo, coder, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, "
-                "coalesce(?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))",
+            project.codings.insert_rows(
+                conn,
                 [
                     (
                         sid,

@@ -73,29 +73,19 @@ def build_scope(
         picked = [project.sources.get(name) for name in sources]
         rows = [(s.id, s.name, s.length) for s in picked]
     else:
-        rows = project.conn.execute("SELECT id, name, length FROM sources ORDER BY name").fetchall()
+        rows = project.team.source_headers()
     scope_sources = {sid: ScopeSource(sid, name, length) for sid, name, length in rows}
     if not scope_sources:
         raise MpuQualError("the project has no transcripts", hint="Add one with 'transcripts add'.")
     ids = list(scope_sources)
-    marks = ",".join("?" * len(ids))
     if unit == "segment":
-        for sid, idx, start, end in project.conn.execute(
-            f"SELECT source_id, idx, start, end FROM segments WHERE source_id IN ({marks}) "
-            "AND end > start ORDER BY source_id, start",
-            ids,
-        ):
+        for sid, idx, start, end in project.team.nonempty_segments(ids):
             scope_sources[sid].segments.append((start, end))
             scope_sources[sid].numbers.append(idx + 1)
-    coder_marks = ",".join("?" * len(chosen))
     raw: dict[str, dict[str, dict[int, list[tuple[int, int]]]]] = defaultdict(
         lambda: defaultdict(lambda: defaultdict(list))
     )
-    for code_id, coder, sid, start, end in project.conn.execute(
-        f"SELECT code_id, coder, source_id, start, end FROM codings WHERE source_id IN ({marks}) "
-        f"AND coder IN ({coder_marks})",
-        [*ids, *chosen],
-    ):
+    for code_id, coder, sid, start, end in project.team.coding_spans(ids, chosen):
         raw[code_id][coder][sid].append((start, end))
     order = [c.id for c in project.codes.list()]
     used = [cid for cid in order if cid in raw]

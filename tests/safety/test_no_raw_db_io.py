@@ -23,8 +23,8 @@ from safety_helpers import REPO_ROOT, lock_holder
 
 from mpu_qual.maintenance import doctor
 from mpu_qual.maintenance.purge import files_containing
-from mpu_qual.safety import backup, guard
-from mpu_qual.store import Project
+from mpu_qual.safety import backup
+from mpu_qual.store import Project, health
 
 PACKAGE = REPO_ROOT / "mpu_qual"
 RAWFILES = PACKAGE / "safety" / "rawfiles.py"  # runs only as a child without SQLite
@@ -163,7 +163,7 @@ def test_every_operation_that_used_to_drop_the_lock_keeps_it(demo_dir: Path) -> 
         assert lock_holder(db) == me
         steps = {
             "fingerprint": lambda: backup.fingerprint(db),
-            "check on open": lambda: guard.check_on_open(demo_dir, p.conn),
+            "check on open": lambda: health.check_on_open(demo_dir, p.conn),
             "automatic backup": lambda: backup.auto_backup(demo_dir, "import"),
             "manual backup": lambda: backup.make_backup(demo_dir, "manual"),
             "raw copy": lambda: backup.quarantine(demo_dir, "test"),

@@ -8,10 +8,10 @@ import sqlite3
 from pathlib import Path
 
 from mpu_qual.maintenance import doctor
-from mpu_qual.safety.guard import database_error
 from mpu_qual.safety.notices import add_handler, remove_handler
 from mpu_qual.store import Project
 from mpu_qual.store.codings import Codings
+from mpu_qual.store.health import database_error
 
 
 def damage_an_index(db: Path) -> None:

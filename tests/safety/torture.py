@@ -386,7 +386,7 @@ class Torture:
             conn.close()
 
     def _check(self, report: RoundReport, before: dict[str, int], long_run: Run) -> None:
-        from mpu_qual.safety.checks import offsets
+        from mpu_qual.store.health import offsets
 
         problems = report.problems
         for run in report.runs:

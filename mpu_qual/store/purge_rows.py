@@ -1,0 +1,257 @@
+"""What a purge does to the store's tables (``maintenance/purge.py`` drives it).
+
+A purge really deletes a participant's name or a transcript: from the tables, from the undo
+journal (``changes`` holds old and new rows as JSON), and from action descriptions. These
+functions take a plain connection (the live project's, inside its transaction with the
+journal off, or an in-memory copy of a backup) and never commit.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from typing import Any
+
+from mpu_qual.store.health_repair import rebuild_fts
+
+PURGED = "[purged]"
+
+
+def _tables(conn: sqlite3.Connection) -> set[str]:
+    return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def _source_tables(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """(table, column) pairs with a foreign key to sources(id), core and feature tables."""
+    out = []
+    for table in sorted(_tables(conn)):
+        if table.startswith("sqlite_"):
+            continue
+        for fk in conn.execute(f'PRAGMA foreign_key_list("{table}")').fetchall():
+            if fk[2] == "sources":
+                out.append((table, fk[3]))
+    return out
+
+
+def _drop_empty_actions(conn: sqlite3.Connection, candidates: set[int]) -> int:
+    n = 0
+    for aid in sorted(candidates):
+        left = conn.execute("SELECT count(*) FROM changes WHERE action_id = ?", [aid]).fetchone()
+        if left[0] == 0:
+            n += conn.execute("DELETE FROM actions WHERE id = ?", [aid]).rowcount
+    return n
+
+
+def close_journal(conn: sqlite3.Connection) -> None:
+    """End an action a backup was taken in the middle of (its later edits are not its own)."""
+    if "journal_state" in _tables(conn):
+        conn.execute("UPDATE journal_state SET action_id = NULL WHERE id = 1")
+
+
+def refresh_search_index(conn: sqlite3.Connection) -> None:
+    """Rebuild and optimise the search index (drops the purged text's tokens), if any."""
+    if "segments_fts" in _tables(conn):
+        rebuild_fts(conn)
+        conn.execute("INSERT INTO segments_fts (segments_fts) VALUES ('optimize')")
+
+
+# ----------------------------------------------------------------------------- participant
+def _journal_participants(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
+    """Every participant row (before and after each change) kept in the undo journal."""
+    for old, new in conn.execute(
+        "SELECT old, new FROM changes WHERE tbl = 'participants'"
+    ).fetchall():
+        for row in (old, new):
+            if row:
+                yield json.loads(row)
+
+
+def participant_ids(conn: sqlite3.Connection, label: str) -> set[int]:
+    ids = {r[0] for r in conn.execute("SELECT id FROM participants WHERE label = ?", [label])}
+    for data in _journal_participants(conn):
+        if data.get("label") == label:
+            ids.add(int(data["id"]))
+    return ids
+
+
+def participant_names(conn: sqlite3.Connection, ids: set[int]) -> set[str]:
+    names: set[str] = set()
+    for pid in ids:
+        row = conn.execute("SELECT name FROM participants WHERE id = ?", [pid]).fetchone()
+        if row and row[0]:
+            names.add(row[0])
+    for data in _journal_participants(conn):
+        if int(data.get("id", -1)) in ids and data.get("name"):
+            names.add(str(data["name"]))
+    return names
+
+
+def scrub_participant_name(
+    conn: sqlite3.Connection, *, ids: set[int], names: set[str]
+) -> tuple[int, int]:
+    """Blank the name of participants ``ids`` (or named one of ``names``), journal included.
+
+    Runs inside the caller's transaction with the journal off. Returns (rows, journal rows).
+    """
+    rows = 0
+    for pid in ids:
+        rows += conn.execute(
+            "UPDATE participants SET name = NULL WHERE id = ? AND name IS NOT NULL", [pid]
+        ).rowcount
+    for name in names:
+        rows += conn.execute("UPDATE participants SET name = NULL WHERE name = ?", [name]).rowcount
+    journal = 0
+    for cid, old, new in conn.execute(
+        "SELECT id, old, new FROM changes WHERE tbl = 'participants'"
+    ).fetchall():
+        changed = False
+        out = []
+        for row in (old, new):
+            if row:
+                data = json.loads(row)
+                if (int(data.get("id", -1)) in ids or data.get("name") in names) and data.get(
+                    "name"
+                ) is not None:
+                    data["name"] = None
+                    changed = True
+                out.append(json.dumps(data, ensure_ascii=False))
+            else:
+                out.append(row)
+        if changed:
+            conn.execute("UPDATE changes SET old = ?, new = ? WHERE id = ?", [*out, cid])
+            journal += 1
+    return rows, journal
+
+
+# ----------------------------------------------------------------------------- transcript
+def source_lifetimes(conn: sqlite3.Connection, name: str) -> dict[int, tuple[int, int | None]]:
+    """source id -> (first action, last action or None) during which it held this name.
+
+    Ids of deleted rows can be reused, so journal rows are matched by id *and* the span of
+    actions in which that id belonged to this transcript.
+    """
+    spans: dict[int, list[int]] = {}
+    current = {r[0] for r in conn.execute("SELECT id FROM sources WHERE name = ?", [name])}
+    ended: dict[int, bool] = {}
+    for action_id, op, old, new in conn.execute(
+        "SELECT action_id, op, old, new FROM changes WHERE tbl = 'sources' ORDER BY id"
+    ).fetchall():
+        row = json.loads(new or old)
+        names = {json.loads(x).get("name") for x in (old, new) if x}
+        if name not in names:
+            continue
+        sid = int(row["id"])
+        spans.setdefault(sid, []).append(action_id)
+        ended[sid] = op == "D"
+    out: dict[int, tuple[int, int | None]] = {}
+    for sid, acts in spans.items():
+        open_ended = sid in current or not ended.get(sid, False)
+        out[sid] = (min(acts), None if open_ended else max(acts))
+    for sid in current:
+        out.setdefault(sid, (0, None))
+    return out
+
+
+def scrub_transcript(conn: sqlite3.Connection, name: str) -> tuple[int, int, int]:
+    """Delete transcript ``name`` and every journal record of it, in the caller's transaction.
+
+    Returns (rows deleted, journal rows deleted, actions dropped).
+    """
+    lifetimes = source_lifetimes(conn, name)
+    rows = 0
+    for sid in lifetimes:
+        rows += conn.execute("DELETE FROM sources WHERE id = ? AND name = ?", [sid, name]).rowcount
+    tables = _tables(conn)
+    if "transcription_runs" in tables:  # the transcriber's checkpoints hold the text too
+        rows += conn.execute("DELETE FROM transcription_runs WHERE name = ?", [name]).rowcount
+    touched: set[int] = set()
+    journal = 0
+    child_tables = [
+        t
+        for t, _c in _source_tables(conn)
+        if t in ("segments", "codings", "memos", "review_rejections")
+    ]
+    for sid, (first, last) in lifetimes.items():
+        window = "action_id >= ?" + (" AND action_id <= ?" if last is not None else "")
+        args: list[int] = [first] + ([last] if last is not None else [])
+        matches = conn.execute(
+            "SELECT id, action_id FROM changes WHERE tbl = 'sources' AND "
+            "(json_extract(old, '$.id') = ? OR json_extract(new, '$.id') = ?) AND " + window,
+            [sid, sid, *args],
+        ).fetchall()
+        for table in child_tables:
+            matches += conn.execute(
+                "SELECT id, action_id FROM changes WHERE tbl = ? AND "
+                "(json_extract(old, '$.source_id') = ? OR json_extract(new, '$.source_id') = ?) "
+                "AND " + window,
+                [table, sid, sid, *args],
+            ).fetchall()
+        for change_id, action_id in matches:
+            journal += conn.execute("DELETE FROM changes WHERE id = ?", [change_id]).rowcount
+            touched.add(action_id)
+    dropped = _drop_empty_actions(conn, touched)
+    # Descriptions name the transcript ("Code x in NAME"): keep the entry, not the name.
+    conn.execute(
+        "UPDATE actions SET description = replace(description, ?, ?) WHERE instr(description, ?)",
+        [name, PURGED, name],
+    )
+    return rows, journal, dropped
+
+
+def transcript_files(conn: sqlite3.Connection, name: str) -> set[str]:
+    """The original file and recording paths of transcript ``name``, as stored and as the
+    undo journal remembers them."""
+    files: set[str] = set()
+    for orig, media in conn.execute(
+        "SELECT original_path, media_path FROM sources WHERE name = ?", [name]
+    ).fetchall():
+        files.update(p for p in (orig, media) if p)
+    for old, new in conn.execute("SELECT old, new FROM changes WHERE tbl = 'sources'").fetchall():
+        for row in (old, new):
+            if row:
+                data = json.loads(row)
+                if data.get("name") == name:
+                    files.update(
+                        p for p in (data.get("original_path"), data.get("media_path")) if p
+                    )
+    return files
+
+
+def probe_text(conn: sqlite3.Connection, name: str) -> str | None:
+    """A distinctive piece of the transcript (its longest line, up to 60 characters), to
+    check afterwards that no file still holds it."""
+    texts = [r[0] for r in conn.execute("SELECT text FROM sources WHERE name = ?", [name])]
+    for old, new in conn.execute("SELECT old, new FROM changes WHERE tbl = 'sources'").fetchall():
+        for row in (old, new):
+            if row:
+                data = json.loads(row)
+                if data.get("name") == name and data.get("text"):
+                    texts.append(str(data["text"]))
+    lines = sorted((ln.strip() for t in texts for ln in t.split("\n")), key=len, reverse=True)
+    return lines[0][:60] if lines and len(lines[0]) >= 12 else None
+
+
+# ----------------------------------------------------------------------------- scans
+def mentions(conn: sqlite3.Connection, needles: set[str]) -> list[str]:
+    """Where the purged words still occur as content (transcript text, quotes, memos)."""
+    out = []
+    probes = (
+        ("transcript text", "SELECT count(*) FROM sources WHERE instr(lower(text), lower(?))"),
+        (
+            "coding quotes or memos",
+            "SELECT count(*) FROM codings WHERE instr(lower(quote), lower(?)) "
+            "OR instr(lower(coalesce(memo, '')), lower(?))",
+        ),
+        ("memos", "SELECT count(*) FROM memos WHERE instr(lower(text), lower(?))"),
+        (
+            "participant attributes",
+            "SELECT count(*) FROM participants WHERE instr(lower(attributes), lower(?))",
+        ),
+    )
+    for needle in sorted(needles):
+        for where, sql in probes:
+            n = conn.execute(sql, [needle] * sql.count("?")).fetchone()[0]
+            if n:
+                out.append(f"'{needle}' still appears in {n} {where}")
+    return out
