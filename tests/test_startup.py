@@ -105,3 +105,17 @@ def test_when_numpy_is_already_loaded_the_hook_steps_aside() -> None:
     code = "import numpy, mpu_qual, sqlite_utils.db as d\nassert d.np is numpy\n"
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr
+
+
+def test_a_group_gets_every_module_of_its_registry_entry_whatever_was_imported_first() -> None:
+    """cli/transcribe.py imports cli/transcripts.py: the transcripts group then exists before
+    its registry entry is loaded, and must still get the subcommands of cli/voices.py."""
+    code = (
+        "import click, mpu_qual.cli.transcripts\n"
+        "from mpu_qual.cli import main\n"
+        "ctx = click.Context(main)\n"
+        "print(sorted(main.get_command(ctx, 'transcripts').list_commands(ctx)))\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert "'diarize'" in res.stdout and "'clip'" in res.stdout

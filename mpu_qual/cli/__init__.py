@@ -81,9 +81,10 @@ class MpuGroup(click.Group):
         return sorted(set(COMMANDS) | set(self.commands))
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in self.commands:
-            for module in COMMANDS.get(cmd_name, ()):
-                importlib.import_module(f"mpu_qual.cli.{module}")
+        # every module of the command, also when one of them was imported before (another
+        # module imports cli/transcripts.py; cli/voices.py must still add its subcommands)
+        for module in COMMANDS.get(cmd_name, ()):
+            importlib.import_module(f"mpu_qual.cli.{module}")
         return self.commands.get(cmd_name)
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]

@@ -25,6 +25,7 @@ import threading
 import time
 from typing import Any
 
+from mpu_qual.fileio import write_bytes_atomic
 from mpu_qual.speech.audio import SAMPLE_RATE, AudioError, check_decoded, decoding_errors, probe
 from mpu_qual.speech.cluster_plan import WINDOW_S
 from mpu_qual.speech.model_lookup import resolve_model
@@ -110,9 +111,7 @@ def _local_path(ref: dict[str, Any], data: bytes | None) -> str:
         while len(_FILES) >= KEEP_FILES:  # the oldest recording received goes first
             with contextlib.suppress(OSError):
                 os.unlink(_FILES.pop(next(iter(_FILES))))
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+        write_bytes_atomic(target, data)  # private (0600), whole or absent
         _FILES[sha] = target
         return target
 

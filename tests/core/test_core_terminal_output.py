@@ -132,6 +132,7 @@ def runner_for(folder: Path):
 SHOWS_STORED_TEXT: dict[str, list[str]] = {
     "transcripts show": ["transcripts", "show", SRC],
     "transcripts list": ["transcripts", "list"],
+    "transcripts voices": ["transcripts", "voices", SRC],
     "transcripts speakers": ["transcripts", "speakers", SRC],
     "transcripts review": ["transcripts", "review", SRC],
     "transcripts export": ["transcripts", "export", SRC],
@@ -159,6 +160,8 @@ SHOWS_STORED_TEXT: dict[str, list[str]] = {
 # what a unit test cannot give (a Whisper model, a terminal UI). They print through
 # mpu_qual.cli.output all the same (test_no_cli_module_prints_except_through_the_output_module).
 NOT_RUN = {
+    "transcripts diarize": "needs the voice model; prints counts, then the voices listing "
+    "(transcripts voices, run here)",
     "framework-summary": "our own words (the summary is stored; framework shows it)",
     "tui": "opens the workbench (Textual draws stored text itself)",
     "transcribe": "needs a Whisper model; prints progress and counts",
