@@ -104,15 +104,16 @@ def _wrap_clusters(text: str, pos: int, end: int, width: int, out: list[tuple[in
         out.append((pos, end))
         return
     first = [text[a] for a, _b, _w in cl]  # the base character of each cluster
-    # a wide character is a place to break (Chinese, an emoji), unless it is a keycap whose
-    # base is an ASCII digit or sign ("1️⃣" after "Règle" is part of the word, as UAX #14 has it)
-    wide = [w == 2 and not text[a].isascii() for a, _b, w in cl]
+    wide = [w == 2 for _a, _b, w in cl]
+    # a wide character is a place to break before and after (Chinese, an emoji), except before
+    # a keycap whose base is an ASCII digit or sign: "Règle1️⃣" is one word (UAX #14: AL × NU)
+    keycap = [w == 2 and text[a].isascii() for a, _b, w in cl]
 
     def rules_allow(i: int) -> bool:  # a line may start at cluster i (after cluster i-1)
         return may_break_between(first[i - 1], first[i])
 
     def opportunity(i: int) -> bool:  # after a space, before or after a wide character
-        return first[i - 1] in " \t" or wide[i - 1] or wide[i]
+        return first[i - 1] in " \t" or wide[i - 1] or (wide[i] and not keycap[i])
 
     line = 0
     while True:

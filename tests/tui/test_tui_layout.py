@@ -189,6 +189,7 @@ def drawn_lines(lay: TranscriptLayout, k: int) -> list[tuple[int, int]]:
 @settings(max_examples=40, deadline=None)
 @given(st.lists(transcript_text, min_size=1, max_size=3))
 @example(["我我我我我我我Règle1️⃣"])  # a keycap emoji ends an English word: no break before it
+@example(["1️⃣xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"])  # ...and a place to break after it
 def test_every_character_is_drawn_once_at_every_width(texts):
     """At every width from 20 to 200 cells, each character of each segment is on exactly one
     display line, in order, whole (an emoji sequence or an accented letter is never split),
