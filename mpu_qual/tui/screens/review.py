@@ -208,11 +208,9 @@ class ReviewScreen(Screen[None]):
         item = self._current()
         self.correction.stop()
         if item is not None:
-            row = self.app.project.conn.execute(
-                "SELECT start FROM segments WHERE id = ?", [item.segment_id]
-            ).fetchone()
-            if row is not None:
-                self.workbench.view.move_to(row[0])
+            start = self.app.project.sources.segment_start(item.segment_id)
+            if start is not None:
+                self.workbench.view.move_to(start)
         self.dismiss(None)
 
     def action_close(self) -> None:
