@@ -116,6 +116,11 @@ class ReviewScreen(Screen[None]):
             return None
         return self.items[ol.highlighted]
 
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        """Enter on the list: the list takes the key before the screen's binding sees it."""
+        event.stop()
+        self.action_goto()
+
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         item = self._current()
         if item is None:
