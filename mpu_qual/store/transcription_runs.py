@@ -99,12 +99,14 @@ class TranscriptionRuns:
         return self.project.conn
 
     def get(self, name: str) -> Run | None:
+        """The saved run for a target transcript name; None when there is none."""
         row = self.conn.execute(
             f"SELECT {_RUN_COLS} FROM transcription_runs WHERE name = ?", (name,)
         ).fetchone()
         return _run(row) if row else None
 
     def runs(self) -> list[Run]:
+        """Every saved run (running, interrupted or failed), oldest first."""
         rows = self.conn.execute(f"SELECT {_RUN_COLS} FROM transcription_runs ORDER BY id")
         return [_run(r) for r in rows.fetchall()]
 
@@ -116,6 +118,7 @@ class TranscriptionRuns:
         settings: dict[str, Any],
         fingerprint: str,
     ) -> Run:
+        """Start a run owned by this process (status "running")."""
         with self.project.transaction():
             self.conn.execute(
                 "INSERT INTO transcription_runs (name, media_path, media_sha256, settings, "
@@ -176,6 +179,7 @@ class TranscriptionRuns:
             )
 
     def segments(self, run_id: int) -> list[SavedSegment]:
+        """The run's saved segments, in order."""
         rows = self.conn.execute(
             f"SELECT {_SEG_COLS} FROM transcription_segments WHERE run_id = ? ORDER BY idx",
             (run_id,),
@@ -192,6 +196,7 @@ class TranscriptionRuns:
         return [(int(a), int(b)) for a, b in json.loads(row[0])]
 
     def set_speech(self, run_id: int, regions: list[tuple[int, int]]) -> None:
+        """Save the voice-activity regions (start_ms, end_ms) found for the run."""
         with self.project.transaction():
             self.conn.execute(
                 "UPDATE transcription_runs SET speech = ? WHERE id = ?",
@@ -199,6 +204,7 @@ class TranscriptionRuns:
             )
 
     def count(self, run_id: int) -> int:
+        """How many segments the run has saved."""
         row = self.conn.execute(
             "SELECT count(*) FROM transcription_segments WHERE run_id = ?", (run_id,)
         ).fetchone()
