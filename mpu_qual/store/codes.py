@@ -4,6 +4,7 @@ recolour, move, merge, delete), each one undoable action that codebook.yaml foll
 
 from __future__ import annotations
 
+import builtins
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
@@ -73,7 +74,7 @@ class Codes:
             )
         )
 
-    def recently_used(self, limit: int = 9) -> list[str]:
+    def recently_used(self, limit: int = 9) -> builtins.list[str]:
         """Ids of the codes coded most recently (newest coding first), at most ``limit``."""
         rows = self.project.conn.execute(
             "SELECT code_id FROM codings GROUP BY code_id ORDER BY max(id) DESC LIMIT ?", [limit]

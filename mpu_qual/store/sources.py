@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import json
 from collections.abc import Iterable
@@ -246,7 +247,7 @@ class Sources:
         row = self.project.conn.execute("SELECT 1 FROM sources WHERE name = ?", [name])
         return row.fetchone() is not None
 
-    def headers(self) -> list[SourceHeader]:
+    def headers(self) -> builtins.list[SourceHeader]:
         """Every transcript's id, name, duration and recording, by name; no text, no
         statistics (enough to list transcripts at once)."""
         return [
@@ -290,7 +291,7 @@ class Sources:
             )
         ]
 
-    def segment_layout(self, source_id: int) -> list[LayoutRow]:
+    def segment_layout(self, source_id: int) -> builtins.list[LayoutRow]:
         """The transcript's segments as (id, idx, speaker, participant id, start, end,
         start_ms) tuples, in order: one narrow query (no per-row JSON as in ``segments``), so
         that the workbench opens a 5,000-segment transcript well under a second."""
@@ -300,7 +301,7 @@ class Sources:
             [source_id],
         ).fetchall()
 
-    def segment_times(self, source_id: int) -> list[tuple[int | None, int | None]]:
+    def segment_times(self, source_id: int) -> builtins.list[tuple[int | None, int | None]]:
         """(start_ms, end_ms) of each segment of the transcript, in order."""
         return self.project.conn.execute(
             "SELECT start_ms, end_ms FROM segments WHERE source_id = ? ORDER BY idx", [source_id]

@@ -184,7 +184,10 @@ class TranscriptionRuns:
             f"SELECT {_SEG_COLS} FROM transcription_segments WHERE run_id = ? ORDER BY idx",
             (run_id,),
         ).fetchall()
-        return [SavedSegment(*r[:-1], words=_words(r[-1])) for r in rows]
+        return [
+            SavedSegment(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], words=_words(r[8]))
+            for r in rows
+        ]
 
     def speech(self, run_id: int) -> list[tuple[int, int]] | None:
         """Voice-activity regions saved for the run (None: VAD did not run or not yet)."""
