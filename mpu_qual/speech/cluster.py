@@ -41,6 +41,7 @@ from mpu_qual.speech.flags import LanguageCheck
 from mpu_qual.speech.options import TranscribeOptions
 from mpu_qual.speech.results import ProgressEvent, TranscriptionInterrupted, TranscriptionResult
 from mpu_qual.speech.runner import ProgressCallback, Transcriber, check_name
+from mpu_qual.store import Project
 
 TRANSPORTS = ("auto", "path", "bytes")
 POLL_S = 0.3
@@ -52,7 +53,7 @@ class ClusterTranscriber:
 
     def __init__(
         self,
-        project: Any,
+        project: Project,
         options: TranscribeOptions,
         client: Any,
         *,
@@ -142,7 +143,7 @@ class ClusterTranscriber:
         name = check_name(name if name is not None else path.stem, path)
         project = self.tr.project
         vtt_path = project.transcripts_dir / f"{name}.vtt"
-        if project.conn.execute("SELECT 1 FROM sources WHERE name = ?", [name]).fetchone():
+        if project.sources.exists(name):
             raise MpuQualError(
                 f"a transcript named '{name}' is already in the project",
                 path=path,

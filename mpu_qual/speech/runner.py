@@ -24,7 +24,7 @@ from mpu_qual.fileio import commit_atomic, prepare_atomic
 from mpu_qual.paths import user_dir
 from mpu_qual.safety.access import WriteRefused
 from mpu_qual.speech import audio as audio_mod
-from mpu_qual.speech.checkpoint import Checkpoints, Run, SavedSegment
+from mpu_qual.speech.checkpoint import Run, SavedSegment, ensure_schema
 from mpu_qual.speech.chinese import to_traditional
 from mpu_qual.speech.diarize import Diarizer
 from mpu_qual.speech.flags import LanguageCheck
@@ -42,6 +42,7 @@ from mpu_qual.speech.results import (
 from mpu_qual.speech.turns import diarization_metadata, split_by_turns
 from mpu_qual.speech.worker import WorkerRequest
 from mpu_qual.speech.worker_process import POLL_S, WorkerDied, WorkerProcess
+from mpu_qual.store import Project
 from mpu_qual.transcript_files.writers import to_vtt
 
 # Smallest first: language detection needs no big model, and runs after the transcription.
@@ -70,7 +71,7 @@ class Transcriber:
 
     def __init__(
         self,
-        project: Any,
+        project: Project,
         options: TranscribeOptions,
         *,
         model: ResolvedModel | None = None,
@@ -88,7 +89,8 @@ class Transcriber:
         self.on_progress = on_progress
         self.cancel = cancel
         self.on_segment = on_segment
-        self.checkpoints = Checkpoints(project)
+        ensure_schema(project.db)
+        self.checkpoints = project.transcription_runs
         self.worker_pid: int | None = None
         # Read now: a mistake in a user's phrase file stops the run before any work.
         self.phrases = load_hallucinations(project.folder, user_dir())
@@ -103,7 +105,7 @@ class Transcriber:
         audio_mod.precheck(path)
         name = check_name(name if name is not None else path.stem, path)
         vtt_path = self.project.transcripts_dir / f"{name}.vtt"
-        if self.project.conn.execute("SELECT 1 FROM sources WHERE name = ?", [name]).fetchone():
+        if self.project.sources.exists(name):
             raise MpuQualError(
                 f"a transcript named '{name}' is already in the project",
                 path=path,

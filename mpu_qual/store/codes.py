@@ -4,6 +4,7 @@ recolour, move, merge, delete), each one undoable action that codebook.yaml foll
 
 from __future__ import annotations
 
+import builtins
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
@@ -63,6 +64,22 @@ class Codes:
         return dict(
             self.project.conn.execute("SELECT code_id, count(*) FROM codings GROUP BY code_id")
         )
+
+    def coder_counts(self, coder: str | None) -> dict[str, int]:
+        """Codings per code id by one coder (None: codings with no coder); a blind coder's
+        codebook panel shows these."""
+        return dict(
+            self.project.conn.execute(
+                "SELECT code_id, count(*) FROM codings WHERE coder IS ? GROUP BY code_id", [coder]
+            )
+        )
+
+    def recently_used(self, limit: int = 9) -> builtins.list[str]:
+        """Ids of the codes coded most recently (newest coding first), at most ``limit``."""
+        rows = self.project.conn.execute(
+            "SELECT code_id FROM codings GROUP BY code_id ORDER BY max(id) DESC LIMIT ?", [limit]
+        )
+        return [r[0] for r in rows]
 
     def path(self, code_id: str) -> list[Code]:
         """The code and its ancestors, theme first."""

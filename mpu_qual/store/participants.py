@@ -30,6 +30,15 @@ class Participants:
             )
         ]
 
+    def segment_counts(self) -> dict[int, int]:
+        """Segments per participant id (participants without segments are absent)."""
+        return dict(
+            self.project.conn.execute(
+                "SELECT participant_id, count(*) FROM segments WHERE participant_id IS NOT NULL "
+                "GROUP BY participant_id"
+            )
+        )
+
     def get(self, label: str) -> Participant:
         """One participant by label; NotFound names the command that lists them."""
         r = self.project.conn.execute(

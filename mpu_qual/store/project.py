@@ -4,7 +4,7 @@
 write is one ``transaction``; user actions also go through the undo journal with ``action``).
 Each concern has an object of its own, as sqlite-utils gives a table its own object:
 ``project.codes``, ``.codebook``, ``.participants``, ``.sources``, ``.codings``, ``.memos``,
-``.history``, ``.team`` and ``project.search(...)``. Front ends (CLI, TUI) call only this API.
+``.history``, ``.team``, ``.transcription_runs`` and ``project.search(...)``. Front ends (CLI, TUI) call only this API.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from mpu_qual.store.records import SearchHit
 from mpu_qual.store.search import search_text
 from mpu_qual.store.sources import Sources
 from mpu_qual.store.team_reads import TeamReads
+from mpu_qual.store.transcription_runs import TranscriptionRuns
 from mpu_qual.transcript_files.formats import is_transcript_file
 
 DB_NAME = "project.db"
@@ -63,6 +64,7 @@ class Project:
         self.history = History(self)
         self.memos = Memos(self)
         self.team = TeamReads(self)  # coders, agreement units, review, merge (team_reads.py)
+        self.transcription_runs = TranscriptionRuns(self)  # checkpoints (transcription_runs.py)
         # Automatic backups (store/autobackup.py) before bulk operations (import, auto-code,
         # merge, codebook sync) and, as kind "open", before the first write after opening;
         # switched on by open() and init().

@@ -10,7 +10,6 @@ codings, for the review after agreement is measured.
 from __future__ import annotations
 
 import os
-from collections import Counter
 from typing import TypeVar
 
 from mpu_qual.store import Project, default_coder
@@ -59,7 +58,4 @@ class CoderState:
         """Codings per code, as the codebook panel shows them (one's own in blind mode)."""
         if not self.blind:
             return project.codes.counts()
-        rows = project.conn.execute(
-            "SELECT code_id, count(*) FROM codings WHERE coder IS ? GROUP BY code_id", [self.name]
-        ).fetchall()
-        return dict(Counter(dict(rows)))
+        return project.codes.coder_counts(self.name)

@@ -98,10 +98,7 @@ class TranscriptCorrection:
     def _load_times(self) -> None:
         src = self.screen.source
         assert src is not None
-        rows = self.project.conn.execute(
-            "SELECT start_ms, end_ms FROM segments WHERE source_id = ? ORDER BY idx", [src.id]
-        ).fetchall()
-        self.times = [(r[0], r[1]) for r in rows]
+        self.times = self.project.sources.segment_times(src.id)
         self.source_id = src.id
 
     def status_text(self) -> str:
@@ -264,11 +261,7 @@ class TranscriptCorrection:
         """Open the edit dialog for a segment; save as one undoable action."""
         from mpu_qual.tui.screens.segment_edit import SegmentEditScreen
 
-        row = self.project.conn.execute(
-            "SELECT g.idx, g.speaker, substr(s.text, g.start + 1, g.end - g.start) "
-            "FROM segments g JOIN sources s ON s.id = g.source_id WHERE g.id = ?",
-            [segment_id],
-        ).fetchone()
+        row = self.project.sources.segment_words(segment_id)
         if row is None:
             return
         idx, speaker, text = row

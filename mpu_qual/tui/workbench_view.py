@@ -1,15 +1,14 @@
 """What the workbench shows, read from the project without any Textual: easy to test and time.
 
-Writes never happen here; they go through ``Project`` methods, one per user action. The few
-read-only queries the Project API does not offer (recent codes, segment counts) are here.
+Writes never happen here; they go through ``Project`` methods, one per user action. Reads go
+through the store's read methods too (``project.sources.segment_layout``,
+``project.codes.recently_used`` ...): this module shapes what they return for the view.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-
-import yaml
 
 from mpu_qual.store import Project
 from mpu_qual.store.records import Code, Coding, Source
@@ -114,28 +113,16 @@ class Labels:
 def read_groups(project: Project) -> tuple[dict[str, tuple[str, str]], tuple[str, str]]:
     """Stakeholder groups {id: (en, zh)} and the codebook's (name, name_zh), for display.
 
-    Read with libyaml's safe loader when available: the validating loader (line numbers for
-    error messages) takes a noticeable part of a second, and the project validated this file
-    already when it loaded it. Any problem falls back to that loader; a broken file shows
-    group ids instead of names rather than stopping the workbench.
+    From the store's codebook (``project.codebook``, which keeps the parsed file until it
+    changes). A broken file shows group ids instead of names rather than stopping the
+    workbench; the codebook panel and ``mpu-qual doctor`` name the problem.
     """
-    loader = getattr(yaml, "CSafeLoader", None)
-    try:
-        if loader is None:
-            raise ValueError("no libyaml")
-        doc = yaml.load(project.codebook_path.read_text(encoding="utf-8"), Loader=loader)
-        groups = {
-            str(g["id"]): (str(g.get("en") or g["id"]), str(g.get("zh") or g.get("en") or g["id"]))
-            for g in doc.get("stakeholder_groups") or []
-        }
-        return groups, (str(doc.get("name") or ""), str(doc.get("name_zh") or ""))
-    except Exception:
-        pass
     try:
         cb = project.codebook.load()
     except Exception:
         return {}, ("", "")
-    return {g.id: (g.en, g.zh) for g in cb.groups}, (cb.name or "", cb.name_zh or "")
+    groups = {g.id: (g.en or g.id, g.zh or g.en or g.id) for g in cb.groups}
+    return groups, (cb.name or "", cb.name_zh or "")
 
 
 def speaker_colors(project: Project) -> dict[str, str]:
@@ -153,11 +140,7 @@ def load_doc(project: Project, source: Source, labels: Labels) -> ViewDoc:
     5,000-segment transcript must stay well under a second.
     """
     groups = {p.id: p.group_id for p in project.participants.list()}
-    rows = project.conn.execute(
-        "SELECT id, idx, speaker, participant_id, start, end, start_ms FROM segments "
-        "WHERE source_id = ? ORDER BY idx",
-        [source.id],
-    ).fetchall()
+    rows = project.sources.segment_layout(source.id)
     group_label = {pid: labels.group(gid) for pid, gid in groups.items()}
     infos = [
         SegmentInfo(
@@ -205,28 +188,18 @@ def coded_share(codings: list[ViewCoding], length: int) -> float:
 
 def recent_code_ids(project: Project, limit: int = 9) -> list[str]:
     """Codes used most recently (newest first), so number keys survive a restart."""
-    rows = project.conn.execute(
-        "SELECT code_id FROM codings GROUP BY code_id ORDER BY max(id) DESC LIMIT ?", [limit]
-    ).fetchall()
-    return [r[0] for r in rows]
+    return project.codes.recently_used(limit)
 
 
 def source_list(project: Project) -> list[dict[str, Any]]:
     """Names, durations and recordings only: enough to list transcripts before their
     statistics arrive."""
     return [
-        {"id": r[0], "name": r[1], "duration_ms": r[2], "recording": r[3]}
-        for r in project.conn.execute(
-            "SELECT id, name, duration_ms, media_path FROM sources ORDER BY name"
-        )
+        {"id": h.id, "name": h.name, "duration_ms": h.duration_ms, "recording": h.media_path}
+        for h in project.sources.headers()
     ]
 
 
 def segment_counts(project: Project) -> dict[int, int]:
     """Segments per participant id."""
-    return dict(
-        project.conn.execute(
-            "SELECT participant_id, count(*) FROM segments WHERE participant_id IS NOT NULL "
-            "GROUP BY participant_id"
-        ).fetchall()
-    )
+    return project.participants.segment_counts()

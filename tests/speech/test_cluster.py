@@ -23,7 +23,6 @@ from cluster_helpers import ROOT, DaskProcesses, with_pauses
 from tx_helpers import MAX_WER, espeak, tiny_options, wer, words
 
 from mpu_qual.errors import MpuQualError
-from mpu_qual.speech.checkpoint import Checkpoints
 from mpu_qual.speech.cluster import transcribe_on_cluster
 from mpu_qual.speech.cluster_plan import IDX_STRIDE, chunks, cut_points, groups, parse_address
 from mpu_qual.speech.runner import Transcriber
@@ -158,7 +157,7 @@ def test_cluster_run_with_a_killed_worker_equals_the_sequential_run(
             assert _segments(project, name) == sequential[name]
         _same_words(_segments(project, "long"), sequential["long"])
         assert [s.name for s in project.sources.list()] == ["long", "one", "two"]
-        assert Checkpoints(project).runs() == []  # nothing left half-done
+        assert project.transcription_runs.runs() == []  # nothing left half-done
         assert sorted(p.name for p in (tmp_path / "proj" / "transcripts").iterdir()) == [
             "long.vtt",
             "one.vtt",
@@ -196,8 +195,8 @@ def test_interrupted_chunked_run_resumes_only_what_is_missing(
         )
         assert first.interrupted and first.results == []
         assert first.transports == {str(recordings["long"]): "bytes"}
-        (run,) = Checkpoints(project).runs()
-        saved = Checkpoints(project).segments(run.id)
+        (run,) = project.transcription_runs.runs()
+        saved = project.transcription_runs.segments(run.id)
         assert run.status == "interrupted" and saved
         assert {s.idx // IDX_STRIDE for s in saved} == {1}  # exactly the first chunk
         assert project.sources.list() == []
@@ -213,7 +212,7 @@ def test_interrupted_chunked_run_resumes_only_what_is_missing(
         assert again.ok and [r.name for r in again.results] == ["long"]
         assert sum(w.tasks for w in again.workers.values()) == 1  # only the missing chunk
         _same_words(_segments(project, "long"), sequential["long"])
-        assert Checkpoints(project).runs() == []
+        assert project.transcription_runs.runs() == []
 
 
 def test_cli_transcribes_on_the_cluster(
@@ -249,7 +248,7 @@ def test_cli_refuses_a_bad_address_and_a_missing_model(
     assert res.exit_code == 1
     assert "the model is not usable on worker tcp://127.0.0.1:" in res.stderr
     with Project.open(proj) as p:
-        assert p.sources.list() == [] and Checkpoints(p).runs() == []
+        assert p.sources.list() == [] and p.transcription_runs.runs() == []
 
 
 def test_cuts_fall_in_silences_between_decoder_windows() -> None:
@@ -331,12 +330,12 @@ def test_a_killed_command_leaves_a_run_the_same_command_resumes(
         ]  # fmt: skip
         pid = _kill_when_a_part_is_saved(args, proj, env)
         with Project.open(proj) as p:
-            runs = [r for r in Checkpoints(p).runs() if r.name == name]
+            runs = [r for r in p.transcription_runs.runs() if r.name == name]
             if name in [s.name for s in p.sources.list()]:
                 continue  # stored before the kill landed: nothing to resume
             (run,) = runs
             assert run.status == "running" and run.owner_pid == pid  # the dead command's
-            kept = {s.idx // IDX_STRIDE for s in Checkpoints(p).segments(run.id)}
+            kept = {s.idx // IDX_STRIDE for s in p.transcription_runs.segments(run.id)}
             assert kept and kept <= {1, 2}
         break
     else:
@@ -347,7 +346,7 @@ def test_a_killed_command_leaves_a_run_the_same_command_resumes(
     assert sum(done) == 2 - len(kept)  # only the parts that were missing (of 2)
     with Project.open(proj) as p:
         _same_words(_segments(p, name), sequential["long"])
-        assert name not in [r.name for r in Checkpoints(p).runs()]
+        assert name not in [r.name for r in p.transcription_runs.runs()]
 
 
 def test_local_cluster_starts_and_stops_its_workers(

@@ -360,7 +360,6 @@ def test_a_run_stopped_while_finding_speakers_resumes(
     stay saved, and the same command finishes the job without decoding them again."""
     from tx_helpers import tiny_options
 
-    from mpu_qual.speech.checkpoint import Checkpoints
     from mpu_qual.speech.runner import Transcriber
 
     class StoppedHere:
@@ -374,7 +373,7 @@ def test_a_run_stopped_while_finding_speakers_resumes(
         opts = tiny_options(word_timestamps=True)
         with pytest.raises(KeyboardInterrupt):
             Transcriber(p, opts, diarizer=StoppedHere()).transcribe(SAMPLE, name="call")
-        checkpoints = Checkpoints(p)
+        checkpoints = p.transcription_runs
         run = checkpoints.get("call")
         assert run is not None
         saved = checkpoints.segments(run.id)

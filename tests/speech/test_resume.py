@@ -11,7 +11,7 @@ import pytest
 from tx_helpers import MAX_WER, SCRIPT, tiny_options, wer
 
 from mpu_qual.errors import MpuQualError
-from mpu_qual.speech.checkpoint import Checkpoints, SavedSegment
+from mpu_qual.speech.checkpoint import SavedSegment
 from mpu_qual.speech.results import TranscriptionInterrupted
 from mpu_qual.speech.runner import Transcriber
 from mpu_qual.store import Project
@@ -43,7 +43,7 @@ def _finish_and_check(project: Project, audio: Path, saved: list[SavedSegment]) 
     assert starts == sorted(starts)
     # Cutting at a segment boundary may clip a word; the whole still reads right.
     assert wer(SCRIPT, src.text) < MAX_WER
-    assert Checkpoints(project).runs() == []
+    assert project.transcription_runs.runs() == []
 
 
 def test_ctrl_c_then_resume(project: Project, speech_wav: Path) -> None:
@@ -54,9 +54,9 @@ def test_ctrl_c_then_resume(project: Project, speech_wav: Path) -> None:
     with pytest.raises(TranscriptionInterrupted, match="1 segments up to") as info:
         tr.transcribe(speech_wav, name="fg")
     assert "resume" in (info.value.hint or "")
-    run = Checkpoints(project).get("fg")
+    run = project.transcription_runs.get("fg")
     assert run is not None and run.status == "interrupted"
-    saved = Checkpoints(project).segments(run.id)
+    saved = project.transcription_runs.segments(run.id)
     assert len(saved) == 1
     assert _sources(project) == 0  # no half transcript in the project
     assert not (project.transcripts_dir / "fg.vtt").exists()
@@ -74,9 +74,9 @@ def test_killed_worker_then_resume(project: Project, speech_wav: Path) -> None:
     tr.on_segment = kill
     with pytest.raises(MpuQualError, match="killed by signal 9"):
         tr.transcribe(speech_wav, name="fg")
-    run = Checkpoints(project).get("fg")
+    run = project.transcription_runs.get("fg")
     assert run is not None and run.status == "failed"
-    saved = Checkpoints(project).segments(run.id)
+    saved = project.transcription_runs.segments(run.id)
     # Segments already in the pipe when the decoder died are still saved; the second
     # 30-second window was never decoded.
     assert 1 <= len(saved)
@@ -203,9 +203,9 @@ def _resume_cli_and_check(proj: Path, cmd: list[str], env: dict[str, str]) -> No
     import subprocess
 
     with Project.open(proj) as p:
-        run = Checkpoints(p).get("long")
+        run = p.transcription_runs.get("long")
         assert run is not None
-        saved = Checkpoints(p).segments(run.id)
+        saved = p.transcription_runs.segments(run.id)
         assert saved and p.sources.list() == []
     # no decoder left behind
     left = subprocess.run(["pgrep", "-f", "transcribe.worker.*long.wav"], capture_output=True)
@@ -231,7 +231,7 @@ def test_real_ctrl_c_on_the_cli_then_resume(tmp_path: Path, speech_wav: Path) ->
     assert proc.returncode == 130, err[-2000:]
     assert "interrupted;" in err and "Run the same command again" in err
     with Project.open(proj) as p:
-        assert Checkpoints(p).get("long").status == "interrupted"
+        assert p.transcription_runs.get("long").status == "interrupted"
     _resume_cli_and_check(proj, cmd, env)
 
 
@@ -243,7 +243,7 @@ def test_killed_cli_then_resume(tmp_path: Path, speech_wav: Path) -> None:
     proc.wait(timeout=30)
     reader.join(10)
     with Project.open(proj) as p:
-        run = Checkpoints(p).get("long")
+        run = p.transcription_runs.get("long")
         assert run is not None and run.status == "running"  # nobody could record the crash
         assert not run.running_elsewhere()  # its process is gone: free to resume
     _resume_cli_and_check(proj, cmd, env)
@@ -261,9 +261,9 @@ def test_database_write_failure_is_a_clear_error_and_resumable(
         Transcriber(project, tiny_options(), on_segment=lock).transcribe(speech_wav, name="fg")
     assert "resume" in (info.value.hint or "")
     project.conn.execute("PRAGMA query_only = OFF")
-    run = Checkpoints(project).get("fg")
+    run = project.transcription_runs.get("fg")
     assert run is not None
-    saved = Checkpoints(project).segments(run.id)
+    saved = project.transcription_runs.segments(run.id)
     assert len(saved) == 1 and _sources(project) == 0
     _finish_and_check(project, speech_wav, saved)
 
@@ -273,7 +273,7 @@ def test_a_run_owned_by_another_live_process_is_not_touched(
 ) -> None:
     import subprocess
 
-    ck = Checkpoints(project)
+    ck = project.transcription_runs
     run = ck.create("fg", str(speech_wav), "0" * 64, {}, "fp")
     other = subprocess.Popen(["sleep", "30"])
     try:

@@ -228,3 +228,23 @@ async def test_without_a_sound_device_a_notice_and_the_rest_works(folder: Path) 
         await pilot.pause()
         await pilot.press("escape")
         assert app.screen is app.workbench
+
+
+async def test_review_enter_goes_to_the_segment_in_the_workbench(folder: Path) -> None:
+    app = _app(folder, RecordingSink())
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.workbench.view.cursor == 0
+        await pilot.press("R")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        await pilot.press("down")  # the second flagged segment (index 3)
+        await pilot.pause()
+        target = screen.items[1]
+        assert target.idx == 3
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is app.workbench
+        seg = app.project.sources.segments("fg")[3]
+        assert seg.id == target.segment_id
+        assert app.workbench.view.cursor == seg.start > 0

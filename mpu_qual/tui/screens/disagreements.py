@@ -114,9 +114,8 @@ class DisagreementsScreen(ModalScreen[None]):
 
     def side_by_side(self, d: Disagreement) -> Table:
         """One column per coder: the unit's text with that coder's coded parts marked."""
-        text = self.mpu_app.project.conn.execute(
-            "SELECT text FROM sources WHERE id = ?", [d.source_id]
-        ).fetchone()[0]
+        text = self.mpu_app.project.team.source_text(d.source_id)
+        assert text is not None, f"transcript {d.source_id} is gone"
         a = d.start if d.segment is not None else max(0, d.start - CONTEXT)
         b = d.end if d.segment is not None else min(len(text), d.end + CONTEXT)
         color = self.mpu_app.labels.color(d.code_id)

@@ -116,6 +116,11 @@ class ReviewScreen(Screen[None]):
             return None
         return self.items[ol.highlighted]
 
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        """Enter on the list: the list takes the key before the screen's binding sees it."""
+        event.stop()
+        self.action_goto()
+
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         item = self._current()
         if item is None:
@@ -208,11 +213,9 @@ class ReviewScreen(Screen[None]):
         item = self._current()
         self.correction.stop()
         if item is not None:
-            row = self.app.project.conn.execute(
-                "SELECT start FROM segments WHERE id = ?", [item.segment_id]
-            ).fetchone()
-            if row is not None:
-                self.workbench.view.move_to(row[0])
+            start = self.app.project.sources.segment_start(item.segment_id)
+            if start is not None:
+                self.workbench.view.move_to(start)
         self.dismiss(None)
 
     def action_close(self) -> None:
