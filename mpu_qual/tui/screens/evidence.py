@@ -75,7 +75,7 @@ def targets_for(app: MpuQualApp) -> list[Target]:
             quote = quote if len(quote) <= 40 else quote[:39] + "…"
             add(Target("coding", str(c.id), f"This passage: {c.label} “{quote}” (coding {c.id})"))
             codes.append(c.code_id)
-        picked = wb.tree.current_code
+        picked = wb.codebook_tree.current_code
         if picked:
             codes.append(picked)
     for cid in codes:
