@@ -12,11 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
-
-pytest.importorskip("mypy", reason="mypy comes with the [test] extra (./dev test installs it)")
 
 
 def test_mypy_passes_on_the_whole_package() -> None:

@@ -4,6 +4,7 @@ recolour, move, merge, delete), each one undoable action that codebook.yaml foll
 
 from __future__ import annotations
 
+import builtins
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
@@ -46,7 +47,7 @@ class Codes:
             )
         return Code(*row)
 
-    def find(self, text: str) -> list[Code]:
+    def find(self, text: str) -> builtins.list[Code]:
         """Codes whose id or English/Chinese label contains ``text`` (case-insensitive)."""
         needle = text.casefold().strip()
         return [
@@ -64,7 +65,7 @@ class Codes:
             self.project.conn.execute("SELECT code_id, count(*) FROM codings GROUP BY code_id")
         )
 
-    def path(self, code_id: str) -> list[Code]:
+    def path(self, code_id: str) -> builtins.list[Code]:
         """The code and its ancestors, theme first."""
         by_id = {c.id: c for c in self.list()}
         out: list[Code] = []
@@ -74,7 +75,7 @@ class Codes:
             cur = by_id[cur].parent_id
         return list(reversed(out))
 
-    def descendant_ids(self, code_id: str) -> list[str]:
+    def descendant_ids(self, code_id: str) -> builtins.list[str]:
         """The code's id and the ids of all its sub-codes."""
         rows = self.project.conn.execute(
             "WITH RECURSIVE d(id) AS (SELECT ? UNION ALL SELECT c.id FROM codes c "
@@ -235,7 +236,7 @@ class Codes:
                     "UPDATE codes SET position = ?, depth = ? WHERE id = ?", [pos, depth, cid]
                 )
 
-    def referencing_columns(self) -> list[tuple[str, str]]:
+    def referencing_columns(self) -> builtins.list[tuple[str, str]]:
         """Every (table, column) that references codes(id): core and feature tables alike."""
         refs = []
         for (table,) in self.project.conn.execute(

@@ -35,6 +35,15 @@ class ProjectReadOnly(MpuQualError):
         self.why = why
 
 
+def inserted_id(cursor: sqlite3.Cursor) -> int:
+    """The rowid an INSERT just made (sqlite3 types ``lastrowid`` as optional: it is None
+    only before any insert on the cursor)."""
+    rowid = cursor.lastrowid
+    if rowid is None:
+        raise MpuQualError("the database did not report the id of the row it just added")
+    return rowid
+
+
 def _unreadable(exc: sqlite3.Error, p: Path, why: ReadOnly | None) -> MpuQualError:
     """An open that failed: the folder's state when that is the cause, else the file."""
     mapped = write_error(exc, p)

@@ -8,6 +8,7 @@ import sqlite3
 from typing import TYPE_CHECKING, Any
 
 from mpu_qual.errors import MpuQualError, NotFound
+from mpu_qual.store.connection import inserted_id
 from mpu_qual.store.records import Participant
 from mpu_qual.transcript_files.labels import group_for_label, group_for_role
 
@@ -83,9 +84,9 @@ class Participants:
         if role:
             group = group_for_role(role, groups) or group
         group = group or group_for_label(label, groups)
-        return conn.execute(
-            "INSERT INTO participants (label, group_id) VALUES (?, ?)", [label, group]
-        ).lastrowid
+        return inserted_id(
+            conn.execute("INSERT INTO participants (label, group_id) VALUES (?, ?)", [label, group])
+        )
 
     def set(
         self,

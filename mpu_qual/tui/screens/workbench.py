@@ -22,6 +22,7 @@ from mpu_qual.tui.screens.catalog import SCREENS
 from mpu_qual.tui.screens.workbench_codebook import CodebookActions
 from mpu_qual.tui.screens.workbench_coding import CodingActions
 from mpu_qual.tui.screens.workbench_navigation import NavigationActions
+from mpu_qual.tui.transcript_correction import BINDINGS as CORRECTION_BINDINGS
 from mpu_qual.tui.transcript_correction import install as install_correction
 from mpu_qual.tui.widgets import CodebookTree, SourceList, StatusBar, TranscriptView
 from mpu_qual.tui.widgets.status_bar import message_line
@@ -68,15 +69,16 @@ class WorkbenchScreen(NavigationActions, CodebookActions, CodingActions):
         Binding("ctrl+e", "focus_panel('view')", "Go to the transcript", show=False),
         Binding("ctrl+s", "saved", "Save (everything is saved already)", show=False),
         Binding("B", "toggle_blind", "Blind mode: only my codings (on / off)", show=False),
+        *[
+            Binding(entry.key, f"open_screen('{entry.name}')", entry.title, show=False)
+            for entry in SCREENS.values()
+            if entry.key
+        ],
+        *CORRECTION_BINDINGS,  # listening and correcting (issue #13)
     ]
 
     def __init__(self) -> None:
         super().__init__()
-        for entry in SCREENS.values():
-            if entry.key:
-                self._bindings.bind(
-                    entry.key, f"open_screen('{entry.name}')", entry.title, show=False
-                )
         self.correction = install_correction(self)  # listening and correcting (issue #13)
 
     # ------------------------------------------------------------------ layout
