@@ -179,7 +179,7 @@ class WorkbenchScreen(NavigationActions, CodebookActions, CodingActions):
         self.load_statistics()
         self.counts = self.mpu_app.code_counts()
         self.codebook_tree.populate(self.mpu_app.labels, self.counts)
-        if current in ids:
+        if current is not None and current in ids:
             view = self.view
             cursor, anchor = view.cursor, view.selection_anchor
             top = view.scroll_offset.y
@@ -204,10 +204,11 @@ class WorkbenchScreen(NavigationActions, CodebookActions, CodingActions):
         self.app.call_from_thread(self._show_statistics, summaries)
 
     def _show_statistics(self, summaries: list[dict[str, Any]]) -> None:
-        current = self.source.id if self.source else None
+        src = self.source
+        current = src.id if src else None
         for s in summaries:
-            if s["id"] == current:  # the view knows best (a coding may be newer than the read)
-                s["coded_share"] = workbench_view.coded_share(self.view.codings, self.source.length)
+            if src is not None and s["id"] == src.id:  # the view knows best (newer codings)
+                s["coded_share"] = workbench_view.coded_share(self.view.codings, src.length)
                 s["codings"] = len(self.view.codings)
         self.sources_list.set_sources(summaries, current)
 

@@ -184,10 +184,12 @@ class CodebookActions(WorkbenchState):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                done = self.mpu_app.run_write(
-                    lambda: self.mpu_app.project.codes.delete(cid) or True,
-                    "Could not delete the code",
-                )
+
+                def delete() -> bool:
+                    self.mpu_app.project.codes.delete(cid)
+                    return True
+
+                done = self.mpu_app.run_write(delete, "Could not delete the code")
                 if done is not None:
                     self._codebook_saved(f"Deleted {cid}.")
 

@@ -54,10 +54,12 @@ class CodingActions(WorkbenchState):
         if sel is None:
             return
         context = f"“{self._quote_preview(*sel)}”"
-        self.app.push_screen(
-            CodePickerScreen(self.mpu_app.labels, context=context),
-            lambda ids: self.apply_codes(ids, sel) if ids else None,
-        )
+
+        def picked(ids: list[str] | None) -> None:
+            if ids:
+                self.apply_codes(ids, sel)
+
+        self.app.push_screen(CodePickerScreen(self.mpu_app.labels, context=context), picked)
 
     def action_code_with_tree_code(self) -> None:
         cid = self.codebook_tree.current_code
