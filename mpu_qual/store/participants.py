@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from mpu_qual.errors import MpuQualError, NotFound
@@ -94,7 +95,7 @@ class Participants:
         *,
         name: str | None = None,
         group: str | None = None,
-        attrs: dict[str, str | None] | None = None,
+        attrs: Mapping[str, str | None] | None = None,
         new_label: str | None = None,
     ) -> Participant:
         """Create or update a participant. An attribute set to None or '' is removed."""
