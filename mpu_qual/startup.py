@@ -35,7 +35,9 @@ class _Loader:
     def exec_module(self, module: ModuleType) -> None:
         blocked = [name for name in BLOCKED if name not in sys.modules]
         for name in blocked:
-            sys.modules[name] = None  # type: ignore[assignment]  # "import numpy" raises
+            # None in sys.modules makes "import numpy" raise (documented); typeshed types the
+            # values as ModuleType only
+            sys.modules[name] = None  # type: ignore[assignment]
         try:
             self.inner.exec_module(module)
         finally:

@@ -166,7 +166,7 @@ class TranscribeScreen(ModalScreen[None]):
     @property
     def source_id(self) -> int | None:
         v = self.query_one("#tx-source", Select).value
-        return None if v is Select.NULL else int(v)  # type: ignore[arg-type]
+        return v if isinstance(v, int) else None  # Select.NULL: nothing chosen
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "tx-source":
