@@ -112,7 +112,7 @@ def _err(
     return MpuQualError(msg, path=path, line=line, column=col, **kw)
 
 
-def _map_get(node: yaml.Node, key: str) -> yaml.Node | None:
+def _map_get(node: yaml.Node | None, key: str) -> yaml.Node | None:
     if not isinstance(node, yaml.MappingNode):
         return None
     for k, v in node.value:
@@ -194,7 +194,13 @@ def parse_yaml_text(
 
 
 def _str_field(
-    entry: dict, node: yaml.Node, key: str, path: Path | str | None, *, required: bool, what: str
+    entry: dict,
+    node: yaml.Node | None,
+    key: str,
+    path: Path | str | None,
+    *,
+    required: bool,
+    what: str,
 ) -> str:
     value = entry.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):

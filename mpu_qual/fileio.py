@@ -83,7 +83,7 @@ def fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def prepare_atomic(path: str | Path, writer: Callable[[IO[bytes]], None]) -> Path:
+def prepare_atomic(path: str | Path, writer: Callable[[IO[bytes]], object]) -> Path:
     """Write a complete, fsynced, private temp file beside ``path``; returns its name.
 
     The temp file is created with ``O_EXCL | O_NOFOLLOW`` (mode 0600 whatever the umask): a
@@ -141,7 +141,7 @@ def commit_atomic(tmp: str | Path, path: str | Path) -> Path:
     return target
 
 
-def write_atomic(path: str | Path, writer: Callable[[IO[bytes]], None]) -> Path:
+def write_atomic(path: str | Path, writer: Callable[[IO[bytes]], object]) -> Path:
     """Call ``writer`` with a binary file handle; the result replaces ``path`` atomically:
     a private temp file (0600, ``O_EXCL | O_NOFOLLOW``), fsync, rename, fsync of the folder.
     Every file mpu-qual writes goes through here."""

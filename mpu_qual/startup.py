@@ -12,9 +12,10 @@ costs nothing until sqlite-utils is imported, and nothing at all when numpy is a
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
+    from importlib.abc import Loader
     from importlib.machinery import ModuleSpec
     from types import ModuleType
 
@@ -34,7 +35,9 @@ class _Loader:
     def exec_module(self, module: ModuleType) -> None:
         blocked = [name for name in BLOCKED if name not in sys.modules]
         for name in blocked:
-            sys.modules[name] = None  # type: ignore[assignment]  # "import numpy" raises
+            # None in sys.modules makes "import numpy" raise (documented); typeshed types the
+            # values as ModuleType only
+            sys.modules[name] = None  # type: ignore[assignment]
         try:
             self.inner.exec_module(module)
         finally:
@@ -52,7 +55,8 @@ class _Finder:
                 continue
             spec = finder.find_spec(name, path, target)
             if spec is not None and spec.loader is not None:
-                spec.loader = _Loader(spec.loader)
+                # _Loader has the Loader protocol's methods without importing importlib.abc
+                spec.loader = cast("Loader", _Loader(spec.loader))
                 return spec
         return None
 

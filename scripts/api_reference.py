@@ -44,6 +44,12 @@ CONCERNS = [
 ]
 
 
+def _plain(annotation: object) -> str:
+    """An annotation as the reader knows it: a class with its own ``list`` method writes
+    ``builtins.list[...]`` so that the type checker does not take the method for the type."""
+    return str(annotation).replace("builtins.", "")
+
+
 def _signature(func: object) -> str:
     """``(a: int, *, b: str = 'x') -> T`` with the annotations as written in the source."""
     sig = inspect.signature(func)  # type: ignore[arg-type]
@@ -62,12 +68,12 @@ def _signature(func: object) -> str:
             name = "**" + name
         text = name
         if p.annotation is not p.empty:
-            text += f": {p.annotation}"
+            text += f": {_plain(p.annotation)}"
         if p.default is not p.empty:
             default = "..." if p.default is Ellipsis else repr(p.default)
             text += f" = {default}"
         parts.append(text)
-    ret = "" if sig.return_annotation is sig.empty else f" -> {sig.return_annotation}"
+    ret = "" if sig.return_annotation is sig.empty else f" -> {_plain(sig.return_annotation)}"
     return f"({', '.join(parts)}){ret}"
 
 

@@ -92,7 +92,8 @@ class Facts:
         by_code: dict[str, list[int]] = {c.id: [] for c in self.codes}
         up: dict[str, tuple[str, ...]] = {}  # a code and its ancestors
         for cid in by_code:
-            chain, cur = [], cid
+            chain: list[str] = []
+            cur: str | None = cid
             while cur is not None and cur in by_code and cur not in chain:
                 chain.append(cur)
                 cur = parent.get(cur)

@@ -11,6 +11,7 @@ import csv
 import html
 import io
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -108,7 +109,12 @@ def cooc_data(co: Cooccurrence) -> dict[str, Any]:
 
 
 def cooc_rows(co: Cooccurrence, measure: str = "counts") -> list[list[Any]]:
-    table = {"counts": co.counts, "jaccard": co.jaccard, "c": co.c}[measure]
+    tables: dict[str, Sequence[Sequence[float | None]]] = {
+        "counts": co.counts,
+        "jaccard": co.jaccard,
+        "c": co.c,
+    }
+    table = tables[measure]
     by_id = {c.id: c for c in co.facts.codes}
     out: list[list[Any]] = [["Code id", "Code", "編碼", *co.codes]]
     for i, cid in enumerate(co.codes):
@@ -275,8 +281,8 @@ def _framework_xlsx(fw: Framework, fh: IO[bytes]) -> None:
     ws.freeze_panes = "C2"
     ids = wb.create_sheet("Coding ids")
     ids.append(["Row", *[t.id for t in fw.themes]])
-    for r, row in enumerate(fw.rows):
-        ids.append([row.key, *[", ".join(map(str, c.coding_ids)) for c in fw.cells[r]]])
+    for r, fw_row in enumerate(fw.rows):
+        ids.append([fw_row.key, *[", ".join(map(str, c.coding_ids)) for c in fw.cells[r]]])
     for sheet in (ws, ids):
         _as_text(sheet)
     wb.save(fh)
@@ -310,8 +316,8 @@ def _framework_docx(fw: Framework, fh: IO[bytes]) -> None:
     for r, row in enumerate(fw.rows):
         cells = table.add_row().cells
         cells[0].text = docx_text(_label(row.label_en, row.label_zh))
-        for t, cell in enumerate(fw.cells[r]):
-            target = cells[t + 1]
+        for col, cell in enumerate(fw.cells[r]):
+            target = cells[col + 1]
             para = target.paragraphs[0]
             if cell.summary:
                 para.add_run(docx_text(cell.summary)).bold = True

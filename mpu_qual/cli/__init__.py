@@ -87,7 +87,7 @@ class MpuGroup(click.Group):
             importlib.import_module(f"mpu_qual.cli.{module}")
         return self.commands.get(cmd_name)
 
-    def invoke(self, ctx: click.Context):  # type: ignore[override]
+    def invoke(self, ctx: click.Context):
         try:
             with shown_by(print_notice):  # the workbench, opened inside, shows its own
                 return super().invoke(ctx)
@@ -110,7 +110,7 @@ class MpuGroup(click.Group):
             report_error(database_error(exc, Path(folder) / "project.db"))
             sys.exit(1)
 
-    def group(self, *args, **kwargs):  # type: ignore[override]
+    def group(self, *args, **kwargs):
         kwargs.setdefault("cls", click.Group)
         return super().group(*args, **kwargs)
 

@@ -451,8 +451,8 @@ def jobs_search(
     table = Table(
         title=f"{count:,} ads match" + (f" (first {len(hits)})" if count > len(hits) else "")
     )
-    for h in ("Date", "Platform", "Title", "Sector", "Role", "Text"):
-        table.add_column(h)
+    for heading in ("Date", "Platform", "Title", "Sector", "Role", "Text"):
+        table.add_column(heading)
     for h in hits:
         table.add_row(h.posted_on, h.platform, h.title, h.sector or "-", h.role, h.snippet)
     console.print(table)

@@ -37,10 +37,10 @@ class SafeConsole(Console):
     """A rich Console whose every string and Text (table cells, tree labels, titles) is made
     safe for the terminal before rich renders it; rich's own styling is added after."""
 
-    def render_str(self, text: str, **kwargs: Any) -> Text:  # type: ignore[override]
+    def render_str(self, text: str, **kwargs: Any) -> Text:
         return _safe_text(super().render_str(terminal_text(text), **kwargs))
 
-    def render(self, renderable: Any, options: Any = None):  # type: ignore[override]
+    def render(self, renderable: Any, options: Any = None):
         if isinstance(renderable, Text):
             renderable = _safe_text(renderable)
         return super().render(renderable, options)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.markup import escape
@@ -221,7 +222,7 @@ def agreement_cmd(
 
     project = open_project(ctx)
     refuse_project_output(project, output)
-    args = dict(
+    args: dict[str, Any] = dict(
         coders=_split_coders(coders),
         codes=list(codes) or None,
         sources=list(sources) or None,
@@ -241,7 +242,6 @@ def agreement_cmd(
         elif fmt == "csv":
             text = methods.disagreements_csv(items)
         else:
-            text = None
             if output is None:
                 _print_disagreements(report, items)
                 return

@@ -213,7 +213,7 @@ def transcribe_cmd(
         secho(f"warning: {warning}", fg="yellow", err=True)
     echo(f"model: {resolved.describe()}", err=True)
 
-    def done(res) -> None:  # type: ignore[no-untyped-def]
+    def done(res) -> None:
         flags = ", ".join(f"{k} {v}" for k, v in sorted(res.flags.items())) or "none"
         done_s = (res.duration_ms - res.resumed_from_ms) / 1000
         speed = done_s / res.elapsed_s if res.elapsed_s else 0.0

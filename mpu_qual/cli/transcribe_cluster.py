@@ -67,7 +67,11 @@ def transcribe_on_cluster_cmd(
                 doing = ", ".join(busy.get(worker, [])) or (
                     "idle" if worker in busy else "left the cluster"
                 )
-                fields = {"status": doing, "segments": st.segments, "completed": st.audio_ms}
+                fields: dict[str, Any] = {
+                    "status": doing,
+                    "segments": st.segments,
+                    "completed": st.audio_ms,
+                }
                 if worker not in rows:
                     rows[worker] = progress.progress.add_task(
                         "", total=None, name=f"worker {worker.split('://')[-1]}", **fields

@@ -204,9 +204,9 @@ def resolve_columns(
         by_field[fld] = idx
         taken.add(idx)
     for i, key in enumerate(keys):
-        fld = _BY_HEADING.get(key)
-        if fld is not None and fld not in by_field and i not in taken:
-            by_field[fld] = i
+        guess = _BY_HEADING.get(key)
+        if guess is not None and guess not in by_field and i not in taken:
+            by_field[guess] = i
             taken.add(i)
     return by_field, problems
 

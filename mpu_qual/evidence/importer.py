@@ -25,6 +25,7 @@ from mpu_qual.evidence.text import dedup_key
 from mpu_qual.fileio import refuse_database_file
 from mpu_qual.safety.access import WriteRefused, write_error
 from mpu_qual.store import Project
+from mpu_qual.store.connection import inserted_id
 
 MAX_LISTED = 50  # rejected rows kept with their line for the report
 PROGRESS_EVERY = 10_000
@@ -178,7 +179,7 @@ class _FileImport:
                 self.file_id,
             ],
         )
-        ad_id = cur.lastrowid
+        ad_id = inserted_id(cur)
         self._posting(ad_id, row)
         for t in self.clf.terms_in(row.description):
             self.terms.append((t, ad_id))
@@ -312,11 +313,13 @@ def import_file(
                 report.status = "already imported"
                 report.imported_at = done[0]
                 return report
-            file_id = conn.execute(
-                "INSERT INTO import_files (sha256, name, path, format, encoding) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [sha, p.name, str(p.resolve()), reader.format, reader.encoding],
-            ).lastrowid
+            file_id = inserted_id(
+                conn.execute(
+                    "INSERT INTO import_files (sha256, name, path, format, encoding) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [sha, p.name, str(p.resolve()), reader.format, reader.encoding],
+                )
+            )
             work = _FileImport(conn, clf, report, file_id)
             excel = reader.format == "xlsx"
             for line, values, err in reader:

@@ -228,7 +228,8 @@ def list_evidence(
     db: sqlite_utils.Database, *, code_id: str | None = None, coding_id: int | None = None
 ) -> list[EvidenceLink]:
     """All links, or those of one code / one coding, oldest first."""
-    where, args = "", []
+    where = ""
+    args: list[object] = []
     if code_id is not None:
         where, args = " WHERE l.code_id = ?", [code_id]
     elif coding_id is not None:

@@ -116,7 +116,14 @@ def search_ads(
     words = text.split()
     hits = [
         AdHit(
-            *r[:8],
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            r[6],
+            r[7],
             snippet=_snippet(
                 r[8] if any(w.casefold() in r[8].casefold() for w in words) else r[1], words
             ),

@@ -11,6 +11,7 @@ import bisect
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from mpu_qual.errors import MpuQualError
 from mpu_qual.pseudonymise import Pseudonymiser
@@ -88,7 +89,7 @@ def pseudonymise_row(row: QuoteRow, pseudo: Pseudonymiser | None) -> QuoteRow:
     """Every free-text field of the row through the pseudonymiser."""
     if not pseudo:
         return row
-    changes = {
+    changes: dict[str, Any] = {
         f.name: pseudo.apply(getattr(row, f.name))
         for f in dataclasses.fields(row)
         if f.name not in _KEEP and isinstance(getattr(row, f.name), str)

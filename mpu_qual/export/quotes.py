@@ -165,7 +165,7 @@ def save_zip(save: Callable[[IO[bytes]], None], fh: IO[bytes]) -> None:
 
 
 def write_quotes(data: QuoteExport, path: str | Path, fmt: str) -> Path:
-    writers: dict[str, Callable[[QuoteExport, IO[bytes]], None]] = {
+    writers: dict[str, Callable[[QuoteExport, IO[bytes]], object]] = {
         "csv": _write_csv,
         "xlsx": _write_xlsx,
         "md": lambda d, fh: fh.write(render_markdown(d).encode("utf-8")),
@@ -304,9 +304,9 @@ def _attribution(row: QuoteRow, esc: Callable[[str], str] = str) -> str:
 
 def _by_theme_and_code(rows: list[QuoteRow]):
     for theme_id, theme_rows in groupby(rows, key=lambda r: r.theme_id):
-        theme_rows = list(theme_rows)
-        codes = [(cid, list(rs)) for cid, rs in groupby(theme_rows, key=lambda r: r.code_id)]
-        yield theme_id, theme_rows[0], codes
+        in_theme = list(theme_rows)
+        codes = [(cid, list(rs)) for cid, rs in groupby(in_theme, key=lambda r: r.code_id)]
+        yield theme_id, in_theme[0], codes
 
 
 def render_markdown(data: QuoteExport) -> str:

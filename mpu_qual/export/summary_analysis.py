@@ -166,5 +166,5 @@ def framework_docx(doc: DocxDocument, fw: Framework | None) -> None:
     for r, row in enumerate(fw.rows):
         cells = table.add_row().cells
         cells[0].text = docx_text(row.label_en)
-        for t, cell in enumerate(fw.cells[r]):
-            cells[t + 1].text = docx_text(cell_text(cell))
+        for col, cell in enumerate(fw.cells[r]):
+            cells[col + 1].text = docx_text(cell_text(cell))

@@ -378,7 +378,8 @@ def diagnose(folder: str | Path) -> DoctorReport:
         report.findings.append(Finding(WARNING, "access", why.notice, hint=why.hint))
     conn, bad = _readable(db_path)
     if conn is None:
-        report.findings.append(bad)  # type: ignore[arg-type]
+        if bad is not None:  # always, when there is no connection
+            report.findings.append(bad)
         report.findings.extend(_file_findings(root, None))
         report.findings.extend(_backup_findings(report))
         return report

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -205,7 +206,7 @@ class Stretcher:
         self.layout = "mono" if channels == 1 else "stereo"
         self.graph = av.filter.Graph()
         src = self.graph.add_abuffer(
-            sample_rate=rate, format="s16", layout=self.layout, time_base=f"1/{rate}"
+            sample_rate=rate, format="s16", layout=self.layout, time_base=Fraction(1, rate)
         )
         tempo = self.graph.add("atempo", f"{speed:.4f}")
         sink = self.graph.add("abuffersink")

@@ -36,7 +36,7 @@ class Sink(Protocol):
     def close(self) -> None: ...
 
 
-_ALSA_HANDLER = None
+_ALSA_HANDLER: object = None  # the C callback, kept alive; False: no ALSA here
 
 
 def _quiet_alsa() -> None:
@@ -88,7 +88,7 @@ class MiniaudioSink:
                 nchannels=channels,
                 sample_rate=rate,
                 buffersize_msec=PERIOD_MS,
-                backends=_backends(self.null),  # type: ignore[arg-type]
+                backends=_backends(self.null),
                 app_name="mpu-qual",
             )
         except miniaudio.MiniaudioError:
@@ -98,7 +98,7 @@ class MiniaudioSink:
             raise no_device()
         self.backend = device.backend
 
-        def feed():  # type: ignore[no-untyped-def]
+        def feed():
             frames = yield b""
             while True:
                 frames = yield pull(frames)

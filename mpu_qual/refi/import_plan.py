@@ -381,34 +381,35 @@ def plan_import(
     for note in rp.notes.values():
         if note.problem:
             report.skipped.append(Skipped(NOTE, note.problem))
-    participants = []
+    participants: list[tuple[str, str | None, str | None, dict[str, str]]] = []
     for case in rp.cases:
-        group = name = None
+        group: str | None = None
+        person: str | None = None
         attrs: dict[str, str] = {}
         for key, value in case.variables.items():
             k = key.casefold()
             if k in GROUP_VARIABLES and group is None and resolve_group(value):
                 group = resolve_group(value)
             elif k == NAME_VARIABLE.casefold():
-                name = value
+                person = value
             else:
                 attrs[key] = value
         if case.description and "Description" not in attrs:
             attrs["Description"] = case.description
-        participants.append((case.name, name, group, attrs))
+        participants.append((case.name, person, group, attrs))
     code_memos = []
     for rc in rp.codes:
         for r in rc.note_refs:
-            note = rp.notes.get(r)
-            if note and note.text.strip():
+            memo = rp.notes.get(r)
+            if memo and memo.text.strip():
                 used_notes.add(r)
                 code_memos.append(
                     (
                         mapping[rc.guid],
-                        note.name,
-                        note.text,
-                        rp.users.get(note.user or ""),
-                        note.created,
+                        memo.name,
+                        memo.text,
+                        rp.users.get(memo.user or ""),
+                        memo.created,
                     )
                 )
     project_memos = []

@@ -159,9 +159,13 @@ def open_for_reading(db_path: Path, reason: ReadOnly | None = None) -> sqlite3.C
     # a read-only file nobody has open. Never for a file with other names (hard links): a
     # writer through another name uses a WAL we cannot see.
     quiet = reason is not None and not _wal_has_content(db_path)
-    if quiet and (
-        reason.reason in ("folder", "disk", "full")
-        or (reason.reason == "file" and not shm.exists())
+    if (
+        reason is not None
+        and quiet
+        and (
+            reason.reason in ("folder", "disk", "full")
+            or (reason.reason == "file" and not shm.exists())
+        )
     ):
         # all data is in project.db and nobody can write it: read it without locks or -shm
         return _connect(db_path, "mode=ro&immutable=1")

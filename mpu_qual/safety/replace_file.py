@@ -19,7 +19,7 @@ SIDECAR_SUFFIXES = ("-wal", "-shm", "-journal")
 
 
 def replace_database_file(
-    target: Path, build: Callable[[Path], None], *, drop_sidecars: bool = False
+    target: Path, build: Callable[[Path], object], *, drop_sidecars: bool = False
 ) -> None:
     """Have ``build(tmp)`` write a complete database file, then rename it over ``target``.
 

@@ -18,6 +18,7 @@ text a sequential run gives.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import os
 import tempfile
@@ -343,12 +344,12 @@ class _Collect:
     def __init__(self) -> None:
         self.got: dict[str, Any] | None = None
 
-    def send(self, msg: tuple[str, dict[str, Any]]) -> None:
-        self.got = msg[1]
+    def send(self, obj: Any) -> None:
+        self.got = obj[1]  # (kind, payload)
 
 
 def _language_check(req: WorkerRequest, path: str, device: str, compute: str) -> Any:
     box = _Collect()
     with contextlib.suppress(Exception):
-        _check_language(box, WorkerRequest(**{**req.__dict__, "audio_path": path}), device, compute)  # type: ignore[arg-type]
+        _check_language(box, dataclasses.replace(req, audio_path=path), device, compute)
     return box.got

@@ -84,6 +84,7 @@ def diarize_transcript(
     if listed and asked is not None and getattr(asked, "auto", False):
         # the session's participant list is what the researcher knows: cluster into that many
         diarizer = copy.copy(diarizer)  # the caller's diarizer keeps its own setting
+        # ``speakers`` is optional plugin API (read with getattr above), not in the Diarizer protocol
         diarizer.speakers = type(asked)(len(listed), len(listed), auto=False)  # type: ignore[attr-defined]
         from_header = len(listed)
     turns = list(diarizer(path, src.duration_ms or 0))
@@ -115,7 +116,7 @@ def diarize_transcript(
         len({t.label for t in turns}),
         len(segs),
         after,
-        meta.get("seconds"),  # type: ignore[arg-type]
+        seconds if isinstance(seconds := meta.get("seconds"), int | float) else None,
         talk,
         from_header,
     )

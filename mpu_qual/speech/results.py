@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from mpu_qual.errors import MpuQualError
 from mpu_qual.speech.checkpoint import SavedSegment
@@ -113,7 +114,7 @@ def build_transcript(
         )
         for s, f, d in zip(saved, flags, report.details, strict=True)
     ]
-    metadata = {
+    metadata: dict[str, Any] = {
         "transcribed_by": "faster-whisper",
         "model": model.name,
         "language": language,

@@ -135,9 +135,10 @@ def split_by_turns(
             _label(piece, run)
             out.append(piece)
     # time never goes backwards between neighbours (a guessed cut can land before a start)
-    for a, b in zip(out, out[1:], strict=False):
-        if None not in (a.end_ms, b.start_ms, b.end_ms) and b.start_ms < a.end_ms:  # type: ignore[operator]
-            b.start_ms = min(a.end_ms, b.end_ms)  # type: ignore[type-var]
+    for prev, nxt in zip(out, out[1:], strict=False):
+        end, start, next_end = prev.end_ms, nxt.start_ms, nxt.end_ms
+        if end is not None and start is not None and next_end is not None and start < end:
+            nxt.start_ms = min(end, next_end)
     return out
 
 

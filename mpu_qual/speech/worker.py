@@ -25,7 +25,7 @@ import sys
 import threading
 from dataclasses import asdict, dataclass, replace
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, Protocol
 
 from mpu_qual.speech.audio import (
     SAMPLE_RATE,
@@ -292,7 +292,13 @@ def _capture_speech_regions() -> list[list[dict[str, int]]]:
     return found
 
 
-def _check_language(conn: Connection, req: WorkerRequest, device: str, compute: str) -> None:
+class Sender(Protocol):
+    """Where a worker sends its messages: a process pipe, or a collector in a cluster task."""
+
+    def send(self, obj: Any) -> None: ...
+
+
+def _check_language(conn: Sender, req: WorkerRequest, device: str, compute: str) -> None:
     """Ask a multilingual model which language the speech is in; failures are not fatal."""
     from faster_whisper import WhisperModel
     from faster_whisper.audio import decode_audio

@@ -47,7 +47,7 @@ class Codes:
             )
         return Code(*row)
 
-    def find(self, text: str) -> list[Code]:
+    def find(self, text: str) -> builtins.list[Code]:
         """Codes whose id or English/Chinese label contains ``text`` (case-insensitive)."""
         needle = text.casefold().strip()
         return [
@@ -81,7 +81,7 @@ class Codes:
         )
         return [r[0] for r in rows]
 
-    def path(self, code_id: str) -> list[Code]:
+    def path(self, code_id: str) -> builtins.list[Code]:
         """The code and its ancestors, theme first."""
         by_id = {c.id: c for c in self.list()}
         out: list[Code] = []
@@ -91,7 +91,7 @@ class Codes:
             cur = by_id[cur].parent_id
         return list(reversed(out))
 
-    def descendant_ids(self, code_id: str) -> list[str]:
+    def descendant_ids(self, code_id: str) -> builtins.list[str]:
         """The code's id and the ids of all its sub-codes."""
         rows = self.project.conn.execute(
             "WITH RECURSIVE d(id) AS (SELECT ? UNION ALL SELECT c.id FROM codes c "
@@ -252,7 +252,7 @@ class Codes:
                     "UPDATE codes SET position = ?, depth = ? WHERE id = ?", [pos, depth, cid]
                 )
 
-    def referencing_columns(self) -> list[tuple[str, str]]:
+    def referencing_columns(self) -> builtins.list[tuple[str, str]]:
         """Every (table, column) that references codes(id): core and feature tables alike."""
         refs = []
         for (table,) in self.project.conn.execute(

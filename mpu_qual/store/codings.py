@@ -5,6 +5,7 @@ Each write is one undoable action; the database's triggers re-check every span a
 
 from __future__ import annotations
 
+import builtins
 import getpass
 import os
 import re
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from mpu_qual import chinese_scripts
 from mpu_qual.errors import MpuQualError, NotFound
+from mpu_qual.store.connection import inserted_id
 from mpu_qual.store.records import AutocodeResult, Coding, Source
 
 if TYPE_CHECKING:
@@ -106,11 +108,21 @@ class Codings:
         with self.project.action(f"Code {label} in {src.name}", kind="coding") as conn:
             for cid in code_ids:
                 ids.append(
-                    conn.execute(
-                        "INSERT INTO codings (source_id, code_id, start, end, quote, memo, coder) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        [src.id, cid, start, end, quote, memo or None, coder or default_coder()],
-                    ).lastrowid
+                    inserted_id(
+                        conn.execute(
+                            "INSERT INTO codings (source_id, code_id, start, end, quote, memo, coder) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            [
+                                src.id,
+                                cid,
+                                start,
+                                end,
+                                quote,
+                                memo or None,
+                                coder or default_coder(),
+                            ],
+                        )
+                    )
                 )
             # read inside the transaction: what was committed is what we acknowledge, even if
             # another window undoes or removes it the next instant
@@ -229,7 +241,7 @@ class Codings:
         sql += " ORDER BY s.name, c.start, c.end, c.id"
         return [Coding(*r) for r in self.project.conn.execute(sql, args)]
 
-    def in_range(self, source_id: int, start: int, end: int) -> list[Coding]:
+    def in_range(self, source_id: int, start: int, end: int) -> builtins.list[Coding]:
         """Codings overlapping [start, end) of one source (for the transcript view)."""
         sql = (
             self._CODING_SQL
@@ -268,7 +280,7 @@ class Codings:
         regex: str | None = None,
         unit: str = "segment",
         dry_run: bool = False,
-        sources: list[str] | None = None,
+        sources: builtins.list[str] | None = None,
         memo: str | None = None,
         coder: str | None = None,
     ) -> AutocodeResult:

@@ -35,15 +35,27 @@ class ProjectReadOnly(MpuQualError):
         self.why = why
 
 
+def inserted_id(cursor: sqlite3.Cursor) -> int:
+    """The rowid an INSERT just made (sqlite3 types ``lastrowid`` as optional: it is None
+    only before any insert on the cursor)."""
+    rowid = cursor.lastrowid
+    if rowid is None:
+        raise MpuQualError("the database did not report the id of the row it just added")
+    return rowid
+
+
 def _unreadable(exc: sqlite3.Error, p: Path, why: ReadOnly | None) -> MpuQualError:
     """An open that failed: the folder's state when that is the cause, else the file."""
     mapped = write_error(exc, p)
-    if why is not None or (mapped is not None and "nothing was changed" in mapped.message):
-        reason = why.notice if why is not None else mapped.message  # type: ignore[union-attr]
+    reason: str | None = None
+    hint: str | None = None
+    if why is not None:
+        reason, hint = why.notice, why.hint
+    elif mapped is not None and "nothing was changed" in mapped.message:
+        reason, hint = mapped.message, mapped.hint
+    if reason is not None:
         return MpuQualError(
-            f"cannot open the project ({exc}): {reason.split(';')[0]}",
-            path=p,
-            hint=why.hint if why is not None else mapped.hint,  # type: ignore[union-attr]
+            f"cannot open the project ({exc}): {reason.split(';')[0]}", path=p, hint=hint
         )
     return MpuQualError(
         f"not a readable SQLite database: {exc}",

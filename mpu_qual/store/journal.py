@@ -54,18 +54,25 @@ def _apply(
         raise ValueError(f"unexpected journal table {table!r}")
     if not reverse:
         if op == "I":
-            _insert(conn, table, new)
+            _insert(conn, table, _row(new, table, op))
         elif op == "D":
-            _delete(conn, table, old)
+            _delete(conn, table, _row(old, table, op))
         else:
-            _update(conn, table, old, new)
+            _update(conn, table, _row(old, table, op), _row(new, table, op))
     else:
         if op == "I":
-            _delete(conn, table, new)
+            _delete(conn, table, _row(new, table, op))
         elif op == "D":
-            _insert(conn, table, old)
+            _insert(conn, table, _row(old, table, op))
         else:
-            _update(conn, table, new, old)
+            _update(conn, table, _row(new, table, op), _row(old, table, op))
+
+
+def _row(row: dict | None, table: str, op: str) -> dict:
+    """A journal entry's row image; an insert has no old row and a delete no new one."""
+    if row is None:
+        raise ValueError(f"journal entry {op!r} on {table!r} lacks the row it needs")
+    return row
 
 
 def replay(conn: sqlite3.Connection, action_id: int, *, reverse: bool) -> None:

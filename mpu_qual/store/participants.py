@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from mpu_qual.errors import MpuQualError, NotFound
+from mpu_qual.store.connection import inserted_id
 from mpu_qual.store.records import Participant
 from mpu_qual.transcript_files.labels import group_for_label, group_for_role
 
@@ -92,9 +94,9 @@ class Participants:
         if role:
             group = group_for_role(role, groups) or group
         group = group or group_for_label(label, groups)
-        return conn.execute(
-            "INSERT INTO participants (label, group_id) VALUES (?, ?)", [label, group]
-        ).lastrowid
+        return inserted_id(
+            conn.execute("INSERT INTO participants (label, group_id) VALUES (?, ?)", [label, group])
+        )
 
     def set(
         self,
@@ -102,7 +104,7 @@ class Participants:
         *,
         name: str | None = None,
         group: str | None = None,
-        attrs: dict[str, str | None] | None = None,
+        attrs: Mapping[str, str | None] | None = None,
         new_label: str | None = None,
     ) -> Participant:
         """Create or update a participant. An attribute set to None or '' is removed."""

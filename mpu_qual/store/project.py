@@ -27,7 +27,7 @@ from mpu_qual.store import autobackup
 from mpu_qual.store.codebook_sync import CodebookFile
 from mpu_qual.store.codes import Codes
 from mpu_qual.store.codings import Codings
-from mpu_qual.store.connection import ProjectReadOnly, connect
+from mpu_qual.store.connection import ProjectReadOnly, connect, inserted_id
 from mpu_qual.store.health import check_on_open, database_error
 from mpu_qual.store.history import History, touched_codes
 from mpu_qual.store.memos import Memos
@@ -295,7 +295,7 @@ class Project:
             cur = conn.execute(
                 "INSERT INTO actions (description, kind) VALUES (?, ?)", [description, kind]
             )
-            action_id = cur.lastrowid
+            action_id = inserted_id(cur)
             conn.execute("UPDATE journal_state SET action_id = ? WHERE id = 1", [action_id])
             try:
                 yield conn

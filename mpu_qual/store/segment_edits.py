@@ -373,44 +373,56 @@ class SegmentEditor:
             if g.id not in keep:
                 conn.execute("DELETE FROM segments WHERE id = ?", [g.id])
         old_by_id = {g.id: g for g in old_segs}
-        for idx, s in enumerate(new_segs):
-            s.idx = idx
-        moved_idx = [s for s in new_segs if s.id is not None and old_by_id[s.id].idx != s.idx]
-        for s in moved_idx:  # out of the way first: (source_id, idx) is unique
-            conn.execute("UPDATE segments SET idx = ? WHERE id = ?", [-1 - int(s.id), s.id])
-        for s, (a, b) in zip(new_segs, spans, strict=True):
-            meta = json.dumps(s.meta, ensure_ascii=False, default=str)
-            if s.id is None:
-                s.id = conn.execute(
+        for idx, seg in enumerate(new_segs):
+            seg.idx = idx
+        moved_ids = [
+            seg.id for seg in new_segs if seg.id is not None and old_by_id[seg.id].idx != seg.idx
+        ]
+        for seg_id in moved_ids:  # out of the way first: (source_id, idx) is unique
+            conn.execute("UPDATE segments SET idx = ? WHERE id = ?", [-1 - seg_id, seg_id])
+        for seg, (a, b) in zip(new_segs, spans, strict=True):
+            meta = json.dumps(seg.meta, ensure_ascii=False, default=str)
+            if seg.id is None:
+                seg.id = conn.execute(
                     "INSERT INTO segments (source_id, idx, speaker, participant_id, start, end, "
                     "start_ms, end_ms, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
                         source_id,
-                        s.idx,
-                        s.speaker,
-                        s.participant_id,
+                        seg.idx,
+                        seg.speaker,
+                        seg.participant_id,
                         a,
                         b,
-                        s.start_ms,
-                        s.end_ms,
+                        seg.start_ms,
+                        seg.end_ms,
                         meta,
                     ],
                 ).lastrowid
                 continue
-            g = old_by_id[s.id]
-            text_changed = id(s) in {id(x) for x, _ in inner}
+            g = old_by_id[seg.id]
+            text_changed = id(seg) in {id(x) for x, _ in inner}
             if (
                 (g.start, g.end) == (a, b)
                 and not text_changed
-                and g.idx == s.idx
+                and g.idx == seg.idx
                 and (g.speaker, g.participant_id, g.start_ms, g.end_ms, g.meta)
-                == (s.speaker, s.participant_id, s.start_ms, s.end_ms, s.meta)
+                == (seg.speaker, seg.participant_id, seg.start_ms, seg.end_ms, seg.meta)
             ):
                 continue
             conn.execute(
                 "UPDATE segments SET idx = ?, speaker = ?, participant_id = ?, start = ?, "
                 "end = ?, start_ms = ?, end_ms = ?, meta = ? WHERE id = ?",
-                [s.idx, s.speaker, s.participant_id, a, b, s.start_ms, s.end_ms, meta, s.id],
+                [
+                    seg.idx,
+                    seg.speaker,
+                    seg.participant_id,
+                    a,
+                    b,
+                    seg.start_ms,
+                    seg.end_ms,
+                    meta,
+                    seg.id,
+                ],
             )
 
 

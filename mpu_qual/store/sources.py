@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from mpu_qual.errors import MpuQualError, NotFound
 from mpu_qual.fileio import refuse_database_file
 from mpu_qual.store.bulk_rows import check_and_index_source, rows_checked_per_source
+from mpu_qual.store.connection import inserted_id
 from mpu_qual.store.recordings import Recording, check_fits, open_recording
 from mpu_qual.store.records import Segment, Source
 from mpu_qual.transcript_files.formats import parse_file, write
@@ -118,21 +119,23 @@ class Sources:
             duration_ms = max(ends) if ends else None
         self.project.prepare_bulk("import")
         with self.project.action(f"Import transcript {name}", kind="import") as conn:
-            sid = conn.execute(
-                "INSERT INTO sources (name, kind, text, length, format, original_path, sha256, "
-                "metadata, media_path, duration_ms) VALUES (?, 'transcript', ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    name,
-                    text,
-                    len(text),
-                    parsed.format,
-                    original_path,
-                    sha256,
-                    json.dumps(parsed.metadata, ensure_ascii=False, default=str),
-                    media_path,
-                    duration_ms,
-                ],
-            ).lastrowid
+            sid = inserted_id(
+                conn.execute(
+                    "INSERT INTO sources (name, kind, text, length, format, original_path, sha256, "
+                    "metadata, media_path, duration_ms) VALUES (?, 'transcript', ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        name,
+                        text,
+                        len(text),
+                        parsed.format,
+                        original_path,
+                        sha256,
+                        json.dumps(parsed.metadata, ensure_ascii=False, default=str),
+                        media_path,
+                        duration_ms,
+                    ],
+                )
+            )
             pids: dict[str, int] = {}
             rows = []
             for idx, (seg, (start, end)) in enumerate(
@@ -232,7 +235,7 @@ class Sources:
     def _source_row(r: tuple) -> Source:
         return Source(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), r[7], r[8], r[9])
 
-    def file_paths(self) -> list[str]:
+    def file_paths(self) -> builtins.list[str]:
         """Where each transcript was imported from and its recording (as stored): the files
         an export must never write over."""
         rows = self.project.conn.execute("SELECT original_path, media_path FROM sources").fetchall()
@@ -259,6 +262,7 @@ class Sources:
 
     def get(self, name_or_id: str | int) -> Source:
         """One transcript by name or id; NotFound lists the names there are."""
+        arg: str | int
         if isinstance(name_or_id, int):
             where, arg = "id = ?", name_or_id
         else:
@@ -279,7 +283,7 @@ class Sources:
             )
         return self._source_row(r)
 
-    def segments(self, source: str | int | Source) -> list[Segment]:
+    def segments(self, source: str | int | Source) -> builtins.list[Segment]:
         """The transcript's segments (speaker turns) in order."""
         sid = source.id if isinstance(source, Source) else self.get(source).id
         return [

@@ -176,6 +176,10 @@ def resolve(project: Project, d: Disagreement, decision: str, coder: str | None 
         if decision == "neither":
             deletes = [row[0] for rows in have.values() for row in rows]
         elif decision == "accept":
+            if coder is None:
+                raise MpuQualError(
+                    "accept needs a coder", hint="Name the coder whose coding stays."
+                )
             keep = have[coder]
             for other, rows in have.items():
                 if other == coder:

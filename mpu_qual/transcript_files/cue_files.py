@@ -67,7 +67,7 @@ def _split_at_timings(
         if not numbered:
             return "-->" in line
         m = _CUE_TIME_RE.match(line.strip())
-        return bool(m) and None not in (parse_timestamp(m["a"]), parse_timestamp(m["b"]))
+        return m is not None and None not in (parse_timestamp(m["a"]), parse_timestamp(m["b"]))
 
     out: list[tuple[int, list[str]]] = []
     for start, lines in blocks:

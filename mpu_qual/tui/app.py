@@ -19,7 +19,7 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.css.query import NoMatches
-from textual.notifications import Notifications
+from textual.notifications import Notifications, SeverityLevel
 from textual.widgets._toast import ToastRack
 
 from mpu_qual.errors import MpuQualError
@@ -169,7 +169,9 @@ class MpuQualApp(App[None]):
             self._show_notice(level, message)
 
     def _show_notice(self, level: str, message: str) -> None:
-        severity = {"error": "error", "warning": "warning"}.get(level, "information")
+        severity: SeverityLevel = (
+            "error" if level == "error" else "warning" if level == "warning" else "information"
+        )
         self.notify(message, title="Project", severity=severity, timeout=10)
 
     # ------------------------------------------------------------------ notifications

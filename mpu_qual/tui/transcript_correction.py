@@ -18,6 +18,8 @@ import bisect
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from textual.binding import Binding
+
 from mpu_qual.errors import MpuQualError
 from mpu_qual.figures import count
 from mpu_qual.playback import SPEEDS, MiniaudioSink, NoAudioDevice, Player
@@ -52,11 +54,15 @@ KEYS: list[tuple[str, str, str, str]] = [
 ]
 
 
+#: The keys as bindings, for the workbench's BINDINGS (they reach it from the transcript view).
+BINDINGS = [
+    Binding(key, f"correct({what!r})", description, show=False, key_display=shown)
+    for key, what, description, shown in KEYS
+]
+
+
 def install(screen: WorkbenchScreen) -> TranscriptCorrection:
-    """Bind the keys on ``screen`` (they reach it from the transcript view) and return the
-    controller that ``screen.action_correct`` calls."""
-    for key, what, description, shown in KEYS:
-        screen._bindings.bind(key, f"correct({what!r})", description, show=False, key_display=shown)
+    """The controller that ``screen.action_correct`` calls (the keys: ``BINDINGS``)."""
     return TranscriptCorrection(screen)
 
 

@@ -13,12 +13,12 @@ from mpu_qual.tui.screens.passages import PassagesScreen
 
 
 def label_text(app, code_id: str) -> str:
-    return str(app.screen.tree._code_nodes[code_id].label)
+    return str(app.screen.codebook_tree._code_nodes[code_id].label)
 
 
 async def focus_code(pilot, code_id: str) -> None:
     await pilot.press("ctrl+b")
-    pilot.app.screen.tree.select_code(code_id)
+    pilot.app.screen.codebook_tree.select_code(code_id)
     await pilot.pause()
 
 
@@ -47,7 +47,7 @@ async def test_add_a_code_under_the_selected_one_writes_yaml(app, demo_dir):
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert not isinstance(app.screen, CodeFormScreen)
-        assert "factors.ecosystem.land" in app.screen.tree._code_nodes
+        assert "factors.ecosystem.land" in app.screen.codebook_tree._code_nodes
     cb = load_codebook(demo_dir / "codebook.yaml")
     land = cb.get("factors.ecosystem.land")
     assert (land.en, land.zh, land.parent) == ("Land supply", "土地供應", "factors.ecosystem")

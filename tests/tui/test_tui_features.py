@@ -295,7 +295,7 @@ async def test_chart_counts_by_group_and_drills_into_a_theme(demo_dir, opened):
         await pilot.press("backspace")
         await settle(pilot)
         assert bars.get_option_at_index(bars.highlighted).id == "training"
-        assert screen.parent is None
+        assert screen.current_parent is None
         # the same figures as the export's statistics, read from the database afterwards
     with Project.open(demo_dir) as p:
         expected = code_frequencies_by_group(p)

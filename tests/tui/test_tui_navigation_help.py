@@ -151,7 +151,7 @@ async def test_every_bound_action_is_in_the_command_palette(app):
         }
         bound = {
             b.action.split("(")[0].removeprefix("screen.")
-            for b in WorkbenchScreen.BINDINGS + list(screen.tree.BINDINGS)
+            for b in WorkbenchScreen.BINDINGS + list(screen.codebook_tree.BINDINGS)
         }
         bound_view = {
             b.action.split("(")[0]

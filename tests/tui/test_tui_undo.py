@@ -78,7 +78,7 @@ async def test_undo_memo_participant_and_codebook_edits(demo_dir, opened):
         assert "AC1" in [p.label for p in opened.participants.list()]
         # codebook edit from the tree: rename a label, then undo it
         await pilot.press("ctrl+b")
-        tree = app.screen.tree
+        tree = app.screen.codebook_tree
         tree.select_code("training.core")
         await pilot.pause()
         await pilot.press("e")

@@ -10,7 +10,7 @@ the exported summaries, and use the same group colours as the exported charts.
 from __future__ import annotations
 
 import sqlite3
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from rich.cells import cell_len, set_cell_size
 from rich.text import Text
@@ -102,7 +102,7 @@ class ChartScreen(ModalScreen[None]):
 
     @property
     def mpu_app(self) -> MpuQualApp:
-        return self.app  # type: ignore[return-value]
+        return cast("MpuQualApp", self.app)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog dialog-full", id="chart"):
@@ -123,7 +123,9 @@ class ChartScreen(ModalScreen[None]):
         self.load(None)
 
     @property
-    def parent(self) -> str | None:
+    def current_parent(self) -> str | None:
+        """The code whose children are shown (None: the top level); not ``parent``, which is
+        Textual's own DOMNode.parent."""
         return self.parents[-1]
 
     # ------------------------------------------------------------------ data
@@ -148,7 +150,7 @@ class ChartScreen(ModalScreen[None]):
         self.app.call_from_thread(self._show, parent, freq, select)
 
     def _show(self, parent: str | None, freq: Frequencies, select: str | None) -> None:
-        if not self.is_attached or parent != self.parent:
+        if not self.is_attached or parent != self.current_parent:
             return  # the user moved on before the counts arrived
         self.freq = freq
         self.draw(select)
@@ -262,7 +264,7 @@ class ChartScreen(ModalScreen[None]):
             return
         came_from = self.parents.pop()
         self.freq = None
-        self.load(self.parent, select=came_from)
+        self.load(self.current_parent, select=came_from)
 
     def action_back(self) -> None:
         if len(self.parents) > 1:

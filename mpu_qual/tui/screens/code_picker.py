@@ -49,7 +49,7 @@ class CodePickerScreen(ModalScreen[list[str] | None]):
         Binding("up", "move(-1)", "Previous code", show=False),
         Binding("pagedown", "move(10)", "Page down", show=False),
         Binding("pageup", "move(-10)", "Page up", show=False),
-        Binding("tab", "toggle", "Tick / untick the code", show=False, priority=True),
+        Binding("tab", "toggle_code", "Tick / untick the code", show=False, priority=True),
         Binding("space", "toggle_in_list", "Tick / untick (in the list)", show=False),
     ]
 
@@ -203,7 +203,7 @@ class CodePickerScreen(ModalScreen[list[str] | None]):
         cur = ol.highlighted if ol.highlighted is not None else 0
         ol.highlighted = max(0, min(len(self.shown) - 1, cur + step))
 
-    def action_toggle(self) -> None:
+    def action_toggle_code(self) -> None:
         if not self.multi:
             return
         cid = self._highlighted()
@@ -218,7 +218,7 @@ class CodePickerScreen(ModalScreen[list[str] | None]):
 
     def action_toggle_in_list(self) -> None:
         if isinstance(self.focused, OptionList):
-            self.action_toggle()
+            self.action_toggle_code()
 
     def action_cancel(self) -> None:
         self._answer(None)

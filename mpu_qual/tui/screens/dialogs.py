@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -75,7 +77,9 @@ class ChoiceScreen(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
 
-    def __init__(self, title: str, options: list[tuple[str, Text | str]], help: str = "") -> None:
+    def __init__(
+        self, title: str, options: Sequence[tuple[str, Text | str]], help: str = ""
+    ) -> None:
         super().__init__(classes="dialog-screen")
         self.title_text = title
         self.choices = options

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual import work
@@ -75,14 +75,14 @@ def targets_for(app: MpuQualApp) -> list[Target]:
             quote = quote if len(quote) <= 40 else quote[:39] + "…"
             add(Target("coding", str(c.id), f"This passage: {c.label} “{quote}” (coding {c.id})"))
             codes.append(c.code_id)
-        picked = wb.tree.current_code
+        picked = wb.codebook_tree.current_code
         if picked:
             codes.append(picked)
     for cid in codes:
         add(Target("code", cid, f"The code {labels.path(cid)} (all its passages)"))
     if not out:
-        for c in labels.codes:
-            add(Target("code", c.id, f"The code {labels.path(c.id)}"))
+        for code in labels.codes:
+            add(Target("code", code.id, f"The code {labels.path(code.id)}"))
     return out
 
 
@@ -127,7 +127,7 @@ class EvidenceScreen(ModalScreen[None]):
 
     @property
     def mpu_app(self) -> MpuQualApp:
-        return self.app  # type: ignore[return-value]
+        return cast("MpuQualApp", self.app)
 
     def compose(self) -> ComposeResult:
         options = [(t.title, t.key) for t in self.targets.values()]

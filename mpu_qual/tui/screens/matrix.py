@@ -10,7 +10,7 @@ switches the columns; / filters the codes.
 from __future__ import annotations
 
 import sqlite3
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from weakref import WeakKeyDictionary
 
 from rich.text import Text
@@ -85,7 +85,7 @@ class MatrixScreen(ModalScreen[None]):
 
     @property
     def mpu_app(self) -> MpuQualApp:
-        return self.app  # type: ignore[return-value]
+        return cast("MpuQualApp", self.app)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog dialog-full", id="matrix"):
@@ -225,7 +225,7 @@ class MatrixScreen(ModalScreen[None]):
         text.append(" × ")
         text.append(visible(col.label_zh if lang == "zh" else col.label_en), style="bold")
         text.append(
-            f": {count(m.value(r, c, 'passages'), 'passage')}, "
+            f": {count(int(m.value(r, c, 'passages')), 'passage')}, "
             f"{count(int(m.value(r, c, 'participants')), 'participant')}"
         )
         if m.facts.talk_read:  # read in the background after the first draw

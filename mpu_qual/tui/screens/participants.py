@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,6 +14,9 @@ from textual.widgets import DataTable, Input, Label, Select
 
 from mpu_qual.store.records import Participant
 from mpu_qual.tui.screens.form import FormScreen
+
+if TYPE_CHECKING:
+    from mpu_qual.tui.app import MpuQualApp
 
 
 @dataclass
@@ -82,6 +86,11 @@ class ParticipantsScreen(ModalScreen[None]):
     def __init__(self) -> None:
         super().__init__(classes="dialog-screen")
 
+    @property
+    def mpu_app(self) -> MpuQualApp:
+        """The app, as the workbench's own type (only MpuQualApp opens this screen)."""
+        return cast("MpuQualApp", self.app)
+
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog dialog-full", id="participants"):
             yield Label("Participants and stakeholder groups", classes="dialog-title")
@@ -95,13 +104,13 @@ class ParticipantsScreen(ModalScreen[None]):
         table.focus()
 
     def reload(self, select: str | None = None) -> None:
-        app = self.app
+        app = self.mpu_app
         table = self.query_one(DataTable)
         row = table.cursor_row
         table.clear()
-        counts = app.segment_counts()  # type: ignore[attr-defined]
-        labels = app.labels  # type: ignore[attr-defined]
-        self.people = app.project.participants.list()  # type: ignore[attr-defined]
+        counts = app.segment_counts()
+        labels = app.labels
+        self.people = app.project.participants.list()
         for p in self.people:
             table.add_row(
                 p.label,
@@ -124,11 +133,11 @@ class ParticipantsScreen(ModalScreen[None]):
         if not self.people:
             return
         person = self.people[table.cursor_row]
-        labels = self.app.labels  # type: ignore[attr-defined]
+        labels = self.mpu_app.labels
         groups = [(labels.group(gid), gid) for gid in labels.groups]
 
         def save(edit: ParticipantEdit) -> bool:
-            ok = self.app.edit_participant(edit)  # type: ignore[attr-defined]
+            ok = self.mpu_app.edit_participant(edit)
             if ok:
                 self.reload(select=edit.new_label or edit.label)
             return ok

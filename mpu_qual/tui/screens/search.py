@@ -7,6 +7,7 @@ hundreds of thousands of segments never freezes the screen.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual import work
@@ -23,6 +24,9 @@ from mpu_qual.figures import count
 from mpu_qual.linebreak import context_window, drawn
 from mpu_qual.store.records import SearchHit
 from mpu_qual.tui.workbench_view import fmt_ms
+
+if TYPE_CHECKING:
+    from mpu_qual.tui.app import MpuQualApp
 
 UNITS = [("sentence", "sentence"), ("segment", "segment"), ("exact match", "match")]
 LIMIT = 500
@@ -70,6 +74,11 @@ class SearchScreen(ModalScreen[SearchResult | None]):
         self.hits: list[SearchHit] = []
         self.searched = ""
 
+    @property
+    def mpu_app(self) -> MpuQualApp:
+        """The app, as the workbench's own type (only MpuQualApp opens this screen)."""
+        return cast("MpuQualApp", self.app)
+
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog dialog-full", id="search"):
             yield Label("Search all transcripts", classes="dialog-title")
@@ -108,9 +117,9 @@ class SearchScreen(ModalScreen[SearchResult | None]):
     def _search(self, query: str) -> None:
         worker = get_current_worker()
         try:
-            hits = self.app.search(query, limit=LIMIT)  # type: ignore[attr-defined]
+            hits = self.mpu_app.search(query, limit=LIMIT)
         except MpuQualError as exc:
-            self.app.call_from_thread(self.app.show_error, exc, "Search failed")  # type: ignore[attr-defined]
+            self.app.call_from_thread(self.mpu_app.show_error, exc, "Search failed")
             return
         if not worker.is_cancelled:
             self.app.call_from_thread(self.show_hits, query, hits)
@@ -155,7 +164,7 @@ class SearchScreen(ModalScreen[SearchResult | None]):
             )
             return
         unit = self.query_one(Select).value
-        self.app.code_all_hits(query, str(unit), self)  # type: ignore[attr-defined]
+        self.mpu_app.code_all_hits(query, str(unit), self)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual import work
@@ -97,7 +97,7 @@ class TranscribeScreen(ModalScreen[None]):
 
     @property
     def mpu_app(self) -> MpuQualApp:
-        return self.app  # type: ignore[return-value]
+        return cast("MpuQualApp", self.app)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog dialog-full", id="transcribe"):
@@ -166,7 +166,7 @@ class TranscribeScreen(ModalScreen[None]):
     @property
     def source_id(self) -> int | None:
         v = self.query_one("#tx-source", Select).value
-        return None if v is Select.NULL else int(v)  # type: ignore[arg-type]
+        return v if isinstance(v, int) else None  # Select.NULL: nothing chosen
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "tx-source":

@@ -10,7 +10,7 @@ workbench), journaled like any edit (store/voices.py).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -25,6 +25,10 @@ from mpu_qual.speech.known_voices import Suggestion, suggest
 from mpu_qual.store.voices import VoiceSummary, relabel, summaries
 from mpu_qual.tui.screens.dialogs import ChoiceScreen, PromptScreen
 from mpu_qual.tui.workbench_view import fmt_ms
+
+if TYPE_CHECKING:
+    from mpu_qual.tui.app import MpuQualApp
+    from mpu_qual.tui.screens.workbench import WorkbenchScreen
 
 PASSAGES = 5  # typical passages shown per voice: its longest turns
 NEW = "\x00new"
@@ -54,8 +58,23 @@ class VoicesScreen(Screen[None]):
         self.source_id: int | None = None
 
     @property
-    def workbench(self) -> Any:
-        return self.app.workbench
+    def mpu_app(self) -> MpuQualApp:
+        """The app, as the workbench's own type (only MpuQualApp opens this screen)."""
+        return cast("MpuQualApp", self.app)
+
+    @property
+    def workbench(self) -> WorkbenchScreen:
+        """The workbench under this screen (the voices screen opens only from it)."""
+        wb = self.mpu_app.workbench
+        if wb is None:
+            raise RuntimeError("the voices screen opens only over the workbench")
+        return wb
+
+    def _source(self) -> int:
+        """The transcript whose voices are shown (set when the screen mounts)."""
+        if self.source_id is None:
+            raise RuntimeError("the voices screen has no transcript yet")
+        return self.source_id
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -68,7 +87,8 @@ class VoicesScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        src = self.workbench.source if self.workbench is not None else None
+        wb = self.mpu_app.workbench
+        src = wb.source if wb is not None else None
         if src is None:
             self.app.notify("Open a transcript first.", severity="warning")
             self.app.call_later(self.dismiss, None)
@@ -84,8 +104,8 @@ class VoicesScreen(Screen[None]):
         assert self.source_id is not None
         ol = self.query_one("#voices-list", OptionList)
         keep = ol.highlighted if select is None else select
-        self.voices = summaries(self.app.project, self.source_id)
-        self.suggestions = {s.voice: s for s in suggest(self.app.project, self.source_id)}
+        self.voices = summaries(self.mpu_app.project, self.source_id)
+        self.suggestions = {s.voice: s for s in suggest(self.mpu_app.project, self.source_id)}
         if speaker is not None:
             keep = next((i for i, v in enumerate(self.voices) if v.speaker == speaker), keep)
         ol.clear_options()
@@ -136,9 +156,10 @@ class VoicesScreen(Screen[None]):
         if v is None:
             return
         by_id = {
-            g.id: (i, g) for i, g in enumerate(self.app.project.sources.segments(self.source_id))
+            g.id: (i, g)
+            for i, g in enumerate(self.mpu_app.project.sources.segments(self._source()))
         }
-        text = self.app.project.sources.get(self.source_id).text
+        text = self.mpu_app.project.sources.get(self._source()).text
         for sid in v.segments[:PASSAGES]:
             idx, g = by_id[sid]
             self.passages.append((idx + 1, g))
@@ -182,7 +203,9 @@ class VoicesScreen(Screen[None]):
 
     def _apply(self, title: str, select: str | None = None, **change: Any) -> None:
         self.workbench.correction.stop()
-        res = self.app.run_write(lambda: relabel(self.app.project, self.source_id, **change), title)
+        res = self.mpu_app.run_write(
+            lambda: relabel(self.mpu_app.project, self._source(), **change), title
+        )
         if res is not None:
             self.app.notify(f"{'; '.join(res.steps)}. Ctrl+Z undoes it.", timeout=3)
             self.reload(speaker=select or res.new_voice)
@@ -191,8 +214,8 @@ class VoicesScreen(Screen[None]):
         v = self._voice()
         if v is None:
             return
-        people = self.app.project.participants.list()
-        labels = self.app.labels  # type: ignore[attr-defined]
+        people = self.mpu_app.project.participants.list()
+        labels = self.mpu_app.labels
         options: list[tuple[str, Text | str]] = [
             (p.label, f"{p.label}  {p.name or ''}  {labels.group(p.group_id) or ''}".rstrip())
             for p in people

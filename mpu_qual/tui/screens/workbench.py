@@ -15,15 +15,14 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList
 
-from mpu_qual.store.records import Source
 from mpu_qual.tui import workbench_view
 from mpu_qual.tui.screens.catalog import SCREENS
 from mpu_qual.tui.screens.workbench_codebook import CodebookActions
 from mpu_qual.tui.screens.workbench_coding import CodingActions
 from mpu_qual.tui.screens.workbench_navigation import NavigationActions
+from mpu_qual.tui.transcript_correction import BINDINGS as CORRECTION_BINDINGS
 from mpu_qual.tui.transcript_correction import install as install_correction
 from mpu_qual.tui.widgets import CodebookTree, SourceList, StatusBar, TranscriptView
 from mpu_qual.tui.widgets.status_bar import message_line
@@ -31,10 +30,10 @@ from mpu_qual.tui.widgets.transcript_sizes import NARROW, WIDE
 from mpu_qual.tui.widgets.transcript_view import ViewCoding
 
 if TYPE_CHECKING:
-    from mpu_qual.tui.app import MpuQualApp
+    pass
 
 
-class WorkbenchScreen(NavigationActions, CodebookActions, CodingActions, Screen[None]):
+class WorkbenchScreen(NavigationActions, CodebookActions, CodingActions):
     """Coding a transcript, keyboard first."""
 
     # Narrow terminals give the transcript the whole width; Ctrl+T / Ctrl+B show the panel.
@@ -70,27 +69,19 @@ class WorkbenchScreen(NavigationActions, CodebookActions, CodingActions, Screen[
         Binding("ctrl+e", "focus_panel('view')", "Go to the transcript", show=False),
         Binding("ctrl+s", "saved", "Save (everything is saved already)", show=False),
         Binding("B", "toggle_blind", "Blind mode: only my codings (on / off)", show=False),
+        *[
+            Binding(entry.key, f"open_screen('{entry.name}')", entry.title, show=False)
+            for entry in SCREENS.values()
+            if entry.key
+        ],
+        *CORRECTION_BINDINGS,  # listening and correcting (issue #13)
     ]
 
     def __init__(self) -> None:
         super().__init__()
-        self.source: Source | None = None
-        self.hit_list: list[tuple[int, int, int]] = []  # (source_id, start, end)
-        self.hit_kind = ""
-        self.rescoping: int | None = None
-        self.counts: dict[str, int] = {}  # codings per code, as the tree shows them
-        for entry in SCREENS.values():
-            if entry.key:
-                self._bindings.bind(
-                    entry.key, f"open_screen('{entry.name}')", entry.title, show=False
-                )
         self.correction = install_correction(self)  # listening and correcting (issue #13)
 
     # ------------------------------------------------------------------ layout
-    @property
-    def mpu_app(self) -> MpuQualApp:
-        return self.app  # type: ignore[return-value]
-
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="◆")
         with Horizontal(id="main"):
@@ -100,18 +91,6 @@ class WorkbenchScreen(NavigationActions, CodebookActions, CodingActions, Screen[
             yield TranscriptView(id="view")
         yield StatusBar(id="status")
         yield Footer()
-
-    @property
-    def view(self) -> TranscriptView:
-        return self.query_one(TranscriptView)
-
-    @property
-    def tree(self) -> CodebookTree:
-        return self.query_one(CodebookTree)
-
-    @property
-    def sources_list(self) -> SourceList:
-        return self.query_one(SourceList)
 
     def on_mount(self) -> None:
         project = self.mpu_app.project
@@ -123,7 +102,7 @@ class WorkbenchScreen(NavigationActions, CodebookActions, CodingActions, Screen[
         summaries = workbench_view.source_list(project)
         self.sources_list.set_sources(summaries)
         self.counts = self.mpu_app.code_counts()
-        self.tree.populate(self.mpu_app.labels, self.counts)
+        self.codebook_tree.populate(self.mpu_app.labels, self.counts)
         self.view.focus()
         if project.readonly:
             self.notify(
@@ -185,7 +164,7 @@ class WorkbenchScreen(NavigationActions, CodebookActions, CodingActions, Screen[
             share = workbench_view.coded_share(self.view.codings, self.source.length)
             self.sources_list.update_share(self.source.id, share, len(self.view.codings))
         self.counts = counts if counts is not None else self.mpu_app.code_counts()
-        self.tree.update_counts(self.mpu_app.labels, self.counts)
+        self.codebook_tree.update_counts(self.mpu_app.labels, self.counts)
         self.update_status()
 
     def refresh_all(self) -> None:
@@ -199,13 +178,13 @@ class WorkbenchScreen(NavigationActions, CodebookActions, CodingActions, Screen[
         self.sources_list.set_sources(summaries, current if current in ids else None)
         self.load_statistics()
         self.counts = self.mpu_app.code_counts()
-        self.tree.populate(self.mpu_app.labels, self.counts)
-        if current in ids:
+        self.codebook_tree.populate(self.mpu_app.labels, self.counts)
+        if current is not None and current in ids:
             view = self.view
-            cursor, anchor = view.cursor, view.anchor
+            cursor, anchor = view.cursor, view.selection_anchor
             top = view.scroll_offset.y
             self.open_source(current, cursor)
-            view.anchor = anchor
+            view.selection_anchor = anchor
             view.scroll_to(y=top, animate=False, immediate=True)
             view.refresh()
         elif summaries:
@@ -225,10 +204,11 @@ class WorkbenchScreen(NavigationActions, CodebookActions, CodingActions, Screen[
         self.app.call_from_thread(self._show_statistics, summaries)
 
     def _show_statistics(self, summaries: list[dict[str, Any]]) -> None:
-        current = self.source.id if self.source else None
+        src = self.source
+        current = src.id if src else None
         for s in summaries:
-            if s["id"] == current:  # the view knows best (a coding may be newer than the read)
-                s["coded_share"] = workbench_view.coded_share(self.view.codings, self.source.length)
+            if src is not None and s["id"] == src.id:  # the view knows best (newer codings)
+                s["coded_share"] = workbench_view.coded_share(self.view.codings, src.length)
                 s["codings"] = len(self.view.codings)
         self.sources_list.set_sources(summaries, current)
 
@@ -297,7 +277,9 @@ class WorkbenchScreen(NavigationActions, CodebookActions, CodingActions, Screen[
     def action_focus_panel(self, which: str) -> None:
         if which != "view":
             self.query_one("#left").add_class("-shown")
-        {"sources": self.sources_list, "codebook": self.tree, "view": self.view}[which].focus()
+        {"sources": self.sources_list, "codebook": self.codebook_tree, "view": self.view}[
+            which
+        ].focus()
 
     def on_descendant_focus(self, event: Any) -> None:
         if event.widget is self.view:

@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from mpu_qual.figures import count
 from mpu_qual.store.records import Coding
 from mpu_qual.tui.screens.code_form import CodeFormResult, CodeFormScreen
 from mpu_qual.tui.screens.code_picker import CodePickerScreen
 from mpu_qual.tui.screens.dialogs import ConfirmScreen, PromptScreen
 from mpu_qual.tui.screens.passages import PassagesScreen
-
-if TYPE_CHECKING:
-    pass
+from mpu_qual.tui.screens.workbench_state import WorkbenchState
 
 
-class CodebookActions:
+class CodebookActions(WorkbenchState):
     """Mixed into WorkbenchScreen: editing the codebook and speakers from the tree."""
 
     # ------------------------------------------------------------------ codebook
     def action_show_passages(self) -> None:
-        cid = self.tree.current_code
+        cid = self.codebook_tree.current_code
         if not cid:
             return
         try:
@@ -43,11 +39,11 @@ class CodebookActions:
     def _codebook_saved(self, message: str, select: str | None = None) -> None:
         self.refresh_all()
         if select:
-            self.tree.select_code(select)
+            self.codebook_tree.select_code(select)
         self.notify(message + " codebook.yaml is updated.", timeout=3)
 
     def action_add_code(self, theme: bool) -> None:
-        parent = None if theme else self.tree.current_code
+        parent = None if theme else self.codebook_tree.current_code
         prefix = f"{parent}." if parent else ""
         where = f"under {self.mpu_app.labels.path(parent)}" if parent else "as a new theme"
 
@@ -67,7 +63,7 @@ class CodebookActions:
         )
 
     def action_edit_code(self) -> None:
-        cid = self.tree.current_code
+        cid = self.codebook_tree.current_code
         if not cid:
             return
         code = self.mpu_app.labels.by_id[cid]
@@ -112,7 +108,7 @@ class CodebookActions:
         return out
 
     def action_move_code(self) -> None:
-        cid = self.tree.current_code
+        cid = self.codebook_tree.current_code
         if not cid:
             return
 
@@ -140,7 +136,7 @@ class CodebookActions:
         )
 
     def action_merge_code(self) -> None:
-        cid = self.tree.current_code
+        cid = self.codebook_tree.current_code
         if not cid:
             return
         n = self.mpu_app.project.codes.counts().get(cid, 0)
@@ -182,16 +178,18 @@ class CodebookActions:
         )
 
     def action_delete_code(self) -> None:
-        cid = self.tree.current_code
+        cid = self.codebook_tree.current_code
         if not cid:
             return
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                done = self.mpu_app.run_write(
-                    lambda: self.mpu_app.project.codes.delete(cid) or True,
-                    "Could not delete the code",
-                )
+
+                def delete() -> bool:
+                    self.mpu_app.project.codes.delete(cid)
+                    return True
+
+                done = self.mpu_app.run_write(delete, "Could not delete the code")
                 if done is not None:
                     self._codebook_saved(f"Deleted {cid}.")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 
@@ -12,13 +11,11 @@ from mpu_qual.tui import workbench_view
 from mpu_qual.tui.screens.code_picker import CodePickerScreen
 from mpu_qual.tui.screens.details import DetailsScreen
 from mpu_qual.tui.screens.dialogs import ChoiceScreen, MemoScreen
+from mpu_qual.tui.screens.workbench_state import WorkbenchState
 from mpu_qual.tui.widgets.transcript_view import ViewCoding
 
-if TYPE_CHECKING:
-    pass
 
-
-class CodingActions:
+class CodingActions(WorkbenchState):
     """Mixed into WorkbenchScreen: coding the transcript under the caret."""
 
     # ------------------------------------------------------------------ coding
@@ -57,13 +54,15 @@ class CodingActions:
         if sel is None:
             return
         context = f"“{self._quote_preview(*sel)}”"
-        self.app.push_screen(
-            CodePickerScreen(self.mpu_app.labels, context=context),
-            lambda ids: self.apply_codes(ids, sel) if ids else None,
-        )
+
+        def picked(ids: list[str] | None) -> None:
+            if ids:
+                self.apply_codes(ids, sel)
+
+        self.app.push_screen(CodePickerScreen(self.mpu_app.labels, context=context), picked)
 
     def action_code_with_tree_code(self) -> None:
-        cid = self.tree.current_code
+        cid = self.codebook_tree.current_code
         sel = self._need_selection()
         if cid and sel:
             self.apply_codes([cid], sel)

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from mpu_qual.store.records import Coding, SearchHit
 from mpu_qual.tui.screens.dialogs import PromptScreen
 from mpu_qual.tui.screens.search import SearchResult, SearchScreen
-
-if TYPE_CHECKING:
-    pass
+from mpu_qual.tui.screens.workbench_state import WorkbenchState
 
 # h:mm:ss or mm:ss, as typed into "Go to"
 _TIME = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2})$")
 
 
-class NavigationActions:
+class NavigationActions(WorkbenchState):
     """Mixed into WorkbenchScreen: moving the caret around the project."""
 
     # ------------------------------------------------------------------ jumping

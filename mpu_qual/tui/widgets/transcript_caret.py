@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from mpu_qual.tui import textnav
 from mpu_qual.tui.layout import TEXT
+from mpu_qual.tui.widgets.transcript_state import TranscriptState
 
 
-class CaretMovement:
+class CaretMovement(TranscriptState):
     """Mixed into TranscriptView: the caret and the selection, driven by keys."""
 
     # ------------------------------------------------------------------ caret movement
-    def _moved(self) -> None:
-        self.refresh()
-        self.post_message(self.CursorMoved(self))
-
     def scroll_to_caret(self, *, center: bool = False, offset: int | None = None) -> None:
         lay = self.layout_
         if lay is None:
@@ -109,7 +106,7 @@ class CaretMovement:
         target = self._target(unit, direction)
         if not keep_goal:
             self._goal_column = None
-        self.anchor = None
+        self.selection_anchor = None
         self._last_extend = None
         self.cursor = target
         self.scroll_to_caret()
@@ -118,8 +115,8 @@ class CaretMovement:
     def action_extend(self, unit: str, direction: int) -> None:
         if self.layout_ is None or not self.layout_.segments:
             return
-        if self.anchor is None:
-            self.anchor = self.cursor
+        if self.selection_anchor is None:
+            self.selection_anchor = self.cursor
         keep_goal = unit in ("line", "page")
         target = self._target(unit, direction)
         if not keep_goal:
@@ -130,8 +127,8 @@ class CaretMovement:
         self._moved()
 
     def action_swap_ends(self) -> None:
-        if self.anchor is not None:
-            self.anchor, self.cursor = self.cursor, self.anchor
+        if self.selection_anchor is not None:
+            self.selection_anchor, self.cursor = self.cursor, self.selection_anchor
             self.scroll_to_caret()
             self._moved()
 
@@ -144,8 +141,8 @@ class CaretMovement:
         self.app.notify(f"Copied {sel[1] - sel[0]} characters.", timeout=2)
 
     def action_clear_selection(self) -> None:
-        if self.anchor is not None:
-            self.anchor = None
+        if self.selection_anchor is not None:
+            self.selection_anchor = None
             self._last_extend = None
             self._moved()
 
@@ -168,14 +165,14 @@ class CaretMovement:
                 seg = lay.segments[k + 1]
                 end = seg.start
             new_end = textnav.sentence_end_after(text, end, seg.end)
-            self.anchor, self.cursor = sel[0], new_end
+            self.selection_anchor, self.cursor = sel[0], new_end
         else:
             k = lay.segment_at(self.cursor)
             seg = lay.segments[k]
             a, b = textnav.sentence_at(text, self.cursor, seg.start, seg.end)
             if b <= a:
                 return
-            self.anchor, self.cursor = a, b
+            self.selection_anchor, self.cursor = a, b
         self._last_extend = "sentence"
         self._goal_column = None
         self.scroll_to_caret()
@@ -193,12 +190,12 @@ class CaretMovement:
                 k += 1
             if k >= len(lay.segments):
                 return
-            self.anchor, self.cursor = sel[0], lay.segments[k].end
+            self.selection_anchor, self.cursor = sel[0], lay.segments[k].end
         else:
             seg = lay.segments[lay.segment_at(self.cursor)]
             if seg.end <= seg.start:
                 return
-            self.anchor, self.cursor = seg.start, seg.end
+            self.selection_anchor, self.cursor = seg.start, seg.end
         self._last_extend = "segment"
         self._goal_column = None
         self.scroll_to_caret()

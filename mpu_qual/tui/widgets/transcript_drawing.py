@@ -12,6 +12,7 @@ from textual.strip import Strip
 
 from mpu_qual.tui.layout import PAD, TEXT, cells, clusters, drawn
 from mpu_qual.tui.widgets.transcript_sizes import GUTTER, MAX_LANES, MAX_LANES_COMPACT
+from mpu_qual.tui.widgets.transcript_state import TranscriptState
 from mpu_qual.tui.workbench_view import ViewCoding
 
 #: Lanes drawn beside the wide gutter (fewer beside the narrow one).
@@ -25,7 +26,7 @@ def fit(label: str, width: int) -> str:
     return set_cell_size(label, width)
 
 
-class TranscriptDrawing:
+class TranscriptDrawing(TranscriptState):
     """Mixed into TranscriptView (before ScrollView, so its render_line is the one used)."""
 
     # ------------------------------------------------------------------ drawing

@@ -7,12 +7,10 @@ short one. The view owns the caret and the selection; coding actions live on the
 
 from __future__ import annotations
 
-from rich.style import Style
 from textual.binding import Binding
 from textual.events import Click, MouseDown, MouseMove, MouseUp, Resize
 from textual.geometry import Size
 from textual.message import Message
-from textual.scroll_view import ScrollView
 
 from mpu_qual.tui import textnav
 from mpu_qual.tui.layout import GAP, PAD, TEXT, TranscriptLayout
@@ -46,9 +44,7 @@ def assign_lanes(codings: list[ViewCoding]) -> int:
     return len(lane_end)
 
 
-class TranscriptView(
-    CaretMovement, TranscriptDrawing, ScrollView, can_focus=True, inherit_bindings=False
-):
+class TranscriptView(CaretMovement, TranscriptDrawing, can_focus=True, inherit_bindings=False):
     """Keyboard-first reading, selecting and coding of one transcript."""
 
     COMPONENT_CLASSES = {
@@ -115,24 +111,9 @@ class TranscriptView(
             super().__init__()
             self.view = view
 
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(id=id, classes=classes)
-        self.doc: ViewDoc | None = None
-        self.layout_: TranscriptLayout | None = None
-        self.codings: list[ViewCoding] = []
-        self.cursor = 0
-        self.anchor: int | None = None
-        self.hits: list[tuple[int, int]] = []
-        self._seg_codings: dict[int, list[int]] = {}
-        self._line_cache: dict[int, int] = {}
-        self._label_rows: dict[int, list[int]] = {}
-        self._lanes = 1
-        self._lane_count = 0  # lanes the codings need (0: nothing coded, no margin)
-        self._layout_gutter = GUTTER
-        self._style_cache: dict[tuple, Style] = {}
-        self._goal_column: int | None = None
-        self._dragging = False
-        self._last_extend: str | None = None
+    def _moved(self) -> None:
+        self.refresh()
+        self.post_message(self.CursorMoved(self))
 
     # ------------------------------------------------------------------ geometry
     def _geometry(self) -> tuple[int, int, int]:
@@ -169,7 +150,7 @@ class TranscriptView(
         """Show a transcript (the caret goes to ``cursor``)."""
         self.doc = doc
         self.hits = []
-        self.anchor = None
+        self.selection_anchor = None
         codings = sorted(codings, key=lambda c: (c.start, -c.end, c.id))
         self._lane_count = assign_lanes(codings)  # the margin's width, before wrapping once
         self._relayout()
@@ -187,7 +168,7 @@ class TranscriptView(
         self._seg_codings = {}
         self._label_rows = {}
         self.hits = []
-        self.anchor = None
+        self.selection_anchor = None
         self.cursor = 0
         self._relayout()
         self.refresh()
@@ -275,27 +256,27 @@ class TranscriptView(
     @property
     def selection(self) -> tuple[int, int] | None:
         """The selected span (start < end) or None."""
-        if self.anchor is None or self.anchor == self.cursor:
+        if self.selection_anchor is None or self.selection_anchor == self.cursor:
             return None
-        return (min(self.anchor, self.cursor), max(self.anchor, self.cursor))
+        return (min(self.selection_anchor, self.cursor), max(self.selection_anchor, self.cursor))
 
     def select(self, start: int, end: int, *, center: bool = True) -> None:
         """Select ``[start, end)`` with the caret at its end and bring it into view."""
         lay = self.layout_
         if lay is None:
             return
-        self.anchor = max(0, min(start, len(lay.text)))
+        self.selection_anchor = max(0, min(start, len(lay.text)))
         self.cursor = max(0, min(end, len(lay.text)))
         self._goal_column = None
         self._last_extend = None
-        self.scroll_to_caret(center=center, offset=self.anchor)
+        self.scroll_to_caret(center=center, offset=self.selection_anchor)
         self._moved()
 
     def move_to(self, offset: int, *, center: bool = True) -> None:
         """Put the caret at ``offset`` (no selection)."""
         if self.layout_ is None:
             return
-        self.anchor = None
+        self.selection_anchor = None
         self.cursor = self.layout_.clamp(offset)
         self._goal_column = None
         self.scroll_to_caret(center=center)
@@ -371,10 +352,10 @@ class TranscriptView(
         if off is None:
             return
         if event.shift:
-            if self.anchor is None:
-                self.anchor = self.cursor
+            if self.selection_anchor is None:
+                self.selection_anchor = self.cursor
         else:
-            self.anchor = off
+            self.selection_anchor = off
         self.cursor = off
         self._goal_column = None
         self._last_extend = None
@@ -395,8 +376,8 @@ class TranscriptView(
         if self._dragging:
             self._dragging = False
             self.release_mouse()
-            if self.anchor == self.cursor:
-                self.anchor = None
+            if self.selection_anchor == self.cursor:
+                self.selection_anchor = None
                 self._moved()
 
     async def _on_click(self, event: Click) -> None:
@@ -411,7 +392,7 @@ class TranscriptView(
         else:
             a, b = seg.start, seg.end
         if b > a:
-            self.anchor, self.cursor = a, b
+            self.selection_anchor, self.cursor = a, b
             self._moved()
 
     def _on_resize(self, event: Resize) -> None:
