@@ -15,7 +15,7 @@ import dataclasses
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,7 @@ from mpu_qual.speech.results import (
     build_transcript,
     clock,
 )
-from mpu_qual.speech.turns import diarization_metadata, split_by_turns
+from mpu_qual.speech.turns import Word, diarization_metadata, split_by_turns
 from mpu_qual.speech.worker import WorkerRequest
 from mpu_qual.speech.worker_process import POLL_S, WorkerDied, WorkerProcess
 from mpu_qual.store import Project
@@ -438,7 +438,11 @@ class Transcriber:
         if self.diarizer is not None:
             self._emit(ProgressEvent(path, name, "finding speakers", total_ms=duration_ms))
             turns = self.diarizer(path, duration_ms)
-            parsed.segments = split_by_turns(parsed.segments, turns, [s.words for s in saved])
+            words: list[Sequence[Word] | None] = [  # as stored (JSON lists): typed words
+                None if s.words is None else [(int(w[0]), int(w[1]), str(w[2])) for w in s.words]
+                for s in saved
+            ]
+            parsed.segments = split_by_turns(parsed.segments, turns, words)
             parsed.metadata["diarization"] = diarization_metadata(self.diarizer, turns)
 
         vtt_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -8,7 +8,7 @@ The order is as spoken or worst first (``o``); why each segment is flagged is sa
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -22,6 +22,9 @@ from mpu_qual.figures import count
 from mpu_qual.speech.review import ReviewItem, file_notices, review_items
 from mpu_qual.store.segment_edits import SegmentEditor
 from mpu_qual.tui.workbench_view import fmt_ms
+
+if TYPE_CHECKING:
+    from mpu_qual.tui.app import MpuQualApp
 
 
 class ReviewScreen(Screen[None]):
@@ -49,11 +52,15 @@ class ReviewScreen(Screen[None]):
 
     @property
     def workbench(self) -> Any:
-        return self.app.workbench
+        return self.mpu_app.workbench
 
     @property
     def correction(self) -> Any:
         return self.workbench.correction
+
+    @property
+    def mpu_app(self) -> MpuQualApp:
+        return cast("MpuQualApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -73,7 +80,7 @@ class ReviewScreen(Screen[None]):
         self.source_id = src.id
         self.title = "mpu-qual"
         self.sub_title = f"Review: {src.name}"
-        notices = file_notices(self.app.project, src.id)
+        notices = file_notices(self.mpu_app.project, src.id)
         notice = self.query_one("#review-notice", Static)
         notice.update(Text("\n".join(f"⚠ {n}" for n in notices), style="bold yellow"))
         notice.display = bool(notices)
@@ -85,7 +92,7 @@ class ReviewScreen(Screen[None]):
         assert self.source_id is not None
         ol = self.query_one(OptionList)
         keep = ol.highlighted if select is None else select
-        self.items = review_items(self.app.project, self.source_id, order=self.order)
+        self.items = review_items(self.mpu_app.project, self.source_id, order=self.order)
         ol.clear_options()
         for item in self.items:
             ol.add_option(Option(self._line(item), id=str(item.segment_id)))
@@ -154,7 +161,7 @@ class ReviewScreen(Screen[None]):
             return
         keep = self.query_one(OptionList).highlighted
         self.correction.stop()
-        report = self.app.run_write(fn, title)
+        report = self.mpu_app.run_write(fn, title)
         if report is not None:
             self.app.notify(f"{report.description}. Ctrl+Z undoes it.", timeout=3)
             self.reload(select=keep)
@@ -172,19 +179,19 @@ class ReviewScreen(Screen[None]):
     def action_accept(self) -> None:
         item = self._current()
         if item is not None:
-            editor = SegmentEditor(self.app.project)
+            editor = SegmentEditor(self.mpu_app.project)
             self._act(lambda: editor.mark(item.segment_id, "reviewed"), "Could not accept")
 
     def action_inaudible(self) -> None:
         item = self._current()
         if item is not None:
-            editor = SegmentEditor(self.app.project)
+            editor = SegmentEditor(self.mpu_app.project)
             self._act(lambda: editor.mark(item.segment_id, "inaudible"), "Could not mark it")
 
     def action_delete(self) -> None:
         item = self._current()
         if item is not None:
-            editor = SegmentEditor(self.app.project)
+            editor = SegmentEditor(self.mpu_app.project)
             self._act(lambda: editor.delete(item.segment_id), "Could not delete the segment")
 
     def action_edit(self) -> None:
@@ -213,7 +220,7 @@ class ReviewScreen(Screen[None]):
         item = self._current()
         self.correction.stop()
         if item is not None:
-            start = self.app.project.sources.segment_start(item.segment_id)
+            start = self.mpu_app.project.sources.segment_start(item.segment_id)
             if start is not None:
                 self.workbench.view.move_to(start)
         self.dismiss(None)
