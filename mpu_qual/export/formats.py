@@ -1,0 +1,39 @@
+"""The export formats, each declared once: coded quotes (``export quotes``) and theme
+summaries (``summary``).
+
+Everything that lists these formats reads it here: the CLI's ``--format`` choices and help,
+the workbench's export form, the format a file name implies, the error hints and the
+README's tables (``tests/export/test_export_format_registry.py`` keeps them equal). Adding a
+format: its writer, a function ``(data, binary file) -> None`` (in ``quotes.py`` or
+``summary_render.py``, or a module of its own), and one ``FileFormat`` line below.
+"""
+
+from __future__ import annotations
+
+from mpu_qual.file_formats import FileFormat, Formats
+
+_Q = "mpu_qual.export.quotes"
+QUOTE_FORMATS = Formats(
+    "export format",
+    (
+        FileFormat(
+            "csv", "CSV, UTF-8 with a BOM, one row per coding", (".csv",), f"{_Q}:write_csv"
+        ),
+        FileFormat(
+            "xlsx", "Excel workbook, a sheet per theme and a matrix", (".xlsx",), f"{_Q}:write_xlsx"
+        ),
+        FileFormat("md", "Markdown", (".md", ".markdown"), f"{_Q}:write_markdown"),
+        FileFormat("docx", "Word document", (".docx",), f"{_Q}:write_docx"),
+        FileFormat("html", "HTML page", (".html", ".htm"), f"{_Q}:write_html"),
+    ),
+)
+
+_S = "mpu_qual.export.summary_render"
+SUMMARY_FORMATS = Formats(
+    "summary format",
+    (
+        FileFormat("md", "Markdown", (".md", ".markdown"), f"{_S}:write_markdown"),
+        FileFormat("html", "HTML page with SVG charts", (".html", ".htm"), f"{_S}:write_html"),
+        FileFormat("docx", "Word document with PNG charts", (".docx",), f"{_S}:write_docx"),
+    ),
+)
