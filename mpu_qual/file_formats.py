@@ -23,13 +23,15 @@ from mpu_qual.errors import MpuQualError
 
 @dataclass(frozen=True)
 class FileFormat:
-    """One format: ``name`` (what ``--format`` takes), ``title`` (for people), ``suffixes``
-    (the first is the usual one) and ``function`` ("module:attribute", loaded on use)."""
+    """One format: ``name`` (what ``--format`` takes), ``label`` (what people call it),
+    ``suffixes`` (the first is the usual one), ``function`` ("module:attribute", loaded on
+    use) and ``notes`` for the README."""
 
     name: str
-    title: str
+    label: str
     suffixes: tuple[str, ...]
     function: str
+    notes: str = ""
 
     def load(self) -> Callable[..., Any]:
         """The format's writer or reader, imported now."""
@@ -70,6 +72,10 @@ class Formats:
         """'csv, xlsx, md, docx or html'."""
         return either(list(self.names))
 
+    def labels_text(self) -> str:
+        """'CSV, XLSX, Markdown, DOCX, HTML'."""
+        return ", ".join(f.label for f in self.formats)
+
     def suffixes_text(self) -> str:
         """'.csv, .xlsx, .md, .docx or .html': the usual suffix of each format."""
         return either([f.suffixes[0] for f in self.formats])
@@ -108,5 +114,6 @@ class Formats:
         rows = [f"| Format | Files | {column} |", "| --- | --- | --- |"]
         for f in self.formats:
             files = ", ".join(f"`{s}`" for s in f.suffixes)
-            rows.append(f"| {f.title} | {files} | `{f.name}` |")
+            about = f"{f.label} ({f.notes})" if f.notes else f.label
+            rows.append(f"| {about} | {files} | `{f.name}` |")
         return "\n".join(rows)

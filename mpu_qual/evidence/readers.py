@@ -28,15 +28,14 @@ FORMATS = Formats(
     (
         FileFormat(
             "csv",
-            "CSV or TSV (UTF-8, UTF-8 with BOM, Big5)",
+            "CSV",
             (".csv", ".tsv", ".txt"),
             f"{__name__}:CsvReader",
+            "or TSV; UTF-8, UTF-8 with BOM or Big5",
         ),
+        FileFormat("xlsx", "XLSX", (".xlsx", ".xlsm"), f"{__name__}:XlsxReader", "the first sheet"),
         FileFormat(
-            "xlsx", "Excel workbook, the first sheet", (".xlsx", ".xlsm"), f"{__name__}:XlsxReader"
-        ),
-        FileFormat(
-            "jsonl", "JSON Lines, one ad per line", (".jsonl", ".ndjson"), f"{__name__}:JsonlReader"
+            "jsonl", "JSON Lines", (".jsonl", ".ndjson"), f"{__name__}:JsonlReader", "an ad a line"
         ),
     ),
 )

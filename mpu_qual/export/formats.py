@@ -17,14 +17,14 @@ QUOTE_FORMATS = Formats(
     "export format",
     (
         FileFormat(
-            "csv", "CSV, UTF-8 with a BOM, one row per coding", (".csv",), f"{_Q}:write_csv"
+            "csv", "CSV", (".csv",), f"{_Q}:write_csv", "UTF-8 with a BOM, a row per coding"
         ),
         FileFormat(
-            "xlsx", "Excel workbook, a sheet per theme and a matrix", (".xlsx",), f"{_Q}:write_xlsx"
+            "xlsx", "XLSX", (".xlsx",), f"{_Q}:write_xlsx", "a sheet per theme, and the matrix"
         ),
         FileFormat("md", "Markdown", (".md", ".markdown"), f"{_Q}:write_markdown"),
-        FileFormat("docx", "Word document", (".docx",), f"{_Q}:write_docx"),
-        FileFormat("html", "HTML page", (".html", ".htm"), f"{_Q}:write_html"),
+        FileFormat("docx", "DOCX", (".docx",), f"{_Q}:write_docx", "Word"),
+        FileFormat("html", "HTML", (".html", ".htm"), f"{_Q}:write_html"),
     ),
 )
 
@@ -32,8 +32,8 @@ _S = "mpu_qual.export.summary_render"
 SUMMARY_FORMATS = Formats(
     "summary format",
     (
-        FileFormat("md", "Markdown", (".md", ".markdown"), f"{_S}:write_markdown"),
-        FileFormat("html", "HTML page with SVG charts", (".html", ".htm"), f"{_S}:write_html"),
-        FileFormat("docx", "Word document with PNG charts", (".docx",), f"{_S}:write_docx"),
+        FileFormat("md", "Markdown", (".md", ".markdown"), f"{_S}:write_markdown", "tables"),
+        FileFormat("html", "HTML", (".html", ".htm"), f"{_S}:write_html", "SVG charts"),
+        FileFormat("docx", "DOCX", (".docx",), f"{_S}:write_docx", "Word, PNG charts"),
     ),
 )
