@@ -266,3 +266,15 @@ def test_the_scan_finds_a_hand_written_list() -> None:
     )
     hits = [n for n in ast.walk(tree) if _lists_formats(n, QUOTE_FORMATS)]
     assert len(hits) == 2
+
+
+def test_the_readme_command_rows_name_the_registrys_formats() -> None:
+    """The command tables are hand-written; their format lists must still be the registry's."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    quotes = next(
+        line for line in text.splitlines() if line.startswith("| `mpu-qual export quotes")
+    )
+    bar = "\\|"  # a | inside a Markdown table cell
+    assert f"[--format {bar.join(QUOTE_FORMATS.names)}]" in quotes
+    summary = next(line for line in text.splitlines() if line.startswith("| `mpu-qual summary "))
+    assert f"[-o report{bar.join(f.suffixes[0] for f in SUMMARY_FORMATS.formats)}]" in summary
