@@ -20,9 +20,10 @@ from mpu_qual.errors import MpuQualError
 from mpu_qual.evidence.fields import RowError, resolve_columns
 from mpu_qual.file_formats import FileFormat, Formats, either
 
-# The job-ad files we read, each declared once: ``jobs import``'s help, the README's table
-# (tests/evidence/test_job_ad_formats.py) and detect_format come from here. Adding one: a
-# reader class (``_Reader``'s interface) and one line.
+# The job-ad files we read, each declared once: ``jobs import``'s help, detect_format, its
+# hint and the README's table (kept equal by tests/test_where_to_add.py) come from here.
+# Adding one: a reader class, ``(path, mapping)`` with ``_Reader``'s interface, and one line
+# (tests/evidence/test_job_ad_formats.py then wants a sample of it).
 FORMATS = Formats(
     "job-ad file type",
     (
@@ -384,7 +385,7 @@ def open_reader(path: Path, mapping: dict[str, str], encoding: str | None = None
         raise MpuQualError("not a file", path=path)
     reader = FORMATS.get(detect_format(path)).load()
     try:
-        if reader is CsvReader:
+        if reader is CsvReader:  # the one reader of encoded text: it takes --encoding
             return CsvReader(path, mapping, encoding)
         found: _Reader = reader(path, mapping)
         return found

@@ -2,10 +2,11 @@
 summaries (``summary``).
 
 Everything that lists these formats reads it here: the CLI's ``--format`` choices and help,
-the workbench's export form, the format a file name implies, the error hints and the
-README's tables (``tests/export/test_export_format_registry.py`` keeps them equal). Adding a
-format: its writer, a function ``(data, binary file) -> None`` (in ``quotes.py`` or
-``summary_render.py``, or a module of its own), and one ``FileFormat`` line below.
+the workbench's export form and palette titles, the format a file name implies, the error
+hints and the README's tables (``scripts/readme_formats.py``; ``tests/test_where_to_add.py``
+keeps them equal). Adding a format: its writer, a function ``(data, binary file) -> None``
+(in ``quotes.py`` or ``summary_render.py``, or a module of its own), and one ``FileFormat``
+line below; ``tests/export/test_export_format_registry.py`` then exports it through the CLI.
 """
 
 from __future__ import annotations
