@@ -268,13 +268,19 @@ def test_the_scan_finds_a_hand_written_list() -> None:
     assert len(hits) == 2
 
 
-def test_the_readme_command_rows_name_the_registrys_formats() -> None:
-    """The command tables are hand-written; their format lists must still be the registry's."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    quotes = next(
-        line for line in text.splitlines() if line.startswith("| `mpu-qual export quotes")
-    )
+def test_the_command_rows_of_the_docs_name_the_registrys_formats() -> None:
+    """The command tables (README.md, docs/) are hand-written; their format lists must still
+    be the registry's."""
     bar = "\\|"  # a | inside a Markdown table cell
-    assert f"[--format {bar.join(QUOTE_FORMATS.names)}]" in quotes
-    summary = next(line for line in text.splitlines() if line.startswith("| `mpu-qual summary "))
-    assert f"[-o report{bar.join(f.suffixes[0] for f in SUMMARY_FORMATS.formats)}]" in summary
+    quotes = f"[--format {bar.join(QUOTE_FORMATS.names)}]"
+    summary = f"-o report{bar.join(f.suffixes[0] for f in SUMMARY_FORMATS.formats)}"
+    seen = {"quotes": 0, "summary": 0}
+    for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for line in doc.read_text(encoding="utf-8").splitlines():
+            if line.startswith("| `mpu-qual export quotes "):
+                assert quotes in line, doc.name
+                seen["quotes"] += 1
+            elif line.startswith("| `mpu-qual summary ") and "-o " in line:
+                assert summary in line, doc.name
+                seen["summary"] += 1
+    assert seen["quotes"] >= 1 and seen["summary"] >= 1, seen
