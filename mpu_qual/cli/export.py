@@ -12,6 +12,7 @@ from mpu_qual.cli import main, project_option
 from mpu_qual.cli.core import open_project, project_dir
 from mpu_qual.cli.output import echo
 from mpu_qual.errors import MpuQualError
+from mpu_qual.export.formats import QUOTE_FORMATS, SUMMARY_FORMATS
 from mpu_qual.figures import count
 from mpu_qual.store import Project
 
@@ -81,7 +82,12 @@ def export_group() -> None:
 @export_group.command("quotes")
 @project_option
 @_output_option("File to write; the format follows its extension unless --format is given.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "md", "docx", "html"]))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(QUOTE_FORMATS.names),
+    help=f"Default: from the file's extension ({', '.join(QUOTE_FORMATS.suffixes)}).",
+)
 @click.option(
     "--code",
     "codes",
@@ -277,10 +283,15 @@ def import_qdc_cmd(ctx: click.Context, file: str) -> None:
     "-o",
     "--output",
     type=click.Path(dir_okay=False),
-    help="report.md, report.html or report.docx (default: summary.md, or summary.FORMAT with "
-    "--format, in the project folder).",
+    help=f"A {SUMMARY_FORMATS.suffixes_text()} file (default: summary.md, or summary.FORMAT "
+    "with --format, in the project folder).",
 )
-@click.option("--format", "fmt", type=click.Choice(["md", "html", "docx"]))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(SUMMARY_FORMATS.names),
+    help=f"Default: from the file's extension ({', '.join(SUMMARY_FORMATS.suffixes)}).",
+)
 @click.option("--theme", metavar="ID", help="Only this theme.")
 @click.option(
     "--quotes",

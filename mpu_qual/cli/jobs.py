@@ -17,8 +17,10 @@ from mpu_qual.cli.core import open_project, project_dir, refuse_project_output
 from mpu_qual.cli.output import console, echo, echo_json, err_console
 from mpu_qual.errors import MpuQualError
 from mpu_qual.evidence.fields import FIELDS
+from mpu_qual.evidence.readers import FORMATS as JOB_AD_FILES
 from mpu_qual.evidence.render import FORMATS
 from mpu_qual.evidence.rules import RULES_NAME
+from mpu_qual.file_formats import either
 from mpu_qual.fileio import refuse_database_file, write_text_atomic
 
 if TYPE_CHECKING:
@@ -84,7 +86,11 @@ def _reasons(title: str, reasons: Counter[str], limit: int = 8) -> None:
         echo(f"    {rest:>7,}  (other reasons)")
 
 
-@jobs_group.command("import")
+@jobs_group.command(
+    "import",
+    help=f"Import job ads from {either(list(JOB_AD_FILES.suffixes))} exports (each file all "
+    "or nothing).",
+)
 @project_option
 @rules_option
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
@@ -106,7 +112,6 @@ def jobs_import(
     platform: str | None,
     encoding: str | None,
 ) -> None:
-    """Import job ads from CSV, XLSX or JSON Lines exports (each file all or nothing)."""
     from mpu_qual.evidence.fields import parse_mapping
     from mpu_qual.evidence.importer import import_job_ads
 

@@ -18,16 +18,28 @@ from typing import IO, Any
 
 from mpu_qual.errors import MpuQualError
 from mpu_qual.evidence.fields import RowError, resolve_columns
+from mpu_qual.file_formats import FileFormat, Formats, either
 
-FORMATS = {
-    ".csv": "csv",
-    ".tsv": "csv",
-    ".txt": "csv",
-    ".xlsx": "xlsx",
-    ".xlsm": "xlsx",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-}
+# The job-ad files we read, each declared once: ``jobs import``'s help, detect_format, its
+# hint and the README's table (kept equal by tests/test_where_to_add.py) come from here.
+# Adding one: a reader class, ``(path, mapping)`` with ``_Reader``'s interface, and one line
+# (tests/evidence/test_job_ad_formats.py then wants a sample of it).
+FORMATS = Formats(
+    "job-ad file type",
+    (
+        FileFormat(
+            "csv",
+            "CSV",
+            (".csv", ".tsv", ".txt"),
+            f"{__name__}:CsvReader",
+            "or TSV; UTF-8, UTF-8 with BOM or Big5",
+        ),
+        FileFormat("xlsx", "XLSX", (".xlsx", ".xlsm"), f"{__name__}:XlsxReader", "the first sheet"),
+        FileFormat(
+            "jsonl", "JSON Lines", (".jsonl", ".ndjson"), f"{__name__}:JsonlReader", "an ad a line"
+        ),
+    ),
+)
 _ENCODING_ALIASES = {"big5": "big5hkscs", "big-5": "big5hkscs", "utf8": "utf-8"}
 _SNIFF_BYTES = 1 << 16
 _MAX_FIELD = 1 << 20
@@ -37,12 +49,12 @@ Row = tuple[int, dict[str, Any] | None, RowError | None]
 
 def detect_format(path: Path) -> str:
     """csv, xlsx or jsonl, from the file name (and the zip signature for spreadsheets)."""
-    fmt = FORMATS.get(path.suffix.lower())
+    found = FORMATS.for_suffix(path)
     if path.suffix.lower() == ".xls":
         raise MpuQualError(
             "old Excel .xls files cannot be read", path=path, hint="Save it as .xlsx or CSV first."
         )
-    if fmt is None:
+    if found is None:
         try:
             with path.open("rb") as f:
                 magic = f.read(4)
@@ -53,9 +65,9 @@ def detect_format(path: Path) -> str:
         raise MpuQualError(
             f"unknown file type '{path.suffix or '(none)'}'",
             path=path,
-            hint="Job ads are read from .csv, .tsv, .xlsx and .jsonl files.",
+            hint=f"Job ads are read from {either(list(FORMATS.suffixes))} files.",
         )
-    return fmt
+    return found.name
 
 
 def normalise_encoding(name: str) -> str:
@@ -371,12 +383,11 @@ def open_reader(path: Path, mapping: dict[str, str], encoding: str | None = None
         raise MpuQualError("file not found", path=path)
     if not path.is_file():
         raise MpuQualError("not a file", path=path)
-    fmt = detect_format(path)
+    reader = FORMATS.get(detect_format(path)).load()
     try:
-        if fmt == "xlsx":
-            return XlsxReader(path, mapping)
-        if fmt == "jsonl":
-            return JsonlReader(path, mapping)
-        return CsvReader(path, mapping, encoding)
+        if reader is CsvReader:  # the one reader of encoded text: it takes --encoding
+            return CsvReader(path, mapping, encoding)
+        found: _Reader = reader(path, mapping)
+        return found
     except OSError as exc:
         raise MpuQualError(f"cannot read file: {exc.strerror}", path=path) from None

@@ -18,8 +18,8 @@ from itertools import groupby
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from mpu_qual.errors import MpuQualError
 from mpu_qual.export.agreement_render import agreement_for, xlsx_sheet
+from mpu_qual.export.formats import QUOTE_FORMATS
 from mpu_qual.export.quote_rows import QuoteFilter, QuoteRow, coding_rows, filtered_codings
 from mpu_qual.export.stats import Frequencies, frequencies
 from mpu_qual.export.targets import refuse_project_file
@@ -33,17 +33,6 @@ if TYPE_CHECKING:
     from docx.document import Document as DocxDocument
     from openpyxl import Workbook
     from openpyxl.worksheet.worksheet import Worksheet
-
-FORMATS = ("csv", "xlsx", "md", "docx", "html")
-_SUFFIXES = {
-    ".csv": "csv",
-    ".xlsx": "xlsx",
-    ".md": "md",
-    ".markdown": "md",
-    ".docx": "docx",
-    ".html": "html",
-    ".htm": "html",
-}
 
 # (field or property of QuoteRow, column header); the order of CSV and XLSX columns.
 COLUMNS: list[tuple[str, str]] = [
@@ -76,24 +65,7 @@ def cell_value(row: QuoteRow, name: str) -> object:
 
 def format_for(path: str | Path, fmt: str | None = None) -> str:
     """The export format: given explicitly, else from the file's extension."""
-    if fmt:
-        fmt = fmt.lower()
-        if fmt not in FORMATS:
-            raise MpuQualError(
-                f"unknown export format '{fmt}'",
-                field="format",
-                hint=f"Use one of: {', '.join(FORMATS)}.",
-            )
-        return fmt
-    found = _SUFFIXES.get(Path(path).suffix.lower())
-    if found is None:
-        raise MpuQualError(
-            f"cannot tell the format from '{Path(path).name}'",
-            path=path,
-            field="format",
-            hint=f"Pass --format ({', '.join(FORMATS)}) or use one of those extensions.",
-        )
-    return found
+    return QUOTE_FORMATS.choose(path, fmt).name
 
 
 @dataclass
@@ -165,18 +137,13 @@ def save_zip(save: Callable[[IO[bytes]], None], fh: IO[bytes]) -> None:
 
 
 def write_quotes(data: QuoteExport, path: str | Path, fmt: str) -> Path:
-    writers: dict[str, Callable[[QuoteExport, IO[bytes]], object]] = {
-        "csv": _write_csv,
-        "xlsx": _write_xlsx,
-        "md": lambda d, fh: fh.write(render_markdown(d).encode("utf-8")),
-        "docx": _write_docx,
-        "html": lambda d, fh: fh.write(render_html(d).encode("utf-8")),
-    }
-    return write_atomic(path, lambda fh: writers[fmt](data, fh))
+    """Write ``data`` atomically in format ``fmt`` (a name in ``QUOTE_FORMATS``)."""
+    writer = QUOTE_FORMATS.get(fmt).load()
+    return write_atomic(path, lambda fh: writer(data, fh))
 
 
 # ----------------------------------------------------------------------------- CSV / XLSX
-def _write_csv(data: QuoteExport, fh: IO[bytes]) -> None:
+def write_csv(data: QuoteExport, fh: IO[bytes]) -> None:
     buf = io.StringIO(newline="")
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow([h for _, h in COLUMNS])
@@ -208,7 +175,7 @@ def _xl(value: object) -> object:
     return value
 
 
-def _write_xlsx(data: QuoteExport, fh: IO[bytes]) -> None:
+def write_xlsx(data: QuoteExport, fh: IO[bytes]) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
@@ -309,6 +276,10 @@ def _by_theme_and_code(rows: list[QuoteRow]):
         yield theme_id, in_theme[0], codes
 
 
+def write_markdown(data: QuoteExport, fh: IO[bytes]) -> None:
+    fh.write(render_markdown(data).encode("utf-8"))
+
+
 def render_markdown(data: QuoteExport) -> str:
     out = [f"# {md_inline(data.title)}", ""]
     out += [f"- {md_inline(line)}" for line in _about_lines(data)[1:4]]
@@ -366,6 +337,10 @@ def html_page(title: str, body: list[str]) -> str:
             "",
         ]
     )
+
+
+def write_html(data: QuoteExport, fh: IO[bytes]) -> None:
+    fh.write(render_html(data).encode("utf-8"))
 
 
 def render_html(data: QuoteExport) -> str:
@@ -427,7 +402,7 @@ def new_document() -> DocxDocument:
     return doc
 
 
-def _write_docx(data: QuoteExport, fh: IO[bytes]) -> None:
+def write_docx(data: QuoteExport, fh: IO[bytes]) -> None:
     from docx.shared import Pt
 
     doc = new_document()

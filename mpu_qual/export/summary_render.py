@@ -12,6 +12,7 @@ from typing import IO, TYPE_CHECKING
 from mpu_qual.errors import MpuQualError
 from mpu_qual.export import agreement_render, summary_analysis
 from mpu_qual.export.charts import bar_chart_png, bar_chart_svg, png_legend
+from mpu_qual.export.formats import SUMMARY_FORMATS
 from mpu_qual.export.quotes import html_page, new_document, save_zip
 from mpu_qual.export.summary import CodeLine, Quote, Section, Summary, ThemeSummary
 from mpu_qual.export.summary_evidence import EvidenceItem
@@ -21,36 +22,24 @@ from mpu_qual.safe_text import docx_text, md_cell, md_inline
 if TYPE_CHECKING:
     from docx.document import Document as DocxDocument
 
-SUMMARY_FORMATS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".docx": "docx"}
-
 
 def summary_format(path: str | Path, fmt: str | None = None) -> str:
-    if fmt:
-        if fmt not in ("md", "html", "docx"):
-            raise MpuQualError(
-                f"unknown summary format '{fmt}'", field="format", hint="Use md, html or docx."
-            )
-        return fmt
-    found = SUMMARY_FORMATS.get(Path(path).suffix.lower())
-    if found is None:
-        raise MpuQualError(
-            f"cannot tell the format from '{Path(path).name}'",
-            path=path,
-            hint="Name the file .md, .html or .docx.",
-        )
-    return found
+    """The summary format: given explicitly, else from the file's extension."""
+    return SUMMARY_FORMATS.choose(path, fmt).name
 
 
 def write_summary(summary: Summary, path: str | Path, fmt: str | None = None) -> Path:
     """Write the summary atomically (mode 0600)."""
-    fmt = summary_format(path, fmt)
-    if fmt == "md":
-        data = render_markdown(summary).encode("utf-8")
-        return write_atomic(path, lambda fh: fh.write(data))
-    if fmt == "html":
-        data = render_html(summary).encode("utf-8")
-        return write_atomic(path, lambda fh: fh.write(data))
-    return write_atomic(path, lambda fh: _write_docx(summary, fh))
+    writer = SUMMARY_FORMATS.choose(path, fmt).load()
+    return write_atomic(path, lambda fh: writer(summary, fh))
+
+
+def write_markdown(s: Summary, fh: IO[bytes]) -> None:
+    fh.write(render_markdown(s).encode("utf-8"))
+
+
+def write_html(s: Summary, fh: IO[bytes]) -> None:
+    fh.write(render_html(s).encode("utf-8"))
 
 
 def ids(coding_ids: list[int]) -> str:
@@ -255,7 +244,7 @@ def _section_html(sec: Section, n_quotes: int) -> list[str]:
 
 
 # ----------------------------------------------------------------------------- DOCX
-def _write_docx(s: Summary, fh: IO[bytes]) -> None:
+def write_docx(s: Summary, fh: IO[bytes]) -> None:
     from docx.shared import Inches, Pt, RGBColor
 
     x = docx_text

@@ -12,6 +12,7 @@ from typing import Any
 
 from textual.screen import Screen
 
+from mpu_qual.export.formats import QUOTE_FORMATS, SUMMARY_FORMATS
 from mpu_qual.tui.screens.chart import ChartScreen
 from mpu_qual.tui.screens.disagreements import DisagreementsScreen
 from mpu_qual.tui.screens.evidence import EvidenceScreen, targets_for
@@ -89,14 +90,14 @@ SCREENS: dict[str, ScreenEntry] = {
         ),
         ScreenEntry(
             "export",
-            "Export coded quotes (CSV, XLSX, Markdown, DOCX, HTML)",
+            f"Export coded quotes ({QUOTE_FORMATS.labels_text()})",
             lambda app: ExportScreen("quotes", app.project.folder),
             key="X",
             description="mpu-qual export quotes, with its filters and --pseudonymise",
         ),
         ScreenEntry(
             "summary",
-            "Write the theme summary (Markdown, HTML, DOCX)",
+            f"Write the theme summary ({SUMMARY_FORMATS.labels_text()})",
             lambda app: ExportScreen("summary", app.project.folder),
             key="S",
             description="mpu-qual summary: codes with counts, quotes, job-ad evidence, agreement",

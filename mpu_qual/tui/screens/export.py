@@ -17,6 +17,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Label
 
 from mpu_qual.errors import MpuQualError
+from mpu_qual.export.formats import QUOTE_FORMATS, SUMMARY_FORMATS
 from mpu_qual.figures import count
 from mpu_qual.tui.screens.form import FormScreen
 
@@ -32,8 +33,13 @@ class Field:
 
 
 QUOTE_FIELDS = (
-    Field("output", "-o", "file: .csv .xlsx .md .docx .html", "quotes.xlsx"),
-    Field("format", "--format", "csv, xlsx, md, docx or html (empty: from the file name)"),
+    Field(
+        "output",
+        "-o",
+        "file: " + " ".join(f.suffixes[0] for f in QUOTE_FORMATS.formats),
+        "quotes.xlsx",
+    ),
+    Field("format", "--format", f"{QUOTE_FORMATS.names_text()} (empty: from the file name)"),
     Field("codes", "--code", "code ids, with their sub-codes (several: space between)"),
     Field("theme", "--theme", "only this theme (its id)"),
     Field("group", "--group", "only passages by this stakeholder group"),
@@ -42,8 +48,13 @@ QUOTE_FIELDS = (
     Field("pseudonyms", "--pseudonyms", "pseudonym list (default: pseudonyms.yaml)"),
 )
 SUMMARY_FIELDS = (
-    Field("output", "-o", "file: .md .html .docx", "summary.md"),
-    Field("format", "--format", "md, html or docx (empty: from the file name)"),
+    Field(
+        "output",
+        "-o",
+        "file: " + " ".join(f.suffixes[0] for f in SUMMARY_FORMATS.formats),
+        "summary.md",
+    ),
+    Field("format", "--format", f"{SUMMARY_FORMATS.names_text()} (empty: from the file name)"),
     Field("theme", "--theme", "only this theme (its id)"),
     Field("quotes", "--quotes", "representative quotes per theme", "3"),
     Field("agreement_unit", "--agreement-unit", "segment or char", "segment"),
