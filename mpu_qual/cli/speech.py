@@ -198,7 +198,7 @@ def transcribe_cmd(
         options.word_timestamps = True
     project = open_project(ctx)
     if cluster:
-        from mpu_qual.cli.transcribe_cluster import transcribe_on_cluster_cmd
+        from mpu_qual.cli.speech_cluster import transcribe_on_cluster_cmd
 
         transcribe_on_cluster_cmd(
             project, list(audio), options, cluster, name=name, restart=restart,
