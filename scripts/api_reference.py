@@ -22,6 +22,7 @@ from mpu_qual.store.memos import Memos  # noqa: E402
 from mpu_qual.store.participants import Participants  # noqa: E402
 from mpu_qual.store.segment_edits import SegmentEditor  # noqa: E402
 from mpu_qual.store.sources import Sources  # noqa: E402
+from mpu_qual.store.speaker_assignment import Speakers  # noqa: E402
 from mpu_qual.store.team_reads import TeamReads  # noqa: E402
 from mpu_qual.store.transcription_runs import TranscriptionRuns  # noqa: E402
 
@@ -35,12 +36,13 @@ CONCERNS = [
     ("p.codes", Codes),
     ("p.participants", Participants),
     ("p.sources", Sources),
+    ("p.segment_edits", SegmentEditor),
+    ("p.speakers", Speakers),
     ("p.codings", Codings),
     ("p.memos", Memos),
     ("p.history", History),
     ("p.team", TeamReads),
     ("p.transcription_runs", TranscriptionRuns),
-    ("SegmentEditor(p)", SegmentEditor),
 ]
 
 
@@ -106,8 +108,8 @@ def reference() -> str:
         else:
             owner = "Project" if isinstance(vars(Project)[name], classmethod) else "p"
             lines.append(f"- `{owner}.{name}{_signature(value)}`: {_summary(value)}".rstrip(": "))
-    attrs = ", ".join(f"`{label}`" for label, _cls in CONCERNS[:-1])
-    lines += ["", f"Concern objects: {attrs}; and `SegmentEditor(p)` for correcting segments.", ""]
+    attrs = ", ".join(f"`{label}`" for label, _cls in CONCERNS)
+    lines += ["", f"Concern objects: {attrs}.", ""]
     for label, cls in CONCERNS:
         lines += [f"### `{label}`: `{cls.__name__}` (`{_module(cls)}`)", ""]
         lines += [f"{_summary(cls)}", ""] if _summary(cls) else []

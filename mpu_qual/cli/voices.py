@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -14,6 +14,9 @@ from mpu_qual.errors import MpuQualError
 from mpu_qual.figures import count
 from mpu_qual.store.voices import relabel, summaries
 from mpu_qual.transcript_files.timecode import format_clock
+
+if TYPE_CHECKING:
+    from mpu_qual.store import Project
 
 
 def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
@@ -29,7 +32,7 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
 
 
 def relabel_voices(
-    project: Any,
+    project: Project,
     name: str,
     assign: tuple[str, ...],
     merge: tuple[str, ...],
@@ -55,7 +58,7 @@ def relabel_voices(
     )
 
 
-def echo_voices(project: Any, name: str) -> None:
+def echo_voices(project: Project, name: str) -> None:
     """The speakers of a transcript with talk time and confidence, and what to do next."""
     voices = summaries(project, name)
     if not voices:
@@ -80,7 +83,7 @@ def echo_voices(project: Any, name: str) -> None:
         )
 
 
-def _echo_suggestions(project: Any, name: str) -> None:
+def _echo_suggestions(project: Project, name: str) -> None:
     from mpu_qual.speech.known_voices import suggest
 
     for s in suggest(project, name):

@@ -20,11 +20,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mpu_qual.errors import MpuQualError
 from mpu_qual.figures import count
-from mpu_qual.store.segment_edits import SegmentEditor, _set_description
+from mpu_qual.store.segment_edits import _set_description
+
+if TYPE_CHECKING:
+    from mpu_qual.store.project import Project
 
 
 @dataclass
@@ -48,7 +51,7 @@ class Relabelled:
     new_voice: str | None = None
 
 
-def summaries(project: Any, source: str | int) -> list[VoiceSummary]:
+def summaries(project: Project, source: str | int) -> list[VoiceSummary]:
     """Each speaker of a transcript with talk time, typical passages and confidence."""
     src = project.sources.get(source)
     pids = {p.id: p.label for p in project.participants.list()}
@@ -116,7 +119,7 @@ def _remember(conn: Any, source_id: int, old: str, new: str) -> None:
 
 
 def relabel(
-    project: Any,
+    project: Project,
     source: str | int,
     *,
     assign: Mapping[str, str] | None = None,
@@ -262,7 +265,7 @@ class VoicePiece:
 
 
 def apply_voices(
-    project: Any,
+    project: Project,
     source: str | int,
     plan: Sequence[tuple[int, Sequence[VoicePiece]]],
     diarization: Mapping[str, Any],
@@ -270,11 +273,11 @@ def apply_voices(
     """Split and label a stored transcript's segments as a diarization found: one action.
 
     ``plan``: for each segment id, its pieces in order (their texts, stripped, in order in
-    the segment's text). Codings move with their words (SegmentEditor.split). The speakers
+    the segment's text). Codings move with their words (project.segment_edits.split). The speakers
     become the voices S1, S2, ... without participants until assigned.
     """
     src = project.sources.get(source)
-    editor = SegmentEditor(project)
+    editor = project.segment_edits
     out = Relabelled(src.name, 0)
     with project.action(f"Find speakers in {src.name}", kind="transcript") as conn:
         for seg_id, pieces in reversed(list(plan)):
