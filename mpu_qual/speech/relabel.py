@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from mpu_qual.errors import MpuQualError
 from mpu_qual.speech.diarize import Diarizer
 from mpu_qual.speech.turns import diarization_metadata, split_by_turns
-from mpu_qual.store.voices import VoicePiece, apply_voices, summaries
+from mpu_qual.store.voices import VoicePiece
 from mpu_qual.transcript_files.labels import PARTICIPANT_KEYS, is_label
 from mpu_qual.transcript_files.parsed import ParsedSegment
 
@@ -113,8 +113,8 @@ def diarize_transcript(
             )
         )
     meta = diarization_metadata(diarizer, turns)
-    apply_voices(project, src.id, plan, meta)
-    talk = {v.speaker: v.talk_ms for v in summaries(project, src.id)}
+    project.voices.apply(src.id, plan, meta)
+    talk = {v.speaker: v.talk_ms for v in project.voices.summaries(src.id)}
     return DiarizeReport(
         src.name,
         len({t.label for t in turns}),

@@ -4,7 +4,7 @@
 write is one ``transaction``; user actions also go through the undo journal with ``action``).
 Each concern has an object of its own, as sqlite-utils gives a table its own object:
 ``project.codes``, ``.codebook``, ``.participants``, ``.sources``, ``.segment_edits``,
-``.speakers``, ``.codings``, ``.memos``, ``.history``, ``.team``, ``.transcription_runs`` and
+``.speakers``, ``.voices``, ``.codings``, ``.memos``, ``.history``, ``.team``, ``.transcription_runs`` and
 ``project.search(...)``. Front ends (CLI, TUI) call only this API.
 """
 
@@ -41,6 +41,7 @@ from mpu_qual.store.sources import Sources
 from mpu_qual.store.speaker_assignment import Speakers
 from mpu_qual.store.team_reads import TeamReads
 from mpu_qual.store.transcription_runs import TranscriptionRuns
+from mpu_qual.store.voices import Voices
 from mpu_qual.transcript_files.formats import is_transcript_file
 
 DB_NAME = "project.db"
@@ -65,6 +66,7 @@ class Project:
         self.sources = Sources(self)
         self.segment_edits = SegmentEditor(self)  # correct segments in place (segment_edits.py)
         self.speakers = Speakers(self)  # label many segments at once (speaker_assignment.py)
+        self.voices = Voices(self)  # diarized voices to participants (voices.py)
         self.codings = Codings(self)
         self.history = History(self)
         self.memos = Memos(self)
