@@ -37,7 +37,7 @@ print(json.dumps([loaded, commands]), file=sys.stderr)
             [
                 "mpu_qual.cli.core",
                 "mpu_qual.cli.output",
-                "mpu_qual.cli.transcribe",
+                "mpu_qual.cli.speech",
                 "mpu_qual.cli.transcript_preview",
                 "mpu_qual.cli.transcripts",
                 "mpu_qual.cli.voices",  # transcripts diarize / voices (no heavy package)
@@ -108,7 +108,7 @@ def test_when_numpy_is_already_loaded_the_hook_steps_aside() -> None:
 
 
 def test_a_group_gets_every_module_of_its_registry_entry_whatever_was_imported_first() -> None:
-    """cli/transcribe.py imports cli/transcripts.py: the transcripts group then exists before
+    """cli/speech.py imports cli/transcripts.py: the transcripts group then exists before
     its registry entry is loaded, and must still get the subcommands of cli/voices.py."""
     code = (
         "import click, mpu_qual.cli.transcripts\n"

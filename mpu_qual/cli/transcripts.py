@@ -1,4 +1,4 @@
-"""CLI: ``mpu-qual transcripts add|audio|list|show|export|remove`` (more subcommands in cli/transcribe.py).\n"""
+"""CLI: ``mpu-qual transcripts add|audio|list|show|export|remove`` (more subcommands in cli/speech.py).\n"""
 
 from __future__ import annotations
 

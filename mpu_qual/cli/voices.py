@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,8 +12,10 @@ from mpu_qual.cli.output import echo
 from mpu_qual.cli.transcripts import transcripts_group
 from mpu_qual.errors import MpuQualError
 from mpu_qual.figures import count
-from mpu_qual.store.voices import relabel, summaries
 from mpu_qual.transcript_files.timecode import format_clock
+
+if TYPE_CHECKING:
+    from mpu_qual.store import Project
 
 
 def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
@@ -29,7 +31,7 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
 
 
 def relabel_voices(
-    project: Any,
+    project: Project,
     name: str,
     assign: tuple[str, ...],
     merge: tuple[str, ...],
@@ -41,8 +43,7 @@ def relabel_voices(
         if not turn.isdigit():
             raise MpuQualError(f"--move '{turn}={new}': the turn must be a number", field="move")
         moves[int(turn)] = new
-    res = relabel(
-        project,
+    res = project.voices.relabel(
         name,
         assign=_pairs(assign, "assign"),
         merge=_pairs(merge, "merge"),
@@ -55,9 +56,9 @@ def relabel_voices(
     )
 
 
-def echo_voices(project: Any, name: str) -> None:
+def echo_voices(project: Project, name: str) -> None:
     """The speakers of a transcript with talk time and confidence, and what to do next."""
-    voices = summaries(project, name)
+    voices = project.voices.summaries(name)
     if not voices:
         echo(f"'{name}' has no speakers.", err=True)
         return
@@ -80,7 +81,7 @@ def echo_voices(project: Any, name: str) -> None:
         )
 
 
-def _echo_suggestions(project: Any, name: str) -> None:
+def _echo_suggestions(project: Project, name: str) -> None:
     from mpu_qual.speech.known_voices import suggest
 
     for s in suggest(project, name):
@@ -146,7 +147,7 @@ def transcripts_diarize(
 def transcripts_voices(ctx: click.Context, name: str) -> None:
     """List a transcript's speakers: talk time, turns, confidence, possible overlap."""
     project = open_project(ctx)
-    voices = summaries(project, name)
+    voices = project.voices.summaries(name)
     if not voices:
         echo(f"'{name}' has no speakers.")
         return

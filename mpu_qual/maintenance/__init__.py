@@ -3,5 +3,5 @@ back) and ``purge`` (really delete a name or a transcript, everywhere it was sto
 
 These sit above the store: they open projects and use its checks, schema and migrations, and
 the low-level safety tools below it (``mpu_qual.safety``: the backup API, checks on a raw
-connection). Called by the commands in ``cli/safety.py``; no UI here.
+connection). Called by the commands in ``cli/maintenance.py``; no UI here.
 """

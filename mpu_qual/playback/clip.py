@@ -12,7 +12,6 @@ import io
 import wave
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -64,45 +63,25 @@ def parse_segment_numbers(specs: list[str] | tuple[str, ...], count: int) -> lis
     return sorted(out)
 
 
-def media_of(project: Any, name: str | int) -> tuple[Any, Path]:
-    """The source and its recording, or an error that says what is missing."""
-    src = project.sources.get(name)
-    if not src.media_path:
-        raise MpuQualError(
-            f"the transcript '{src.name}' has no recording attached",
-            field="source",
-            hint=f"Attach it: mpu-qual transcripts audio '{src.name}' RECORDING.m4a",
-        )
-    path = Path(src.media_path)
-    if not path.is_absolute():
-        path = project.folder / path
-    if not path.is_file():
-        raise MpuQualError(
-            f"the recording of '{src.name}' is not there any more",
-            path=path,
-            hint="Put the file back at that place, or attach it where it is now: "
-            f"mpu-qual transcripts audio '{src.name}' FILE",
-        )
-    return src, path
-
-
 def write_clip(
-    project: Any,
-    name: str | int,
+    media: Path,
+    timings: list[tuple[int | None, int | None]],
     segment_specs: list[str] | tuple[str, ...],
     out: str | Path,
     *,
     gap_ms: int = GAP_MS,
 ) -> ClipReport:
-    """Write the audio of the given segments of transcript ``name`` to the WAV file ``out``."""
+    """Write the audio of the given segments of the recording ``media`` to the WAV file ``out``.
+
+    ``timings`` are the (start_ms, end_ms) of every segment of the transcript in order (the
+    store gives them: ``p.sources.recording(name)`` and ``p.sources.segments(src)``);
+    ``segment_specs`` pick some by number from 1."""
     out = Path(out)
     if out.suffix.lower() != ".wav":
         raise MpuQualError("the clip is written as WAV: name the file .wav", path=out)
-    src, media = media_of(project, name)
-    segs = project.sources.segments(src)
-    numbers = parse_segment_numbers(segment_specs, len(segs))
-    chosen = [segs[n - 1] for n in numbers]
-    untimed = [n for n, g in zip(numbers, chosen, strict=True) if g.start_ms is None]
+    numbers = parse_segment_numbers(segment_specs, len(timings))
+    chosen = [timings[n - 1] for n in numbers]
+    untimed = [n for n, (start, _end) in zip(numbers, chosen, strict=True) if start is None]
     if untimed:
         raise MpuQualError(
             f"segment {untimed[0]} has no time stamps, so its audio cannot be found",
@@ -110,12 +89,13 @@ def write_clip(
         )
     # Join neighbours: one stretch for segments that follow each other in the recording.
     spans: list[list[int]] = []
-    for g in chosen:
-        end = g.end_ms if g.end_ms is not None else g.start_ms
-        if spans and g.start_ms <= spans[-1][1] + 50:
+    for start, end_ms in chosen:
+        assert start is not None  # untimed segments were refused above
+        end = end_ms if end_ms is not None else start
+        if spans and start <= spans[-1][1] + 50:
             spans[-1][1] = max(spans[-1][1], end)
         else:
-            spans.append([g.start_ms, end])
+            spans.append([start, end])
     with MediaReader(media) as reader:
         info = reader.info
         gap = np.zeros((int(info.rate * gap_ms / 1000), info.channels), dtype=np.int16)

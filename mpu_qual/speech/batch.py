@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from mpu_qual.errors import MpuQualError
 from mpu_qual.speech.diarize import Diarizer
@@ -14,6 +14,9 @@ from mpu_qual.speech.model_lookup import ResolvedModel
 from mpu_qual.speech.options import TranscribeOptions
 from mpu_qual.speech.results import TranscriptionInterrupted, TranscriptionResult
 from mpu_qual.speech.runner import ProgressCallback, Transcriber
+
+if TYPE_CHECKING:
+    from mpu_qual.store import Project
 
 
 @dataclass
@@ -30,7 +33,7 @@ class BatchReport:
 
 
 def transcribe_files(
-    project: Any,
+    project: Project,
     paths: Sequence[str | Path],
     options: TranscribeOptions,
     *,

@@ -502,7 +502,7 @@ def _short(worker: str) -> str:
 
 
 def transcribe_on_cluster(
-    project: Any,
+    project: Project,
     paths: Sequence[str | Path],
     options: TranscribeOptions,
     address: str | Address,

@@ -13,9 +13,12 @@ the Voices screen).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from mpu_qual.store import Project
 
 THRESHOLD = 0.6  # CAM++ cosine: the same person across sessions is usually 0.6-0.85
 MARGIN = 0.05  # ahead of the second-best participant by at least this much
@@ -36,7 +39,7 @@ def _unit(v: Any) -> np.ndarray:
 
 
 def voice_prints(
-    project: Any, *, exclude: int | None = None
+    project: Project, *, exclude: int | None = None
 ) -> dict[str, tuple[np.ndarray, list[str]]]:
     """Each participant's mean voice embedding over the transcripts where a voice is theirs."""
     known = {p.label for p in project.participants.list()}
@@ -54,7 +57,7 @@ def voice_prints(
     return {k: (_unit(np.mean(v, axis=0)), sorted(set(where[k]))) for k, v in found.items()}
 
 
-def suggest(project: Any, source: str | int) -> list[Suggestion]:
+def suggest(project: Project, source: str | int) -> list[Suggestion]:
     """Suggestions for the unnamed voices of one transcript (best first)."""
     src = project.sources.get(source)
     emb = ((src.metadata or {}).get("diarization") or {}).get("embeddings") or {}

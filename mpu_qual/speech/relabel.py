@@ -14,15 +14,17 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mpu_qual.errors import MpuQualError
-from mpu_qual.playback.clip import media_of
 from mpu_qual.speech.diarize import Diarizer
 from mpu_qual.speech.turns import diarization_metadata, split_by_turns
-from mpu_qual.store.voices import VoicePiece, apply_voices, summaries
+from mpu_qual.store.voices import VoicePiece
 from mpu_qual.transcript_files.labels import PARTICIPANT_KEYS, is_label
 from mpu_qual.transcript_files.parsed import ParsedSegment
+
+if TYPE_CHECKING:
+    from mpu_qual.store import Project
 
 
 @dataclass
@@ -49,11 +51,13 @@ def listed_participants(metadata: dict[str, Any]) -> list[str]:
     return out
 
 
-def check_diarizable(project: Any, name: str | int, *, replace: bool = False) -> tuple[Any, Any]:
+def check_diarizable(
+    project: Project, name: str | int, *, replace: bool = False
+) -> tuple[Any, Any]:
     """Refuse, before any model loads, a transcript that cannot be labelled from its
     recording: no recording, no timestamps, or speakers already named (without ``replace``).
     Returns the source and its recording's path."""
-    src, path = media_of(project, name)
+    src, path = project.sources.recording(name)
     segs = project.sources.segments(src)
     if not any(g.start_ms is not None for g in segs):
         raise MpuQualError(
@@ -73,7 +77,7 @@ def check_diarizable(project: Any, name: str | int, *, replace: bool = False) ->
 
 
 def diarize_transcript(
-    project: Any, name: str | int, diarizer: Diarizer, *, replace: bool = False
+    project: Project, name: str | int, diarizer: Diarizer, *, replace: bool = False
 ) -> DiarizeReport:
     """Label the speakers of a stored transcript from its recording (one action)."""
     src, path = check_diarizable(project, name, replace=replace)
@@ -109,8 +113,8 @@ def diarize_transcript(
             )
         )
     meta = diarization_metadata(diarizer, turns)
-    apply_voices(project, src.id, plan, meta)
-    talk = {v.speaker: v.talk_ms for v in summaries(project, src.id)}
+    project.voices.apply(src.id, plan, meta)
+    talk = {v.speaker: v.talk_ms for v in project.voices.summaries(src.id)}
     return DiarizeReport(
         src.name,
         len({t.label for t in turns}),

@@ -8,9 +8,12 @@ the review list unless asked for.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mpu_qual.speech.flags import FLAG_DESCRIPTIONS
+
+if TYPE_CHECKING:
+    from mpu_qual.store import Project
 
 # Order of the worst-first walk: invented text before doubtful text before skipped audio.
 SEVERITY = {
@@ -66,7 +69,7 @@ def resolution(meta: dict[str, Any]) -> str | None:
 
 
 def review_items(
-    project: Any,
+    project: Project,
     source: str | int,
     flags: set[str] | None = None,
     *,
@@ -111,7 +114,7 @@ def review_items(
     return out
 
 
-def file_notices(project: Any, source: str | int) -> list[str]:
+def file_notices(project: Project, source: str | int) -> list[str]:
     """Messages about the whole transcript (an English-only model on another language)."""
     notices = project.sources.get(source).metadata.get("notices") or []
     return [n for n in notices if isinstance(n, str)]

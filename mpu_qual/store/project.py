@@ -3,8 +3,9 @@
 ``Project`` is a small facade: it opens and sets up the folder and owns the write API (every
 write is one ``transaction``; user actions also go through the undo journal with ``action``).
 Each concern has an object of its own, as sqlite-utils gives a table its own object:
-``project.codes``, ``.codebook``, ``.participants``, ``.sources``, ``.codings``, ``.memos``,
-``.history``, ``.team``, ``.transcription_runs`` and ``project.search(...)``. Front ends (CLI, TUI) call only this API.
+``project.codes``, ``.codebook``, ``.participants``, ``.sources``, ``.segment_edits``,
+``.speakers``, ``.voices``, ``.codings``, ``.memos``, ``.history``, ``.team``, ``.transcription_runs`` and
+``project.search(...)``. Front ends (CLI, TUI) call only this API.
 """
 
 from __future__ import annotations
@@ -35,9 +36,12 @@ from mpu_qual.store.migrations import apply_all
 from mpu_qual.store.participants import Participants
 from mpu_qual.store.records import SearchHit
 from mpu_qual.store.search import search_text
+from mpu_qual.store.segment_edits import SegmentEditor
 from mpu_qual.store.sources import Sources
+from mpu_qual.store.speaker_assignment import Speakers
 from mpu_qual.store.team_reads import TeamReads
 from mpu_qual.store.transcription_runs import TranscriptionRuns
+from mpu_qual.store.voices import Voices
 from mpu_qual.transcript_files.formats import is_transcript_file
 
 DB_NAME = "project.db"
@@ -60,6 +64,9 @@ class Project:
         self.codes = Codes(self)
         self.participants = Participants(self)
         self.sources = Sources(self)
+        self.segment_edits = SegmentEditor(self)  # correct segments in place (segment_edits.py)
+        self.speakers = Speakers(self)  # label many segments at once (speaker_assignment.py)
+        self.voices = Voices(self)  # diarized voices to participants (voices.py)
         self.codings = Codings(self)
         self.history = History(self)
         self.memos = Memos(self)

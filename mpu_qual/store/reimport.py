@@ -13,14 +13,19 @@ import bisect
 import difflib
 import hashlib
 import json
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mpu_qual.errors import MpuQualError
+from mpu_qual.store.connection import inserted_id
 from mpu_qual.transcript_files.formats import parse_file
 from mpu_qual.transcript_files.parsed import ParsedTranscript
+
+if TYPE_CHECKING:
+    from mpu_qual.store.project import Project
 
 # A fuzzy match must be at least this similar (difflib ratio) to the old quote. 0.8 accepts
 # a corrected word or two in a sentence-long quote, and rejects a different sentence.
@@ -185,10 +190,12 @@ def find_quote(
     return lo + s, lo + e, "fuzzy"
 
 
-def reimport_transcript(
-    project: Any, name: str | int, path: str | Path, *, min_ratio: float = MIN_FUZZY_RATIO
+def replace_text(
+    project: Project, name: str | int, path: str | Path, *, min_ratio: float = MIN_FUZZY_RATIO
 ) -> ReimportReport:
-    """Replace source ``name``'s text with the corrected file at ``path``; keep its codings."""
+    """Replace source ``name``'s text with the corrected file at ``path``; keep its codings.
+
+    Front ends call ``project.sources.reimport``, which calls this."""
     p = Path(path)
     src = project.sources.get(name)
     parsed: ParsedTranscript = parse_file(p)  # errors here leave the project untouched
@@ -270,10 +277,12 @@ def reimport_transcript(
             if idx < len(old_segs):
                 seg_id = old_segs[idx].id
             else:
-                seg_id = conn.execute(
-                    "INSERT INTO segments (source_id, idx, start, end) VALUES (?, ?, 0, 0)",
-                    [src.id, idx],
-                ).lastrowid
+                seg_id = inserted_id(
+                    conn.execute(
+                        "INSERT INTO segments (source_id, idx, start, end) VALUES (?, ?, 0, 0)",
+                        [src.id, idx],
+                    )
+                )
             conn.execute(update, [idx, speaker, pid, start, end, start_ms, end_ms, meta, seg_id])
         for old in old_segs[len(new_rows) :]:
             conn.execute("UPDATE segments SET start = 0, end = 0 WHERE id = ?", [old.id])
@@ -334,6 +343,6 @@ def _speaker_by_time(old_segs: list[Any], start_ms: int, end_ms: int | None) -> 
     return best[1] if best else None
 
 
-def _participant_id(project: Any, conn: Any, label: str) -> int:
+def _participant_id(project: Project, conn: sqlite3.Connection, label: str) -> int:
     """The participant for a speaker label, created like an import creates it."""
     return int(project.participants.ensure(conn, label))

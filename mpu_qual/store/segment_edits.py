@@ -23,9 +23,12 @@ import difflib
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mpu_qual.errors import MpuQualError, NotFound
+
+if TYPE_CHECKING:
+    from mpu_qual.store.project import Project
 
 INAUDIBLE = "[inaudible]"
 LOST_MEMO_TITLE = "Coding lost in a transcript correction"
@@ -101,7 +104,7 @@ def _row(r: tuple) -> _Seg:
 class SegmentEditor:
     """Segment corrections on one open project (``project.segment_edits``)."""
 
-    def __init__(self, project: Any) -> None:
+    def __init__(self, project: Project) -> None:
         self.project = project
 
     # ------------------------------------------------------------------ reading

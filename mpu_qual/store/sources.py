@@ -15,6 +15,7 @@ from mpu_qual.store.bulk_rows import check_and_index_source, rows_checked_per_so
 from mpu_qual.store.connection import inserted_id
 from mpu_qual.store.recordings import Recording, check_fits, open_recording
 from mpu_qual.store.records import Segment, Source
+from mpu_qual.store.reimport import MIN_FUZZY_RATIO, ReimportReport, replace_text
 from mpu_qual.transcript_files.formats import parse_file, write
 from mpu_qual.transcript_files.parsed import ParsedSegment, ParsedTranscript
 
@@ -372,6 +373,35 @@ class Sources:
             )
             updated = self.get(src.id)  # read inside the transaction: what was committed
         return updated, recording
+
+    def recording(self, source: str | int | Source) -> tuple[Source, Path]:
+        """The transcript and the path of its attached recording, or an error that says
+        what is missing (none attached, or the file is gone)."""
+        src = source if isinstance(source, Source) else self.get(source)
+        if not src.media_path:
+            raise MpuQualError(
+                f"the transcript '{src.name}' has no recording attached",
+                field="source",
+                hint=f"Attach it: mpu-qual transcripts audio '{src.name}' RECORDING.m4a",
+            )
+        path = Path(src.media_path)
+        if not path.is_absolute():
+            path = self.project.folder / path
+        if not path.is_file():
+            raise MpuQualError(
+                f"the recording of '{src.name}' is not there any more",
+                path=path,
+                hint="Put the file back at that place, or attach it where it is now: "
+                f"mpu-qual transcripts audio '{src.name}' FILE",
+            )
+        return src, path
+
+    def reimport(
+        self, source: str | int, path: str | Path, *, min_ratio: float = MIN_FUZZY_RATIO
+    ) -> ReimportReport:
+        """Replace a transcript's text with the corrected file at ``path``, keeping its
+        codings (moved onto the same words), one undoable action (store/reimport.py)."""
+        return replace_text(self.project, source, path, min_ratio=min_ratio)
 
     def detach_recording(self, source: str | int | Source) -> Source:
         """Forget a transcript's recording (the file is not touched), one undoable action."""

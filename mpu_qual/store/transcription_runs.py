@@ -1,5 +1,5 @@
 """Saved progress of transcription runs (``project.transcription_runs``): the rows of the
-``transcription_runs`` and ``transcription_segments`` tables (store/migrations/transcription.py).
+``transcription_runs`` and ``transcription_segments`` tables (store/migrations/speech.py).
 
 ``mpu_qual.speech`` writes each segment in its own small transaction the moment it arrives from
 the worker: a crash, Ctrl+C or SIGKILL loses at most the segment being decoded.

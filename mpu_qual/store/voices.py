@@ -9,7 +9,7 @@ recording is not "S1" of the next. The researcher then
   voices in later recordings are suggested from it);
 * merges two voices (``S4=S2``): S4's segments take S2's speaker, and S4 is recorded as S2;
 * moves one turn to another speaker;
-* applies a fresh diarization to a stored transcript (``apply_voices``): segments split
+* applies a fresh diarization to a stored transcript (``project.voices.apply``): segments split
   where the speaker changes, labelled with their voice and confidence.
 
 Every call is one action in the undo journal (``mpu-qual undo`` reverts it whole).
@@ -20,11 +20,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mpu_qual.errors import MpuQualError
 from mpu_qual.figures import count
-from mpu_qual.store.segment_edits import SegmentEditor, _set_description
+from mpu_qual.store.segment_edits import _set_description
+
+if TYPE_CHECKING:
+    from mpu_qual.store.project import Project
 
 
 @dataclass
@@ -46,37 +49,6 @@ class Relabelled:
     changed: int
     steps: list[str] = field(default_factory=list)
     new_voice: str | None = None
-
-
-def summaries(project: Any, source: str | int) -> list[VoiceSummary]:
-    """Each speaker of a transcript with talk time, typical passages and confidence."""
-    src = project.sources.get(source)
-    pids = {p.id: p.label for p in project.participants.list()}
-    groups: dict[str, list[Any]] = {}
-    for seg in project.sources.segments(src):
-        if seg.speaker:
-            groups.setdefault(seg.speaker, []).append(seg)
-    out = []
-    for speaker, segs in groups.items():
-        talk = sum((g.end_ms or 0) - (g.start_ms or 0) for g in segs)
-        confs = [g.meta["speaker_confidence"] for g in segs if "speaker_confidence" in g.meta]
-        longest = sorted(segs, key=lambda g: -((g.end_ms or 0) - (g.start_ms or 0)))
-        pid = next((g.participant_id for g in segs if g.participant_id), None)
-        out.append(
-            VoiceSummary(
-                speaker=speaker,
-                voices=sorted({g.meta["voice"] for g in segs if g.meta.get("voice")}),
-                participant=pids.get(pid) if pid else None,
-                talk_ms=talk,
-                segments=[g.id for g in longest],
-                confidence=round(sum(confs) / len(confs), 3) if confs else None,
-                overlap_ms=sum(
-                    (g.end_ms or 0) - (g.start_ms or 0) for g in segs if g.meta.get("overlap")
-                ),
-            )
-        )
-    out.sort(key=lambda v: -v.talk_ms)
-    return out
 
 
 def _speakers(conn: Any, source_id: int) -> set[str]:
@@ -115,142 +87,6 @@ def _remember(conn: Any, source_id: int, old: str, new: str) -> None:
     )
 
 
-def relabel(
-    project: Any,
-    source: str | int,
-    *,
-    assign: Mapping[str, str] | None = None,
-    merge: Mapping[str, str] | None = None,
-    move: Mapping[int, str] | None = None,
-    split: Sequence[int] | None = None,
-) -> Relabelled:
-    """Assign voices to participants, merge voices, move single turns: one action.
-
-    ``assign`` {"S1": "IL1"}: the speaker S1 becomes participant IL1 (created if new).
-    ``merge`` {"S4": "S2"}: S4's turns go to speaker S2, which must be in this transcript.
-    ``move`` {12: "S3"}: turn number 12 (1-based, as listed) goes to speaker S3.
-    ``split`` [12, 15]: those turns become a new voice (the next free S number), nobody yet.
-    """
-    assign, merge, move = dict(assign or {}), dict(merge or {}), dict(move or {})
-    split = list(split or [])
-    if not (assign or merge or move or split):
-        raise MpuQualError(
-            "say what to change: --assign VOICE=PARTICIPANT, --merge VOICE=VOICE or --move N=SPEAKER",
-            field="assign",
-        )
-    src = project.sources.get(source)
-    for kind, pairs in (("assign", assign), ("merge", merge)):
-        for a, b in pairs.items():
-            if not a.strip() or not b.strip():
-                raise MpuQualError(f"--{kind} needs OLD=NEW with both sides given", field=kind)
-    out = Relabelled(src.name, 0)
-    with project.action(f"Speakers of {src.name}", kind="participant") as conn:
-        have = _speakers(conn, src.id)
-        for old, new in merge.items():
-            if old not in have:
-                raise MpuQualError(
-                    f"transcript '{src.name}' has no speaker '{old}'",
-                    field="merge",
-                    hint="Speakers here: " + ", ".join(sorted(have)),
-                )
-            if new not in have:
-                raise MpuQualError(
-                    f"transcript '{src.name}' has no speaker '{new}' to merge into",
-                    field="merge",
-                    hint="Speakers here: " + ", ".join(sorted(have)),
-                )
-            pid = conn.execute(
-                "SELECT participant_id FROM segments WHERE source_id = ? AND speaker = ? "
-                "AND participant_id IS NOT NULL LIMIT 1",
-                [src.id, new],
-            ).fetchone()
-            out.changed += conn.execute(
-                "UPDATE segments SET speaker = ?, participant_id = ? "
-                "WHERE source_id = ? AND speaker = ?",
-                [new, pid[0] if pid else None, src.id, old],
-            ).rowcount
-            _remember(conn, src.id, old, new)
-            out.steps.append(f"merged {old} into {new}")
-            have.discard(old)
-        for old, new in assign.items():
-            if old not in have:
-                raise MpuQualError(
-                    f"transcript '{src.name}' has no speaker '{old}'",
-                    field="assign",
-                    hint="Speakers here: " + ", ".join(sorted(have)),
-                )
-            new = new.strip()
-            pid = project.participants.ensure(conn, new)
-            out.changed += conn.execute(
-                "UPDATE segments SET speaker = ?, participant_id = ? "
-                "WHERE source_id = ? AND speaker = ?",
-                [new, pid, src.id, old],
-            ).rowcount
-            _remember(conn, src.id, old, new)
-            out.steps.append(f"{old} is {new}")
-            have.discard(old)
-            have.add(new)
-        if move:
-            rows = conn.execute(
-                "SELECT id FROM segments WHERE source_id = ? ORDER BY idx", [src.id]
-            ).fetchall()
-            for number, new in move.items():
-                if not 1 <= number <= len(rows):
-                    raise MpuQualError(
-                        f"transcript '{src.name}' has no turn {number} (it has {len(rows)})",
-                        field="move",
-                    )
-                new = new.strip()
-                pid = conn.execute(
-                    "SELECT participant_id FROM segments WHERE source_id = ? AND speaker = ? "
-                    "LIMIT 1",
-                    [src.id, new],
-                ).fetchone()
-                if pid is None:  # not a speaker of this transcript: a participant
-                    pid = (project.participants.ensure(conn, new),)
-                out.changed += conn.execute(
-                    "UPDATE segments SET speaker = ?, participant_id = ? WHERE id = ?",
-                    [new, pid[0], rows[number - 1][0]],
-                ).rowcount
-                out.steps.append(f"turn {number} to {new}")
-        if split:
-            rows = conn.execute(
-                "SELECT id FROM segments WHERE source_id = ? ORDER BY idx", [src.id]
-            ).fetchall()
-            taken = _speakers(conn, src.id) | {
-                r[0]
-                for r in conn.execute(
-                    "SELECT DISTINCT json_extract(meta, '$.voice') FROM segments "
-                    "WHERE source_id = ?",
-                    [src.id],
-                )
-                if r[0]
-            }
-            n = 1
-            while f"S{n}" in taken:
-                n += 1
-            new = f"S{n}"
-            for number in split:
-                if not 1 <= number <= len(rows):
-                    raise MpuQualError(
-                        f"transcript '{src.name}' has no turn {number} (it has {len(rows)})",
-                        field="split",
-                    )
-                sid = rows[number - 1][0]
-                meta = json.loads(
-                    conn.execute("SELECT meta FROM segments WHERE id = ?", [sid]).fetchone()[0]
-                )
-                meta["voice"] = new
-                out.changed += conn.execute(
-                    "UPDATE segments SET speaker = ?, participant_id = NULL, meta = ? WHERE id = ?",
-                    [new, json.dumps(meta, ensure_ascii=False), sid],
-                ).rowcount
-            out.steps.append(f"{count(len(split), 'turn')} to a new voice {new}")
-            out.new_voice = new
-        _set_description(conn, f"Speakers of {src.name}: " + "; ".join(out.steps))
-    return out
-
-
 @dataclass
 class VoicePiece:
     """One labelled piece of a stored segment, as a diarization proposes it."""
@@ -259,61 +95,6 @@ class VoicePiece:
     voice: str
     start_ms: int | None
     meta: dict[str, Any]
-
-
-def apply_voices(
-    project: Any,
-    source: str | int,
-    plan: Sequence[tuple[int, Sequence[VoicePiece]]],
-    diarization: Mapping[str, Any],
-) -> Relabelled:
-    """Split and label a stored transcript's segments as a diarization found: one action.
-
-    ``plan``: for each segment id, its pieces in order (their texts, stripped, in order in
-    the segment's text). Codings move with their words (SegmentEditor.split). The speakers
-    become the voices S1, S2, ... without participants until assigned.
-    """
-    src = project.sources.get(source)
-    editor = SegmentEditor(project)
-    out = Relabelled(src.name, 0)
-    with project.action(f"Find speakers in {src.name}", kind="transcript") as conn:
-        for seg_id, pieces in reversed(list(plan)):
-            ids = [seg_id]
-            for k in range(len(pieces) - 1, 0, -1):
-                row = conn.execute(
-                    "SELECT s.start, s.end, src.text FROM segments s JOIN sources src "
-                    "ON src.id = s.source_id WHERE s.id = ?",
-                    [seg_id],
-                ).fetchone()
-                start, end, text = row
-                at = _find_cut(text[start:end], pieces, k)
-                report = editor.split(seg_id, start + at, at_ms=pieces[k].start_ms)
-                ids.insert(1, report.segment_ids[-1])
-            for sid, piece in zip(ids, pieces, strict=True):
-                meta = json.loads(
-                    conn.execute("SELECT meta FROM segments WHERE id = ?", [sid]).fetchone()[0]
-                )
-                if len(pieces) > 1:
-                    meta.pop("corrected", None)  # split by speaker is not a correction
-                    meta["split_by_speaker"] = True
-                for key in ("speaker_confidence", "overlap"):
-                    meta.pop(key, None)
-                meta.update(piece.meta)
-                meta["voice"] = piece.voice
-                out.changed += conn.execute(
-                    "UPDATE segments SET speaker = ?, participant_id = NULL, meta = ? WHERE id = ?",
-                    [piece.voice, json.dumps(meta, ensure_ascii=False), sid],
-                ).rowcount
-        raw = conn.execute("SELECT metadata FROM sources WHERE id = ?", [src.id]).fetchone()[0]
-        meta = json.loads(raw or "{}")
-        meta["diarization"] = dict(diarization)
-        meta.pop("voice_map", None)
-        conn.execute(
-            "UPDATE sources SET metadata = ? WHERE id = ?",
-            [json.dumps(meta, ensure_ascii=False), src.id],
-        )
-        _set_description(conn, f"Find speakers in {src.name}")
-    return out
 
 
 def _find_cut(text: str, pieces: Sequence[VoicePiece], k: int) -> int:
@@ -327,3 +108,230 @@ def _find_cut(text: str, pieces: Sequence[VoicePiece], k: int) -> int:
             return at
         pos = at + len(p.text)
     raise AssertionError("piece index out of range")
+
+
+class Voices:
+    """``project.voices``: the speakers of a diarized transcript (store/voices.py): list them,
+    assign, merge, move or split them, and apply a fresh diarization."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+
+    def summaries(self, source: str | int) -> list[VoiceSummary]:
+        """Each speaker of a transcript with talk time, typical passages and confidence."""
+        src = self.project.sources.get(source)
+        pids = {p.id: p.label for p in self.project.participants.list()}
+        groups: dict[str, list[Any]] = {}
+        for seg in self.project.sources.segments(src):
+            if seg.speaker:
+                groups.setdefault(seg.speaker, []).append(seg)
+        out = []
+        for speaker, segs in groups.items():
+            talk = sum((g.end_ms or 0) - (g.start_ms or 0) for g in segs)
+            confs = [g.meta["speaker_confidence"] for g in segs if "speaker_confidence" in g.meta]
+            longest = sorted(segs, key=lambda g: -((g.end_ms or 0) - (g.start_ms or 0)))
+            pid = next((g.participant_id for g in segs if g.participant_id), None)
+            out.append(
+                VoiceSummary(
+                    speaker=speaker,
+                    voices=sorted({g.meta["voice"] for g in segs if g.meta.get("voice")}),
+                    participant=pids.get(pid) if pid else None,
+                    talk_ms=talk,
+                    segments=[g.id for g in longest],
+                    confidence=round(sum(confs) / len(confs), 3) if confs else None,
+                    overlap_ms=sum(
+                        (g.end_ms or 0) - (g.start_ms or 0) for g in segs if g.meta.get("overlap")
+                    ),
+                )
+            )
+        out.sort(key=lambda v: -v.talk_ms)
+        return out
+
+    def relabel(
+        self,
+        source: str | int,
+        *,
+        assign: Mapping[str, str] | None = None,
+        merge: Mapping[str, str] | None = None,
+        move: Mapping[int, str] | None = None,
+        split: Sequence[int] | None = None,
+    ) -> Relabelled:
+        """Assign voices to participants, merge voices, move single turns: one action.
+
+        ``assign`` {"S1": "IL1"}: the speaker S1 becomes participant IL1 (created if new).
+        ``merge`` {"S4": "S2"}: S4's turns go to speaker S2, which must be in this transcript.
+        ``move`` {12: "S3"}: turn number 12 (1-based, as listed) goes to speaker S3.
+        ``split`` [12, 15]: those turns become a new voice (the next free S number), nobody yet.
+        """
+        assign, merge, move = dict(assign or {}), dict(merge or {}), dict(move or {})
+        split = list(split or [])
+        if not (assign or merge or move or split):
+            raise MpuQualError(
+                "say what to change: --assign VOICE=PARTICIPANT, --merge VOICE=VOICE or --move N=SPEAKER",
+                field="assign",
+            )
+        src = self.project.sources.get(source)
+        for kind, pairs in (("assign", assign), ("merge", merge)):
+            for a, b in pairs.items():
+                if not a.strip() or not b.strip():
+                    raise MpuQualError(f"--{kind} needs OLD=NEW with both sides given", field=kind)
+        out = Relabelled(src.name, 0)
+        with self.project.action(f"Speakers of {src.name}", kind="participant") as conn:
+            have = _speakers(conn, src.id)
+            for old, new in merge.items():
+                if old not in have:
+                    raise MpuQualError(
+                        f"transcript '{src.name}' has no speaker '{old}'",
+                        field="merge",
+                        hint="Speakers here: " + ", ".join(sorted(have)),
+                    )
+                if new not in have:
+                    raise MpuQualError(
+                        f"transcript '{src.name}' has no speaker '{new}' to merge into",
+                        field="merge",
+                        hint="Speakers here: " + ", ".join(sorted(have)),
+                    )
+                pid = conn.execute(
+                    "SELECT participant_id FROM segments WHERE source_id = ? AND speaker = ? "
+                    "AND participant_id IS NOT NULL LIMIT 1",
+                    [src.id, new],
+                ).fetchone()
+                out.changed += conn.execute(
+                    "UPDATE segments SET speaker = ?, participant_id = ? "
+                    "WHERE source_id = ? AND speaker = ?",
+                    [new, pid[0] if pid else None, src.id, old],
+                ).rowcount
+                _remember(conn, src.id, old, new)
+                out.steps.append(f"merged {old} into {new}")
+                have.discard(old)
+            for old, new in assign.items():
+                if old not in have:
+                    raise MpuQualError(
+                        f"transcript '{src.name}' has no speaker '{old}'",
+                        field="assign",
+                        hint="Speakers here: " + ", ".join(sorted(have)),
+                    )
+                new = new.strip()
+                pid = self.project.participants.ensure(conn, new)
+                out.changed += conn.execute(
+                    "UPDATE segments SET speaker = ?, participant_id = ? "
+                    "WHERE source_id = ? AND speaker = ?",
+                    [new, pid, src.id, old],
+                ).rowcount
+                _remember(conn, src.id, old, new)
+                out.steps.append(f"{old} is {new}")
+                have.discard(old)
+                have.add(new)
+            if move:
+                rows = conn.execute(
+                    "SELECT id FROM segments WHERE source_id = ? ORDER BY idx", [src.id]
+                ).fetchall()
+                for number, new in move.items():
+                    if not 1 <= number <= len(rows):
+                        raise MpuQualError(
+                            f"transcript '{src.name}' has no turn {number} (it has {len(rows)})",
+                            field="move",
+                        )
+                    new = new.strip()
+                    pid = conn.execute(
+                        "SELECT participant_id FROM segments WHERE source_id = ? AND speaker = ? "
+                        "LIMIT 1",
+                        [src.id, new],
+                    ).fetchone()
+                    if pid is None:  # not a speaker of this transcript: a participant
+                        pid = (self.project.participants.ensure(conn, new),)
+                    out.changed += conn.execute(
+                        "UPDATE segments SET speaker = ?, participant_id = ? WHERE id = ?",
+                        [new, pid[0], rows[number - 1][0]],
+                    ).rowcount
+                    out.steps.append(f"turn {number} to {new}")
+            if split:
+                rows = conn.execute(
+                    "SELECT id FROM segments WHERE source_id = ? ORDER BY idx", [src.id]
+                ).fetchall()
+                taken = _speakers(conn, src.id) | {
+                    r[0]
+                    for r in conn.execute(
+                        "SELECT DISTINCT json_extract(meta, '$.voice') FROM segments "
+                        "WHERE source_id = ?",
+                        [src.id],
+                    )
+                    if r[0]
+                }
+                n = 1
+                while f"S{n}" in taken:
+                    n += 1
+                new = f"S{n}"
+                for number in split:
+                    if not 1 <= number <= len(rows):
+                        raise MpuQualError(
+                            f"transcript '{src.name}' has no turn {number} (it has {len(rows)})",
+                            field="split",
+                        )
+                    sid = rows[number - 1][0]
+                    meta = json.loads(
+                        conn.execute("SELECT meta FROM segments WHERE id = ?", [sid]).fetchone()[0]
+                    )
+                    meta["voice"] = new
+                    out.changed += conn.execute(
+                        "UPDATE segments SET speaker = ?, participant_id = NULL, meta = ? WHERE id = ?",
+                        [new, json.dumps(meta, ensure_ascii=False), sid],
+                    ).rowcount
+                out.steps.append(f"{count(len(split), 'turn')} to a new voice {new}")
+                out.new_voice = new
+            _set_description(conn, f"Speakers of {src.name}: " + "; ".join(out.steps))
+        return out
+
+    def apply(
+        self,
+        source: str | int,
+        plan: Sequence[tuple[int, Sequence[VoicePiece]]],
+        diarization: Mapping[str, Any],
+    ) -> Relabelled:
+        """Split and label a stored transcript's segments as a diarization found: one action.
+
+        ``plan``: for each segment id, its pieces in order (their texts, stripped, in order in
+        the segment's text). Codings move with their words (self.project.segment_edits.split). The speakers
+        become the voices S1, S2, ... without participants until assigned.
+        """
+        src = self.project.sources.get(source)
+        editor = self.project.segment_edits
+        out = Relabelled(src.name, 0)
+        with self.project.action(f"Find speakers in {src.name}", kind="transcript") as conn:
+            for seg_id, pieces in reversed(list(plan)):
+                ids = [seg_id]
+                for k in range(len(pieces) - 1, 0, -1):
+                    row = conn.execute(
+                        "SELECT s.start, s.end, src.text FROM segments s JOIN sources src "
+                        "ON src.id = s.source_id WHERE s.id = ?",
+                        [seg_id],
+                    ).fetchone()
+                    start, end, text = row
+                    at = _find_cut(text[start:end], pieces, k)
+                    report = editor.split(seg_id, start + at, at_ms=pieces[k].start_ms)
+                    ids.insert(1, report.segment_ids[-1])
+                for sid, piece in zip(ids, pieces, strict=True):
+                    meta = json.loads(
+                        conn.execute("SELECT meta FROM segments WHERE id = ?", [sid]).fetchone()[0]
+                    )
+                    if len(pieces) > 1:
+                        meta.pop("corrected", None)  # split by speaker is not a correction
+                        meta["split_by_speaker"] = True
+                    for key in ("speaker_confidence", "overlap"):
+                        meta.pop(key, None)
+                    meta.update(piece.meta)
+                    meta["voice"] = piece.voice
+                    out.changed += conn.execute(
+                        "UPDATE segments SET speaker = ?, participant_id = NULL, meta = ? WHERE id = ?",
+                        [piece.voice, json.dumps(meta, ensure_ascii=False), sid],
+                    ).rowcount
+            raw = conn.execute("SELECT metadata FROM sources WHERE id = ?", [src.id]).fetchone()[0]
+            meta = json.loads(raw or "{}")
+            meta["diarization"] = dict(diarization)
+            meta.pop("voice_map", None)
+            conn.execute(
+                "UPDATE sources SET metadata = ? WHERE id = ?",
+                [json.dumps(meta, ensure_ascii=False), src.id],
+            )
+            _set_description(conn, f"Find speakers in {src.name}")
+        return out

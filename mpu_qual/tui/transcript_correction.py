@@ -1,6 +1,6 @@
 """Listening and correcting in the workbench: keys, playback following the caret, edits.
 
-A thin layer: ``mpu_qual.playback.Player`` plays, ``SegmentEditor`` changes the transcript
+A thin layer: ``mpu_qual.playback.Player`` plays, ``project.segment_edits`` changes the transcript
 (one undoable action each); this module maps keys to them and keeps the caret on the
 segment being heard. The workbench installs it with ``install(screen)`` and routes
 ``action_correct(what)`` here.
@@ -23,12 +23,12 @@ from textual.binding import Binding
 from mpu_qual.errors import MpuQualError
 from mpu_qual.figures import count
 from mpu_qual.playback import SPEEDS, MiniaudioSink, NoAudioDevice, Player
-from mpu_qual.playback.clip import media_of
-from mpu_qual.store.segment_edits import EditReport, SegmentEditor
+from mpu_qual.store.segment_edits import EditReport
 
 if TYPE_CHECKING:
     from textual.timer import Timer
 
+    from mpu_qual.store import Project
     from mpu_qual.tui.screens.workbench import WorkbenchScreen
 
 JUMP_MS = 5_000
@@ -85,7 +85,7 @@ class TranscriptCorrection:
         return self.screen.app
 
     @property
-    def project(self) -> Any:
+    def project(self) -> Project:
         return self.app.project
 
     def _sink_factory(self) -> Callable[[], Any]:
@@ -145,7 +145,7 @@ class TranscriptCorrection:
             # transcript for another one and stopped the segment a quarter second in
             self._load_times()
         try:
-            _src, media = media_of(self.project, src.id)
+            _src, media = self.project.sources.recording(src.id)
             if self.player is None:
                 self.player = Player(self._sink_factory())
             self.player.sink_factory = self._sink_factory()
@@ -276,7 +276,7 @@ class TranscriptCorrection:
             if result is None:
                 return
             new_text, new_speaker = result
-            editor = SegmentEditor(self.project)
+            editor = self.project.segment_edits
             report = self._write(
                 lambda: editor.edit(
                     segment_id, new_text, speaker=new_speaker if new_speaker else None
@@ -303,7 +303,7 @@ class TranscriptCorrection:
         if self.player is not None and self.player.playing:
             at_ms = self.player.position_ms
         cursor = self.screen.view.cursor
-        editor = SegmentEditor(self.project)
+        editor = self.project.segment_edits
         if self._write(lambda: editor.split(here[1], cursor, at_ms=at_ms), "Could not split"):
             self.screen.view.move_to(cursor + 1)
 
@@ -311,14 +311,14 @@ class TranscriptCorrection:
         here = self._segment()
         if here is None:
             return
-        editor = SegmentEditor(self.project)
+        editor = self.project.segment_edits
         self._write(lambda: editor.merge_with_next(here[1]), "Could not join the segments")
 
     def do_nudge(self, which: str, direction: int) -> None:
         here = self._segment()
         if here is None:
             return
-        editor = SegmentEditor(self.project)
+        editor = self.project.segment_edits
         cursor = self.screen.view.cursor
         report = self.app.run_write(
             lambda: editor.nudge(here[1], which, direction * NUDGE_MS),

@@ -281,7 +281,6 @@ def test_known_voices_are_suggested_from_another_recording(
 
     from mpu_qual.speech.known_voices import suggest
     from mpu_qual.speech.relabel import diarize_transcript
-    from mpu_qual.store.voices import relabel
     from mpu_qual.transcript_files.parsed import ParsedTranscript
 
     audio, rate = sf.read(SAMPLE, dtype="float32")
@@ -308,7 +307,7 @@ def test_known_voices_are_suggested_from_another_recording(
             truth.setdefault(g.speaker, []).append(names[who])
         assign = {v: max(set(w), key=w.count) for v, w in truth.items()}
         assert sorted(assign.values()) == ["DIANE", "SHEILA"]
-        relabel(p, "one", assign=assign)
+        p.voices.relabel("one", assign=assign)
         before = [g.speaker for g in p.sources.segments("two")]
         found = {s.voice: s for s in suggest(p, "two")}
         # both people found (a voice over-split in "two" gets the same, right, suggestion)
@@ -328,7 +327,6 @@ def test_the_participants_header_sets_the_number_of_voices(
     diarizer, tmp_path: Path, no_network: None
 ) -> None:
     from mpu_qual.speech.relabel import diarize_transcript
-    from mpu_qual.store.voices import summaries
 
     txt = tmp_path / "call.txt"
     txt.write_text(
@@ -346,7 +344,7 @@ def test_the_participants_header_sets_the_number_of_voices(
         assert rep.speakers_from_header == 3
         assert rep.voices == 3  # the header said three, although two people speak
         assert diarizer.speakers.auto  # the shared diarizer is left as it was
-        assert len(summaries(p, "call")) <= 3
+        assert len(p.voices.summaries("call")) <= 3
         meta = p.sources.get("call").metadata["diarization"]
         assert meta["speakers_asked"] == "3"
     finally:

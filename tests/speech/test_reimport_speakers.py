@@ -9,8 +9,7 @@ import pytest
 from mpu_qual.errors import MpuQualError
 from mpu_qual.speech.diarize import SpeakerTurn, apply_turns, load_diarizer
 from mpu_qual.store import Project
-from mpu_qual.store.reimport import LOST_MEMO_TITLE, find_quote, reimport_transcript
-from mpu_qual.store.speaker_assignment import assign_speakers, select_segments
+from mpu_qual.store.reimport import LOST_MEMO_TITLE, find_quote
 from mpu_qual.transcript_files.formats import parse_file
 from mpu_qual.transcript_files.parsed import ParsedSegment, ParsedTranscript
 from mpu_qual.transcript_files.timecode import parse_time
@@ -76,7 +75,7 @@ def _corrected(project: Project, tmp_path: Path, speakers: bool = False) -> Path
 
 def test_reimport_keeps_moves_and_reports(coded: Project, tmp_path: Path) -> None:
     path = _corrected(coded, tmp_path)
-    rep = reimport_transcript(coded, "fg", path)
+    rep = coded.sources.reimport("fg", path)
     hows = {m.old_quote: m.how for m in rep.moves}
     assert hows == {
         "enough technicians": "kept",
@@ -131,7 +130,7 @@ def test_reimport_undo_and_redo(coded: Project, tmp_path: Path, change) -> None:
         parsed = parse_file(path)
         change(parsed)
         path.write_text(to_vtt(parsed), encoding="utf-8")
-    reimport_transcript(coded, "fg", path)
+    coded.sources.reimport("fg", path)
     after = state()
     assert after != before
     assert coded.history.undo() is not None  # the whole re-import is one action
@@ -146,7 +145,7 @@ def test_reimport_keeps_speakers_assigned_after_the_vtt(coded: Project, tmp_path
     path = _corrected(coded, tmp_path, speakers=True)
     # the file on disk no longer says who spoke segment 0-1: drop the voice tags
     path.write_text(path.read_text(encoding="utf-8").replace("<v Moderator>", ""), "utf-8")
-    reimport_transcript(coded, "fg", path)
+    coded.sources.reimport("fg", path)
     speakers = [g.speaker for g in coded.sources.segments("fg")]
     assert speakers[:2] == ["Moderator", "Moderator"]
     assert speakers[3] == "P2"  # a label written in the file wins
@@ -157,7 +156,7 @@ def test_bad_corrected_file_changes_nothing(coded: Project, tmp_path: Path, snap
     bad.write_text("WEBVTT\n\n00:00:01.000 --> nonsense\nHello\n", encoding="utf-8")
     before = snapshot(coded.folder)
     with pytest.raises(MpuQualError) as info:
-        reimport_transcript(coded, "fg", bad)
+        coded.sources.reimport("fg", bad)
     assert info.value.line == 3
     assert snapshot(coded.folder) == before
 
@@ -170,31 +169,31 @@ def test_find_quote_prefers_the_nearest_occurrence() -> None:
 
 
 def test_speakers_by_time_range_and_pattern(coded: Project) -> None:
-    res = assign_speakers(coded, "fg", "P1", start_ms=parse_time("0:10"), end_ms=parse_time("30"))
+    res = coded.speakers.assign("fg", "P1", start_ms=parse_time("0:10"), end_ms=parse_time("30"))
     assert res.count == 2
     speakers = [g.speaker for g in coded.sources.segments("fg")]
     assert speakers[1:3] == ["P1", "P1"] and speakers[0] is None
-    res = assign_speakers(coded, "fg", "P3", pattern=r"thank YOU")
+    res = coded.speakers.assign("fg", "P3", pattern=r"thank YOU")
     assert res.count == 2  # case-insensitive by default
-    assert assign_speakers(coded, "fg", "P3", pattern=r"^thank", dry_run=True).count == 1
-    dry = assign_speakers(coded, "fg", "P4", speaker="P1", dry_run=True)
+    assert coded.speakers.assign("fg", "P3", pattern=r"^thank", dry_run=True).count == 1
+    dry = coded.speakers.assign("fg", "P4", speaker="P1", dry_run=True)
     assert dry.count == 2 and [g.speaker for g in coded.sources.segments("fg")][1] == "P1"
     assert [p.label for p in coded.participants.list()] == ["P1", "P3"]
     assert coded.history.undo() is not None  # one action per assignment
     assert [g.speaker for g in coded.sources.segments("fg")][0] is None
-    assert select_segments(coded, "fg", unlabelled=True) == [
+    assert coded.speakers.select("fg", unlabelled=True) == [
         g.id for g in coded.sources.segments("fg") if g.speaker is None
     ]
 
 
 def test_speaker_selection_errors(coded: Project) -> None:
     with pytest.raises(MpuQualError, match="bad regular expression") as info:
-        select_segments(coded, "fg", pattern="(unclosed")
+        coded.speakers.select("fg", pattern="(unclosed")
     assert info.value.field == "match"
     with pytest.raises(MpuQualError, match="say which segments"):
-        select_segments(coded, "fg")
+        coded.speakers.select("fg")
     with pytest.raises(MpuQualError, match="ends before it starts"):
-        select_segments(coded, "fg", start_ms=5000, end_ms=1000)
+        coded.speakers.select("fg", start_ms=5000, end_ms=1000)
     with pytest.raises(MpuQualError, match="is not a time"):
         parse_time("half past")
     assert parse_time("1:02:03.5") == 3_723_500

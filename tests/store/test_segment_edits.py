@@ -14,7 +14,7 @@ import pytest
 
 from mpu_qual.errors import MpuQualError
 from mpu_qual.store import Project
-from mpu_qual.store.segment_edits import INAUDIBLE, LOST_MEMO_TITLE, SegmentEditor
+from mpu_qual.store.segment_edits import INAUDIBLE, LOST_MEMO_TITLE
 from mpu_qual.transcript_files.parsed import ParsedSegment, ParsedTranscript
 
 TURNS = [
@@ -79,7 +79,7 @@ def test_edit_keeps_codings_on_their_words_and_undo_restores_both(fg: Project) -
     later = _code(fg, "Training takes two years", "factors.ecosystem")
     across = _code(fg, "night shift.\n我哋公司")
     before = fg.sources.get("fg").text
-    ed = SegmentEditor(fg)
+    ed = fg.segment_edits
     report = ed.edit(
         _seg(fg, 1).id, "Honestly, we cannot find enough PLC technicians for night shifts."
     )
@@ -109,7 +109,7 @@ def test_edit_keeps_codings_on_their_words_and_undo_restores_both(fg: Project) -
 
 
 def test_edit_speaker_too_creates_the_participant(fg: Project) -> None:
-    SegmentEditor(fg).edit(_seg(fg, 2).id, "我哋公司好難請到識自動化嘅技術員。", speaker="TP2")
+    fg.segment_edits.edit(_seg(fg, 2).id, "我哋公司好難請到識自動化嘅技術員。", speaker="TP2")
     g = _seg(fg, 2)
     assert g.speaker == "TP2" and fg.participants.get("TP2").id == g.participant_id
     assert "corrected" not in g.meta  # the text did not change
@@ -119,7 +119,7 @@ def test_edit_speaker_too_creates_the_participant(fg: Project) -> None:
 
 def test_coding_whose_words_were_deleted_is_kept_in_a_memo(fg: Project) -> None:
     gone = _code(fg, "then they leave")
-    report = SegmentEditor(fg).edit(_seg(fg, 3).id, "Training takes two years.")
+    report = fg.segment_edits.edit(_seg(fg, 3).id, "Training takes two years.")
     _check(fg)
     assert [x.coding_id for x in report.lost] == [gone]
     memo = fg.conn.execute("SELECT title, text FROM memos").fetchone()
@@ -131,7 +131,7 @@ def test_coding_whose_words_were_deleted_is_kept_in_a_memo(fg: Project) -> None:
 
 def test_split_merge_delete_and_times(fg: Project) -> None:
     c = _code(fg, "the shortage of technicians")
-    ed = SegmentEditor(fg)
+    ed = fg.segment_edits
     g0 = _seg(fg, 0)
     text = fg.sources.get("fg").text
     at = text.index("let us")
@@ -183,7 +183,7 @@ def test_split_merge_delete_and_times(fg: Project) -> None:
 
 
 def test_review_marks(fg: Project) -> None:
-    ed = SegmentEditor(fg)
+    ed = fg.segment_edits
     g = _seg(fg, 3)
     ed.mark(g.id, "reviewed")
     assert _seg(fg, 3).meta["reviewed"] is True
@@ -198,7 +198,7 @@ def test_review_marks(fg: Project) -> None:
 
 
 def test_bad_edits_change_nothing(fg: Project) -> None:
-    ed = SegmentEditor(fg)
+    ed = fg.segment_edits
     before = fg.sources.get("fg").text
     g = _seg(fg, 1)
     for bad in ("", "   ", "two\nlines"):

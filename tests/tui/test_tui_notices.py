@@ -31,7 +31,7 @@ def test_the_cli_shows_notices_only_while_a_command_runs_and_the_workbench_shows
     import sys
 
     code = (
-        "import mpu_qual.cli, mpu_qual.cli.safety, mpu_qual.cli.core\n"
+        "import mpu_qual.cli, mpu_qual.cli.maintenance, mpu_qual.cli.core\n"
         "from mpu_qual.safety import notices\n"
         "print(len(notices._shown_by))\n"
     )

@@ -181,9 +181,8 @@ async def test_a_known_voice_is_suggested_and_applied_only_when_confirmed(tmp_pa
             earlier, format="vtt", metadata={"diarization": {"embeddings": {"S1": list(il1)}}}
         ),
     )
-    from mpu_qual.store.voices import relabel
 
-    relabel(p, "fg-1", assign={"S1": "IL1"})
+    p.voices.relabel("fg-1", assign={"S1": "IL1"})
     now = ParsedTranscript(
         [
             ParsedSegment(t, speaker=v, start_ms=a, end_ms=b, meta={"voice": v})

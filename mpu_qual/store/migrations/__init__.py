@@ -5,12 +5,14 @@ schema trust check (``store/schema_trust.py``) rebuilds it to compare a file aga
 ``Project.open`` applies it. One set per area, applied in this order:
 
 - ``core``: participants, sources, segments, codes, codings, memos, undo journal, search index;
-- ``transcription``: checkpoints of transcription runs (``mpu_qual.speech``);
-- ``job_ads``: job ads, their search index and evidence links (``mpu_qual.evidence``);
+- ``speech``: checkpoints of transcription runs (``mpu_qual.speech``);
+- ``evidence``: job ads, their search index and evidence links (``mpu_qual.evidence``);
 - ``team``: the team's settings (blind mode) and review rejections (``mpu_qual.team``);
 - ``analysis``: the framework matrix's cell summaries (``mpu_qual.analysis``).
 
-Never edit an applied migration; add a new one.
+Never edit an applied migration; add a new one. Never rename a set: its name
+is stored in every project's ``_sqlite_migrations`` table, and a new name would run the set
+again. The modules were renamed (job_ads.py, transcription.py); the stored names were not.
 """
 
 from __future__ import annotations
@@ -18,12 +20,12 @@ from __future__ import annotations
 import sqlite_utils
 from sqlite_utils import Migrations
 
-from mpu_qual.store.migrations import analysis, core, job_ads, team, transcription
+from mpu_qual.store.migrations import analysis, core, evidence, speech, team
 
 # Tables whose row changes the undo journal records (core, then features).
 JOURNALED_TABLES = (
     *core.JOURNALED_TABLES,
-    *job_ads.JOURNALED_TABLES,
+    *evidence.JOURNALED_TABLES,
     *team.JOURNALED_TABLES,
     *analysis.JOURNALED_TABLES,
 )
@@ -33,8 +35,8 @@ def migration_sets() -> list[Migrations]:
     """The core set first, then every feature's set."""
     return [
         core.migrations,
-        transcription.migrations,
-        job_ads.migrations,
+        speech.migrations,
+        evidence.migrations,
         team.migrations,
         analysis.migrations,
     ]

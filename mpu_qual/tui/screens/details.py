@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -16,6 +16,9 @@ from mpu_qual.errors import MpuQualError
 from mpu_qual.evidence.links import evidence_for_coding
 from mpu_qual.store.records import Coding
 from mpu_qual.tui.workbench_view import Labels, fmt_ms
+
+if TYPE_CHECKING:
+    from mpu_qual.store import Project
 
 
 def coding_text(c: Coding, labels: Labels, evidence: list[Any] | None) -> Text:
@@ -54,7 +57,7 @@ def evidence_line(link: Any) -> str:
 class DetailsScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape", "close", "Close", show=False)]
 
-    def __init__(self, codings: list[Coding], labels: Labels, project: Any) -> None:
+    def __init__(self, codings: list[Coding], labels: Labels, project: Project) -> None:
         super().__init__(classes="dialog-screen")
         self.codings = codings
         self.labels = labels

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -20,6 +20,9 @@ from mpu_qual.errors import MpuQualError
 from mpu_qual.export.formats import QUOTE_FORMATS, SUMMARY_FORMATS
 from mpu_qual.figures import count
 from mpu_qual.tui.screens.form import FormScreen
+
+if TYPE_CHECKING:
+    from mpu_qual.store import Project
 
 
 @dataclass(frozen=True)
@@ -119,7 +122,7 @@ class ExportScreen(FormScreen[Path | None]):
         app.notify(message, title="Exported" if self.kind == "quotes" else "Summary", timeout=6)
         self.dismiss(path)
 
-    def write(self, project: Any) -> tuple[str, Path]:
+    def write(self, project: Project) -> tuple[str, Path]:
         """Write the file as the CLI would; returns the CLI's message and the path."""
         from mpu_qual.pseudonymise import project_pseudonymiser
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -11,6 +11,9 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label
+
+if TYPE_CHECKING:
+    from mpu_qual.store import Project
 
 
 def when(created_at: str | None, now: datetime | None = None) -> str:
@@ -29,7 +32,7 @@ def when(created_at: str | None, now: datetime | None = None) -> str:
     return t.strftime("%Y-%m-%d %H:%M")
 
 
-def history_rows(project: Any, limit: int) -> list[dict[str, Any]]:
+def history_rows(project: Project, limit: int) -> list[dict[str, Any]]:
     """The latest actions with their description in people's words."""
     rows = project.history.recent(limit)
     for r in rows:

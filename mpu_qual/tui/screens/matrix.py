@@ -31,6 +31,7 @@ from mpu_qual.store.records import Coding
 from mpu_qual.tui.screens.passages import PassagesScreen
 
 if TYPE_CHECKING:
+    from mpu_qual.store import Project
     from mpu_qual.tui.app import MpuQualApp
 
 COLUMNS = ("group", "participant", "transcript")
@@ -117,7 +118,7 @@ class MatrixScreen(ModalScreen[None]):
     # ------------------------------------------------------------------ data
     @work(thread=True, exclusive=True, group="matrix")
     def _load(self) -> None:
-        def load(p: Any) -> Facts:
+        def load(p: Project) -> Facts:
             version = AnalysisReads(p).data_version()
             cached = _READ.get(self.app)
             if cached is not None and cached[0] == version:

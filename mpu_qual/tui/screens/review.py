@@ -20,7 +20,6 @@ from textual.widgets.option_list import Option
 
 from mpu_qual.figures import count
 from mpu_qual.speech.review import ReviewItem, file_notices, review_items
-from mpu_qual.store.segment_edits import SegmentEditor
 from mpu_qual.tui.workbench_view import fmt_ms
 
 if TYPE_CHECKING:
@@ -179,19 +178,19 @@ class ReviewScreen(Screen[None]):
     def action_accept(self) -> None:
         item = self._current()
         if item is not None:
-            editor = SegmentEditor(self.mpu_app.project)
+            editor = self.mpu_app.project.segment_edits
             self._act(lambda: editor.mark(item.segment_id, "reviewed"), "Could not accept")
 
     def action_inaudible(self) -> None:
         item = self._current()
         if item is not None:
-            editor = SegmentEditor(self.mpu_app.project)
+            editor = self.mpu_app.project.segment_edits
             self._act(lambda: editor.mark(item.segment_id, "inaudible"), "Could not mark it")
 
     def action_delete(self) -> None:
         item = self._current()
         if item is not None:
-            editor = SegmentEditor(self.mpu_app.project)
+            editor = self.mpu_app.project.segment_edits
             self._act(lambda: editor.delete(item.segment_id), "Could not delete the segment")
 
     def action_edit(self) -> None:

@@ -39,7 +39,6 @@ from mpu_qual.figures import count
 from mpu_qual.speech.model_lookup import offline_models
 from mpu_qual.speech.options import TranscribeOptions
 from mpu_qual.speech.review import review_items
-from mpu_qual.store.speaker_assignment import assign_speakers, select_segments
 from mpu_qual.transcript_files.timecode import parse_time
 from mpu_qual.tui.screens.form import press_button
 from mpu_qual.tui.transcription_job import TranscriptionJob, current_job, progress_line, start_job
@@ -318,7 +317,7 @@ class TranscribeScreen(ModalScreen[None]):
 
     # ------------------------------------------------------------------ speakers
     def criteria(self) -> dict[str, Any] | None:
-        """``select_segments`` keyword arguments from the fields; None when none is given."""
+        """``project.speakers.select`` keyword arguments from the fields; None when none is given."""
 
         def val(wid: str) -> str:
             return self.query_one(f"#{wid}", Input).value.strip()
@@ -374,7 +373,7 @@ class TranscribeScreen(ModalScreen[None]):
     def _count_segments(self, sid: int, crit: dict[str, Any]) -> None:
 
         try:
-            n = len(self.mpu_app.read(lambda p: select_segments(p, sid, **crit)))
+            n = len(self.mpu_app.read(lambda p: p.speakers.select(sid, **crit)))
         except (MpuQualError, sqlite3.Error) as exc:
             msg = exc.message if isinstance(exc, MpuQualError) else str(exc)
             self.app.call_from_thread(self._show_count, Text(msg, style="bold red"))
@@ -406,7 +405,7 @@ class TranscribeScreen(ModalScreen[None]):
             self.mpu_app.show_error(exc, "Nothing was changed")
             return
         res = self.mpu_app.run_write(
-            lambda: assign_speakers(self.mpu_app.project, sid, label, **crit),
+            lambda: self.mpu_app.project.speakers.assign(sid, label, **crit),
             "Could not assign the speaker; nothing was changed",
         )
         if res is None:

@@ -22,7 +22,7 @@ from textual.widgets.option_list import Option
 
 from mpu_qual.figures import count
 from mpu_qual.speech.known_voices import Suggestion, suggest
-from mpu_qual.store.voices import VoiceSummary, relabel, summaries
+from mpu_qual.store.voices import VoiceSummary
 from mpu_qual.tui.screens.dialogs import ChoiceScreen, PromptScreen
 from mpu_qual.tui.workbench_view import fmt_ms
 
@@ -104,7 +104,7 @@ class VoicesScreen(Screen[None]):
         assert self.source_id is not None
         ol = self.query_one("#voices-list", OptionList)
         keep = ol.highlighted if select is None else select
-        self.voices = summaries(self.mpu_app.project, self.source_id)
+        self.voices = self.mpu_app.project.voices.summaries(self.source_id)
         self.suggestions = {s.voice: s for s in suggest(self.mpu_app.project, self.source_id)}
         if speaker is not None:
             keep = next((i for i, v in enumerate(self.voices) if v.speaker == speaker), keep)
@@ -204,7 +204,7 @@ class VoicesScreen(Screen[None]):
     def _apply(self, title: str, select: str | None = None, **change: Any) -> None:
         self.workbench.correction.stop()
         res = self.mpu_app.run_write(
-            lambda: relabel(self.mpu_app.project, self._source(), **change), title
+            lambda: self.mpu_app.project.voices.relabel(self._source(), **change), title
         )
         if res is not None:
             self.app.notify(f"{'; '.join(res.steps)}. Ctrl+Z undoes it.", timeout=3)

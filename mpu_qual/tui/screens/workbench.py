@@ -2,8 +2,7 @@
 
 Every user action here is one call to the Project API, saved the moment it returns; the
 screen then refreshes what that action changed. Errors become notifications, never tracebacks.
-The actions live in mixins beside this file: workbench_coding.py, workbench_codebook.py,
-workbench_navigation.py.
+The actions live in mixins in tui/workbench/: coding.py, codebook.py, navigation.py.
 """
 
 from __future__ import annotations
@@ -19,15 +18,15 @@ from textual.widgets import Footer, Header, OptionList
 
 from mpu_qual.tui import workbench_view
 from mpu_qual.tui.screens.catalog import SCREENS
-from mpu_qual.tui.screens.workbench_codebook import CodebookActions
-from mpu_qual.tui.screens.workbench_coding import CodingActions
-from mpu_qual.tui.screens.workbench_navigation import NavigationActions
 from mpu_qual.tui.transcript_correction import BINDINGS as CORRECTION_BINDINGS
 from mpu_qual.tui.transcript_correction import install as install_correction
 from mpu_qual.tui.widgets import CodebookTree, SourceList, StatusBar, TranscriptView
 from mpu_qual.tui.widgets.status_bar import message_line
 from mpu_qual.tui.widgets.transcript_sizes import NARROW, WIDE
 from mpu_qual.tui.widgets.transcript_view import ViewCoding
+from mpu_qual.tui.workbench.codebook import CodebookActions
+from mpu_qual.tui.workbench.coding import CodingActions
+from mpu_qual.tui.workbench.navigation import NavigationActions
 
 if TYPE_CHECKING:
     pass

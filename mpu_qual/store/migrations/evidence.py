@@ -12,6 +12,8 @@ from sqlite_utils import Migrations
 
 from mpu_qual.store.migrations.sql import create_journal_triggers, exec_script
 
+# The set name is stored in every project database (tests/store/test_migration_set_names.py):
+# never rename it, also when this module moves.
 migrations = Migrations("mpu_qual.evidence")
 
 # Journaled like the core tables (undoing a coding removal brings its evidence links back).

@@ -1,7 +1,7 @@
 """What the workbench's action mixins share: the screen's state and the parts it is made of.
 
-``WorkbenchScreen`` is this screen plus three mixins (workbench_coding.py,
-workbench_codebook.py, workbench_navigation.py). Each mixin subclasses ``WorkbenchState``, so
+``WorkbenchScreen`` (tui/screens/workbench.py) is a screen plus three mixins beside this
+file (coding.py, codebook.py, navigation.py). Each mixin subclasses ``WorkbenchState``, so
 the attributes and widgets they use are declared once, here, and the type checker knows them.
 The methods one part calls on another are declared (for the checker only) at the end.
 """

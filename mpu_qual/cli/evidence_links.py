@@ -10,7 +10,7 @@ from rich.table import Table
 
 from mpu_qual.cli import main, project_option
 from mpu_qual.cli.core import open_project
-from mpu_qual.cli.jobs import rules_from, rules_option
+from mpu_qual.cli.evidence_jobs import rules_from, rules_option
 from mpu_qual.cli.output import console, echo, echo_json
 
 if TYPE_CHECKING:

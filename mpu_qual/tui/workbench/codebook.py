@@ -8,7 +8,7 @@ from mpu_qual.tui.screens.code_form import CodeFormResult, CodeFormScreen
 from mpu_qual.tui.screens.code_picker import CodePickerScreen
 from mpu_qual.tui.screens.dialogs import ConfirmScreen, PromptScreen
 from mpu_qual.tui.screens.passages import PassagesScreen
-from mpu_qual.tui.screens.workbench_state import WorkbenchState
+from mpu_qual.tui.workbench.state import WorkbenchState
 
 
 class CodebookActions(WorkbenchState):

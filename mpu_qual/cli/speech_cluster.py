@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mpu_qual.cli import report_error
 from mpu_qual.cli.output import echo, err_console, secho
@@ -17,9 +17,12 @@ from mpu_qual.speech.progress import RichProgress
 from mpu_qual.speech.results import TranscriptionResult
 from mpu_qual.transcript_files.timecode import format_clock
 
+if TYPE_CHECKING:
+    from mpu_qual.store import Project
+
 
 def transcribe_on_cluster_cmd(
-    project: Any,
+    project: Project,
     audio: list[Path],
     options: TranscribeOptions,
     cluster: str,

@@ -16,8 +16,6 @@ from mpu_qual.cli.transcripts import transcripts_group
 from mpu_qual.errors import MpuQualError
 from mpu_qual.figures import count
 from mpu_qual.speech.flag_names import ALL_FLAGS
-from mpu_qual.store.reimport import reimport_transcript
-from mpu_qual.store.speaker_assignment import assign_speakers
 from mpu_qual.transcript_files.timecode import format_clock, parse_time
 
 
@@ -198,7 +196,7 @@ def transcribe_cmd(
         options.word_timestamps = True
     project = open_project(ctx)
     if cluster:
-        from mpu_qual.cli.transcribe_cluster import transcribe_on_cluster_cmd
+        from mpu_qual.cli.speech_cluster import transcribe_on_cluster_cmd
 
         transcribe_on_cluster_cmd(
             project, list(audio), options, cluster, name=name, restart=restart,
@@ -396,8 +394,7 @@ def transcripts_speakers(
             "say which speaker to assign: --label P3 (with a selection), or --assign S1=P3",
             field="label",
         )
-    res = assign_speakers(
-        project,
+    res = project.speakers.assign(
         name,
         label,
         dry_run=dry_run,
@@ -427,7 +424,7 @@ def transcripts_reimport(ctx: click.Context, name: str, file: Path) -> None:
     """Replace a transcript's text with a corrected file (VTT), keeping its codings."""
 
     project = open_project(ctx)
-    rep = reimport_transcript(project, name, file)
+    rep = project.sources.reimport(name, file)
     echo(
         f"Re-imported '{rep.source}' from {file}: {rep.segments_before} -> "
         f"{count(rep.segments_after, 'segment')}; codings kept {rep.count('kept')}, moved "
@@ -470,7 +467,9 @@ def transcripts_clip(
 
     project = open_project(ctx)
     refuse_project_output(project, output)
-    report = write_clip(project, name, segments, output)
+    src, media = project.sources.recording(name)
+    timings = [(g.start_ms, g.end_ms) for g in project.sources.segments(src)]
+    report = write_clip(media, timings, segments, output)
     nums = ", ".join(str(n) for n in report.segments)
     echo(
         f"wrote {report.path}: segments {nums} of '{name}', "

@@ -11,8 +11,8 @@ from mpu_qual.tui import workbench_view
 from mpu_qual.tui.screens.code_picker import CodePickerScreen
 from mpu_qual.tui.screens.details import DetailsScreen
 from mpu_qual.tui.screens.dialogs import ChoiceScreen, MemoScreen
-from mpu_qual.tui.screens.workbench_state import WorkbenchState
 from mpu_qual.tui.widgets.transcript_view import ViewCoding
+from mpu_qual.tui.workbench.state import WorkbenchState
 
 
 class CodingActions(WorkbenchState):

@@ -7,7 +7,7 @@ import re
 from mpu_qual.store.records import Coding, SearchHit
 from mpu_qual.tui.screens.dialogs import PromptScreen
 from mpu_qual.tui.screens.search import SearchResult, SearchScreen
-from mpu_qual.tui.screens.workbench_state import WorkbenchState
+from mpu_qual.tui.workbench.state import WorkbenchState
 
 # h:mm:ss or mm:ss, as typed into "Go to"
 _TIME = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2})$")
