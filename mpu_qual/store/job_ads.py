@@ -63,7 +63,7 @@ class AdWriter:
         hit = self.conn.execute(_POSTING_BY_REF, [platform, ad_ref]).fetchone()
         return None if hit is None else hit[0]
 
-    def repost_candidate(self, key: str, low: str, high: str, day: str) -> tuple[int, str] | None:
+    def repost_candidate(self, key: bytes, low: str, high: str, day: str) -> tuple[int, str] | None:
         """The ad with ``key`` posted between ``low`` and ``high`` nearest ``day``:
         (id, its posted_on)."""
         return self.conn.execute(_REPOST_CANDIDATE, [key, low, high, day]).fetchone()
@@ -72,7 +72,7 @@ class AdWriter:
         """True when the ad has a posting without ad id on this platform and day."""
         return self.conn.execute(_SAME_POSTING, [ad_id, platform, day]).fetchone() is not None
 
-    def insert_ad(self, key: str, shown: Sequence[Any]) -> int:
+    def insert_ad(self, key: bytes, shown: Sequence[Any]) -> int:
         """A new ad: ``shown`` in the order platform, ad_ref, posted_on, title, company,
         industry, description, sector, window, role, role_rule. Returns its id."""
         return inserted_id(self.conn.execute(_INSERT_AD, [key, *shown, self.file_id]))
