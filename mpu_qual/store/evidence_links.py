@@ -36,7 +36,7 @@ _LINK_SQL = (
 
 
 class EvidenceLinks:
-    """``project.evidence_links`` (see the module doc)."""
+    """``project.evidence_links``: evidence links and their saved queries, as plain rows."""
 
     def __init__(self, project: Project | sqlite_utils.Database) -> None:
         self.project = project
@@ -61,13 +61,16 @@ class EvidenceLinks:
         return (conn or self._conn).execute(_LINK_SQL + " WHERE l.id = ?", [link_id]).fetchone()
 
     def code_of_coding(self, coding_id: int) -> str | None:
+        """The code of a coding (None: no such coding)."""
         row = self._conn.execute("SELECT code_id FROM codings WHERE id = ?", [coding_id]).fetchone()
         return None if row is None else row[0]
 
     def code_exists(self, conn: sqlite3.Connection, code_id: str) -> bool:
+        """True when the codebook has this code (read inside the caller's action)."""
         return conn.execute("SELECT 1 FROM codes WHERE id = ?", [code_id]).fetchone() is not None
 
     def coding_exists(self, conn: sqlite3.Connection, coding_id: int) -> bool:
+        """True when this coding exists (read inside the caller's action)."""
         return (
             conn.execute("SELECT 1 FROM codings WHERE id = ?", [coding_id]).fetchone() is not None
         )
@@ -120,4 +123,5 @@ class EvidenceLinks:
         )
 
     def delete(self, conn: sqlite3.Connection, link_id: int) -> None:
+        """Remove one link (its saved query stays for reuse)."""
         conn.execute("DELETE FROM evidence_links WHERE id = ?", [link_id])

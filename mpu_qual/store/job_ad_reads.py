@@ -110,6 +110,7 @@ class JobAdReads:
         )
 
     def has_ads(self) -> bool:
+        """True once any ad has been imported."""
         return self._conn.execute("SELECT 1 FROM job_ads LIMIT 1").fetchone() is not None
 
     # ------------------------------------------------------------------ report tables

@@ -122,6 +122,7 @@ class JobAds(JobAdReads):
         fmt: str,
         encoding: str | None,
     ) -> int:
+        """Record a file being imported (its counts come at the end). Returns its id."""
         return inserted_id(
             conn.execute(
                 "INSERT INTO import_files (sha256, name, path, format, encoding) "
@@ -141,6 +142,7 @@ class JobAds(JobAdReads):
         out_of_scope: int,
         rejected: int,
     ) -> None:
+        """Store what the import of ``file_id`` did, before its transaction commits."""
         conn.execute(
             "UPDATE import_files SET rows_read = ?, imported = ?, duplicates = ?, "
             "out_of_scope = ?, rejected = ? WHERE id = ?",
@@ -148,6 +150,7 @@ class JobAds(JobAdReads):
         )
 
     def writer(self, conn: sqlite3.Connection, file_id: int) -> AdWriter:
+        """The row writer of one import file, inside its transaction."""
         return AdWriter(conn, file_id)
 
     def index_new_ads(self, conn: sqlite3.Connection) -> int:
@@ -189,7 +192,9 @@ class JobAds(JobAdReads):
         )
 
     def clear_terms(self, conn: sqlite3.Connection) -> None:
+        """Forget every skill term found (reclassify counts them again)."""
         conn.execute("DELETE FROM job_ad_terms")
 
     def add_terms(self, conn: sqlite3.Connection, pairs: Iterable[tuple[str, int]]) -> None:
+        """(skill term, ad id) pairs, in one executemany."""
         conn.executemany(_INSERT_TERMS, pairs)
