@@ -124,19 +124,20 @@ class _FileImport:
                 return
         key = dedup_key(row.title, row.company, row.description)
         day = row.posted_on
+        iso = day.isoformat()  # once: it goes into several statements
         cand = ads.repost_candidate(
-            key, (day - self.days).isoformat(), (day + self.days).isoformat(), day.isoformat()
+            key, (day - self.days).isoformat(), (day + self.days).isoformat(), iso
         )
         if cand is not None:
             ad_id, first = cand
             if row.ad_ref is None:
-                if ads.has_unreferenced_posting(ad_id, row.platform, day.isoformat()):
+                if ads.has_unreferenced_posting(ad_id, row.platform, iso):
                     r.duplicates += 1
                     r.duplicate_reasons["same ad, platform and date as an imported posting"] += 1
                     return
-            self._posting(ad_id, row)
-            if day.isoformat() < first:
-                self._make_earliest(ad_id, row)
+            ads.add_posting(ad_id, row.platform, row.ad_ref, iso, row.title, row.line)
+            if iso < first:
+                self._make_earliest(ad_id, row, iso)
             r.duplicates += 1
             r.duplicate_reasons[
                 f"repost of an ad (same title, company and description within "
@@ -144,8 +145,8 @@ class _FileImport:
             ] += 1
             return
         c = classify_row(self.clf, row)
-        ad_id = ads.insert_ad(key, _shown(row, c))
-        self._posting(ad_id, row)
+        ad_id = ads.insert_ad(key, _shown(row, iso, c))
+        ads.add_posting(ad_id, row.platform, row.ad_ref, iso, row.title, row.line)
         for t in self.clf.terms_in(row.description):
             self.terms.append((t, ad_id))
         if len(self.terms) >= TERMS_BATCH:
@@ -166,22 +167,17 @@ class _FileImport:
             self.ads.add_terms(self.terms)
             self.terms.clear()
 
-    def _posting(self, ad_id: int, row: AdRow) -> None:
-        self.ads.add_posting(
-            ad_id, row.platform, row.ad_ref, row.posted_on.isoformat(), row.title, row.line
-        )
-
-    def _make_earliest(self, ad_id: int, row: AdRow) -> None:
+    def _make_earliest(self, ad_id: int, row: AdRow, iso: str) -> None:
         """An earlier posting of a known ad: the ad now shows it, and is classified by it."""
-        self.ads.replace_ad(ad_id, _shown(row, classify_row(self.clf, row)))
+        self.ads.replace_ad(ad_id, _shown(row, iso, classify_row(self.clf, row)))
 
 
-def _shown(row: AdRow, c: _Classified) -> tuple[object, ...]:
+def _shown(row: AdRow, posted_on: str, c: _Classified) -> tuple[object, ...]:
     """What an ad shows, in the store's order (``AdWriter.insert_ad``)."""
     return (
         row.platform,
         row.ad_ref,
-        row.posted_on.isoformat(),
+        posted_on,
         row.title,
         row.company,
         row.industry,

@@ -57,29 +57,30 @@ class AdWriter:
     def __init__(self, conn: sqlite3.Connection, file_id: int) -> None:
         self.conn = conn
         self.file_id = file_id
+        self._execute = conn.execute  # bound once: called several times per row
 
     def ad_with_posting(self, platform: str, ad_ref: str) -> int | None:
         """The ad already holding this platform's ad id, if any."""
-        hit = self.conn.execute(_POSTING_BY_REF, [platform, ad_ref]).fetchone()
+        hit = self._execute(_POSTING_BY_REF, [platform, ad_ref]).fetchone()
         return None if hit is None else hit[0]
 
     def repost_candidate(self, key: bytes, low: str, high: str, day: str) -> tuple[int, str] | None:
         """The ad with ``key`` posted between ``low`` and ``high`` nearest ``day``:
         (id, its posted_on)."""
-        return self.conn.execute(_REPOST_CANDIDATE, [key, low, high, day]).fetchone()
+        return self._execute(_REPOST_CANDIDATE, [key, low, high, day]).fetchone()
 
     def has_unreferenced_posting(self, ad_id: int, platform: str, day: str) -> bool:
         """True when the ad has a posting without ad id on this platform and day."""
-        return self.conn.execute(_SAME_POSTING, [ad_id, platform, day]).fetchone() is not None
+        return self._execute(_SAME_POSTING, [ad_id, platform, day]).fetchone() is not None
 
     def insert_ad(self, key: bytes, shown: Sequence[Any]) -> int:
         """A new ad: ``shown`` in the order platform, ad_ref, posted_on, title, company,
         industry, description, sector, window, role, role_rule. Returns its id."""
-        return inserted_id(self.conn.execute(_INSERT_AD, [key, *shown, self.file_id]))
+        return inserted_id(self._execute(_INSERT_AD, [key, *shown, self.file_id]))
 
     def replace_ad(self, ad_id: int, shown: Sequence[Any]) -> None:
         """Show an earlier posting on the ad (``shown`` as for ``insert_ad``)."""
-        self.conn.execute(_UPDATE_AD, [*shown, ad_id])
+        self._execute(_UPDATE_AD, [*shown, ad_id])
 
     def add_posting(
         self,
@@ -90,7 +91,7 @@ class AdWriter:
         title: str,
         line: int | None,
     ) -> None:
-        self.conn.execute(
+        self._execute(
             _INSERT_POSTING, [ad_id, platform, ad_ref, posted_on, title, self.file_id, line]
         )
 
