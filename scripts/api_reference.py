@@ -17,7 +17,9 @@ from mpu_qual.store import Project  # noqa: E402
 from mpu_qual.store.codebook_sync import CodebookFile  # noqa: E402
 from mpu_qual.store.codes import Codes  # noqa: E402
 from mpu_qual.store.codings import Codings  # noqa: E402
+from mpu_qual.store.evidence_links import EvidenceLinks  # noqa: E402
 from mpu_qual.store.history import History  # noqa: E402
+from mpu_qual.store.job_ads import JobAds  # noqa: E402
 from mpu_qual.store.memos import Memos  # noqa: E402
 from mpu_qual.store.participants import Participants  # noqa: E402
 from mpu_qual.store.segment_edits import SegmentEditor  # noqa: E402
@@ -45,6 +47,8 @@ CONCERNS = [
     ("p.history", History),
     ("p.team", TeamReads),
     ("p.transcription_runs", TranscriptionRuns),
+    ("p.job_ads", JobAds),
+    ("p.evidence_links", EvidenceLinks),
 ]
 
 
@@ -87,8 +91,13 @@ def _summary(obj: object) -> str:
 
 
 def _members(cls: type) -> list[tuple[str, object]]:
+    """Public methods and properties, inherited ones first (``JobAds`` has its reads from
+    ``JobAdReads``), each once."""
+    own: dict[str, object] = {}
+    for klass in reversed(cls.__mro__[:-1]):  # object left out
+        own.update(vars(klass))
     out = []
-    for name, value in vars(cls).items():
+    for name, value in own.items():
         if name.startswith("_"):
             continue
         if isinstance(value, staticmethod | classmethod):

@@ -26,22 +26,6 @@ from mpu_qual.store import Project
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "mpu_qual"
 
-# Modules that still name store tables, and why. This list may only shrink: the test fails
-# when an entry is no longer needed (delete it), and MAX_ALLOWED caps its length (lower it
-# when you delete one; never raise it: move the SQL into the store instead).
-ALLOWED = {
-    # Evidence (job ads) owns tables made by its own migration set; moving its SQL into
-    # the store is a later session's work.
-    "evidence/dedup.py": "job-ad tables, later session",
-    "evidence/importer.py": "job-ad tables, later session",
-    "evidence/links.py": "job-ad tables, later session",
-    "evidence/meta.py": "job-ad tables, later session",
-    "evidence/reclassify.py": "job-ad tables, later session",
-    "evidence/search.py": "job-ad tables, later session",
-    "evidence/tables.py": "job-ad tables, later session",
-}
-MAX_ALLOWED = 7
-
 VERB = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|REPLACE|PRAGMA|WITH)\b", re.I)
 
 
@@ -173,21 +157,11 @@ def test_the_detector_finds_sql_and_skips_prose(table_names: frozenset[str]) -> 
 
 
 def test_only_the_store_names_its_tables_in_sql(table_names: frozenset[str]) -> None:
-    found = offenders(table_names)
-    new = {
+    found = {
         rel: [f"line {line}: {', '.join(sorted(t))}" for line, t in hits]
-        for rel, hits in found.items()
-        if rel not in ALLOWED
+        for rel, hits in offenders(table_names).items()
     }
-    assert not new, (
+    assert not found, (
         "SQL naming store tables outside mpu_qual/store/ (add a read model or a query "
-        f"method to the store and call that): {new}"
+        f"method to the store and call that): {found}"
     )
-
-
-def test_the_allow_list_only_shrinks(table_names: frozenset[str]) -> None:
-    found = offenders(table_names)
-    stale = sorted(rel for rel in ALLOWED if rel not in found)
-    assert not stale, f"these modules no longer name store tables: remove their entries {stale}"
-    assert len(ALLOWED) <= MAX_ALLOWED, "the allow-list may only shrink; move the SQL instead"
-    assert all(why.strip() for why in ALLOWED.values())

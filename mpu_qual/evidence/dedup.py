@@ -14,6 +14,7 @@ import sqlite_utils
 
 from mpu_qual.evidence.rules import Rules
 from mpu_qual.evidence.text import fold
+from mpu_qual.store.job_ad_reads import JobAdReads
 
 
 @dataclass
@@ -63,48 +64,20 @@ def rule_text(rules: Rules) -> str:
 
 
 def duplicate_summary(db: sqlite_utils.Database) -> DuplicateSummary:
-    conn = db.conn
-    postings = conn.execute("SELECT count(*) FROM job_ad_postings").fetchone()[0]
-    ads = conn.execute("SELECT count(*) FROM job_ads").fetchone()[0]
-    reposted = conn.execute(
-        "SELECT count(*) FROM (SELECT job_ad_id FROM job_ad_postings GROUP BY job_ad_id "
-        "HAVING count(*) > 1)"
-    ).fetchone()[0]
-    combos = conn.execute(
-        "SELECT combo, count(*) FROM (SELECT job_ad_id, group_concat(platform, ' + ') AS combo "
-        "FROM (SELECT DISTINCT job_ad_id, platform FROM job_ad_postings "
-        "ORDER BY job_ad_id, platform COLLATE NOCASE) GROUP BY job_ad_id HAVING count(*) > 1) "
-        "GROUP BY combo ORDER BY count(*) DESC, combo LIMIT 20"
-    ).fetchall()
-    return DuplicateSummary(postings, ads, reposted, postings - ads, [(c, n) for c, n in combos])
+    ads = JobAdReads(db)
+    postings, n_ads, reposted = ads.posting_totals()
+    return DuplicateSummary(
+        postings, n_ads, reposted, postings - n_ads, ads.platform_combinations(20)
+    )
 
 
 def duplicate_groups(
     db: sqlite_utils.Database, *, limit: int = 50, offset: int = 0
 ) -> list[DuplicateGroup]:
     """Ads with more than one posting, most-reposted first."""
-    conn = db.conn
-    ids = [
-        r[0]
-        for r in conn.execute(
-            "SELECT job_ad_id FROM job_ad_postings GROUP BY job_ad_id HAVING count(*) > 1 "
-            "ORDER BY count(*) DESC, job_ad_id LIMIT ? OFFSET ?",
-            [limit, offset],
+    return [
+        DuplicateGroup(
+            ad_id, title, company, fold(title), fold(company), [Posting(*r) for r in posts]
         )
+        for ad_id, title, company, posts in JobAdReads(db).reposted_ads(limit=limit, offset=offset)
     ]
-    out: list[DuplicateGroup] = []
-    for ad_id in ids:
-        title, company = conn.execute(
-            "SELECT title, company FROM job_ads WHERE id = ?", [ad_id]
-        ).fetchone()
-        posts = [
-            Posting(*r)
-            for r in conn.execute(
-                "SELECT p.platform, p.ad_ref, p.posted_on, p.title, f.name, p.line "
-                "FROM job_ad_postings p LEFT JOIN import_files f ON f.id = p.file_id "
-                "WHERE p.job_ad_id = ? ORDER BY p.posted_on, p.id",
-                [ad_id],
-            )
-        ]
-        out.append(DuplicateGroup(ad_id, title, company, fold(title), fold(company), posts))
-    return out

@@ -18,14 +18,13 @@ from pathlib import Path
 from mpu_qual.errors import MpuQualError
 from mpu_qual.evidence.classify import Classifier
 from mpu_qual.evidence.fields import AdRow, RowError, make_row
-from mpu_qual.evidence.meta import get_meta, set_meta
 from mpu_qual.evidence.readers import open_reader
 from mpu_qual.evidence.rules import Rules
 from mpu_qual.evidence.text import dedup_key
 from mpu_qual.fileio import refuse_database_file
 from mpu_qual.safety.access import WriteRefused, write_error
 from mpu_qual.store import Project
-from mpu_qual.store.connection import inserted_id
+from mpu_qual.store.job_ads import AdWriter, JobAds
 
 MAX_LISTED = 50  # rejected rows kept with their line for the report
 PROGRESS_EVERY = 10_000
@@ -100,14 +99,11 @@ def classify_row(clf: Classifier, row: AdRow) -> _Classified:
 class _FileImport:
     """The per-file work, inside its transaction."""
 
-    def __init__(
-        self, conn: sqlite3.Connection, clf: Classifier, report: FileReport, file_id: int
-    ) -> None:
-        self.conn = conn
+    def __init__(self, ads: AdWriter, clf: Classifier, report: FileReport) -> None:
+        self.ads = ads
         self.clf = clf
         self.rules = clf.rules
         self.report = report
-        self.file_id = file_id
         self.days = dt.timedelta(days=self.rules.repost_days)
         self.terms: list[tuple[str, int]] = []
 
@@ -119,39 +115,29 @@ class _FileImport:
             r.rejections.append(Rejection(line, err.reason, err.field))
 
     def add(self, row: AdRow) -> None:
-        conn = self.conn
+        ads = self.ads
         r = self.report
         if row.ad_ref is not None:
-            hit = conn.execute(
-                "SELECT job_ad_id FROM job_ad_postings WHERE platform = ? AND ad_ref = ?",
-                [row.platform, row.ad_ref],
-            ).fetchone()
-            if hit is not None:
+            if ads.ad_with_posting(row.platform, row.ad_ref) is not None:
                 r.duplicates += 1
                 r.duplicate_reasons["same platform and ad id as an imported posting"] += 1
                 return
         key = dedup_key(row.title, row.company, row.description)
         day = row.posted_on
-        cand = conn.execute(
-            "SELECT id, posted_on FROM job_ads WHERE dedup_key = ? AND posted_on BETWEEN ? AND ? "
-            "ORDER BY abs(julianday(posted_on) - julianday(?)), id LIMIT 1",
-            [key, (day - self.days).isoformat(), (day + self.days).isoformat(), day.isoformat()],
-        ).fetchone()
+        iso = day.isoformat()  # once: it goes into several statements
+        cand = ads.repost_candidate(
+            key, (day - self.days).isoformat(), (day + self.days).isoformat(), iso
+        )
         if cand is not None:
             ad_id, first = cand
             if row.ad_ref is None:
-                same = conn.execute(
-                    "SELECT 1 FROM job_ad_postings WHERE job_ad_id = ? AND platform = ? "
-                    "AND ad_ref IS NULL AND posted_on = ? LIMIT 1",
-                    [ad_id, row.platform, day.isoformat()],
-                ).fetchone()
-                if same is not None:
+                if ads.has_unreferenced_posting(ad_id, row.platform, iso):
                     r.duplicates += 1
                     r.duplicate_reasons["same ad, platform and date as an imported posting"] += 1
                     return
-            self._posting(ad_id, row)
-            if day.isoformat() < first:
-                self._make_earliest(ad_id, row)
+            ads.add_posting(ad_id, row.platform, row.ad_ref, iso, row.title, row.line)
+            if iso < first:
+                self._make_earliest(ad_id, row, iso)
             r.duplicates += 1
             r.duplicate_reasons[
                 f"repost of an ad (same title, company and description within "
@@ -159,28 +145,8 @@ class _FileImport:
             ] += 1
             return
         c = classify_row(self.clf, row)
-        cur = conn.execute(
-            "INSERT INTO job_ads (dedup_key, platform, ad_ref, posted_on, title, company, "
-            "industry, description, sector, window, role, role_rule, file_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                key,
-                row.platform,
-                row.ad_ref,
-                day.isoformat(),
-                row.title,
-                row.company,
-                row.industry,
-                row.description,
-                c.sector,
-                c.window,
-                c.role,
-                c.rule,
-                self.file_id,
-            ],
-        )
-        ad_id = inserted_id(cur)
-        self._posting(ad_id, row)
+        ad_id = ads.insert_ad(key, _shown(row, iso, c))
+        ads.add_posting(ad_id, row.platform, row.ad_ref, iso, row.title, row.line)
         for t in self.clf.terms_in(row.description):
             self.terms.append((t, ad_id))
         if len(self.terms) >= TERMS_BATCH:
@@ -198,48 +164,29 @@ class _FileImport:
     def flush(self) -> None:
         """Write the skill terms found so far (nothing reads them during the import)."""
         if self.terms:
-            self.conn.executemany(
-                "INSERT INTO job_ad_terms (term, job_ad_id) VALUES (?, ?)", self.terms
-            )
+            self.ads.add_terms(self.terms)
             self.terms.clear()
 
-    def _posting(self, ad_id: int, row: AdRow) -> None:
-        self.conn.execute(
-            "INSERT INTO job_ad_postings (job_ad_id, platform, ad_ref, posted_on, title, file_id, "
-            "line) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                ad_id,
-                row.platform,
-                row.ad_ref,
-                row.posted_on.isoformat(),
-                row.title,
-                self.file_id,
-                row.line,
-            ],
-        )
-
-    def _make_earliest(self, ad_id: int, row: AdRow) -> None:
+    def _make_earliest(self, ad_id: int, row: AdRow, iso: str) -> None:
         """An earlier posting of a known ad: the ad now shows it, and is classified by it."""
-        c = classify_row(self.clf, row)
-        self.conn.execute(
-            "UPDATE job_ads SET platform = ?, ad_ref = ?, posted_on = ?, title = ?, company = ?, "
-            "industry = ?, description = ?, sector = ?, window = ?, role = ?, role_rule = ? "
-            "WHERE id = ?",
-            [
-                row.platform,
-                row.ad_ref,
-                row.posted_on.isoformat(),
-                row.title,
-                row.company,
-                row.industry,
-                row.description,
-                c.sector,
-                c.window,
-                c.role,
-                c.rule,
-                ad_id,
-            ],
-        )
+        self.ads.replace_ad(ad_id, _shown(row, iso, classify_row(self.clf, row)))
+
+
+def _shown(row: AdRow, posted_on: str, c: _Classified) -> tuple[object, ...]:
+    """What an ad shows, in the store's order (``AdWriter.insert_ad``)."""
+    return (
+        row.platform,
+        row.ad_ref,
+        posted_on,
+        row.title,
+        row.company,
+        row.industry,
+        row.description,
+        c.sector,
+        c.window,
+        c.role,
+        c.rule,
+    )
 
 
 def _reason_kind(reason: str) -> str:
@@ -255,20 +202,6 @@ def _reason_kind(reason: str) -> str:
     if reason.startswith("malformed CSV"):
         return "malformed CSV"
     return reason
-
-
-def index_new_ads(conn: sqlite3.Connection) -> int:
-    """Add ads not yet in the full-text index (in bulk: far faster than a trigger per row)."""
-    upto = int(get_meta(conn, "fts_upto") or 0)
-    top = conn.execute("SELECT coalesce(max(id), 0) FROM job_ads").fetchone()[0]
-    if top > upto:
-        conn.execute(
-            "INSERT INTO job_ads_fts (rowid, title, company, description) "
-            "SELECT id, title, company, description FROM job_ads WHERE id > ? ORDER BY id",
-            [upto],
-        )
-        set_meta(conn, "fts_upto", str(top))
-    return top - upto
 
 
 def import_file(
@@ -305,22 +238,17 @@ def import_file(
                 ),
             )
         sha = file_sha256(p)
+        ads: JobAds = project.job_ads
         with project.transaction() as conn:  # not undoable: a bulk import, backed up first
-            done = conn.execute(
-                "SELECT imported_at FROM import_files WHERE sha256 = ?", [sha]
-            ).fetchone()
+            done = ads.imported_at(conn, sha)
             if done is not None:
                 report.status = "already imported"
-                report.imported_at = done[0]
+                report.imported_at = done
                 return report
-            file_id = inserted_id(
-                conn.execute(
-                    "INSERT INTO import_files (sha256, name, path, format, encoding) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    [sha, p.name, str(p.resolve()), reader.format, reader.encoding],
-                )
+            file_id = ads.add_import_file(
+                conn, sha, p.name, str(p.resolve()), reader.format, reader.encoding
             )
-            work = _FileImport(conn, clf, report, file_id)
+            work = _FileImport(ads.writer(conn, file_id), clf, report)
             excel = reader.format == "xlsx"
             for line, values, err in reader:
                 report.rows_read += 1
@@ -335,22 +263,19 @@ def import_file(
                 if progress and report.rows_read % PROGRESS_EVERY == 0:
                     progress(p.name, report.rows_read)
             work.flush()
-            index_new_ads(conn)
-            conn.execute(
-                "UPDATE import_files SET rows_read = ?, imported = ?, duplicates = ?, "
-                "out_of_scope = ?, rejected = ? WHERE id = ?",
-                [
-                    report.rows_read,
-                    report.imported,
-                    report.duplicates,
-                    report.out_of_scope,
-                    report.rejected,
-                    file_id,
-                ],
+            ads.index_new_ads(conn)
+            ads.finish_import_file(
+                conn,
+                file_id,
+                rows_read=report.rows_read,
+                imported=report.imported,
+                duplicates=report.duplicates,
+                out_of_scope=report.out_of_scope,
+                rejected=report.rejected,
             )
-            if get_meta(conn, "rules_sha256") is None:
-                set_meta(conn, "rules_sha256", rules.sha256)
-                set_meta(conn, "skills_sha256", skills_fingerprint(rules))
+            if ads.meta("rules_sha256", conn) is None:
+                ads.set_meta(conn, "rules_sha256", rules.sha256)
+                ads.set_meta(conn, "skills_sha256", skills_fingerprint(rules))
     if progress:
         progress(p.name, report.rows_read)
     return report
@@ -380,8 +305,8 @@ def import_job_ads(
     clf = Classifier(rules)
     project.check_writable()
     project.prepare_bulk("jobs-import")
-    stored = get_meta(project.conn, "rules_sha256")
-    has_ads = project.conn.execute("SELECT 1 FROM job_ads LIMIT 1").fetchone() is not None
+    stored = project.job_ads.meta("rules_sha256")
+    has_ads = project.job_ads.has_ads()
     out = ImportReport(files=[], rules_changed=bool(has_ads and stored and stored != rules.sha256))
     for path in paths:
         try:

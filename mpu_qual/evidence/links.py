@@ -11,15 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from dataclasses import dataclass, replace
-from typing import Any
 
 import sqlite_utils
 
 from mpu_qual.errors import MpuQualError, NotFound
 from mpu_qual.evidence.rules import Rules
-from mpu_qual.evidence.search import match_clause
+from mpu_qual.evidence.search import search_words
 from mpu_qual.evidence.tables import pct
 from mpu_qual.store import Project
+from mpu_qual.store.evidence_links import EvidenceLinks, LinkRow
+from mpu_qual.store.job_ad_reads import JobAdReads
 
 
 @dataclass(frozen=True)
@@ -103,49 +104,28 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z"
 
 
-def run_query(db: sqlite_utils.Database, query: EvidenceQuery) -> EvidenceFigure:
+def run_query(db: sqlite_utils.Database | Project, query: EvidenceQuery) -> EvidenceFigure:
     """Count in-scope ads matching ``query``, out of those of its sector and window."""
-    conds: list[tuple[str, list[Any]]] = [("a.sector IS NOT NULL AND a.window IS NOT NULL", [])]
-    if query.sector:
-        conds.append(("a.sector = ?", [query.sector]))
-    if query.window:
-        conds.append(("a.window = ?", [query.window]))
-
-    def count(join: str = "") -> int:
-        sql = " AND ".join(c for c, _ in conds)
-        args = [a for _, al in conds for a in al]
-        return db.conn.execute(
-            f"SELECT count(*) FROM job_ads a {join} WHERE {sql}", args
-        ).fetchone()[0]
-
-    total = count()
-    join = ""
-    if query.role:
-        conds.append(("a.role = ?", [query.role]))
-    if query.term:
-        conds.append(("a.id IN (SELECT job_ad_id FROM job_ad_terms WHERE term = ?)", [query.term]))
-    if query.text:
-        join, where, targs = match_clause(query.text)
-        conds.append((where, targs))
-    n = count(join)
+    n, total = JobAdReads(db).count_matching(
+        sector=query.sector,
+        window=query.window,
+        role=query.role,
+        term=query.term,
+        words=search_words(query.text) if query.text else None,
+    )
     return EvidenceFigure(n, total, pct(n, total), _now())
 
 
-def _query_id(conn: sqlite3.Connection, q: EvidenceQuery) -> int:
-    key = [q.sector or "", q.window or "", q.role or "", q.term or "", q.text or ""]
-    conn.execute(
-        "INSERT INTO evidence_queries (sector, window, role, term, text) VALUES (?, ?, ?, ?, ?) "
-        "ON CONFLICT (sector, window, role, term, text) DO NOTHING",
-        key,
+def _query_id(project: Project, conn: sqlite3.Connection, q: EvidenceQuery) -> int:
+    return project.evidence_links.query_id(
+        conn, q.sector or "", q.window or "", q.role or "", q.term or "", q.text or ""
     )
-    return conn.execute(
-        "SELECT id FROM evidence_queries WHERE sector = ? AND window = ? AND role = ? "
-        "AND term = ? AND text = ?",
-        key,
-    ).fetchone()[0]
 
 
-def _check_target(conn: sqlite3.Connection, code_id: str | None, coding_id: int | None) -> None:
+def _check_target(
+    project: Project, conn: sqlite3.Connection, code_id: str | None, coding_id: int | None
+) -> None:
+    links = project.evidence_links
     if (code_id is None) == (coding_id is None):
         raise MpuQualError(
             "link evidence to one code or one coding",
@@ -153,13 +133,13 @@ def _check_target(conn: sqlite3.Connection, code_id: str | None, coding_id: int 
             hint="Pass either --code ID or --coding N.",
         )
     if code_id is not None:
-        if conn.execute("SELECT 1 FROM codes WHERE id = ?", [code_id]).fetchone() is None:
+        if not links.code_exists(conn, code_id):
             raise NotFound(
                 f"no code '{code_id}'",
                 field="code",
                 hint="List codes with 'mpu-qual codebook show'.",
             )
-    elif conn.execute("SELECT 1 FROM codings WHERE id = ?", [coding_id]).fetchone() is None:
+    elif coding_id is not None and not links.coding_exists(conn, coding_id):
         raise NotFound(
             f"no coding with id {coding_id}",
             field="coding",
@@ -167,14 +147,7 @@ def _check_target(conn: sqlite3.Connection, code_id: str | None, coding_id: int 
         )
 
 
-_LINK_SQL = (
-    "SELECT l.id, l.query_id, q.sector, q.window, q.role, q.term, q.text, l.code_id, "
-    "l.coding_id, l.note, l.count, l.total, l.share, l.computed_at, l.created_at "
-    "FROM evidence_links l JOIN evidence_queries q ON q.id = l.query_id"
-)
-
-
-def _link(row: tuple, via_code: bool = False) -> EvidenceLink:
+def _link(row: LinkRow, via_code: bool = False) -> EvidenceLink:
     q = EvidenceQuery(*(v or None for v in row[2:7]))
     return EvidenceLink(
         id=row[0],
@@ -203,24 +176,19 @@ def link_evidence(
     q = query.resolved(rules) if rules is not None else query
     target = f"code {code_id}" if code_id is not None else f"coding {coding_id}"
     with project.action(f"Link evidence to {target}", kind="evidence") as conn:
-        _check_target(conn, code_id, coding_id)
-        fig = run_query(project.db, q)
-        qid = _query_id(conn, q)
-        link_id = conn.execute(
-            "INSERT INTO evidence_links (query_id, code_id, coding_id, note, count, total, share, "
-            "computed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                qid,
-                code_id,
-                coding_id,
-                (note or "").strip() or None,
-                fig.count,
-                fig.total,
-                fig.share,
-                fig.computed_at,
-            ],
-        ).lastrowid
-        row = conn.execute(_LINK_SQL + " WHERE l.id = ?", [link_id]).fetchone()
+        _check_target(project, conn, code_id, coding_id)
+        fig = run_query(project, q)
+        links = project.evidence_links
+        link_id = links.insert(
+            conn,
+            _query_id(project, conn, q),
+            code_id,
+            coding_id,
+            (note or "").strip() or None,
+            (fig.count, fig.total, fig.share, fig.computed_at),
+        )
+        row = links.row(link_id, conn)
+    assert row is not None  # inserted in this action
     return _link(row)
 
 
@@ -228,13 +196,7 @@ def list_evidence(
     db: sqlite_utils.Database, *, code_id: str | None = None, coding_id: int | None = None
 ) -> list[EvidenceLink]:
     """All links, or those of one code / one coding, oldest first."""
-    where = ""
-    args: list[object] = []
-    if code_id is not None:
-        where, args = " WHERE l.code_id = ?", [code_id]
-    elif coding_id is not None:
-        where, args = " WHERE l.coding_id = ?", [coding_id]
-    return [_link(r) for r in db.conn.execute(_LINK_SQL + where + " ORDER BY l.id", args)]
+    return [_link(r) for r in EvidenceLinks(db).rows(code_id=code_id, coding_id=coding_id)]
 
 
 def evidence_for_code(db: sqlite_utils.Database, code_id: str) -> list[EvidenceLink]:
@@ -249,14 +211,14 @@ def evidence_for_coding(
     a coded passage."""
     out = list_evidence(db, coding_id=coding_id)
     if include_code:
-        row = db.conn.execute("SELECT code_id FROM codings WHERE id = ?", [coding_id]).fetchone()
-        if row is not None:
-            out += [replace(x, via_code=True) for x in list_evidence(db, code_id=row[0])]
+        code_id = EvidenceLinks(db).code_of_coding(coding_id)
+        if code_id is not None:
+            out += [replace(x, via_code=True) for x in list_evidence(db, code_id=code_id)]
     return out
 
 
 def get_link(db: sqlite_utils.Database, link_id: int) -> EvidenceLink:
-    row = db.conn.execute(_LINK_SQL + " WHERE l.id = ?", [link_id]).fetchone()
+    row = EvidenceLinks(db).row(link_id)
     if row is None:
         raise NotFound(
             f"no evidence link {link_id}",
@@ -270,7 +232,7 @@ def unlink_evidence(project: Project, link_id: int) -> EvidenceLink:
     """Remove one link (its saved query stays for reuse), as one undoable action."""
     link = get_link(project.db, link_id)
     with project.action(f"Remove evidence link {link_id}", kind="evidence") as conn:
-        conn.execute("DELETE FROM evidence_links WHERE id = ?", [link_id])
+        project.evidence_links.delete(conn, link_id)
     return link
 
 
@@ -285,12 +247,10 @@ def refresh_evidence(
     with project.action(f"Refresh {len(links)} evidence figures", kind="evidence") as conn:
         cache: dict[int, EvidenceFigure] = {}
         for link in links:
-            fig = cache.get(link.query_id) or run_query(db, link.query)
+            fig = cache.get(link.query_id) or run_query(project, link.query)
             cache[link.query_id] = fig
-            conn.execute(
-                "UPDATE evidence_links SET count = ?, total = ?, share = ?, computed_at = ? "
-                "WHERE id = ?",
-                [fig.count, fig.total, fig.share, fig.computed_at, link.id],
+            project.evidence_links.set_figure(
+                conn, link.id, (fig.count, fig.total, fig.share, fig.computed_at)
             )
             out.append((link, replace(link, figure=fig)))
     return out

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from mpu_qual.evidence.classify import Classifier
 from mpu_qual.evidence.importer import skills_fingerprint
-from mpu_qual.evidence.meta import get_meta, set_meta
 from mpu_qual.evidence.rules import Rules
 from mpu_qual.store import Project
 
@@ -38,23 +37,19 @@ def reclassify(
     fp = skills_fingerprint(rules)
     project.check_writable()
     project.prepare_bulk("jobs-reclassify")
+    ads = project.job_ads
     with project.transaction() as conn:
-        redo_terms = get_meta(conn, "skills_sha256") != fp
+        redo_terms = ads.meta("skills_sha256", conn) != fp
         rep.terms_recounted = redo_terms
         if redo_terms:
-            conn.execute("DELETE FROM job_ad_terms")
+            ads.clear_terms(conn)
         last = 0
         while True:
-            rows = conn.execute(
-                "SELECT id, title, industry, posted_on, sector, window, role, role_rule, "
-                "CASE WHEN ? THEN description ELSE '' END "
-                "FROM job_ads WHERE id > ? ORDER BY id LIMIT ?",
-                [int(redo_terms), last, CHUNK],
-            ).fetchall()
+            rows = ads.classified_batch(conn, last, CHUNK, descriptions=redo_terms)
             if not rows:
                 break
-            updates = []
-            terms = []
+            updates: list[tuple[str | None, str | None, str, int | None, int]] = []
+            terms: list[tuple[str, int]] = []
             for ad_id, title, industry, posted_on, sector, window, role, rule, desc in rows:
                 sm = clf.sector_for(industry)
                 rm = clf.role_for(title)
@@ -73,17 +68,13 @@ def reclassify(
                 if redo_terms:
                     terms += [(t, ad_id) for t in clf.terms_in(desc)]
             if updates:
-                conn.executemany(
-                    "UPDATE job_ads SET sector = ?, window = ?, role = ?, role_rule = ? "
-                    "WHERE id = ?",
-                    updates,
-                )
+                ads.set_classes(conn, updates)
             if terms:
-                conn.executemany("INSERT INTO job_ad_terms (term, job_ad_id) VALUES (?, ?)", terms)
+                ads.add_terms(conn, terms)
             rep.ads += len(rows)
             last = rows[-1][0]
             if progress:
                 progress(rep.ads)
-        set_meta(conn, "rules_sha256", rules.sha256)
-        set_meta(conn, "skills_sha256", fp)
+        ads.set_meta(conn, "rules_sha256", rules.sha256)
+        ads.set_meta(conn, "skills_sha256", fp)
     return rep

@@ -13,8 +13,8 @@ from typing import Any
 
 import sqlite_utils
 
-from mpu_qual.evidence.meta import get_meta
 from mpu_qual.evidence.rules import Rules
+from mpu_qual.store.job_ad_reads import JobAdReads
 
 TOP_N = 3
 
@@ -84,7 +84,7 @@ class JobTables:
 
 def rules_stale(db: sqlite_utils.Database, rules: Rules) -> bool:
     """True when the ads were classified with other rules than ``rules`` (reclassify!)."""
-    stored = get_meta(db.conn, "rules_sha256")
+    stored = JobAdReads(db).meta("rules_sha256")
     return bool(stored and stored != rules.sha256)
 
 
@@ -94,10 +94,7 @@ def compute_tables(db: sqlite_utils.Database, rules: Rules) -> JobTables:
     sectors = [s.label for s in rules.sectors]
     role_order = {r.label: i for i, r in enumerate(rules.roles)}
     counts: dict[tuple[str, str], dict[str, int]] = {}
-    for window, sector, role, n in db.conn.execute(
-        "SELECT window, sector, role, count(*) FROM job_ads "
-        "WHERE window IS NOT NULL AND sector IS NOT NULL GROUP BY window, sector, role"
-    ):
+    for window, sector, role, n in JobAdReads(db).cell_counts():
         counts.setdefault((sector, window), {})[role] = n
     cells: dict[str, dict[str, Cell]] = {}
     totals = {w: 0 for w in windows}
@@ -118,12 +115,7 @@ def compute_tables(db: sqlite_utils.Database, rules: Rules) -> JobTables:
         change["all"] = change_pct(totals[before], totals[after])
         for s in sectors:
             change[s] = change_pct(cells[s][before].ads, cells[s][after].ads)
-    oos = dict(
-        db.conn.execute(
-            "SELECT CASE WHEN sector IS NULL THEN 'no sector' ELSE 'outside windows' END, count(*) "
-            "FROM job_ads WHERE sector IS NULL OR window IS NULL GROUP BY 1"
-        ).fetchall()
-    )
+    oos = JobAdReads(db).out_of_scope_counts()
     return JobTables(
         windows=[(w.label, w.start.isoformat(), w.end.isoformat()) for w in rules.windows],
         sectors=sectors,
@@ -151,10 +143,7 @@ def role_counts(
     window: str | None = None,
 ) -> list[RoleSummary]:
     """Ads per role (in scope, optionally one sector/window), 'other' last."""
-    where, args = _scope(sector, window)
-    rows = dict(
-        db.conn.execute(f"SELECT role, count(*) FROM job_ads WHERE {where} GROUP BY role", args)
-    )
+    rows = JobAdReads(db).role_counts(sector=sector, window=window)
     total = sum(rows.values())
     out = [
         RoleSummary(r.label, r.en, rows.get(r.label, 0), pct(rows.get(r.label, 0), total))
@@ -169,27 +158,9 @@ def unmatched_titles(
     db: sqlite_utils.Database, rules: Rules, *, limit: int = 50, in_scope_only: bool = True
 ) -> list[tuple[str, int]]:
     """Titles that fell into 'other', most frequent first (ties by title)."""
-    where = "role = ?" + (" AND sector IS NOT NULL AND window IS NOT NULL" if in_scope_only else "")
-    return [
-        (t, n)
-        for t, n in db.conn.execute(
-            f"SELECT title, count(*) AS n FROM job_ads WHERE {where} "
-            "GROUP BY title ORDER BY n DESC, title LIMIT ?",
-            [rules.other.label, limit],
-        )
-    ]
-
-
-def _scope(sector: str | None, window: str | None) -> tuple[str, list[Any]]:
-    where = ["sector IS NOT NULL", "window IS NOT NULL"]
-    args: list[Any] = []
-    if sector is not None:
-        where.append("sector = ?")
-        args.append(sector)
-    if window is not None:
-        where.append("window = ?")
-        args.append(window)
-    return " AND ".join(where), args
+    return JobAdReads(db).unmatched_titles(
+        rules.other.label, limit=limit, in_scope_only=in_scope_only
+    )
 
 
 @dataclass
@@ -207,15 +178,7 @@ def skill_counts(
     window: str | None = None,
 ) -> tuple[int, list[SkillCount]]:
     """Ads (in scope) mentioning each skill term, with the share of all ads in that scope."""
-    where, args = _scope(sector, window)
-    total = db.conn.execute(f"SELECT count(*) FROM job_ads WHERE {where}", args).fetchone()[0]
-    found = dict(
-        db.conn.execute(
-            f"SELECT t.term, count(*) FROM job_ad_terms t JOIN job_ads ON job_ads.id = t.job_ad_id "
-            f"WHERE {where} GROUP BY t.term",
-            args,
-        )
-    )
+    total, found = JobAdReads(db).skill_counts(sector=sector, window=window)
     items = [
         SkillCount(t.term, found.get(t.term, 0), pct(found.get(t.term, 0), total))
         for t in rules.terms

@@ -4,7 +4,8 @@
 write is one ``transaction``; user actions also go through the undo journal with ``action``).
 Each concern has an object of its own, as sqlite-utils gives a table its own object:
 ``project.codes``, ``.codebook``, ``.participants``, ``.sources``, ``.segment_edits``,
-``.speakers``, ``.voices``, ``.codings``, ``.memos``, ``.history``, ``.team``, ``.transcription_runs`` and
+``.speakers``, ``.voices``, ``.codings``, ``.memos``, ``.history``, ``.team``,
+``.transcription_runs``, ``.job_ads``, ``.evidence_links`` and
 ``project.search(...)``. Front ends (CLI, TUI) call only this API.
 """
 
@@ -29,8 +30,10 @@ from mpu_qual.store.codebook_sync import CodebookFile
 from mpu_qual.store.codes import Codes
 from mpu_qual.store.codings import Codings
 from mpu_qual.store.connection import ProjectReadOnly, connect, inserted_id
+from mpu_qual.store.evidence_links import EvidenceLinks
 from mpu_qual.store.health import check_on_open, database_error
 from mpu_qual.store.history import History, touched_codes
+from mpu_qual.store.job_ads import JobAds
 from mpu_qual.store.memos import Memos
 from mpu_qual.store.migrations import apply_all
 from mpu_qual.store.participants import Participants
@@ -72,6 +75,8 @@ class Project:
         self.memos = Memos(self)
         self.team = TeamReads(self)  # coders, agreement units, review, merge (team_reads.py)
         self.transcription_runs = TranscriptionRuns(self)  # checkpoints (transcription_runs.py)
+        self.job_ads = JobAds(self)  # import, reclassify, report tables, search (job_ads.py)
+        self.evidence_links = EvidenceLinks(self)  # links and saved queries (evidence_links.py)
         # Automatic backups (store/autobackup.py) before bulk operations (import, auto-code,
         # merge, codebook sync) and, as kind "open", before the first write after opening;
         # switched on by open() and init().
