@@ -77,7 +77,9 @@ class TranscriptDrawing(TranscriptState):
         width = self.scrollable_content_region.width
         base = self.rich_style
         lay = self.layout_
-        line = y + round(self.scroll_offset.y)
+        sy = round(self.scroll_offset.y)
+        line = y + sy
+        self._drawn_caret = (self.cursor, self.selection_anchor, sy)
         if lay is None or self.doc is None or line >= len(lay):
             return Strip.blank(width, base)
         current = lay.line_seg[line] == lay.segment_at(self.cursor)

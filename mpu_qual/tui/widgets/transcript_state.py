@@ -41,6 +41,9 @@ class TranscriptState(ScrollView):
         self._goal_column: int | None = None
         self._dragging = False
         self._last_extend: str | None = None
+        # (cursor, selection anchor, scroll y) as last drawn: a caret move repaints only the
+        # lines that differ between that and the new state (see TranscriptView._moved)
+        self._drawn_caret: tuple[int, int | None, int] | None = None
 
     if TYPE_CHECKING:
         # Provided by TranscriptView; declared so that each part is checked.

@@ -112,8 +112,55 @@ class TranscriptView(CaretMovement, TranscriptDrawing, can_focus=True, inherit_b
             self.view = view
 
     def _moved(self) -> None:
-        self.refresh()
+        self._refresh_caret_lines()
         self.post_message(self.CursorMoved(self))
+
+    def _caret_lines(self, cursor: int, anchor: int | None) -> set[int]:
+        """Display lines whose drawing depends on the caret and the selection: the current
+        segment (tinted as a whole), the caret's line and its neighbours (the caret after a
+        line's last character), and the selected lines."""
+        lay = self.layout_
+        assert lay is not None
+        k = lay.segment_at(cursor)
+        first = lay.first_line[k]
+        end = lay.first_line[k + 1] if k + 1 < len(lay.first_line) else len(lay)
+        lines = set(range(first, end))
+        y = lay.line_of(cursor)
+        lines.update((y - 1, y, y + 1))
+        if anchor is not None and anchor != cursor:
+            a, b = lay.line_of(min(anchor, cursor)), lay.line_of(max(anchor, cursor))
+            lines.update(range(a - 1, b + 2))
+        return lines
+
+    def _refresh_caret_lines(self) -> None:
+        """Repaint what a caret or selection change altered: only the lines that differ
+        from the last drawing when nothing scrolled (a move within the screen repaints a few
+        lines, not the whole view), else the whole view."""
+        lay = self.layout_
+        drawn = self._drawn_caret
+        sy = round(self.scroll_offset.y)
+        height = self.scrollable_content_region.height
+        if lay is None or not lay.segments or drawn is None or drawn[2] != sy or not height:
+            self.refresh()
+            return
+        lines = self._caret_lines(drawn[0], drawn[1]) | self._caret_lines(
+            self.cursor, self.selection_anchor
+        )
+        visible = sorted(y for y in lines if sy <= y < sy + height)
+        if len(visible) >= height:
+            self.refresh()
+            return
+        run_start = prev = None
+        for y in visible:
+            if run_start is None:
+                run_start = prev = y
+            elif y == prev + 1:
+                prev = y
+            else:
+                self.refresh_lines(run_start, prev - run_start + 1)
+                run_start = prev = y
+        if run_start is not None and prev is not None:
+            self.refresh_lines(run_start, prev - run_start + 1)
 
     # ------------------------------------------------------------------ geometry
     def _geometry(self) -> tuple[int, int, int]:
