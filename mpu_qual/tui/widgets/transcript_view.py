@@ -198,6 +198,7 @@ class TranscriptView(CaretMovement, TranscriptDrawing, can_focus=True, inherit_b
         self.doc = doc
         self.hits = []
         self.selection_anchor = None
+        self.clear_drawn_lines()
         codings = sorted(codings, key=lambda c: (c.start, -c.end, c.id))
         self._lane_count = assign_lanes(codings)  # the margin's width, before wrapping once
         self._relayout()
@@ -210,6 +211,7 @@ class TranscriptView(CaretMovement, TranscriptDrawing, can_focus=True, inherit_b
     def clear(self) -> None:
         """Show nothing (the project has no transcripts)."""
         self.doc = None
+        self.clear_drawn_lines()
         self.codings = []
         self._lane_count = 0
         self._seg_codings = {}
@@ -242,6 +244,7 @@ class TranscriptView(CaretMovement, TranscriptDrawing, can_focus=True, inherit_b
             lambda group: gutter_rows(gutter, group),
         )
         self._line_cache = {}
+        self.clear_drawn_lines()
         self.virtual_size = Size(self.scrollable_content_region.width, len(self.layout_))
         if self.codings:
             self._index_codings()
@@ -269,6 +272,7 @@ class TranscriptView(CaretMovement, TranscriptDrawing, can_focus=True, inherit_b
         one coding to a transcript with hundreds re-indexes in about a millisecond.
         """
         lay = self.layout_
+        self.clear_drawn_lines()
         if lay is None:
             return
         cache = self._line_cache
@@ -297,6 +301,7 @@ class TranscriptView(CaretMovement, TranscriptDrawing, can_focus=True, inherit_b
     def set_hits(self, hits: list[tuple[int, int]]) -> None:
         """Search hits in this transcript, marked in the text."""
         self.hits = sorted(hits)
+        self.clear_drawn_lines()
         self.refresh()
 
     # ------------------------------------------------------------------ selection API
