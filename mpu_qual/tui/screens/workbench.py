@@ -104,6 +104,9 @@ class WorkbenchScreen(NavigationActions, CodebookActions, CodingActions):
         self.counts = self.mpu_app.code_counts()
         self.codebook_tree.populate(self.mpu_app.labels, self.counts)
         self.view.focus()
+        # the status line follows the caret in the same frame (a CursorMoved message would
+        # reach this screen after the view's frame, and its repaint take a frame of its own)
+        self.view.caret_listeners.append(self.update_status)
         if project.readonly:
             self.notify(
                 "The project is open read-only because it failed its safety checks: you can "
@@ -220,9 +223,6 @@ class WorkbenchScreen(NavigationActions, CodebookActions, CodingActions):
         self.sources_list.set_sources(summaries, current)
 
     # ------------------------------------------------------------------ status
-    def on_transcript_view_cursor_moved(self, _event: TranscriptView.CursorMoved) -> None:
-        self.update_status()
-
     def show_message(self, notification: Any) -> None:
         """The latest notification (or None) on the status bar's message line."""
         line = None

@@ -9,6 +9,7 @@ at the end.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Self
 
 from rich.style import Style
@@ -55,6 +56,9 @@ class TranscriptState(ScrollView):
         self._line_styles: tuple | None = None
         self._base_style: Style | None = None  # once a repaint: it walks every ancestor
         self._caret_set: tuple[tuple, set[int]] = ((), set())
+        # called at once after each caret or selection change, before CursorMoved is posted:
+        # what they redraw (the workbench's status line) reaches the same frame as the caret
+        self.caret_listeners: list[Callable[[], object]] = []
 
     def clear_drawn_lines(self) -> None:
         """Forget the lines drawn (the transcript, its codings or its hits changed)."""

@@ -113,6 +113,8 @@ class TranscriptView(CaretMovement, TranscriptDrawing, can_focus=True, inherit_b
 
     def _moved(self) -> None:
         self._refresh_caret_lines()
+        for listener in self.caret_listeners:
+            listener()
         self.post_message(self.CursorMoved(self))
 
     def _caret_lines(self, cursor: int, anchor: int | None) -> set[int]:
