@@ -13,28 +13,33 @@ from tui_helpers import SIZE, settle
 
 from mpu_qual.tui.widgets import TranscriptView
 
-KEYS = [
-    "right_square_bracket",
-    "right_square_bracket",
-    "down",
-    "down",
-    "right",
-    "shift+right",
-    "shift+right",
-    "shift+down",
-    "escape",
-    "left_square_bracket",
-    "t",
-    "t",
-    "escape",
-    "up",
-    "end",
-    "right",
-    "home",
-    "s",
-    "o",
-    "escape",
-] + ["right_square_bracket"] * 12 + ["left_square_bracket"] * 12 + ["pagedown", "up", "up"]
+KEYS = (
+    [
+        "right_square_bracket",
+        "right_square_bracket",
+        "down",
+        "down",
+        "right",
+        "shift+right",
+        "shift+right",
+        "shift+down",
+        "escape",
+        "left_square_bracket",
+        "t",
+        "t",
+        "escape",
+        "up",
+        "end",
+        "right",
+        "home",
+        "s",
+        "o",
+        "escape",
+    ]
+    + ["right_square_bracket"] * 12
+    + ["left_square_bracket"] * 12
+    + ["pagedown", "up", "up"]
+)
 # coding and undoing change the lines' colours and the margin: no line may stay as drawn before
 # (the undo comes after a move: the coded segment is then away from the caret)
 # (two codings: the first gives the margin its lane, so the second changes no layout)
