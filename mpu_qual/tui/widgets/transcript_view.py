@@ -152,17 +152,13 @@ class TranscriptView(CaretMovement, TranscriptDrawing, can_focus=True, inherit_b
         if len(visible) >= height:
             self.refresh()
             return
-        run_start = prev = None
-        for y in visible:
-            if run_start is None:
-                run_start = prev = y
-            elif y == prev + 1:
-                prev = y
-            else:
-                self.refresh_lines(run_start, prev - run_start + 1)
-                run_start = prev = y
-        if run_start is not None and prev is not None:
-            self.refresh_lines(run_start, prev - run_start + 1)
+        # one region per run of consecutive lines
+        start = visible[0] if visible else 0
+        for n, y in enumerate(visible):
+            if n + 1 == len(visible) or visible[n + 1] != y + 1:
+                self.refresh_lines(start, y - start + 1)
+                if n + 1 < len(visible):
+                    start = visible[n + 1]
 
     # ------------------------------------------------------------------ geometry
     def _geometry(self) -> tuple[int, int, int]:
