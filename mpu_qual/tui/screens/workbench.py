@@ -103,6 +103,9 @@ class WorkbenchScreen(NavigationActions, CodebookActions, CodingActions):
         self.counts = self.mpu_app.code_counts()
         self.codebook_tree.populate(self.mpu_app.labels, self.counts)
         self.view.focus()
+        # the status line follows the caret in the same frame (a CursorMoved message would
+        # reach this screen after the view's frame, and its repaint take a frame of its own)
+        self.view.caret_listeners.append(self.update_status)
         if project.readonly:
             self.notify(
                 "The project is open read-only because it failed its safety checks: you can "
@@ -159,12 +162,19 @@ class WorkbenchScreen(NavigationActions, CodebookActions, CodingActions):
 
     def _after_codings_changed(self, counts: dict[str, int] | None = None) -> None:
         """Coded share, tree counts and status after codings changed (counts: if known)."""
+        self.counts = counts if counts is not None else self.mpu_app.code_counts()
+        self.update_status()
+        # the side panels follow one frame later: the transcript and the status line, what
+        # the key was for, reach the screen first (the tree repaints every visible row when
+        # a label changes, which doubled the time from a coding key to the screen)
+        self.call_after_refresh(self._update_panels)
+
+    def _update_panels(self) -> None:
+        """The coded share in the transcript list and the counts in the codebook tree."""
         if self.source is not None:
             share = workbench_view.coded_share(self.view.codings, self.source.length)
             self.sources_list.update_share(self.source.id, share, len(self.view.codings))
-        self.counts = counts if counts is not None else self.mpu_app.code_counts()
         self.codebook_tree.update_counts(self.mpu_app.labels, self.counts)
-        self.update_status()
 
     def refresh_all(self) -> None:
         """Re-read everything (after undo/redo, a codebook edit or a participant change)."""
@@ -212,9 +222,6 @@ class WorkbenchScreen(NavigationActions, CodebookActions, CodingActions):
         self.sources_list.set_sources(summaries, current)
 
     # ------------------------------------------------------------------ status
-    def on_transcript_view_cursor_moved(self, _event: TranscriptView.CursorMoved) -> None:
-        self.update_status()
-
     def show_message(self, notification: Any) -> None:
         """The latest notification (or None) on the status bar's message line."""
         line = None

@@ -35,12 +35,19 @@ class StatusBar(Static):
     message (what just happened), then the recent codes for the number keys. Messages live
     here, in this reserved line, so they never cover the text being read."""
 
+    DEFAULT_CSS = """
+    StatusBar {
+        height: 2;
+    }
+    """
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._position: Text = Text()
         self._recent: list[tuple[str, str, str]] = []
         self._mode = ""
         self._message: Text | None = None
+        self._drawn: Text | None = None
 
     def show(
         self, position: Text | str, recent: list[tuple[str, str, str]], mode: str = ""
@@ -87,7 +94,11 @@ class StatusBar(Static):
         out = Text("\n").join([line, keys])
         out.no_wrap = True
         out.overflow = "ellipsis"
-        self.update(out)
+        if out == self._drawn:  # a caret move within the segment: nothing to repaint
+            return
+        self._drawn = out
+        # two lines, always (DEFAULT_CSS): no layout pass of the whole screen on each key
+        self.update(out, layout=False)
 
     def on_resize(self) -> None:
         self._draw()

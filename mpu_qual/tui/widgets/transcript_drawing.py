@@ -73,13 +73,46 @@ class TranscriptDrawing(TranscriptState):
             self._style_cache[key] = style
         return style
 
+    def _styles_now(self, width: int) -> Style:
+        """The widget's style, once a repaint; lines drawn with other styles are forgotten."""
+        base = self._base_style
+        if base is None:
+            base = self._base_style = self.rich_style
+            styles = (
+                base,
+                width,
+                tuple(self.get_component_rich_style(n) for n in sorted(self.COMPONENT_CLASSES)),
+            )
+            if styles != self._line_styles:
+                self._line_styles = styles
+                self._drawn_lines.clear()
+        return base
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        base = self._styles_now(width)
         lay = self.layout_
-        line = y + round(self.scroll_offset.y)
+        sy = round(self.scroll_offset.y)
+        line = y + sy
+        self._drawn_caret = (self.cursor, self.selection_anchor, sy)
         if lay is None or self.doc is None or line >= len(lay):
             return Strip.blank(width, base)
+        # lines away from the caret and the selection look the same wherever the caret is
+        key = (id(lay), self.cursor, self.selection_anchor)
+        if self._caret_set[0] != key:
+            self._caret_set = (key, self._caret_lines(self.cursor, self.selection_anchor))
+        if line in self._caret_set[1]:
+            return self._draw_line(line, base, width)
+        strip = self._drawn_lines.get(line)
+        if strip is None:
+            if len(self._drawn_lines) > 4096:  # a long scroll: keep memory bounded
+                self._drawn_lines.clear()
+            strip = self._drawn_lines[line] = self._draw_line(line, base, width)
+        return strip
+
+    def _draw_line(self, line: int, base: Style, width: int) -> Strip:
+        lay = self.layout_
+        assert lay is not None
         current = lay.line_seg[line] == lay.segment_at(self.cursor)
         if current:  # the segment at the caret is tinted as a whole, gutter to margin
             base = base + self.get_component_rich_style("transcript-view--current")

@@ -9,10 +9,13 @@ at the end.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Self
 
 from rich.style import Style
+from textual.geometry import Region
 from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from mpu_qual.tui.layout import TranscriptLayout
 from mpu_qual.tui.widgets.transcript_sizes import GUTTER
@@ -41,6 +44,40 @@ class TranscriptState(ScrollView):
         self._goal_column: int | None = None
         self._dragging = False
         self._last_extend: str | None = None
+        # (cursor, selection anchor, scroll y) as last drawn: a caret move repaints only the
+        # lines that differ between that and the new state (see TranscriptView._moved)
+        self._drawn_caret: tuple[int, int | None, int] | None = None
+        # Lines drawn, by display line, for the lines the caret and selection do not touch: a
+        # scroll (after ], [, a page) repaints the whole view but redraws only the lines that
+        # entered it or that the caret touches. Valid while the data and the styles are the
+        # same: data changes clear it (clear_drawn_lines), a style change is seen by comparing
+        # the styles once a repaint (``_line_styles``).
+        self._drawn_lines: dict[int, Strip] = {}
+        self._line_styles: tuple | None = None
+        self._base_style: Style | None = None  # once a repaint: it walks every ancestor
+        self._caret_set: tuple[tuple, set[int]] = ((), set())
+        # called at once after each caret or selection change, before CursorMoved is posted:
+        # what they redraw (the workbench's status line) reaches the same frame as the caret
+        self.caret_listeners: list[Callable[[], object]] = []
+
+    def clear_drawn_lines(self) -> None:
+        """Forget the lines drawn (the transcript, its codings or its hits changed)."""
+        self._drawn_lines.clear()
+
+    def refresh(
+        self,
+        *regions: Region,
+        repaint: bool = True,
+        layout: bool = False,
+        recompose: bool = False,
+    ) -> Self:
+        self._base_style = None  # Textual clears its component styles here too
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
+    def notify_style_update(self) -> None:
+        self._base_style = None
+        self._drawn_lines.clear()
+        super().notify_style_update()
 
     if TYPE_CHECKING:
         # Provided by TranscriptView; declared so that each part is checked.
@@ -48,4 +85,5 @@ class TranscriptState(ScrollView):
         def selection(self) -> tuple[int, int] | None: ...
         def _moved(self) -> None: ...
         def _geometry(self) -> tuple[int, int, int]: ...
+        def _caret_lines(self, cursor: int, anchor: int | None) -> set[int]: ...
         def move_to(self, offset: int, *, center: bool = True) -> None: ...

@@ -112,8 +112,53 @@ class TranscriptView(CaretMovement, TranscriptDrawing, can_focus=True, inherit_b
             self.view = view
 
     def _moved(self) -> None:
-        self.refresh()
+        self._refresh_caret_lines()
+        for listener in self.caret_listeners:
+            listener()
         self.post_message(self.CursorMoved(self))
+
+    def _caret_lines(self, cursor: int, anchor: int | None) -> set[int]:
+        """Display lines whose drawing depends on the caret and the selection: the current
+        segment (tinted as a whole), the caret's line and its neighbours (the caret after a
+        line's last character), and the selected lines."""
+        lay = self.layout_
+        assert lay is not None
+        k = lay.segment_at(cursor)
+        first = lay.first_line[k]
+        end = lay.first_line[k + 1] if k + 1 < len(lay.first_line) else len(lay)
+        lines = set(range(first, end))
+        y = lay.line_of(cursor)
+        lines.update((y - 1, y, y + 1))
+        if anchor is not None and anchor != cursor:
+            a, b = lay.line_of(min(anchor, cursor)), lay.line_of(max(anchor, cursor))
+            lines.update(range(a - 1, b + 2))
+        return lines
+
+    def _refresh_caret_lines(self) -> None:
+        """Repaint what a caret or selection change altered: only the lines that differ
+        from the last drawing when nothing scrolled (a move within the screen repaints a few
+        lines, not the whole view), else the whole view."""
+        lay = self.layout_
+        drawn = self._drawn_caret
+        sy = round(self.scroll_offset.y)
+        height = self.scrollable_content_region.height
+        if lay is None or not lay.segments or drawn is None or drawn[2] != sy or not height:
+            self.refresh()
+            return
+        lines = self._caret_lines(drawn[0], drawn[1]) | self._caret_lines(
+            self.cursor, self.selection_anchor
+        )
+        visible = sorted(y for y in lines if sy <= y < sy + height)
+        if len(visible) >= height:
+            self.refresh()
+            return
+        # one region per run of consecutive lines
+        start = visible[0] if visible else 0
+        for n, y in enumerate(visible):
+            if n + 1 == len(visible) or visible[n + 1] != y + 1:
+                self.refresh_lines(start, y - start + 1)
+                if n + 1 < len(visible):
+                    start = visible[n + 1]
 
     # ------------------------------------------------------------------ geometry
     def _geometry(self) -> tuple[int, int, int]:
@@ -151,6 +196,7 @@ class TranscriptView(CaretMovement, TranscriptDrawing, can_focus=True, inherit_b
         self.doc = doc
         self.hits = []
         self.selection_anchor = None
+        self.clear_drawn_lines()
         codings = sorted(codings, key=lambda c: (c.start, -c.end, c.id))
         self._lane_count = assign_lanes(codings)  # the margin's width, before wrapping once
         self._relayout()
@@ -163,6 +209,7 @@ class TranscriptView(CaretMovement, TranscriptDrawing, can_focus=True, inherit_b
     def clear(self) -> None:
         """Show nothing (the project has no transcripts)."""
         self.doc = None
+        self.clear_drawn_lines()
         self.codings = []
         self._lane_count = 0
         self._seg_codings = {}
@@ -195,6 +242,7 @@ class TranscriptView(CaretMovement, TranscriptDrawing, can_focus=True, inherit_b
             lambda group: gutter_rows(gutter, group),
         )
         self._line_cache = {}
+        self.clear_drawn_lines()
         self.virtual_size = Size(self.scrollable_content_region.width, len(self.layout_))
         if self.codings:
             self._index_codings()
@@ -222,6 +270,7 @@ class TranscriptView(CaretMovement, TranscriptDrawing, can_focus=True, inherit_b
         one coding to a transcript with hundreds re-indexes in about a millisecond.
         """
         lay = self.layout_
+        self.clear_drawn_lines()
         if lay is None:
             return
         cache = self._line_cache
@@ -250,6 +299,7 @@ class TranscriptView(CaretMovement, TranscriptDrawing, can_focus=True, inherit_b
     def set_hits(self, hits: list[tuple[int, int]]) -> None:
         """Search hits in this transcript, marked in the text."""
         self.hits = sorted(hits)
+        self.clear_drawn_lines()
         self.refresh()
 
     # ------------------------------------------------------------------ selection API
