@@ -20,14 +20,17 @@ PACKAGE = ROOT / "mpu_qual"
 CONCERNS = ("codebook", "codes", "participants", "sources", "codings", "history")
 
 
-def api_reference() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "api_reference", ROOT / "scripts" / "api_reference.py"
-    )
+def script(name: str) -> ModuleType:
+    """One of the scripts that generate parts of docs/ARCHITECTURE.md, loaded as a module."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def api_reference() -> ModuleType:
+    return script("api_reference")
 
 
 def current_text() -> str:
@@ -118,13 +121,7 @@ def test_the_checks_see_a_stale_name() -> None:
 
 
 def architecture_map() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "architecture_map", ROOT / "scripts" / "architecture_map.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return script("architecture_map")
 
 
 def test_the_package_map_and_schema_are_generated_from_the_code_and_current() -> None:

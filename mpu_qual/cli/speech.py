@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.table import Table
@@ -31,6 +32,22 @@ def _list_models(ctx: click.Context, _param: click.Parameter, value: bool) -> No
         langs = "yue+zh+en+…" if m.has_yue else ("multilingual" if m.multilingual else "en only")
         echo(f"{m.name:18} {langs:14} {m.origin:9} {m.path}")
     ctx.exit(0)
+
+
+def echo_result(res: Any) -> None:
+    """What a finished recording reports (the local and the cluster run say the same)."""
+    flags = ", ".join(f"{k} {v}" for k, v in sorted(res.flags.items())) or "none"
+    done_s = (res.duration_ms - res.resumed_from_ms) / 1000
+    speed = done_s / res.elapsed_s if res.elapsed_s else 0.0
+    echo(
+        f"done: {res.path} -> '{res.name}': {count(res.segments, 'segment')}, "
+        f"{format_clock(res.duration_ms)} of audio at {speed:.1f}x real time "
+        f"({res.mode}, {res.device}, language {res.language}); review flags: {flags}; "
+        f"wrote {res.vtt_path}",
+        err=True,
+    )
+    for notice in res.notices:
+        secho(f"warning: {notice}", fg="yellow", err=True)
 
 
 @main.command("transcribe")
@@ -212,18 +229,7 @@ def transcribe_cmd(
     echo(f"model: {resolved.describe()}", err=True)
 
     def done(res) -> None:
-        flags = ", ".join(f"{k} {v}" for k, v in sorted(res.flags.items())) or "none"
-        done_s = (res.duration_ms - res.resumed_from_ms) / 1000
-        speed = done_s / res.elapsed_s if res.elapsed_s else 0.0
-        echo(
-            f"done: {res.path} -> '{res.name}': {count(res.segments, 'segment')}, "
-            f"{format_clock(res.duration_ms)} of audio at {speed:.1f}x real time "
-            f"({res.mode}, {res.device}, language {res.language}); review flags: {flags}; "
-            f"wrote {res.vtt_path}",
-            err=True,
-        )
-        for notice in res.notices:
-            secho(f"warning: {notice}", fg="yellow", err=True)
+        echo_result(res)
         last = getattr(plugin, "last", None)
         if speakers is not None and last is not None:
             from mpu_qual.cli.voices import echo_voices

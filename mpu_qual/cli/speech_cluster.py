@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from mpu_qual.cli import report_error
 from mpu_qual.cli.output import echo, err_console, secho
+from mpu_qual.cli.speech import echo_result
 from mpu_qual.figures import count
 from mpu_qual.speech.cluster import ClusterTranscriber, transcribe_on_cluster
 from mpu_qual.speech.cluster_plan import parse_address
@@ -47,18 +48,7 @@ def transcribe_on_cluster_cmd(
             secho(f"warning: {warning}", fg="yellow", err=True)
 
     def done(res: TranscriptionResult) -> None:
-        flags = ", ".join(f"{k} {v}" for k, v in sorted(res.flags.items())) or "none"
-        done_s = (res.duration_ms - res.resumed_from_ms) / 1000
-        speed = done_s / res.elapsed_s if res.elapsed_s else 0.0
-        echo(
-            f"done: {res.path} -> '{res.name}': {count(res.segments, 'segment')}, "
-            f"{format_clock(res.duration_ms)} of audio at {speed:.1f}x real time "
-            f"({res.mode}, {res.device}, language {res.language}); review flags: {flags}; "
-            f"wrote {res.vtt_path}",
-            err=True,
-        )
-        for notice in res.notices:
-            secho(f"warning: {notice}", fg="yellow", err=True)
+        echo_result(res)
 
     with RichProgress(err_console) as progress:
         rows: dict[str, Any] = {}
