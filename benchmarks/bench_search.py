@@ -92,7 +92,7 @@ def main() -> None:
     assert chinese_scripts.available(), "install the [chinese] extra (OpenCC) first"
     rows = []
     with Project.open(folder, readonly=True) as p:
-        n = p.conn.execute("SELECT count(*) FROM segments").fetchone()[0]
+        n = p.sources.segment_count()
         for name, q, stored in QUERIES:
             rows.append((name, q, *timed(p, q, stored)))
     load = os.getloadavg()[0]

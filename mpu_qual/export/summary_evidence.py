@@ -28,14 +28,6 @@ class EvidenceItem:
     note: str | None
 
 
-def _tables_exist(project: Project) -> bool:
-    row = project.conn.execute(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
-        "AND name IN ('evidence_links', 'evidence_queries')"
-    ).fetchone()
-    return row[0] == 2
-
-
 def _item(link: EvidenceLink) -> EvidenceItem:
     fig = link.figure
     return EvidenceItem(
@@ -55,7 +47,7 @@ def evidence_for(
     project: Project, code_ids: Iterable[str], coding_ids: Iterable[int]
 ) -> list[EvidenceItem]:
     """Figures linked to any of ``code_ids`` or ``coding_ids``; [] when evidence is absent."""
-    if not _tables_exist(project):
+    if not project.evidence_links.tables_exist():
         return []
     out: list[EvidenceItem] = []
     seen: set[int] = set()

@@ -1,5 +1,5 @@
 """Evidence links (``project.evidence_links``): the ``evidence_links`` and ``evidence_queries``
-tables (store/migrations/job_ads.py) and the checks on the code or coding a link is made on.
+tables (store/migrations/evidence.py) and the checks on the code or coding a link is made on.
 
 ``mpu_qual.evidence.links`` turns the rows into ``EvidenceLink`` objects and computes the
 figures (``project.job_ads.count_matching``); the store keeps the SQL:
@@ -46,6 +46,15 @@ class EvidenceLinks:
         return self.project.conn
 
     # ------------------------------------------------------------------ reads
+    def tables_exist(self) -> bool:
+        """Whether the project has the evidence tables (a project opened read-only before the
+        evidence migrations ran has none: then there is no evidence to show)."""
+        row = self._conn.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+            "AND name IN ('evidence_links', 'evidence_queries')"
+        ).fetchone()
+        return bool(row[0] == 2)
+
     def rows(self, *, code_id: str | None = None, coding_id: int | None = None) -> list[LinkRow]:
         """All links, or those of one code / one coding, oldest first."""
         where = ""

@@ -222,6 +222,10 @@ class Sources:
         covered += max(0, cur_e - cur_s)
         return covered / length
 
+    def segment_count(self) -> int:
+        """How many segments all transcripts have together."""
+        return int(self.project.conn.execute("SELECT count(*) FROM segments").fetchone()[0])
+
     def list(self) -> list[Source]:
         """Every transcript, by name (with its text)."""
         return [
