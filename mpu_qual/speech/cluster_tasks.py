@@ -37,6 +37,7 @@ from mpu_qual.speech.worker import (
     pick_compute_type,
     pick_device,
     pick_mode,
+    run_whisper,
 )
 
 _LOCK = threading.Lock()
@@ -242,7 +243,6 @@ def _transcribe(
     ref: dict[str, Any], data: bytes | None, req: WorkerRequest, part: dict[str, Any]
 ) -> dict[str, Any]:
     import ctranslate2
-    from faster_whisper import BatchedInferencePipeline
 
     path = _local_path(ref, data)
     probed = probe(path)
@@ -281,13 +281,7 @@ def _transcribe(
     try:
         ctranslate2.set_random_seed(SAMPLING_SEED)
         with decoding_errors(probed):
-            if mode == "batched":
-                pipeline = BatchedInferencePipeline(model=model)
-                segments, info = pipeline.transcribe(source, batch_size=req.batch_size, **common)
-            else:
-                segments, info = model.transcribe(
-                    source, condition_on_previous_text=req.condition_on_previous_text, **common
-                )
+            segments, info = run_whisper(model, source, mode, req, common)
             if total_ms is None:
                 check_decoded(info.duration, probed)
                 total_ms = int(round(info.duration * 1000))

@@ -137,7 +137,7 @@ def _run(conn: Connection, req: WorkerRequest) -> None:
     # semaphore that leaks warnings at exit. A thread lock is all one process needs.
     tqdm.set_lock(threading.RLock())
 
-    from faster_whisper import BatchedInferencePipeline, WhisperModel
+    from faster_whisper import WhisperModel
 
     probed = probe(req.audio_path)  # headers only: reject bad files before loading the model
     device = pick_device(req.device)
@@ -209,13 +209,7 @@ def _run(conn: Connection, req: WorkerRequest) -> None:
         # decoding costs the same time and memory; the checks run on what it decoded.
         mode = pick_mode(req.mode, probed.declared_s, req.vad, req.batched_from_s)
     with decoding_errors(probed):
-        if mode == "batched":
-            pipeline = BatchedInferencePipeline(model=model)
-            segments, info = pipeline.transcribe(source, batch_size=req.batch_size, **common)
-        else:
-            segments, info = model.transcribe(
-                source, condition_on_previous_text=req.condition_on_previous_text, **common
-            )
+        segments, info = run_whisper(model, source, mode, req, common)
     del source
     if offset_ms == 0:
         check_decoded(info.duration, probed)
@@ -271,6 +265,21 @@ def _run(conn: Connection, req: WorkerRequest) -> None:
     if req.language_check_model and offset_ms == 0:
         _check_language(conn, req, device, compute)
     conn.send(("done", {}))
+
+
+def run_whisper(
+    model: Any, source: Any, mode: str, req: WorkerRequest, common: dict[str, Any]
+) -> Any:
+    """faster-whisper on ``source`` (a path or samples): the batched pipeline or the
+    sequential decoder, as ``mode`` says; the worker and the cluster's tasks both decode here."""
+    from faster_whisper import BatchedInferencePipeline
+
+    if mode == "batched":
+        pipeline = BatchedInferencePipeline(model=model)
+        return pipeline.transcribe(source, batch_size=req.batch_size, **common)
+    return model.transcribe(
+        source, condition_on_previous_text=req.condition_on_previous_text, **common
+    )
 
 
 def _capture_speech_regions() -> list[list[dict[str, int]]]:
