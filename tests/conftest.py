@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner, Result
 from sample_projects import build_small_project
 
+from mpu_qual.safety.notices import shown_by
 from mpu_qual.store import Project
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -137,3 +138,11 @@ def small(_small_template: Path, tmp_path: Path) -> Iterator[Project]:
     project = Project.open(dest)
     yield project
     project.close()
+
+
+@pytest.fixture
+def notices() -> Iterator[list[tuple[str, str]]]:
+    """The library's notices (level, message) raised during the test, in order."""
+    seen: list[tuple[str, str]] = []
+    with shown_by(lambda level, message: seen.append((level, message))):
+        yield seen

@@ -6,23 +6,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
-
 from mpu_qual.codebook import load_codebook
-from mpu_qual.safety.notices import add_handler, remove_handler
 from mpu_qual.store import Project
-
-
-@pytest.fixture
-def notices():  # noqa: ANN201
-    seen: list[tuple[str, str]] = []
-
-    def handler(level: str, message: str) -> None:
-        seen.append((level, message))
-
-    add_handler(handler)
-    yield seen
-    remove_handler(handler)
 
 
 def comments(path: Path) -> list[str]:

@@ -19,22 +19,9 @@ from mpu_qual.errors import MpuQualError
 from mpu_qual.maintenance import doctor
 from mpu_qual.maintenance.repair import repair
 from mpu_qual.safety import backup
-from mpu_qual.safety.notices import add_handler, remove_handler
 from mpu_qual.store import Project
 
 SRC = "focus-group-2025-12-08"
-
-
-@pytest.fixture
-def notices():  # noqa: ANN201
-    seen: list[tuple[str, str]] = []
-
-    def handler(level: str, message: str) -> None:
-        seen.append((level, message))
-
-    add_handler(handler)
-    yield seen
-    remove_handler(handler)
 
 
 def coded(folder: Path) -> list[int]:

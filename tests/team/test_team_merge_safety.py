@@ -15,26 +15,11 @@ import threading
 import zipfile
 from pathlib import Path
 
-import pytest
-
 from mpu_qual.codebook import load_codebook
 from mpu_qual.refi.qdpx_writer import export_qdpx
-from mpu_qual.safety.notices import add_handler, remove_handler
 from mpu_qual.store import Project
 from mpu_qual.team import merge as merge_mod
 from mpu_qual.team.merge import merge
-
-
-@pytest.fixture
-def notices():  # noqa: ANN201
-    seen: list[tuple[str, str]] = []
-
-    def handler(level: str, message: str) -> None:
-        seen.append((level, message))
-
-    add_handler(handler)
-    yield seen
-    remove_handler(handler)
 
 
 def coding_rows(folder: Path) -> list[tuple]:
