@@ -252,12 +252,21 @@ def decide_reading(
     if len({tuple(e.spans) for e in ev.values()}) == 1:
         return Reading(CODE_POINTS, options[CODE_POINTS])  # no selection tells them apart
     alive = {n: e for n, e in ev.items() if e.valid} or ev
+    # Readings that place every selection alike are one reading here (UTF-16 units equal code
+    # points before the first emoji): keep the first, so that a tie between twins never hides
+    # what tells the real alternatives apart.
+    twin_of: dict[str, str] = {}
+    for n in list(alive):
+        first = next(k for k in alive if alive[k].spans == alive[n].spans)
+        if first != n:
+            twin_of[n] = first
+            del alive[n]
     if len(alive) == 1:
         (name,) = alive
         others = ", ".join(
             f"as {n}, {ev[n].impossible + ev[n].crlf_split} of {len(selections)}"
             for n in ev
-            if n not in alive
+            if n not in alive and n not in twin_of
         )
         why = f"the only reading where every selection starts and ends on a character ({others} would not)"
         return Reading(name, options[name], why)
@@ -286,6 +295,7 @@ def decide_reading(
     for key, name, says in TOOL_READINGS:
         if name == UTF16 and UTF16 not in options:
             name = CODE_POINTS  # no character outside the BMP: UTF-16 units are code points
+        name = twin_of.get(name, name)
         if key in tool and name in alive:
             return Reading(name, options[name], f"{says} (the file says: {origin})")
     if not strict:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from mpu_qual.refi.offsets import CODE_POINTS, CRLF_AS_ONE, UTF16, choose_reading
@@ -36,6 +36,13 @@ def counted(text: str, reading: str) -> dict[int, int]:
     ).map("".join),
     reading=st.sampled_from([CODE_POINTS, CRLF_AS_ONE, UTF16]),
     cuts=st.lists(st.tuples(st.integers(0, 60), st.integers(1, 12)), min_size=2, max_size=5),
+)
+# Found by a full run: UTF-16 units equal code points before the emoji, so the two tied on the name and
+# hid that the name rules out counting CRLF once.
+@example(
+    text="\r\nab ab ab ab \r\n\r\n\r\n\r\n\r\n\r\n\U0001f600",
+    reading=CODE_POINTS,
+    cuts=[(0, 1), (3, 3)],
 )
 def test_the_tools_reading_is_recovered(
     text: str, reading: str, cuts: list[tuple[int, int]]
