@@ -14,7 +14,7 @@ from mpu_qual.tui.app import create_app
 from mpu_qual.tui.screens.chart import ChartScreen
 from mpu_qual.tui.screens.dialogs import PromptScreen
 from mpu_qual.tui.screens.disagreements import DisagreementsScreen
-from mpu_qual.tui.widgets import StatusBar
+from mpu_qual.tui.components import StatusBar
 
 SIZE = (110, 32)
 FINANCE = "factors.ecosystem.finance"
