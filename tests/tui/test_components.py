@@ -216,7 +216,10 @@ async def test_codebook_tree_alone_names_the_code_of_each_request(demo_project: 
         await pilot.pause()
         await pilot.press("enter", "c", "e", "delete", "a", "A")
         await pilot.pause()
-        got = [(type(m).__name__, getattr(m, "code_id", getattr(m, "parent_id", None))) for m in app.received]
+        got = [
+            (type(m).__name__, getattr(m, "code_id", getattr(m, "parent_id", None)))
+            for m in app.received
+        ]
         assert got == [
             ("PassagesWanted", first.id),
             ("ApplyWanted", first.id),

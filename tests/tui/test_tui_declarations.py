@@ -45,8 +45,10 @@ def _private_writes(tree: ast.AST) -> list[tuple[int, str, str]]:
     for node in ast.walk(tree):
         for target in _targets(node):
             for t in ast.walk(target):
-                if isinstance(t, ast.Attribute) and t.attr.startswith("_") and not (
-                    t.attr.startswith("__")
+                if (
+                    isinstance(t, ast.Attribute)
+                    and t.attr.startswith("_")
+                    and not (t.attr.startswith("__"))
                 ):
                     found.append((t.lineno, ast.unparse(t.value), t.attr))
         if (
