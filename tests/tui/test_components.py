@@ -15,10 +15,14 @@ from pathlib import Path
 import pytest
 from textual.app import App, ComposeResult
 from textual.message import Message
+from tui_helpers import SIZE, db_codings, settle
 
 from mpu_qual.store import Project
+from mpu_qual.transcript_files.parsed import ParsedSegment, ParsedTranscript
 from mpu_qual.tui import components, workbench_view
+from mpu_qual.tui.app import create_app
 from mpu_qual.tui.components import CodebookTree, SourceList, StatusBar, TranscriptView
+from mpu_qual.tui.screens.workbench import WorkbenchScreen
 
 TUI = Path(components.__file__).resolve().parent.parent
 COMPONENT_FILES = sorted((TUI / "components").glob("*.py")) + sorted((TUI / "widgets").glob("*.py"))
@@ -242,3 +246,45 @@ async def test_transcript_view_alone_posts_enter_and_escape(demo_project: Projec
         await pilot.pause()
         assert [type(m).__name__ for m in app.received] == ["Confirmed", "Cancelled"]
         assert view.selection is not None  # the screen decides what Escape clears
+
+
+# ---------------------------------------------------------------------------------- wired
+async def test_the_workbench_answers_the_panels_messages(demo_dir: Path) -> None:
+    """In the real workbench: c in the codebook panel codes the transcript's selection with the
+    panel's code (ApplyWanted), Escape goes back to the transcript (Left), Enter in the
+    transcript list opens the transcript chosen (SourceChosen)."""
+    with Project.open(demo_dir) as p:  # a second transcript, listed after the demo's
+        second = p.sources.add(
+            "zz-second",
+            ParsedTranscript(
+                segments=[ParsedSegment(text="A second focus group.", speaker="IL1")],
+                metadata={},
+                format="txt",
+            ),
+        )
+    app = create_app(demo_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, WorkbenchScreen)
+        await pilot.press("t")  # the first segment, selected in the transcript
+        span = screen.view.selection
+        assert span is not None
+        await pilot.press("ctrl+b")
+        screen.codebook_tree.select_code("factors.ecosystem.finance")
+        await pilot.pause()
+        await pilot.press("c")
+        await settle(pilot)
+        coded = [(c.code_id, c.start, c.end) for c in db_codings(demo_dir)]
+        assert coded == [("factors.ecosystem.finance", span[0], span[1])]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.focused is screen.view
+        first = screen.source
+        assert first is not None
+        await pilot.press("ctrl+t")
+        assert screen.source_order() == [first.id, second.id]
+        assert app.focused is screen.sources_list
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert screen.source is not None and screen.source.id == second.id
+        assert app.focused is screen.view
