@@ -13,7 +13,8 @@ sibling: ``tui/screens/workbench.py`` wires them (tests/tui/test_components.py k
 - ``TranscriptView``: the transcript pane (its files stay in ``tui/widgets/``). In: ``load``,
   ``set_codings``, ``set_hits``, ``select``, ``move_to``. Out: ``CursorMoved``, ``Confirmed``,
   ``Cancelled``.
-- ``StatusBar``: the status line. In: ``show``, ``set_message``. Out: nothing.
+- ``StatusBar``: the status line. In: ``show(where: Caret | str, recent, mode)``,
+  ``set_message``. Out: nothing.
 """
 
 from mpu_qual.tui.components.codebook_tree import CodebookTree

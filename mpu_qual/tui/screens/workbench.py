@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -25,7 +24,7 @@ from textual.widgets import Footer, Header
 from mpu_qual.store.records import Coding, SearchHit, Source
 from mpu_qual.tui import workbench_view
 from mpu_qual.tui.components import CodebookTree, SourceList, StatusBar, TranscriptView
-from mpu_qual.tui.components.status_bar import message_line
+from mpu_qual.tui.components.status_bar import Caret, message_line
 from mpu_qual.tui.screens.catalog import SCREENS
 from mpu_qual.tui.transcript_correction import BINDINGS as CORRECTION_BINDINGS
 from mpu_qual.tui.transcript_correction import TranscriptCorrection
@@ -310,29 +309,24 @@ class WorkbenchScreen(Screen[None]):
             return
         k = lay.segment_at(view.cursor)
         seg = lay.segments[k]
-        pos = Text(no_wrap=True, overflow="ellipsis")
-        pos.append(source.name, style="bold")
-        pos.append(f" · segment {k + 1}/{len(lay.segments)} · {seg.time} · ")
-        pos.append(seg.speaker or "?", style="bold")
-        if seg.group:
-            pos.append(f" ({seg.group})")
         sel = view.selection
-        if sel:
-            pos.append(f" · {sel[1] - sel[0]} characters selected", style="bold")
-        here = view.codings_at()
-        if here:
-            pos.append(" · here: ")
-            for n, c in enumerate(here[:4]):
-                if n:
-                    pos.append(", ")
-                pos.append(c.label, style=c.color)
+        where = Caret(
+            source=source.name,
+            segment=k + 1,
+            segments=len(lay.segments),
+            time=seg.time,
+            speaker=seg.speaker,
+            group=seg.group,
+            selected=sel[1] - sel[0] if sel else 0,
+            here=[(c.label, c.color) for c in view.codings_at()[:4]],
+        )
         mode = f"BLIND · {self.mpu_app.coders.name}" if self.mpu_app.coders.blind else ""
         playing = self.correction.status_text()
         if playing:
             mode = f"{mode} · {playing}" if mode else playing
         if self.state.rescoping is not None:
             mode = "RE-SCOPE: adjust the selection, Enter applies, Esc cancels"
-        status.show(pos, recent, mode)
+        status.show(where, recent, mode)
 
     # ------------------------------------------------------------------ components' messages
     @on(SourceList.SourceChosen)
