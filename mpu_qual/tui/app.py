@@ -24,6 +24,7 @@ from textual.widgets._toast import ToastRack
 
 from mpu_qual.errors import MpuQualError
 from mpu_qual.figures import count
+from mpu_qual.playback import Sink
 from mpu_qual.safety.notices import add_handler, remove_handler
 from mpu_qual.store import Project
 from mpu_qual.store.records import SearchHit
@@ -77,6 +78,8 @@ class MpuQualApp(App[None]):
         self.recent: list[str] = workbench_view.recent_code_ids(self.project)
         self.last_query = ""
         self.busy = False
+        # where playback sounds (None: the speakers); tests put a recording sink here
+        self.audio_sink_factory: Callable[[], Sink] | None = None
         self._reader: Project | None = None
         self._reader_lock = threading.Lock()
 

@@ -2,8 +2,8 @@
 
 A thin layer: ``mpu_qual.playback.Player`` plays, ``project.segment_edits`` changes the transcript
 (one undoable action each); this module maps keys to them and keeps the caret on the
-segment being heard. The workbench installs it with ``install(screen)`` and routes
-``action_correct(what)`` here.
+segment being heard. The workbench builds it with itself as the ``WorkbenchHost``
+(tui/workbench/state.py declares what it uses) and routes ``action_correct(what)`` here.
 
 Keys (in the transcript view): ``p`` plays the segment at the caret (again: stop), ``P`` plays
 on from there with the caret following, ``<`` / ``>`` jump 5 s, ``-`` / ``+`` slower / faster
@@ -16,20 +16,22 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual.binding import Binding
 
 from mpu_qual.errors import MpuQualError
 from mpu_qual.figures import count
-from mpu_qual.playback import SPEEDS, MiniaudioSink, NoAudioDevice, Player
+from mpu_qual.playback import SPEEDS, MiniaudioSink, NoAudioDevice, Player, Sink
 from mpu_qual.store.segment_edits import EditReport
+from mpu_qual.tui.workbench.state import WorkbenchHost
+from mpu_qual.tui.workbench_view import fmt_ms
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imports only (tui.app imports the workbench screen, which imports this)
     from textual.timer import Timer
 
     from mpu_qual.store import Project
-    from mpu_qual.tui.screens.workbench import WorkbenchScreen
+    from mpu_qual.tui.app import MpuQualApp
 
 JUMP_MS = 5_000
 NUDGE_MS = 100
@@ -61,16 +63,11 @@ BINDINGS = [
 ]
 
 
-def install(screen: WorkbenchScreen) -> TranscriptCorrection:
-    """The controller that ``screen.action_correct`` calls (the keys: ``BINDINGS``)."""
-    return TranscriptCorrection(screen)
-
-
 class TranscriptCorrection:
     """Playback and in-place correction for one workbench screen."""
 
-    def __init__(self, screen: WorkbenchScreen) -> None:
-        self.screen = screen
+    def __init__(self, host: WorkbenchHost) -> None:
+        self.host = host
         self.player: Player | None = None
         self.mode: str | None = None  # "segment", "on" or "edge" while playing
         self.source_id: int | None = None
@@ -81,28 +78,28 @@ class TranscriptCorrection:
 
     # ------------------------------------------------------------------ plumbing
     @property
-    def app(self) -> Any:
-        return self.screen.app
+    def app(self) -> MpuQualApp:
+        return self.host.mpu_app
 
     @property
     def project(self) -> Project:
         return self.app.project
 
-    def _sink_factory(self) -> Callable[[], Any]:
-        return getattr(self.app, "audio_sink_factory", None) or MiniaudioSink
+    def _sink_factory(self) -> Callable[[], Sink]:
+        return self.app.audio_sink_factory or MiniaudioSink
 
     def _segment(self) -> tuple[int, int] | None:
         """(index, database id) of the segment at the caret."""
-        view = self.screen.view
+        view = self.host.view
         lay, doc = view.layout_, view.doc
-        if lay is None or doc is None or not lay.segments or self.screen.source is None:
+        if lay is None or doc is None or not lay.segments or self.host.state.source is None:
             self.app.notify("Open a transcript first.", severity="warning")
             return None
         k = lay.segment_at(view.cursor)
         return k, doc.segment_ids[k]
 
     def _load_times(self) -> None:
-        src = self.screen.source
+        src = self.host.state.source
         assert src is not None
         self.times = self.project.sources.segment_times(src.id)
         self.source_id = src.id
@@ -110,8 +107,6 @@ class TranscriptCorrection:
     def status_text(self) -> str:
         if self.player is None or not self.player.playing:
             return "no sound" if self.no_device else ""
-        from mpu_qual.tui.workbench_view import fmt_ms
-
         what = {"segment": "segment", "on": "playing on", "edge": "edge"}.get(self.mode or "", "")
         return f"▶ {what} {fmt_ms(self.player.position_ms)} · {self.speed:g}x · p/P stops"
 
@@ -137,7 +132,7 @@ class TranscriptCorrection:
     # ------------------------------------------------------------------ playback
     def play_range(self, start_ms: int, end_ms: int | None, mode: str) -> bool:
         """Play a stretch of the open transcript's recording; False (and a notice) if not."""
-        src = self.screen.source
+        src = self.host.state.source
         if src is None:
             return False
         if self.source_id != src.id:
@@ -156,28 +151,28 @@ class TranscriptCorrection:
                 self.app.notify(
                     f"{exc.message}\n{exc.hint}", title="No sound", severity="warning", timeout=12
                 )
-            self.screen.update_status()
+            self.host.update_status()
             return False
         except MpuQualError as exc:
             self.app.show_error(exc, "Cannot play the recording")
             return False
         self.mode = mode
         if self.timer is None:
-            self.timer = self.screen.set_interval(TICK_S, self._tick)
-        self.screen.update_status()
+            self.timer = self.host.set_interval(TICK_S, self._tick)
+        self.host.update_status()
         return True
 
     def stop(self) -> None:
         if self.player is not None:
             self.player.stop()
         self.mode = None
-        self.screen.update_status()
+        self.host.update_status()
 
     def _tick(self) -> None:
         player = self.player
         if player is None:
             return
-        if self.screen.source is None or self.screen.source.id != self.source_id:
+        if self.host.state.source is None or self.host.state.source.id != self.source_id:
             self.stop()
         if player.finished:
             if player.error is not None:
@@ -185,20 +180,20 @@ class TranscriptCorrection:
                 player.error = None
             if self.mode is not None:
                 self.mode = None
-                self.screen.update_status()
+                self.host.update_status()
             if self.timer is not None:
                 self.timer.stop()
                 self.timer = None
             return
         if self.mode == "on":
             self._follow(player.position_ms)
-        self.screen.update_status()
+        self.host.update_status()
 
     def _follow(self, pos_ms: int) -> None:
         """Keep the caret on the segment being heard."""
         starts = [s if s is not None else -1 for s, _e in self.times]
         k = bisect.bisect_right(starts, pos_ms) - 1
-        view = self.screen.view
+        view = self.host.view
         lay = view.layout_
         if k < 0 or lay is None or k >= len(lay.segments):
             return
@@ -253,7 +248,7 @@ class TranscriptCorrection:
         report = self.app.run_write(fn, title)
         if report is None:
             return None
-        self.screen.refresh_all()
+        self.host.refresh_all()
         self._load_times()
         more = ""
         if report.lost:
@@ -302,10 +297,10 @@ class TranscriptCorrection:
         at_ms = None
         if self.player is not None and self.player.playing:
             at_ms = self.player.position_ms
-        cursor = self.screen.view.cursor
+        cursor = self.host.view.cursor
         editor = self.project.segment_edits
         if self._write(lambda: editor.split(here[1], cursor, at_ms=at_ms), "Could not split"):
-            self.screen.view.move_to(cursor + 1)
+            self.host.view.move_to(cursor + 1)
 
     def do_merge(self) -> None:
         here = self._segment()
@@ -319,7 +314,7 @@ class TranscriptCorrection:
         if here is None:
             return
         editor = self.project.segment_edits
-        cursor = self.screen.view.cursor
+        cursor = self.host.view.cursor
         report = self.app.run_write(
             lambda: editor.nudge(here[1], which, direction * NUDGE_MS),
             "Could not move the segment's time",
@@ -330,10 +325,8 @@ class TranscriptCorrection:
         start, end = self.times[here[0]]
         if start is None or end is None:
             return
-        from mpu_qual.tui.workbench_view import fmt_ms
-
-        self.screen.refresh_all()
-        self.screen.view.move_to(cursor)
+        self.host.refresh_all()
+        self.host.view.move_to(cursor)
         self.app.notify(
             f"Segment {here[0] + 1}: {fmt_ms(start)}.{start % 1000 // 100} – "
             f"{fmt_ms(end)}.{end % 1000 // 100}",

@@ -11,10 +11,10 @@ from rich.console import Console
 from mpu_qual.store import Project
 from mpu_qual.team.coders import set_blind_default
 from mpu_qual.tui.app import create_app
+from mpu_qual.tui.components import StatusBar
 from mpu_qual.tui.screens.chart import ChartScreen
 from mpu_qual.tui.screens.dialogs import PromptScreen
 from mpu_qual.tui.screens.disagreements import DisagreementsScreen
-from mpu_qual.tui.widgets import StatusBar
 
 SIZE = (110, 32)
 FINANCE = "factors.ecosystem.finance"

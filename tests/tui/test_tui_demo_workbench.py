@@ -13,9 +13,9 @@ from textual.widgets._toast import Toast
 
 from mpu_qual.playback.sinks import no_device
 from mpu_qual.tui.app import MpuQualApp, create_app
+from mpu_qual.tui.components import SourceList, StatusBar
 from mpu_qual.tui.screens.export import ExportScreen
 from mpu_qual.tui.screens.workbench import WorkbenchScreen
-from mpu_qual.tui.widgets import SourceList, StatusBar
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -30,7 +30,7 @@ TASKS: list[tuple[str, tuple[str, ...]]] = [
         "Code",
         (
             "code_selection",
-            "screen.view_enter",
+            "confirm",
             "apply_recent",
             "select_sentence",
             "select_segment",
@@ -41,7 +41,6 @@ TASKS: list[tuple[str, tuple[str, ...]]] = [
             "undo",
             "redo",
             "open_screen('history')",
-            "screen.code_with_tree_code",
         ),
     ),
     (
@@ -70,7 +69,7 @@ TASKS: list[tuple[str, tuple[str, ...]]] = [
     ("Team", ("toggle_blind", "open_screen('disagreements')")),
     ("Evidence", ("open_screen('evidence')", "open_screen('chart')")),
     ("Export", ("open_screen('export')", "open_screen('summary')")),
-    ("Move and select", ("move(", "extend(", "swap_ends", "copy", "screen.view_escape")),
+    ("Move and select", ("move(", "extend(", "swap_ends", "copy", "cancel")),
 ]
 
 

@@ -267,9 +267,7 @@ class MatrixScreen(ModalScreen[None]):
         def done(chosen: Coding | None) -> None:
             if chosen is None:
                 return
-            workbench: Any = next(
-                (s for s in reversed(self.app.screen_stack) if hasattr(s, "jump_to")), None
-            )
+            workbench = self.mpu_app.workbench
             self.dismiss(None)
             if workbench is not None:
                 workbench.set_hit_list([(x.source_id, x.start, x.end) for x in codings], "passage")

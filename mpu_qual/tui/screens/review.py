@@ -24,6 +24,8 @@ from mpu_qual.tui.workbench_view import fmt_ms
 
 if TYPE_CHECKING:
     from mpu_qual.tui.app import MpuQualApp
+    from mpu_qual.tui.screens.workbench import WorkbenchScreen
+    from mpu_qual.tui.transcript_correction import TranscriptCorrection
 
 
 class ReviewScreen(Screen[None]):
@@ -50,12 +52,21 @@ class ReviewScreen(Screen[None]):
         self.source_id: int | None = None
 
     @property
-    def workbench(self) -> Any:
+    def workbench(self) -> WorkbenchScreen | None:
         return self.mpu_app.workbench
 
     @property
-    def correction(self) -> Any:
-        return self.workbench.correction
+    def below(self) -> WorkbenchScreen:
+        """The workbench this screen opened over (on_mount closes it when there is none)."""
+        workbench = self.workbench
+        if workbench is None:
+            raise RuntimeError("the review screen opens over the workbench")
+        return workbench
+
+    @property
+    def correction(self) -> TranscriptCorrection:
+        """The workbench's player and segment editor."""
+        return self.below.correction
 
     @property
     def mpu_app(self) -> MpuQualApp:
@@ -207,12 +218,12 @@ class ReviewScreen(Screen[None]):
 
     def action_undo(self) -> None:
         self.correction.stop()
-        self.workbench.action_undo()
+        self.below.action_undo()
         self.reload()
 
     def action_redo(self) -> None:
         self.correction.stop()
-        self.workbench.action_redo()
+        self.below.action_redo()
         self.reload()
 
     def action_goto(self) -> None:
@@ -221,7 +232,7 @@ class ReviewScreen(Screen[None]):
         if item is not None:
             start = self.mpu_app.project.sources.segment_start(item.segment_id)
             if start is not None:
-                self.workbench.view.move_to(start)
+                self.below.view.move_to(start)
         self.dismiss(None)
 
     def action_close(self) -> None:

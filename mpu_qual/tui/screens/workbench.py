@@ -1,38 +1,46 @@
 """The workbench: transcript list and codebook on the left, the transcript in the middle.
 
-Every user action here is one call to the Project API, saved the moment it returns; the
-screen then refreshes what that action changed. Errors become notifications, never tracebacks.
-The actions live in mixins in tui/workbench/: coding.py, codebook.py, navigation.py.
+The screen is the wiring. It composes the components (``mpu_qual.tui.components``), holds the
+state (``WorkbenchState``), pushes data into the components, and answers their messages and
+its keys through the flows in tui/workbench/ (navigation, coding, codebook) and
+tui/transcript_correction.py, which call the library (the Project's concern objects). Every user
+action is one call to the Project API, saved the moment it returns; the screen then refreshes
+what that action changed. Errors become notifications, never tracebacks.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header, OptionList
+from textual.events import DescendantFocus
+from textual.notifications import Notification
+from textual.screen import Screen
+from textual.widgets import Footer, Header
 
+from mpu_qual.store.records import Coding, SearchHit, Source
 from mpu_qual.tui import workbench_view
+from mpu_qual.tui.components import CodebookTree, SourceList, StatusBar, TranscriptView
+from mpu_qual.tui.components.status_bar import Caret, message_line
 from mpu_qual.tui.screens.catalog import SCREENS
 from mpu_qual.tui.transcript_correction import BINDINGS as CORRECTION_BINDINGS
-from mpu_qual.tui.transcript_correction import install as install_correction
-from mpu_qual.tui.widgets import CodebookTree, SourceList, StatusBar, TranscriptView
-from mpu_qual.tui.widgets.status_bar import message_line
+from mpu_qual.tui.transcript_correction import TranscriptCorrection
 from mpu_qual.tui.widgets.transcript_sizes import NARROW, WIDE
-from mpu_qual.tui.widgets.transcript_view import ViewCoding
-from mpu_qual.tui.workbench.codebook import CodebookActions
-from mpu_qual.tui.workbench.coding import CodingActions
-from mpu_qual.tui.workbench.navigation import NavigationActions
+from mpu_qual.tui.workbench.codebook import CodebookFlow
+from mpu_qual.tui.workbench.coding import CodingFlow
+from mpu_qual.tui.workbench.navigation import NavigationFlow
+from mpu_qual.tui.workbench.palette import palette_commands
+from mpu_qual.tui.workbench.state import Hit, WorkbenchState
+from mpu_qual.tui.workbench_view import ViewCoding
 
-if TYPE_CHECKING:
-    pass
+if TYPE_CHECKING:  # an import only (tui.app imports this module)
+    from mpu_qual.tui.app import MpuQualApp
 
 
-class WorkbenchScreen(NavigationActions, CodebookActions, CodingActions):
+class WorkbenchScreen(Screen[None]):
     """Coding a transcript, keyboard first."""
 
     # Narrow terminals give the transcript the whole width; Ctrl+T / Ctrl+B show the panel.
@@ -78,7 +86,46 @@ class WorkbenchScreen(NavigationActions, CodebookActions, CodingActions):
 
     def __init__(self) -> None:
         super().__init__()
-        self.correction = install_correction(self)  # listening and correcting (issue #13)
+        self.state = WorkbenchState()
+        self.navigation = NavigationFlow(self)
+        self.coding = CodingFlow(self)
+        self.codebook = CodebookFlow(self, self.navigation)
+        self.correction = TranscriptCorrection(self)  # listening and correcting (issue #13)
+
+    # ------------------------------------------------------------------ parts
+    @property
+    def mpu_app(self) -> MpuQualApp:
+        """The app, as the workbench's own type (only MpuQualApp pushes this screen)."""
+        return cast("MpuQualApp", self.app)
+
+    @property
+    def view(self) -> TranscriptView:
+        return self.query_one(TranscriptView)
+
+    @property
+    def codebook_tree(self) -> CodebookTree:
+        """The codebook panel (not ``tree``: DOMNode.tree is Textual's own DOM view)."""
+        return self.query_one(CodebookTree)
+
+    @property
+    def sources_list(self) -> SourceList:
+        return self.query_one(SourceList)
+
+    @property
+    def source(self) -> Source | None:
+        """The transcript in the view (other screens read it: evidence, review, voices)."""
+        return self.state.source
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Codings per code, as the codebook panel shows them."""
+        return self.state.counts
+
+    def source_order(self) -> list[int]:
+        return list(self.sources_list.summaries)
+
+    def select_code(self, code_id: str) -> None:
+        self.codebook_tree.select_code(code_id)
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -100,8 +147,8 @@ class WorkbenchScreen(NavigationActions, CodebookActions, CodingActions):
         )
         summaries = workbench_view.source_list(project)
         self.sources_list.set_sources(summaries)
-        self.counts = self.mpu_app.code_counts()
-        self.codebook_tree.populate(self.mpu_app.labels, self.counts)
+        self.state.counts = self.mpu_app.code_counts()
+        self.codebook_tree.populate(self.mpu_app.labels, self.state.counts)
         self.view.focus()
         # the status line follows the caret in the same frame (a CursorMoved message would
         # reach this screen after the view's frame, and its repaint take a frame of its own)
@@ -134,21 +181,21 @@ class WorkbenchScreen(NavigationActions, CodebookActions, CodingActions):
         except Exception as exc:
             self.mpu_app.show_error(exc, "Could not open the transcript")
             return False
-        self.source = src
-        self.rescoping = None
+        self.state.source = src
+        self.state.rescoping = None
         doc = workbench_view.load_doc(project, src, self.mpu_app.labels)
         codings = self._view_codings(src.id)
         self.view.load(doc, codings, cursor=cursor)
         self.sources_list.mark_current(src.id)
-        self.view.set_hits([(s, e) for sid, s, e in self.hit_list if sid == src.id])
+        self.view.set_hits([(s, e) for sid, s, e in self.state.hit_list if sid == src.id])
         return True
 
     def reload_codings(self) -> None:
         """Re-read the current transcript's codings (after an edit, undo or redo)."""
-        if self.source is None:
+        if self.state.source is None:
             return
-        self.view.set_codings(self._view_codings(self.source.id))
-        self._after_codings_changed()
+        self.view.set_codings(self._view_codings(self.state.source.id))
+        self.codings_changed()
 
     def _view_codings(self, source_id: int) -> list[ViewCoding]:
         """The transcript's codings this coder may see (blind mode: their own), labelled
@@ -160,9 +207,9 @@ class WorkbenchScreen(NavigationActions, CodebookActions, CodingActions):
             coders=self.mpu_app.coders.show_coders(),
         )
 
-    def _after_codings_changed(self, counts: dict[str, int] | None = None) -> None:
+    def codings_changed(self, counts: dict[str, int] | None = None) -> None:
         """Coded share, tree counts and status after codings changed (counts: if known)."""
-        self.counts = counts if counts is not None else self.mpu_app.code_counts()
+        self.state.counts = counts if counts is not None else self.mpu_app.code_counts()
         self.update_status()
         # the side panels follow one frame later: the transcript and the status line, what
         # the key was for, reach the screen first (the tree repaints every visible row when
@@ -171,10 +218,11 @@ class WorkbenchScreen(NavigationActions, CodebookActions, CodingActions):
 
     def _update_panels(self) -> None:
         """The coded share in the transcript list and the counts in the codebook tree."""
-        if self.source is not None:
-            share = workbench_view.coded_share(self.view.codings, self.source.length)
-            self.sources_list.update_share(self.source.id, share, len(self.view.codings))
-        self.codebook_tree.update_counts(self.mpu_app.labels, self.counts)
+        source = self.state.source
+        if source is not None:
+            share = workbench_view.coded_share(self.view.codings, source.length)
+            self.sources_list.update_share(source.id, share, len(self.view.codings))
+        self.codebook_tree.update_counts(self.mpu_app.labels, self.state.counts)
 
     def refresh_all(self) -> None:
         """Re-read everything (after undo/redo, a codebook edit or a participant change)."""
@@ -182,12 +230,12 @@ class WorkbenchScreen(NavigationActions, CodebookActions, CodingActions):
         self.mpu_app.labels.reload(project)
         self.mpu_app.recent = [c for c in self.mpu_app.recent if c in self.mpu_app.labels.by_id]
         summaries = workbench_view.source_list(project)
-        current = self.source.id if self.source else None
+        current = self.state.source.id if self.state.source else None
         ids = {s["id"] for s in summaries}
         self.sources_list.set_sources(summaries, current if current in ids else None)
         self.load_statistics()
-        self.counts = self.mpu_app.code_counts()
-        self.codebook_tree.populate(self.mpu_app.labels, self.counts)
+        self.state.counts = self.mpu_app.code_counts()
+        self.codebook_tree.populate(self.mpu_app.labels, self.state.counts)
         if current is not None and current in ids:
             view = self.view
             cursor, anchor = view.cursor, view.selection_anchor
@@ -199,7 +247,7 @@ class WorkbenchScreen(NavigationActions, CodebookActions, CodingActions):
         elif summaries:
             self.open_source(summaries[0]["id"])
         else:
-            self.source = None
+            self.state.source = None
             self.view.clear()
         self.update_status()
 
@@ -213,7 +261,7 @@ class WorkbenchScreen(NavigationActions, CodebookActions, CodingActions):
         self.app.call_from_thread(self._show_statistics, summaries)
 
     def _show_statistics(self, summaries: list[dict[str, Any]]) -> None:
-        src = self.source
+        src = self.state.source
         current = src.id if src else None
         for s in summaries:
             if src is not None and s["id"] == src.id:  # the view knows best (newer codings)
@@ -221,8 +269,19 @@ class WorkbenchScreen(NavigationActions, CodebookActions, CodingActions):
                 s["codings"] = len(self.view.codings)
         self.sources_list.set_sources(summaries, current)
 
+    # ------------------------------------------------------------------ used by other screens
+    def apply_codes(self, code_ids: list[str], span: tuple[int, int]) -> list[Coding] | None:
+        """Code ``span`` of the open transcript with ``code_ids`` as one undoable action."""
+        return self.coding.apply_codes(code_ids, span)
+
+    def set_hit_list(self, hits: list[Hit], kind: str) -> None:
+        self.navigation.set_hit_list(hits, kind)
+
+    def jump_to(self, target: SearchHit | Coding | Hit) -> None:
+        self.navigation.jump_to(target)
+
     # ------------------------------------------------------------------ status
-    def show_message(self, notification: Any) -> None:
+    def show_message(self, notification: Notification | None) -> None:
         """The latest notification (or None) on the status bar's message line."""
         line = None
         if notification is not None:
@@ -244,42 +303,84 @@ class WorkbenchScreen(NavigationActions, CodebookActions, CodingActions):
             for i, cid in enumerate(self.mpu_app.recent[:9])
         ]
         lay = view.layout_
-        if self.source is None or lay is None or not lay.segments:
+        source = self.state.source
+        if source is None or lay is None or not lay.segments:
             status.show("No transcript open.", recent)
             return
         k = lay.segment_at(view.cursor)
         seg = lay.segments[k]
-        pos = Text(no_wrap=True, overflow="ellipsis")
-        pos.append(self.source.name, style="bold")
-        pos.append(f" · segment {k + 1}/{len(lay.segments)} · {seg.time} · ")
-        pos.append(seg.speaker or "?", style="bold")
-        if seg.group:
-            pos.append(f" ({seg.group})")
         sel = view.selection
-        if sel:
-            pos.append(f" · {sel[1] - sel[0]} characters selected", style="bold")
-        here = view.codings_at()
-        if here:
-            pos.append(" · here: ")
-            for n, c in enumerate(here[:4]):
-                if n:
-                    pos.append(", ")
-                pos.append(c.label, style=c.color)
+        where = Caret(
+            source=source.name,
+            segment=k + 1,
+            segments=len(lay.segments),
+            time=seg.time,
+            speaker=seg.speaker,
+            group=seg.group,
+            selected=sel[1] - sel[0] if sel else 0,
+            here=[(c.label, c.color) for c in view.codings_at()[:4]],
+        )
         mode = f"BLIND · {self.mpu_app.coders.name}" if self.mpu_app.coders.blind else ""
         playing = self.correction.status_text()
         if playing:
             mode = f"{mode} · {playing}" if mode else playing
-        if self.rescoping is not None:
+        if self.state.rescoping is not None:
             mode = "RE-SCOPE: adjust the selection, Enter applies, Esc cancels"
-        status.show(pos, recent, mode)
+        status.show(where, recent, mode)
 
-    # ------------------------------------------------------------------ panels
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        if isinstance(event.option_list, SourceList) and event.option.id:
-            event.stop()
-            if self.open_source(int(event.option.id)):
-                self.view.focus()
+    # ------------------------------------------------------------------ components' messages
+    @on(SourceList.SourceChosen)
+    def _source_chosen(self, message: SourceList.SourceChosen) -> None:
+        if self.open_source(message.source_id):
+            self.view.focus()
 
+    @on(SourceList.Left)
+    @on(CodebookTree.Left)
+    def _panel_left(self) -> None:
+        self.action_focus_panel("view")
+
+    @on(TranscriptView.Confirmed)
+    def _view_confirmed(self) -> None:
+        self.coding.confirm()
+
+    @on(TranscriptView.Cancelled)
+    def _view_cancelled(self) -> None:
+        self.coding.cancel()
+
+    @on(CodebookTree.PassagesWanted)
+    def _passages_wanted(self, message: CodebookTree.PassagesWanted) -> None:
+        self.codebook.show_passages(message.code_id)
+
+    @on(CodebookTree.ApplyWanted)
+    def _apply_wanted(self, message: CodebookTree.ApplyWanted) -> None:
+        self.coding.code_with(message.code_id)
+
+    @on(CodebookTree.AddWanted)
+    def _add_wanted(self, message: CodebookTree.AddWanted) -> None:
+        self.codebook.add(message.parent_id)
+
+    @on(CodebookTree.EditWanted)
+    def _edit_wanted(self, message: CodebookTree.EditWanted) -> None:
+        self.codebook.edit(message.code_id)
+
+    @on(CodebookTree.MoveWanted)
+    def _move_wanted(self, message: CodebookTree.MoveWanted) -> None:
+        self.codebook.move(message.code_id)
+
+    @on(CodebookTree.MergeWanted)
+    def _merge_wanted(self, message: CodebookTree.MergeWanted) -> None:
+        self.codebook.merge(message.code_id)
+
+    @on(CodebookTree.DeleteWanted)
+    def _delete_wanted(self, message: CodebookTree.DeleteWanted) -> None:
+        self.codebook.delete(message.code_id)
+
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        if event.widget is self.view:
+            self.query_one("#left").remove_class("-shown")  # narrow: back to full width
+
+    # ------------------------------------------------------------------ keys and palette
+    # (the keys above and the palette's commands; each hands over to a flow)
     def action_focus_panel(self, which: str) -> None:
         if which != "view":
             self.query_one("#left").add_class("-shown")
@@ -287,9 +388,57 @@ class WorkbenchScreen(NavigationActions, CodebookActions, CodingActions):
             which
         ].focus()
 
-    def on_descendant_focus(self, event: Any) -> None:
-        if event.widget is self.view:
-            self.query_one("#left").remove_class("-shown")  # narrow: back to full width
+    def action_code_selection(self) -> None:
+        self.coding.code_selection()
+
+    def action_apply_recent(self, n: int) -> None:
+        self.coding.apply_recent(n)
+
+    def action_memo(self) -> None:
+        self.coding.memo()
+
+    def action_remove_coding(self) -> None:
+        self.coding.remove()
+
+    def action_rescope(self) -> None:
+        self.coding.rescope()
+
+    def action_details(self) -> None:
+        self.coding.details()
+
+    def action_goto(self) -> None:
+        self.navigation.ask_goto()
+
+    def action_search(self) -> None:
+        self.navigation.search()
+
+    def action_next_hit(self, direction: int) -> None:
+        self.navigation.next_hit(direction)
+
+    def action_show_passages(self) -> None:
+        self.codebook.show_passages(self.codebook_tree.current_code)
+
+    def action_add_code(self, theme: bool) -> None:
+        self.codebook.add(None if theme else self.codebook_tree.current_code)
+
+    def action_edit_code(self) -> None:
+        self.codebook.edit(self.codebook_tree.current_code)
+
+    def action_move_code(self) -> None:
+        self.codebook.move(self.codebook_tree.current_code)
+
+    def action_merge_code(self) -> None:
+        self.codebook.merge(self.codebook_tree.current_code)
+
+    def action_delete_code(self) -> None:
+        self.codebook.delete(self.codebook_tree.current_code)
+
+    def action_set_speaker(self) -> None:
+        self.codebook.set_speaker()
+
+    def action_correct(self, what: str) -> None:
+        """Listening and correcting: see mpu_qual.tui.transcript_correction."""
+        self.correction.run(what)
 
     def action_saved(self) -> None:
         self.notify(
@@ -307,7 +456,6 @@ class WorkbenchScreen(NavigationActions, CodebookActions, CodingActions):
 
         self.app.push_screen(entry.factory(self.app), done)
 
-    # ------------------------------------------------------------------ app-wide
     def action_undo(self) -> None:
         self._step(undo=True)
 
@@ -333,7 +481,7 @@ class WorkbenchScreen(NavigationActions, CodebookActions, CodingActions):
         if desc is None:
             self.notify("Nothing to undo." if undo else "Nothing to redo.", timeout=2)
             return
-        self.rescoping = None
+        self.state.rescoping = None
         if codings_only:
             self.reload_codings()
         else:
@@ -349,113 +497,21 @@ class WorkbenchScreen(NavigationActions, CodebookActions, CodingActions):
         self.mpu_app.labels.lang = "zh" if self.mpu_app.labels.lang == "en" else "en"
         self.refresh_all()
 
-    # ------------------------------------------------------------------ palette
-    def palette_commands(self) -> list[tuple[str, str, str]]:
-        """(title, help, action) for every action the workbench offers."""
-        cmds = [
-            (
-                "Code the selection…",
-                "Open the code picker for the selected passage",
-                "code_selection",
-            ),
-            ("Add or edit a memo", "Memo on the coding at the caret", "memo"),
-            ("Remove coding", "Remove the coding at the caret (undoable)", "remove_coding"),
-            ("Re-scope coding", "Change the extent of the coding at the caret", "rescope"),
-            ("Coding details", "Codes, memo, coder and evidence at the caret", "details"),
-            (
-                "Select sentence",
-                "Select the sentence at the caret (again: extend)",
-                "view_action('select_sentence')",
-            ),
-            (
-                "Select segment",
-                "Select the whole segment (again: extend)",
-                "view_action('select_segment')",
-            ),
-            ("Copy the selected text", "To the clipboard", "view_action('copy')"),
-            ("Next segment", "Move to the next segment", "view_action('jump_segment(1)')"),
-            ("Previous segment", "Move to the previous segment", "view_action('jump_segment(-1)')"),
-            (
-                "Next turn of this speaker",
-                "Jump to the same speaker's next turn",
-                "view_action('jump_speaker(1)')",
-            ),
-            (
-                "Next uncoded segment",
-                "Jump to the next segment without codes",
-                "view_action('jump_uncoded(1)')",
-            ),
-            ("Go to segment, time or speaker…", "Jump by number, hh:mm:ss or label", "goto"),
-            ("Search all transcripts…", "Full-text search (English and 中文)", "search"),
-            ("Next search hit / passage", "Step to the next hit", "next_hit(1)"),
-            ("Previous search hit / passage", "Step to the previous hit", "next_hit(-1)"),
-            (
-                "Set speaker of selected segments…",
-                "Reassign segments to a speaker label",
-                "set_speaker",
-            ),
-            (
-                "Show coded passages of the selected code",
-                "From the codebook panel",
-                "show_passages",
-            ),
-            ("Add a sub-code…", "Under the code selected in the codebook", "add_code(False)"),
-            ("Add a theme…", "A new top-level code", "add_code(True)"),
-            ("Rename / edit the selected code…", "Labels, rule, colour", "edit_code"),
-            ("Move the selected code…", "Under another code or to the top", "move_code"),
-            ("Merge the selected code into…", "Move its codings, delete it", "merge_code"),
-            ("Delete the selected code", "Only codes without codings", "delete_code"),
-            ("Toggle English / 中文 labels", "Codes and groups", "toggle_lang"),
-            (
-                "Blind mode: show only my codings (on / off)",
-                "For double coding: each coder sees only their own codings",
-                "toggle_blind",
-            ),
-            ("Undo", "Undo the last action (also after a restart)", "undo"),
-            ("Redo", "Redo the last undone action", "redo"),
-            ("Go to the transcript list", "Open another transcript", "focus_panel('sources')"),
-            ("Go to the codebook", "Browse and edit codes", "focus_panel('codebook')"),
-            ("Go to the transcript", "Back to reading and coding", "focus_panel('view')"),
-        ]
-        for n, cid in enumerate(self.mpu_app.recent[:9], start=1):
-            cmds.append(
-                (
-                    f"Apply recent code {n}: {self.mpu_app.labels.code(cid)}",
-                    f"Code the selection as {cid}",
-                    f"apply_recent({n})",
-                )
-            )
-        if not self.mpu_app.recent:
-            cmds.append(
-                (
-                    "Apply a recent code (keys 1-9)",
-                    "Codes you use appear on the number keys",
-                    "apply_recent(1)",
-                )
-            )
-        cmds.extend(self.correction.palette_commands())
-        for entry in SCREENS.values():
-            cmds.append((f"Open: {entry.title}", entry.description, f"open_screen('{entry.name}')"))
-        for s in self.sources_list.summaries.values():
-            cmds.append(
-                (
-                    f"Open transcript: {s['name']}",
-                    "Show it in the transcript view",
-                    f"open_source_action({s['id']})",
-                )
-            )
-        return cmds
-
-    def action_correct(self, what: str) -> None:
-        """Listening and correcting: see mpu_qual.tui.transcript_correction."""
-        self.correction.run(what)
-
-    def on_unmount(self) -> None:
-        self.correction.close()
-
     def action_view_action(self, action: str) -> None:
         self.app.call_later(self.app.run_action, action, self.view)
 
     def action_open_source_action(self, source_id: int) -> None:
         if self.open_source(source_id):
             self.view.focus()
+
+    def palette_commands(self) -> list[tuple[str, str, str]]:
+        """(title, help, action) for every action the workbench offers."""
+        labels = self.mpu_app.labels
+        return palette_commands(
+            [(cid, labels.code(cid)) for cid in self.mpu_app.recent],
+            self.correction.palette_commands(),
+            [(s["id"], s["name"]) for s in self.sources_list.summaries.values()],
+        )
+
+    def on_unmount(self) -> None:
+        self.correction.close()

@@ -1,8 +1,8 @@
-"""Widgets of the workbench: transcript view, transcript list, codebook tree, status bar."""
+"""The transcript view's implementation (transcript_view.py and its transcript_*.py parts).
 
-from mpu_qual.tui.widgets.codebook_tree import CodebookTree
-from mpu_qual.tui.widgets.source_list import SourceList
-from mpu_qual.tui.widgets.status_bar import StatusBar
+The workbench uses it as a component, through ``mpu_qual.tui.components``.
+"""
+
 from mpu_qual.tui.widgets.transcript_view import TranscriptView
 
-__all__ = ["CodebookTree", "SourceList", "StatusBar", "TranscriptView"]
+__all__ = ["TranscriptView"]

@@ -3,6 +3,11 @@
 It is a Line API widget: the transcript is wrapped once into flat arrays (``TranscriptLayout``)
 and only the visible rows are drawn, so a 3-hour, 5,000-segment transcript scrolls as fast as a
 short one. The view owns the caret and the selection; coding actions live on the screen.
+
+A component (``mpu_qual.tui.components``): its inputs are ``load``, ``set_codings`` and
+``set_hits``; it tells the screen what happened with its messages (``CursorMoved``,
+``Confirmed``, ``Cancelled``), and ``caret_listeners`` for what must follow the caret in the
+same frame.
 """
 
 from __future__ import annotations
@@ -85,8 +90,8 @@ class TranscriptView(CaretMovement, TranscriptDrawing, can_focus=True, inherit_b
         Binding("t", "select_segment", "Select segment (again: extend)", show=False),
         Binding("o", "swap_ends", "Move caret to other end of selection", show=False),
         Binding("ctrl+c", "copy", "Copy the selected text", show=False),
-        Binding("escape", "screen.view_escape", "Clear selection / cancel re-scope", show=False),
-        Binding("enter", "screen.view_enter", "Code the selection (or apply re-scope)", show=False),
+        Binding("escape", "cancel", "Clear selection / cancel re-scope", show=False),
+        Binding("enter", "confirm", "Code the selection (or apply re-scope)", show=False),
         Binding("right_square_bracket", "jump_segment(1)", "Next segment", show=False),
         Binding("left_square_bracket", "jump_segment(-1)", "Previous segment", show=False),
         Binding("right_curly_bracket", "jump_speaker(1)", "Next turn of this speaker", show=False),
@@ -110,6 +115,18 @@ class TranscriptView(CaretMovement, TranscriptDrawing, can_focus=True, inherit_b
         def __init__(self, view: TranscriptView) -> None:
             super().__init__()
             self.view = view
+
+    class Confirmed(Message):
+        """Enter: the user means the selection (code it, or apply a re-scope)."""
+
+    class Cancelled(Message):
+        """Escape: the user cancels what is under way (the selection clears after it)."""
+
+    def action_confirm(self) -> None:
+        self.post_message(self.Confirmed())
+
+    def action_cancel(self) -> None:
+        self.post_message(self.Cancelled())
 
     def _moved(self) -> None:
         self._refresh_caret_lines()

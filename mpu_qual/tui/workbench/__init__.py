@@ -1,4 +1,7 @@
-"""The workbench screen's parts that are not screens: its shared state and its action mixins.
+"""The workbench's flows: what happens between a key and the library call it leads to.
 
-``tui/screens/workbench.py`` composes them into ``WorkbenchScreen``.
+Each flow is a plain object built with the screen as a ``WorkbenchHost`` (state.py declares
+what a flow may use): navigation.py (go to, search, next hit), coding.py (code, memo, remove,
+re-scope, details), codebook.py (add, edit, move, merge, delete a code; speakers).
+``tui/screens/workbench.py`` builds them and routes its keys and the components' messages to them.
 """

@@ -1,6 +1,10 @@
-"""The workbench's codebook edits (add, edit, move, merge, delete a code; passages of a code)\nand speaker labels; each one undoable action that codebook.yaml follows.\n"""
+"""The workbench's codebook flows (add, edit, move, merge, delete a code; passages of a code)
+and speaker labels; each ends in one undoable action that codebook.yaml follows.
+"""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from mpu_qual.figures import count
 from mpu_qual.store.records import Coding
@@ -8,48 +12,59 @@ from mpu_qual.tui.screens.code_form import CodeFormResult, CodeFormScreen
 from mpu_qual.tui.screens.code_picker import CodePickerScreen
 from mpu_qual.tui.screens.dialogs import ConfirmScreen, PromptScreen
 from mpu_qual.tui.screens.passages import PassagesScreen
-from mpu_qual.tui.workbench.state import WorkbenchState
+from mpu_qual.tui.workbench.navigation import NavigationFlow
+from mpu_qual.tui.workbench.state import WorkbenchHost
+
+if TYPE_CHECKING:  # an import only (tui.app imports the workbench screen, which imports this)
+    from mpu_qual.tui.app import MpuQualApp
 
 
-class CodebookActions(WorkbenchState):
-    """Mixed into WorkbenchScreen: editing the codebook and speakers from the tree."""
+class CodebookFlow:
+    """Editing the codebook (the code comes from the codebook panel) and the speakers."""
+
+    def __init__(self, host: WorkbenchHost, navigation: NavigationFlow) -> None:
+        self.host = host
+        self.navigation = navigation  # a code's passages become what n / N step through
+
+    @property
+    def app(self) -> MpuQualApp:
+        return self.host.mpu_app
 
     # ------------------------------------------------------------------ codebook
-    def action_show_passages(self) -> None:
-        cid = self.codebook_tree.current_code
+    def show_passages(self, cid: str | None) -> None:
+        """The passages coded with ``cid`` (and its sub-codes); choosing one jumps to it."""
         if not cid:
             return
         try:
-            codings = self.mpu_app.visible_codings(code=cid, include_subcodes=True)
+            codings = self.app.visible_codings(code=cid, include_subcodes=True)
         except Exception as exc:
-            self.mpu_app.show_error(exc, "Could not list the passages")
+            self.app.show_error(exc, "Could not list the passages")
             return
-        participants = {p.label: p.group_id for p in self.mpu_app.project.participants.list()}
-        title = f"{self.mpu_app.labels.path(cid)}: {count(len(codings), 'coded passage')}"
+        participants = {p.label: p.group_id for p in self.app.project.participants.list()}
+        title = f"{self.app.labels.path(cid)}: {count(len(codings), 'coded passage')}"
 
         def done(c: Coding | None) -> None:
             if c is not None:
-                self.set_hit_list([(x.source_id, x.start, x.end) for x in codings], "passage")
-                self.jump_to(c)
+                hits = [(x.source_id, x.start, x.end) for x in codings]
+                self.navigation.set_hit_list(hits, "passage")
+                self.navigation.jump_to(c)
 
-        self.app.push_screen(
-            PassagesScreen(title, codings, self.mpu_app.labels, participants), done
-        )
+        self.app.push_screen(PassagesScreen(title, codings, self.app.labels, participants), done)
 
     def _codebook_saved(self, message: str, select: str | None = None) -> None:
-        self.refresh_all()
+        self.host.refresh_all()
         if select:
-            self.codebook_tree.select_code(select)
-        self.notify(message + " codebook.yaml is updated.", timeout=3)
+            self.host.select_code(select)
+        self.app.notify(message + " codebook.yaml is updated.", timeout=3)
 
-    def action_add_code(self, theme: bool) -> None:
-        parent = None if theme else self.codebook_tree.current_code
+    def add(self, parent: str | None) -> None:
+        """Add a code under ``parent`` (None: a new theme)."""
         prefix = f"{parent}." if parent else ""
-        where = f"under {self.mpu_app.labels.path(parent)}" if parent else "as a new theme"
+        where = f"under {self.app.labels.path(parent)}" if parent else "as a new theme"
 
         def save(r: CodeFormResult) -> bool:
-            done = self.mpu_app.run_write(
-                lambda: self.mpu_app.project.codes.add(
+            done = self.app.run_write(
+                lambda: self.app.project.codes.add(
                     r.code_id, r.label_en, r.label_zh, parent, rule=r.rule, color=r.color
                 ),
                 "Could not add the code",
@@ -62,15 +77,15 @@ class CodebookActions(WorkbenchState):
             CodeFormScreen("Add a code", code_id=prefix, context=f"New code {where}.", on_save=save)
         )
 
-    def action_edit_code(self) -> None:
-        cid = self.codebook_tree.current_code
+    def edit(self, cid: str | None) -> None:
+        """Rename or edit a code: labels, rule, colour."""
         if not cid:
             return
-        code = self.mpu_app.labels.by_id[cid]
+        code = self.app.labels.by_id[cid]
 
         def save(r: CodeFormResult) -> bool:
-            done = self.mpu_app.run_write(
-                lambda: self.mpu_app.project.codes.update(
+            done = self.app.run_write(
+                lambda: self.app.project.codes.update(
                     cid,
                     label_en=r.label_en,
                     label_zh=r.label_zh,
@@ -101,14 +116,14 @@ class CodebookActions(WorkbenchState):
         changed = True
         while changed:
             changed = False
-            for c in self.mpu_app.labels.codes:
+            for c in self.app.labels.codes:
                 if c.parent_id in out and c.id not in out:
                     out.add(c.id)
                     changed = True
         return out
 
-    def action_move_code(self) -> None:
-        cid = self.codebook_tree.current_code
+    def move(self, cid: str | None) -> None:
+        """Move a code under another one (or to the top)."""
         if not cid:
             return
 
@@ -116,18 +131,18 @@ class CodebookActions(WorkbenchState):
             if not ids:
                 return
             target = None if ids[0] == CodePickerScreen.ROOT else ids[0]
-            done = self.mpu_app.run_write(
-                lambda: self.mpu_app.project.codes.update(cid, parent_id=target),
+            done = self.app.run_write(
+                lambda: self.app.project.codes.update(cid, parent_id=target),
                 "Could not move the code",
             )
             if done is not None:
-                where = self.mpu_app.labels.code(target) if target else "the top level"
+                where = self.app.labels.code(target) if target else "the top level"
                 self._codebook_saved(f"Moved {cid} under {where}.", cid)
 
         self.app.push_screen(
             CodePickerScreen(
-                self.mpu_app.labels,
-                title=f"Move {self.mpu_app.labels.code(cid)} under…",
+                self.app.labels,
+                title=f"Move {self.app.labels.code(cid)} under…",
                 multi=False,
                 exclude=self._subtree(cid),
                 allow_root=True,
@@ -135,11 +150,11 @@ class CodebookActions(WorkbenchState):
             chosen,
         )
 
-    def action_merge_code(self) -> None:
-        cid = self.codebook_tree.current_code
+    def merge(self, cid: str | None) -> None:
+        """Merge a code into another one (its codings move)."""
         if not cid:
             return
-        n = self.mpu_app.project.codes.counts().get(cid, 0)
+        n = self.app.project.codes.counts().get(cid, 0)
 
         def chosen(ids: list[str] | None) -> None:
             if not ids:
@@ -149,8 +164,8 @@ class CodebookActions(WorkbenchState):
             def confirmed(yes: bool | None) -> None:
                 if not yes:
                     return
-                done = self.mpu_app.run_write(
-                    lambda: self.mpu_app.project.codes.merge(cid, target),
+                done = self.app.run_write(
+                    lambda: self.app.project.codes.merge(cid, target),
                     "Could not merge the codes",
                 )
                 if done is not None:
@@ -161,61 +176,61 @@ class CodebookActions(WorkbenchState):
             self.app.push_screen(
                 ConfirmScreen(
                     "Merge codes",
-                    f"Move all {n} codings of {self.mpu_app.labels.code(cid)} to "
-                    f"{self.mpu_app.labels.code(target)} and delete {cid}? (ctrl+z undoes it)",
+                    f"Move all {n} codings of {self.app.labels.code(cid)} to "
+                    f"{self.app.labels.code(target)} and delete {cid}? (ctrl+z undoes it)",
                 ),
                 confirmed,
             )
 
         self.app.push_screen(
             CodePickerScreen(
-                self.mpu_app.labels,
-                title=f"Merge {self.mpu_app.labels.code(cid)} into…",
+                self.app.labels,
+                title=f"Merge {self.app.labels.code(cid)} into…",
                 multi=False,
                 exclude=self._subtree(cid),
             ),
             chosen,
         )
 
-    def action_delete_code(self) -> None:
-        cid = self.codebook_tree.current_code
+    def delete(self, cid: str | None) -> None:
+        """Delete a code that has no codings."""
         if not cid:
             return
 
         def confirmed(yes: bool | None) -> None:
             if yes:
 
-                def delete() -> bool:
-                    self.mpu_app.project.codes.delete(cid)
+                def drop() -> bool:
+                    self.app.project.codes.delete(cid)
                     return True
 
-                done = self.mpu_app.run_write(delete, "Could not delete the code")
+                done = self.app.run_write(drop, "Could not delete the code")
                 if done is not None:
                     self._codebook_saved(f"Deleted {cid}.")
 
         self.app.push_screen(
-            ConfirmScreen("Delete code", f"Delete {self.mpu_app.labels.path(cid)} ({cid})?"),
+            ConfirmScreen("Delete code", f"Delete {self.app.labels.path(cid)} ({cid})?"),
             confirmed,
         )
 
     # ------------------------------------------------------------------ participants
-    def action_set_speaker(self) -> None:
-        ids = self.view.selected_segment_ids()
+    def set_speaker(self) -> None:
+        ids = self.host.view.selected_segment_ids()
         if not ids:
             return
-        lay = self.view.layout_
-        current = lay.segments[lay.segment_at(self.view.cursor)].speaker if lay else ""
+        lay = self.host.view.layout_
+        current = lay.segments[lay.segment_at(self.host.view.cursor)].speaker if lay else ""
 
         def done(label: str | None) -> None:
             if not label:
                 return
-            n = self.mpu_app.run_write(
-                lambda: self.mpu_app.project.sources.set_speaker(ids, label),
+            n = self.app.run_write(
+                lambda: self.app.project.sources.set_speaker(ids, label),
                 "Could not set the speaker",
             )
             if n is not None:
-                self.refresh_all()
-                self.notify(f"{count(n, 'segment')} now spoken by {label.strip()}.", timeout=3)
+                self.host.refresh_all()
+                self.app.notify(f"{count(n, 'segment')} now spoken by {label.strip()}.", timeout=3)
 
         self.app.push_screen(
             PromptScreen(

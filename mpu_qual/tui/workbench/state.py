@@ -1,59 +1,84 @@
-"""What the workbench's action mixins share: the screen's state and the parts it is made of.
+"""What the workbench knows, and what its flows may ask of the screen that runs them.
 
-``WorkbenchScreen`` (tui/screens/workbench.py) is a screen plus three mixins beside this
-file (coding.py, codebook.py, navigation.py). Each mixin subclasses ``WorkbenchState``, so
-the attributes and widgets they use are declared once, here, and the type checker knows them.
-The methods one part calls on another are declared (for the checker only) at the end.
+``WorkbenchScreen`` (tui/screens/workbench.py) holds one ``WorkbenchState`` and answers the
+components' messages. The flows beside this file (coding.py, codebook.py, navigation.py, and
+tui/transcript_correction.py) are plain objects, not mixins: each takes a ``WorkbenchHost``
+in its constructor, and ``WorkbenchHost`` declares everything a flow uses of the screen.
+The type checker holds the screen to it where the screen hands itself to a flow.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
 
-from textual.screen import Screen
+from textual.timer import Timer
 
-from mpu_qual.store.records import Coding, SearchHit, Source
-from mpu_qual.tui.widgets import CodebookTree, SourceList, TranscriptView
+from mpu_qual.store.records import Source
+from mpu_qual.tui.components import TranscriptView
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # an import only (tui.app imports the workbench screen, which imports this)
     from mpu_qual.tui.app import MpuQualApp
 
+#: (source id, start, end) of a search hit or a coded passage to step through
+Hit = tuple[int, int, int]
 
-class WorkbenchState(Screen[None]):
-    """The workbench's state: the transcript shown, search hits, a re-scope under way."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.source: Source | None = None  # the transcript in the view
-        self.hit_list: list[tuple[int, int, int]] = []  # (source_id, start, end)
-        self.hit_kind = ""
-        self.rescoping: int | None = None  # the coding whose span is being changed
-        self.counts: dict[str, int] = {}  # codings per code, as the tree shows them
+@dataclass
+class WorkbenchState:
+    """The transcript shown, the hits to step through, a re-scope under way, the counts."""
+
+    source: Source | None = None  # the transcript in the view
+    hit_list: list[Hit] = field(default_factory=list)
+    hit_kind: str = ""  # "search hit" or "passage": what n / N step through
+    rescoping: int | None = None  # the coding whose span is being changed
+    counts: dict[str, int] = field(default_factory=dict)  # codings per code, as the tree shows
+
+
+class WorkbenchHost(Protocol):
+    """What the workbench's flows use of the screen (WorkbenchScreen provides it)."""
 
     @property
     def mpu_app(self) -> MpuQualApp:
-        """The app, as the workbench's own type (only MpuQualApp pushes this screen)."""
-        return cast("MpuQualApp", self.app)
+        """The app: project, labels, coders, recent codes, ``run_write``, dialogs."""
+        ...
+
+    @property
+    def state(self) -> WorkbenchState: ...
 
     @property
     def view(self) -> TranscriptView:
-        return self.query_one(TranscriptView)
+        """The transcript pane (the caret, the selection, the codings shown)."""
+        ...
 
-    @property
-    def codebook_tree(self) -> CodebookTree:
-        """The codebook panel (not ``tree``: DOMNode.tree is Textual's own DOM view)."""
-        return self.query_one(CodebookTree)
+    def open_source(self, source_id: int, cursor: int = 0) -> bool:
+        """Show a transcript (False, after telling the user, when it cannot be read)."""
+        ...
 
-    @property
-    def sources_list(self) -> SourceList:
-        return self.query_one(SourceList)
+    def reload_codings(self) -> None:
+        """Read the open transcript's codings again (after a coding changed)."""
+        ...
 
-    if TYPE_CHECKING:
-        # Provided by WorkbenchScreen and the mixins; declared so that each part is checked.
-        def open_source(self, source_id: int, cursor: int = 0) -> bool: ...
-        def reload_codings(self) -> None: ...
-        def refresh_all(self) -> None: ...
-        def update_status(self) -> None: ...
-        def _after_codings_changed(self, counts: dict[str, int] | None = None) -> None: ...
-        def set_hit_list(self, hits: list[tuple[int, int, int]], kind: str) -> None: ...
-        def jump_to(self, target: SearchHit | Coding | tuple[int, int, int]) -> None: ...
+    def codings_changed(self, counts: dict[str, int] | None = None) -> None:
+        """Codings were added: counts, status line and side panels follow."""
+        ...
+
+    def refresh_all(self) -> None:
+        """Read everything again (after a change to the codebook or the transcript)."""
+        ...
+
+    def update_status(self) -> None: ...
+
+    def select_code(self, code_id: str) -> None:
+        """Put the codebook panel's cursor on a code."""
+        ...
+
+    def source_order(self) -> list[int]:
+        """The transcripts' ids in the order the transcript list shows them."""
+        ...
+
+    def set_interval(self, interval: float, callback: Callable[[], None]) -> Timer: ...
+
+
+__all__ = ["Hit", "WorkbenchHost", "WorkbenchState"]

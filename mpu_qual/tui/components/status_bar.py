@@ -1,7 +1,13 @@
 """The status line: where the caret is (segment, time, speaker, group), then one reserved
-line for messages and the recent codes."""
+line for messages and the recent codes.
+
+A component: its inputs are ``show(where, recent, mode)`` (where the caret is, as a ``Caret``,
+or a sentence) and ``set_message``; it posts nothing.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 from rich.errors import MarkupError
 from rich.text import Text
@@ -28,6 +34,37 @@ def message_line(title: str, message: str, severity: str, markup: bool = True) -
     return line
 
 
+@dataclass(frozen=True)
+class Caret:
+    """Where the caret is, as the status line shows it."""
+
+    source: str  # the transcript's name
+    segment: int  # 1-based
+    segments: int
+    time: str
+    speaker: str | None
+    group: str | None = None
+    selected: int = 0  # characters selected
+    here: list[tuple[str, str]] = field(default_factory=list)  # (label, colour) of the codings
+
+    def text(self) -> Text:
+        pos = Text(no_wrap=True, overflow="ellipsis")
+        pos.append(self.source, style="bold")
+        pos.append(f" · segment {self.segment}/{self.segments} · {self.time} · ")
+        pos.append(self.speaker or "?", style="bold")
+        if self.group:
+            pos.append(f" ({self.group})")
+        if self.selected:
+            pos.append(f" · {self.selected} characters selected", style="bold")
+        if self.here:
+            pos.append(" · here: ")
+            for n, (label, color) in enumerate(self.here[:4]):
+                if n:
+                    pos.append(", ")
+                pos.append(label, style=color)
+        return pos
+
+
 class StatusBar(Static):
     """Two lines under the transcript; no clock, so screenshots are stable.
 
@@ -49,11 +86,10 @@ class StatusBar(Static):
         self._message: Text | None = None
         self._drawn: Text | None = None
 
-    def show(
-        self, position: Text | str, recent: list[tuple[str, str, str]], mode: str = ""
-    ) -> None:
-        """``recent`` holds (key, label, colour) for the number keys."""
-        self._position = position if isinstance(position, Text) else Text(position)
+    def show(self, where: Caret | str, recent: list[tuple[str, str, str]], mode: str = "") -> None:
+        """Where the caret is (or a sentence such as "No transcript open."); ``recent`` holds
+        (key, label, colour) for the number keys; ``mode`` is shown first, reversed."""
+        self._position = where.text() if isinstance(where, Caret) else Text(where)
         self._recent, self._mode = recent, mode
         self._draw()
 

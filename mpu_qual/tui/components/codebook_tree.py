@@ -1,9 +1,17 @@
-"""The codebook panel: themes and codes as a tree, with colour swatches and coding counts."""
+"""The codebook panel: themes and codes as a tree, with colour swatches and coding counts.
+
+A component: its inputs are the codebook and the counts (``populate``, ``update_counts``,
+``select_code``); each key on a code posts a message that names the code (``PassagesWanted``,
+``ApplyWanted``, ``AddWanted``, ``EditWanted``, ``MoveWanted``, ``MergeWanted``,
+``DeleteWanted``, ``Left``). The screen answers them (dialogs, then the library); the tree
+never edits the codebook itself.
+"""
 
 from __future__ import annotations
 
 from rich.text import Text
 from textual.binding import Binding
+from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
@@ -12,20 +20,55 @@ from mpu_qual.tui.workbench_view import Labels
 
 
 class CodebookTree(Tree[str]):
-    """Node data is the code id. Codebook edits are screen actions bound here."""
+    """Node data is the code id. Each key posts one of the messages below."""
 
     BINDINGS = [
-        Binding("enter", "screen.show_passages", "Coded passages of this code", show=False),
-        Binding("c", "screen.code_with_tree_code", "Apply this code to the selection", show=False),
-        Binding("a", "screen.add_code(False)", "Add a sub-code here", show=False),
-        Binding("A", "screen.add_code(True)", "Add a theme", show=False),
-        Binding("e", "screen.edit_code", "Rename / edit this code", show=False),
-        Binding("f2", "screen.edit_code", "Rename / edit this code", show=False),
-        Binding("m", "screen.move_code", "Move under another code", show=False),
-        Binding("M", "screen.merge_code", "Merge into another code", show=False),
-        Binding("delete", "screen.delete_code", "Delete this code (no codings)", show=False),
-        Binding("escape", "screen.focus_panel('view')", "Back to the transcript", show=False),
+        Binding("enter", "passages", "Coded passages of this code", show=False),
+        Binding("c", "apply", "Apply this code to the selection", show=False),
+        Binding("a", "add(False)", "Add a sub-code here", show=False),
+        Binding("A", "add(True)", "Add a theme", show=False),
+        Binding("e", "edit", "Rename / edit this code", show=False),
+        Binding("f2", "edit", "Rename / edit this code", show=False),
+        Binding("m", "move", "Move under another code", show=False),
+        Binding("M", "merge", "Merge into another code", show=False),
+        Binding("delete", "delete", "Delete this code (no codings)", show=False),
+        Binding("escape", "leave", "Back to the transcript", show=False),
     ]
+
+    class CodeMessage(Message):
+        """A request about one code of the tree (the one under the cursor)."""
+
+        def __init__(self, code_id: str) -> None:
+            super().__init__()
+            self.code_id = code_id
+
+    class PassagesWanted(CodeMessage):
+        """Enter: list the passages coded with this code (and its sub-codes)."""
+
+    class ApplyWanted(CodeMessage):
+        """c: code the transcript's selection with this code."""
+
+    class EditWanted(CodeMessage):
+        """e / F2: rename or edit this code."""
+
+    class MoveWanted(CodeMessage):
+        """m: move this code under another one."""
+
+    class MergeWanted(CodeMessage):
+        """M: merge this code into another one."""
+
+    class DeleteWanted(CodeMessage):
+        """Delete: delete this code."""
+
+    class AddWanted(Message):
+        """a / A: add a code under ``parent_id`` (None: a new theme)."""
+
+        def __init__(self, parent_id: str | None) -> None:
+            super().__init__()
+            self.parent_id = parent_id
+
+    class Left(Message):
+        """Escape: back to the transcript."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("Codebook", id=id)
@@ -43,6 +86,38 @@ class CodebookTree(Tree[str]):
         if code is not None:
             self.tooltip = f"{code.label_en}\n{code.label_zh}\n{code.id}"
 
+    # ------------------------------------------------------------------ keys
+    def _post_for_code(self, message: type[CodeMessage]) -> None:
+        """Post ``message`` for the code under the cursor (nothing on an empty tree)."""
+        code_id = self.current_code
+        if code_id:
+            self.post_message(message(code_id))
+
+    def action_passages(self) -> None:
+        self._post_for_code(self.PassagesWanted)
+
+    def action_apply(self) -> None:
+        self._post_for_code(self.ApplyWanted)
+
+    def action_edit(self) -> None:
+        self._post_for_code(self.EditWanted)
+
+    def action_move(self) -> None:
+        self._post_for_code(self.MoveWanted)
+
+    def action_merge(self) -> None:
+        self._post_for_code(self.MergeWanted)
+
+    def action_delete(self) -> None:
+        self._post_for_code(self.DeleteWanted)
+
+    def action_add(self, theme: bool) -> None:
+        self.post_message(self.AddWanted(None if theme else self.current_code))
+
+    def action_leave(self) -> None:
+        self.post_message(self.Left())
+
+    # ------------------------------------------------------------------ inputs
     @staticmethod
     def node_label(code: Code, labels: Labels, count: int, total: int) -> Text:
         """Swatch, count (own / with sub-codes) before the label so it is never cut off."""
