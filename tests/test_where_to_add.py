@@ -101,6 +101,10 @@ def add(registry, function):
 formats.QUOTE_FORMATS = add(formats.QUOTE_FORMATS, "fake_formats:write_quotes")
 formats.SUMMARY_FORMATS = add(formats.SUMMARY_FORMATS, "fake_formats:write_summary")
 readers.FORMATS = add(readers.FORMATS, "fake_formats:Reader")
+from mpu_qual.analysis import formats as analysis_formats
+from mpu_qual.evidence import render as job_tables
+analysis_formats.MATRIX_FORMATS = add(analysis_formats.MATRIX_FORMATS, "fake_formats:write_matrix")
+job_tables.TABLE_FORMATS = add(job_tables.TABLE_FORMATS, "fake_formats:write_jobs")
 
 from mpu_qual.cli import main
 from mpu_qual.store import Project
@@ -120,10 +124,14 @@ out = {
     "jobs_help": run("jobs", "import", "--help").output,
     "quotes_run": run("export", "quotes", "-o", str(folder / "q.fake")).output,
     "summary_run": run("summary", "-o", str(folder / "s.fake")).output,
+    "matrix_help": run("matrix", "--help").output,
+    "jobs_table_help": run("jobs", "table", "--help").output,
+    "matrix_run": run("matrix", "-o", str(folder / "m.fake")).output,
+    "jobs_table_run": run("jobs", "table", "-o", str(folder / "j.fake")).output,
     "tables": {k: t() for k, t in gen.TABLES.items()},
     "form": [f.hint for f in QUOTE_FIELDS + SUMMARY_FIELDS],
 }
-for name in ("q.fake", "s.fake"):
+for name in ("q.fake", "s.fake", "m.fake", "j.fake"):
     out[name] = (folder / name).read_text() if (folder / name).exists() else None
 (folder / "ads.fake").write_text("one ad", encoding="utf-8")
 with readers.open_reader(folder / "ads.fake", {}) as reader:
@@ -139,6 +147,12 @@ def write_quotes(data, fh):
 
 def write_summary(summary, fh):
     fh.write(f"fake summary: {len(summary.themes)} themes".encode())
+
+def write_matrix(table, fh):
+    fh.write(f"fake matrix: {len(table.sheets['Matrix']) - 1} rows".encode())
+
+def write_jobs(view, fh):
+    fh.write(f"fake jobs: {len(view.tables.windows)} windows".encode())
 
 class Reader(CsvReader):
     format = "fake"
@@ -184,8 +198,10 @@ def test_a_format_added_to_the_registry_is_offered_by_the_cli_form_and_readme(wi
         assert "|html|fake]" in help_text or "|docx|fake]" in help_text, help_text
         assert ".fake" in help_text
     assert ".fake" in with_fake["jobs_help"]
+    assert "table|csv|json|xlsx|html|fake]" in with_fake["matrix_help"]
+    assert "rich|md|csv|json|fake]" in with_fake["jobs_table_help"]
     row = "| Fake | `.fake` | `fake` |"
-    for key in ("quote-formats", "summary-formats", "job-ad-formats"):
+    for key in ("quote-formats", "summary-formats", "job-ad-formats", "matrix-formats"):
         assert row in with_fake["tables"][key], key
     assert row not in with_fake["tables"]["transcript-formats"]
     assert sum("fake" in hint for hint in with_fake["form"]) == 4  # output and format, twice
@@ -198,6 +214,9 @@ def test_a_format_added_to_the_registry_is_written_and_read_through_its_function
         r"fake summary: [1-9]\d* themes", with_fake["s.fake"]
     )  # the default codebook's
     assert with_fake["ads"] == [[1, {"title": "one ad"}, None]]
+    assert re.fullmatch(r"fake matrix: [1-9]\d* rows", with_fake["m.fake"])  # the codebook's
+    assert re.fullmatch(r"fake jobs: [1-9]\d* windows", with_fake["j.fake"])  # jobrules'
+    assert "(fake)" in with_fake["matrix_run"] and "(fake)" in with_fake["jobs_table_run"]
 
 
 def test_without_the_registration_line_the_format_is_nowhere(cli) -> None:
@@ -284,15 +303,24 @@ def test_the_command_rows_of_the_docs_name_the_registrys_formats() -> None:
     """The command tables (README.md, docs/) are hand-written; their format lists must still
     be the registry's."""
     bar = "\\|"  # a | inside a Markdown table cell
-    quotes = f"[--format {bar.join(QUOTE_FORMATS.names)}]"
-    summary = f"-o report{bar.join(f.suffixes[0] for f in SUMMARY_FORMATS.formats)}"
-    seen = {"quotes": 0, "summary": 0}
+
+    def choices(formats: Formats, terminal: str = "") -> str:
+        return f"[--format {bar.join(([terminal] if terminal else []) + list(formats.names))}]"
+
+    rows = {
+        "| `mpu-qual export quotes ": choices(QUOTE_FORMATS),
+        "| `mpu-qual summary ": f"-o report{bar.join(f.suffixes[0] for f in SUMMARY_FORMATS.formats)}",
+        "| `mpu-qual matrix ": choices(MATRIX_FORMATS, "table"),
+        "| `mpu-qual cooccurrence ": choices(COOCCURRENCE_FORMATS, "table"),
+        "| `mpu-qual framework ": choices(FRAMEWORK_FORMATS),
+        "| `mpu-qual jobs table ": choices(TABLE_FORMATS, "rich"),
+        "| `mpu-qual jobs skills ": choices(SKILL_FORMATS, "rich"),
+    }
+    seen = dict.fromkeys(rows, 0)
     for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
         for line in doc.read_text(encoding="utf-8").splitlines():
-            if line.startswith("| `mpu-qual export quotes "):
-                assert quotes in line, doc.name
-                seen["quotes"] += 1
-            elif line.startswith("| `mpu-qual summary ") and "-o " in line:
-                assert summary in line, doc.name
-                seen["summary"] += 1
-    assert seen["quotes"] >= 1 and seen["summary"] >= 1, seen
+            for start, wanted in rows.items():
+                if line.startswith(start) and ("summary" not in start or "-o " in line):
+                    assert wanted in line, f"{doc.name}: {line[:60]}... lacks {wanted}"
+                    seen[start] += 1
+    assert all(seen.values()), seen

@@ -17,15 +17,14 @@ from mpu_qual.file_formats import FileFormat, Formats
 
 _R = "mpu_qual.analysis.render"
 _CSV = FileFormat("csv", "CSV", (".csv",), f"{_R}:write_csv", "the table shown, UTF-8 with a BOM")
-_JSON = FileFormat(
-    "json", "JSON", (".json",), f"{_R}:write_json", "every figure, its labels and coding ids"
-)
 
 MATRIX_FORMATS = Formats(
     "matrix format",
     (
         _CSV,
-        _JSON,
+        FileFormat(
+            "json", "JSON", (".json",), f"{_R}:write_json", "every cell with its coding ids"
+        ),
         FileFormat("xlsx", "XLSX", (".xlsx",), f"{_R}:write_xlsx", binary=True),
         FileFormat(
             "html", "HTML", (".html", ".htm"), f"{_R}:write_html", "a page, cells shaded by value"
@@ -37,7 +36,7 @@ COOCCURRENCE_FORMATS = Formats(
     "co-occurrence format",
     (
         _CSV,
-        _JSON,
+        FileFormat("json", "JSON", (".json",), f"{_R}:write_json", "all three measures"),
         FileFormat(
             "xlsx", "XLSX", (".xlsx",), f"{_R}:write_xlsx", "a sheet per measure", binary=True
         ),
