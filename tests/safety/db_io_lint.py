@@ -24,6 +24,7 @@ sinks     ``open``/``io.open``/``os.open``/``codecs.open``, ``shutil.copy*``/``m
 from __future__ import annotations
 
 import ast
+import functools
 from dataclasses import dataclass
 
 SOURCE_NAMES = {"DB_NAME", "db_path"}
@@ -103,18 +104,27 @@ def _is_source(node: ast.AST, strict: bool = False) -> bool:
     return False
 
 
-def _walk_local(root: ast.AST):
-    """``ast.walk`` that stays in one scope: nested functions are scopes of their own."""
+def _walk_local(root: ast.AST) -> list[ast.AST]:
+    """``ast.walk`` that stays in one scope: nested functions are scopes of their own.
+
+    The analysis walks each scope many times (until its names stop growing, once per pass
+    over the module's calls); the tree never changes, so the walk is kept on the node."""
+    cached = getattr(root, "_local_nodes", None)
+    if cached is not None:
+        return cached
+    found = []
     todo = list(ast.iter_child_nodes(root))
     while todo:
         node = todo.pop()
-        yield node
+        found.append(node)
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             todo.extend(ast.iter_child_nodes(node))
         elif isinstance(node, ast.ClassDef):
             todo.extend(
                 n for n in node.body if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
             )
+    root._local_nodes = found  # type: ignore[attr-defined]
+    return found
 
 
 def _targets(node: ast.AST) -> list[str]:
@@ -216,13 +226,19 @@ def _nested(funcs: dict[str, ast.AST]) -> dict[str, list[str]]:
     return out
 
 
+@functools.cache
+def _parse(source: str) -> ast.Module:
+    """One tree per module text for the session: both scans (file I/O, deletions) read it."""
+    return ast.parse(source)
+
+
 def check_source(source: str, where: str, *, deletions: bool = False) -> list[Finding]:
     """Every file I/O call on a database path in one module's source (with ``deletions``:
     every unlink, rename or replace of one instead)."""
     sink_funcs, sink_methods = (
         (UNLINK_FUNCS, UNLINK_METHODS) if deletions else (SINK_FUNCS, SINK_METHODS)
     )
-    tree = ast.parse(source, filename=where)
+    tree = _parse(source)
     funcs = _functions(tree)
     inner = _nested(funcs)
     seeds: dict[str, set[str]] = {name: set() for name in funcs}
