@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from package_trees import parse
 
 from mpu_qual.analysis.formats import COOCCURRENCE_FORMATS, FRAMEWORK_FORMATS, MATRIX_FORMATS
 from mpu_qual.evidence import readers
@@ -241,18 +242,28 @@ ALL_REGISTRIES = (
 )
 
 
+FEWEST = min(min(3, len(r.names), 2) for r in ALL_REGISTRIES)
+
+
+def _words(node: ast.AST) -> set[str]:
+    """The strings of a literal collection, or the words of a string (empty otherwise)."""
+    if isinstance(node, ast.Tuple | ast.List | ast.Set | ast.Dict):
+        items = node.keys if isinstance(node, ast.Dict) else node.elts
+        return {i.value for i in items if isinstance(i, ast.Constant) and isinstance(i.value, str)}
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return set(re.findall(r"\.?[a-z]+", node.value.lower()))
+    return set()
+
+
+def _names_formats(words: set[str], registry: Formats) -> bool:
+    names = set(registry.names)
+    return len(words & names) >= min(3, len(names)) or len(words & set(registry.suffixes)) >= 2
+
+
 def _lists_formats(node: ast.AST, registry: Formats) -> bool:
     """A literal collection naming three of the registry's formats (all, if fewer) or two
     of its suffixes; or a string (not a docstring) naming as many."""
-    if isinstance(node, ast.Tuple | ast.List | ast.Set | ast.Dict):
-        items = node.keys if isinstance(node, ast.Dict) else node.elts
-        words = {i.value for i in items if isinstance(i, ast.Constant) and isinstance(i.value, str)}
-    elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-        words = set(re.findall(r"\.?[a-z]+", node.value.lower()))
-    else:
-        return False
-    names = len(words & set(registry.names))
-    return names >= min(3, len(registry.names)) or len(words & set(registry.suffixes)) >= 2
+    return _names_formats(_words(node), registry)
 
 
 def _docstrings(tree: ast.AST) -> set[int]:
@@ -280,13 +291,14 @@ def test_no_module_keeps_its_own_list_of_these_formats() -> None:
         where = path.relative_to(PACKAGE).as_posix()
         if where in OTHER_KINDS or where == "file_formats.py":
             continue
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = parse(path.read_text(encoding="utf-8"))
         skip = _docstrings(tree) | _declarations(tree)
         for node in ast.walk(tree):
-            if id(node) in skip:
+            words = set() if id(node) in skip else _words(node)
+            if len(words) < FEWEST:  # too few words to name any registry's formats
                 continue
             for registry in ALL_REGISTRIES:
-                if _lists_formats(node, registry):
+                if _names_formats(words, registry):
                     offenders.append(f"{where}:{getattr(node, 'lineno', '?')} ({registry.kind})")
     assert offenders == [], "format lists outside their registry:\n" + "\n".join(offenders)
 

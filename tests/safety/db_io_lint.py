@@ -24,8 +24,9 @@ sinks     ``open``/``io.open``/``os.open``/``codecs.open``, ``shutil.copy*``/``m
 from __future__ import annotations
 
 import ast
-import functools
 from dataclasses import dataclass
+
+from package_trees import parse
 
 SOURCE_NAMES = {"DB_NAME", "db_path"}
 SIDE_SUFFIXES = ("-wal", "-shm", "-journal")
@@ -226,19 +227,13 @@ def _nested(funcs: dict[str, ast.AST]) -> dict[str, list[str]]:
     return out
 
 
-@functools.cache
-def _parse(source: str) -> ast.Module:
-    """One tree per module text for the session: both scans (file I/O, deletions) read it."""
-    return ast.parse(source)
-
-
 def check_source(source: str, where: str, *, deletions: bool = False) -> list[Finding]:
     """Every file I/O call on a database path in one module's source (with ``deletions``:
     every unlink, rename or replace of one instead)."""
     sink_funcs, sink_methods = (
         (UNLINK_FUNCS, UNLINK_METHODS) if deletions else (SINK_FUNCS, SINK_METHODS)
     )
-    tree = _parse(source)
+    tree = parse(source)  # one tree per module for the session (both scans read it)
     funcs = _functions(tree)
     inner = _nested(funcs)
     seeds: dict[str, set[str]] = {name: set() for name in funcs}
