@@ -54,6 +54,7 @@ def expected(folder: Path) -> dict:
             "matrix_cells": m.cells,
             "cooc_codes": co.codes,
             "cooc_counts": co.counts,
+            "cooc_jaccard": co.jaccard,
             "framework_rows": [r.label_en for r in fw.rows],
             "framework_passages": sum(len(c.quotes) for line in fw.cells for c in line),
         }
@@ -168,6 +169,23 @@ def test_every_cooccurrence_format_writes_a_file_its_library_reads(
     assert len(sheets) == (3 if fmt.name == "xlsx" else 1)  # counts, jaccard, c
     assert sheets[0][0] == ["Code id", "Code", "編碼", *codes]
     assert [[int(v) for v in line[3:]] for line in sheets[0][1:]] == counts
+
+
+def test_cooccurrence_csv_is_the_measure_shown_and_xlsx_puts_it_first(
+    cli, folder: Path, expected: dict, tmp_path: Path
+) -> None:
+    out = tmp_path / "jaccard.xlsx"
+    r = cli("-p", str(folder), "cooccurrence", "--measure", "jaccard", "-o", str(out))
+    assert r.exit_code == 0, r.stderr
+    wb = openpyxl.load_workbook(out, read_only=True)
+    assert wb.sheetnames == ["jaccard", "counts", "c"]
+    wb.close()
+    printed = cli("-p", str(folder), "cooccurrence", "--measure", "jaccard", "--format", "csv")
+    rows = list(csv.reader(io.StringIO(printed.stdout)))
+    got = [[float(v) if v else None for v in line[3:]] for line in rows[1:]]
+    want = expected["cooc_jaccard"]
+    assert got == [[pytest.approx(v) if v is not None else None for v in line] for line in want]
+    assert any(0 < v < 1 for line in got for v in line if v is not None)
 
 
 @pytest.mark.parametrize(("fmt", "suffix"), _cases(FRAMEWORK_FORMATS))
