@@ -364,6 +364,19 @@ class Codings:
                 ).fetchall()
             )
             new = [s for s in new if s not in existing]
+            # and the texts the matches were found in must still be the stored ones: a
+            # correction made meanwhile would put the codings on other words
+            for sid in sorted({sid for sid, _s, _e in new}):
+                row = conn.execute("SELECT text FROM sources WHERE id = ?", [sid]).fetchone()
+                if row is None or row[0] != texts[sid]:
+                    name = next(x.name for x in srcs if x.id == sid)
+                    how = "removed" if row is None else "changed"
+                    raise MpuQualError(
+                        f"the transcript '{name}' was {how} (by another window or command) "
+                        "while its matches were being found; nothing was coded",
+                        field="source",
+                        hint="Run the auto-coding again.",
+                    )
             conn.executemany(
                 "INSERT INTO codings (source_id, code_id, start, end, quote, memo, coder) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -102,3 +102,37 @@ def test_code_add_refuses_when_the_transcript_changes_between_its_read_and_its_w
     with Project.open(demo_dir) as p:
         assert len(p.codings.list()) == before
         assert p.sources.segments(SRC)[0].start == 0  # the edit was kept
+
+
+def test_autocode_refuses_when_a_transcript_changes_between_its_search_and_its_write(
+    demo_project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same race for auto-coding: the matches are found in the text as read, the codings
+    written in one transaction after the automatic backup."""
+    p = demo_project
+    code = p.codes.list()[0].id
+    before = len(p.codings.list())
+    seg_id = p.sources.segments(SRC)[0].id
+    real = p.prepare_bulk
+
+    def backup_then_edit(kind: str) -> None:  # the search is done; another window corrects
+        real(kind)
+        other = Project.open(p.folder)
+        try:
+            other.segment_edits.edit(seg_id, "Moderator: a corrected first line, longer now.")
+        finally:
+            other.close()
+
+    monkeypatch.setattr(p, "prepare_bulk", backup_then_edit)
+    with pytest.raises(MpuQualError) as err:
+        p.codings.autocode(code, phrase="training")
+    assert f"the transcript '{SRC}' was changed" in str(err.value)
+    assert "nothing was coded" in str(err.value)
+    assert err.value.hint == "Run the auto-coding again."
+    assert len(p.codings.list()) == before
+    monkeypatch.undo()
+    done = p.codings.autocode(code, phrase="training")  # in the text as it is now
+    assert done.created > 0
+    text = p.sources.get(SRC).text
+    for c in p.codings.list(code=code):
+        assert c.quote == text[c.start : c.end]
