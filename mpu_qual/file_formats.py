@@ -13,6 +13,7 @@ without loading openpyxl, python-docx or the exporters at start-up.
 from __future__ import annotations
 
 import importlib
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,13 +26,15 @@ from mpu_qual.errors import MpuQualError
 class FileFormat:
     """One format: ``name`` (what ``--format`` takes), ``label`` (what people call it),
     ``suffixes`` (the first is the usual one), ``function`` ("module:attribute", loaded on
-    use) and ``notes`` for the README."""
+    use), ``notes`` for the README, and ``binary`` for a format that cannot be printed to
+    the terminal (XLSX, DOCX: a command asks for a file instead)."""
 
     name: str
     label: str
     suffixes: tuple[str, ...]
     function: str
     notes: str = ""
+    binary: bool = False
 
     def load(self) -> Callable[..., Any]:
         """The format's writer or reader, imported now."""
@@ -108,6 +111,21 @@ class Formats:
                 f"{self.suffixes_text()}.",
             )
         return found
+
+    def text(self, name: str, content: Any) -> str:
+        """``content`` in the text format called ``name``, for the terminal: its writer run
+        into memory (a BOM dropped). A binary format (XLSX, DOCX) is refused with the file to
+        ask for instead."""
+        chosen = self.get(name)
+        if chosen.binary:
+            raise MpuQualError(
+                f"{chosen.label} needs a file",
+                field="format",
+                hint=f"Add -o FILE{chosen.suffixes[0]}.",
+            )
+        buf = io.BytesIO()
+        chosen.load()(content, buf)
+        return buf.getvalue().decode("utf-8-sig")
 
     def readme_table(self, column: str) -> str:
         """The README's table of these formats (a test keeps the README equal to it)."""

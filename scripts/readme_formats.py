@@ -15,7 +15,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from mpu_qual.analysis import formats as analysis_formats  # noqa: E402
 from mpu_qual.evidence import readers  # noqa: E402
+from mpu_qual.evidence import render as job_tables  # noqa: E402
 from mpu_qual.export import formats as export_formats  # noqa: E402
 from mpu_qual.transcript_files import formats as transcript_formats  # noqa: E402
 
@@ -28,6 +30,15 @@ TABLES: dict[str, Callable[[], str]] = {
     "job-ad-formats": lambda: readers.FORMATS.readme_table("Read as"),
     "quote-formats": lambda: export_formats.QUOTE_FORMATS.readme_table("`export quotes --format`"),
     "summary-formats": lambda: export_formats.SUMMARY_FORMATS.readme_table("`summary --format`"),
+    "matrix-formats": lambda: analysis_formats.MATRIX_FORMATS.readme_table("`matrix --format`"),
+    "cooccurrence-formats": lambda: analysis_formats.COOCCURRENCE_FORMATS.readme_table(
+        "`cooccurrence --format`"
+    ),
+    "framework-formats": lambda: analysis_formats.FRAMEWORK_FORMATS.readme_table(
+        "`framework --format`"
+    ),
+    "job-table-formats": lambda: job_tables.TABLE_FORMATS.readme_table("`jobs table --format`"),
+    "skill-table-formats": lambda: job_tables.SKILL_FORMATS.readme_table("`jobs skills --format`"),
 }
 
 

@@ -17,6 +17,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from package_trees import parse
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "mpu_qual"
@@ -69,7 +70,7 @@ def ui_imports(source: str, where: str) -> list[str]:
     """Every import of textual or mpu_qual.tui in ``source``, at any depth (inside functions
     too), including ``from ..tui import x`` and ``importlib.import_module("textual")``."""
     found: list[str] = []
-    for node in ast.walk(ast.parse(source, filename=where)):
+    for node in ast.walk(parse(source)):
         names: list[str] = []
         if isinstance(node, ast.Import):
             names = [a.name for a in node.names]
@@ -167,7 +168,7 @@ def test_every_package_has_a_layer() -> None:
 def deferred_imports(source: str, where: str) -> list[tuple[str, str]]:
     """(place, module) of each import made inside a function body."""
     found = []
-    for node in ast.walk(ast.parse(source, filename=where)):
+    for node in ast.walk(parse(source)):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             for sub in ast.walk(node):
                 if isinstance(sub, ast.Import):

@@ -20,6 +20,7 @@ import re
 from pathlib import Path
 
 import pytest
+from package_trees import parse
 
 from mpu_qual.store import Project
 
@@ -101,7 +102,7 @@ def table_objects(tree: ast.AST, tables: set[str]) -> list[tuple[int, set[str]]]
 
 def sql_naming_tables(source: str, tables: frozenset[str]) -> list[tuple[int, set[str]]]:
     pattern = naming_pattern(tables)
-    tree = ast.parse(source)
+    tree = parse(source)
     hits = []
     for line, text in literals(tree):
         if not VERB.search(text):

@@ -15,8 +15,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from package_trees import parse
 
+from mpu_qual.analysis.formats import COOCCURRENCE_FORMATS, FRAMEWORK_FORMATS, MATRIX_FORMATS
 from mpu_qual.evidence import readers
+from mpu_qual.evidence.render import SKILL_FORMATS, TABLE_FORMATS
 from mpu_qual.export.formats import QUOTE_FORMATS, SUMMARY_FORMATS
 from mpu_qual.file_formats import Formats
 
@@ -99,6 +102,10 @@ def add(registry, function):
 formats.QUOTE_FORMATS = add(formats.QUOTE_FORMATS, "fake_formats:write_quotes")
 formats.SUMMARY_FORMATS = add(formats.SUMMARY_FORMATS, "fake_formats:write_summary")
 readers.FORMATS = add(readers.FORMATS, "fake_formats:Reader")
+from mpu_qual.analysis import formats as analysis_formats
+from mpu_qual.evidence import render as job_tables
+analysis_formats.MATRIX_FORMATS = add(analysis_formats.MATRIX_FORMATS, "fake_formats:write_matrix")
+job_tables.TABLE_FORMATS = add(job_tables.TABLE_FORMATS, "fake_formats:write_jobs")
 
 from mpu_qual.cli import main
 from mpu_qual.store import Project
@@ -118,10 +125,14 @@ out = {
     "jobs_help": run("jobs", "import", "--help").output,
     "quotes_run": run("export", "quotes", "-o", str(folder / "q.fake")).output,
     "summary_run": run("summary", "-o", str(folder / "s.fake")).output,
+    "matrix_help": run("matrix", "--help").output,
+    "jobs_table_help": run("jobs", "table", "--help").output,
+    "matrix_run": run("matrix", "-o", str(folder / "m.fake")).output,
+    "jobs_table_run": run("jobs", "table", "-o", str(folder / "j.fake")).output,
     "tables": {k: t() for k, t in gen.TABLES.items()},
     "form": [f.hint for f in QUOTE_FIELDS + SUMMARY_FIELDS],
 }
-for name in ("q.fake", "s.fake"):
+for name in ("q.fake", "s.fake", "m.fake", "j.fake"):
     out[name] = (folder / name).read_text() if (folder / name).exists() else None
 (folder / "ads.fake").write_text("one ad", encoding="utf-8")
 with readers.open_reader(folder / "ads.fake", {}) as reader:
@@ -137,6 +148,12 @@ def write_quotes(data, fh):
 
 def write_summary(summary, fh):
     fh.write(f"fake summary: {len(summary.themes)} themes".encode())
+
+def write_matrix(table, fh):
+    fh.write(f"fake matrix: {len(table.sheets['Matrix']) - 1} rows".encode())
+
+def write_jobs(view, fh):
+    fh.write(f"fake jobs: {len(view.tables.windows)} windows".encode())
 
 class Reader(CsvReader):
     format = "fake"
@@ -182,8 +199,10 @@ def test_a_format_added_to_the_registry_is_offered_by_the_cli_form_and_readme(wi
         assert "|html|fake]" in help_text or "|docx|fake]" in help_text, help_text
         assert ".fake" in help_text
     assert ".fake" in with_fake["jobs_help"]
+    assert "table|csv|json|xlsx|html|fake]" in with_fake["matrix_help"]
+    assert "rich|md|csv|json|fake]" in with_fake["jobs_table_help"]
     row = "| Fake | `.fake` | `fake` |"
-    for key in ("quote-formats", "summary-formats", "job-ad-formats"):
+    for key in ("quote-formats", "summary-formats", "job-ad-formats", "matrix-formats"):
         assert row in with_fake["tables"][key], key
     assert row not in with_fake["tables"]["transcript-formats"]
     assert sum("fake" in hint for hint in with_fake["form"]) == 4  # output and format, twice
@@ -196,6 +215,9 @@ def test_a_format_added_to_the_registry_is_written_and_read_through_its_function
         r"fake summary: [1-9]\d* themes", with_fake["s.fake"]
     )  # the default codebook's
     assert with_fake["ads"] == [[1, {"title": "one ad"}, None]]
+    assert re.fullmatch(r"fake matrix: [1-9]\d* rows", with_fake["m.fake"])  # the codebook's
+    assert re.fullmatch(r"fake jobs: [1-9]\d* windows", with_fake["j.fake"])  # jobrules'
+    assert "(fake)" in with_fake["matrix_run"] and "(fake)" in with_fake["jobs_table_run"]
 
 
 def test_without_the_registration_line_the_format_is_nowhere(cli) -> None:
@@ -206,28 +228,42 @@ def test_without_the_registration_line_the_format_is_nowhere(cli) -> None:
 # Modules that list formats of another kind (not these registries), and why.
 OTHER_KINDS = {
     "transcript_files/formats.py": "the transcript formats' own registry",
-    "analysis/render.py": "output formats of matrix, co-occurrence and framework tables",
-    "cli/analysis.py": "the analysis commands' output formats (analysis/render.py)",
     "pseudonymise.py": "pseudonym lists (YAML or CSV/TSV)",
 }
-REGISTRIES = {
-    "export/formats.py": (QUOTE_FORMATS, SUMMARY_FORMATS),
-    "evidence/readers.py": (readers.FORMATS,),
-}
+ALL_REGISTRIES = (
+    QUOTE_FORMATS,
+    SUMMARY_FORMATS,
+    readers.FORMATS,
+    MATRIX_FORMATS,
+    COOCCURRENCE_FORMATS,
+    FRAMEWORK_FORMATS,
+    TABLE_FORMATS,
+    SKILL_FORMATS,
+)
+
+
+FEWEST = min(min(3, len(r.names), 2) for r in ALL_REGISTRIES)
+
+
+def _words(node: ast.AST) -> set[str]:
+    """The strings of a literal collection, or the words of a string (empty otherwise)."""
+    if isinstance(node, ast.Tuple | ast.List | ast.Set | ast.Dict):
+        items = node.keys if isinstance(node, ast.Dict) else node.elts
+        return {i.value for i in items if isinstance(i, ast.Constant) and isinstance(i.value, str)}
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return set(re.findall(r"\.?[a-z]+", node.value.lower()))
+    return set()
+
+
+def _names_formats(words: set[str], registry: Formats) -> bool:
+    names = set(registry.names)
+    return len(words & names) >= min(3, len(names)) or len(words & set(registry.suffixes)) >= 2
 
 
 def _lists_formats(node: ast.AST, registry: Formats) -> bool:
     """A literal collection naming three of the registry's formats (all, if fewer) or two
     of its suffixes; or a string (not a docstring) naming as many."""
-    if isinstance(node, ast.Tuple | ast.List | ast.Set | ast.Dict):
-        items = node.keys if isinstance(node, ast.Dict) else node.elts
-        words = {i.value for i in items if isinstance(i, ast.Constant) and isinstance(i.value, str)}
-    elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-        words = set(re.findall(r"\.?[a-z]+", node.value.lower()))
-    else:
-        return False
-    names = len(words & set(registry.names))
-    return names >= min(3, len(registry.names)) or len(words & set(registry.suffixes)) >= 2
+    return _names_formats(_words(node), registry)
 
 
 def _docstrings(tree: ast.AST) -> set[int]:
@@ -240,22 +276,29 @@ def _docstrings(tree: ast.AST) -> set[int]:
     return found
 
 
+def _declarations(tree: ast.AST) -> set[int]:
+    """The nodes inside a ``FileFormat(...)`` call: a registry's own lines."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "FileFormat":
+            found |= {id(sub) for sub in ast.walk(node)}
+    return found
+
+
 def test_no_module_keeps_its_own_list_of_these_formats() -> None:
     offenders = []
     for path in sorted(PACKAGE.rglob("*.py")):
         where = path.relative_to(PACKAGE).as_posix()
         if where in OTHER_KINDS or where == "file_formats.py":
             continue
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        skip = _docstrings(tree)
-        own = REGISTRIES.get(where, ())
+        tree = parse(path.read_text(encoding="utf-8"))
+        skip = _docstrings(tree) | _declarations(tree)
         for node in ast.walk(tree):
-            if id(node) in skip:
+            words = set() if id(node) in skip else _words(node)
+            if len(words) < FEWEST:  # too few words to name any registry's formats
                 continue
-            for registry in (QUOTE_FORMATS, SUMMARY_FORMATS, readers.FORMATS):
-                if registry in own:
-                    continue  # the registry's own FileFormat lines
-                if _lists_formats(node, registry):
+            for registry in ALL_REGISTRIES:
+                if _names_formats(words, registry):
                     offenders.append(f"{where}:{getattr(node, 'lineno', '?')} ({registry.kind})")
     assert offenders == [], "format lists outside their registry:\n" + "\n".join(offenders)
 
@@ -272,15 +315,24 @@ def test_the_command_rows_of_the_docs_name_the_registrys_formats() -> None:
     """The command tables (README.md, docs/) are hand-written; their format lists must still
     be the registry's."""
     bar = "\\|"  # a | inside a Markdown table cell
-    quotes = f"[--format {bar.join(QUOTE_FORMATS.names)}]"
-    summary = f"-o report{bar.join(f.suffixes[0] for f in SUMMARY_FORMATS.formats)}"
-    seen = {"quotes": 0, "summary": 0}
+
+    def choices(formats: Formats, terminal: str = "") -> str:
+        return f"[--format {bar.join(([terminal] if terminal else []) + list(formats.names))}]"
+
+    rows = {
+        "| `mpu-qual export quotes ": choices(QUOTE_FORMATS),
+        "| `mpu-qual summary ": f"-o report{bar.join(f.suffixes[0] for f in SUMMARY_FORMATS.formats)}",
+        "| `mpu-qual matrix ": choices(MATRIX_FORMATS, "table"),
+        "| `mpu-qual cooccurrence ": choices(COOCCURRENCE_FORMATS, "table"),
+        "| `mpu-qual framework ": choices(FRAMEWORK_FORMATS),
+        "| `mpu-qual jobs table ": choices(TABLE_FORMATS, "rich"),
+        "| `mpu-qual jobs skills ": choices(SKILL_FORMATS, "rich"),
+    }
+    seen = dict.fromkeys(rows, 0)
     for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
         for line in doc.read_text(encoding="utf-8").splitlines():
-            if line.startswith("| `mpu-qual export quotes "):
-                assert quotes in line, doc.name
-                seen["quotes"] += 1
-            elif line.startswith("| `mpu-qual summary ") and "-o " in line:
-                assert summary in line, doc.name
-                seen["summary"] += 1
-    assert seen["quotes"] >= 1 and seen["summary"] >= 1, seen
+            for start, wanted in rows.items():
+                if line.startswith(start) and ("summary" not in start or "-o " in line):
+                    assert wanted in line, f"{doc.name}: {line[:60]}... lacks {wanted}"
+                    seen[start] += 1
+    assert all(seen.values()), seen

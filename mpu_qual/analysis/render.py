@@ -1,8 +1,11 @@
-"""Matrices, co-occurrence tables and framework matrices as files (JSON, CSV, XLSX, DOCX, MD).
+"""Matrices, co-occurrence tables and framework matrices as files (JSON, CSV, XLSX, HTML,
+DOCX, Markdown).
 
-The file formats are declared once here (``MATRIX_FORMATS``, ``FRAMEWORK_FORMATS``). Files are
-written atomically (``mpu_qual.fileio``); spreadsheet cells that would run as a formula are
-neutralised; DOCX text has XML-illegal characters dropped.
+The file formats are declared once, in ``analysis/formats.py``; the writers they name are
+here, each ``(table or framework, binary file) -> None`` (the CLI writes the file
+atomically; ``Formats.text`` gives a text format for the terminal).
+Spreadsheet cells that would run as a formula are neutralised; DOCX text has XML-illegal
+characters dropped.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import html
 import io
 import json
 from collections.abc import Sequence
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
 from mpu_qual.analysis.cooccur import Cooccurrence
@@ -20,28 +23,23 @@ from mpu_qual.analysis.framework import Framework, FrameworkCell
 from mpu_qual.analysis.matrix import Matrix
 from mpu_qual.errors import MpuQualError
 from mpu_qual.figures import format_share
-from mpu_qual.fileio import write_atomic
 from mpu_qual.safe_text import docx_text, md_cell, neutralise, xml_safe
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
-MATRIX_FORMATS = {".json": "json", ".csv": "csv", ".xlsx": "xlsx", ".html": "html", ".htm": "html"}
-FRAMEWORK_FORMATS = {".xlsx": "xlsx", ".docx": "docx", ".md": "md"}
 EAST_ASIAN_FONT = "Microsoft JhengHei"
 XLSX_CELL_LIMIT = 32_000  # Excel holds at most 32,767 characters in a cell
 
 
-def format_of(path: str | Path, formats: dict[str, str]) -> str:
-    found = formats.get(Path(path).suffix.lower())
-    if found is None:
-        raise MpuQualError(
-            f"cannot tell the format from '{Path(path).name}'",
-            path=path,
-            field="output",
-            hint=f"Use a file ending in {', '.join(formats)}.",
-        )
-    return found
+@dataclass
+class AnalysisTable:
+    """What a matrix or co-occurrence writer gets: ``data`` (the JSON), ``sheets`` (sheet
+    name -> rows; CSV takes the first) and, for a matrix, ``html`` (a whole page)."""
+
+    data: dict[str, Any]
+    sheets: dict[str, list[list[Any]]]
+    html: str | None = field(default=None)
 
 
 def shown(value: float | int | None, measure: str) -> str:
@@ -168,22 +166,28 @@ def matrix_html(m: Matrix, title: str = "Code matrix 編碼矩陣") -> str:
     )
 
 
-def write_table(path: str | Path, fmt: str, data: dict[str, Any], sheets: dict) -> Path:
-    """Write JSON (``data``), CSV (the first sheet), XLSX (every sheet: name -> rows) or
-    HTML (``data["html"]``, a whole page)."""
-    if fmt == "html":
-        page = data["html"]
-        return write_atomic(path, lambda fh: fh.write(page.encode("utf-8")))
-    if fmt == "json":
-        text = json.dumps(data, ensure_ascii=False, indent=2)
-        return write_atomic(path, lambda fh: fh.write(text.encode("utf-8")))
-    if fmt == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf)
-        for row in next(iter(sheets.values())):
-            w.writerow([neutralise(v) for v in row])
-        return write_atomic(path, lambda fh: fh.write(buf.getvalue().encode("utf-8-sig")))
-    return write_atomic(path, lambda fh: _xlsx(sheets, fh))
+def write_json(table: AnalysisTable, fh: IO[bytes]) -> None:
+    fh.write(json.dumps(table.data, ensure_ascii=False, indent=2).encode("utf-8"))
+
+
+def write_csv(table: AnalysisTable, fh: IO[bytes]) -> None:
+    """The first sheet, UTF-8 with a BOM (Excel reads Chinese right), cells neutralised."""
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    for row in next(iter(table.sheets.values())):
+        w.writerow([neutralise(v) for v in row])
+    fh.write(buf.getvalue().encode("utf-8-sig"))
+
+
+def write_html(table: AnalysisTable, fh: IO[bytes]) -> None:
+    if table.html is None:
+        raise MpuQualError("this table has no HTML page", field="format")
+    fh.write(table.html.encode("utf-8"))
+
+
+def write_xlsx(table: AnalysisTable, fh: IO[bytes]) -> None:
+    """Every sheet."""
+    _xlsx(table.sheets, fh)
 
 
 def _xlsx(sheets: dict[str, list[list[Any]]], fh: IO[bytes]) -> None:
@@ -250,17 +254,7 @@ def framework_rows(fw: Framework) -> list[list[Any]]:
     return out
 
 
-def write_framework(fw: Framework, path: str | Path) -> Path:
-    fmt = format_of(path, FRAMEWORK_FORMATS)
-    if fmt == "xlsx":
-        return write_atomic(path, lambda fh: _framework_xlsx(fw, fh))
-    if fmt == "docx":
-        return write_atomic(path, lambda fh: _framework_docx(fw, fh))
-    text = framework_markdown(fw)
-    return write_atomic(path, lambda fh: fh.write(text.encode("utf-8")))
-
-
-def _framework_xlsx(fw: Framework, fh: IO[bytes]) -> None:
+def write_framework_xlsx(fw: Framework, fh: IO[bytes]) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
@@ -288,7 +282,7 @@ def _framework_xlsx(fw: Framework, fh: IO[bytes]) -> None:
     wb.save(fh)
 
 
-def _framework_docx(fw: Framework, fh: IO[bytes]) -> None:
+def write_framework_docx(fw: Framework, fh: IO[bytes]) -> None:
     from docx import Document
     from docx.enum.section import WD_ORIENT
     from docx.oxml.ns import qn
@@ -340,3 +334,7 @@ def framework_markdown(fw: Framework) -> str:
         cells += [md_cell(cell_text(c)).replace("\n", " ") for c in fw.cells[r]]
         lines.append("| " + " | ".join(cells) + " |")
     return "# Framework matrix 框架矩陣\n\n" + "\n".join(lines) + "\n"
+
+
+def write_framework_markdown(fw: Framework, fh: IO[bytes]) -> None:
+    fh.write(framework_markdown(fw).encode("utf-8"))

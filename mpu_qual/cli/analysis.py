@@ -1,24 +1,24 @@
 """CLI: ``mpu-qual matrix``, ``cooccurrence``, ``framework``, ``framework-summary``: queries on
-the coding (``mpu_qual.analysis``), printed as a table or written as JSON, CSV, XLSX, DOCX."""
+the coding (``mpu_qual.analysis``), printed as a table or written in one of the formats
+``analysis/formats.py`` declares (the ``--format`` choices and help come from there)."""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from pathlib import Path
 
 import click
 from rich.markup import escape
 from rich.table import Table
 
+from mpu_qual.analysis.formats import COOCCURRENCE_FORMATS, FRAMEWORK_FORMATS, MATRIX_FORMATS
 from mpu_qual.cli import main, project_option
 from mpu_qual.cli.core import open_project, refuse_project_output
-from mpu_qual.cli.output import console, echo, echo_json
+from mpu_qual.cli.file_output import format_option, output_option, write_file, write_or_print
+from mpu_qual.cli.output import console, echo
 from mpu_qual.errors import MpuQualError
 from mpu_qual.figures import count
 from mpu_qual.fileio import read_small_text
-from mpu_qual.safe_text import neutralise, terminal_text
+from mpu_qual.safe_text import terminal_text
 from mpu_qual.store.analysis_reads import AnalysisReads
 
 _WHERE = click.option(
@@ -28,33 +28,10 @@ _WHERE = click.option(
     help="Count only passages where DIM (group, participant, transcript, attr:NAME, "
     "tattr:NAME) takes one of the values (repeatable; all must hold).",
 )
-_OUT = click.option(
-    "-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead."
-)
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
     return [v.strip() for item in values for v in item.split(",") if v.strip()]
-
-
-def _emit(fmt: str, output: str | None, data: dict, sheets: dict) -> None:
-    from mpu_qual.analysis.render import MATRIX_FORMATS, format_of, write_table
-
-    if output is not None:
-        fmt = format_of(output, MATRIX_FORMATS) if fmt in ("table", "auto") else fmt
-        path = write_table(output, fmt, data, sheets)
-        echo(f"Wrote {path}.")
-        return
-    if fmt == "xlsx":
-        raise MpuQualError("XLSX needs a file", field="format", hint="Add -o FILE.xlsx.")
-    if fmt == "json":
-        echo_json(json.dumps(data, ensure_ascii=False, indent=2))
-        return
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    for row in next(iter(sheets.values())):
-        w.writerow([neutralise(v) for v in row])
-    echo(buf.getvalue(), nl=False)
 
 
 def _visible(text: str) -> str:
@@ -111,14 +88,8 @@ def _show_codings(project, ids: list[int], what: str) -> None:
 @click.option("--nonzero", multiple=True, metavar="COL", help="Keep rows with a figure in COL.")
 @click.option("--zero", multiple=True, metavar="COL", help="Keep rows with nothing in COL.")
 @click.option("--jobs", is_flag=True, help="Add the job-ad figures linked to each code.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json", "xlsx", "html"]),
-    default="table",
-    show_default=True,
-)
-@_OUT
+@format_option(MATRIX_FORMATS, "table")
+@output_option(MATRIX_FORMATS)
 @click.option(
     "--cell",
     nargs=2,
@@ -137,7 +108,7 @@ def matrix_cmd(
     nonzero: tuple[str, ...],
     zero: tuple[str, ...],
     jobs: bool,
-    fmt: str,
+    fmt: str | None,
     output: str | None,
     cell: tuple[str, str] | None,
 ) -> None:
@@ -151,7 +122,7 @@ def matrix_cmd(
     from mpu_qual.analysis.facts import Facts, PassageFilter
     from mpu_qual.analysis.jobfigures import job_figures
     from mpu_qual.analysis.matrix import code_matrix
-    from mpu_qual.analysis.render import matrix_data, matrix_html, matrix_rows, shown
+    from mpu_qual.analysis.render import AnalysisTable, matrix_data, matrix_html, matrix_rows, shown
 
     project = open_project(ctx)
     refuse_project_output(project, output)
@@ -171,14 +142,9 @@ def matrix_cmd(
         r, c = _find_cell(m, *cell)
         _show_codings(project, m.cell_codings(r, c), f"{m.rows[r].id} x {m.cols[c].label_en}")
         return
-    if fmt != "table" or output is not None:
-        data = matrix_data(m)
-        if fmt == "html" or (output or "").lower().endswith((".html", ".htm")):
-            data = {"html": matrix_html(m)}
-            if output is None:
-                echo(data["html"], nl=False)
-                return
-        _emit(fmt, output, data, {"Matrix": matrix_rows(m)})
+    if fmt not in (None, "table") or output is not None:
+        table_out = AnalysisTable(matrix_data(m), {"Matrix": matrix_rows(m)}, matrix_html(m))
+        write_or_print(MATRIX_FORMATS, fmt, output, table_out, "table")
         return
     table = Table("Code", *[escape(_label(c.label_en, c.label_zh, "\n")) for c in m.cols])
     if jobs:
@@ -244,14 +210,8 @@ def _find_cell(m, row: str, col: str) -> tuple[int, int]:
     show_default=True,
     help="What the table shows (JSON and XLSX carry all three).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json", "xlsx"]),
-    default="table",
-    show_default=True,
-)
-@_OUT
+@format_option(COOCCURRENCE_FORMATS, "table")
+@output_option(COOCCURRENCE_FORMATS)
 @click.pass_context
 def cooccurrence_cmd(
     ctx: click.Context,
@@ -264,7 +224,7 @@ def cooccurrence_cmd(
     with_code: str | None,
     pair: tuple[str, str] | None,
     measure: str,
-    fmt: str,
+    fmt: str | None,
     output: str | None,
 ) -> None:
     """Which codes are applied together: counts, Jaccard and ATLAS.ti's c-coefficient.
@@ -275,7 +235,7 @@ def cooccurrence_cmd(
     """
     from mpu_qual.analysis.cooccur import cooccurrence
     from mpu_qual.analysis.facts import Facts, PassageFilter
-    from mpu_qual.analysis.render import cooc_data, cooc_rows, shown
+    from mpu_qual.analysis.render import AnalysisTable, cooc_data, cooc_rows, shown
 
     project = open_project(ctx)
     refuse_project_output(project, output)
@@ -310,8 +270,13 @@ def cooccurrence_cmd(
             f"Open the passages with --pair {with_code} CODE."
         )
         return
-    if fmt != "table" or output is not None:
-        _emit(fmt, output, cooc_data(co), {m: cooc_rows(co, m) for m in ("counts", "jaccard", "c")})
+    if fmt not in (None, "table") or output is not None:
+        sheets = {m: cooc_rows(co, m) for m in ("counts", "jaccard", "c")}
+        if measure != "counts":  # CSV (the first sheet) is the table shown
+            sheets = {measure: sheets.pop(measure), **sheets}
+        write_or_print(
+            COOCCURRENCE_FORMATS, fmt, output, AnalysisTable(cooc_data(co), sheets), "table"
+        )
         return
     rows = cooc_rows(co, measure)
     table = Table("Code", *[str(k + 1) for k in range(len(co.codes))])
@@ -323,7 +288,13 @@ def cooccurrence_cmd(
 
 
 # ----------------------------------------------------------------------------- framework
-@main.command("framework")
+@main.command(
+    "framework",
+    help="Participants (or groups) by themes: what each said, with your summary per cell.\n\n"
+    f"Write it with -o FILE ({FRAMEWORK_FORMATS.suffixes_text()}: "
+    f"{FRAMEWORK_FORMATS.labels_text()}); without -o it prints Markdown. Set a cell's summary "
+    "with 'mpu-qual framework-summary'.",
+)
 @project_option
 @click.option(
     "--by",
@@ -334,7 +305,14 @@ def cooccurrence_cmd(
 @click.option("--themes", multiple=True, metavar="ID[,ID]", help="Columns (default: the themes).")
 @click.option("--moderators", is_flag=True, help="Include the moderators' words.")
 @_WHERE
-@_OUT
+@output_option(FRAMEWORK_FORMATS)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FRAMEWORK_FORMATS.names),
+    help=f"Default: md in the terminal, or with -o the file's extension "
+    f"({', '.join(FRAMEWORK_FORMATS.suffixes)}).",
+)
 @click.pass_context
 def framework_cmd(
     ctx: click.Context,
@@ -343,15 +321,10 @@ def framework_cmd(
     moderators: bool,
     where: tuple[str, ...],
     output: str | None,
+    fmt: str | None,
 ) -> None:
-    """Participants (or groups) by themes: what each said, with your summary per cell.
-
-    Write it with -o FILE.xlsx, .docx or .md; without -o it prints Markdown. Set a cell's
-    summary with 'mpu-qual framework-summary'.
-    """
     from mpu_qual.analysis.facts import PassageFilter
     from mpu_qual.analysis.framework import framework_matrix
-    from mpu_qual.analysis.render import framework_markdown, write_framework
 
     project = open_project(ctx)
     refuse_project_output(project, output)
@@ -363,13 +336,13 @@ def framework_cmd(
         moderators=moderators,
     )
     if output is None:
-        echo(framework_markdown(fw), nl=False)
+        echo(FRAMEWORK_FORMATS.text(fmt or "md", fw), nl=False)
         return
-    path = write_framework(fw, output)
+    write_file(FRAMEWORK_FORMATS, output, fw, fmt)
     n = sum(len(c.quotes) for line in fw.cells for c in line)
     s = sum(1 for line in fw.cells for c in line if c.summary)
     echo(
-        f"Wrote {path}: {count(len(fw.rows), 'row')} x {count(len(fw.themes), 'theme')}, "
+        f"{count(len(fw.rows), 'row')} x {count(len(fw.themes), 'theme')}, "
         f"{count(n, 'passage')}, {count(s, 'summary', 'summaries')}."
     )
 

@@ -6,7 +6,6 @@ import datetime as dt
 import json
 import sys
 from collections import Counter
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -14,14 +13,15 @@ from rich.table import Table
 
 from mpu_qual.cli import main, project_option, report_error
 from mpu_qual.cli.core import open_project, project_dir, refuse_project_output
+from mpu_qual.cli.file_output import format_option, output_option, write_or_print
 from mpu_qual.cli.output import console, echo, echo_json, err_console
 from mpu_qual.errors import MpuQualError
 from mpu_qual.evidence.fields import FIELDS
 from mpu_qual.evidence.readers import FORMATS as JOB_AD_FILES
-from mpu_qual.evidence.render import FORMATS
+from mpu_qual.evidence.render import SKILL_FORMATS, TABLE_FORMATS
 from mpu_qual.evidence.rules import RULES_NAME
 from mpu_qual.file_formats import either
-from mpu_qual.fileio import refuse_database_file, write_text_atomic
+from mpu_qual.fileio import refuse_database_file
 
 if TYPE_CHECKING:
     from mpu_qual.evidence.importer import FileReport
@@ -178,12 +178,14 @@ def jobs_import(
 @jobs_group.command("table")
 @project_option
 @rules_option
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="rich", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to a file.")
+@format_option(TABLE_FORMATS, "rich")
+@output_option(TABLE_FORMATS)
 @click.pass_context
-def jobs_table(ctx: click.Context, rules_file: str | None, fmt: str, output: str | None) -> None:
+def jobs_table(
+    ctx: click.Context, rules_file: str | None, fmt: str | None, output: str | None
+) -> None:
     """Ads per sector and window with the three main roles (the report's tables)."""
-    from mpu_qual.evidence.render import render_tables
+    from mpu_qual.evidence.render import TablesView, to_rich
     from mpu_qual.evidence.tables import compute_tables
 
     rules = rules_from(ctx, rules_file)
@@ -191,21 +193,12 @@ def jobs_table(ctx: click.Context, rules_file: str | None, fmt: str, output: str
     refuse_project_output(project, output)
     tables = compute_tables(project.db, rules)
     warn_stale(tables.rules_stale)
-    out = render_tables(tables, rules, fmt)
-    if output:
-        if not isinstance(out, str):
-            raise MpuQualError("--output needs --format md, csv or json", field="format")
-        _write_file(Path(output), out)
-        echo(f"Wrote {output}", err=True)
+    if write_or_print(TABLE_FORMATS, fmt, output, TablesView(tables, rules), "rich"):
         return
-    print_out(out)
-    if fmt == "rich" and tables.out_of_scope:
+    console.print(to_rich(tables, rules))
+    if tables.out_of_scope:
         parts = ", ".join(f"{n:,} {k}" for k, n in sorted(tables.out_of_scope.items()))
         err_console.print(f"[dim]Not counted (out of scope): {parts}.[/]")
-
-
-def _write_file(path: Path, text: str) -> None:
-    write_text_atomic(path, text)  # private temp file (O_EXCL, O_NOFOLLOW), fsync, rename
 
 
 @jobs_group.command("skills")
@@ -213,23 +206,32 @@ def _write_file(path: Path, text: str) -> None:
 @rules_option
 @click.option("--sector", help="Only this sector (Chinese or English label).")
 @click.option("--window", help="Only this survey window, e.g. 2024-2025.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="rich", show_default=True)
+@format_option(SKILL_FORMATS, "rich")
+@output_option(SKILL_FORMATS)
 @click.pass_context
 def jobs_skills(
-    ctx: click.Context, rules_file: str | None, sector: str | None, window: str | None, fmt: str
+    ctx: click.Context,
+    rules_file: str | None,
+    sector: str | None,
+    window: str | None,
+    fmt: str | None,
+    output: str | None,
 ) -> None:
     """How many ads mention each skill term in their description."""
-    from mpu_qual.evidence.render import render_skills
+    from mpu_qual.evidence.render import SkillsView, skills_rich
     from mpu_qual.evidence.tables import rules_stale, skill_counts
 
     rules = rules_from(ctx, rules_file)
     s = rules.resolve("sector", sector) if sector else None
     w = rules.resolve("window", window) if window else None
     project = open_project(ctx)
+    refuse_project_output(project, output)
     warn_stale(rules_stale(project.db, rules))
     total, items = skill_counts(project.db, rules, sector=s, window=w)
     title = "Skill terms in " + " / ".join(x for x in (s or "all sectors", w or "all windows"))
-    print_out(render_skills(total, items, fmt, title))
+    view = SkillsView(total, items, title)
+    if not write_or_print(SKILL_FORMATS, fmt, output, view, "rich"):
+        console.print(skills_rich(view))
 
 
 @jobs_group.command("roles")

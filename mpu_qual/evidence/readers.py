@@ -34,7 +34,14 @@ FORMATS = Formats(
             f"{__name__}:CsvReader",
             "or TSV; UTF-8, UTF-8 with BOM or Big5",
         ),
-        FileFormat("xlsx", "XLSX", (".xlsx", ".xlsm"), f"{__name__}:XlsxReader", "the first sheet"),
+        FileFormat(
+            "xlsx",
+            "XLSX",
+            (".xlsx", ".xlsm"),
+            f"{__name__}:XlsxReader",
+            "the first sheet",
+            binary=True,
+        ),
         FileFormat(
             "jsonl", "JSON Lines", (".jsonl", ".ndjson"), f"{__name__}:JsonlReader", "an ad a line"
         ),

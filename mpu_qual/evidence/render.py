@@ -1,5 +1,9 @@
 """The job-ad tables as text: rich (terminal), Markdown (reports), CSV (spreadsheets), JSON.
 
+The file formats of ``jobs table`` and ``jobs skills`` are declared once, below
+(``TABLE_FORMATS``, ``SKILL_FORMATS``): the commands' ``--format`` choices and help, the
+format an ``-o`` file's suffix implies and the README's table come from there. A writer is
+``(content, binary file) -> None``; ``rich`` is the terminal's own and not a file format.
 CSV cells that a spreadsheet would run as formulas are neutralised.
 """
 
@@ -8,7 +12,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Any
+from dataclasses import dataclass
+from typing import IO, Any
 
 from rich.console import Group
 from rich.table import Table
@@ -16,8 +21,45 @@ from rich.table import Table
 from mpu_qual.evidence.rules import Rules
 from mpu_qual.evidence.tables import JobTables, RoleCount, SkillCount, change_pct
 from mpu_qual.evidence.text import safe_cell
+from mpu_qual.file_formats import FileFormat, Formats
 
-FORMATS = ("rich", "md", "csv", "json")
+TABLE_FORMATS = Formats(
+    "job table format",
+    (
+        FileFormat(
+            "md", "Markdown", (".md", ".markdown"), f"{__name__}:tables_md", "as the report"
+        ),
+        FileFormat(
+            "csv", "CSV", (".csv",), f"{__name__}:tables_csv", "a row per sector and window"
+        ),
+        FileFormat("json", "JSON", (".json",), f"{__name__}:tables_json"),
+    ),
+)
+SKILL_FORMATS = Formats(
+    "skill table format",
+    (
+        FileFormat("md", "Markdown", (".md", ".markdown"), f"{__name__}:skills_md"),
+        FileFormat("csv", "CSV", (".csv",), f"{__name__}:skills_csv", "a row per term"),
+        FileFormat("json", "JSON", (".json",), f"{__name__}:skills_json"),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class TablesView:
+    """What a ``TABLE_FORMATS`` writer gets."""
+
+    tables: JobTables
+    rules: Rules
+
+
+@dataclass(frozen=True)
+class SkillsView:
+    """What a ``SKILL_FORMATS`` writer gets: the ads counted and each term's count."""
+
+    total: int
+    items: list[SkillCount]
+    title: str
 
 
 def _fmt_share(v: float | None) -> str:
@@ -133,42 +175,51 @@ def to_json(t: JobTables) -> str:
     return json.dumps(t.to_json(), ensure_ascii=False, indent=2)
 
 
-def render_tables(t: JobTables, rules: Rules, fmt: str) -> str | Group:
-    if fmt == "md":
-        return to_markdown(t, rules)
-    if fmt == "csv":
-        return to_csv(t, rules)
-    if fmt == "json":
-        return to_json(t)
-    return to_rich(t, rules)
+def tables_md(view: TablesView, fh: IO[bytes]) -> None:
+    fh.write(to_markdown(view.tables, view.rules).encode("utf-8"))
 
 
-def render_skills(total: int, items: list[SkillCount], fmt: str, title: str) -> str | Table:
-    """Skill counts in any of the four formats."""
-    if fmt == "json":
-        return json.dumps(
-            {
-                "ads": total,
-                "terms": [{"term": s.term, "ads": s.ads, "share": s.share} for s in items],
-            },
-            ensure_ascii=False,
-            indent=2,
-        )
-    if fmt == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["term", "ads", "share"])
-        for s in items:
-            w.writerow([safe_cell(s.term), s.ads, s.share])
-        return buf.getvalue()
-    if fmt == "md":
-        lines = [f"### {title} ({total:,} ads)\n", "| Term | Ads | Share |", "|---|---:|---:|"]
-        lines += [f"| {s.term} | {s.ads:,} | {_fmt_share(s.share)} |" for s in items]
-        return "\n".join(lines) + "\n"
-    table = Table(title=f"{title} ({total:,} ads)", title_justify="left")
+def tables_csv(view: TablesView, fh: IO[bytes]) -> None:
+    fh.write(to_csv(view.tables, view.rules).encode("utf-8"))
+
+
+def tables_json(view: TablesView, fh: IO[bytes]) -> None:
+    fh.write(to_json(view.tables).encode("utf-8"))
+
+
+def skills_json(view: SkillsView, fh: IO[bytes]) -> None:
+    data = {
+        "ads": view.total,
+        "terms": [{"term": s.term, "ads": s.ads, "share": s.share} for s in view.items],
+    }
+    fh.write(json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8"))
+
+
+def skills_csv(view: SkillsView, fh: IO[bytes]) -> None:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["term", "ads", "share"])
+    for s in view.items:
+        w.writerow([safe_cell(s.term), s.ads, s.share])
+    fh.write(buf.getvalue().encode("utf-8"))
+
+
+def skills_md(view: SkillsView, fh: IO[bytes]) -> None:
+    lines = [
+        f"### {view.title} ({view.total:,} ads)\n",
+        "| Term | Ads | Share |",
+        "|---|---:|---:|",
+    ]
+    lines += [f"| {s.term} | {s.ads:,} | {_fmt_share(s.share)} |" for s in view.items]
+    fh.write(("\n".join(lines) + "\n").encode("utf-8"))
+
+
+def skills_rich(view: SkillsView) -> Table:
+    """The skill counts for the terminal."""
+    table = Table(title=f"{view.title} ({view.total:,} ads)", title_justify="left")
     table.add_column("Term")
     table.add_column("Ads", justify="right")
     table.add_column("Share", justify="right")
-    for s in items:
+    for s in view.items:
         table.add_row(s.term, f"{s.ads:,}", _fmt_share(s.share))
     return table

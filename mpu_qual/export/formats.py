@@ -21,10 +21,15 @@ QUOTE_FORMATS = Formats(
             "csv", "CSV", (".csv",), f"{_Q}:write_csv", "UTF-8 with a BOM, a row per coding"
         ),
         FileFormat(
-            "xlsx", "XLSX", (".xlsx",), f"{_Q}:write_xlsx", "a sheet per theme, and the matrix"
+            "xlsx",
+            "XLSX",
+            (".xlsx",),
+            f"{_Q}:write_xlsx",
+            "a sheet per theme, and the matrix",
+            binary=True,
         ),
         FileFormat("md", "Markdown", (".md", ".markdown"), f"{_Q}:write_markdown"),
-        FileFormat("docx", "DOCX", (".docx",), f"{_Q}:write_docx", "Word"),
+        FileFormat("docx", "DOCX", (".docx",), f"{_Q}:write_docx", "Word", binary=True),
         FileFormat("html", "HTML", (".html", ".htm"), f"{_Q}:write_html"),
     ),
 )
@@ -35,6 +40,6 @@ SUMMARY_FORMATS = Formats(
     (
         FileFormat("md", "Markdown", (".md", ".markdown"), f"{_S}:write_markdown", "tables"),
         FileFormat("html", "HTML", (".html", ".htm"), f"{_S}:write_html", "SVG charts"),
-        FileFormat("docx", "DOCX", (".docx",), f"{_S}:write_docx", "Word, PNG charts"),
+        FileFormat("docx", "DOCX", (".docx",), f"{_S}:write_docx", "Word, PNG charts", binary=True),
     ),
 )

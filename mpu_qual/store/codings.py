@@ -72,6 +72,27 @@ class Codings:
                 field="span",
             )
 
+    def _current_quote(self, conn: sqlite3.Connection, src: Source, start: int, end: int) -> str:
+        """text[start:end] of the transcript as stored now, if the words up to ``end`` are
+        still those of ``src`` (the text the span was chosen in); else nothing is coded."""
+        row = conn.execute("SELECT text FROM sources WHERE id = ?", [src.id]).fetchone()
+        if row is None:
+            raise MpuQualError(
+                f"the transcript '{src.name}' was removed (by another window or command) "
+                "before the passage could be coded; nothing was coded",
+                field="source",
+            )
+        text: str = row[0]
+        if text[:end] != src.text[:end]:
+            raise MpuQualError(
+                f"the transcript '{src.name}' was changed (by another window or command) "
+                f"after span {start}-{end} was chosen, so the span may cover other words now; "
+                "nothing was coded",
+                field="span",
+                hint="Look at the transcript again and choose the passage anew.",
+            )
+        return text[start:end]
+
     def add(
         self,
         source: str | int | Source,
@@ -102,10 +123,13 @@ class Codings:
             raise MpuQualError("choose at least one code", field="code")
         for cid in code_ids:
             self.project.codes.get(cid)
-        quote = src.text[start:end]
         label = ", ".join(code_ids)
         ids = []
         with self.project.action(f"Code {label} in {src.name}", kind="coding") as conn:
+            # the span is checked again against the text as it is inside this write
+            # transaction: another window or command may have corrected the transcript since
+            # ``src`` was read, and the offsets would then point at other words
+            quote = self._current_quote(conn, src, start, end)
             for cid in code_ids:
                 ids.append(
                     inserted_id(
@@ -340,6 +364,19 @@ class Codings:
                 ).fetchall()
             )
             new = [s for s in new if s not in existing]
+            # and the texts the matches were found in must still be the stored ones: a
+            # correction made meanwhile would put the codings on other words
+            for sid in sorted({sid for sid, _s, _e in new}):
+                row = conn.execute("SELECT text FROM sources WHERE id = ?", [sid]).fetchone()
+                if row is None or row[0] != texts[sid]:
+                    name = next(x.name for x in srcs if x.id == sid)
+                    how = "removed" if row is None else "changed"
+                    raise MpuQualError(
+                        f"the transcript '{name}' was {how} (by another window or command) "
+                        "while its matches were being found; nothing was coded",
+                        field="source",
+                        hint="Run the auto-coding again.",
+                    )
             conn.executemany(
                 "INSERT INTO codings (source_id, code_id, start, end, quote, memo, coder) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
+from package_trees import parse
 
 from mpu_qual.cli import main
 from mpu_qual.safe_text import json_terminal_safe, terminal_text
@@ -63,7 +64,7 @@ def test_no_cli_module_prints_except_through_the_output_module() -> None:
     for path in sorted(CLI_DIR.glob("*.py")):
         if path.name == "output.py":
             continue
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = parse(path.read_text(encoding="utf-8"))
         # asking whether a stream is a terminal is not printing
         allowed = {
             id(n.value)

@@ -34,6 +34,7 @@ WRITERS: dict[str, list[str]] = {
     "transcripts export": ["transcripts", "export", SRC],
     "transcripts clip": ["transcripts", "clip", SRC, "1"],
     "jobs table": ["jobs", "table", "--format", "md"],
+    "jobs skills": ["jobs", "skills", "--format", "md"],
     "agreement": ["agreement", "--format", "csv"],
     "matrix": ["matrix", "--format", "csv"],
     "cooccurrence": ["cooccurrence", "--format", "csv"],

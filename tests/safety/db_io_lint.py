@@ -26,6 +26,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from package_trees import parse
+
 SOURCE_NAMES = {"DB_NAME", "db_path"}
 SIDE_SUFFIXES = ("-wal", "-shm", "-journal")
 LISTING_METHODS = {"iterdir", "glob", "rglob"}
@@ -103,18 +105,27 @@ def _is_source(node: ast.AST, strict: bool = False) -> bool:
     return False
 
 
-def _walk_local(root: ast.AST):
-    """``ast.walk`` that stays in one scope: nested functions are scopes of their own."""
+def _walk_local(root: ast.AST) -> list[ast.AST]:
+    """``ast.walk`` that stays in one scope: nested functions are scopes of their own.
+
+    The analysis walks each scope many times (until its names stop growing, once per pass
+    over the module's calls); the tree never changes, so the walk is kept on the node."""
+    cached = getattr(root, "_local_nodes", None)
+    if cached is not None:
+        return cached
+    found = []
     todo = list(ast.iter_child_nodes(root))
     while todo:
         node = todo.pop()
-        yield node
+        found.append(node)
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             todo.extend(ast.iter_child_nodes(node))
         elif isinstance(node, ast.ClassDef):
             todo.extend(
                 n for n in node.body if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
             )
+    root._local_nodes = found  # type: ignore[attr-defined]
+    return found
 
 
 def _targets(node: ast.AST) -> list[str]:
@@ -222,7 +233,7 @@ def check_source(source: str, where: str, *, deletions: bool = False) -> list[Fi
     sink_funcs, sink_methods = (
         (UNLINK_FUNCS, UNLINK_METHODS) if deletions else (SINK_FUNCS, SINK_METHODS)
     )
-    tree = ast.parse(source, filename=where)
+    tree = parse(source)  # one tree per module for the session (both scans read it)
     funcs = _functions(tree)
     inner = _nested(funcs)
     seeds: dict[str, set[str]] = {name: set() for name in funcs}

@@ -14,6 +14,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from package_trees import parse
 from safety_helpers import REPO_ROOT, mode
 from torture import generate_jobs_csv
 
@@ -37,7 +38,7 @@ def _mode_arg(call: ast.Call, pos: int) -> object:
 def writes_outside_the_writer(source: str, where: str) -> list[str]:
     """Calls that create or change a file's content without ``fileio``."""
     found = []
-    for node in ast.walk(ast.parse(source, filename=where)):
+    for node in ast.walk(parse(source)):
         if not isinstance(node, ast.Call):
             continue
         func = node.func

@@ -9,6 +9,7 @@ were. A REFI (.qdpx) import is one undoable action: whole, or a located error an
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import itertools
@@ -25,9 +26,17 @@ from safety_helpers import scaled
 
 from mpu_qual.errors import MpuQualError
 from mpu_qual.evidence.importer import import_job_ads
-from mpu_qual.evidence.rules import load_rules
+from mpu_qual.evidence.rules import Rules, load_rules
 from mpu_qual.safety import backup
 from mpu_qual.store import Project
+
+
+@functools.cache
+def shipped_rules() -> Rules:
+    """The shipped job rules, parsed once for the module: building their classifier took
+    half of each hypothesis example; the importer only reads them."""
+    return load_rules()
+
 
 NASTY = [
     "\x00",
@@ -158,7 +167,7 @@ def test_any_job_ad_file_imports_or_fails_cleanly(
     path = tmp_path / f"ads{next(_n)}.{fmt}"
     path.write_bytes(data)
     before_jobs, before_core = digest(project, JOBS), digest(project, CORE)
-    report = import_job_ads(project, [path], load_rules())
+    report = import_job_ads(project, [path], shipped_rules())
     (f,) = report.files
     assert f.status in ("imported", "already imported", "failed")
     if f.status == "failed":
@@ -189,7 +198,7 @@ def test_any_spreadsheet_imports_or_fails_cleanly(
     path = tmp_path / f"ads{next(_n)}.xlsx"
     wb.save(path)
     before = digest(project, JOBS)
-    (f,) = import_job_ads(project, [path], load_rules()).files
+    (f,) = import_job_ads(project, [path], shipped_rules()).files
     if f.status == "failed":
         assert f.error is not None and f.error.path == str(path)
         assert digest(project, JOBS) == before

