@@ -231,6 +231,19 @@ def _print_purge(report, purge_backups: bool) -> None:  # noqa: ANN001 - PurgeRe
         + (f", {count(report.actions_dropped, 'undo step')}" if report.actions_dropped else "")
         + "."
     )
+    done = [f"{report.summaries_removed} deleted (they summarised only this transcript)"] * (
+        report.summaries_removed > 0
+    ) + [f"{report.summaries_scrubbed} with words cut out ([purged])"] * (
+        report.summaries_scrubbed > 0
+    )
+    if done:
+        echo(f"Framework summaries: {', '.join(done)}.")
+    if report.summaries_to_check:
+        echo(
+            "These cells' summaries also drew on the purged transcript and were kept; read "
+            "them again ('mpu-qual framework'): " + ", ".join(report.summaries_to_check),
+            err=True,
+        )
     for path in report.files_removed:
         echo(f"Deleted {path}")
     for path in report.files_left:

@@ -23,12 +23,15 @@ from mpu_qual.store import Project
 from mpu_qual.store.purge_rows import (
     close_journal,
     mentions,
+    name_forms,
     participant_ids,
     participant_names,
     probe_text,
     refresh_search_index,
     scrub_participant_name,
+    scrub_summaries,
     scrub_transcript,
+    scrub_transcript_summaries,
     source_lifetimes,
     transcript_files,
 )
@@ -45,6 +48,9 @@ class PurgeReport:
     rows: int = 0  # rows removed or blanked in project.db
     journal_rows: int = 0  # undo records scrubbed
     actions_dropped: int = 0  # undo history entries that held nothing else
+    summaries_removed: int = 0  # framework-cell summaries of nothing but the purged transcript
+    summaries_scrubbed: int = 0  # summaries with the name or a quote cut out ("[purged]")
+    summaries_to_check: list[str] = field(default_factory=list)  # cells that drew on it too
     files_removed: list[Path] = field(default_factory=list)
     files_left: list[str] = field(default_factory=list)  # outside the project folder
     backups_scrubbed: list[Path] = field(default_factory=list)
@@ -97,6 +103,9 @@ def purge_participant_name(
     with project.transaction():
         conn.execute("PRAGMA secure_delete = ON")
         report.rows, report.journal_rows = scrub_participant_name(conn, ids=ids, names=names)
+        # a framework summary may name them: the researcher's words, so the name is cut out
+        report.summaries_scrubbed, journal = scrub_summaries(conn, name_forms(names))
+        report.journal_rows += journal
     report.checkpoint_complete = finish(conn)
 
     def scrub_backup(c: sqlite3.Connection) -> None:
@@ -105,10 +114,11 @@ def purge_participant_name(
         b_names = participant_names(c, b_ids) | names
         names.update(b_names)
         scrub_participant_name(c, ids=b_ids, names=b_names)
+        scrub_summaries(c, name_forms(b_names))
 
     _purge_backups(project.folder, report, purge_backups, scrub_backup)
-    report.still_mentioned = mentions(conn, names)
-    report.files_with_traces = files_containing(project.folder, *sorted(names))
+    report.still_mentioned = mentions(conn, name_forms(names))
+    report.files_with_traces = files_containing(project.folder, *sorted(name_forms(names)))
     return report
 
 
@@ -143,7 +153,12 @@ def purge_transcript(
     report = PurgeReport(f"transcript {name}")
     with project.transaction():
         conn.execute("PRAGMA secure_delete = ON")
+        summaries = scrub_transcript_summaries(conn, name)  # first: it reads the codings
         report.rows, report.journal_rows, report.actions_dropped = scrub_transcript(conn, name)
+    report.summaries_removed, report.summaries_scrubbed = summaries.removed, summaries.scrubbed
+    report.summaries_to_check = summaries.to_check
+    report.journal_rows += summaries.journal_rows
+    report.actions_dropped += summaries.actions_dropped
     report.checkpoint_complete = finish(conn)
     for raw in sorted(files):
         path = Path(raw)
@@ -156,7 +171,12 @@ def purge_transcript(
             report.files_removed.append(path)
         else:
             report.files_left.append(str(path))
-    _purge_backups(project.folder, report, purge_backups, lambda c: scrub_transcript(c, name))
+
+    def scrub_backup(c: sqlite3.Connection) -> None:
+        scrub_transcript_summaries(c, name)
+        scrub_transcript(c, name)
+
+    _purge_backups(project.folder, report, purge_backups, scrub_backup)
     if probe:
         report.files_with_traces = files_containing(project.folder, probe)
     return report

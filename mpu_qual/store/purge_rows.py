@@ -9,8 +9,10 @@ journal off, or an in-memory copy of a backup) and never commit.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from mpu_qual.store.health_repair import rebuild_fts
@@ -232,6 +234,177 @@ def probe_text(conn: sqlite3.Connection, name: str) -> str | None:
     return lines[0][:60] if lines and len(lines[0]) >= 12 else None
 
 
+# ----------------------------------------------------------------------------- summaries
+# A quote shorter than this is too likely to be an ordinary phrase in another summary.
+QUOTE_MIN_CHARS = 12
+_SPEAKER_AT_START = (
+    "(SELECT x.participant_id FROM segments x WHERE x.source_id = c.source_id "
+    "AND x.start <= c.start ORDER BY x.start DESC LIMIT 1)"
+)
+
+
+def _without(text: str, needles: list[str]) -> str:
+    for needle in needles:  # longest first: a name inside a longer quote goes with the quote
+        text = re.sub(re.escape(needle), PURGED, text, flags=re.IGNORECASE)
+    return text
+
+
+_CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+")
+
+
+def name_forms(names: set[str]) -> set[str]:
+    """Each name, and its Chinese and its Latin-script part on their own ("Chan Siu-ming
+    陳小明": "陳小明", "Chan Siu-ming"): people write one of them. Single words are not cut
+    out alone: a surname is shared by many."""
+    out: set[str] = set()
+    for name in names:
+        out.add(name.strip())
+        out.update(run for run in _CJK_RUN.findall(name) if len(run) >= 2)
+        latin = " ".join(_CJK_RUN.sub(" ", name).split())
+        if latin != name.strip() and len(latin.split()) >= 2:
+            out.add(latin)
+    return {n for n in out if n}
+
+
+def scrub_summaries(conn: sqlite3.Connection, needles: set[str]) -> tuple[int, int]:
+    """Replace each of ``needles`` (any case) with ``[purged]`` in the framework-cell summaries
+    and in their copies in the undo journal. Summaries are the researcher's own words: no
+    offsets point into them, so words can be cut out. Returns (summaries, journal rows)."""
+    wanted = sorted({n for n in needles if n and n.strip()}, key=len, reverse=True)
+    if not wanted or "framework_summaries" not in _tables(conn):
+        return 0, 0
+    rows = 0
+    for sid, text in conn.execute("SELECT id, summary FROM framework_summaries").fetchall():
+        scrubbed = _without(text, wanted)
+        if scrubbed != text:
+            rows += conn.execute(
+                "UPDATE framework_summaries SET summary = ? WHERE id = ?", [scrubbed, sid]
+            ).rowcount
+    journal = 0
+    for cid, old, new in conn.execute(
+        "SELECT id, old, new FROM changes WHERE tbl = 'framework_summaries'"
+    ).fetchall():
+        changed = False
+        out = []
+        for row in (old, new):
+            if row:
+                data = json.loads(row)
+                text = data.get("summary")
+                if isinstance(text, str) and _without(text, wanted) != text:
+                    data["summary"] = _without(text, wanted)
+                    changed = True
+                row = json.dumps(data, ensure_ascii=False)
+            out.append(row)
+        if changed:
+            conn.execute("UPDATE changes SET old = ?, new = ? WHERE id = ?", [*out, cid])
+            journal += 1
+    return rows, journal
+
+
+@dataclass
+class SummaryPurge:
+    """What a transcript purge did to the framework-cell summaries."""
+
+    removed: int = 0  # summaries of cells whose every passage was in the transcript
+    scrubbed: int = 0  # other summaries that quoted the transcript word for word
+    journal_rows: int = 0
+    actions_dropped: int = 0
+    to_check: list[str] = field(default_factory=list)  # cells that also drew on it, kept
+
+
+def _transcript_quotes(conn: sqlite3.Connection, name: str) -> set[str]:
+    """The coded quotes of transcript ``name``, stored and in the undo journal."""
+    quotes: set[str] = set()
+    for sid, (first, last) in source_lifetimes(conn, name).items():
+        quotes.update(
+            r[0] for r in conn.execute("SELECT quote FROM codings WHERE source_id = ?", [sid])
+        )
+        window = "action_id >= ?" + (" AND action_id <= ?" if last is not None else "")
+        for old, new in conn.execute(
+            "SELECT old, new FROM changes WHERE tbl = 'codings' AND (json_extract(old, "
+            "'$.source_id') = ? OR json_extract(new, '$.source_id') = ?) AND " + window,
+            [sid, sid, first] + ([last] if last is not None else []),
+        ).fetchall():
+            quotes.update(str(json.loads(row).get("quote") or "") for row in (old, new) if row)
+    return {q.strip() for q in quotes if len(q.strip()) >= QUOTE_MIN_CHARS}
+
+
+def scrub_transcript_summaries(conn: sqlite3.Connection, name: str) -> SummaryPurge:
+    """Before ``scrub_transcript``: the framework summaries of transcript ``name``.
+
+    A cell (participant or group x code) whose every passage is in this transcript summarised
+    only it: its summaries, and their history, are deleted. A cell with passages elsewhere too
+    keeps its summary, with any quote of this transcript cut out, and is listed to check."""
+    out = SummaryPurge()
+    tables = _tables(conn)
+    if "framework_summaries" not in tables:
+        return out
+    sids = sorted(source_lifetimes(conn, name))
+    if not sids:
+        return out
+    marks = ",".join("?" * len(sids))
+    cells = conn.execute(
+        f"SELECT DISTINCT {_SPEAKER_AT_START}, c.code_id FROM codings c "
+        f"WHERE c.source_id IN ({marks})",
+        sids,
+    ).fetchall()
+    elsewhere = f"c.code_id = ? AND c.source_id NOT IN ({marks})"
+    targets: dict[tuple[str, object, str], bool] = {}  # (column, value, code) -> emptied
+    for pid, code in cells:
+        if pid is None:
+            continue
+        targets[("participant_id", pid, code)] = (
+            conn.execute(
+                f"SELECT 1 FROM codings c WHERE {elsewhere} AND {_SPEAKER_AT_START} = ? LIMIT 1",
+                [code, *sids, pid],
+            ).fetchone()
+            is None
+        )
+        group = conn.execute("SELECT group_id FROM participants WHERE id = ?", [pid]).fetchone()
+        if group and group[0] and ("group_id", group[0], code) not in targets:
+            targets[("group_id", group[0], code)] = (
+                conn.execute(
+                    f"SELECT 1 FROM codings c JOIN participants p ON p.id = {_SPEAKER_AT_START} "
+                    f"WHERE {elsewhere} AND p.group_id = ? LIMIT 1",
+                    [code, *sids, group[0]],
+                ).fetchone()
+                is None
+            )
+    touched: set[int] = set()
+    for (column, value, code), emptied in sorted(targets.items(), key=str):
+        where = f"{column} = ? AND code_id = ?"
+        if not emptied:
+            if conn.execute(
+                f"SELECT 1 FROM framework_summaries WHERE {where}", [value, code]
+            ).fetchone():
+                out.to_check.append(_cell_name(conn, column, value, code))
+            continue
+        out.removed += conn.execute(
+            f"DELETE FROM framework_summaries WHERE {where}", [value, code]
+        ).rowcount
+        for change_id, action_id in conn.execute(
+            "SELECT id, action_id FROM changes WHERE tbl = 'framework_summaries' AND "
+            f"((json_extract(old, '$.{column}') = ? AND json_extract(old, '$.code_id') = ?) OR "
+            f"(json_extract(new, '$.{column}') = ? AND json_extract(new, '$.code_id') = ?))",
+            [value, code, value, code],
+        ).fetchall():
+            out.journal_rows += conn.execute(
+                "DELETE FROM changes WHERE id = ?", [change_id]
+            ).rowcount
+            touched.add(action_id)
+    out.actions_dropped = _drop_empty_actions(conn, touched)
+    out.scrubbed, journal = scrub_summaries(conn, _transcript_quotes(conn, name))
+    out.journal_rows += journal
+    return out
+
+
+def _cell_name(conn: sqlite3.Connection, column: str, value: object, code: str) -> str:
+    if column == "participant_id":
+        row = conn.execute("SELECT label FROM participants WHERE id = ?", [value]).fetchone()
+        return f"{row[0] if row else value} x {code}"
+    return f"group {value} x {code}"
+
+
 # ----------------------------------------------------------------------------- scans
 def mentions(conn: sqlite3.Connection, needles: set[str]) -> list[str]:
     """Where the purged words still occur as content (transcript text, quotes, memos)."""
@@ -244,6 +417,10 @@ def mentions(conn: sqlite3.Connection, needles: set[str]) -> list[str]:
             "OR instr(lower(coalesce(memo, '')), lower(?))",
         ),
         ("memos", "SELECT count(*) FROM memos WHERE instr(lower(text), lower(?))"),
+        (
+            "framework summaries",
+            "SELECT count(*) FROM framework_summaries WHERE instr(lower(summary), lower(?))",
+        ),
         (
             "participant attributes",
             "SELECT count(*) FROM participants WHERE instr(lower(attributes), lower(?))",
