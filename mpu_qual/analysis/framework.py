@@ -143,7 +143,9 @@ def framework_matrix(
 
 
 def _summaries(project: Project, facts: Facts, by: str) -> dict[tuple[str, str], str]:
-    out: dict[tuple[str, str], list[str]] = {}
+    """Each cell's summary text; a cell with summaries by more than one author (a merged
+    colleague's beside ours) says who wrote each."""
+    out: dict[tuple[str, str], list[tuple[str | None, str]]] = {}
     for s in FrameworkSummaries(project).list():
         if by == "participant" and s.participant_id is not None:
             p = facts.participants.get(s.participant_id)
@@ -153,8 +155,14 @@ def _summaries(project: Project, facts: Facts, by: str) -> dict[tuple[str, str],
         else:
             key = None
         if key is not None:
-            out.setdefault((key, s.code_id), []).append(s.summary)
-    return {k: "\n\n".join(v) for k, v in out.items()}
+            out.setdefault((key, s.code_id), []).append((s.author, s.summary))
+    return {k: _joined(v) for k, v in out.items()}
+
+
+def _joined(texts: list[tuple[str | None, str]]) -> str:
+    if len({author for author, _ in texts}) < 2:
+        return "\n\n".join(text for _, text in texts)
+    return "\n\n".join(f"{author or '(unknown)'}: {text}" for author, text in texts)
 
 
 def set_summary(project: Project, by: str, row_key: str, theme_id: str, text: str) -> str:

@@ -171,7 +171,22 @@ def merge_cmd(ctx: click.Context, other: str, dry_run: bool, skip_new_codes: boo
             else "."
         )
     )
-    if not dry_run and (r.total_added or r.new_codes):
+    sp = r.summaries
+    if sp.total or sp.already:
+        echo(
+            f"{count(sp.total, 'framework summary', 'framework summaries')} {would}added"
+            f"; {sp.already} already here."
+        )
+    if sp.both_kept:
+        echo(
+            f"note: {count(len(sp.both_kept), 'cell')} had a different summary here; both "
+            f"are kept, each with its author ({', '.join(sp.both_kept)}). Edit each to one "
+            "text with 'mpu-qual framework-summary'.",
+            err=True,
+        )
+    for why in sp.left_out:
+        echo(f"warning: framework summary {why}; left out", err=True)
+    if not dry_run and (r.total_added or r.new_codes or sp.total):
         echo("Undo it with 'mpu-qual undo'. Next: mpu-qual agreement")
 
 

@@ -15,6 +15,7 @@ The store owns the SQL on its tables; the analysis package asks for plain record
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -68,6 +69,9 @@ class CellSummary:
     author: str | None
     updated_at: str
 
+
+# (participant id, group id, code id, summary, author, updated_at): one row to insert
+SummaryRow = tuple[int | None, str | None, str, str, str | None, str | None]
 
 _SEG_AT = (
     "(SELECT {col} FROM segments x WHERE x.source_id = c.source_id AND x.start <= {pos} "
@@ -145,6 +149,16 @@ class FrameworkSummaries:
             "FROM framework_summaries ORDER BY id"
         )
         return [CellSummary(*r) for r in rows]
+
+    def insert_rows(self, conn: sqlite3.Connection, rows: Iterable[SummaryRow]) -> None:
+        """Add summaries as they are (a merge's, inside its action: journaled with it), each
+        (participant id, group id, code id, summary, author, updated_at or None for now)."""
+        conn.executemany(
+            "INSERT INTO framework_summaries (participant_id, group_id, code_id, summary, "
+            "author, updated_at) VALUES (?, ?, ?, ?, ?, "
+            "coalesce(?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))",
+            list(rows),
+        )
 
     def set(
         self,

@@ -8,7 +8,7 @@ The store owns the SQL on its tables; ``project.team`` gives the team package pl
 - ``setting(key)`` / ``set_setting(key, value)``: the team settings (blind mode);
 - ``unit_codings(...)``, ``reject_codings(...)``, ``add_copies(...)``: a review decision;
 - ``sources_by_id()``, ``coding_keys(sid)``, ``rejected_keys(sid)``: a merge (its
-  codings go in with ``project.codings.insert_rows``). ``their_codes/their_sources/their_codings(conn)`` read a colleague's project.db.
+  codings go in with ``project.codings.insert_rows``). ``their_codes/their_sources/their_codings/their_summaries(conn)`` read a colleague's project.db.
 """
 
 from __future__ import annotations
@@ -201,3 +201,16 @@ def their_codings(conn: sqlite3.Connection) -> Iterator[tuple]:
         "SELECT id, source_id, code_id, coder, start, end, memo, created_at FROM codings "
         "ORDER BY source_id, id"
     )
+
+
+def their_summaries(conn: sqlite3.Connection) -> list[tuple]:
+    """(id, participant label, group_id, code_id, summary, author, updated_at): the framework
+    summaries of another project.db; none from a project made before they existed."""
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "framework_summaries" not in tables:
+        return []
+    return conn.execute(
+        "SELECT f.id, p.label, f.group_id, f.code_id, f.summary, f.author, f.updated_at "
+        "FROM framework_summaries f LEFT JOIN participants p ON p.id = f.participant_id "
+        "ORDER BY f.id"
+    ).fetchall()

@@ -14,6 +14,10 @@
   automatic backup. Their project is opened read-only through SQLite (never copied or read
   with file I/O, which would drop SQLite's locks in a process holding a connection).
 
+- Their framework-cell summaries come too (``team/merge_summaries.py``): a cell by participant
+  label or stakeholder group and code id; the same text adds nothing; a different text for a
+  cell that has one here is kept beside ours, with its author (the cell shows both).
+
 - A coding that a disagreement review here removed (``review_rejections``) stays out when
   the colleague's copy still has it: merging the same copy again after the review does not
   undo the review. Undoing the review forgets that, too. A coding removed by hand is not
@@ -38,9 +42,16 @@ from mpu_qual.refi.import_plan import plan_codes
 from mpu_qual.refi.offsets import choose_reading
 from mpu_qual.refi.reader import RSource, read_qdpx
 from mpu_qual.store import Project
+from mpu_qual.store.analysis_reads import FrameworkSummaries
 from mpu_qual.store.project import DB_NAME
 from mpu_qual.store.schema_trust import refuse_unknown_names
 from mpu_qual.store.team_reads import their_codes, their_codings, their_sources
+from mpu_qual.team.merge_summaries import (
+    InSummary,
+    SummaryPlan,
+    plan_summaries,
+    read_summaries,
+)
 
 
 def text_hash(text: str) -> str:
@@ -78,6 +89,7 @@ class Incoming:
     # rows of theirs that cannot be right (a NULL code, a start of 1.5, a span past the
     # text): named, left out, and reported as their project's problem
     malformed: list[str] = field(default_factory=list)
+    summaries: list[InSummary] = field(default_factory=list)  # framework-cell summaries
 
 
 @dataclass
@@ -98,6 +110,7 @@ class MergeReport:
     rejected: int = 0  # removed by a disagreement review here: left out
     preview: list[tuple[str, InCoding]] = field(default_factory=list)  # (our source, coding)
     malformed: list[str] = field(default_factory=list)  # their rows that cannot be right
+    summaries: SummaryPlan = field(default_factory=SummaryPlan)  # framework-cell summaries
 
     @property
     def total_added(self) -> int:
@@ -237,6 +250,7 @@ def read_project_folder(folder: Path) -> Incoming:
                 malformed.append(f"codings row {row[0]!r} ('{texts[sid][0]}'): {why}")
                 continue
             by_source[sid].append(InCoding(row[2], row[3], row[4], row[5], row[6], row[7]))
+        summaries = read_summaries(conn, code_ids, malformed)
     except sqlite3.DatabaseError as exc:
         raise _unreadable(db_path, exc) from None
     finally:
@@ -244,7 +258,7 @@ def read_project_folder(folder: Path) -> Incoming:
     sources = [InSource(name, text, by_source.get(sid, [])) for sid, (name, text) in texts.items()]
     for s in sources:
         s.codings.sort(key=lambda c: (c.start, c.end))
-    return Incoming(str(folder), sources, codes, malformed)
+    return Incoming(str(folder), sources, codes, malformed, summaries)
 
 
 def _codings_in(src: RSource) -> int:
@@ -389,6 +403,7 @@ def plan_merge(
             report.per_source[our_name][c.coder or "(unknown)"] += 1
             report.preview.append((our_name, c))
     report.skipped_codes = sorted(skipped_codes.items())
+    report.summaries = plan_summaries(project, incoming.summaries, usable)
     return report, inserts, new_codes
 
 
@@ -405,7 +420,7 @@ def merge(
     report, inserts, new_codes = plan_merge(
         project, incoming, skip_new_codes=skip_new_codes, dry_run=dry_run
     )
-    if dry_run or (not inserts and not new_codes):
+    if dry_run or (not inserts and not new_codes and not report.summaries.rows):
         return report
     project.prepare_bulk("merge")
     name = Path(str(other)).name
@@ -414,7 +429,11 @@ def merge(
     # both add the same codings.
     with project.action(f"Merge {name}", kind="merge") as conn:
         report, inserts, new_codes = plan_merge(project, incoming, skip_new_codes=skip_new_codes)
-        project.history.rename_current(f"Merge {name} ({report.total_added} codings)")
+        summaries = report.summaries.total
+        project.history.rename_current(
+            f"Merge {name} ({report.total_added} codings"
+            + (f", {summaries} framework summaries)" if summaries else ")")
+        )
         if new_codes:
             with tempfile.TemporaryDirectory(prefix="mpu-qual-merge-") as tmp:
                 cb_file = Path(tmp) / "codebook.yaml"
@@ -439,4 +458,6 @@ def merge(
                     for sid, text_, c in inserts
                 ],
             )
+        if report.summaries.rows:  # their codes are in the codebook by now
+            FrameworkSummaries(project).insert_rows(conn, report.summaries.rows)
     return report
