@@ -11,6 +11,7 @@ group is not in this project, or the code's codings stay out) is reported, never
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
 
 from mpu_qual.store import Project
@@ -50,7 +51,9 @@ class SummaryPlan:
         return len(self.rows)
 
 
-def read_summaries(conn, code_ids: set[str], malformed: list[str]) -> list[InSummary]:  # noqa: ANN001 - their sqlite3 connection
+def read_summaries(
+    conn: sqlite3.Connection, code_ids: set[str], malformed: list[str]
+) -> list[InSummary]:
     """Their summaries; a row that cannot be right is named in ``malformed`` and left out."""
     out = []
     for sid, label, group, code, text, author, updated in their_summaries(conn):
@@ -74,8 +77,9 @@ def plan_summaries(project: Project, theirs: list[InSummary], usable: set[str]) 
     labels = {p.label: p.id for p in project.participants.list()}
     groups = {g.id for g in project.codebook.load().groups}
     here: dict[tuple[int | None, str | None, str], list[str]] = {}
-    for s in FrameworkSummaries(project).list():
-        here.setdefault((s.participant_id, s.group_id, s.code_id), []).append(s.summary.strip())
+    for ours in FrameworkSummaries(project).list():
+        key = (ours.participant_id, ours.group_id, ours.code_id)
+        here.setdefault(key, []).append(ours.summary.strip())
     for s in theirs:
         if s.code_id not in usable:
             plan.left_out.append(f"{s.cell}: code '{s.code_id}' is not in this codebook")
