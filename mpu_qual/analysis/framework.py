@@ -111,7 +111,7 @@ def framework_matrix(
                 picked[pos[key]][t].append(i)
     ids = {cid for line in picked for cell in line for i in cell for cid, _ in facts.codings[i]}
     full = {c.id: c for c in AnalysisReads(project).codings(ids)}
-    summaries = _summaries(project, facts, by)
+    summaries = cell_summaries(project, facts, by)
     cells: list[list[FrameworkCell]] = []
     for r, line in enumerate(picked):
         out_line = []
@@ -142,8 +142,8 @@ def framework_matrix(
     return Framework(by, rows, theme_list, cells, (where or PassageFilter()).describe())
 
 
-def _summaries(project: Project, facts: Facts, by: str) -> dict[tuple[str, str], str]:
-    """Each cell's summary text; a cell with summaries by more than one author (a merged
+def cell_summaries(project: Project, facts: Facts, by: str) -> dict[tuple[str, str], str]:
+    """Each cell's summary text by (participant label or group id, code id); a cell with summaries by more than one author (a merged
     colleague's beside ours) says who wrote each."""
     out: dict[tuple[str, str], list[tuple[str | None, str]]] = {}
     for s in FrameworkSummaries(project).list():

@@ -127,3 +127,78 @@ async def test_matrix_screen_moves_by_cell_opens_passages_switches_and_filters(
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, MatrixScreen)
+
+
+async def test_e_writes_edits_and_clears_a_cell_summary_through_the_store(demo_dir: Path) -> None:
+    from mpu_qual.store.analysis_reads import FrameworkSummaries
+    from mpu_qual.tui.screens.dialogs import MemoScreen
+
+    _code_demo(demo_dir)
+    with Project.open(demo_dir) as p:  # a summary written elsewhere (the CLI) shows too
+        FrameworkSummaries(p).set("challenges.ageing", "Old masters.", participant="AC1")
+
+    def stored() -> set[tuple]:
+        with Project.open(demo_dir) as p:  # what is on disk, not what the app holds
+            return {(s.group_id, s.code_id, s.summary) for s in FrameworkSummaries(p).list()}
+
+    app = create_app(demo_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("Q")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, MatrixScreen) and screen.matrix is not None
+        table = screen.query_one(DataTable)
+        r = [x.id for x in screen.matrix.rows].index("challenges.skills_gap")
+        c = [x.key for x in screen.matrix.cols].index("industry_leader")
+        table.move_cursor(row=r, column=c + 1)
+        await pilot.pause()
+        assert "No summary yet (e writes one)." in str(screen.query_one("#matrix-detail").render())
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, MemoScreen)
+        await pilot.press(*"Lack of technicians", "ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        assert stored() == {
+            ("industry_leader", "challenges.skills_gap", "Lack of technicians"),
+            (None, "challenges.ageing", "Old masters."),
+        }
+        detail = str(screen.query_one("#matrix-detail").render())
+        assert "Summary: Lack of technicians" in detail
+        assert app.project.history.recent(1)[0]["description"] == (
+            "Summarise group industry_leader x challenges.skills_gap"
+        )
+        # edit: the dialog opens with the text; Escape changes nothing
+        await pilot.press("e")
+        await pilot.pause()
+        assert app.screen.query_one("#memo-text").text == "Lack of technicians"
+        await pilot.press(*" 技術員", "ctrl+s")
+        await settle(pilot)
+        assert ("industry_leader", "challenges.skills_gap", "Lack of technicians 技術員") in (
+            stored()
+        )
+        # the participant columns show the participant's summary; transcripts have none
+        await pilot.press("c")
+        await pilot.pause()
+        rr = [x.id for x in screen.matrix.rows].index("challenges.ageing")
+        cc = [x.key for x in screen.matrix.cols].index("AC1")
+        table.move_cursor(row=rr, column=cc + 1)
+        await pilot.pause()
+        assert "Summary: Old masters." in str(screen.query_one("#matrix-detail").render())
+        await pilot.press("c")
+        await pilot.pause()
+        assert screen.cols == "transcript"
+        await pilot.press("e")
+        await pilot.pause()
+        assert app.screen is screen  # nothing to write there: a note says where to go
+        # clearing: back to the groups, empty the text
+        await pilot.press("c")
+        await pilot.pause()
+        table.move_cursor(row=r, column=c + 1)
+        await pilot.press("e")
+        await pilot.pause()
+        app.screen.query_one("#memo-text").text = ""
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert stored() == {(None, "challenges.ageing", "Old masters.")}
+        assert "No summary yet" in str(screen.query_one("#matrix-detail").render())

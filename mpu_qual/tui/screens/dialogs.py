@@ -114,17 +114,19 @@ class MemoScreen(ModalScreen[str | None]):
         Binding("escape", "cancel", "Cancel", show=False),
     ]
 
-    def __init__(self, title: str, memo: str | None) -> None:
+    def __init__(self, title: str, memo: str | None, what: str = "memo") -> None:
         super().__init__(classes="dialog-screen")
         self.title_text = title
         self.memo = memo or ""
+        self.what = what  # what the text is called in the keys line
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog dialog-wide"):
             yield Label(self.title_text, classes="dialog-title")
             yield TextArea(self.memo, id="memo-text", soft_wrap=True, show_line_numbers=False)
             yield Label(
-                "Ctrl+S to save · Esc to cancel · empty memo removes it", classes="dialog-keys"
+                f"Ctrl+S to save · Esc to cancel · empty {self.what} removes it",
+                classes="dialog-keys",
             )
 
     def on_mount(self) -> None:

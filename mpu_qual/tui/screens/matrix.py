@@ -4,7 +4,8 @@ The figures come from ``mpu_qual.analysis`` (the same query as ``mpu-qual matrix
 the app's read-only connection in a worker. Arrows move by cell; Enter opens the passages
 behind the cell in the passages list (choosing one jumps to it, and n / N then step through
 the cell's passages), and on a code's name folds its sub-codes; Tab switches the measure; c
-switches the columns; / filters the codes.
+switches the columns; / filters the codes; e writes the framework summary of a participant's
+or a group's cell (``FrameworkSummaries``: one undoable action, as 'mpu-qual framework-summary').
 """
 
 from __future__ import annotations
@@ -22,12 +23,14 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, Static
 
 from mpu_qual.analysis.facts import Facts
+from mpu_qual.analysis.framework import cell_summaries, set_summary
 from mpu_qual.analysis.matrix import MEASURES, Matrix, code_matrix
 from mpu_qual.analysis.render import shown
 from mpu_qual.errors import MpuQualError
 from mpu_qual.figures import count
 from mpu_qual.store.analysis_reads import AnalysisReads
 from mpu_qual.store.records import Coding
+from mpu_qual.tui.screens.dialogs import MemoScreen
 from mpu_qual.tui.screens.passages import PassagesScreen
 
 if TYPE_CHECKING:
@@ -71,6 +74,7 @@ class MatrixScreen(ModalScreen[None]):
         Binding("shift+tab", "measure(-1)", "Previous measure", priority=True, show=False),
         Binding("c", "columns", "Next kind of columns", show=False),
         Binding("slash", "filter", "Filter the codes", show=False),
+        Binding("e", "summary", "Write the cell's framework summary", show=False),
         Binding("escape", "back", "Clear the filter / close", show=False),
         Binding("f1", "app.help", "Help: the keys here", show=False),
     ]
@@ -83,6 +87,8 @@ class MatrixScreen(ModalScreen[None]):
         self.measure = "passages"
         self.text_filter = ""
         self.collapsed: set[str] = set()  # codes whose sub-codes are hidden
+        # framework summaries: (columns, participant label or group id, code id) -> text
+        self.summaries: dict[tuple[str, str, str], str] = {}
 
     @property
     def mpu_app(self) -> MpuQualApp:
@@ -99,7 +105,8 @@ class MatrixScreen(ModalScreen[None]):
             yield Static("", id="matrix-detail")
             yield Label(
                 "Arrows: move · Enter: the passages behind a cell (on a code: fold its "
-                "sub-codes) · Tab: measure · c: columns · /: filter codes · Esc closes",
+                "sub-codes) · e: cell summary · Tab: measure · c: columns · /: filter codes · "
+                "Esc closes",
                 classes="dialog-keys",
             )
 
@@ -132,16 +139,22 @@ class MatrixScreen(ModalScreen[None]):
         except (MpuQualError, sqlite3.Error) as exc:
             self.app.call_from_thread(self.mpu_app.show_error, exc, "Could not read the coding")
             return
-        self.app.call_from_thread(self._loaded, facts)
+        try:
+            summaries = self.mpu_app.read(lambda p: _read_summaries(p, facts))
+        except (MpuQualError, sqlite3.Error) as exc:
+            self.app.call_from_thread(self.mpu_app.show_error, exc, "Could not read the summaries")
+            summaries = {}
+        self.app.call_from_thread(self._loaded, facts, summaries)
         try:  # what each column says in all, for the share of talk (a scan of every segment)
             self.mpu_app.read(lambda _p: facts.talk)
         except (MpuQualError, sqlite3.Error):
             pass  # read again, with its error shown, when a share is asked for
 
-    def _loaded(self, facts: Facts) -> None:
+    def _loaded(self, facts: Facts, summaries: dict[tuple[str, str, str], str]) -> None:
         if not self.is_attached:
             return
         self.facts = facts
+        self.summaries = summaries
         self.rebuild()
 
     def rebuild(self) -> None:
@@ -231,6 +244,12 @@ class MatrixScreen(ModalScreen[None]):
         )
         if m.facts.talk_read:  # read in the background after the first draw
             text.append(f", {shown(m.value(r, c, 'share'), 'share')} of the column's talk")
+        summary = self.summaries.get((self.cols, col.key, row.id))
+        if summary:
+            text.append("\nSummary: ", style="bold")
+            text.append(visible(summary))
+        elif self.cols in ("group", "participant"):
+            text.append("\nNo summary yet (e writes one).", style="dim")
         detail.update(text)
 
     # ------------------------------------------------------------------ keys
@@ -276,6 +295,45 @@ class MatrixScreen(ModalScreen[None]):
         self.app.push_screen(
             PassagesScreen(visible(title), codings, self.mpu_app.labels, participants), done
         )
+
+    def action_summary(self) -> None:
+        """e: write (or edit, or with empty text clear) the framework summary of the cell."""
+        m, at = self.matrix, self.current()
+        if self.query_one(Input).has_focus or m is None:
+            return
+        if self.cols not in ("group", "participant"):
+            self.notify(
+                "Summaries belong to a participant's or a group's cell: press c for those columns.",
+                timeout=4,
+            )
+            return
+        if at is None:
+            self.notify("Move to a cell first (a column right of the codes).", timeout=3)
+            return
+        row, col = m.rows[at[0]], m.cols[at[1]]
+        by, old = self.cols, self.summaries.get((self.cols, col.key, row.id), "")
+        lang = self.mpu_app.labels.lang
+        title = (
+            f"Summary of {col.label_zh if lang == 'zh' else col.label_en} × "
+            f"{row.label_zh if lang == 'zh' else row.label_en}"
+        )
+
+        def save(text: str | None) -> None:
+            if text is None or text == old.strip():
+                return
+            project = self.mpu_app.project
+            done = self.mpu_app.run_write(
+                lambda: set_summary(project, by, col.key, row.id, text),
+                "Could not save the summary",
+            )
+            if done is None or self.facts is None:
+                return
+            self.notify(f"{done}. Ctrl+Z in the workbench undoes it.", timeout=3)
+            facts = self.facts
+            self.summaries = self.mpu_app.read(lambda p: _read_summaries(p, facts))
+            self.show_detail()
+
+        self.app.push_screen(MemoScreen(visible(title), old, what="summary"), save)
 
     def toggle(self, code_id: str) -> None:
         """Enter on a code's name: hide (or show again) its sub-codes."""
@@ -327,8 +385,17 @@ class MatrixScreen(ModalScreen[None]):
             ("Next measure", "Passages, participants, share of talk (Tab)", "measure"),
             ("Next kind of columns", "Groups, participants, transcripts (c)", "columns"),
             ("Filter the codes", "/", "filter"),
+            ("Write the cell's framework summary", "Participant or group columns (e)", "summary"),
             ("Close the matrix", "Esc", "back"),
         ]
+
+
+def _read_summaries(project: Project, facts: Facts) -> dict[tuple[str, str, str], str]:
+    return {
+        (by, key, code): text
+        for by in ("group", "participant")
+        for (key, code), text in cell_summaries(project, facts, by).items()
+    }
 
 
 def _cell(value: float | int, measure: str) -> Text:
