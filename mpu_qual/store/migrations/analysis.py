@@ -3,7 +3,8 @@
 - ``framework_summaries``: the researcher's short summary of one framework-matrix cell (a
   participant or a stakeholder group, by a theme). Journaled: every edit is one undoable
   action. A participant's summaries go with the participant; a code's with the code. Not
-  unique per cell: merging two codes keeps both codes' summaries (the cell shows both).
+  unique per cell: merging two codes keeps both codes' summaries, and merging a colleague's
+  project keeps their different text beside ours (the cell shows both).
 """
 
 from __future__ import annotations

@@ -72,7 +72,8 @@ SCREENS: dict[str, ScreenEntry] = {
             "Matrix: codes by group, participant or transcript",
             lambda app: MatrixScreen(),
             key="Q",
-            description="Move by cell, Enter: the passages behind it, Tab: measure, /: filter codes",
+            description="Move by cell, Enter: the passages behind it, e: its summary, "
+            "Tab: measure, /: filter codes",
         ),
         ScreenEntry(
             "transcribe",
