@@ -8,6 +8,7 @@ journal off, or an in-memory copy of a backup) and never commit.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 import sqlite3
@@ -319,14 +320,51 @@ def _transcript_quotes(conn: sqlite3.Connection, name: str) -> set[str]:
         quotes.update(
             r[0] for r in conn.execute("SELECT quote FROM codings WHERE source_id = ?", [sid])
         )
-        window = "action_id >= ?" + (" AND action_id <= ?" if last is not None else "")
-        for old, new in conn.execute(
-            "SELECT old, new FROM changes WHERE tbl = 'codings' AND (json_extract(old, "
-            "'$.source_id') = ? OR json_extract(new, '$.source_id') = ?) AND " + window,
-            [sid, sid, first] + ([last] if last is not None else []),
-        ).fetchall():
-            quotes.update(str(json.loads(row).get("quote") or "") for row in (old, new) if row)
+        quotes.update(
+            str(row.get("quote") or "") for row in _journal_rows(conn, "codings", sid, first, last)
+        )
     return {q.strip() for q in quotes if len(q.strip()) >= QUOTE_MIN_CHARS}
+
+
+def _journal_rows(
+    conn: sqlite3.Connection, table: str, sid: int, first: int, last: int | None
+) -> list[dict[str, Any]]:
+    """Every version of ``table``'s rows of source ``sid`` in its lifetime, oldest first."""
+    window = "action_id >= ?" + (" AND action_id <= ?" if last is not None else "")
+    out = []
+    for old, new in conn.execute(
+        "SELECT old, new FROM changes WHERE tbl = ? AND (json_extract(old, '$.source_id') = ? "
+        "OR json_extract(new, '$.source_id') = ?) AND " + window + " ORDER BY id",
+        [table, sid, sid, first] + ([last] if last is not None else []),
+    ).fetchall():
+        out += [json.loads(row) for row in (old, new) if row]
+    return out
+
+
+def _transcript_cells(conn: sqlite3.Connection, name: str) -> set[tuple[int, str]]:
+    """(participant id, code id) of every coding of transcript ``name``, the participant being
+    whoever speaks where it starts (as the analysis counts): from the tables, or from the undo
+    journal for a transcript removed with undo history."""
+    cells: set[tuple[int, str]] = set()
+    for sid, (first, last) in source_lifetimes(conn, name).items():
+        segs = {
+            r[0]: (r[1], r[2])
+            for r in conn.execute(
+                "SELECT id, start, participant_id FROM segments WHERE source_id = ?", [sid]
+            )
+        }
+        codings = set(conn.execute("SELECT code_id, start FROM codings WHERE source_id = ?", [sid]))
+        for row in _journal_rows(conn, "segments", sid, first, last):
+            segs.setdefault(row["id"], (row["start"], row.get("participant_id")))
+        for row in _journal_rows(conn, "codings", sid, first, last):
+            codings.add((row["code_id"], row["start"]))
+        ordered = sorted(segs.values(), key=lambda x: x[0])
+        starts = [s for s, _ in ordered]
+        for code, at in codings:
+            i = bisect.bisect_right(starts, at) - 1
+            if i >= 0 and ordered[i][1] is not None:
+                cells.add((int(ordered[i][1]), str(code)))
+    return cells
 
 
 def scrub_transcript_summaries(conn: sqlite3.Connection, name: str) -> SummaryPurge:
@@ -339,20 +377,13 @@ def scrub_transcript_summaries(conn: sqlite3.Connection, name: str) -> SummaryPu
     tables = _tables(conn)
     if "framework_summaries" not in tables:
         return out
-    sids = sorted(source_lifetimes(conn, name))
-    if not sids:
-        return out
+    cells = _transcript_cells(conn, name)
+    # its codings still in the tables (a removed transcript's are only in the journal)
+    sids = [r[0] for r in conn.execute("SELECT id FROM sources WHERE name = ?", [name])] or [-1]
     marks = ",".join("?" * len(sids))
-    cells = conn.execute(
-        f"SELECT DISTINCT {_SPEAKER_AT_START}, c.code_id FROM codings c "
-        f"WHERE c.source_id IN ({marks})",
-        sids,
-    ).fetchall()
     elsewhere = f"c.code_id = ? AND c.source_id NOT IN ({marks})"
     targets: dict[tuple[str, object, str], bool] = {}  # (column, value, code) -> emptied
-    for pid, code in cells:
-        if pid is None:
-            continue
+    for pid, code in sorted(cells):
         targets[("participant_id", pid, code)] = (
             conn.execute(
                 f"SELECT 1 FROM codings c WHERE {elsewhere} AND {_SPEAKER_AT_START} = ? LIMIT 1",

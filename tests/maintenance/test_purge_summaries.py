@@ -11,6 +11,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from mpu_qual.maintenance.purge import files_containing, purge_participant_name, purge_transcript
 from mpu_qual.safety import backup
 from mpu_qual.store import Project
@@ -88,8 +90,9 @@ def test_purging_a_name_cuts_it_out_of_summaries_their_history_and_backups(
         assert p.conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
 
+@pytest.mark.parametrize("removed_first", [False, True], ids=["stored", "removed-undoable"])
 def test_purging_a_transcript_deletes_summaries_of_only_it_and_cuts_its_quotes(
-    demo_dir: Path,
+    demo_dir: Path, removed_first: bool
 ) -> None:
     confidential = demo_dir.parent / "confidential.txt"
     confidential.write_text(
@@ -113,6 +116,8 @@ def test_purging_a_transcript_deletes_summaries_of_only_it_and_cuts_its_quotes(
         store.set("factors", "Land and power first.", participant="IL1")
         backup.make_backup(demo_dir, "manual")
         assert any(f.startswith("backups/") for f in files_with(demo_dir, "Zyxwvut"))  # control
+        if removed_first:  # its codings and segments are then only in the undo journal
+            p.sources.remove("confidential")
 
         report = purge_transcript(p, "confidential", purge_backups=True)
 
