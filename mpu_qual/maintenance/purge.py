@@ -104,7 +104,7 @@ def purge_participant_name(
         conn.execute("PRAGMA secure_delete = ON")
         report.rows, report.journal_rows = scrub_participant_name(conn, ids=ids, names=names)
         # a framework summary may name them: the researcher's words, so the name is cut out
-        report.summaries_scrubbed, journal = scrub_summaries(conn, name_forms(names))
+        report.summaries_scrubbed, journal = scrub_summaries(conn, name_forms(names), words=True)
         report.journal_rows += journal
     report.checkpoint_complete = finish(conn)
 
@@ -114,7 +114,7 @@ def purge_participant_name(
         b_names = participant_names(c, b_ids) | names
         names.update(b_names)
         scrub_participant_name(c, ids=b_ids, names=b_names)
-        scrub_summaries(c, name_forms(b_names))
+        scrub_summaries(c, name_forms(b_names), words=True)
 
     _purge_backups(project.folder, report, purge_backups, scrub_backup)
     report.still_mentioned = mentions(conn, name_forms(names))

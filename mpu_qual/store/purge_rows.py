@@ -244,9 +244,17 @@ _SPEAKER_AT_START = (
 )
 
 
-def _without(text: str, needles: list[str]) -> str:
+def _pattern(needle: str, words: bool) -> re.Pattern[str]:
+    """``needle`` in any case; with ``words``, a Latin-script end must not be inside a word
+    (the name "Ann" is not in "annual"; Chinese is written without spaces: no such rule)."""
+    before = r"(?<![A-Za-z0-9])" if words and needle[0].isascii() and needle[0].isalnum() else ""
+    after = r"(?![A-Za-z0-9])" if words and needle[-1].isascii() and needle[-1].isalnum() else ""
+    return re.compile(before + re.escape(needle) + after, re.IGNORECASE)
+
+
+def _without(text: str, needles: list[re.Pattern[str]]) -> str:
     for needle in needles:  # longest first: a name inside a longer quote goes with the quote
-        text = re.sub(re.escape(needle), PURGED, text, flags=re.IGNORECASE)
+        text = needle.sub(PURGED, text)
     return text
 
 
@@ -267,11 +275,15 @@ def name_forms(names: set[str]) -> set[str]:
     return {n for n in out if n}
 
 
-def scrub_summaries(conn: sqlite3.Connection, needles: set[str]) -> tuple[int, int]:
-    """Replace each of ``needles`` (any case) with ``[purged]`` in the framework-cell summaries
-    and in their copies in the undo journal. Summaries are the researcher's own words: no
-    offsets point into them, so words can be cut out. Returns (summaries, journal rows)."""
-    wanted = sorted({n for n in needles if n and n.strip()}, key=len, reverse=True)
+def scrub_summaries(
+    conn: sqlite3.Connection, needles: set[str], *, words: bool = False
+) -> tuple[int, int]:
+    """Replace each of ``needles`` (any case; with ``words``, whole words: names) with
+    ``[purged]`` in the framework-cell summaries and in their copies in the undo journal.
+    Summaries are the researcher's own words: no offsets point into them, so words can be cut
+    out. Returns (summaries, journal rows)."""
+    ordered = sorted({n.strip() for n in needles if n and n.strip()}, key=len, reverse=True)
+    wanted = [_pattern(n, words) for n in ordered]
     if not wanted or "framework_summaries" not in _tables(conn):
         return 0, 0
     rows = 0

@@ -145,6 +145,19 @@ def test_purging_a_transcript_deletes_summaries_of_only_it_and_cuts_its_quotes(
         assert p.conn.execute("PRAGMA foreign_key_check").fetchall() == []
 
 
+def test_a_short_name_is_cut_out_as_a_word_only(demo_project: Project) -> None:
+    p = demo_project
+    p.participants.set("IL1", name="Ann")
+    FrameworkSummaries(p).set(
+        "factors", "Ann (ann.) wants an annual plan; ANN agrees.", participant="IL1"
+    )
+    report = purge_participant_name(p, "IL1")
+    assert report.summaries_scrubbed == 1
+    assert summaries(p) == {
+        "IL1 x factors": "[purged] ([purged].) wants an annual plan; [purged] agrees."
+    }
+
+
 def test_cli_purge_reports_the_summaries(cli, demo_dir: Path) -> None:
     with Project.open(demo_dir) as p:
         p.participants.set("IL1", name=NAME)
