@@ -431,8 +431,12 @@ def merge(
         report, inserts, new_codes = plan_merge(project, incoming, skip_new_codes=skip_new_codes)
         summaries = report.summaries.total
         project.history.rename_current(
-            f"Merge {name} ({report.total_added} codings"
-            + (f", {summaries} framework summaries)" if summaries else ")")
+            f"Merge {name} ({_count(report.total_added, 'coding')}"
+            + (
+                f", {_count(summaries, 'framework summary', 'framework summaries')})"
+                if summaries
+                else ")"
+            )
         )
         if new_codes:
             with tempfile.TemporaryDirectory(prefix="mpu-qual-merge-") as tmp:
@@ -461,3 +465,7 @@ def merge(
         if report.summaries.rows:  # their codes are in the codebook by now
             FrameworkSummaries(project).insert_rows(conn, report.summaries.rows)
     return report
+
+
+def _count(n: int, one: str, many: str = "") -> str:
+    return f"{n} {one}" if n == 1 else f"{n} {many or one + 's'}"

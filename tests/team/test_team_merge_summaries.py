@@ -61,7 +61,7 @@ def test_new_identical_and_conflicting_summaries(pair: tuple[Path, Path]) -> Non
         assert sp.left_out == ["IL9 x factors: no participant IL9 in this project"]
         assert report.total_added == 1
         assert p.history.recent(1)[0]["description"] == (
-            "Merge alice (1 codings, 2 framework summaries)"
+            "Merge alice (1 coding, 2 framework summaries)"
         )
         # the cell shows both texts, each with who wrote it; the lone ones stay plain
         fw = framework_matrix(p, themes=["factors"])
