@@ -77,6 +77,12 @@ class _SpanMap:
         sm = difflib.SequenceMatcher(None, old_text[lo:hi], piece, autojunk=False)
         self.ops = sm.get_opcodes()
 
+    def skips(self, start: int, end: int) -> bool:
+        return end <= self.lo and start < self.lo
+
+    def touches(self, start: int, end: int) -> bool:
+        return start < self.hi
+
     def __call__(self, off: int, side: str) -> int:
         if off < self.lo or (off == self.lo and side == "end"):
             return off
@@ -97,6 +103,20 @@ class _SpanMap:
         return self.lo + (self.len_new if side == "end" else 0)
 
 
+def load_source(conn: Any, source_id: int) -> tuple[str, str, list[_Seg]]:
+    """A transcript's name, text and segments (in order), read inside an action."""
+    name, text = conn.execute("SELECT name, text FROM sources WHERE id = ?", [source_id]).fetchone()
+    segs = [
+        _row(r)
+        for r in conn.execute(
+            "SELECT id, idx, speaker, participant_id, start, end, start_ms, end_ms, meta "
+            "FROM segments WHERE source_id = ? ORDER BY idx",
+            [source_id],
+        )
+    ]
+    return name, text, segs
+
+
 def _row(r: tuple) -> _Seg:
     return _Seg(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], json.loads(r[8] or "{}"))
 
@@ -113,17 +133,7 @@ class SegmentEditor:
         if row is None:
             raise NotFound(f"no segment {segment_id}", field="segment")
         source_id = int(row[0])
-        name, text = conn.execute(
-            "SELECT name, text FROM sources WHERE id = ?", [source_id]
-        ).fetchone()
-        segs = [
-            _row(r)
-            for r in conn.execute(
-                "SELECT id, idx, speaker, participant_id, start, end, start_ms, end_ms, meta "
-                "FROM segments WHERE source_id = ? ORDER BY idx",
-                [source_id],
-            )
-        ]
+        name, text, segs = load_source(conn, source_id)
         k = next(i for i, g in enumerate(segs) if g.id == segment_id)
         return source_id, name, text, segs, k
 
@@ -327,95 +337,91 @@ class SegmentEditor:
         then segments, whose start/end updates re-index search.
         """
         new_text = old[:lo] + piece + old[hi:]
-        try:
-            new_text.encode("utf-8")
-        except UnicodeEncodeError:
-            raise MpuQualError(
-                "the text contains a character that cannot be stored (an unpaired surrogate); "
-                "nothing was changed",
-                field="text",
-            ) from None
+        check_storable(new_text)
         spans = _layout(new_text, new_segs, lo, hi, piece, inner)
-        conn.execute(
-            "UPDATE sources SET text = ?, length = ? WHERE id = ?",
-            [new_text, len(new_text), source_id],
-        )
         mapping = _SpanMap(old, lo, hi, piece)
-        rows = conn.execute(
-            "SELECT id, code_id, start, end, quote, memo, coder FROM codings WHERE source_id = ? "
-            "ORDER BY id",
-            [source_id],
-        ).fetchall()
-        for cid, code_id, start, end, quote, memo, coder in rows:
-            if end <= lo and start < lo:
-                continue  # before the change
-            s, e = mapping(start, "start"), mapping(end, "end")
-            if hi <= start:
-                s, e = start + mapping.delta, end + mapping.delta
-            else:
-                while s < e and new_text[s].isspace():
-                    s += 1
-                while e > s and new_text[e - 1].isspace():
-                    e -= 1
-            if e <= s:
-                memo_id = _keep_lost(conn, source_id, code_id, quote, memo, coder)
-                conn.execute("DELETE FROM codings WHERE id = ?", [cid])
-                report.lost.append(LostCoding(cid, code_id, quote, memo_id))
-                continue
-            if (s, e) == (start, end) and new_text[s:e] == quote:
-                continue
-            conn.execute(
-                "UPDATE codings SET start = ?, end = ?, quote = ? WHERE id = ?",
-                [s, e, new_text[s:e], cid],
-            )
-            report.moved += 1
-            if new_text[s:e] != quote:
-                report.reanchored.append(cid)
-        keep = {s.id for s in new_segs if s.id is not None}
-        for g in old_segs:
-            if g.id not in keep:
-                conn.execute("DELETE FROM segments WHERE id = ?", [g.id])
-        old_by_id = {g.id: g for g in old_segs}
-        for idx, seg in enumerate(new_segs):
-            seg.idx = idx
-        moved_ids = [
-            seg.id for seg in new_segs if seg.id is not None and old_by_id[seg.id].idx != seg.idx
-        ]
-        for seg_id in moved_ids:  # out of the way first: (source_id, idx) is unique
-            conn.execute("UPDATE segments SET idx = ? WHERE id = ?", [-1 - seg_id, seg_id])
-        for seg, (a, b) in zip(new_segs, spans, strict=True):
-            meta = json.dumps(seg.meta, ensure_ascii=False, default=str)
-            if seg.id is None:
-                seg.id = conn.execute(
-                    "INSERT INTO segments (source_id, idx, speaker, participant_id, start, end, "
-                    "start_ms, end_ms, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        source_id,
-                        seg.idx,
-                        seg.speaker,
-                        seg.participant_id,
-                        a,
-                        b,
-                        seg.start_ms,
-                        seg.end_ms,
-                        meta,
-                    ],
-                ).lastrowid
-                continue
-            g = old_by_id[seg.id]
-            text_changed = id(seg) in {id(x) for x, _ in inner}
-            if (
-                (g.start, g.end) == (a, b)
-                and not text_changed
-                and g.idx == seg.idx
-                and (g.speaker, g.participant_id, g.start_ms, g.end_ms, g.meta)
-                == (seg.speaker, seg.participant_id, seg.start_ms, seg.end_ms, seg.meta)
-            ):
-                continue
-            conn.execute(
-                "UPDATE segments SET idx = ?, speaker = ?, participant_id = ?, start = ?, "
-                "end = ?, start_ms = ?, end_ms = ?, meta = ? WHERE id = ?",
+        write_layout(conn, source_id, new_text, mapping, old_segs, new_segs, spans, inner, report)
+
+
+def check_storable(new_text: str) -> None:
+    try:
+        new_text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise MpuQualError(
+            "the text contains a character that cannot be stored (an unpaired surrogate); "
+            "nothing was changed",
+            field="text",
+        ) from None
+
+
+def write_layout(
+    conn: Any,
+    source_id: int,
+    new_text: str,
+    mapping: Any,
+    old_segs: list[_Seg],
+    new_segs: list[_Seg],
+    spans: list[tuple[int, int]],
+    inner: list[tuple[_Seg, tuple[int, int]]],
+    report: EditReport,
+) -> None:
+    """Write a transcript's new text, its codings moved by ``mapping`` (old offsets -> new:
+    ``mapping(off, side)``, ``skips(start, end)`` for a coding before every change,
+    ``touches(start, end)`` for one whose ends may now hold white space) and its segments at
+    ``spans``; ``inner`` are the segments whose text changed."""
+    conn.execute(
+        "UPDATE sources SET text = ?, length = ? WHERE id = ?",
+        [new_text, len(new_text), source_id],
+    )
+    rows = conn.execute(
+        "SELECT id, code_id, start, end, quote, memo, coder FROM codings WHERE source_id = ? "
+        "ORDER BY id",
+        [source_id],
+    ).fetchall()
+    for cid, code_id, start, end, quote, memo, coder in rows:
+        if mapping.skips(start, end):
+            continue  # before the change
+        s, e = mapping(start, "start"), mapping(end, "end")
+        if mapping.touches(start, end):
+            while s < e and new_text[s].isspace():
+                s += 1
+            while e > s and new_text[e - 1].isspace():
+                e -= 1
+        if e <= s:
+            memo_id = _keep_lost(conn, source_id, code_id, quote, memo, coder)
+            conn.execute("DELETE FROM codings WHERE id = ?", [cid])
+            report.lost.append(LostCoding(cid, code_id, quote, memo_id))
+            continue
+        if (s, e) == (start, end) and new_text[s:e] == quote:
+            continue
+        conn.execute(
+            "UPDATE codings SET start = ?, end = ?, quote = ? WHERE id = ?",
+            [s, e, new_text[s:e], cid],
+        )
+        report.moved += 1
+        if new_text[s:e] != quote:
+            report.reanchored.append(cid)
+    keep = {s.id for s in new_segs if s.id is not None}
+    for g in old_segs:
+        if g.id not in keep:
+            conn.execute("DELETE FROM segments WHERE id = ?", [g.id])
+    old_by_id = {g.id: g for g in old_segs}
+    for idx, seg in enumerate(new_segs):
+        seg.idx = idx
+    changed = {id(x) for x, _ in inner}
+    moved_ids = [
+        seg.id for seg in new_segs if seg.id is not None and old_by_id[seg.id].idx != seg.idx
+    ]
+    for seg_id in moved_ids:  # out of the way first: (source_id, idx) is unique
+        conn.execute("UPDATE segments SET idx = ? WHERE id = ?", [-1 - seg_id, seg_id])
+    for seg, (a, b) in zip(new_segs, spans, strict=True):
+        meta = json.dumps(seg.meta, ensure_ascii=False, default=str)
+        if seg.id is None:
+            seg.id = conn.execute(
+                "INSERT INTO segments (source_id, idx, speaker, participant_id, start, end, "
+                "start_ms, end_ms, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
+                    source_id,
                     seg.idx,
                     seg.speaker,
                     seg.participant_id,
@@ -424,9 +430,34 @@ class SegmentEditor:
                     seg.start_ms,
                     seg.end_ms,
                     meta,
-                    seg.id,
                 ],
-            )
+            ).lastrowid
+            continue
+        g = old_by_id[seg.id]
+        text_changed = id(seg) in changed
+        if (
+            (g.start, g.end) == (a, b)
+            and not text_changed
+            and g.idx == seg.idx
+            and (g.speaker, g.participant_id, g.start_ms, g.end_ms, g.meta)
+            == (seg.speaker, seg.participant_id, seg.start_ms, seg.end_ms, seg.meta)
+        ):
+            continue
+        conn.execute(
+            "UPDATE segments SET idx = ?, speaker = ?, participant_id = ?, start = ?, "
+            "end = ?, start_ms = ?, end_ms = ?, meta = ? WHERE id = ?",
+            [
+                seg.idx,
+                seg.speaker,
+                seg.participant_id,
+                a,
+                b,
+                seg.start_ms,
+                seg.end_ms,
+                meta,
+                seg.id,
+            ],
+        )
 
 
 # ---------------------------------------------------------------------- helpers
