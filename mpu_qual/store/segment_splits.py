@@ -18,15 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from mpu_qual.errors import MpuQualError
-from mpu_qual.store.segment_edits import (
-    EditReport,
-    _copy,
-    _Seg,
-    _split_time,
-    check_storable,
-    load_source,
-    write_layout,
-)
+from mpu_qual.store.segment_edits import _copy, _split_time
+from mpu_qual.store.segment_rows import EditReport, check_storable, load_source, write_layout
+from mpu_qual.store.segment_rows import Seg as _Seg
 
 
 @dataclass

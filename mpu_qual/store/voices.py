@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 from mpu_qual.errors import MpuQualError
 from mpu_qual.figures import count
-from mpu_qual.store.segment_edits import EditReport, _set_description, load_source
+from mpu_qual.store.segment_edits import _set_description
+from mpu_qual.store.segment_rows import EditReport, load_source
 from mpu_qual.store.segment_splits import Piece, split_many
 
 if TYPE_CHECKING:
