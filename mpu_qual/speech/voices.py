@@ -7,7 +7,7 @@ embedding. The clustering is ours, so that what the researcher knows constrains 
 
 * ``--speakers N`` fixes the number of voices, ``--speakers MIN-MAX`` bounds it, ``auto``
   lets the eigen-gap of the spectral clustering choose (1 to 15); with N, the eigen-gap may
-  choose more and the most alike voices are merged until N remain;
+  choose more and voices are merged (Ward's linkage: stray windows first) until N remain;
 * clusters whose mean voices are nearly the same (cosine >= ``SAME_VOICE``) are merged, as
   long as the lower bound allows it: one person over-split into two labels is the common
   mistake on long recordings where the same voice recurs;
@@ -268,8 +268,9 @@ def cluster_voices(emb: np.ndarray, count: SpeakerCount, cluster_mod: Any) -> np
     high = min(count.high, n - 1)
     low = min(count.low, high)
     # A fixed count N: the eigen-gap may choose more than N (one person's voice in two
-    # clusters), and the most alike voices are then merged until N remain; forcing exactly N
-    # clusters instead split one person and joined two others (benchmarks/results/diarize.md)
+    # clusters, stray windows), merged then until N remain (merge_same_voices); forcing
+    # exactly N clusters instead often split one person and joined two others
+    # (benchmarks/results/diarize.md)
     top = max(high, min(MAX_AUTO, n - 1)) if low == high else high
     spectral = cluster_mod.SpectralCluster(min_num_spks=low, max_num_spks=top, pval=0.012)
     labels = np.asarray(spectral(x), dtype=int)
@@ -291,7 +292,9 @@ def cluster_voices(emb: np.ndarray, count: SpeakerCount, cluster_mod: Any) -> np
 def merge_same_voices(x: np.ndarray, labels: np.ndarray, low: int, high: int) -> np.ndarray:
     """The same person split in two: merge the nearest pair of voices while their mean
     embeddings (``x`` is unit length) are at least ``SAME_VOICE`` alike, keeping ``low``
-    voices or more, and merge on (whatever the likeness) while there are more than ``high``.
+    voices or more. Then, while there are more than ``high``, merge the pair that costs least
+    as Ward's linkage counts it (sizes n and m, likeness s: n*m/(n+m) * (1 - s)), so that a
+    few stray windows join a voice before two people who talk a lot are put together.
     Returns labels 0..k-1."""
     labels = labels.copy()
     while True:
@@ -301,8 +304,13 @@ def merge_same_voices(x: np.ndarray, labels: np.ndarray, low: int, high: int) ->
         sim = centres @ centres.T
         np.fill_diagonal(sim, -1)
         a, b = np.unravel_index(int(np.argmax(sim)), sim.shape)
-        if sim[a, b] < SAME_VOICE and len(ids) <= high:
-            break
+        if sim[a, b] < SAME_VOICE:
+            if len(ids) <= high:
+                break
+            sizes = np.array([(labels == i).sum() for i in ids], dtype=float)
+            cost = np.outer(sizes, sizes) / (sizes[:, None] + sizes[None, :]) * (1 - sim)
+            np.fill_diagonal(cost, np.inf)
+            a, b = np.unravel_index(int(np.argmin(cost)), cost.shape)
         labels[labels == ids[b]] = ids[a]
     _, labels = np.unique(labels, return_inverse=True)
     return labels

@@ -142,9 +142,9 @@ def split_many(
             continue
         made, bounds, cut_edits = _pieces_of(g, old[g.start : g.end], pieces)
         edits += cut_edits
-        for seg, b in zip(made, bounds, strict=True):
+        for seg, bound in zip(made, bounds, strict=True):
             new_segs.append(seg)
-            parts.append((seg, g, b))
+            parts.append((seg, g, bound))
     mapping = _Edits(old, edits)
     pos, chunks = 0, []
     for lo, hi, piece in edits:
@@ -153,17 +153,18 @@ def split_many(
     new_text = "".join([*chunks, old[pos:]])
     check_storable(new_text)
     spans: list[tuple[int, int]] = []
-    for seg, g, bounds in parts:
-        if bounds is None:
+    for seg, g, text_bounds in parts:
+        if text_bounds is None:
             spans.append((mapping(g.start, "start"), mapping(g.end, "end")))
         else:
-            span = (mapping(g.start + bounds[0], "start"), mapping(g.start + bounds[1], "end"))
+            lo_at, hi_at = g.start + text_bounds[0], g.start + text_bounds[1]
+            span = (mapping(lo_at, "start"), mapping(hi_at, "end"))
             spans.append(span)
             inner.append((seg, span))
     prev = 0
-    for a, b in spans:
-        if not prev <= a <= b <= len(new_text):
+    for start, end in spans:
+        if not prev <= start <= end <= len(new_text):
             raise AssertionError("segments do not tile the new text")  # a bug, not input
-        prev = b
+        prev = end
     write_layout(conn, source_id, new_text, mapping, old_segs, new_segs, spans, inner, report)
     return new_segs

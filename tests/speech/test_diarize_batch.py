@@ -41,6 +41,16 @@ def test_one_person_split_in_two_is_merged_two_alike_people_are_not() -> None:
     assert len(set(merge_same_voices(x, labels, 1, 1))) == 1
 
 
+def test_down_to_a_given_count_stray_windows_join_before_two_people_do() -> None:
+    # two people who talk a lot and sound somewhat alike (0.75), and two stray windows unlike
+    # both: merging the most alike pair would join the two people; Ward's cost joins the strays
+    centres = _voices(0.75, 0.3)
+    x = np.concatenate([np.repeat(centres[:2], 20, axis=0), np.repeat(centres[2:], 2, axis=0)])
+    labels = np.repeat([0, 1, 2], [20, 20, 2])
+    merged = merge_same_voices(x, labels, 2, 2)
+    assert len(set(merged)) == 2 and merged[0] != merged[20]
+
+
 def test_a_word_in_a_gap_gets_the_voice_the_filled_timeline_gives() -> None:
     turns = [SpeakerTurn(1000, 3000, "S1"), SpeakerTurn(5000, 8000, "S2")]
     filled = fill_gaps(turns, end_ms=10_000)
