@@ -197,13 +197,6 @@ def transcribe_cmd(
     options.validate()
     if speakers is not None and diarizer:
         raise MpuQualError("use --speakers or --diarizer, not both", field="speakers")
-    if speakers is not None and cluster:
-        raise MpuQualError(
-            "--speakers does not work with --cluster yet; nothing was transcribed",
-            field="speakers",
-            hint="Transcribe on the cluster, then label the voices here with "
-            "'mpu-qual transcripts diarize NAME --speakers ...'.",
-        )
     plugin = load_diarizer(diarizer) if diarizer else None
     if speakers is not None:
         from mpu_qual.speech.voices import SenkoDiarizer, parse_speakers

@@ -49,6 +49,10 @@ def transcribe_on_cluster_cmd(
 
     def done(res: TranscriptionResult) -> None:
         echo_result(res)
+        if getattr(diarizer, "last", None) is not None:  # voices found (on this machine)
+            from mpu_qual.cli.voices import echo_voices
+
+            echo_voices(project, res.name)
 
     with RichProgress(err_console) as progress:
         rows: dict[str, Any] = {}

@@ -253,6 +253,7 @@ def _transcribe(
         "beam_size": req.beam_size,
         "initial_prompt": req.initial_prompt,
         "vad_filter": req.vad,
+        "word_timestamps": req.word_timestamps,  # for splitting turns by speaker afterwards
     }
     offset_ms = 0.0  # where the decoded piece starts in the file (ms)
     total_ms: int | None = None  # where it ends
@@ -298,6 +299,14 @@ def _transcribe(
                         "no_speech_prob": float(seg.no_speech_prob),
                         "compression_ratio": float(seg.compression_ratio),
                         "temperature": None if seg.temperature is None else float(seg.temperature),
+                        "words": [
+                            [
+                                int(round(offset_ms + w.start * 1000)),
+                                int(round(offset_ms + w.end * 1000)),
+                                w.word,
+                            ]
+                            for w in seg.words or []
+                        ],
                     }
                 )
         regions = [

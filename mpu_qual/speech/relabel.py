@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mpu_qual.errors import MpuQualError
-from mpu_qual.speech.diarize import Diarizer
+from mpu_qual.speech.diarize import Diarizer, SpeakerTurn
 from mpu_qual.speech.turns import diarization_metadata, split_by_turns
 from mpu_qual.store.voices import VoicePiece
 from mpu_qual.transcript_files.labels import PARTICIPANT_KEYS, is_label
@@ -96,22 +97,7 @@ def diarize_transcript(
         raise MpuQualError(
             f"no speech found in the recording of '{src.name}'", path=path, field="speakers"
         )
-    plan = []
-    after = 0
-    for g in segs:
-        seg = ParsedSegment(
-            text=src.text[g.start : g.end], start_ms=g.start_ms, end_ms=g.end_ms, meta={}
-        )
-        pieces = split_by_turns([seg], turns)
-        after += len(pieces)
-        if seg.start_ms is None or not pieces or pieces[0].speaker is None:
-            continue
-        plan.append(
-            (
-                g.id,
-                [VoicePiece(p.text, p.speaker or "", p.start_ms, _voice_meta(p)) for p in pieces],
-            )
-        )
+    plan, after = plan_voices(src.text, segs, turns)
     meta = diarization_metadata(diarizer, turns)
     project.voices.apply(src.id, plan, meta)
     talk = {v.speaker: v.talk_ms for v in project.voices.summaries(src.id)}
@@ -124,6 +110,30 @@ def diarize_transcript(
         talk,
         from_header,
     )
+
+
+def plan_voices(
+    text: str, segs: Sequence[Any], turns: Sequence[SpeakerTurn]
+) -> tuple[list[tuple[int, list[VoicePiece]]], int]:
+    """For each timed stored segment, its pieces as ``turns`` split and label it
+    (``project.voices.apply``'s plan), and how many segments there will be."""
+    plan: list[tuple[int, list[VoicePiece]]] = []
+    after = 0
+    for g in segs:
+        seg = ParsedSegment(
+            text=text[g.start : g.end], start_ms=g.start_ms, end_ms=g.end_ms, meta={}
+        )
+        pieces = split_by_turns([seg], turns)
+        after += len(pieces)
+        if seg.start_ms is None or not pieces or pieces[0].speaker is None:
+            continue
+        plan.append(
+            (
+                g.id,
+                [VoicePiece(p.text, p.speaker or "", p.start_ms, _voice_meta(p)) for p in pieces],
+            )
+        )
+    return plan, after
 
 
 def _voice_meta(p: ParsedSegment) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mpu_qual.speech.diarize import SpeakerTurn
 from mpu_qual.transcript_files.parsed import ParsedSegment
@@ -82,6 +82,23 @@ def _best_turn(unit: _Unit, turns: Sequence[SpeakerTurn]) -> SpeakerTurn | None:
         if best is None or score > best[0]:
             best = (score, t)
     return best[1] if best else None
+
+
+def fill_gaps(turns: Sequence[SpeakerTurn], end_ms: int | None = None) -> list[SpeakerTurn]:
+    """The timeline a transcript's words are labelled from: each gap between two turns split
+    at its middle between them, time before the first turn given to it, and time after the
+    last (up to ``end_ms``) to the last one. ``split_by_turns`` gives a word in a gap the
+    nearer turn, which is this timeline; scoring it measures what the transcript shows."""
+    ordered = sorted((t for t in turns if t.end_ms > t.start_ms), key=lambda t: t.start_ms)
+    out: list[SpeakerTurn] = []
+    for k, t in enumerate(ordered):
+        start = 0 if not out else min(t.start_ms, out[-1].end_ms)
+        if k + 1 < len(ordered):
+            end = max(t.end_ms, (t.end_ms + ordered[k + 1].start_ms) // 2)
+        else:
+            end = max(t.end_ms, end_ms or 0)
+        out.append(replace(t, start_ms=start, end_ms=end))
+    return out
 
 
 def split_by_turns(

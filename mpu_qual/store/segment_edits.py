@@ -22,49 +22,23 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mpu_qual.errors import MpuQualError, NotFound
+from mpu_qual.store.segment_rows import LOST_MEMO_TITLE as LOST_MEMO_TITLE
+from mpu_qual.store.segment_rows import (
+    EditReport,
+    check_storable,
+    load_source,
+    write_layout,
+)
+from mpu_qual.store.segment_rows import Seg as _Seg
 
 if TYPE_CHECKING:
     from mpu_qual.store.project import Project
 
 INAUDIBLE = "[inaudible]"
-LOST_MEMO_TITLE = "Coding lost in a transcript correction"
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
-
-
-@dataclass
-class LostCoding:
-    coding_id: int
-    code_id: str
-    quote: str
-    memo_id: int
-
-
-@dataclass
-class EditReport:
-    """What an edit did: the segments it left, codings moved or lost."""
-
-    description: str
-    segment_ids: list[int] = field(default_factory=list)
-    moved: int = 0  # codings whose span changed
-    reanchored: list[int] = field(default_factory=list)  # codings whose quote text changed
-    lost: list[LostCoding] = field(default_factory=list)
-
-
-@dataclass
-class _Seg:
-    id: int | None
-    idx: int
-    speaker: str | None
-    participant_id: int | None
-    start: int
-    end: int
-    start_ms: int | None
-    end_ms: int | None
-    meta: dict[str, Any]
 
 
 class _SpanMap:
@@ -76,6 +50,12 @@ class _SpanMap:
         self.len_old, self.len_new = hi - lo, len(piece)
         sm = difflib.SequenceMatcher(None, old_text[lo:hi], piece, autojunk=False)
         self.ops = sm.get_opcodes()
+
+    def skips(self, start: int, end: int) -> bool:
+        return end <= self.lo and start < self.lo
+
+    def touches(self, start: int, end: int) -> bool:
+        return start < self.hi
 
     def __call__(self, off: int, side: str) -> int:
         if off < self.lo or (off == self.lo and side == "end"):
@@ -97,10 +77,6 @@ class _SpanMap:
         return self.lo + (self.len_new if side == "end" else 0)
 
 
-def _row(r: tuple) -> _Seg:
-    return _Seg(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], json.loads(r[8] or "{}"))
-
-
 class SegmentEditor:
     """Segment corrections on one open project (``project.segment_edits``)."""
 
@@ -113,17 +89,7 @@ class SegmentEditor:
         if row is None:
             raise NotFound(f"no segment {segment_id}", field="segment")
         source_id = int(row[0])
-        name, text = conn.execute(
-            "SELECT name, text FROM sources WHERE id = ?", [source_id]
-        ).fetchone()
-        segs = [
-            _row(r)
-            for r in conn.execute(
-                "SELECT id, idx, speaker, participant_id, start, end, start_ms, end_ms, meta "
-                "FROM segments WHERE source_id = ? ORDER BY idx",
-                [source_id],
-            )
-        ]
+        name, text, segs = load_source(conn, source_id)
         k = next(i for i, g in enumerate(segs) if g.id == segment_id)
         return source_id, name, text, segs, k
 
@@ -327,106 +293,10 @@ class SegmentEditor:
         then segments, whose start/end updates re-index search.
         """
         new_text = old[:lo] + piece + old[hi:]
-        try:
-            new_text.encode("utf-8")
-        except UnicodeEncodeError:
-            raise MpuQualError(
-                "the text contains a character that cannot be stored (an unpaired surrogate); "
-                "nothing was changed",
-                field="text",
-            ) from None
+        check_storable(new_text)
         spans = _layout(new_text, new_segs, lo, hi, piece, inner)
-        conn.execute(
-            "UPDATE sources SET text = ?, length = ? WHERE id = ?",
-            [new_text, len(new_text), source_id],
-        )
         mapping = _SpanMap(old, lo, hi, piece)
-        rows = conn.execute(
-            "SELECT id, code_id, start, end, quote, memo, coder FROM codings WHERE source_id = ? "
-            "ORDER BY id",
-            [source_id],
-        ).fetchall()
-        for cid, code_id, start, end, quote, memo, coder in rows:
-            if end <= lo and start < lo:
-                continue  # before the change
-            s, e = mapping(start, "start"), mapping(end, "end")
-            if hi <= start:
-                s, e = start + mapping.delta, end + mapping.delta
-            else:
-                while s < e and new_text[s].isspace():
-                    s += 1
-                while e > s and new_text[e - 1].isspace():
-                    e -= 1
-            if e <= s:
-                memo_id = _keep_lost(conn, source_id, code_id, quote, memo, coder)
-                conn.execute("DELETE FROM codings WHERE id = ?", [cid])
-                report.lost.append(LostCoding(cid, code_id, quote, memo_id))
-                continue
-            if (s, e) == (start, end) and new_text[s:e] == quote:
-                continue
-            conn.execute(
-                "UPDATE codings SET start = ?, end = ?, quote = ? WHERE id = ?",
-                [s, e, new_text[s:e], cid],
-            )
-            report.moved += 1
-            if new_text[s:e] != quote:
-                report.reanchored.append(cid)
-        keep = {s.id for s in new_segs if s.id is not None}
-        for g in old_segs:
-            if g.id not in keep:
-                conn.execute("DELETE FROM segments WHERE id = ?", [g.id])
-        old_by_id = {g.id: g for g in old_segs}
-        for idx, seg in enumerate(new_segs):
-            seg.idx = idx
-        moved_ids = [
-            seg.id for seg in new_segs if seg.id is not None and old_by_id[seg.id].idx != seg.idx
-        ]
-        for seg_id in moved_ids:  # out of the way first: (source_id, idx) is unique
-            conn.execute("UPDATE segments SET idx = ? WHERE id = ?", [-1 - seg_id, seg_id])
-        for seg, (a, b) in zip(new_segs, spans, strict=True):
-            meta = json.dumps(seg.meta, ensure_ascii=False, default=str)
-            if seg.id is None:
-                seg.id = conn.execute(
-                    "INSERT INTO segments (source_id, idx, speaker, participant_id, start, end, "
-                    "start_ms, end_ms, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        source_id,
-                        seg.idx,
-                        seg.speaker,
-                        seg.participant_id,
-                        a,
-                        b,
-                        seg.start_ms,
-                        seg.end_ms,
-                        meta,
-                    ],
-                ).lastrowid
-                continue
-            g = old_by_id[seg.id]
-            text_changed = id(seg) in {id(x) for x, _ in inner}
-            if (
-                (g.start, g.end) == (a, b)
-                and not text_changed
-                and g.idx == seg.idx
-                and (g.speaker, g.participant_id, g.start_ms, g.end_ms, g.meta)
-                == (seg.speaker, seg.participant_id, seg.start_ms, seg.end_ms, seg.meta)
-            ):
-                continue
-            conn.execute(
-                "UPDATE segments SET idx = ?, speaker = ?, participant_id = ?, start = ?, "
-                "end = ?, start_ms = ?, end_ms = ?, meta = ? WHERE id = ?",
-                [
-                    seg.idx,
-                    seg.speaker,
-                    seg.participant_id,
-                    a,
-                    b,
-                    seg.start_ms,
-                    seg.end_ms,
-                    meta,
-                    seg.id,
-                ],
-            )
+        write_layout(conn, source_id, new_text, mapping, old_segs, new_segs, spans, inner, report)
 
 
 # ---------------------------------------------------------------------- helpers
@@ -505,18 +375,3 @@ def _layout(
             raise AssertionError("segments do not tile the corrected text")  # a bug, not input
         prev = b
     return spans
-
-
-def _keep_lost(
-    conn: Any, source_id: int, code_id: str, quote: str, memo: str | None, coder: str | None
-) -> int:
-    body = f"Quote: «{quote}»"
-    if memo:
-        body += f"\nMemo: {memo}"
-    body += "\nIts words were removed when the transcript was corrected (undo brings it back)."
-    return int(
-        conn.execute(
-            "INSERT INTO memos (source_id, code_id, title, text, author) VALUES (?, ?, ?, ?, ?)",
-            [source_id, code_id, LOST_MEMO_TITLE, body, coder],
-        ).lastrowid
-    )

