@@ -172,9 +172,7 @@ def _refresh_search_index(
     )
 
 
-def _check_codings(
-    conn: sqlite3.Connection, coding_ids: set[int], text_sources: set[int]
-) -> None:
+def _check_codings(conn: sqlite3.Connection, coding_ids: set[int], text_sources: set[int]) -> None:
     """After a replay every touched coding, and every coding of a source whose text changed,
     must still quote its text exactly (else the caller rolls back)."""
     rows: dict[int, tuple[int, int, int, str]] = {}
