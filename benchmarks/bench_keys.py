@@ -16,7 +16,7 @@ session's CPU time while idle.
 
 --baseline DIR runs the same keys on another checkout (e.g. main, unpacked with
 `git archive main | tar -x -C DIR`) in the same run, project by project, so the two are
-compared on the same machine minutes apart. --fps-check also runs this checkout with
+compared on the same machine minutes apart. --fps 60 also runs this checkout with
 TEXTUAL_FPS=60 (Textual's default frame rate; run_app raises it, see mpu_qual/tui/app.py).
 
 Also measured: one coding through the library against a bare SQLite commit (WAL,
@@ -24,7 +24,7 @@ synchronous=FULL) on the same disk, interleaved one for one so that both meet th
 the same state (its fsync time swings between about 0.1 and 4 ms from minute to minute).
 
 Usage: .venv/bin/python benchmarks/bench_keys.py [--presses 200] [--projects demo,big]
-       [--baseline DIR] [--fps-check] [--size 100x30]
+       [--baseline DIR] [--fps 60] [--size 100x30]
 Writes benchmarks/results/keys.txt.
 """
 
@@ -94,8 +94,19 @@ def settle(seconds: float = 0.15) -> None:
 
 
 def start(command: str, size: tuple[int, int]) -> None:
-    tmux("kill-session", "-t", "bench") if session_exists() else None
-    tmux("new-session", "-d", "-s", "bench", "-x", str(size[0]), "-y", str(size[1]), command)
+    if session_exists():
+        subprocess.run(["tmux", "-L", SOCKET, "kill-session", "-t", "bench"], capture_output=True)
+    for _attempt in range(20):  # the server may be shutting down after its last session
+        r = subprocess.run(
+            ["tmux", "-L", SOCKET, "new-session", "-d", "-s", "bench"]
+            + ["-x", str(size[0]), "-y", str(size[1]), command],
+            capture_output=True,
+            text=True,
+        )
+        if r.returncode == 0:
+            return
+        time.sleep(0.25)
+    raise SystemExit(f"tmux could not start a session: {r.stderr}")
 
 
 def session_exists() -> bool:
@@ -228,7 +239,7 @@ def session(
         res["keys"]["ctrl+z undo"] = undo
         tmux("send-keys", "-t", "bench", "C-q")
         for _ in range(100):
-            if probe.exists() and probe.stat().st_size > 0:
+            if probe.exists() and probe.stat().st_size > 0 and not session_exists():
                 break
             time.sleep(0.1)
         res["probe"] = json.loads(probe.read_text()) if probe.exists() else None
@@ -333,7 +344,9 @@ def main() -> int:
     ap.add_argument("--presses", type=int, default=200, help="presses per key (default 200)")
     ap.add_argument("--projects", default="demo,big", help="demo, big or both (default)")
     ap.add_argument("--baseline", type=Path, help="another checkout to run the same keys on")
-    ap.add_argument("--fps-check", action="store_true", help="also run with TEXTUAL_FPS=60")
+    ap.add_argument(
+        "--fps", default="", help="also run this checkout with TEXTUAL_FPS set to each of these"
+    )
     ap.add_argument("--size", default="100x30")
     ap.add_argument("--codings", type=int, default=200)
     args = ap.parse_args()
@@ -346,8 +359,8 @@ def main() -> int:
     if args.baseline is not None:
         variants.append(("baseline", args.baseline.resolve(), None))
     variants.append(("this", ROOT, None))
-    if args.fps_check:
-        variants.append(("this, TEXTUAL_FPS=60", ROOT, "60"))
+    for fps in filter(None, args.fps.split(",")):
+        variants.append((f"this, TEXTUAL_FPS={fps}", ROOT, fps))
     lines: list[str] = []
     floors: list[float] = []
     results: dict[str, list[dict]] = {}
@@ -365,7 +378,10 @@ def main() -> int:
             results[pname] = []
             for vname, root, fps in variants:
                 print(f"{pname}: {vname}...", flush=True)
-                results[pname].append(session(vname, root, folder, args.presses, size, fps))
+                res = session(vname, root, folder, args.presses, size, fps)
+                results[pname].append(res)
+                for label, times in res["keys"].items():  # as it goes (first floor)
+                    print("  " + summary(label, times, floors[0]), flush=True)
         floor("after")
     finally:
         subprocess.run(["tmux", "-L", SOCKET, "kill-server"], capture_output=True)

@@ -88,6 +88,16 @@ class Project:
         self.open_problems: list[Any] = []
         # ... or because it cannot be written (safety.access.ReadOnly: file, folder, disk).
         self.read_only_reason: Any = None
+        self._data_version: int | None = None  # see changed_elsewhere
+
+    def changed_elsewhere(self) -> bool:
+        """Whether another connection (another window, the CLI) committed a change since the
+        last call (the first call: True). A screen that keeps what it read may then patch it
+        with its own changes; after another's, it reads everything again."""
+        version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        changed = version != self._data_version
+        self._data_version = version
+        return changed
 
     @property
     def db_path(self) -> Path:
