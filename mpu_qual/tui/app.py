@@ -50,6 +50,7 @@ class MpuQualApp(App[None]):
     ]
     FAILED: Any = object()
     freeze_gc = False  # run_app sets it: see on_mount
+    early_backup = False  # run_app sets it: see on_mount
 
     def __init__(
         self,
@@ -94,6 +95,11 @@ class MpuQualApp(App[None]):
         # benchmarks/bench_keys.py). Only in a real session: a test process runs many apps.
         if self.freeze_gc:
             self.call_after_refresh(gc.freeze)
+        # The backup of the project as opened, made before the session's first write, in a
+        # thread from the first screen on: the first coding key no longer waits for it
+        # (0.3-1 s on the 250,000-segment project; benchmarks/bench_keys.py).
+        if self.early_backup:
+            self.call_after_refresh(self.project.back_up_in_background)
 
     # ------------------------------------------------------------------ coders, blind mode
     def visible_codings(self, **filters: Any) -> list[Any]:
@@ -374,6 +380,7 @@ def run_app(folder: str | Path, *, coder: str | None = None, blind: bool | None 
     """Run the workbench in this terminal until the user quits (Ctrl+Q)."""
     app = create_app(Path(folder), coder=coder, blind=blind)
     app.freeze_gc = True
+    app.early_backup = True
     try:
         app.run()
     finally:
