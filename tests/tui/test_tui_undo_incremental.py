@@ -123,3 +123,34 @@ async def test_memo_and_removal_in_the_workbench_undo_incrementally(demo_dir, op
         assert mine.id in {c.id for c in screen.view.codings}
         await _check(pilot, screen, ["ctrl+y"])
         assert mine.id not in {c.id for c in screen.view.codings}
+
+
+async def test_the_codebook_repaints_only_the_rows_whose_counts_changed(demo_dir) -> None:
+    app = create_app(demo_dir, coder="me")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        await settle(pilot)
+        tree = screen.codebook_tree
+        asked: list = []
+        original = tree.refresh
+
+        def spy(*regions, **kwargs):  # type: ignore[no-untyped-def]
+            asked.extend(regions or [None])
+            return original(*regions, **kwargs)
+
+        tree.refresh = spy  # type: ignore[method-assign]
+        await pilot.press("t", "c", *"finance", "enter")
+        await settle(pilot)
+        node = tree._code_nodes["factors.ecosystem.finance"]
+        path = []  # the code and its parents: their counts and totals changed
+        while node is not None and node.data:
+            path.append(node)
+            node = node.parent
+        assert [str(n.label).split()[1] for n in path] == ["1"] * len(path)
+        rows = [r for r in asked if r is not None and r.height == 1]
+        assert None not in asked and len(rows) == len(path)  # those rows, not their subtrees
+        assert {r.y + tree.scroll_offset.y for r in rows} == {n.line for n in path}
+        # what is shown is what a rebuilt tree shows
+        labels = {cid: str(n.label) for cid, n in tree._code_nodes.items()}
+        tree.populate(app.labels, app.code_counts())
+        assert {cid: str(n.label) for cid, n in tree._code_nodes.items()} == labels

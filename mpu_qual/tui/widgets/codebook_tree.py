@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.binding import Binding
+from textual.geometry import Region
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
@@ -104,8 +105,22 @@ class CodebookTree(Tree[str]):
             node = self._code_nodes.get(code.id)
             key = (counts.get(code.id, 0), totals.get(code.id, 0))
             if node is not None and shown.get(code.id) != key:
-                node.set_label(self.node_label(code, labels, *key))
+                self._relabel(node, self.node_label(code, labels, *key))
                 shown[code.id] = key
+
+    def _relabel(self, node: TreeNode[str], label: Text) -> None:
+        """``node.set_label`` that repaints the node's own row only. Textual's repaints the
+        rows of all its descendants too (their guides follow the cursor's path, not the
+        labels): a coding changes a code's count and its parents' totals, and the tree drew
+        almost every visible row again, 8-12 ms a coding on two loaded cores."""
+        if not hasattr(node, "_updates") or not hasattr(node, "_label"):  # another Textual
+            node.set_label(label)
+            return
+        node._label = self.process_label(label)
+        node._updates += 1  # the row's cached drawing is keyed by it
+        line = node.line
+        if line >= 0:
+            self.refresh(Region(0, line - self.scroll_offset.y, self.size.width, 1))
 
     def select_code(self, code_id: str) -> None:
         node = self._code_nodes.get(code_id)
