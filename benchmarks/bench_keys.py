@@ -40,6 +40,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -53,6 +54,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 SOCKET = f"mpu-qual-bench-{os.getpid()}"
 POLL_S = 0.0005
 TIMEOUT_S = 2.0  # a press that changes nothing in this long counts as "no change"
+QUIET_S = 0.03  # --method output: the pane had no output this long before each press
 BLOCK = 20  # ] then [ (down then up) in blocks of this many: never runs off either end
 
 
@@ -75,8 +77,71 @@ def wait_for(text: str, timeout: float = 60.0) -> float:
     raise SystemExit(f"the pane never showed {text!r}:\n{capture()}")
 
 
+class Watcher:
+    """A tmux control-mode client on the session: it sends the keys and hears the pane's
+    output (``%output`` lines) the moment the program writes it, without polling. Polling
+    ``tmux capture-pane`` in a loop (--method capture) spawns a tmux client every half
+    millisecond: on two shared cores that took CPU from the program being measured."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            ["tmux", "-L", SOCKET, "-C", "attach-session", "-t", "bench"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            bufsize=0,
+        )
+        self.outputs = 0
+        self.last = time.perf_counter()  # when the pane last had output
+        self.cond = threading.Condition()
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            if line.startswith(b"%output "):
+                with self.cond:
+                    self.outputs += 1
+                    self.last = time.perf_counter()
+                    self.cond.notify_all()
+
+    def press(self, key: str) -> tuple[float, float]:
+        assert self.proc.stdin is not None
+        # the screen settled first: no output for QUIET_S (the rest of an earlier frame
+        # must not count as this key's)
+        limit = time.perf_counter() + TIMEOUT_S
+        while time.perf_counter() - self.last < QUIET_S and time.perf_counter() < limit:
+            time.sleep(0.002)
+        with self.cond:
+            seen = self.outputs
+        sent = time.time()
+        t0 = time.perf_counter()
+        self.proc.stdin.write(f"send-keys -t bench {key}\n".encode())
+        with self.cond:
+            if not self.cond.wait_for(lambda: self.outputs > seen, TIMEOUT_S):
+                return sent, float("inf")
+        return sent, time.perf_counter() - t0
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+METHOD = {"watcher": None}  # the Watcher of the session, when --method output
+
+
 def press(key: str) -> tuple[float, float]:
-    """(wall-clock time sent, seconds from send-keys to the first capture that differs)."""
+    """(wall-clock time sent, seconds from sending the key to the pane's change): the first
+    output the program writes (--method output, default) or the first ``capture-pane``
+    that differs (--method capture)."""
+    watcher = METHOD["watcher"]
+    if watcher is not None:
+        return watcher.press(key)
     before = capture()
     sent = time.time()
     t0 = time.perf_counter()
@@ -87,6 +152,14 @@ def press(key: str) -> tuple[float, float]:
         if time.perf_counter() - t0 > TIMEOUT_S:
             return sent, float("inf")
         time.sleep(POLL_S)
+
+
+def watch(method: str) -> None:
+    """Hear the new session's output (method 'output'), or poll it ('capture')."""
+    old = METHOD["watcher"]
+    if old is not None:
+        old.close()
+    METHOD["watcher"] = Watcher() if method == "output" else None
 
 
 def settle(seconds: float = 0.15) -> None:
@@ -182,7 +255,13 @@ KEYS = [  # (label, key, the key that undoes it, whether to go there first)
 
 
 def session(
-    name: str, app_root: Path, project: Path, presses: int, size: tuple[int, int], fps: str | None
+    name: str,
+    app_root: Path,
+    project: Path,
+    presses: int,
+    size: tuple[int, int],
+    fps: str | None,
+    method: str,
 ) -> dict:
     """One workbench session on a fresh copy of ``project``: every key ``presses`` times."""
     res: dict = {"name": name, "keys": {}}
@@ -197,6 +276,7 @@ def session(
         t0 = time.perf_counter()
         start(f"env {env} {sys.executable} {PROBE} {probe} -p {copy} tui", size)
         wait_for("segment 1/")
+        watch(method)
         res["start_s"] = time.perf_counter() - t0
         settle(2.0)  # the statistics worker and first paints
         pid = int(tmux("display", "-p", "-t", "bench", "#{pane_pid}").strip())
@@ -223,8 +303,11 @@ def session(
                 settle(0.1)
             res["keys"][label] = times
         # code the current turn with recent code 1, then undo: each changes the screen
+        # (t again would add the next turn to the selection: Escape first)
         code, undo = [], []
         for _ in range(presses):
+            tmux("send-keys", "-t", "bench", "Escape")  # no selection: t selects one turn
+            settle(0.1)
             press("t")
             settle(0.05)
             sent, took = press("1")
@@ -371,6 +454,13 @@ def main() -> int:
     ap.add_argument(
         "--fps", default="", help="also run this checkout with TEXTUAL_FPS set to each of these"
     )
+    ap.add_argument(
+        "--method",
+        choices=["output", "capture"],
+        default="output",
+        help="time to the pane's first output (tmux control mode, default) or to the first "
+        "capture-pane that differs (polled)",
+    )
     ap.add_argument("--size", default="100x30")
     ap.add_argument("--codings", type=int, default=200)
     args = ap.parse_args()
@@ -392,6 +482,7 @@ def main() -> int:
     def floor(label: str) -> None:
         start("cat", size)
         settle(0.5)
+        watch(args.method)
         times = [press("x" if i % 2 else "y")[1] for i in range(args.presses)]
         floors.append(median_ms(times))
         lines.append(summary(f"floor ({label})", times, None))
@@ -402,12 +493,13 @@ def main() -> int:
             results[pname] = []
             for vname, root, fps in variants:
                 print(f"{pname}: {vname}...", flush=True)
-                res = session(vname, root, folder, args.presses, size, fps)
+                res = session(vname, root, folder, args.presses, size, fps, args.method)
                 results[pname].append(res)
                 for label, times in res["keys"].items():  # as it goes (first floor)
                     print("  " + summary(label, times, floors[0]), flush=True)
         floor("after")
     finally:
+        watch("capture")  # closes the control-mode client
         subprocess.run(["tmux", "-L", SOCKET, "kill-server"], capture_output=True)
     fl = statistics.mean(floors)
     lines.append(f"floor used below: mean of the two medians, {fl:.1f} ms")
@@ -434,6 +526,7 @@ def main() -> int:
     head = (
         f"bench_keys  {time.strftime('%Y-%m-%dT%H:%M:%S')}  cpus={os.cpu_count()}  "
         f"python={platform.python_version()}  terminal {args.size}  {args.presses} presses a key  "
+        f"method: {args.method}  "
         f"load average at the end: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}"
         + (f"\nbaseline: {args.baseline}" if args.baseline else "")
     )

@@ -7,7 +7,7 @@ wall-clock times (time.time(), to line them up with the harness's key presses):
 - every garbage collection (gc.callbacks): start, milliseconds, generation;
 - every event-loop callback that ran 8 ms or longer (asyncio Handle._run): start,
   milliseconds, the task it stepped (Textual names each message pump's task after its
-  widget) and the message that widget was handling;
+  widget), the messages dispatched in it and the screen areas painted in it;
 - the process's CPU seconds (user + system) at exit.
 
 Everything is written to OUT.json when the app exits. Measuring costs two clock reads a
@@ -68,6 +68,16 @@ asyncio.events.Handle._run = _timed_run  # type: ignore[method-assign]
 
 def _patch_dispatch() -> None:
     from textual.message_pump import MessagePump
+    from textual.screen import Screen
+
+    refresh = Screen._compositor_refresh
+
+    def _compositor_refresh(self):  # type: ignore[no-untyped-def]
+        regions = list(self._compositor._dirty_regions)
+        _seen.append(f"paint {sum(r.area for r in regions)} cells in {len(regions)} regions")
+        return refresh(self)
+
+    Screen._compositor_refresh = _compositor_refresh  # type: ignore[method-assign]
 
     dispatch = MessagePump._dispatch_message
 
