@@ -219,8 +219,10 @@ class CaretMovement(TranscriptState):
             return
         k = lay.segment_at(self.cursor) + direction
         if 0 <= k < len(lay.segments):
-            self.move_to(lay.segments[k].start, center=False)
+            # the view first (from where it is: the caret's own minimal scroll would leave
+            # the segment on the edge, and the next press would scroll again), then the caret
             self.show_whole_segment(k)
+            self.move_to(lay.segments[k].start, center=False)
 
     def action_jump_speaker(self, direction: int) -> None:
         lay = self.layout_
