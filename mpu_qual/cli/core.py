@@ -48,6 +48,9 @@ def open_workbench(
     """Start the Textual workbench (imported only here, so the CLI stays light)."""
     folder = project_dir(ctx)
     _open(folder).close()  # set up the demo / report errors before the UI starts
+    from mpu_qual.tui import paint_without_waiting
+
+    paint_without_waiting()  # before Textual is imported: it reads its frame rate then
     try:
         from mpu_qual.tui.app import run_app
     except ImportError as exc:  # pragma: no cover - only without the TUI installed

@@ -234,6 +234,16 @@ class Codings:
             )
         return Coding(*r)
 
+    def get_many(self, coding_ids: Iterable[int]) -> builtins.list[Coding]:
+        """The codings with these ids that exist (in id order; absent ids are left out)."""
+        ids = sorted(set(coding_ids))
+        found: builtins.list[Coding] = []
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            sql = self._CODING_SQL + f" WHERE c.id IN ({','.join('?' * len(part))}) ORDER BY c.id"
+            found += [Coding(*r) for r in self.project.conn.execute(sql, part)]
+        return found
+
     def list(
         self,
         *,

@@ -80,6 +80,18 @@ class History:
             )
         }
 
+    def coding_ids(self, action_id: int) -> set[int]:
+        """The codings an action added, changed or removed (ids): after its undo or redo,
+        a screen re-reads these (``codings.get_many``), not every coding of a transcript."""
+        return {
+            r[0]
+            for r in self.project.conn.execute(
+                "SELECT DISTINCT json_extract(coalesce(new, old), '$.id') FROM changes "
+                "WHERE action_id = ? AND tbl = 'codings'",
+                [action_id],
+            )
+        }
+
     def describe(self, action_id: int) -> str:
         """The action in people's words ("coding 'Infrastructure 加強基建' on IL1's turn at
         00:03:12"); actions other than codings keep their stored description."""

@@ -81,8 +81,11 @@ def replay(conn: sqlite3.Connection, action_id: int, *, reverse: bool) -> None:
     The caller holds the transaction and has switched journaling off. Foreign keys are
     deferred to the commit, and the triggers that check spans and keep the search index are
     paused (``journal_state.replaying``): mid-way through a replay a coding may meet a source
-    text that is not yet the final one. The search index of every touched segment is rebuilt
-    and every touched coding is checked against its text before the caller commits.
+    text that is not yet the final one. Before the caller commits, the search index of every
+    touched segment is rebuilt and every touched coding is checked against its text; a
+    source whose text itself changed (or appeared) has all its segments re-indexed and all
+    its codings checked. Only what the action touched: an undone coding costs a few rows,
+    not its whole transcript.
     """
     rows = conn.execute(
         "SELECT id, tbl, op, old, new FROM changes WHERE action_id = ? ORDER BY id "
@@ -91,25 +94,35 @@ def replay(conn: sqlite3.Connection, action_id: int, *, reverse: bool) -> None:
     ).fetchall()
     conn.execute("PRAGMA defer_foreign_keys = ON")
     conn.execute("UPDATE journal_state SET replaying = 1 WHERE id = 1")
-    segment_ids: set[int] = set()
-    source_ids: set[int] = set()
+    touched = _Touched()
     for _id, tbl, op, old, new in rows:
         old_row = json.loads(old) if old else None
         new_row = json.loads(new) if new else None
         _apply(conn, tbl, op, old_row, new_row, reverse=reverse)
-        for row in (old_row, new_row):
-            if row is None:
-                continue
-            if tbl == "segments":
-                segment_ids.add(row["id"])
-                source_ids.add(row["source_id"])
-            elif tbl == "sources":
-                source_ids.add(row["id"])
-            elif tbl == "codings":
-                source_ids.add(row["source_id"])
+        touched.add(tbl, old_row, new_row)
     conn.execute("UPDATE journal_state SET replaying = 0 WHERE id = 1")
-    _refresh_search_index(conn, segment_ids, source_ids)
-    _check_codings(conn, source_ids)
+    _refresh_search_index(conn, touched.segments, touched.texts)
+    _check_codings(conn, touched.codings, touched.texts)
+
+
+class _Touched:
+    """The rows a replay changed: segments (ids), codings (ids) and the sources whose text
+    changed, appeared or went (ids): everything that depends on a source's text."""
+
+    def __init__(self) -> None:
+        self.segments: set[int] = set()
+        self.codings: set[int] = set()
+        self.texts: set[int] = set()
+
+    def add(self, tbl: str, old: dict | None, new: dict | None) -> None:
+        if tbl == "segments":
+            self.segments.update(r["id"] for r in (old, new) if r is not None)
+        elif tbl == "codings":
+            self.codings.update(r["id"] for r in (old, new) if r is not None)
+        elif tbl == "sources" and (
+            old is None or new is None or old.get("text") != new.get("text")
+        ):
+            self.texts.update(r["id"] for r in (old, new) if r is not None)
 
 
 def _chunks(ids: set[int], size: int = 500) -> list[list[int]]:
@@ -117,46 +130,69 @@ def _chunks(ids: set[int], size: int = 500) -> list[list[int]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
+def _texts(conn: sqlite3.Connection, source_ids: set[int]) -> dict[int, str]:
+    """The stored text of each of these sources (absent: the source no longer exists)."""
+    found: dict[int, str] = {}
+    for part in _chunks(source_ids):
+        marks = ",".join("?" * len(part))
+        found.update(
+            conn.execute(f"SELECT id, text FROM sources WHERE id IN ({marks})", part).fetchall()
+        )
+    return found
+
+
 def _refresh_search_index(
-    conn: sqlite3.Connection, segment_ids: set[int], source_ids: set[int]
+    conn: sqlite3.Connection, segment_ids: set[int], text_sources: set[int]
 ) -> None:
-    """Re-index touched segments (and all segments of sources whose text may have changed).
+    """Re-index the touched segments, and every segment of a source whose text changed.
 
     Each source's text is read once and cut in Python: a substring taken in SQL per segment
     reads the whole text every time (quadratic for the redo of a large import)."""
-    for part in _chunks(segment_ids):  # rows of segments the replay deleted go too
+    segs: dict[int, tuple[int, int, int]] = {}  # segment id -> (source, start, end)
+    for sid in sorted(text_sources):
+        for g, a, b in conn.execute(
+            "SELECT id, start, end FROM segments WHERE source_id = ?", [sid]
+        ).fetchall():
+            segs[g] = (sid, a, b)
+    for part in _chunks(segment_ids - segs.keys()):
+        marks = ",".join("?" * len(part))
+        for g, sid, a, b in conn.execute(
+            f"SELECT id, source_id, start, end FROM segments WHERE id IN ({marks})", part
+        ).fetchall():
+            segs[g] = (sid, a, b)
+    # the old rows go: those of segments the replay deleted or moved, and all rows of a
+    # source whose text changed
+    for part in _chunks(segment_ids | segs.keys()):
         marks = ",".join("?" * len(part))
         conn.execute(f"DELETE FROM segments_fts WHERE rowid IN ({marks})", part)
-    for sid in sorted(source_ids):
-        row = conn.execute("SELECT text FROM sources WHERE id = ?", [sid]).fetchone()
-        if row is None:
-            continue
-        text = row[0]
-        segs = conn.execute(
-            "SELECT id, start, end FROM segments WHERE source_id = ?", [sid]
-        ).fetchall()
-        for part in _chunks({g for g, _a, _b in segs}):
-            marks = ",".join("?" * len(part))
-            conn.execute(f"DELETE FROM segments_fts WHERE rowid IN ({marks})", part)
-        conn.executemany(
-            "INSERT INTO segments_fts (rowid, text) VALUES (?, ?)",
-            ((g, text[a:b]) for g, a, b in segs),
-        )
+    texts = _texts(conn, {sid for sid, _a, _b in segs.values()})
+    conn.executemany(
+        "INSERT INTO segments_fts (rowid, text) VALUES (?, ?)",
+        ((g, texts[sid][a:b]) for g, (sid, a, b) in sorted(segs.items())),
+    )
 
 
-def _check_codings(conn: sqlite3.Connection, source_ids: set[int]) -> None:
-    """After a replay every coding must still quote its text exactly (else roll back)."""
-    bad = 0
-    for sid in sorted(source_ids):
-        row = conn.execute("SELECT text FROM sources WHERE id = ?", [sid]).fetchone()
-        if row is None:
-            continue
-        text = row[0]
-        for a, b, quote in conn.execute(
-            "SELECT start, end, quote FROM codings WHERE source_id = ?", [sid]
+def _check_codings(conn: sqlite3.Connection, coding_ids: set[int], text_sources: set[int]) -> None:
+    """After a replay every touched coding, and every coding of a source whose text changed,
+    must still quote its text exactly (else the caller rolls back)."""
+    rows: dict[int, tuple[int, int, int, str]] = {}
+    for sid in sorted(text_sources):
+        for c, a, b, quote in conn.execute(
+            "SELECT id, start, end, quote FROM codings WHERE source_id = ?", [sid]
         ):
-            if b > len(text) or quote != text[a:b]:
-                bad += 1
+            rows[c] = (sid, a, b, quote)
+    for part in _chunks(coding_ids - rows.keys()):
+        marks = ",".join("?" * len(part))
+        for c, sid, a, b, quote in conn.execute(
+            f"SELECT id, source_id, start, end, quote FROM codings WHERE id IN ({marks})", part
+        ):
+            rows[c] = (sid, a, b, quote)
+    texts = _texts(conn, {sid for sid, _a, _b, _q in rows.values()})
+    bad = sum(
+        1
+        for sid, a, b, quote in rows.values()
+        if sid in texts and (b > len(texts[sid]) or quote != texts[sid][a:b])
+    )  # a coding left without its source is the foreign key's to refuse, at the commit
     if bad:
         raise sqlite3.IntegrityError(
             f"undo journal replay would leave {bad} codings that do not match their text"

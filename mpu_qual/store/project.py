@@ -82,12 +82,23 @@ class Project:
         # switched on by open() and init().
         self.auto_backups = False
         self._first_write = True
+        self.open_backup: autobackup.OpenBackup | None = None  # autobackup.start_open
         self.transactions = 0  # outermost transactions begun (backups tell them apart)
         self.backed_up_transaction: int | None = None  # whose starting state is saved
         # Why the project was opened read-only (safety checks that failed), for front ends.
         self.open_problems: list[Any] = []
         # ... or because it cannot be written (safety.access.ReadOnly: file, folder, disk).
         self.read_only_reason: Any = None
+        self._data_version: int | None = None  # see changed_elsewhere
+
+    def changed_elsewhere(self) -> bool:
+        """Whether another connection (another window, the CLI) committed a change since the
+        last call (the first call: True). A screen that keeps what it read may then patch it
+        with its own changes; after another's, it reads everything again."""
+        version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        changed = version != self._data_version
+        self._data_version = version
+        return changed
 
     @property
     def db_path(self) -> Path:
@@ -203,6 +214,16 @@ class Project:
             project._protect()
         return project
 
+    @property
+    def first_write_pending(self) -> bool:
+        """Whether this session has not written yet (its first write is backed up first)."""
+        return self._first_write
+
+    def back_up_in_background(self) -> None:
+        """Start the automatic backup of the project as opened now, in a thread, so that the
+        first write does not wait for it (see store/autobackup.py)."""
+        autobackup.start_open(self)
+
     def _protect(self) -> None:
         """Automatic backups from now on; finish a codebook.yaml write a crash cut off."""
         self.auto_backups = True
@@ -210,6 +231,12 @@ class Project:
 
     def close(self) -> None:
         """Close the database connection (errors ignored: nothing is pending)."""
+        if self.open_backup is not None:  # let a backup under way finish (its own file)
+            try:
+                self.open_backup.wait()
+            except MpuQualError:
+                pass
+            self.open_backup = None
         try:
             self.db.close()
         except Exception:

@@ -11,11 +11,12 @@ import gc
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.css.query import NoMatches
@@ -38,6 +39,7 @@ from mpu_qual.tui.screens.participants import ParticipantEdit
 from mpu_qual.tui.screens.workbench import WorkbenchScreen
 
 T = TypeVar("T")
+IDLE_GC_S = 0.5  # see MpuQualApp._collect_when_idle
 
 
 class MpuQualApp(App[None]):
@@ -51,6 +53,7 @@ class MpuQualApp(App[None]):
     ]
     FAILED: Any = object()
     freeze_gc = False  # run_app sets it: see on_mount
+    early_backup = False  # run_app sets it: see on_mount
 
     def __init__(
         self,
@@ -82,6 +85,7 @@ class MpuQualApp(App[None]):
         self.audio_sink_factory: Callable[[], Sink] | None = None
         self._reader: Project | None = None
         self._reader_lock = threading.Lock()
+        self._last_input = 0.0  # time.monotonic() of the last key or click
 
     def on_mount(self) -> None:
         self.push_screen(WorkbenchScreen())
@@ -97,6 +101,32 @@ class MpuQualApp(App[None]):
         # benchmarks/bench_keys.py). Only in a real session: a test process runs many apps.
         if self.freeze_gc:
             self.call_after_refresh(gc.freeze)
+            self.set_interval(IDLE_GC_S, self._collect_when_idle)
+        # The backup of the project as opened, made before the session's first write, in a
+        # thread from the first screen on: the first coding key no longer waits for it
+        # (0.3-1 s on the 250,000-segment project; benchmarks/bench_keys.py).
+        if self.early_backup:
+            self.call_after_refresh(self.project.back_up_in_background)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown)):
+            self._last_input = time.monotonic()
+        await super().on_event(event)
+
+    def _collect_when_idle(self) -> None:
+        """With no key or click for a moment, run the collections of the older generations
+        that would otherwise come due during a key: measured in a session, each paused
+        the screen 10-25 ms (the middle one, every few keys) or 30-40 ms (the full one)
+        on two loaded cores (benchmarks/bench_keys.py). Python still collects on its own
+        when they are due; this only runs them earlier, while nobody waits."""
+        if time.monotonic() - self._last_input < IDLE_GC_S:
+            return
+        _young, middle, old = gc.get_count()
+        _t0, t1, t2 = gc.get_threshold()
+        if old >= t2 // 2:
+            gc.collect(2)
+        elif middle >= t1 // 2:
+            gc.collect(1)
 
     # ------------------------------------------------------------------ coders, blind mode
     def visible_codings(self, **filters: Any) -> list[Any]:
@@ -377,6 +407,7 @@ def run_app(folder: str | Path, *, coder: str | None = None, blind: bool | None 
     """Run the workbench in this terminal until the user quits (Ctrl+Q)."""
     app = create_app(Path(folder), coder=coder, blind=blind)
     app.freeze_gc = True
+    app.early_backup = True
     try:
         app.run()
     finally:

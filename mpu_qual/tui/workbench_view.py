@@ -7,6 +7,7 @@ through the store's read methods too (``project.sources.segment_layout``,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -203,3 +204,32 @@ def source_list(project: Project) -> list[dict[str, Any]]:
 def segment_counts(project: Project) -> dict[int, int]:
     """Segments per participant id."""
     return project.participants.segment_counts()
+
+
+def after_step(
+    shown: list[ViewCoding],
+    counts: dict[str, int],
+    before: list[Coding],
+    after: list[Coding],
+    *,
+    source_id: int,
+    labels: Labels,
+    visible: Callable[[list[Coding]], list[Coding]],
+    coders: bool,
+) -> tuple[list[ViewCoding], dict[str, int]]:
+    """The view's codings and the codebook's counts after an undo or redo that changed
+    only these codings (``before`` and ``after``: those rows as they were and are, read by
+    id): only what changed is read again and relabelled, not a transcript's every coding.
+    ``visible`` filters as the codebook panel counts (a blind coder's own)."""
+    touched = {c.id for c in before} | {c.id for c in after}
+    kept = [c for c in shown if c.id not in touched]
+    mine = to_view([c for c in visible(after) if c.source_id == source_id], labels, coders=coders)
+    new_counts = dict(counts)
+    for rows, step in ((visible(before), -1), (visible(after), 1)):
+        for c in rows:
+            n = new_counts.get(c.code_id, 0) + step
+            if n > 0:
+                new_counts[c.code_id] = n
+            else:
+                new_counts.pop(c.code_id, None)
+    return kept + mine, new_counts

@@ -190,12 +190,29 @@ class WorkbenchScreen(Screen[None]):
         self.view.set_hits([(s, e) for sid, s, e in self.state.hit_list if sid == src.id])
         return True
 
-    def reload_codings(self) -> None:
-        """Re-read the current transcript's codings (after an edit, undo or redo)."""
+    def reload_codings(self, changed: tuple[list[Any], list[Any]] | None = None) -> None:
+        """Re-read the current transcript's codings (after an edit, undo or redo); with
+        ``changed`` (the touched codings as they were and are) only those."""
         if self.state.source is None:
             return
-        self.view.set_codings(self._view_codings(self.state.source.id))
-        self.codings_changed()
+        app = self.mpu_app
+        named = app.coders.show_coders()
+        app.coders.refresh(app.project)  # an index look-up: whether labels name coders
+        if changed is None or app.coders.show_coders() != named:  # every label changes
+            self.view.set_codings(self._view_codings(self.state.source.id))
+            self.codings_changed()
+            return
+        codings, counts = workbench_view.after_step(
+            self.view.codings,
+            self.counts,
+            *changed,
+            source_id=self.state.source.id,
+            labels=app.labels,
+            visible=app.coders.visible,
+            coders=app.coders.show_coders(),
+        )
+        self.view.set_codings(codings)
+        self.codings_changed(counts)
 
     def _view_codings(self, source_id: int) -> list[ViewCoding]:
         """The transcript's codings this coder may see (blind mode: their own), labelled
@@ -471,6 +488,11 @@ class WorkbenchScreen(Screen[None]):
         # an action on codings alone (most undos): read the codings again, not everything
         # (the whole workbench took 100-350 ms: codebook.yaml parsed, tree and text rebuilt)
         codings_only = action is not None and project.history.tables(action) == {"codings"}
+        # only the codings it touches are read again, unless another window changed the
+        # project since (then what is shown may be out of date: everything is)
+        touched = project.history.coding_ids(action) if codings_only and action else set()
+        incremental = codings_only and not project.changed_elsewhere()
+        before = project.codings.get_many(touched)
         desc = self.mpu_app.run_write(
             project.history.undo if undo else project.history.redo,
             "Could not undo" if undo else "Could not redo",
@@ -483,7 +505,9 @@ class WorkbenchScreen(Screen[None]):
             return
         self.state.rescoping = None
         if codings_only:
-            self.reload_codings()
+            self.reload_codings(
+                (before, project.codings.get_many(touched)) if incremental else None
+            )
         else:
             self.refresh_all()
         if action is not None:  # in people's words, read from what the action changed

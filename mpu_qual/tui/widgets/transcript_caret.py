@@ -30,7 +30,12 @@ class CaretMovement(TranscriptState):
 
     def show_whole_segment(self, k: int) -> None:
         """Scroll so that segment ``k`` is visible from its first row to its last (its first
-        rows when it is taller than the view): after ], [ and the other segment jumps."""
+        rows when it is taller than the view): after ], [ and the other segment jumps.
+
+        A segment out of view is brought in with a third of the view to spare beyond it (on
+        the side it came from): the next few ] (or [) then move the caret without scrolling.
+        A scroll repaints the whole screen (Textual's compositor: 10-20 ms on two loaded
+        cores, benchmarks/bench_keys.py); a caret move only the rows that changed."""
         lay = self.layout_
         if lay is None or not 0 <= k < len(lay.segments):
             return
@@ -39,10 +44,17 @@ class CaretMovement(TranscriptState):
         last = max(first + 1, lay.line_of(seg.end))  # the gutter takes two rows
         height = max(1, self.scrollable_content_region.height or self.size.height)
         sy = round(self.scroll_offset.y)
-        if first < sy:
-            self.scroll_to(y=first, animate=False, immediate=True)
-        elif last >= sy + height:
-            self.scroll_to(y=min(first, last - height + 1), animate=False, immediate=True)
+        spare = max(0, min(height // 3, height - (last - first + 1)))
+        if first < sy:  # above: it goes to the lower part, the rows before it in view
+            self.scroll_to(
+                y=max(0, min(first, last + spare - height + 1)), animate=False, immediate=True
+            )
+        elif last >= sy + height:  # below: to the upper part, the rows after it in view
+            self.scroll_to(
+                y=max(0, min(first, max(first - spare, last - height + 1))),
+                animate=False,
+                immediate=True,
+            )
 
     def _target(self, unit: str, direction: int) -> int:
         lay = self.layout_
@@ -207,8 +219,10 @@ class CaretMovement(TranscriptState):
             return
         k = lay.segment_at(self.cursor) + direction
         if 0 <= k < len(lay.segments):
-            self.move_to(lay.segments[k].start, center=False)
+            # the view first (from where it is: the caret's own minimal scroll would leave
+            # the segment on the edge, and the next press would scroll again), then the caret
             self.show_whole_segment(k)
+            self.move_to(lay.segments[k].start, center=False)
 
     def action_jump_speaker(self, direction: int) -> None:
         lay = self.layout_

@@ -267,8 +267,11 @@ class TranscriptView(CaretMovement, TranscriptDrawing, can_focus=True, inherit_b
         self.refresh()
 
     def set_codings(self, codings: list[ViewCoding]) -> None:
-        """Replace the codings drawn (after any change to them)."""
+        """Replace the codings drawn (after any change to them). When the margin keeps its
+        lanes, only the lines whose drawing changed are drawn again (a coding added or
+        undone: its segments' lines and the margin rows whose labels moved), not the view."""
         codings = sorted(codings, key=lambda c: (c.start, -c.end, c.id))
+        before = self._drawn_codings()
         lanes = assign_lanes(codings)
         self.codings = codings
         self._lanes = max(1, min(MAX_LANES, lanes))
@@ -277,17 +280,63 @@ class TranscriptView(CaretMovement, TranscriptDrawing, can_focus=True, inherit_b
             # the text may have to wrap again
             self._lane_count = lanes
             self._relayout()
-        self._index_codings()
-        self.refresh()
+            self._index_codings()
+            self.refresh()
+            return
+        self._index_codings(clear=False)
+        self._refresh_changed_lines(before, self._drawn_codings())
 
-    def _index_codings(self) -> None:
+    def _drawn_codings(self) -> tuple[dict[int, tuple], dict[int, list[int]]]:
+        """What the drawing of the codings depends on: each coding's span, lane, colour,
+        label and memo (by id), and the ids labelled on each margin row."""
+        shown = {
+            c.id: (c.start, c.end, c.lane, c.color, c.label, bool(c.memo)) for c in self.codings
+        }
+        rows = {y: [self.codings[i].id for i in ix] for y, ix in self._label_rows.items()}
+        return shown, rows
+
+    def _refresh_changed_lines(
+        self,
+        before: tuple[dict[int, tuple], dict[int, list[int]]],
+        after: tuple[dict[int, tuple], dict[int, list[int]]],
+    ) -> None:
+        lay = self.layout_
+        if lay is None or not lay.segments:
+            self.clear_drawn_lines()
+            self.refresh()
+            return
+        lines: set[int] = set()
+        for shown, other in ((before[0], after[0]), (after[0], before[0])):
+            for cid, drawn in shown.items():
+                if other.get(cid) != drawn:  # every line of the segments it covers
+                    k0 = lay.segment_at(drawn[0])
+                    k1 = lay.segment_at(max(drawn[0], drawn[1] - 1))
+                    end = lay.first_line[k1 + 1] if k1 + 1 < len(lay.first_line) else len(lay)
+                    lines.update(range(lay.first_line[k0], end))
+        for y in before[1].keys() | after[1].keys():
+            if before[1].get(y) != after[1].get(y):
+                lines.add(y)
+        for y in lines:
+            self._drawn_lines.pop(y, None)
+        sy = round(self.scroll_offset.y)
+        height = self.scrollable_content_region.height
+        visible = sorted(y for y in lines if sy <= y < sy + height)
+        start = visible[0] if visible else 0
+        for n, y in enumerate(visible):  # one region per run of consecutive lines
+            if n + 1 == len(visible) or visible[n + 1] != y + 1:
+                self.refresh_lines(start, y - start + 1)
+                if n + 1 < len(visible):
+                    start = visible[n + 1]
+
+    def _index_codings(self, *, clear: bool = True) -> None:
         """Which codings touch each segment, and the margin row of each coding's label.
 
         Offsets map to display lines through a cache kept for the current layout, so adding
         one coding to a transcript with hundreds re-indexes in about a millisecond.
         """
         lay = self.layout_
-        self.clear_drawn_lines()
+        if clear:
+            self.clear_drawn_lines()
         if lay is None:
             return
         cache = self._line_cache
