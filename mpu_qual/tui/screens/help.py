@@ -3,6 +3,8 @@ grouped by task (code, read, correct, review, team, evidence, export), the most 
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -82,7 +84,7 @@ def task_of(action: str) -> tuple[str, int] | None:
     return None
 
 
-def binding_groups(screen: Screen) -> list[tuple[str, list[tuple[str, str]]]]:
+def binding_groups(screen: Screen[Any]) -> list[tuple[str, list[tuple[str, str]]]]:
     """(task or context, [(keys, description)]) for the bindings active on ``screen`` now:
     the tasks first, in TASKS order, then the rest by the part of the screen they belong to."""
     app = screen.app

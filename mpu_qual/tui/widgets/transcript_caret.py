@@ -1,65 +1,96 @@
-"""Keyboard movement in the transcript view: the caret by character, word, sentence, line and\nturn; extending the selection; jumps to the next turn, speaker or uncoded turn.\n"""
+"""The caret and the selection in a transcript: where each key moves them (by character, word,
+sentence, line, page and turn) over the wrapped layout. A plain object the transcript view
+holds; the view scrolls, repaints and tells the screen after each change.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from mpu_qual.tui import textnav
-from mpu_qual.tui.layout import TEXT
-from mpu_qual.tui.widgets.transcript_state import TranscriptState
+from mpu_qual.tui.layout import TEXT, TranscriptLayout
 
 
-class CaretMovement(TranscriptState):
-    """Mixed into TranscriptView: the caret and the selection, driven by keys."""
+def caret_lines(lay: TranscriptLayout, cursor: int, anchor: int | None) -> set[int]:
+    """Display lines whose drawing depends on the caret and the selection: the current
+    segment (tinted as a whole), the caret's line and its neighbours (the caret after a
+    line's last character), and the selected lines."""
+    k = lay.segment_at(cursor)
+    first = lay.first_line[k]
+    end = lay.first_line[k + 1] if k + 1 < len(lay.first_line) else len(lay)
+    lines = set(range(first, end))
+    y = lay.line_of(cursor)
+    lines.update((y - 1, y, y + 1))
+    if anchor is not None and anchor != cursor:
+        a, b = lay.line_of(min(anchor, cursor)), lay.line_of(max(anchor, cursor))
+        lines.update(range(a - 1, b + 2))
+    return lines
 
-    # ------------------------------------------------------------------ caret movement
-    def scroll_to_caret(self, *, center: bool = False, offset: int | None = None) -> None:
-        lay = self.layout_
-        if lay is None:
-            return
-        y = lay.line_of(self.cursor)
-        top = lay.line_of(offset) if offset is not None else y
-        height = max(1, self.scrollable_content_region.height or self.size.height)
-        sy = round(self.scroll_offset.y)
-        if center:
-            if top < sy or y >= sy + height:
-                self.scroll_to(y=max(0, min(top, y) - height // 3), animate=False, immediate=True)
-            return
-        if y < sy:
-            self.scroll_to(y=y, animate=False, immediate=True)
-        elif y >= sy + height:
-            self.scroll_to(y=y - height + 1, animate=False, immediate=True)
 
-    def show_whole_segment(self, k: int) -> None:
-        """Scroll so that segment ``k`` is visible from its first row to its last (its first
-        rows when it is taller than the view): after ], [ and the other segment jumps.
+#: CaretModel.move or CaretModel.extend: (layout, text, unit, direction, lines a page moves).
+CaretStep = Callable[[TranscriptLayout, str, str, int, int], None]
 
-        A segment out of view is brought in with a third of the view to spare beyond it (on
-        the side it came from): the next few ] (or [) then move the caret without scrolling.
-        A scroll repaints the whole screen (Textual's compositor: 10-20 ms on two loaded
-        cores, benchmarks/bench_keys.py); a caret move only the rows that changed."""
-        lay = self.layout_
-        if lay is None or not 0 <= k < len(lay.segments):
-            return
-        seg = lay.segments[k]
-        first = lay.line_of(seg.start)
-        last = max(first + 1, lay.line_of(seg.end))  # the gutter takes two rows
-        height = max(1, self.scrollable_content_region.height or self.size.height)
-        sy = round(self.scroll_offset.y)
-        spare = max(0, min(height // 3, height - (last - first + 1)))
-        if first < sy:  # above: it goes to the lower part, the rows before it in view
-            self.scroll_to(
-                y=max(0, min(first, last + spare - height + 1)), animate=False, immediate=True
-            )
-        elif last >= sy + height:  # below: to the upper part, the rows after it in view
-            self.scroll_to(
-                y=max(0, min(first, max(first - spare, last - height + 1))),
-                animate=False,
-                immediate=True,
-            )
 
-    def _target(self, unit: str, direction: int) -> int:
-        lay = self.layout_
-        assert lay is not None and self.doc is not None
-        text = self.doc.text
+class CaretModel:
+    """The caret (``cursor``), the other end of the selection (``anchor``), the column that up
+    and down keep, and what s / t extended last (pressed again, they extend further)."""
+
+    def __init__(self) -> None:
+        self.cursor = 0
+        # the other end of the selection (None: nothing selected)
+        self.anchor: int | None = None
+        self.goal_column: int | None = None
+        self.last_extend: str | None = None
+
+    @property
+    def selection(self) -> tuple[int, int] | None:
+        """The selected span (start < end) or None."""
+        if self.anchor is None or self.anchor == self.cursor:
+            return None
+        return (min(self.anchor, self.cursor), max(self.anchor, self.cursor))
+
+    def put(self, offset: int) -> None:
+        """The caret at ``offset`` (already clamped), nothing selected."""
+        self.anchor = None
+        self.cursor = offset
+        self.goal_column = None
+
+    def press(self, offset: int, *, extend: bool) -> None:
+        """A mouse press at ``offset``: the caret there, the selection starting there (or,
+        with ``extend``, from where it started, else from the caret)."""
+        if not extend:
+            self.anchor = offset
+        elif self.anchor is None:
+            self.anchor = self.cursor
+        self.cursor = offset
+        self.goal_column = None
+        self.last_extend = None
+
+    def segments(self, lay: TranscriptLayout) -> tuple[int, int]:
+        """The first and last segment the selection (or the caret) touches."""
+        sel = self.selection or (self.cursor, self.cursor)
+        k0 = lay.segment_at(sel[0])
+        k1 = lay.segment_at(max(sel[0], sel[1] - 1)) if sel[1] > sel[0] else k0
+        return k0, k1
+
+    def select_around(self, lay: TranscriptLayout, text: str, offset: int, whole: bool) -> bool:
+        """Select the word at ``offset`` (``whole``: its segment); False: nothing there."""
+        seg = lay.segments[lay.segment_at(offset)]
+        a, b = (seg.start, seg.end) if whole else textnav.word_at(text, offset, seg.start, seg.end)
+        if b <= a:
+            return False
+        self.anchor, self.cursor = a, b
+        return True
+
+    def select(self, start: int, end: int) -> None:
+        """Select ``[start, end)`` (already clamped), the caret at its end."""
+        self.anchor, self.cursor = start, end
+        self.goal_column = None
+        self.last_extend = None
+
+    def target(self, lay: TranscriptLayout, text: str, unit: str, direction: int, page: int) -> int:
+        """Where ``unit`` (char, word, line, page, home, end, top, bottom) in ``direction``
+        takes the caret; ``page`` is the number of lines a page moves."""
         cur = self.cursor
         k = lay.segment_at(cur)
         seg = lay.segments[k]
@@ -81,9 +112,9 @@ class CaretMovement(TranscriptState):
             return textnav.word_right(text, cur, seg.end)
         y = lay.line_of(cur)
         if unit in ("line", "page"):
-            if self._goal_column is None:
-                self._goal_column = lay.column_of(cur)
-            step = 1 if unit == "line" else max(1, self.scrollable_content_region.height - 2)
+            if self.goal_column is None:
+                self.goal_column = lay.column_of(cur)
+            step = 1 if unit == "line" else max(1, page)
             ny = y + direction * step
             ny = max(0, min(len(lay) - 1, ny))
             # skip padding and gaps so that up/down always land on text
@@ -91,7 +122,7 @@ class CaretMovement(TranscriptState):
                 ny += 1 if direction > 0 else -1
             if lay.line_kind[ny] != TEXT:
                 return cur
-            return lay.offset_at(ny, self._goal_column)
+            return lay.offset_at(ny, self.goal_column)
         if unit == "home":
             return lay.line_start[y]
         if unit == "end":
@@ -111,61 +142,46 @@ class CaretMovement(TranscriptState):
             return lay.segments[-1].end
         raise ValueError(unit)
 
-    def action_move(self, unit: str, direction: int) -> None:
-        if self.layout_ is None or not self.layout_.segments:
-            return
-        keep_goal = unit in ("line", "page")
-        target = self._target(unit, direction)
-        if not keep_goal:
-            self._goal_column = None
-        self.selection_anchor = None
-        self._last_extend = None
+    def move(self, lay: TranscriptLayout, text: str, unit: str, direction: int, page: int) -> None:
+        """Move the caret by ``unit``; the selection goes."""
+        target = self.target(lay, text, unit, direction, page)
+        if unit not in ("line", "page"):
+            self.goal_column = None
+        self.anchor = None
+        self.last_extend = None
         self.cursor = target
-        self.scroll_to_caret()
-        self._moved()
 
-    def action_extend(self, unit: str, direction: int) -> None:
-        if self.layout_ is None or not self.layout_.segments:
-            return
-        if self.selection_anchor is None:
-            self.selection_anchor = self.cursor
-        keep_goal = unit in ("line", "page")
-        target = self._target(unit, direction)
-        if not keep_goal:
-            self._goal_column = None
+    def extend(
+        self, lay: TranscriptLayout, text: str, unit: str, direction: int, page: int
+    ) -> None:
+        """Move the caret by ``unit``, the selection's other end staying where it is."""
+        if self.anchor is None:
+            self.anchor = self.cursor
+        target = self.target(lay, text, unit, direction, page)
+        if unit not in ("line", "page"):
+            self.goal_column = None
         self.cursor = target
-        self._last_extend = None
-        self.scroll_to_caret()
-        self._moved()
+        self.last_extend = None
 
-    def action_swap_ends(self) -> None:
-        if self.selection_anchor is not None:
-            self.selection_anchor, self.cursor = self.cursor, self.selection_anchor
-            self.scroll_to_caret()
-            self._moved()
+    def swap_ends(self) -> bool:
+        """The caret to the other end of the selection (False: nothing selected)."""
+        if self.anchor is None:
+            return False
+        self.anchor, self.cursor = self.cursor, self.anchor
+        return True
 
-    def action_copy(self) -> None:
+    def clear_selection(self) -> bool:
+        """Select nothing (False: nothing was selected)."""
+        if self.anchor is None:
+            return False
+        self.anchor = None
+        self.last_extend = None
+        return True
+
+    def select_sentence(self, lay: TranscriptLayout, text: str) -> bool:
+        """Select the sentence at the caret; again, add the next one (False: nothing to do)."""
         sel = self.selection
-        if sel is None or self.doc is None:
-            self.app.notify("Select some text to copy first.", severity="warning")
-            return
-        self.app.copy_to_clipboard(self.doc.text[sel[0] : sel[1]])
-        self.app.notify(f"Copied {sel[1] - sel[0]} characters.", timeout=2)
-
-    def action_clear_selection(self) -> None:
-        if self.selection_anchor is not None:
-            self.selection_anchor = None
-            self._last_extend = None
-            self._moved()
-
-    def action_select_sentence(self) -> None:
-        """Select the sentence at the caret; pressed again, add the next sentence."""
-        lay = self.layout_
-        if lay is None or self.doc is None or not lay.segments:
-            return
-        text = self.doc.text
-        sel = self.selection
-        if sel is not None and self._last_extend == "sentence":
+        if sel is not None and self.last_extend == "sentence":
             end = sel[1]
             k = lay.segment_at(end)
             seg = lay.segments[k]
@@ -173,89 +189,87 @@ class CaretMovement(TranscriptState):
                 end += 1
             if end >= seg.end:
                 if k + 1 >= len(lay.segments):
-                    return
+                    return False
                 seg = lay.segments[k + 1]
                 end = seg.start
             new_end = textnav.sentence_end_after(text, end, seg.end)
-            self.selection_anchor, self.cursor = sel[0], new_end
+            self.anchor, self.cursor = sel[0], new_end
         else:
-            k = lay.segment_at(self.cursor)
-            seg = lay.segments[k]
+            seg = lay.segments[lay.segment_at(self.cursor)]
             a, b = textnav.sentence_at(text, self.cursor, seg.start, seg.end)
             if b <= a:
-                return
-            self.selection_anchor, self.cursor = a, b
-        self._last_extend = "sentence"
-        self._goal_column = None
-        self.scroll_to_caret()
-        self._moved()
+                return False
+            self.anchor, self.cursor = a, b
+        self.last_extend = "sentence"
+        self.goal_column = None
+        return True
 
-    def action_select_segment(self) -> None:
-        """Select the whole segment; pressed again, add the next segment."""
-        lay = self.layout_
-        if lay is None or not lay.segments:
-            return
+    def select_segment(self, lay: TranscriptLayout) -> bool:
+        """Select the whole segment; again, add the next one (False: nothing to do)."""
         sel = self.selection
-        if sel is not None and self._last_extend == "segment":
+        if sel is not None and self.last_extend == "segment":
             k = lay.segment_at(sel[1])
             if sel[1] >= lay.segments[k].end:
                 k += 1
             if k >= len(lay.segments):
-                return
-            self.selection_anchor, self.cursor = sel[0], lay.segments[k].end
+                return False
+            self.anchor, self.cursor = sel[0], lay.segments[k].end
         else:
             seg = lay.segments[lay.segment_at(self.cursor)]
             if seg.end <= seg.start:
-                return
-            self.selection_anchor, self.cursor = seg.start, seg.end
-        self._last_extend = "segment"
-        self._goal_column = None
-        self.scroll_to_caret()
-        self._moved()
+                return False
+            self.anchor, self.cursor = seg.start, seg.end
+        self.last_extend = "segment"
+        self.goal_column = None
+        return True
 
-    def action_jump_segment(self, direction: int) -> None:
-        lay = self.layout_
-        if lay is None or not lay.segments:
-            return
-        k = lay.segment_at(self.cursor) + direction
-        if 0 <= k < len(lay.segments):
-            # the view first (from where it is: the caret's own minimal scroll would leave
-            # the segment on the edge, and the next press would scroll again), then the caret
-            self.show_whole_segment(k)
-            self.move_to(lay.segments[k].start, center=False)
 
-    def action_jump_speaker(self, direction: int) -> None:
-        lay = self.layout_
-        if lay is None or not lay.segments:
-            return
-        k = lay.segment_at(self.cursor)
-        who = lay.segments[k].speaker
+# ---------------------------------------------------------------------- scrolling
+def caret_scroll(
+    lay: TranscriptLayout, cursor: int, top: int | None, sy: int, height: int, *, center: bool
+) -> int | None:
+    """Where the view (at ``sy``, ``height`` lines) scrolls to show the caret (and the offset
+    ``top``, a selection's start, with ``center``); None: it stays."""
+    y = lay.line_of(cursor)
+    first = lay.line_of(top) if top is not None else y
+    if center:
+        if first < sy or y >= sy + height:
+            return max(0, min(first, y) - height // 3)
+        return None
+    if y < sy:
+        return y
+    if y >= sy + height:
+        return y - height + 1
+    return None
+
+
+def segment_scroll(lay: TranscriptLayout, k: int, sy: int, height: int) -> int | None:
+    """Where the view (at ``sy``, ``height`` lines) scrolls so that segment ``k`` is visible
+    from its first row to its last (its first rows when it is taller than the view); None: it
+    stays.
+
+    A segment out of view is brought in with a third of the view to spare beyond it (on
+    the side it came from): the next few ] (or [) then move the caret without scrolling.
+    A scroll repaints the whole screen (Textual's compositor: 10-20 ms on two loaded
+    cores, benchmarks/bench_keys.py); a caret move only the rows that changed."""
+    seg = lay.segments[k]
+    first = lay.line_of(seg.start)
+    last = max(first + 1, lay.line_of(seg.end))  # the gutter takes two rows
+    spare = max(0, min(height // 3, height - (last - first + 1)))
+    if first < sy:  # above: it goes to the lower part, the rows before it in view
+        return max(0, min(first, last + spare - height + 1))
+    if last >= sy + height:  # below: to the upper part, the rows after it in view
+        return max(0, min(first, max(first - spare, last - height + 1)))
+    return None
+
+
+def speaker_turn(lay: TranscriptLayout, cursor: int, direction: int) -> int | None:
+    """The next segment (in ``direction``) by the speaker of the caret's; None: no more."""
+    k = lay.segment_at(cursor)
+    who = lay.segments[k].speaker
+    k += direction
+    while 0 <= k < len(lay.segments):
+        if lay.segments[k].speaker == who:
+            return k
         k += direction
-        while 0 <= k < len(lay.segments):
-            if lay.segments[k].speaker == who:
-                self.move_to(lay.segments[k].start)
-                return
-            k += direction
-        self.app.notify(f"No more turns by {who or 'this speaker'} in this direction.")
-
-    def is_coded(self, k: int) -> bool:
-        seg = self.layout_.segments[k] if self.layout_ else None
-        if seg is None or not self._seg_codings:
-            return False
-        return any(
-            self.codings[i].start < seg.end and self.codings[i].end > seg.start
-            for i in self._seg_codings.get(k, ())
-        )
-
-    def action_jump_uncoded(self, direction: int) -> None:
-        lay = self.layout_
-        if lay is None or not lay.segments:
-            return
-        k = lay.segment_at(self.cursor) + direction
-        while 0 <= k < len(lay.segments):
-            seg = lay.segments[k]
-            if seg.end > seg.start and not self.is_coded(k):
-                self.move_to(seg.start)
-                return
-            k += direction
-        self.app.notify("Every segment in this direction is coded.")
+    return None

@@ -12,15 +12,32 @@ same frame.
 
 from __future__ import annotations
 
-from textual.binding import Binding
-from textual.events import Click, MouseDown, MouseMove, MouseUp, Resize
-from textual.geometry import Size
-from textual.message import Message
+from collections.abc import Callable
+from typing import Self
 
-from mpu_qual.tui import textnav
+from textual.events import Click, MouseDown, MouseMove, MouseUp, Resize
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
 from mpu_qual.tui.layout import GAP, PAD, TEXT, TranscriptLayout
-from mpu_qual.tui.widgets.transcript_caret import CaretMovement
-from mpu_qual.tui.widgets.transcript_drawing import TranscriptDrawing
+from mpu_qual.tui.widgets.transcript_caret import (
+    CaretModel,
+    CaretStep,
+    caret_lines,
+    caret_scroll,
+    segment_scroll,
+    speaker_turn,
+)
+from mpu_qual.tui.widgets.transcript_codings import CodingIndex, assign_lanes, sort_codings
+from mpu_qual.tui.widgets.transcript_drawing import (
+    PAINTED_COMPONENTS,
+    Geometry,
+    TranscriptPainter,
+    line_runs,
+)
+from mpu_qual.tui.widgets.transcript_keys import TRANSCRIPT_BINDINGS
 from mpu_qual.tui.widgets.transcript_sizes import (
     GUTTER,
     LEFT_PANEL,
@@ -33,74 +50,18 @@ from mpu_qual.tui.widgets.transcript_sizes import (
 from mpu_qual.tui.workbench_view import ViewCoding, ViewDoc
 
 
-def assign_lanes(codings: list[ViewCoding]) -> int:
-    """Give each coding (sorted by start) a margin lane, the first one free at its start;
-    returns how many lanes they need."""
-    lane_end: list[int] = []
-    for c in codings:
-        for lane, end in enumerate(lane_end):
-            if end <= c.start:
-                c.lane = lane
-                lane_end[lane] = c.end
-                break
-        else:
-            c.lane = len(lane_end)
-            lane_end.append(c.end)
-    return len(lane_end)
+class TranscriptView(ScrollView, can_focus=True, inherit_bindings=False):
+    """Keyboard-first reading, selecting and coding of one transcript.
 
+    One widget made of three plain parts, each with the state it owns: ``caret`` (the caret
+    and the selection, and where keys move them: transcript_caret.py), ``coding_index`` (the
+    codings drawn, by segment and margin row: transcript_codings.py) and ``painter`` (the
+    drawing of a line, and the lines and styles it keeps: transcript_drawing.py).
+    """
 
-class TranscriptView(CaretMovement, TranscriptDrawing, can_focus=True, inherit_bindings=False):
-    """Keyboard-first reading, selecting and coding of one transcript."""
+    COMPONENT_CLASSES = PAINTED_COMPONENTS
 
-    COMPONENT_CLASSES = {
-        "transcript-view--time",
-        "transcript-view--speaker",
-        "transcript-view--group",
-        "transcript-view--text",
-        "transcript-view--selection",
-        "transcript-view--cursor",
-        "transcript-view--margin",
-        "transcript-view--hit",
-        "transcript-view--current",
-        "transcript-view--current-mark",
-    }
-
-    BINDINGS = [
-        Binding("left", "move('char', -1)", "Caret left", show=False),
-        Binding("right", "move('char', 1)", "Caret right", show=False),
-        Binding("up", "move('line', -1)", "Line up", show=False),
-        Binding("down", "move('line', 1)", "Line down", show=False),
-        Binding("ctrl+left", "move('word', -1)", "Word left", show=False),
-        Binding("ctrl+right", "move('word', 1)", "Word right", show=False),
-        Binding("home", "move('home', 0)", "Start of line", show=False),
-        Binding("end", "move('end', 0)", "End of line", show=False),
-        Binding("pageup", "move('page', -1)", "Page up", show=False),
-        Binding("pagedown", "move('page', 1)", "Page down", show=False),
-        Binding("ctrl+home", "move('top', 0)", "Start of transcript", show=False),
-        Binding("ctrl+end", "move('bottom', 0)", "End of transcript", show=False),
-        Binding("shift+left", "extend('char', -1)", "Select: character left", show=False),
-        Binding("shift+right", "extend('char', 1)", "Select: character right", show=False),
-        Binding("shift+up", "extend('line', -1)", "Select: line up", show=False),
-        Binding("shift+down", "extend('line', 1)", "Select: line down", show=False),
-        Binding("ctrl+shift+left", "extend('word', -1)", "Select: word left", show=False),
-        Binding("ctrl+shift+right", "extend('word', 1)", "Select: word right", show=False),
-        Binding("shift+home", "extend('home', 0)", "Select: to start of line", show=False),
-        Binding("shift+end", "extend('end', 0)", "Select: to end of line", show=False),
-        Binding("s", "select_sentence", "Select sentence (again: extend)", show=False),
-        Binding("t", "select_segment", "Select segment (again: extend)", show=False),
-        Binding("o", "swap_ends", "Move caret to other end of selection", show=False),
-        Binding("ctrl+c", "copy", "Copy the selected text", show=False),
-        Binding("escape", "cancel", "Clear selection / cancel re-scope", show=False),
-        Binding("enter", "confirm", "Code the selection (or apply re-scope)", show=False),
-        Binding("right_square_bracket", "jump_segment(1)", "Next segment", show=False),
-        Binding("left_square_bracket", "jump_segment(-1)", "Previous segment", show=False),
-        Binding("right_curly_bracket", "jump_speaker(1)", "Next turn of this speaker", show=False),
-        Binding(
-            "left_curly_bracket", "jump_speaker(-1)", "Previous turn of this speaker", show=False
-        ),
-        Binding("u", "jump_uncoded(1)", "Next uncoded segment", show=False),
-        Binding("U", "jump_uncoded(-1)", "Previous uncoded segment", show=False),
-    ]
+    BINDINGS = TRANSCRIPT_BINDINGS
 
     DEFAULT_CSS = """
     TranscriptView {
@@ -122,11 +83,88 @@ class TranscriptView(CaretMovement, TranscriptDrawing, can_focus=True, inherit_b
     class Cancelled(Message):
         """Escape: the user cancels what is under way (the selection clears after it)."""
 
-    def action_confirm(self) -> None:
-        self.post_message(self.Confirmed())
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        # the parts first: Textual may repaint (refresh) while the widget initialises
+        self.caret = CaretModel()
+        self.coding_index = CodingIndex()
+        self.painter = TranscriptPainter(
+            widget_style=lambda: self.rich_style,
+            component_style=self.get_component_rich_style,
+            components=self.COMPONENT_CLASSES,
+            geometry=self._geometry,
+            caret=self.caret,
+            codings=self.coding_index,
+        )
+        super().__init__(id=id, classes=classes)
+        self.doc: ViewDoc | None = None
+        self.layout_: TranscriptLayout | None = None
+        self.hits: list[tuple[int, int]] = []
+        self._layout_gutter = GUTTER
+        self._dragging = False
+        # called at once after each caret or selection change, before CursorMoved is posted:
+        # what they redraw (the workbench's status line) reaches the same frame as the caret
+        self.caret_listeners: list[Callable[[], object]] = []
 
-    def action_cancel(self) -> None:
-        self.post_message(self.Cancelled())
+    # ------------------------------------------------------------------ the parts' state
+    @property
+    def cursor(self) -> int:
+        """The caret's offset in the transcript's text."""
+        return self.caret.cursor
+
+    @cursor.setter
+    def cursor(self, offset: int) -> None:
+        self.caret.cursor = offset
+
+    @property
+    def selection_anchor(self) -> int | None:
+        """The other end of the selection (not ``anchor``: Widget.anchor is a Textual method)."""
+        return self.caret.anchor
+
+    @selection_anchor.setter
+    def selection_anchor(self, offset: int | None) -> None:
+        self.caret.anchor = offset
+
+    @property
+    def selection(self) -> tuple[int, int] | None:
+        """The selected span (start < end) or None."""
+        return self.caret.selection
+
+    @property
+    def codings(self) -> list[ViewCoding]:
+        """The codings drawn, sorted by start (replace them with ``set_codings``)."""
+        return self.coding_index.codings
+
+    def clear_drawn_lines(self) -> None:
+        """Forget the lines drawn (the transcript, its codings or its hits changed)."""
+        self.painter.forget_lines()
+
+    # ------------------------------------------------------------------ painting
+    def render_line(self, y: int) -> Strip:
+        sy = round(self.scroll_offset.y)
+        return self.painter.render(
+            y + sy,
+            sy,
+            self.scrollable_content_region.width,
+            layout=self.layout_,
+            doc=self.doc,
+            hits=self.hits,
+            focused=self.has_focus,
+        )
+
+    def refresh(
+        self,
+        *regions: Region,
+        repaint: bool = True,
+        layout: bool = False,
+        recompose: bool = False,
+    ) -> Self:
+        self.painter.forget_base_style()  # Textual clears its component styles here too
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
+    def notify_style_update(self) -> None:
+        self.painter.forget_base_style()
+        self.painter.forget_lines()
+        super().notify_style_update()
 
     def _moved(self) -> None:
         self._refresh_caret_lines()
@@ -134,51 +172,147 @@ class TranscriptView(CaretMovement, TranscriptDrawing, can_focus=True, inherit_b
             listener()
         self.post_message(self.CursorMoved(self))
 
-    def _caret_lines(self, cursor: int, anchor: int | None) -> set[int]:
-        """Display lines whose drawing depends on the caret and the selection: the current
-        segment (tinted as a whole), the caret's line and its neighbours (the caret after a
-        line's last character), and the selected lines."""
-        lay = self.layout_
-        assert lay is not None
-        k = lay.segment_at(cursor)
-        first = lay.first_line[k]
-        end = lay.first_line[k + 1] if k + 1 < len(lay.first_line) else len(lay)
-        lines = set(range(first, end))
-        y = lay.line_of(cursor)
-        lines.update((y - 1, y, y + 1))
-        if anchor is not None and anchor != cursor:
-            a, b = lay.line_of(min(anchor, cursor)), lay.line_of(max(anchor, cursor))
-            lines.update(range(a - 1, b + 2))
-        return lines
-
     def _refresh_caret_lines(self) -> None:
         """Repaint what a caret or selection change altered: only the lines that differ
         from the last drawing when nothing scrolled (a move within the screen repaints a few
         lines, not the whole view), else the whole view."""
         lay = self.layout_
-        drawn = self._drawn_caret
+        drawn = self.painter.drawn_caret
         sy = round(self.scroll_offset.y)
         height = self.scrollable_content_region.height
         if lay is None or not lay.segments or drawn is None or drawn[2] != sy or not height:
             self.refresh()
             return
-        lines = self._caret_lines(drawn[0], drawn[1]) | self._caret_lines(
-            self.cursor, self.selection_anchor
+        lines = caret_lines(lay, drawn[0], drawn[1]) | caret_lines(
+            lay, self.caret.cursor, self.caret.anchor
         )
         visible = sorted(y for y in lines if sy <= y < sy + height)
         if len(visible) >= height:
             self.refresh()
             return
-        # one region per run of consecutive lines
-        start = visible[0] if visible else 0
-        for n, y in enumerate(visible):
-            if n + 1 == len(visible) or visible[n + 1] != y + 1:
-                self.refresh_lines(start, y - start + 1)
-                if n + 1 < len(visible):
-                    start = visible[n + 1]
+        self._refresh_runs(visible)
+
+    def _refresh_runs(self, visible: list[int]) -> None:
+        """Repaint the display lines ``visible`` (sorted, in view)."""
+        for start, count in line_runs(visible):
+            self.refresh_lines(start, count)
+
+    # ------------------------------------------------------------------ caret movement
+    def scroll_to_caret(self, *, center: bool = False, offset: int | None = None) -> None:
+        """Scroll (if need be) to show the caret, and ``offset`` too with ``center``."""
+        if self.layout_ is not None:
+            self._scroll_y(
+                caret_scroll(self.layout_, self.cursor, offset, *self._view_lines(), center=center)
+            )
+
+    def show_whole_segment(self, k: int) -> None:
+        """Scroll so that segment ``k`` is visible from its first row to its last (its first
+        rows when it is taller than the view): after ], [ and the other segment jumps
+        (transcript_caret.segment_scroll)."""
+        if self.layout_ is not None and 0 <= k < len(self.layout_.segments):
+            self._scroll_y(segment_scroll(self.layout_, k, *self._view_lines()))
+
+    def _view_lines(self) -> tuple[int, int]:
+        """(first display line in view, lines in view)."""
+        height = max(1, self.scrollable_content_region.height or self.size.height)
+        return round(self.scroll_offset.y), height
+
+    def _scroll_y(self, y: int | None) -> None:
+        if y is not None:
+            self.scroll_to(y=y, animate=False, immediate=True)
+
+    def _caret_changed(self) -> None:
+        self.scroll_to_caret()
+        self._moved()
+
+    def action_move(self, unit: str, direction: int) -> None:
+        self._by_key(self.caret.move, unit, direction)
+
+    def action_extend(self, unit: str, direction: int) -> None:
+        self._by_key(self.caret.extend, unit, direction)
+
+    def _by_key(self, how: CaretStep, unit: str, direction: int) -> None:
+        if self.layout_ is None or not self.layout_.segments or self.doc is None:
+            return
+        how(self.layout_, self.doc.text, unit, direction, self.scrollable_content_region.height - 2)
+        self._caret_changed()
+
+    def action_swap_ends(self) -> None:
+        if self.caret.swap_ends():
+            self._caret_changed()
+
+    def action_copy(self) -> None:
+        sel = self.selection
+        if sel is None or self.doc is None:
+            self.app.notify("Select some text to copy first.", severity="warning")
+            return
+        self.app.copy_to_clipboard(self.doc.text[sel[0] : sel[1]])
+        self.app.notify(f"Copied {sel[1] - sel[0]} characters.", timeout=2)
+
+    def action_clear_selection(self) -> None:
+        if self.caret.clear_selection():
+            self._moved()
+
+    def action_select_sentence(self) -> None:
+        """Select the sentence at the caret; pressed again, add the next sentence."""
+        lay = self.layout_
+        if lay is None or self.doc is None or not lay.segments:
+            return
+        if self.caret.select_sentence(lay, self.doc.text):
+            self._caret_changed()
+
+    def action_select_segment(self) -> None:
+        """Select the whole segment; pressed again, add the next segment."""
+        lay = self.layout_
+        if lay is None or not lay.segments:
+            return
+        if self.caret.select_segment(lay):
+            self._caret_changed()
+
+    def action_jump_segment(self, direction: int) -> None:
+        lay = self.layout_
+        if lay is None or not lay.segments:
+            return
+        k = lay.segment_at(self.cursor) + direction
+        if 0 <= k < len(lay.segments):
+            # the view first (from where it is: the caret's own minimal scroll would leave
+            # the segment on the edge, and the next press would scroll again), then the caret
+            self.show_whole_segment(k)
+            self.move_to(lay.segments[k].start, center=False)
+
+    def action_jump_speaker(self, direction: int) -> None:
+        lay = self.layout_
+        if lay is None or not lay.segments:
+            return
+        k = speaker_turn(lay, self.cursor, direction)
+        if k is not None:
+            self.move_to(lay.segments[k].start)
+            return
+        who = lay.segments[lay.segment_at(self.cursor)].speaker
+        self.app.notify(f"No more turns by {who or 'this speaker'} in this direction.")
+
+    def is_coded(self, k: int) -> bool:
+        """Whether a coding covers part of segment ``k``."""
+        return self.layout_ is not None and self.coding_index.covers(self.layout_, k)
+
+    def action_jump_uncoded(self, direction: int) -> None:
+        lay = self.layout_
+        if lay is None or not lay.segments:
+            return
+        k = self.coding_index.next_uncoded(lay, lay.segment_at(self.cursor), direction)
+        if k is not None:
+            self.move_to(lay.segments[k].start)
+            return
+        self.app.notify("Every segment in this direction is coded.")
+
+    def action_confirm(self) -> None:
+        self.post_message(self.Confirmed())
+
+    def action_cancel(self) -> None:
+        self.post_message(self.Cancelled())
 
     # ------------------------------------------------------------------ geometry
-    def _geometry(self) -> tuple[int, int, int]:
+    def _geometry(self) -> Geometry:
         """(gutter, margin, text) cells: the text first (transcript_sizes.geometry)."""
         width = self.scrollable_content_region.width
         if not width:
@@ -186,7 +320,7 @@ class TranscriptView(CaretMovement, TranscriptDrawing, can_focus=True, inherit_b
             # and the stylesheet, so that the resize that follows rarely has to wrap again.
             left = LEFT_PANEL if self.app.size.width >= NARROW else 0
             width = max(0, self.app.size.width - left - 3)
-        return geometry(width, self._lane_count)
+        return geometry(width, self.coding_index.lane_count)
 
     @property
     def gutter_width(self) -> int:
@@ -212,13 +346,14 @@ class TranscriptView(CaretMovement, TranscriptDrawing, can_focus=True, inherit_b
         """Show a transcript (the caret goes to ``cursor``)."""
         self.doc = doc
         self.hits = []
-        self.selection_anchor = None
+        self.caret.anchor = None
         self.clear_drawn_lines()
-        codings = sorted(codings, key=lambda c: (c.start, -c.end, c.id))
-        self._lane_count = assign_lanes(codings)  # the margin's width, before wrapping once
+        codings = sort_codings(codings)
+        # the margin's width, before the text wraps once (set_codings takes the codings)
+        self.coding_index.lane_count = assign_lanes(codings)
         self._relayout()
         self.set_codings(codings)
-        self.cursor = self.layout_.clamp(cursor) if self.layout_ else 0
+        self.caret.cursor = self.layout_.clamp(cursor) if self.layout_ else 0
         self.scroll_to(y=0, animate=False, immediate=True)
         self.scroll_to_caret(center=cursor > 0)
         self._moved()
@@ -227,13 +362,10 @@ class TranscriptView(CaretMovement, TranscriptDrawing, can_focus=True, inherit_b
         """Show nothing (the project has no transcripts)."""
         self.doc = None
         self.clear_drawn_lines()
-        self.codings = []
-        self._lane_count = 0
-        self._seg_codings = {}
-        self._label_rows = {}
+        self.coding_index.clear()
         self.hits = []
-        self.selection_anchor = None
-        self.cursor = 0
+        self.caret.anchor = None
+        self.caret.cursor = 0
         self._relayout()
         self.refresh()
 
@@ -258,109 +390,45 @@ class TranscriptView(CaretMovement, TranscriptDrawing, can_focus=True, inherit_b
             width,
             lambda group: gutter_rows(gutter, group),
         )
-        self._line_cache = {}
+        self.coding_index.line_cache = {}
         self.clear_drawn_lines()
         self.virtual_size = Size(self.scrollable_content_region.width, len(self.layout_))
         if self.codings:
             self._index_codings()
-        self._style_cache.clear()
+        self.painter.forget_styles()
         self.refresh()
 
     def set_codings(self, codings: list[ViewCoding]) -> None:
         """Replace the codings drawn (after any change to them). When the margin keeps its
         lanes, only the lines whose drawing changed are drawn again (a coding added or
         undone: its segments' lines and the margin rows whose labels moved), not the view."""
-        codings = sorted(codings, key=lambda c: (c.start, -c.end, c.id))
-        before = self._drawn_codings()
-        lanes = assign_lanes(codings)
-        self.codings = codings
-        self._lanes = max(1, min(MAX_LANES, lanes))
-        if lanes != self._lane_count:
+        before = self.coding_index.drawn()
+        if self.coding_index.replace(sort_codings(codings)):
             # the margin appears with the first coding (and widens with a new lane):
             # the text may have to wrap again
-            self._lane_count = lanes
             self._relayout()
             self._index_codings()
             self.refresh()
             return
         self._index_codings(clear=False)
-        self._refresh_changed_lines(before, self._drawn_codings())
-
-    def _drawn_codings(self) -> tuple[dict[int, tuple], dict[int, list[int]]]:
-        """What the drawing of the codings depends on: each coding's span, lane, colour,
-        label and memo (by id), and the ids labelled on each margin row."""
-        shown = {
-            c.id: (c.start, c.end, c.lane, c.color, c.label, bool(c.memo)) for c in self.codings
-        }
-        rows = {y: [self.codings[i].id for i in ix] for y, ix in self._label_rows.items()}
-        return shown, rows
-
-    def _refresh_changed_lines(
-        self,
-        before: tuple[dict[int, tuple], dict[int, list[int]]],
-        after: tuple[dict[int, tuple], dict[int, list[int]]],
-    ) -> None:
         lay = self.layout_
         if lay is None or not lay.segments:
             self.clear_drawn_lines()
             self.refresh()
             return
-        lines: set[int] = set()
-        for shown, other in ((before[0], after[0]), (after[0], before[0])):
-            for cid, drawn in shown.items():
-                if other.get(cid) != drawn:  # every line of the segments it covers
-                    k0 = lay.segment_at(drawn[0])
-                    k1 = lay.segment_at(max(drawn[0], drawn[1] - 1))
-                    end = lay.first_line[k1 + 1] if k1 + 1 < len(lay.first_line) else len(lay)
-                    lines.update(range(lay.first_line[k0], end))
-        for y in before[1].keys() | after[1].keys():
-            if before[1].get(y) != after[1].get(y):
-                lines.add(y)
-        for y in lines:
-            self._drawn_lines.pop(y, None)
+        lines = CodingIndex.changed_lines(lay, before, self.coding_index.drawn())
+        self.painter.forget_lines(lines)
         sy = round(self.scroll_offset.y)
         height = self.scrollable_content_region.height
-        visible = sorted(y for y in lines if sy <= y < sy + height)
-        start = visible[0] if visible else 0
-        for n, y in enumerate(visible):  # one region per run of consecutive lines
-            if n + 1 == len(visible) or visible[n + 1] != y + 1:
-                self.refresh_lines(start, y - start + 1)
-                if n + 1 < len(visible):
-                    start = visible[n + 1]
+        self._refresh_runs(sorted(y for y in lines if sy <= y < sy + height))
 
     def _index_codings(self, *, clear: bool = True) -> None:
-        """Which codings touch each segment, and the margin row of each coding's label.
-
-        Offsets map to display lines through a cache kept for the current layout, so adding
-        one coding to a transcript with hundreds re-indexes in about a millisecond.
-        """
-        lay = self.layout_
+        """Index the codings for the current layout (coding_index.index); ``clear``: forget
+        the lines drawn too."""
         if clear:
             self.clear_drawn_lines()
-        if lay is None:
-            return
-        cache = self._line_cache
-
-        def line(offset: int) -> int:
-            y = cache.get(offset)
-            if y is None:
-                y = cache[offset] = lay.line_of(offset)
-            return y
-
-        seg_codings: dict[int, list[int]] = {}
-        rows: dict[int, list[int]] = {}
-        for i, c in enumerate(self.codings):
-            k0 = lay.segment_at(c.start)
-            k1 = lay.segment_at(max(c.start, c.end - 1))
-            for k in range(k0, k1 + 1):
-                seg_codings.setdefault(k, []).append(i)
-            y = line(c.start)
-            last = line(max(c.start, c.end - 1))
-            while y in rows and y < last:
-                y += 1
-            rows.setdefault(y, []).append(i)
-        self._seg_codings = seg_codings
-        self._label_rows = rows
+        if self.layout_ is not None:
+            self.coding_index.index(self.layout_)
 
     def set_hits(self, hits: list[tuple[int, int]]) -> None:
         """Search hits in this transcript, marked in the text."""
@@ -369,32 +437,21 @@ class TranscriptView(CaretMovement, TranscriptDrawing, can_focus=True, inherit_b
         self.refresh()
 
     # ------------------------------------------------------------------ selection API
-    @property
-    def selection(self) -> tuple[int, int] | None:
-        """The selected span (start < end) or None."""
-        if self.selection_anchor is None or self.selection_anchor == self.cursor:
-            return None
-        return (min(self.selection_anchor, self.cursor), max(self.selection_anchor, self.cursor))
-
     def select(self, start: int, end: int, *, center: bool = True) -> None:
         """Select ``[start, end)`` with the caret at its end and bring it into view."""
         lay = self.layout_
         if lay is None:
             return
-        self.selection_anchor = max(0, min(start, len(lay.text)))
-        self.cursor = max(0, min(end, len(lay.text)))
-        self._goal_column = None
-        self._last_extend = None
-        self.scroll_to_caret(center=center, offset=self.selection_anchor)
+        n = len(lay.text)
+        self.caret.select(max(0, min(start, n)), max(0, min(end, n)))
+        self.scroll_to_caret(center=center, offset=self.caret.anchor)
         self._moved()
 
     def move_to(self, offset: int, *, center: bool = True) -> None:
         """Put the caret at ``offset`` (no selection)."""
         if self.layout_ is None:
             return
-        self.selection_anchor = None
-        self.cursor = self.layout_.clamp(offset)
-        self._goal_column = None
+        self.caret.put(self.layout_.clamp(offset))
         self.scroll_to_caret(center=center)
         self._moved()
 
@@ -403,24 +460,11 @@ class TranscriptView(CaretMovement, TranscriptDrawing, can_focus=True, inherit_b
 
         A caret just after a coded passage still counts as "at" it, so End then x works.
         """
-        off = self.cursor if offset is None else offset
-        found = [c for c in self.codings if c.start <= off < c.end]
-        if not found:
-            found = [c for c in self.codings if c.end == off]
-        return sorted(found, key=lambda c: (c.end - c.start, c.id))
+        return self.coding_index.at(self.cursor if offset is None else offset)
 
     def codings_for_action(self) -> list[ViewCoding]:
         """Codings the user means: those matching or overlapping the selection, else at the caret."""
-        sel = self.selection
-        if sel is None:
-            return self.codings_at()
-        exact = [c for c in self.codings if (c.start, c.end) == sel]
-        if exact:
-            return exact
-        return sorted(
-            (c for c in self.codings if c.start < sel[1] and c.end > sel[0]),
-            key=lambda c: (c.end - c.start, c.id),
-        )
+        return self.coding_index.meant(self.selection, self.cursor)
 
     @property
     def segment_index(self) -> int:
@@ -430,9 +474,7 @@ class TranscriptView(CaretMovement, TranscriptDrawing, can_focus=True, inherit_b
         """Database ids of the segments the selection (or the caret) touches."""
         if self.layout_ is None or self.doc is None:
             return []
-        sel = self.selection or (self.cursor, self.cursor)
-        k0 = self.layout_.segment_at(sel[0])
-        k1 = self.layout_.segment_at(max(sel[0], sel[1] - 1)) if sel[1] > sel[0] else k0
+        k0, k1 = self.caret.segments(self.layout_)
         return self.doc.segment_ids[k0 : k1 + 1]
 
     # ------------------------------------------------------------------ mouse
@@ -451,10 +493,7 @@ class TranscriptView(CaretMovement, TranscriptDrawing, can_focus=True, inherit_b
         if pos.x < self.gutter_width + self.text_width or self.layout_ is None:
             return None
         y = pos.y + round(self.scroll_offset.y)
-        for i in self._label_rows.get(y, []):
-            return self.codings[i]
-        covering = self._line_codings(y)
-        return covering[0] if covering else None
+        return self.coding_index.in_margin(self.layout_, y)
 
     async def _on_mouse_down(self, event: MouseDown) -> None:
         if event.button != 1:
@@ -467,14 +506,7 @@ class TranscriptView(CaretMovement, TranscriptDrawing, can_focus=True, inherit_b
         off = self._offset_at_event(event)
         if off is None:
             return
-        if event.shift:
-            if self.selection_anchor is None:
-                self.selection_anchor = self.cursor
-        else:
-            self.selection_anchor = off
-        self.cursor = off
-        self._goal_column = None
-        self._last_extend = None
+        self.caret.press(off, extend=event.shift)
         self._dragging = True
         self.capture_mouse()
         self._moved()
@@ -500,15 +532,8 @@ class TranscriptView(CaretMovement, TranscriptDrawing, can_focus=True, inherit_b
         if self.layout_ is None or self.doc is None or event.chain < 2:
             return
         off = self._offset_at_event(event)
-        if off is None:
-            return
-        seg = self.layout_.segments[self.layout_.segment_at(off)]
-        if event.chain == 2:
-            a, b = textnav.word_at(self.doc.text, off, seg.start, seg.end)
-        else:
-            a, b = seg.start, seg.end
-        if b > a:
-            self.selection_anchor, self.cursor = a, b
+        whole = event.chain > 2  # a double click selects the word, a triple the segment
+        if off is not None and self.caret.select_around(self.layout_, self.doc.text, off, whole):
             self._moved()
 
     def _on_resize(self, event: Resize) -> None:
