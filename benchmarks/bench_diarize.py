@@ -198,7 +198,24 @@ LOAD_S = [0.0]
 THREADS = [1]
 
 
+FLAGS = ("--long", "--more", "--speed", "--keep", "--rewrite")
+VALUED = ("--only=", "--threads=")
+
+
 def main() -> None:
+    args = sys.argv[1:]
+    if any(a in ("-h", "--help") for a in args):
+        print(__doc__)
+        return
+    numbers = {i + 1 for i, a in enumerate(args) if a == "--rewrite"}
+    numbers |= {i + 1 for i in numbers}
+    unknown = [
+        a
+        for i, a in enumerate(args)
+        if i not in numbers and a not in FLAGS and not a.startswith(VALUED)
+    ]
+    if unknown:  # never run (and overwrite the results) on a mistyped flag
+        sys.exit(f"bench_diarize: unknown argument {unknown[0]!r}; see --help")
     import torch
 
     if "--rewrite" in sys.argv:  # the Markdown again from the JSON of the last run
