@@ -307,7 +307,11 @@ def session(
         code, undo = [], []
         for _ in range(presses):
             tmux("send-keys", "-t", "bench", "Escape")  # no selection: t selects one turn
-            settle(0.1)
+            # past the terminal's escape delay (Textual's ESCDELAY, 100 ms): a key that comes
+            # sooner is read with the Escape as alt+key (alt+t selects nothing, then 1 warns
+            # "Nothing selected" and, that warning being on show already, changes nothing:
+            # the 2-second "no change" presses of earlier runs)
+            settle(0.3)
             press("t")
             settle(0.05)
             sent, took = press("1")

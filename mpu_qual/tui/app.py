@@ -232,7 +232,8 @@ class MpuQualApp(App[None]):
         latest = live[-1] if live else None
         if isinstance(screen, WorkbenchScreen):
             for rack in screen.query(ToastRack):
-                self.call_later(rack.show, Notifications())
+                if rack.display or rack.children:  # a toast from before to take down
+                    self.call_later(rack.show, Notifications())
             screen.show_message(latest)
             if latest is not None:
                 self.set_timer(latest.time_left + 0.05, self._refresh_notifications)

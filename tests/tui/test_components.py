@@ -288,3 +288,46 @@ async def test_the_workbench_answers_the_panels_messages(demo_dir: Path) -> None
         await settle(pilot)
         assert screen.source is not None and screen.source.id == second.id
         assert app.focused is screen.view
+
+
+def test_status_fit_cuts_a_line_as_rich_truncate_does() -> None:
+    """``fit`` (issue 21 item 8: a status draw no longer splits a whole long line of Chinese
+    into graphemes) gives the very line ``Text.truncate`` gives, wide characters included."""
+    from rich.text import Text
+
+    from mpu_qual.tui.components.status_bar import fit
+
+    pieces = ["Recent codes ", "香港人工智能研發院及沙嶺數據園區", "e\u0301", " 1 ", "…", "ab"]
+    for n in range(1, 12):
+        line = Text(no_wrap=True, overflow="ellipsis")
+        for k in range(n):
+            line.append(pieces[(k * 7 + n) % len(pieces)], style=("red", "bold", "")[k % 3])
+        for width in (1, 2, 5, 9, 10, 11, 30, 60, 200):
+            want = line.copy()
+            want.truncate(width, overflow="ellipsis")
+            assert fit(line.copy(), width) == want, (line.plain, width)
+
+
+async def test_status_bar_alone_keeps_its_second_line_across_moves() -> None:
+    """The second line (message, recent codes) is drawn again only when one of them changes;
+    each move of the caret still shows on the first line, and a new message at once."""
+    from mpu_qual.tui.components.status_bar import Caret, message_line
+
+    status = StatusBar()
+    app = Harness(status)
+    recent = [("1", "Infrastructure 加強基建", "green")]
+    async with app.run_test(size=(160, 20)):
+        status.show(Caret("fg", 1, 90, "00:00:05", "IL1"), recent)
+        status.set_message(message_line("", "Coded as Infrastructure 加強基建", "information"))
+        second = status._keys
+        status.show(Caret("fg", 2, 90, "00:00:32", "IL2"), list(recent))
+        assert status._keys is second  # not drawn again
+        lines = str(status.render()).splitlines()
+        assert "segment 2/90" in lines[0] and "IL2" in lines[0]
+        assert lines[1].startswith("✓ Coded as Infrastructure") and "Recent codes" in lines[1]
+        status.set_message(message_line("", "Undone: coding 'Infrastructure'", "information"))
+        assert str(status.render()).splitlines()[1].startswith("✓ Undone: coding")
+        status.show(Caret("fg", 2, 90, "00:00:32", "IL2"), [*recent, ("2", "Finance", "red")])
+        assert "Finance" in str(status.render()).splitlines()[1]
+        status.set_message(None)
+        assert str(status.render()).splitlines()[1].startswith("Recent codes")

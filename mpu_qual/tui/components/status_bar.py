@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from rich.cells import cell_len
 from rich.errors import MarkupError
 from rich.text import Text
 from textual.widgets import Static
@@ -32,6 +33,18 @@ def message_line(title: str, message: str, severity: str, markup: bool = True) -
             plain = message
     line.append(" · ".join(part.strip() for part in plain.splitlines() if part.strip()))
     return line
+
+
+def fit(part: Text, width: int) -> Text:
+    """``part`` cut to ``width`` cells with an ellipsis, exactly as ``Text.truncate`` cuts it,
+    without splitting the whole line into graphemes first (the slowest step of a status draw on
+    a long line of Chinese): only its first ``width + 1`` characters can show."""
+    if len(part) > width + 1:
+        head = part[: width + 1]
+        if cell_len(head.plain) > width:  # still too long: the same cut as the whole line's
+            part = head
+    part.truncate(width, overflow="ellipsis")
+    return part
 
 
 @dataclass(frozen=True)
@@ -85,6 +98,10 @@ class StatusBar(Static):
         self._mode = ""
         self._message: Text | None = None
         self._drawn: Text | None = None
+        # the second line as last drawn, with what it was drawn from: it changes only with a
+        # message or the recent codes, not on each move of the caret
+        self._keys_from: tuple[Text | None, tuple[tuple[str, str, str], ...], int] | None = None
+        self._keys: Text = Text()
 
     def show(self, where: Caret | str, recent: list[tuple[str, str, str]], mode: str = "") -> None:
         """Where the caret is (or a sentence such as "No transcript open."); ``recent`` holds
@@ -103,11 +120,30 @@ class StatusBar(Static):
         return self._message.plain if self._message is not None else ""
 
     def _draw(self) -> None:
+        # each line cut to the width here: the widget would wrap a long first line onto the
+        # second and push the recent codes out of sight
+        width = self.content_region.width or self.size.width
         line = Text(no_wrap=True, overflow="ellipsis")
         if self._mode:
             line.append(f" {self._mode} ", style="bold reverse")
             line.append(" ")
         line.append_text(self._position)
+        if width > 0:
+            line = fit(line, width)
+        out = Text("\n").join([line, self._keys_line(width)])
+        out.no_wrap = True
+        out.overflow = "ellipsis"
+        if out == self._drawn:  # a caret move within the segment: nothing to repaint
+            return
+        self._drawn = out
+        # two lines, always (DEFAULT_CSS): no layout pass of the whole screen on each key
+        self.update(out, layout=False)
+
+    def _keys_line(self, width: int) -> Text:
+        """The second line: the latest message, then the recent codes."""
+        source = (self._message, tuple(self._recent), width)
+        if source == self._keys_from:
+            return self._keys
         keys = Text(no_wrap=True, overflow="ellipsis")
         if self._message is not None:
             keys.append_text(self._message)
@@ -121,20 +157,10 @@ class StatusBar(Static):
             keys.append(
                 "Recent codes appear here (keys 1-9) after you code a passage with c.", style="dim"
             )
-        # each line cut to the width here: the widget would wrap a long first line onto the
-        # second and push the recent codes out of sight
-        width = self.content_region.width or self.size.width
         if width > 0:
-            for part in (line, keys):
-                part.truncate(width, overflow="ellipsis")
-        out = Text("\n").join([line, keys])
-        out.no_wrap = True
-        out.overflow = "ellipsis"
-        if out == self._drawn:  # a caret move within the segment: nothing to repaint
-            return
-        self._drawn = out
-        # two lines, always (DEFAULT_CSS): no layout pass of the whole screen on each key
-        self.update(out, layout=False)
+            keys = fit(keys, width)
+        self._keys_from, self._keys = source, keys
+        return keys
 
     def on_resize(self) -> None:
         self._draw()
