@@ -12,7 +12,7 @@ import bisect
 import json
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,27 +104,38 @@ def scrub_participant_name(
         ).rowcount
     for name in names:
         rows += conn.execute("UPDATE participants SET name = NULL WHERE name = ?", [name]).rowcount
+
+    def blank(data: dict[str, Any]) -> bool:
+        named = data.get("name") is not None
+        if named and (int(data.get("id", -1)) in ids or data.get("name") in names):
+            data["name"] = None
+            return True
+        return False
+
+    return rows, _rewrite_journal(conn, "participants", blank)
+
+
+def _rewrite_journal(
+    conn: sqlite3.Connection, table: str, fix: Callable[[dict[str, Any]], bool]
+) -> int:
+    """Apply ``fix`` (True when it changed the row) to both copies of each undo-journal row of
+    ``table``; returns how many journal rows changed."""
     journal = 0
     for cid, old, new in conn.execute(
-        "SELECT id, old, new FROM changes WHERE tbl = 'participants'"
+        "SELECT id, old, new FROM changes WHERE tbl = ?", [table]
     ).fetchall():
         changed = False
         out = []
         for row in (old, new):
             if row:
                 data = json.loads(row)
-                if (int(data.get("id", -1)) in ids or data.get("name") in names) and data.get(
-                    "name"
-                ) is not None:
-                    data["name"] = None
-                    changed = True
-                out.append(json.dumps(data, ensure_ascii=False))
-            else:
-                out.append(row)
+                changed = fix(data) or changed
+                row = json.dumps(data, ensure_ascii=False)
+            out.append(row)
         if changed:
             conn.execute("UPDATE changes SET old = ?, new = ? WHERE id = ?", [*out, cid])
             journal += 1
-    return rows, journal
+    return journal
 
 
 # ----------------------------------------------------------------------------- transcript
@@ -293,25 +304,15 @@ def scrub_summaries(
             rows += conn.execute(
                 "UPDATE framework_summaries SET summary = ? WHERE id = ?", [scrubbed, sid]
             ).rowcount
-    journal = 0
-    for cid, old, new in conn.execute(
-        "SELECT id, old, new FROM changes WHERE tbl = 'framework_summaries'"
-    ).fetchall():
-        changed = False
-        out = []
-        for row in (old, new):
-            if row:
-                data = json.loads(row)
-                text = data.get("summary")
-                if isinstance(text, str) and _without(text, wanted) != text:
-                    data["summary"] = _without(text, wanted)
-                    changed = True
-                row = json.dumps(data, ensure_ascii=False)
-            out.append(row)
-        if changed:
-            conn.execute("UPDATE changes SET old = ?, new = ? WHERE id = ?", [*out, cid])
-            journal += 1
-    return rows, journal
+
+    def cut(data: dict[str, Any]) -> bool:
+        text = data.get("summary")
+        if isinstance(text, str) and _without(text, wanted) != text:
+            data["summary"] = _without(text, wanted)
+            return True
+        return False
+
+    return rows, _rewrite_journal(conn, "framework_summaries", cut)
 
 
 @dataclass
