@@ -83,7 +83,7 @@ def one_by_one(p: Project, source_id: int, plan) -> None:
     """The way it was done before store/segment_splits.py: one SegmentEditor.split per cut
     (each rewrites the text, the codings and every later segment), then each piece
     labelled; inside one action, so still one undo step. The baseline for the same run."""
-    from mpu_qual.store.voices import _find_cut, _piece_meta
+    from mpu_qual.store.voices import _find_cut, _piece_meta, label_turn
 
     with p.action("Find speakers (one cut at a time)", kind="transcript") as conn:
         for seg_id, pieces in reversed(list(plan)):
@@ -97,10 +97,7 @@ def one_by_one(p: Project, source_id: int, plan) -> None:
             metas = {g.id: g.meta for g in p.sources.segments(source_id) if g.id in ids}
             for sid, piece in zip(ids, pieces, strict=True):
                 meta = _piece_meta(metas[sid], piece, split=len(pieces) > 1)
-                conn.execute(
-                    "UPDATE segments SET speaker = ?, participant_id = NULL, meta = ? WHERE id = ?",
-                    [piece.voice, json.dumps(meta, ensure_ascii=False), sid],
-                )
+                label_turn(conn, sid, piece.voice, meta)
 
 
 def measure(folder: Path, segments: int, splits: int, batched: bool) -> dict:
@@ -109,7 +106,7 @@ def measure(folder: Path, segments: int, splits: int, batched: bool) -> dict:
         src = p.sources.get("group")
         words = src.text.split()
         quotes = sorted(c.quote for c in p.codings.list(source="group"))
-        steps0 = p.conn.execute("SELECT count(*) FROM actions").fetchone()[0]
+        steps0 = len(p.history.recent(limit=-1))
         plan, after = plan_voices(src.text, p.sources.segments(src), turns)
         t0 = time.perf_counter()
         if batched:
@@ -117,7 +114,7 @@ def measure(folder: Path, segments: int, splits: int, batched: bool) -> dict:
         else:
             one_by_one(p, src.id, plan)
         apply_s = time.perf_counter() - t0
-        steps = p.conn.execute("SELECT count(*) FROM actions").fetchone()[0] - steps0
+        steps = len(p.history.recent(limit=-1)) - steps0
         segs = p.sources.segments(src)
         result = [(g.speaker, g.start, g.end, g.start_ms, g.end_ms, g.meta) for g in segs] + [
             (c.start, c.end, c.quote) for c in p.codings.list(source="group")

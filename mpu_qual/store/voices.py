@@ -112,6 +112,17 @@ def _find_cut(text: str, pieces: Sequence[VoicePiece], k: int) -> int:
     raise AssertionError("piece index out of range")
 
 
+def label_turn(conn: Any, segment_id: int, voice: str, meta: Mapping[str, Any]) -> int:
+    """Give one turn to ``voice`` (no participant until the voice is assigned), with its
+    ``meta``; inside the caller's action. Returns the rows changed (0 or 1)."""
+    return int(
+        conn.execute(
+            "UPDATE segments SET speaker = ?, participant_id = NULL, meta = ? WHERE id = ?",
+            [voice, json.dumps(meta, ensure_ascii=False), segment_id],
+        ).rowcount
+    )
+
+
 def _piece_meta(old: Mapping[str, Any], piece: VoicePiece, *, split: bool) -> dict[str, Any]:
     """A labelled piece's meta: the segment's, less its old voice marks, plus the new ones."""
     meta = json.loads(json.dumps(dict(old)))
@@ -288,10 +299,7 @@ class Voices:
                         conn.execute("SELECT meta FROM segments WHERE id = ?", [sid]).fetchone()[0]
                     )
                     meta["voice"] = new
-                    out.changed += conn.execute(
-                        "UPDATE segments SET speaker = ?, participant_id = NULL, meta = ? WHERE id = ?",
-                        [new, json.dumps(meta, ensure_ascii=False), sid],
-                    ).rowcount
+                    out.changed += label_turn(conn, sid, new, meta)
                 out.steps.append(f"{count(len(split), 'turn')} to a new voice {new}")
                 out.new_voice = new
             _set_description(conn, f"Speakers of {src.name}: " + "; ".join(out.steps))

@@ -4,7 +4,6 @@ one pass (the same result as cutting it one segment at a time, in one undo step)
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +14,7 @@ from mpu_qual.speech.relabel import plan_voices
 from mpu_qual.speech.turns import fill_gaps, split_by_turns
 from mpu_qual.speech.voices import SAME_VOICE, merge_same_voices
 from mpu_qual.store import Project
-from mpu_qual.store.voices import _find_cut, _piece_meta
+from mpu_qual.store.voices import _find_cut, _piece_meta, label_turn
 from mpu_qual.transcript_files.parsed import ParsedSegment
 
 
@@ -134,14 +133,10 @@ def test_applying_a_diarization_in_one_pass_equals_cutting_one_segment_at_a_time
                 metas = {g.id: g.meta for g in one.sources.segments(src)}
                 for sid, piece in zip(ids, pieces, strict=True):
                     meta = _piece_meta(metas[sid], piece, split=len(pieces) > 1)
-                    conn.execute(
-                        "UPDATE segments SET speaker = ?, participant_id = NULL, meta = ? "
-                        "WHERE id = ?",
-                        [piece.voice, json.dumps(meta, ensure_ascii=False), sid],
-                    )
-        actions = batch.conn.execute("SELECT count(*) FROM actions").fetchone()[0]
+                    label_turn(conn, sid, piece.voice, meta)
+        actions = len(batch.history.recent(limit=-1))
         batch.voices.apply(batch.sources.get("group").id, plan, {"engine": "test"})
-        assert batch.conn.execute("SELECT count(*) FROM actions").fetchone()[0] == actions + 1
+        assert len(batch.history.recent(limit=-1)) == actions + 1
         assert _state(batch) == _state(one)
         text, segs, codings = _state(batch)
         assert len(segs) == after == 6
