@@ -50,6 +50,20 @@ def echo_result(res: Any) -> None:
         secho(f"warning: {notice}", fg="yellow", err=True)
 
 
+def exit_for(report: Any, files: int, after_failures: str) -> None:
+    """Name each failed file, then exit 130 if the run was interrupted, 1 if a file failed
+    (with ``after_failures``: what is kept and what to do); return when all went well."""
+    if report.failures:
+        echo(f"\n{len(report.failures)} of {files} files failed:", err=True)
+        for _path, exc in report.failures:
+            report_error(exc)
+    if report.interrupted:
+        sys.exit(130)
+    if report.failures:
+        echo(after_failures, err=True)
+        sys.exit(1)
+
+
 @main.command("transcribe")
 @project_option
 @click.argument("audio", nargs=-1, type=click.Path(path_type=Path))
@@ -241,15 +255,7 @@ def transcribe_cmd(
             on_progress=progress,
             on_result=done,
         )
-    if report.failures:
-        echo(f"\n{len(report.failures)} of {len(audio)} files failed:", err=True)
-        for _path, exc in report.failures:
-            report_error(exc)
-    if report.interrupted:
-        sys.exit(130)
-    if report.failures:
-        echo("The project is unchanged for the failed files.", err=True)
-        sys.exit(1)
+    exit_for(report, len(audio), "The project is unchanged for the failed files.")
 
 
 @transcripts_group.command("review")

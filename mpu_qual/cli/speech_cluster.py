@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mpu_qual.cli import report_error
 from mpu_qual.cli.output import echo, err_console, secho
-from mpu_qual.cli.speech import echo_result
+from mpu_qual.cli.speech import echo_result, exit_for
 from mpu_qual.figures import count
 from mpu_qual.speech.cluster import ClusterTranscriber, transcribe_on_cluster
 from mpu_qual.speech.cluster_plan import parse_address
@@ -104,16 +102,9 @@ def transcribe_on_cluster_cmd(
             fg="yellow",
             err=True,
         )
-    if report.failures:
-        echo(f"\n{len(report.failures)} of {len(audio)} files failed:", err=True)
-        for _path, exc in report.failures:
-            report_error(exc)
-    if report.interrupted:
-        sys.exit(130)
-    if report.failures:
-        echo(
-            "The other files are done; run the same command again to retry the failed ones "
-            "(saved parts are kept).",
-            err=True,
-        )
-        sys.exit(1)
+    exit_for(
+        report,
+        len(audio),
+        "The other files are done; run the same command again to retry the failed ones "
+        "(saved parts are kept).",
+    )
