@@ -331,6 +331,32 @@ def add_recording(project: Project) -> tuple[int, int]:
     return len(doc["segments"]), flagged
 
 
+DEMO_SUMMARIES = [  # (code, stakeholder group, the researcher's summary of that cell)
+    (
+        "factors",
+        "Industry leader",
+        "Both leaders tie growth to R&D in Hong Kong with volume production in the Greater Bay "
+        "Area; they want land and infrastructure ready sooner. 研發留港、量產在大灣區。",
+    ),
+    (
+        "training",
+        "Training expert",
+        "Short, modular courses with employers, recognised across the region; apprenticeships "
+        "for technicians. 短期模組課程，與僱主合辦。",
+    ),
+]
+
+
+def write_demo_summaries(project: Project) -> int:
+    """The researcher's summary of a few framework cells (`Q` then `c` for groups shows them)."""
+    from mpu_qual.store.analysis_reads import FrameworkSummaries
+
+    cells = FrameworkSummaries(project)
+    for code, group, text in DEMO_SUMMARIES:
+        cells.set(code, text, group=group, author=CODER)
+    return len(DEMO_SUMMARIES)
+
+
 def build_demo(folder: Path, workdir: Path) -> str:
     """Set up the demo project in ``folder``; returns what was done, in words."""
     if folder.resolve() != ROOT:
@@ -343,12 +369,13 @@ def build_demo(folder: Path, workdir: Path) -> str:
     with Project.open(folder) as project:
         n = apply_codings(project)
         merged = merge_colleague(project, workdir)
+        summaries = write_demo_summaries(project)
         segments, flagged = add_recording(project)
         links = link_demo_evidence(project, workdir)
     return (
         f"coded {n} passages as {CODER}, merged {merged} codings by {COLLEAGUE}, stored "
         f"'{RECORDING}' ({segments} segments, {flagged} flagged for review) with its recording, "
-        f"linked {links} job-ad figures"
+        f"summarised {summaries} framework cells, linked {links} job-ad figures"
     )
 
 
