@@ -348,7 +348,7 @@ DEMO_SUMMARIES = [  # (code, stakeholder group, the researcher's summary of that
 
 
 def write_demo_summaries(project: Project) -> int:
-    """The researcher's summary of a few framework cells (`Q` then `c` for groups shows them)."""
+    """The researcher's summary of a few framework cells (`Q` shows them, by stakeholder group)."""
     from mpu_qual.store.analysis_reads import FrameworkSummaries
 
     cells = FrameworkSummaries(project)
