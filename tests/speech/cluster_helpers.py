@@ -2,7 +2,7 @@
 processes on 127.0.0.1 (one thread each), always stopped afterwards, even when a test fails.
 
 Every process starts in its own session so the whole group can be stopped; the scheduler
-also stops itself after a minute without clients and the workers after losing it, so even a
+also stops itself after five minutes without work and the workers after losing it, so even a
 killed pytest leaves nothing running for long.
 """
 
@@ -56,7 +56,7 @@ class DaskProcesses:
             "scheduler",
             [
                 "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                "--scheduler-file", str(self.scheduler_file), "--idle-timeout", "60s",
+                "--scheduler-file", str(self.scheduler_file), "--idle-timeout", "300s",
             ],
         )  # fmt: skip
         deadline = time.monotonic() + 60

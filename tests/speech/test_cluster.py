@@ -281,15 +281,22 @@ def test_addresses() -> None:
             parse_address(bad)
 
 
-def _kill_when_a_part_is_saved(args: list[str], proj: Path, env: dict[str, str]) -> int:
-    """Run ``mpu-qual ARGS`` in a process; SIGKILL it once a checkpoint row exists."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mpu_qual", *args],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+def _kill_when_a_part_is_saved(
+    args: list[str], proj: Path, env: dict[str, str], log: Path
+) -> tuple[int, int | None]:
+    """Run ``mpu-qual ARGS`` in a process; SIGKILL it once a checkpoint row exists.
+
+    Returns its pid and its exit status when it ended by itself before the kill (else None);
+    what it printed goes to LOG.
+    """
+    with log.open("wb") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "mpu_qual", *args],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            start_new_session=True,
+        )
     try:
         deadline = time.monotonic() + 120
         saved = 0
@@ -299,11 +306,12 @@ def _kill_when_a_part_is_saved(args: list[str], proj: Path, env: dict[str, str])
             with contextlib.closing(sqlite3.connect(uri, uri=True)) as db:
                 with contextlib.suppress(sqlite3.OperationalError):
                     saved = db.execute("SELECT count(*) FROM transcription_segments").fetchone()[0]
+        ended = proc.poll()
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(10)
-    return proc.pid
+    return proc.pid, ended
 
 
 def test_a_killed_command_leaves_a_run_the_same_command_resumes(
@@ -331,11 +339,17 @@ def test_a_killed_command_leaves_a_run_the_same_command_resumes(
             "--device", "cpu", "--threads", "1", "--beam-size", "1", "--mode", "batched",
             "--chunk-minutes", str(CHUNK_S / 60),
         ]  # fmt: skip
-        pid = _kill_when_a_part_is_saved(args, proj, env)
+        log = tmp_path / f"{name}.stderr"
+        pid, ended = _kill_when_a_part_is_saved(args, proj, env, log)
         with Project.open(proj) as p:
             runs = [r for r in p.transcription_runs.runs() if r.name == name]
             if name in [s.name for s in p.sources.list()]:
                 continue  # stored before the kill landed: nothing to resume
+            said = log.read_text(errors="replace")[-3000:]
+            logs = "\n".join(f"{n}: {dask_cluster.log(n)}" for n in ("scheduler", "w1", "w2"))
+            assert len(runs) == 1, (
+                f"exit status {ended}, nothing stored; it printed:\n{said}\n{logs}"
+            )
             (run,) = runs
             assert run.status == "running" and run.owner_pid == pid  # the dead command's
             kept = {s.idx // IDX_STRIDE for s in p.transcription_runs.segments(run.id)}
