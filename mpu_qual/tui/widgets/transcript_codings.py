@@ -90,8 +90,15 @@ class CodingIndex:
                     lay.line_of(last),
                 )
             k0, k1, y, last_y = span
-            for k in range(k0, k1 + 1):
-                seg_codings.setdefault(k, []).append(i)
+            if k0 == k1:  # most codings: one segment
+                ix = seg_codings.get(k0)
+                if ix is None:
+                    seg_codings[k0] = [i]
+                else:
+                    ix.append(i)
+            else:
+                for k in range(k0, k1 + 1):
+                    seg_codings.setdefault(k, []).append(i)
             while y in rows and y < last_y:
                 y += 1
             rows.setdefault(y, []).append(i)
