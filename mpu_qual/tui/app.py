@@ -40,6 +40,12 @@ from mpu_qual.tui.screens.workbench import WorkbenchScreen
 
 T = TypeVar("T")
 IDLE_GC_S = 0.5  # see MpuQualApp._collect_when_idle
+#: After a coding or an undo, the side panels' counts follow this much later in a session, once
+#: the frame with the transcript and the status line is out: updated at once, their repaint
+#: (10-20 ms: the tree redraws every visible row) held the interpreter while Textual's output
+#: thread waited to write that frame, and took the CPU the terminal needed to show it
+#: (benchmarks/results/keys.txt, round 4).
+PANELS_AFTER_S = 0.05
 
 
 class MpuQualApp(App[None]):
@@ -54,6 +60,10 @@ class MpuQualApp(App[None]):
     FAILED: Any = object()
     freeze_gc = False  # run_app sets it: see on_mount
     early_backup = False  # run_app sets it: see on_mount
+    #: Seconds after a coding or an undo that the side panels (the codebook's counts, the
+    #: transcript list's coded share) follow the transcript and the status line; 0: in the
+    #: frame after them. run_app sets PANELS_AFTER_S (WorkbenchScreen.codings_changed).
+    panels_after_s = 0.0
 
     def __init__(
         self,
@@ -409,6 +419,7 @@ def run_app(folder: str | Path, *, coder: str | None = None, blind: bool | None 
     app = create_app(Path(folder), coder=coder, blind=blind)
     app.freeze_gc = True
     app.early_backup = True
+    app.panels_after_s = PANELS_AFTER_S
     try:
         app.run()
     finally:

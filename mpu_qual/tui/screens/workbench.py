@@ -31,6 +31,7 @@ from mpu_qual.tui.transcript_correction import TranscriptCorrection
 from mpu_qual.tui.widgets.transcript_sizes import NARROW, WIDE
 from mpu_qual.tui.workbench.codebook import CodebookFlow
 from mpu_qual.tui.workbench.coding import CodingFlow
+from mpu_qual.tui.workbench.follow_up import FollowUp
 from mpu_qual.tui.workbench.navigation import NavigationFlow
 from mpu_qual.tui.workbench.palette import palette_commands
 from mpu_qual.tui.workbench.state import Hit, WorkbenchState
@@ -91,6 +92,8 @@ class WorkbenchScreen(Screen[None]):
         self.coding = CodingFlow(self)
         self.codebook = CodebookFlow(self, self.navigation)
         self.correction = TranscriptCorrection(self)  # listening and correcting (issue #13)
+        # the side panels' update after a coding (an update waiting reads the view)
+        self.panels = FollowUp(self, lambda: self._update_panels())
 
     # ------------------------------------------------------------------ parts
     @property
@@ -181,6 +184,7 @@ class WorkbenchScreen(Screen[None]):
         except Exception as exc:
             self.mpu_app.show_error(exc, "Could not open the transcript")
             return False
+        self.panels.flush()  # what waits was for the transcript in the view until now
         self.state.source = src
         self.state.rescoping = None
         doc = workbench_view.load_doc(project, src, self.mpu_app.labels)
@@ -228,10 +232,11 @@ class WorkbenchScreen(Screen[None]):
         """Coded share, tree counts and status after codings changed (counts: if known)."""
         self.state.counts = counts if counts is not None else self.mpu_app.code_counts()
         self.update_status()
-        # the side panels follow one frame later: the transcript and the status line, what
-        # the key was for, reach the screen first (the tree repaints every visible row when
-        # a label changes, which doubled the time from a coding key to the screen)
-        self.call_after_refresh(self._update_panels)
+        # the side panels follow: the transcript and the status line, what the key was for,
+        # reach the screen first (the tree repaints every visible row when a label changes,
+        # which doubled the time from a coding key to the screen)
+        # (in a session once the frame is out: run_app sets panels_after_s)
+        self.panels.request(self.mpu_app.panels_after_s)
 
     def _update_panels(self) -> None:
         """The coded share in the transcript list and the counts in the codebook tree."""

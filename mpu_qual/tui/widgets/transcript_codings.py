@@ -44,14 +44,21 @@ class CodingIndex:
         self.label_rows: dict[int, list[int]] = {}  # display line -> indexes into codings
         self.lanes = 1  # lanes drawn (at least one)
         self.lane_count = 0  # lanes the codings need (0: nothing coded, no margin)
-        # display line of an offset, for the current layout (cleared with a new layout)
-        self.line_cache: dict[int, int] = {}
+        # (first segment, last segment, first line, last line) of a span, for the current
+        # layout (``new_layout`` forgets them)
+        self.span_cache: dict[tuple[int, int], tuple[int, int, int, int]] = {}
+        self.shown: DrawnCodings = ({}, {})  # drawn() as of the last index()
 
     def clear(self) -> None:
         self.codings = []
         self.seg_codings = {}
         self.label_rows = {}
         self.lane_count = 0
+        self.shown = ({}, {})
+
+    def new_layout(self) -> None:
+        """The transcript was wrapped again: its spans fall on other lines."""
+        self.span_cache = {}
 
     def drawn(self) -> DrawnCodings:
         """What the drawing of the codings depends on: each coding's span, lane, colour,
@@ -63,33 +70,41 @@ class CodingIndex:
         return shown, rows
 
     def index(self, lay: TranscriptLayout) -> None:
-        """Which codings touch each segment, and the margin row of each coding's label.
+        """Which codings touch each segment, and the margin row of each coding's label
+        (``shown`` then holds what the drawing depends on: ``drawn``).
 
-        Offsets map to display lines through a cache kept for the current layout, so adding
-        one coding to a transcript with hundreds re-indexes in about a millisecond.
+        Each span's segments and lines are looked up once for the current layout, so adding
+        one coding to a transcript with hundreds re-indexes in a fraction of a millisecond.
         """
-        cache = self.line_cache
-
-        def line(offset: int) -> int:
-            y = cache.get(offset)
-            if y is None:
-                y = cache[offset] = lay.line_of(offset)
-            return y
-
+        spans = self.span_cache
         seg_codings: dict[int, list[int]] = {}
         rows: dict[int, list[int]] = {}
         for i, c in enumerate(self.codings):
-            k0 = lay.segment_at(c.start)
-            k1 = lay.segment_at(max(c.start, c.end - 1))
-            for k in range(k0, k1 + 1):
-                seg_codings.setdefault(k, []).append(i)
-            y = line(c.start)
-            last = line(max(c.start, c.end - 1))
-            while y in rows and y < last:
+            span = spans.get((c.start, c.end))
+            if span is None:
+                last = max(c.start, c.end - 1)
+                span = spans[c.start, c.end] = (
+                    lay.segment_at(c.start),
+                    lay.segment_at(last),
+                    lay.line_of(c.start),
+                    lay.line_of(last),
+                )
+            k0, k1, y, last_y = span
+            if k0 == k1:  # most codings: one segment
+                ix = seg_codings.get(k0)
+                if ix is None:
+                    seg_codings[k0] = [i]
+                else:
+                    ix.append(i)
+            else:
+                for k in range(k0, k1 + 1):
+                    seg_codings.setdefault(k, []).append(i)
+            while y in rows and y < last_y:
                 y += 1
             rows.setdefault(y, []).append(i)
         self.seg_codings = seg_codings
         self.label_rows = rows
+        self.shown = self.drawn()
 
     def replace(self, codings: list[ViewCoding]) -> bool:
         """Take new codings (sorted by start); True when the margin needs another number of

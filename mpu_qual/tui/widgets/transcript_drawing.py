@@ -6,7 +6,9 @@ the lines it has drawn: a line away from the caret and the selection looks the s
 the caret is, so a scroll draws only the lines that entered the view or that the caret
 touches. The cache holds while the data and the styles are the same: the view clears it when
 the data changes (``forget_lines``), and a change of style is seen by comparing the styles
-once a repaint.
+after each full repaint or change of style (``forget_base_style``). The styles read then (the
+widget's and its components') serve the lines drawn until the next: a repaint of a few lines
+(a caret move, a coding) reads none of them again.
 """
 
 from __future__ import annotations
@@ -87,7 +89,8 @@ class TranscriptPainter:
         self.drawn_caret: tuple[int, int | None, int] | None = None
         self._drawn_lines: dict[int, Strip] = {}
         self._line_styles: DrawnStyles | None = None
-        self._base_style: Style | None = None  # once a repaint: it walks every ancestor
+        self._base_style: Style | None = None  # read once: it walks every ancestor
+        self._components: dict[str, Style] = {}  # each component's style, read with it
         self._style_cache: dict[StyleKey, Style] = {}
         # the lines the caret and the selection touch, for (layout, cursor, anchor)
         self._caret_set: tuple[tuple[int, int, int | None] | None, set[int]] = (None, set())
@@ -105,7 +108,8 @@ class TranscriptPainter:
         self._style_cache.clear()
 
     def forget_base_style(self) -> None:
-        """A repaint is coming: read the widget's style again (Textual clears its own)."""
+        """The styles may have changed (a full repaint, a change of style): read the
+        widget's and its components' styles again before the next line is drawn."""
         self._base_style = None
 
     # ------------------------------------------------------------------ styles
@@ -132,11 +136,13 @@ class TranscriptPainter:
         return style
 
     def _styles_now(self, width: int) -> Style:
-        """The widget's style, once a repaint; lines drawn with other styles are forgotten."""
+        """The widget's style (read again after ``forget_base_style``); lines drawn with
+        other styles are forgotten."""
         base = self._base_style
-        if base is None:
+        if base is None or self._line_styles is None or self._line_styles[1] != width:
             base = self._base_style = self.widget_style()
-            styles = (base, width, tuple(self.component_style(n) for n in self.components))
+            self._components = {n: self.component_style(n) for n in self.components}
+            styles = (base, width, tuple(self._components.values()))
             if styles != self._line_styles:
                 self._line_styles = styles
                 self._drawn_lines.clear()
@@ -186,7 +192,7 @@ class TranscriptPainter:
     ) -> Strip:
         current = lay.line_seg[line] == lay.segment_at(self.caret.cursor)
         if current:  # the segment at the caret is tinted as a whole, gutter to margin
-            base = base + self.component_style("transcript-view--current")
+            base = base + self._components["transcript-view--current"]
         gutter, margin, text_width = self.geometry()  # once a line: the region is not free
         segments = (
             self._gutter(line, base, gutter, lay, doc)
@@ -194,7 +200,7 @@ class TranscriptPainter:
             + self._margin(line, base, margin, GUTTER_LANES.get(gutter, MAX_LANES_COMPACT), lay)
         )
         if current and segments and segments[0].text.startswith(" "):
-            mark = base + self.component_style("transcript-view--current-mark")
+            mark = base + self._components["transcript-view--current-mark"]
             segments[0] = Segment(segments[0].text[1:], segments[0].style)
             segments.insert(0, Segment("▌", mark))
         return Strip(segments).adjust_cell_length(width, base)
@@ -204,10 +210,10 @@ class TranscriptPainter:
     ) -> list[Segment]:
         row = lay.line_row[y]
         seg = lay.segments[lay.line_seg[y]]
-        time_style = base + self.component_style("transcript-view--time")
-        group_style = base + self.component_style("transcript-view--group")
+        time_style = base + self._components["transcript-view--time"]
+        group_style = base + self._components["transcript-view--group"]
         if row == 0 or (row == 1 and gutter != GUTTER):
-            spk_style = base + self.component_style("transcript-view--speaker")
+            spk_style = base + self._components["transcript-view--speaker"]
             color = doc.speaker_colors.get(seg.speaker)
             if color:
                 spk_style += self._fg_style(color, bold=True)
@@ -240,14 +246,14 @@ class TranscriptPainter:
         text = doc.text
         cursor = self.caret.cursor
         a, b = lay.line_start[y], lay.line_end[y]
-        text_style = base + self.component_style("transcript-view--text")
+        text_style = base + self._components["transcript-view--text"]
         base_bg = (
             Color.from_rich_color(text_style.bgcolor) if text_style.bgcolor else Color(0, 0, 0)
         )
         sel = self.caret.selection
-        sel_style = self.component_style("transcript-view--selection")
-        cur_style = self.component_style("transcript-view--cursor")
-        hit_style = self.component_style("transcript-view--hit")
+        sel_style = self._components["transcript-view--selection"]
+        cur_style = self._components["transcript-view--cursor"]
+        hit_style = self._components["transcript-view--hit"]
         covering_all = self.codings.on_line(lay, y)
         cuts = {a, b}
         for c in covering_all:
@@ -305,7 +311,7 @@ class TranscriptPainter:
         if width <= 0:
             return []
         index = self.codings
-        style = base + self.component_style("transcript-view--margin")
+        style = base + self._components["transcript-view--margin"]
         covering = index.on_line(lay, y)
         n_lanes = min(index.lanes, most)
         lanes = [Segment(" ", style)] * n_lanes

@@ -158,7 +158,8 @@ class TranscriptView(ScrollView, can_focus=True, inherit_bindings=False):
         layout: bool = False,
         recompose: bool = False,
     ) -> Self:
-        self.painter.forget_base_style()  # Textual clears its component styles here too
+        if not regions:  # a repaint of some lines (refresh_lines) keeps the styles read
+            self.painter.forget_base_style()
         return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
     def notify_style_update(self) -> None:
@@ -173,9 +174,8 @@ class TranscriptView(ScrollView, can_focus=True, inherit_bindings=False):
         self.post_message(self.CursorMoved(self))
 
     def _refresh_caret_lines(self) -> None:
-        """Repaint what a caret or selection change altered: only the lines that differ
-        from the last drawing when nothing scrolled (a move within the screen repaints a few
-        lines, not the whole view), else the whole view."""
+        """Repaint what a caret or selection change altered: when nothing scrolled, only
+        the lines that differ from the last drawing (a few, not the view), else the view."""
         lay = self.layout_
         drawn = self.painter.drawn_caret
         sy = round(self.scroll_offset.y)
@@ -390,7 +390,7 @@ class TranscriptView(ScrollView, can_focus=True, inherit_bindings=False):
             width,
             lambda group: gutter_rows(gutter, group),
         )
-        self.coding_index.line_cache = {}
+        self.coding_index.new_layout()
         self.clear_drawn_lines()
         self.virtual_size = Size(self.scrollable_content_region.width, len(self.layout_))
         if self.codings:
@@ -402,7 +402,7 @@ class TranscriptView(ScrollView, can_focus=True, inherit_bindings=False):
         """Replace the codings drawn (after any change to them). When the margin keeps its
         lanes, only the lines whose drawing changed are drawn again (a coding added or
         undone: its segments' lines and the margin rows whose labels moved), not the view."""
-        before = self.coding_index.drawn()
+        before = self.coding_index.shown
         if self.coding_index.replace(sort_codings(codings)):
             # the margin appears with the first coding (and widens with a new lane):
             # the text may have to wrap again
@@ -416,7 +416,7 @@ class TranscriptView(ScrollView, can_focus=True, inherit_bindings=False):
             self.clear_drawn_lines()
             self.refresh()
             return
-        lines = CodingIndex.changed_lines(lay, before, self.coding_index.drawn())
+        lines = CodingIndex.changed_lines(lay, before, self.coding_index.shown)
         self.painter.forget_lines(lines)
         sy = round(self.scroll_offset.y)
         height = self.scrollable_content_region.height
