@@ -25,7 +25,8 @@ the same state (its fsync time swings between about 0.1 and 4 ms from minute to 
 
 Usage: .venv/bin/python benchmarks/bench_keys.py [--presses 200] [--projects demo,big]
        [--baseline DIR] [--fps 60] [--size 100x30]
-Writes benchmarks/results/keys.txt.
+Writes benchmarks/results/keys-latest.txt (benchmarks/results/keys.txt keeps each round's
+findings with the runs they cite; a run no longer overwrites them).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "out"
-RESULTS = ROOT / "benchmarks" / "results" / "keys.txt"
+RESULTS = ROOT / "benchmarks" / "results" / "keys-latest.txt"
 PROBE = ROOT / "benchmarks" / "keys_probe.py"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
