@@ -393,26 +393,32 @@ def coding_cost(folder: Path, n: int) -> list[str]:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, a INT, b INT, code TEXT, q TEXT)")
-        lib: list[float] = []
-        bare: list[float] = []
         undo: list[float] = []
         with Project.open(copy) as p:
             src = p.sources.list()[0]
             segs = p.sources.segments(src)
             code = p.codes.list()[0].id
             p.codings.add(src, segs[0].start, segs[0].end, code)  # the first: the open backup
-            for i in range(n):
-                g = segs[1 + i % (len(segs) - 1)]
-                t0 = time.perf_counter()
-                p.codings.add(src, g.start, g.end, code)
-                lib.append(time.perf_counter() - t0)
-                t0 = time.perf_counter()
-                conn.execute("BEGIN IMMEDIATE")
-                conn.execute(
-                    "INSERT INTO t (a, b, code, q) VALUES (?, ?, ?, ?)", [i, i + 9, "c", "q"]
-                )
-                conn.execute("COMMIT")
-                bare.append(time.perf_counter() - t0)
+
+            def alternately() -> tuple[list[float], list[float]]:
+                """n codings through the library and n bare commits, one for one."""
+                lib: list[float] = []
+                bare: list[float] = []
+                for i in range(n):
+                    g = segs[1 + i % (len(segs) - 1)]
+                    t0 = time.perf_counter()
+                    p.codings.add(src, g.start, g.end, code)
+                    lib.append(time.perf_counter() - t0)
+                    t0 = time.perf_counter()
+                    conn.execute("BEGIN IMMEDIATE")
+                    conn.execute(
+                        "INSERT INTO t (a, b, code, q) VALUES (?, ?, ?, ?)", [i, i + 9, "c", "q"]
+                    )
+                    conn.execute("COMMIT")
+                    bare.append(time.perf_counter() - t0)
+                return lib, bare
+
+            lib, bare = alternately()
             for _ in range(min(n, 50)):
                 t0 = time.perf_counter()
                 p.history.undo()
@@ -421,20 +427,7 @@ def coding_cost(folder: Path, n: int) -> list[str]:
             # only): what the library adds to a commit, apart from the fsync both pay
             p.conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA synchronous = NORMAL")
-            lib_n: list[float] = []
-            bare_n: list[float] = []
-            for i in range(n):
-                g = segs[1 + i % (len(segs) - 1)]
-                t0 = time.perf_counter()
-                p.codings.add(src, g.start, g.end, code)
-                lib_n.append(time.perf_counter() - t0)
-                t0 = time.perf_counter()
-                conn.execute("BEGIN IMMEDIATE")
-                conn.execute(
-                    "INSERT INTO t (a, b, code, q) VALUES (?, ?, ?, ?)", [i, i + 9, "c", "q"]
-                )
-                conn.execute("COMMIT")
-                bare_n.append(time.perf_counter() - t0)
+            lib_n, bare_n = alternately()
         conn.close()
     lm, bm, um, ln, bn = (statistics.median(x) * 1000 for x in (lib, bare, undo, lib_n, bare_n))
     fast = min(bare) * 1000

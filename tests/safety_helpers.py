@@ -26,6 +26,15 @@ def mode(path: Path) -> int:
     return path.stat().st_mode & 0o777
 
 
+def codings_in(path: Path) -> int:
+    """Codings in a project file or a backup of one (read-only; a backup is no project)."""
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        return conn.execute("SELECT count(*) FROM codings").fetchone()[0]
+    finally:
+        conn.close()
+
+
 def raw(path: Path) -> sqlite3.Connection:
     """A plain connection, without the store's checks (to inspect or damage a file)."""
     conn = sqlite3.connect(path, isolation_level=None)

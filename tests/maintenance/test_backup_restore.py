@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from safety_helpers import raw
+from safety_helpers import codings_in, raw
 
 from mpu_qual.errors import MpuQualError
 from mpu_qual.maintenance.restore import restore_backup
@@ -16,14 +16,6 @@ from mpu_qual.safety import backup
 from mpu_qual.store import Project
 
 SRC = "focus-group-2025-12-08"
-
-
-def codings_in(path: Path) -> int:
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        return conn.execute("SELECT count(*) FROM codings").fetchone()[0]
-    finally:
-        conn.close()
 
 
 def reasons(folder: Path) -> list[str]:

@@ -5,22 +5,15 @@ wrote meanwhile; none for a read-only project)."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
+
+from safety_helpers import codings_in
 
 from mpu_qual.safety import backup
 from mpu_qual.store import Project
 from mpu_qual.tui.app import create_app
 
 SRC = "focus-group-2025-12-08"
-
-
-def codings_in(path: Path) -> int:
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        return conn.execute("SELECT count(*) FROM codings").fetchone()[0]
-    finally:
-        conn.close()
 
 
 def test_the_early_backup_holds_the_state_as_opened_and_the_first_write_adds_none(
